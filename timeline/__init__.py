@@ -1,0 +1,40 @@
+"""timeline: incident timelines as immutable, bitemporal events in SQLite or PostgreSQL.
+
+Example:
+    >>> import timeline
+    >>> tl = timeline.open("sqlite://")
+    >>> tl.record("shootdown", "US", "2017-06-18", incident="syria-2017-06").version
+    1
+"""
+
+from timeline.api import Timeline, Verification, open, upgrade
+from timeline.errors import (
+    ConcurrencyError,
+    DuplicateEventError,
+    InvalidEventError,
+    NotFoundError,
+    SchemaVersionError,
+    StoreError,
+    TimelineError,
+)
+from timeline.events import Event, RecordedEvent
+from timeline.times import PRECISIONS
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "PRECISIONS",
+    "ConcurrencyError",
+    "DuplicateEventError",
+    "Event",
+    "InvalidEventError",
+    "NotFoundError",
+    "RecordedEvent",
+    "SchemaVersionError",
+    "StoreError",
+    "Timeline",
+    "TimelineError",
+    "Verification",
+    "open",
+    "upgrade",
+]

@@ -1,0 +1,127 @@
+"""Every exception the library raises on purpose, under one base class.
+
+Callers catch :class:`TimelineError` for anything the library refuses; the subclasses
+also derive from the builtin a Python programmer would reach for (``ValueError``,
+``LookupError``, ``RuntimeError``), so generic handlers keep working.
+"""
+
+from __future__ import annotations
+
+
+class TimelineError(Exception):
+    """Base class of every error raised by ``timeline``.
+
+    Example:
+        >>> try:
+        ...     raise InvalidEventError("actor", "must not be empty")
+        ... except TimelineError as e:
+        ...     print(e)
+        actor: must not be empty
+    """
+
+
+class InvalidEventError(TimelineError, ValueError):
+    """An event, or an argument about events, is not acceptable.
+
+    ``field`` names the offending field (``occurred_at``, ``data.casualties``,
+    ``events[3].actor``), ``problem`` says what is wrong with it.
+
+    Example:
+        >>> err = InvalidEventError("type", "must be snake_case, got 'Shoot Down'")
+        >>> (err.field, str(err))
+        ('type', "type: must be snake_case, got 'Shoot Down'")
+    """
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")
+
+    def within(self, prefix: str) -> InvalidEventError:
+        """Return the same error with ``prefix`` put before the field name."""
+        err = type(self)(f"{prefix}.{self.field}", self.problem)
+        err.__cause__ = self.__cause__
+        return err
+
+
+class ConcurrencyError(TimelineError, RuntimeError):
+    """An append named an ``expected_version`` the incident is no longer at.
+
+    Nothing of the batch was stored; read the incident again and retry.
+
+    Example:
+        >>> err = ConcurrencyError("syria-2017-06", expected=3, actual=5)
+        >>> (err.incident, err.expected, err.actual)
+        ('syria-2017-06', 3, 5)
+    """
+
+    def __init__(self, incident: str, *, expected: int, actual: int) -> None:
+        self.incident = incident
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"expected_version: incident {incident!r} is at version {actual}, "
+            f"not {expected}; nothing was stored"
+        )
+
+
+class DuplicateEventError(TimelineError, ValueError):
+    """An event id is already stored with other content.
+
+    Appending the same id with the same content is not an error: it returns the stored
+    event. Ids are claims of identity, so other content under a known id is refused.
+
+    Example:
+        >>> import uuid
+        >>> err = DuplicateEventError(uuid.UUID(int=1), ["actor"])
+        >>> err.fields
+        ['actor']
+    """
+
+    def __init__(self, event_id: object, fields: list[str]) -> None:
+        self.event_id = event_id
+        self.fields = fields
+        super().__init__(
+            f"id: event {event_id} is already stored with other content "
+            f"(differs in {', '.join(fields)}); nothing was stored"
+        )
+
+
+class SchemaVersionError(TimelineError, RuntimeError):
+    """The database schema is not the one this version of the library needs.
+
+    Example:
+        >>> str(SchemaVersionError("schema is old; run: timeline db upgrade --db URL"))
+        'schema is old; run: timeline db upgrade --db URL'
+    """
+
+
+class NotFoundError(TimelineError, LookupError):
+    """Something named by the caller (an event id, a database) does not exist.
+
+    Example:
+        >>> str(NotFoundError("event_id: no event 42"))
+        'event_id: no event 42'
+    """
+
+
+class StoreError(TimelineError, RuntimeError):
+    """The database failed in a way the library could not translate more precisely.
+
+    The driver's exception is kept as ``__cause__``.
+
+    Example:
+        >>> str(StoreError("cannot connect to sqlite:///nowhere/x.db"))
+        'cannot connect to sqlite:///nowhere/x.db'
+    """
+
+
+__all__ = [
+    "ConcurrencyError",
+    "DuplicateEventError",
+    "InvalidEventError",
+    "NotFoundError",
+    "SchemaVersionError",
+    "StoreError",
+    "TimelineError",
+]

@@ -1,0 +1,474 @@
+"""Event values: what a caller records (:class:`Event`) and what the store gives back
+(:class:`RecordedEvent`).
+
+Both are frozen attrs classes. ``Event`` validates everything on construction, so an
+invalid event cannot exist and the store never sees one; every refusal is an
+:class:`~timeline.errors.InvalidEventError` naming the field. ``data``, ``effects`` and
+``source`` are copied on the way in: later changes to the caller's dicts do not reach the
+event. Treat them as read-only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+import sys
+import unicodedata
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+import attrs
+
+from timeline.errors import InvalidEventError
+from timeline.times import ZoneInput, check_precision, interval_end, isoformat, parse_time
+
+if sys.version_info >= (3, 14):  # pragma: no cover - exercised on 3.14 only
+    from uuid import uuid7 as _uuid7
+else:
+    from uuid6 import uuid7 as _uuid7
+
+MAX_NAME_LENGTH: Final = 200
+MAX_JSON_DEPTH: Final = 64
+SOURCE_FIELDS: Final = ("title", "url", "publisher", "published_at", "quote")
+_TYPE_NAME: Final = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
+
+JSONValue = Any
+"""A value that JSON can hold: dict with str keys, list, str, int, finite float, bool, None."""
+
+
+def new_id() -> uuid.UUID:
+    """Return a new time-ordered event id (UUIDv7).
+
+    Example:
+        >>> new_id().version
+        7
+    """
+    return uuid.UUID(int=_uuid7().int)
+
+
+def check_type_name(value: object, *, field: str = "type") -> str:
+    """Return ``value`` if it is a snake_case event type name, else raise.
+
+    Example:
+        >>> check_type_name("cooperation_suspended")
+        'cooperation_suspended'
+    """
+    if not isinstance(value, str):
+        raise InvalidEventError(field, f"expected text, got {type(value).__name__}")
+    if len(value) > 100:
+        raise InvalidEventError(field, f"is {len(value)} characters long; at most 100")
+    if not _TYPE_NAME.match(value):
+        raise InvalidEventError(
+            field, f"must be snake_case (lower-case letters, digits, '_'), got {value!r}"
+        )
+    return value
+
+
+def check_name(value: object, *, field: str) -> str:
+    """Return ``value`` if it can name an actor or an incident, else raise.
+
+    A name is non-empty text of at most 200 characters, without control characters and
+    without white space at either end (so that "US" and "US " are never two actors).
+
+    Example:
+        >>> check_name("Russian Federation", field="actor")
+        'Russian Federation'
+    """
+    if not isinstance(value, str):
+        raise InvalidEventError(field, f"expected text, got {type(value).__name__}")
+    if not value:
+        raise InvalidEventError(field, "must not be empty")
+    if len(value) > MAX_NAME_LENGTH:
+        raise InvalidEventError(
+            field, f"is {len(value)} characters long; at most {MAX_NAME_LENGTH}"
+        )
+    if value != value.strip():
+        raise InvalidEventError(field, f"must not start or end with white space: {value!r}")
+    for ch in value:
+        if unicodedata.category(ch) in ("Cc", "Cs"):
+            raise InvalidEventError(field, f"must not contain control character {ch!r}")
+    return value
+
+
+def check_targets(value: object, *, field: str = "targets") -> tuple[str, ...]:
+    """Return the targets as a tuple of names; a single string is one target.
+
+    Raises:
+        InvalidEventError: a target is not a valid name, or appears twice.
+
+    Example:
+        >>> check_targets(["US", "coalition"])
+        ('US', 'coalition')
+        >>> check_targets("US")
+        ('US',)
+    """
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (check_name(value, field=f"{field}[0]"),)
+    if isinstance(value, Mapping | bytes) or not isinstance(value, Iterable):
+        raise InvalidEventError(field, f"expected a list of names, got {type(value).__name__}")
+    if isinstance(value, set | frozenset):
+        raise InvalidEventError(field, "expected a list of names in a fixed order, got a set")
+    names = tuple(check_name(v, field=f"{field}[{i}]") for i, v in enumerate(value))
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise InvalidEventError(field, f"{name!r} appears twice")
+        seen.add(name)
+    return names
+
+
+def check_json(value: object, *, field: str, _depth: int = 0) -> JSONValue:
+    """Return a deep copy of ``value`` made only of JSON types, or raise.
+
+    Tuples become lists. Refused: non-text keys, NaN and infinities, the NUL character
+    (PostgreSQL cannot store it in text), nesting deeper than 64, and any other type.
+
+    Example:
+        >>> check_json({"casualties": 0, "aircraft": ("Su-22",)}, field="data")
+        {'casualties': 0, 'aircraft': ['Su-22']}
+    """
+    if _depth > MAX_JSON_DEPTH:
+        raise InvalidEventError(field, f"nests deeper than {MAX_JSON_DEPTH} levels")
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidEventError(field, f"{value!r} is not a JSON number")
+        return float(value)
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise InvalidEventError(field, "must not contain the NUL character")
+        if any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+            raise InvalidEventError(field, "contains a lone surrogate, which is not text")
+        return str(value)
+    if isinstance(value, Mapping):
+        out = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidEventError(
+                    field, f"keys must be text, got {type(key).__name__} {key!r}"
+                )
+            check_json(key, field=f"{field} key")
+            out[key] = check_json(item, field=f"{field}.{key}", _depth=_depth + 1)
+        return out
+    if isinstance(value, list | tuple):
+        return [
+            check_json(item, field=f"{field}[{i}]", _depth=_depth + 1)
+            for i, item in enumerate(value)
+        ]
+    raise InvalidEventError(field, f"{type(value).__name__} is not a JSON value")
+
+
+def _check_object(value: object, *, field: str) -> dict[str, JSONValue]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidEventError(field, f"expected a JSON object, got {type(value).__name__}")
+    result: dict[str, JSONValue] = check_json(value, field=field)
+    return result
+
+
+def check_effects(value: object, *, field: str = "effects") -> dict[str, dict[str, JSONValue]]:
+    """Return validated ``effects``: ``{actor: {attribute.path: value}}``.
+
+    A value may be any JSON value (``None`` removes the attribute) or ``{"$inc": n}``
+    with a finite number ``n``.
+
+    Example:
+        >>> check_effects({"Russia": {"cooperation.US": "suspended"}})
+        {'Russia': {'cooperation.US': 'suspended'}}
+    """
+    effects = _check_object(value, field=field)
+    for actor, changes in effects.items():
+        check_name(actor, field=f"{field} actor")
+        if not isinstance(changes, dict):
+            raise InvalidEventError(
+                f"{field}.{actor}", f"expected {{attribute: value}}, got {type(changes).__name__}"
+            )
+        for path, change in changes.items():
+            where = f"{field}.{actor}.{path}"
+            if not path or any(not part for part in path.split(".")):
+                raise InvalidEventError(where, "an attribute path needs non-empty dotted parts")
+            if isinstance(change, dict) and any(k.startswith("$") for k in change):
+                if set(change) != {"$inc"}:
+                    raise InvalidEventError(where, f"unknown operator in {change!r}; use $inc")
+                n = change["$inc"]
+                if isinstance(n, bool) or not isinstance(n, int | float):
+                    raise InvalidEventError(where, f"$inc needs a number, got {n!r}")
+    return effects
+
+
+def check_source(value: object, *, field: str = "source") -> dict[str, str]:
+    """Return validated provenance: any of title, url, publisher, published_at, quote.
+
+    ``published_at`` may be a date, a datetime or text; it is kept as ISO text.
+
+    Example:
+        >>> check_source({"title": "Russia threatens", "published_at": dt.date(2017, 6, 19)})
+        {'title': 'Russia threatens', 'published_at': '2017-06-19'}
+    """
+    source = _check_object(
+        _published_as_text(value) if isinstance(value, Mapping) else value, field=field
+    )
+    for key, item in source.items():
+        if key not in SOURCE_FIELDS:
+            raise InvalidEventError(
+                f"{field}.{key}", f"unknown field; use {', '.join(SOURCE_FIELDS)}"
+            )
+        if item is not None and not isinstance(item, str):
+            raise InvalidEventError(f"{field}.{key}", f"expected text, got {type(item).__name__}")
+    return {k: v for k, v in source.items() if v is not None}
+
+
+def _published_as_text(source: Mapping[Any, Any]) -> dict[Any, Any]:
+    published = source.get("published_at")
+    if isinstance(published, dt.date):
+        return {**source, "published_at": published.isoformat()}
+    return dict(source)
+
+
+def check_id(value: object, *, field: str = "id") -> uuid.UUID:
+    """Return ``value`` as a UUID (a ``UUID`` or its text), or raise.
+
+    Example:
+        >>> check_id("0190a8e4-0000-7000-8000-000000000001").version
+        7
+    """
+    if isinstance(value, uuid.UUID):
+        return value
+    if isinstance(value, str):
+        try:
+            return uuid.UUID(value)
+        except ValueError as e:
+            raise InvalidEventError(field, f"{value!r} is not a UUID") from e
+    raise InvalidEventError(field, f"expected a UUID, got {type(value).__name__}")
+
+
+@attrs.define(frozen=True, slots=True, init=False, eq=True, hash=False, repr=False)
+class Event:
+    """An event not yet stored: a claim that ``actor`` did ``type`` at a moment.
+
+    Args:
+        type: snake_case name, e.g. ``"shootdown"``.
+        actor: who did it.
+        occurred_at: when, as an aware ``datetime`` (precision ``exact``), a ``date`` (that
+            UTC day) or text ("2017-06-18", "June 2017", "2017-06-18 18:43 +03:00");
+            stored in UTC.
+        incident: the stream the event belongs to.
+        targets: the actors it was done to or with (a list, or one name).
+        data: a JSON object of anything else worth keeping.
+        effects: declarative state changes, ``{actor: {attribute.path: value}}``.
+        precision: ``exact``, ``second``, ``minute``, ``hour``, ``day``, ``month`` or
+            ``year``; inferred from ``occurred_at`` when not given.
+        source: provenance: title, url, publisher, published_at, quote.
+        id: a UUID; a new UUIDv7 when not given.
+        default_tz: the zone in which to read a naive ``datetime`` or a time of day
+            written without an offset; not stored. Without it such times are refused.
+
+    Raises:
+        InvalidEventError: naming the field, for anything not acceptable.
+
+    Example:
+        >>> e = Event("shootdown", "US", "2017-06-18 18:43 +03:00",
+        ...           incident="syria-2017-06", targets=["Syria"])
+        >>> (e.occurred_at.isoformat(), e.precision, e.targets)
+        ('2017-06-18T15:43:00+00:00', 'minute', ('Syria',))
+    """
+
+    type: str
+    actor: str
+    occurred_at: dt.datetime
+    incident: str
+    targets: tuple[str, ...]
+    data: dict[str, JSONValue]
+    effects: dict[str, dict[str, JSONValue]]
+    precision: str
+    source: dict[str, str]
+    id: uuid.UUID
+
+    def __init__(
+        self,
+        type: str,
+        actor: str,
+        occurred_at: dt.datetime | dt.date | str,
+        *,
+        incident: str,
+        targets: Iterable[str] | str = (),
+        data: Mapping[str, JSONValue] | None = None,
+        effects: Mapping[str, Mapping[str, JSONValue]] | None = None,
+        precision: str | None = None,
+        source: Mapping[str, Any] | None = None,
+        id: uuid.UUID | str | None = None,
+        default_tz: ZoneInput = None,
+    ) -> None:
+        start, inferred = parse_time(occurred_at, field="occurred_at", default_tz=default_tz)
+        self.__attrs_init__(  # type: ignore[attr-defined]
+            type=check_type_name(type),
+            actor=check_name(actor, field="actor"),
+            occurred_at=start,
+            incident=check_name(incident, field="incident"),
+            targets=check_targets(targets),
+            data=_check_object(data, field="data"),
+            effects=check_effects(effects),
+            precision=inferred if precision is None else check_precision(precision),
+            source=check_source(source),
+            id=new_id() if id is None else check_id(id),
+        )
+
+    @property
+    def occurred_until(self) -> dt.datetime:
+        """The end (exclusive) of the interval the event covers; its start when exact."""
+        return interval_end(self.occurred_at, self.precision)
+
+    def content(self) -> dict[str, JSONValue]:
+        """Return the caller-given fields as JSON values, the form ids are compared in.
+
+        Example:
+            >>> Event("truce", "Syria", "2017-06-17", incident="x").content()["occurred_at"]
+            '2017-06-17T00:00:00.000000Z'
+        """
+        return event_content(self)
+
+    def __repr__(self) -> str:
+        return (
+            f"Event({self.type!r}, {self.actor!r}, {isoformat(self.occurred_at)!r}, "
+            f"incident={self.incident!r}, precision={self.precision!r}, id={str(self.id)!r})"
+        )
+
+
+@attrs.define(frozen=True, slots=True, eq=True, hash=False, repr=False, kw_only=True)
+class RecordedEvent:
+    """A stored event: the fields of :class:`Event` plus those the store assigned.
+
+    ``version`` counts within the incident (1, 2, 3, … without gaps), ``position`` within
+    the whole store in commit order, ``recorded_at`` is when the store learned the event
+    (UTC, never decreasing with position), ``hash`` chains it to the event before it.
+    ``corrects`` and ``retracts`` name the event this one corrects or retracts, if any.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> r = tl.record("truce", "Syria", "2017-06-17", incident="syria-2017-06")
+        >>> (r.version, r.position, r.to_event() == tl.events().__next__().to_event())
+        (1, 1, True)
+    """
+
+    id: uuid.UUID
+    incident: str
+    version: int
+    position: int
+    type: str
+    actor: str
+    targets: tuple[str, ...]
+    occurred_at: dt.datetime
+    precision: str
+    data: dict[str, JSONValue]
+    effects: dict[str, dict[str, JSONValue]]
+    source: dict[str, str]
+    recorded_at: dt.datetime
+    hash: str
+    corrects: uuid.UUID | None = None
+    retracts: uuid.UUID | None = None
+
+    @property
+    def occurred_until(self) -> dt.datetime:
+        """The end (exclusive) of the interval the event covers; its start when exact."""
+        return interval_end(self.occurred_at, self.precision)
+
+    def to_event(self) -> Event:
+        """Return the caller-given part as an :class:`Event` with the same id."""
+        return Event(
+            self.type,
+            self.actor,
+            self.occurred_at,
+            incident=self.incident,
+            targets=self.targets,
+            data=self.data,
+            effects=self.effects,
+            precision=self.precision,
+            source=self.source,
+            id=self.id,
+        )
+
+    def content(self) -> dict[str, JSONValue]:
+        """Return the caller-given fields as JSON values, as :meth:`Event.content` does."""
+        return event_content(self)
+
+    def __repr__(self) -> str:
+        return (
+            f"RecordedEvent({self.type!r}, {self.actor!r}, {isoformat(self.occurred_at)!r}, "
+            f"incident={self.incident!r}, version={self.version}, position={self.position}, "
+            f"id={str(self.id)!r})"
+        )
+
+
+CONTENT_FIELDS: Final = (
+    "id",
+    "incident",
+    "type",
+    "actor",
+    "targets",
+    "occurred_at",
+    "precision",
+    "data",
+    "effects",
+    "source",
+)
+
+
+def event_content(event: Event | RecordedEvent) -> dict[str, JSONValue]:
+    """Return the caller-given fields of an event as JSON values (see ``Event.content``)."""
+    return {
+        "id": str(event.id),
+        "incident": event.incident,
+        "type": event.type,
+        "actor": event.actor,
+        "targets": list(event.targets),
+        "occurred_at": isoformat(event.occurred_at),
+        "precision": event.precision,
+        "data": event.data,
+        "effects": event.effects,
+        "source": event.source,
+    }
+
+
+def canonical_json(value: JSONValue) -> str:
+    """Return the one JSON text of ``value`` that the store keeps and hashes.
+
+    Keys sorted, no white space, non-ASCII kept as is, NaN refused.
+
+    Example:
+        >>> canonical_json({"b": 1, "a": [1.5, "Ja’Din"]})
+        '{"a":[1.5,"Ja’Din"],"b":1}'
+    """
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def differing_fields(a: Mapping[str, JSONValue], b: Mapping[str, JSONValue]) -> list[str]:
+    """Return the names of the content fields in which two contents differ."""
+    return [f for f in CONTENT_FIELDS if canonical_json(a.get(f)) != canonical_json(b.get(f))]
+
+
+__all__ = [
+    "Event",
+    "RecordedEvent",
+    "canonical_json",
+    "check_effects",
+    "check_id",
+    "check_json",
+    "check_name",
+    "check_source",
+    "check_targets",
+    "check_type_name",
+    "event_content",
+    "new_id",
+]

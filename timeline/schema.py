@@ -1,0 +1,100 @@
+"""The tables, as SQLAlchemy Core metadata.
+
+Alembic owns the schema (migrations/); this module mirrors the latest revision so that the
+store can build queries, and a test checks that the two never drift apart. Every name is
+prefixed ``timeline_`` so that the tables can live beside an application's own, with
+Alembic's bookkeeping in ``timeline_alembic_version``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+VERSION_TABLE = "timeline_alembic_version"
+
+
+class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
+    """An aware UTC ``datetime``: ``timestamptz`` on PostgreSQL, UTC text on SQLite."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime reached the store")  # a bug, never user input
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+metadata = sa.MetaData()
+
+events = sa.Table(
+    "timeline_events",
+    metadata,
+    sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("id", sa.Uuid, nullable=False),
+    sa.Column("incident", sa.String(200), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("type", sa.String(100), nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("targets", sa.JSON, nullable=False),
+    sa.Column("occurred_at", UTCDateTime, nullable=False),
+    sa.Column("precision", sa.String(6), nullable=False),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("effects", sa.JSON, nullable=False),
+    sa.Column("source", sa.JSON, nullable=False),
+    sa.Column("corrects", sa.Uuid, nullable=True),
+    sa.Column("retracts", sa.Uuid, nullable=True),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.UniqueConstraint("id", name="uq_timeline_events_id"),
+    sa.UniqueConstraint("incident", "version", name="uq_timeline_events_incident_version"),
+    sa.Index("ix_timeline_events_type_occurred", "type", "occurred_at"),
+    sa.Index("ix_timeline_events_occurred", "occurred_at", "position"),
+    sa.Index("ix_timeline_events_corrects", "corrects"),
+    sa.Index("ix_timeline_events_retracts", "retracts"),
+)
+
+# One row per (actor, event) for every actor an event names: as actor, as a target, or in
+# its effects. It serves "the events of X" through an index instead of a JSON scan.
+event_actors = sa.Table(
+    "timeline_event_actors",
+    metadata,
+    sa.Column("actor", sa.String(200), primary_key=True),
+    sa.Column(
+        "position",
+        sa.BigInteger,
+        sa.ForeignKey("timeline_events.position", name="fk_timeline_event_actors_position"),
+        primary_key=True,
+    ),
+    sa.Column("occurred_at", UTCDateTime, nullable=False),
+    sa.Index("ix_timeline_event_actors_actor_occurred", "actor", "occurred_at", "position"),
+    sa.Index("ix_timeline_event_actors_position", "position"),
+)
+
+# A single row: the last position, hash and recorded_at. Appends lock it, which is what
+# makes positions gap-free and in commit order (see Store.append).
+head = sa.Table(
+    "timeline_head",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("last_position", sa.BigInteger, nullable=False),
+    sa.Column("last_hash", sa.String(64), nullable=False),
+    sa.Column("last_recorded_at", UTCDateTime, nullable=True),
+    sa.CheckConstraint("id = 1", name="ck_timeline_head_single_row"),
+)
+
+TABLES = ("timeline_events", "timeline_event_actors", "timeline_head")

@@ -1,0 +1,471 @@
+"""The store: every SQL statement the library runs, on SQLite and on PostgreSQL.
+
+Backend differences are few and named here: how a SQLite transaction begins
+(``BEGIN IMMEDIATE`` for writes), SQLite's pragmas, and where ``recorded_at`` comes from
+(PostgreSQL's clock, else this process's). Driver errors are translated at this boundary
+into :class:`~timeline.errors.TimelineError` subclasses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import URL, make_url
+
+from timeline import migrate
+from timeline.errors import (
+    ConcurrencyError,
+    DuplicateEventError,
+    InvalidEventError,
+    StoreError,
+    TimelineError,
+)
+from timeline.events import (
+    Event,
+    RecordedEvent,
+    canonical_json,
+    differing_fields,
+    event_content,
+)
+from timeline.schema import event_actors, events, head
+from timeline.times import isoformat
+
+SQLITE_BUSY_TIMEOUT_S = 30.0
+"""How long a SQLite writer waits for another's lock before failing (seconds)."""
+
+DEFAULT_PAGE_SIZE = 1000
+_ID_CHUNK = 500  # ids per IN (...) lookup, well under every driver's parameter limit
+
+
+def normalize_url(url: str | URL) -> URL:
+    """Return ``url`` as a SQLAlchemy URL, with psycopg (3) as PostgreSQL's driver.
+
+    ``postgresql://`` and ``postgres://`` mean psycopg 3 here, not SQLAlchemy's default
+    psycopg2.
+
+    Example:
+        >>> normalize_url("postgresql://root@127.0.0.1/test").drivername
+        'postgresql+psycopg'
+    """
+    try:
+        parsed = make_url(url) if isinstance(url, str) else url
+    except sa.exc.ArgumentError as e:
+        raise InvalidEventError("url", f"cannot read {url!r} as a database URL") from e
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise InvalidEventError(
+            "url", f"{parsed.get_backend_name()!r} is not supported; use sqlite or postgresql"
+        )
+    return parsed
+
+
+def display_url(url: str | URL) -> str:
+    """Return ``url`` as text with any password hidden, for messages."""
+    return normalize_url(url).render_as_string(hide_password=True)
+
+
+def create_engine(url: str | URL, **kwargs: Any) -> sa.Engine:
+    """Return a SQLAlchemy engine set up the way the store needs it.
+
+    SQLite: the driver's own transaction handling is turned off so that the store can
+    begin write transactions with ``BEGIN IMMEDIATE`` (a writer takes the lock up front
+    instead of failing half-way); a file database uses WAL (readers never block the
+    writer), ``synchronous=FULL`` (a committed append survives a power cut) and a busy
+    timeout of 30 s (writers queue instead of failing).
+
+    Example:
+        >>> create_engine("sqlite://").dialect.name
+        'sqlite'
+    """
+    parsed = normalize_url(url)
+    options: dict[str, Any] = {"json_serializer": canonical_json, **kwargs}
+    if parsed.get_backend_name() == "sqlite":
+        options.setdefault("connect_args", {})["timeout"] = SQLITE_BUSY_TIMEOUT_S
+    engine = sa.create_engine(parsed, **options)
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
+    return engine
+
+
+def _configure_sqlite(engine: sa.Engine, *, in_memory: bool) -> None:
+    @sa_event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @sa_event.listens_for(engine, "begin")
+    def _begin(conn: sa.Connection) -> None:
+        mode = conn.get_execution_options().get("timeline_sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _hash(previous: str, payload: Mapping[str, Any]) -> str:
+    return hashlib.sha256(f"{previous}\n{canonical_json(payload)}".encode()).hexdigest()
+
+
+def hash_payload(event: RecordedEvent) -> dict[str, Any]:
+    """Return every stored field of ``event`` as the JSON the hash chain covers."""
+    return {
+        **event_content(event),
+        "version": event.version,
+        "position": event.position,
+        "recorded_at": isoformat(event.recorded_at),
+        "corrects": None if event.corrects is None else str(event.corrects),
+        "retracts": None if event.retracts is None else str(event.retracts),
+    }
+
+
+def chain_hash(previous: str, event: RecordedEvent) -> str:
+    """Return the hash of ``event`` chained to ``previous`` (``""`` for position 1)."""
+    return _hash(previous, hash_payload(event))
+
+
+@attrs.frozen
+class EventFilter:
+    """What :meth:`Store.read` selects; every field narrows, ``None`` means any."""
+
+    incident: str | None = None
+    actor: str | None = None
+    types: tuple[str, ...] | None = None
+    occurred_from: dt.datetime | None = None  # occurred_at >= this
+    occurred_before: dt.datetime | None = None  # occurred_at < this
+    occurred_through: dt.datetime | None = None  # occurred_at <= this
+    recorded_before: dt.datetime | None = None  # recorded_at < this
+    recorded_through: dt.datetime | None = None  # recorded_at <= this
+    after_position: int = 0
+
+
+class Store:
+    """SQL access to one database. The ``Timeline`` facade is the public face.
+
+    Example:
+        >>> store = Store.open("sqlite://")
+        >>> store.incident_version("syria-2017-06")
+        0
+    """
+
+    def __init__(self, engine: sa.Engine, *, url: str) -> None:
+        self.engine = engine
+        self.url = url
+
+    @classmethod
+    def open(cls, url: str | URL, *, create: bool = True) -> Store:
+        """Connect, give an empty database the schema, refuse an out-of-date one."""
+        shown = display_url(url)
+        engine = create_engine(url)
+        try:
+            with engine.connect() as conn:
+                revision = migrate.check_schema(conn, url=shown)
+            if revision is None:
+                if not create:
+                    raise StoreError(f"{shown} has no timeline schema; run: timeline db upgrade")
+                upgrade(engine)
+        except TimelineError:
+            engine.dispose()
+            raise
+        except sa.exc.SQLAlchemyError as e:
+            engine.dispose()
+            raise StoreError(f"cannot open {shown}: {_reason(e)}") from e
+        return cls(engine, url=shown)
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()
+
+    @contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        with self._translate(), self.engine.connect() as conn:
+            conn = conn.execution_options(timeline_sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[sa.Connection]:
+        with self._translate(), self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _translate(self) -> Iterator[None]:
+        try:
+            yield
+        except TimelineError:
+            raise
+        except sa.exc.SQLAlchemyError as e:
+            raise StoreError(f"{self.url}: {_reason(e)}") from e
+
+    # -- writing -----------------------------------------------------------------------
+
+    def append(
+        self,
+        batch: Sequence[Event],
+        *,
+        expected: Mapping[str, int] | None = None,
+        links: Sequence[tuple[uuid.UUID | None, uuid.UUID | None]] | None = None,
+    ) -> list[RecordedEvent]:
+        """Store ``batch`` in one transaction and return it as recorded, in input order.
+
+        How positions stay gap-free and in commit order, even with many writers on
+        PostgreSQL: every append first locks the single ``timeline_head`` row
+        (``SELECT … FOR UPDATE``; on SQLite, ``BEGIN IMMEDIATE`` takes the database's one
+        write lock) and holds it until commit. Positions are numbered from the head's
+        last one, so they have no gaps (no sequence is used, which would leave holes on
+        rollback), and no other append can commit in between, so a reader that has seen
+        position N never later finds a new event below N: PostgreSQL makes a commit
+        visible before it releases the transaction's locks. The same lock makes the
+        per-incident versions and the hash chain race-free, and lets ``recorded_at`` be
+        clamped so that it never decreases with position. Work that does not need the
+        lock (validation, serialisation) is done before taking it.
+
+        ``expected`` maps incidents to the version each must be at. Events whose id is
+        already stored with the same content are returned as stored and take no new
+        version; if the whole batch is such, nothing is checked or written (a retried
+        append is harmless).
+        """
+        links = links or [(None, None)] * len(batch)
+        contents = [event_content(e) for e in batch]
+        unique: dict[uuid.UUID, int] = {}
+        for i, event in enumerate(batch):
+            first = unique.setdefault(event.id, i)
+            if first != i and canonical_json(contents[first]) != canonical_json(contents[i]):
+                raise DuplicateEventError(event.id, differing_fields(contents[first], contents[i]))
+        actor_names = [_named_actors(e) for e in batch]
+
+        with self._write() as conn:
+            last = conn.execute(
+                sa.select(head.c.last_position, head.c.last_hash, head.c.last_recorded_at)
+                .where(head.c.id == 1)
+                .with_for_update()
+            ).one()
+            stored = self._by_ids(conn, list(unique))
+            for event_id, i in unique.items():
+                found = stored.get(event_id)
+                if found is not None and canonical_json(found.content()) != canonical_json(
+                    contents[i]
+                ):
+                    raise DuplicateEventError(
+                        event_id, differing_fields(found.content(), contents[i])
+                    )
+            fresh = [i for event_id, i in unique.items() if event_id not in stored]
+            if not fresh:
+                return [stored[e.id] for e in batch]
+
+            incidents = sorted({batch[i].incident for i in fresh} | set(expected or {}))
+            versions = self._versions(conn, incidents)
+            for incident, wanted in (expected or {}).items():
+                if versions[incident] != wanted:
+                    raise ConcurrencyError(incident, expected=wanted, actual=versions[incident])
+
+            recorded_at = self._now(conn)
+            if last.last_recorded_at is not None and recorded_at < last.last_recorded_at:
+                recorded_at = last.last_recorded_at
+            position, previous = last.last_position, last.last_hash
+            made: dict[uuid.UUID, RecordedEvent] = {}
+            event_rows, actor_rows = [], []
+            for i in fresh:
+                event = batch[i]
+                position += 1
+                versions[event.incident] += 1
+                corrects, retracts = links[i]
+                recorded = RecordedEvent(
+                    id=event.id,
+                    incident=event.incident,
+                    version=versions[event.incident],
+                    position=position,
+                    type=event.type,
+                    actor=event.actor,
+                    targets=event.targets,
+                    occurred_at=event.occurred_at,
+                    precision=event.precision,
+                    data=event.data,
+                    effects=event.effects,
+                    source=event.source,
+                    recorded_at=recorded_at,
+                    hash="",
+                    corrects=corrects,
+                    retracts=retracts,
+                )
+                previous = chain_hash(previous, recorded)
+                recorded = attrs.evolve(recorded, hash=previous)
+                made[event.id] = recorded
+                event_rows.append(_row(recorded))
+                actor_rows.extend(
+                    {"actor": name, "position": position, "occurred_at": event.occurred_at}
+                    for name in actor_names[i]
+                )
+            conn.execute(events.insert(), event_rows)
+            conn.execute(event_actors.insert(), actor_rows)
+            conn.execute(
+                head.update()
+                .where(head.c.id == 1)
+                .values(last_position=position, last_hash=previous, last_recorded_at=recorded_at)
+            )
+        return [made.get(e.id) or stored[e.id] for e in batch]
+
+    def _now(self, conn: sa.Connection) -> dt.datetime:
+        # On PostgreSQL the server's clock, read after the head lock is held, so that all
+        # writers on all machines share one clock; on SQLite the one machine's clock.
+        if conn.dialect.name == "postgresql":
+            now = conn.execute(sa.text("SELECT clock_timestamp()")).scalar_one()
+            return now.astimezone(dt.UTC)
+        return dt.datetime.now(dt.UTC)
+
+    def _versions(self, conn: sa.Connection, incidents: list[str]) -> dict[str, int]:
+        rows = conn.execute(
+            sa.select(events.c.incident, sa.func.max(events.c.version))
+            .where(events.c.incident.in_(incidents))
+            .group_by(events.c.incident)
+        )
+        versions = dict.fromkeys(incidents, 0)
+        versions.update({incident: version for incident, version in rows})
+        return versions
+
+    def _by_ids(self, conn: sa.Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, RecordedEvent]:
+        found: dict[uuid.UUID, RecordedEvent] = {}
+        for start in range(0, len(ids), _ID_CHUNK):
+            chunk = ids[start : start + _ID_CHUNK]
+            for row in conn.execute(sa.select(events).where(events.c.id.in_(chunk))):
+                found[row.id] = _recorded(row)
+        return found
+
+    # -- reading -----------------------------------------------------------------------
+
+    def incident_version(self, incident: str) -> int:
+        """Return the incident's current version: its number of events, 0 when none."""
+        with self._read() as conn:
+            return self._versions(conn, [incident])[incident]
+
+    def get(self, event_id: uuid.UUID) -> RecordedEvent | None:
+        """Return the stored event with this id, or ``None``."""
+        with self._read() as conn:
+            return self._by_ids(conn, [event_id]).get(event_id)
+
+    def read(
+        self,
+        where: EventFilter,
+        *,
+        limit: int | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> Iterator[RecordedEvent]:
+        """Yield the events ``where`` selects in position order, a page per query.
+
+        Each page is its own short read (keyset paging on position), so a reader of a
+        million events holds one page in memory and no transaction open between pages.
+        """
+        after = where.after_position
+        remaining = limit
+        while remaining is None or remaining > 0:
+            size = page_size if remaining is None else min(page_size, remaining)
+            query = self._select(attrs.evolve(where, after_position=after)).limit(size)
+            with self._read() as conn:
+                page = [_recorded(row) for row in conn.execute(query)]
+            yield from page
+            if len(page) < size:
+                return
+            after = page[-1].position
+            if remaining is not None:
+                remaining -= len(page)
+
+    def _select(self, where: EventFilter) -> sa.Select[Any]:
+        query = sa.select(events)
+        occurred = events.c.occurred_at
+        if where.actor is not None:
+            query = query.join(event_actors, event_actors.c.position == events.c.position).where(
+                event_actors.c.actor == where.actor
+            )
+            occurred = event_actors.c.occurred_at
+        conditions = [events.c.position > where.after_position]
+        if where.incident is not None:
+            conditions.append(events.c.incident == where.incident)
+        if where.types is not None:
+            conditions.append(events.c.type.in_(where.types))
+        if where.occurred_from is not None:
+            conditions.append(occurred >= where.occurred_from)
+        if where.occurred_before is not None:
+            conditions.append(occurred < where.occurred_before)
+        if where.occurred_through is not None:
+            conditions.append(occurred <= where.occurred_through)
+        if where.recorded_before is not None:
+            conditions.append(events.c.recorded_at < where.recorded_before)
+        if where.recorded_through is not None:
+            conditions.append(events.c.recorded_at <= where.recorded_through)
+        return query.where(*conditions).order_by(events.c.position)
+
+    def head(self) -> tuple[int, str]:
+        """Return the head row's last position and hash."""
+        with self._read() as conn:
+            row = conn.execute(sa.select(head.c.last_position, head.c.last_hash)).one()
+            return row.last_position, row.last_hash
+
+
+def upgrade(engine: sa.Engine) -> None:
+    """Bring the database behind ``engine`` to the newest schema, in one transaction."""
+    with engine.connect() as conn:
+        migrate.upgrade_connection(conn.execution_options(timeline_sqlite_begin="IMMEDIATE"))
+
+
+def _named_actors(event: Event) -> list[str]:
+    names = dict.fromkeys([event.actor, *event.targets, *event.effects])
+    return list(names)
+
+
+def _row(event: RecordedEvent) -> dict[str, Any]:
+    return {
+        "position": event.position,
+        "id": event.id,
+        "incident": event.incident,
+        "version": event.version,
+        "type": event.type,
+        "actor": event.actor,
+        "targets": list(event.targets),
+        "occurred_at": event.occurred_at,
+        "precision": event.precision,
+        "data": event.data,
+        "effects": event.effects,
+        "source": event.source,
+        "corrects": event.corrects,
+        "retracts": event.retracts,
+        "recorded_at": event.recorded_at,
+        "hash": event.hash,
+    }
+
+
+def _recorded(row: sa.Row[Any]) -> RecordedEvent:
+    return RecordedEvent(
+        id=row.id,
+        incident=row.incident,
+        version=row.version,
+        position=row.position,
+        type=row.type,
+        actor=row.actor,
+        targets=tuple(row.targets),
+        occurred_at=row.occurred_at,
+        precision=row.precision,
+        data=row.data,
+        effects=row.effects,
+        source=row.source,
+        recorded_at=row.recorded_at,
+        hash=row.hash,
+        corrects=row.corrects,
+        retracts=row.retracts,
+    )
+
+
+def _reason(error: sa.exc.SQLAlchemyError) -> str:
+    original = getattr(error, "orig", None)
+    text = str(original if original is not None else error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

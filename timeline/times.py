@@ -1,0 +1,259 @@
+"""Time parsing and precision: the rules that turn what a caller wrote into UTC intervals.
+
+Pure functions, no database. Every moment the library stores or compares is an aware
+``datetime`` in UTC. A time given with less than full precision ("2017-06-18", "June
+2017", "2017-06-18 15:43") stands for the whole interval of its precision:
+``[start, start + one unit)``. Nothing is guessed: a time of day without a zone is refused
+unless the caller configured a default zone, and text that a parser could read two ways
+(``01/02/2017``, a two-digit year, a weekday without a date) is refused with a message
+that says how to write it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil import parser as _dateparser
+from dateutil.relativedelta import relativedelta
+
+from timeline.errors import InvalidEventError
+
+UTC: Final = dt.UTC
+
+#: Precisions from finest to coarsest. ``exact`` is a point; the others cover one unit.
+PRECISIONS: Final = ("exact", "second", "minute", "hour", "day", "month", "year")
+
+_UNITS: Final[dict[str, relativedelta]] = {
+    "second": relativedelta(seconds=1),
+    "minute": relativedelta(minutes=1),
+    "hour": relativedelta(hours=1),
+    "day": relativedelta(days=1),
+    "month": relativedelta(months=1),
+    "year": relativedelta(years=1),
+}
+
+# Two "default" datetimes that differ in every field: a field the text did not give takes
+# the default's value, so comparing the two parses tells which fields the text gave,
+# through dateutil's public API only.
+_DEFAULT_A: Final = dt.datetime(2000, 1, 1, 0, 0, 0, 0)
+_DEFAULT_B: Final = dt.datetime(2001, 2, 2, 1, 1, 1, 1)
+_NUMERIC_DMY: Final = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})\b")
+_FOUR_DIGITS: Final = re.compile(r"\d{4}")
+# dateutil sets microseconds to 0 whenever seconds are given; only a written fraction of a
+# second makes a moment exact.
+_FRACTION: Final = re.compile(r"\d:\d\d[.,]\d")
+
+TimeInput = dt.datetime | dt.date | str
+ZoneInput = dt.tzinfo | str | None
+
+
+def resolve_zone(zone: ZoneInput, *, field: str = "default_tz") -> dt.tzinfo | None:
+    """Return a ``tzinfo`` for an IANA zone name or a ``tzinfo``; ``None`` stays ``None``.
+
+    Raises:
+        InvalidEventError: the name is not a known IANA zone.
+
+    Example:
+        >>> resolve_zone("Europe/Moscow")
+        zoneinfo.ZoneInfo(key='Europe/Moscow')
+    """
+    if zone is None or isinstance(zone, dt.tzinfo):
+        return zone
+    if isinstance(zone, str):
+        try:
+            return ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            raise InvalidEventError(field, f"unknown time zone {zone!r}") from e
+    raise InvalidEventError(field, f"expected a zone name or tzinfo, got {type(zone).__name__}")
+
+
+def interval_end(start: dt.datetime, precision: str) -> dt.datetime:
+    """Return the end (exclusive) of the interval that ``start`` covers at ``precision``.
+
+    ``exact`` is a point, so its end is its start.
+
+    Example:
+        >>> start = dt.datetime(2017, 6, 19, tzinfo=UTC)
+        >>> interval_end(start, "day").isoformat()
+        '2017-06-20T00:00:00+00:00'
+    """
+    if precision == "exact":
+        return start
+    try:
+        return start + _UNITS[precision]
+    except OverflowError:
+        return dt.datetime.max.replace(tzinfo=UTC)
+
+
+def check_precision(value: object, *, field: str = "precision") -> str:
+    """Return ``value`` if it names a precision, else raise ``InvalidEventError``.
+
+    Example:
+        >>> check_precision("day")
+        'day'
+    """
+    if not isinstance(value, str) or value not in PRECISIONS:
+        raise InvalidEventError(field, f"must be one of {', '.join(PRECISIONS)}; got {value!r}")
+    return value
+
+
+def parse_time(
+    value: object, *, field: str = "occurred_at", default_tz: ZoneInput = None
+) -> tuple[dt.datetime, str]:
+    """Turn a caller's moment into ``(start in UTC, inferred precision)``.
+
+    - an aware ``datetime`` is converted to UTC, precision ``exact``;
+    - a naive ``datetime`` is read in ``default_tz`` and refused when there is none;
+    - a ``date`` is that UTC day, precision ``day``;
+    - text is parsed with python-dateutil; its precision is the finest field it gives
+      ("2017" year, "June 2017" month, "2017-06-18" day, "2017-06-18 15:43" minute, with
+      seconds ``second``, with a fraction ``exact``). A date alone is a UTC day or month or
+      year; a time of day needs an offset in the text or ``default_tz``.
+
+    Raises:
+        InvalidEventError: naming ``field``, for anything it cannot read without guessing.
+
+    Example:
+        >>> parse_time("2017-06-18")
+        (datetime.datetime(2017, 6, 18, 0, 0, tzinfo=datetime.timezone.utc), 'day')
+        >>> parse_time("2017-06-18 18:43 +03:00")[0].isoformat()
+        '2017-06-18T15:43:00+00:00'
+    """
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            return _localize(value, field=field, default_tz=default_tz), "exact"
+        return value.astimezone(UTC), "exact"
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=UTC), "day"
+    if isinstance(value, str):
+        return _parse_text(value, field=field, default_tz=default_tz)
+    raise InvalidEventError(
+        field, f"expected a datetime, a date or text, got {type(value).__name__}"
+    )
+
+
+def _localize(value: dt.datetime, *, field: str, default_tz: ZoneInput) -> dt.datetime:
+    zone = resolve_zone(default_tz)
+    if zone is None:
+        raise InvalidEventError(
+            field,
+            f"{value.isoformat()} has no time zone; give an aware datetime or an offset, "
+            "or configure default_tz",
+        )
+    local = value.replace(tzinfo=zone, fold=0)
+    utc = local.astimezone(UTC)
+    if utc.astimezone(zone).replace(tzinfo=None) != value.replace(fold=0):
+        raise InvalidEventError(
+            field, f"{value.isoformat()} does not exist in {zone} (clocks went forward)"
+        )
+    if local.utcoffset() != value.replace(tzinfo=zone, fold=1).utcoffset():
+        raise InvalidEventError(
+            field, f"{value.isoformat()} happens twice in {zone} (clocks went back); give an offset"
+        )
+    return utc
+
+
+def _parse_text(text: str, *, field: str, default_tz: ZoneInput) -> tuple[dt.datetime, str]:
+    stripped = text.strip()
+    if not stripped:
+        raise InvalidEventError(field, "is empty")
+    if len(stripped) > 100:
+        raise InvalidEventError(field, f"text of {len(stripped)} characters is not a date")
+    numeric = _NUMERIC_DMY.match(stripped)
+    if numeric and int(numeric[1]) <= 12 and int(numeric[2]) <= 12 and numeric[1] != numeric[2]:
+        raise InvalidEventError(
+            field, f"{text!r} could be day/month or month/day; write it as YYYY-MM-DD"
+        )
+    try:
+        a = _dateparser.parse(stripped, default=_DEFAULT_A)
+        b = _dateparser.parse(stripped, default=_DEFAULT_B)
+    except (ValueError, OverflowError) as e:
+        raise InvalidEventError(field, f"cannot read {text!r} as a date or time") from e
+    if a.year != b.year:
+        raise InvalidEventError(field, f"{text!r} has no year; write a full date")
+    if not _FOUR_DIGITS.search(stripped):
+        raise InvalidEventError(field, f"{text!r} has no four-digit year; write a full date")
+    # A field the text gave is equal in both parses; one it left out took each default.
+    given_month = a.month == b.month
+    given_day = a.day == b.day
+    given = {
+        "hour": a.hour == b.hour,
+        "minute": a.minute == b.minute,
+        "second": a.second == b.second,
+        "microsecond": a.microsecond == b.microsecond,
+    }
+    if given_day and not given_month:
+        raise InvalidEventError(field, f"{text!r} has a day but no month")
+    has_time = any(given.values())
+    if has_time and not given_day:
+        raise InvalidEventError(field, f"{text!r} has a time of day but no date")
+    if given["microsecond"] and _FRACTION.search(stripped):
+        precision = "exact"
+    elif given["second"]:
+        precision = "second"
+    elif given["minute"]:
+        precision = "minute"
+    elif given["hour"]:
+        precision = "hour"
+    elif given_day:
+        precision = "day"
+    elif given_month:
+        precision = "month"
+    else:
+        precision = "year"
+    start = a.replace(
+        month=a.month if given_month else 1,
+        day=a.day if given_day else 1,
+        hour=a.hour if given["hour"] else 0,
+        minute=a.minute if given["minute"] else 0,
+        second=a.second if given["second"] else 0,
+        microsecond=a.microsecond if given["microsecond"] else 0,
+    )
+    if start.tzinfo is not None and start.utcoffset() is not None:
+        return start.astimezone(UTC), precision
+    if not has_time:
+        # A calendar date, month or year without an offset is the UTC one, by contract.
+        return start.replace(tzinfo=UTC), precision
+    return _localize(start, field=field, default_tz=default_tz), precision
+
+
+def isoformat(moment: dt.datetime) -> str:
+    """Return the canonical text of a UTC moment: ISO 8601 with microseconds and ``Z``.
+
+    Example:
+        >>> isoformat(dt.datetime(2017, 6, 18, 15, 43, tzinfo=UTC))
+        '2017-06-18T15:43:00.000000Z'
+    """
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def through(value: object, *, field: str, default_tz: ZoneInput = None) -> tuple[dt.datetime, bool]:
+    """Return the upper bound a caller's moment sets, as ``(moment, inclusive)``.
+
+    An exact moment T bounds at T inclusive; a coarser one (a date, "June 2017") at the
+    end of its interval, exclusive. So ``until="2017-06-19"`` and ``known_at="2017-06-19"``
+    take in the whole UTC day of June 19, and ``until=<a datetime>`` that instant.
+
+    Example:
+        >>> through("2017-06-19", field="until")
+        (datetime.datetime(2017, 6, 20, 0, 0, tzinfo=datetime.timezone.utc), False)
+    """
+    start, precision = parse_time(value, field=field, default_tz=default_tz)
+    if precision == "exact":
+        return start, True
+    return interval_end(start, precision), False
+
+
+__all__ = [
+    "PRECISIONS",
+    "UTC",
+    "check_precision",
+    "interval_end",
+    "isoformat",
+    "parse_time",
+    "resolve_zone",
+    "through",
+]
