@@ -27,8 +27,9 @@ json_values = st.recursive(
     | st.integers(min_value=-(2**63), max_value=2**63 - 1)
     | st.floats(allow_nan=False, allow_infinity=False)
     | json_text,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(json_text, children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(json_text, children, max_size=4)
+    ),
     max_leaves=12,
 )
 json_objects = st.dictionaries(json_text, json_values, max_size=5)
@@ -36,8 +37,13 @@ json_objects = st.dictionaries(json_text, json_values, max_size=5)
 moments = st.datetimes(
     min_value=dt.datetime(1900, 1, 1),
     max_value=dt.datetime(2100, 1, 1),
-    timezones=st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=3)),
-                               dt.timezone(dt.timedelta(hours=-5, minutes=-30))]),
+    timezones=st.sampled_from(
+        [
+            dt.UTC,
+            dt.timezone(dt.timedelta(hours=3)),
+            dt.timezone(dt.timedelta(hours=-5, minutes=-30)),
+        ]
+    ),
 )
 precisions = st.sampled_from(timeline.PRECISIONS)
 

@@ -24,9 +24,7 @@ def make(**overrides: object) -> Event:
         "targets": ["Syria"],
     }
     fields.update(overrides)
-    return Event(
-        fields.pop("type"), fields.pop("actor"), fields.pop("occurred_at"), **fields
-    )  # type: ignore[arg-type]
+    return Event(fields.pop("type"), fields.pop("actor"), fields.pop("occurred_at"), **fields)  # type: ignore[arg-type]
 
 
 def test_a_valid_event_is_normalised() -> None:
@@ -134,5 +132,5 @@ def test_evolve_keeps_validation() -> None:
     """attrs.evolve goes through the same validation as the constructor."""
     event = make()
     assert "Russia" == attrs.evolve(event, actor="Russia").actor
-    with pytest.raises(InvalidEventError, match="^actor:"):
+    with pytest.raises(InvalidEventError, match=r"^actor:"):
         attrs.evolve(event, actor="")

@@ -28,9 +28,15 @@ def ev(type_: str, actor: str, at: str, **fields: object) -> Event:
 def test_record_assigns_version_position_recorded_at_and_hash(tl: timeline.Timeline) -> None:
     """The store assigns version, position, recorded_at and a hash; the rest is kept."""
     before = dt.datetime.now(UTC)
-    first = tl.record("shootdown", "US", "2017-06-18T18:43+03:00", incident=INCIDENT,
-                      targets=["Syria"], data={"aircraft": "Su-22"},
-                      source={"quote": "Two hours later, the US military said it shot down"})
+    first = tl.record(
+        "shootdown",
+        "US",
+        "2017-06-18T18:43+03:00",
+        incident=INCIDENT,
+        targets=["Syria"],
+        data={"aircraft": "Su-22"},
+        source={"quote": "Two hours later, the US military said it shot down"},
+    )
     second = tl.record("truce", "Syria", "2017-06-17", incident="daraa")
     assert (1, 1) == (first.version, first.position)
     assert (1, 2) == (second.version, second.position)
@@ -71,13 +77,13 @@ def test_expected_version_conflict_stores_nothing(tl: timeline.Timeline, db_url:
 def test_expected_version_by_incident(tl: timeline.Timeline, db_url: str) -> None:
     """A mapping checks every incident named; an int needs a one-incident batch."""
     batch = [ev("a", "X", "2017-06-18", incident="one"), ev("b", "X", "2017-06-18", incident="two")]
-    with pytest.raises(InvalidEventError, match="^expected_version: the batch spans incidents"):
+    with pytest.raises(InvalidEventError, match=r"^expected_version: the batch spans incidents"):
         tl.append(batch, expected_version=0)
     with pytest.raises(ConcurrencyError):
         tl.append(batch, expected_version={"one": 0, "two": 3})
     assert 0 == stored_count(db_url)
     assert [1, 1] == [e.version for e in tl.append(batch, expected_version={"one": 0, "two": 0})]
-    with pytest.raises(InvalidEventError, match="^expected_version: must not be negative"):
+    with pytest.raises(InvalidEventError, match=r"^expected_version: must not be negative"):
         tl.append([ev("a", "X", "2017-06-18")], expected_version=-1)
 
 
@@ -134,17 +140,29 @@ def test_a_batch_shares_one_recorded_at(tl: timeline.Timeline) -> None:
 @pytest.fixture
 def seed(tl: timeline.Timeline) -> list[timeline.RecordedEvent]:
     """A few seed events, recorded out of valid-time order and in three appends."""
-    first = tl.append([
-        ev("cooperation_suspended", "Russia", "2017-06-19", targets=["US"],
-           effects={"Russia": {"cooperation.US": "suspended"}}),
-        ev("shootdown", "US", "2017-06-18T18:43+03:00", targets=["Syria"]),
-    ])
+    first = tl.append(
+        [
+            ev(
+                "cooperation_suspended",
+                "Russia",
+                "2017-06-19",
+                targets=["US"],
+                effects={"Russia": {"cooperation.US": "suspended"}},
+            ),
+            ev("shootdown", "US", "2017-06-18T18:43+03:00", targets=["Syria"]),
+        ]
+    )
     time.sleep(0.002)
-    second = tl.append([ev("truce", "Syria", "2017-06-17", incident="daraa",
-                           targets=["Syrian rebels"])])
+    second = tl.append(
+        [ev("truce", "Syria", "2017-06-17", incident="daraa", targets=["Syrian rebels"])]
+    )
     time.sleep(0.002)
-    third = tl.append([ev("aircraft_repositioned", "US", "2017-06-19"),
-                       ev("missile_strike", "Iran", "2017-06-18", targets=["Islamic State"])])
+    third = tl.append(
+        [
+            ev("aircraft_repositioned", "US", "2017-06-19"),
+            ev("missile_strike", "Iran", "2017-06-18", targets=["Islamic State"]),
+        ]
+    )
     return first + second + third
 
 
@@ -160,17 +178,19 @@ def test_filters(tl: timeline.Timeline, seed: list[timeline.RecordedEvent]) -> N
         tl.events(actor="US")
     )
     assert ["cooperation_suspended"] == types(tl.events(actor="Russia"))
-    assert ["shootdown", "missile_strike"] == types(
-        tl.events(type=["shootdown", "missile_strike"])
-    )
+    assert ["shootdown", "missile_strike"] == types(tl.events(type=["shootdown", "missile_strike"]))
     assert ["truce"] == types(tl.events(type="truce", incident="daraa"))
     assert [] == types(tl.events(actor="Nobody"))
 
 
 def test_valid_time_range(tl: timeline.Timeline, seed: list[timeline.RecordedEvent]) -> None:
     """since is inclusive from its start; until takes in the whole of a day it names."""
-    assert ["shootdown", "missile_strike"] == types(tl.events(since="2017-06-18", until="2017-06-18"))
-    assert ["cooperation_suspended", "aircraft_repositioned"] == types(tl.events(since="2017-06-19"))
+    assert ["shootdown", "missile_strike"] == types(
+        tl.events(since="2017-06-18", until="2017-06-18")
+    )
+    assert ["cooperation_suspended", "aircraft_repositioned"] == types(
+        tl.events(since="2017-06-19")
+    )
     noon = dt.datetime(2017, 6, 18, 12, tzinfo=UTC)
     assert ["truce", "missile_strike"] == types(tl.events(until=noon))
     assert ["shootdown"] == types(tl.events(actor="US", until="2017-06-18"))
@@ -225,18 +245,28 @@ def test_get(tl: timeline.Timeline) -> None:
     """get() returns a stored event by id and raises NotFoundError for an unknown one."""
     stored = tl.record("truce", "Syria", "2017-06-17", incident=INCIDENT)
     assert stored == tl.get(str(stored.id))
-    with pytest.raises(timeline.NotFoundError, match="^event_id: no event"):
+    with pytest.raises(timeline.NotFoundError, match=r"^event_id: no event"):
         tl.get(uuid.uuid4())
 
 
 def test_texts_are_stored_verbatim(tl: timeline.Timeline) -> None:
     """SQL meta-characters and non-ASCII text are stored as given, never interpreted."""
     nasty = "Robert'); DROP TABLE timeline_events;-- % _ \\ \" Ja’Din دمشق"
-    stored = tl.record("statement", nasty, "2017-06-18", incident=nasty, targets=[nasty],
-                       data={nasty: nasty}, source={"quote": nasty})
+    stored = tl.record(
+        "statement",
+        nasty,
+        "2017-06-18",
+        incident=nasty,
+        targets=[nasty],
+        data={nasty: nasty},
+        source={"quote": nasty},
+    )
     read = tl.get(stored.id)
     assert (nasty, nasty, (nasty,), {nasty: nasty}) == (
-        read.actor, read.incident, read.targets, read.data
+        read.actor,
+        read.incident,
+        read.targets,
+        read.data,
     )
     assert [stored] == list(tl.events(actor=nasty, incident=nasty))
 

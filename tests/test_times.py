@@ -107,7 +107,7 @@ def test_local_times_that_do_not_exist_or_happen_twice_are_refused() -> None:
 
 def test_unknown_zone_refused() -> None:
     """An unknown zone name is refused, naming default_tz."""
-    with pytest.raises(InvalidEventError, match="^default_tz: unknown time zone"):
+    with pytest.raises(InvalidEventError, match=r"^default_tz: unknown time zone"):
         parse_time(dt.datetime(2017, 6, 18), default_tz="Mars/Olympus")
 
 
