@@ -1,0 +1,131 @@
+"""The schema: Alembic creates it, open() checks it, and the metadata never drifts."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+import timeline
+from tests.conftest import raw_engine
+from timeline import migrate
+from timeline.schema import VERSION_TABLE, metadata
+
+
+def test_an_empty_database_gets_the_schema(db_url: str) -> None:
+    """open() on an empty database creates the tables at the newest revision."""
+    with timeline.open(db_url) as tl:
+        assert 0 == tl.incident_version("anything")
+    engine = raw_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            assert migrate.head_revision() == migrate.current_revision(conn)
+            names = set(sa.inspect(conn).get_table_names())
+    finally:
+        engine.dispose()
+    assert {"timeline_events", "timeline_event_actors", "timeline_head", VERSION_TABLE} <= names
+
+
+def test_upgrade_is_idempotent(db_url: str) -> None:
+    """upgrade() on a new or an up-to-date database leaves it at the head revision."""
+    assert migrate.head_revision() == timeline.upgrade(db_url)
+    assert migrate.head_revision() == timeline.upgrade(db_url)
+    with timeline.open(db_url) as tl:
+        assert 1 == tl.record("truce", "Syria", "2017-06-17", incident="daraa").position
+
+
+def test_metadata_matches_the_migrations(db_url: str) -> None:
+    """The tables the store queries are exactly the ones the migrations create."""
+    timeline.upgrade(db_url)
+    engine = raw_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(
+                conn,
+                opts={
+                    "version_table": VERSION_TABLE,
+                    "compare_type": True,
+                    "include_name": lambda name, type_, parent: (
+                        type_ != "table" or name.startswith("timeline_")
+                    ),
+                },
+            )
+            differences = compare_metadata(context, metadata)
+    finally:
+        engine.dispose()
+    assert [] == differences
+
+
+def test_an_older_schema_is_refused_with_the_upgrade_command(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database behind the library's newest revision is refused; the error says how to fix it."""
+    timeline.upgrade(db_url)
+    monkeypatch.setattr(migrate, "head_revision", lambda: "0099")
+    with pytest.raises(timeline.SchemaVersionError, match="run: timeline db upgrade --db ") as e:
+        timeline.open(db_url)
+    assert "at revision 0001" in str(e.value) and "needs 0099" in str(e.value)
+
+
+def test_an_unknown_revision_is_refused(db_url: str) -> None:
+    """A database made by a newer timeline is refused, asking for a newer package."""
+    timeline.upgrade(db_url)
+    engine = raw_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"UPDATE {VERSION_TABLE} SET version_num = 'f00d'"))
+    finally:
+        engine.dispose()
+    with pytest.raises(timeline.SchemaVersionError, match="upgrade the timeline package"):
+        timeline.open(db_url)
+
+
+def test_tables_without_a_revision_are_refused(db_url: str) -> None:
+    """Someone else's timeline_events table is not taken for ours."""
+    engine = raw_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE timeline_events (x INTEGER)"))
+    finally:
+        engine.dispose()
+    with pytest.raises(timeline.SchemaVersionError, match="was not made by timeline"):
+        timeline.open(db_url)
+
+
+def test_other_tables_are_left_alone(db_url: str) -> None:
+    """An application's own tables (and its own Alembic table) live beside ours."""
+    engine = raw_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE alembic_version (version_num VARCHAR(32))"))
+            conn.execute(sa.text("INSERT INTO alembic_version VALUES ('app1')"))
+        with timeline.open(db_url) as tl:
+            tl.record("truce", "Syria", "2017-06-17", incident="daraa")
+        with engine.connect() as conn:
+            assert (
+                "app1" == conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+            )
+    finally:
+        engine.dispose()
+
+
+def test_migrations_ship_with_the_package() -> None:
+    """The Alembic scripts are found beside the installed package, not the working directory."""
+    location = migrate.script_location()
+    assert (location / "env.py").is_file()
+    assert any((location / "versions").glob("0001_*.py"))
+
+
+def test_unsupported_and_unreadable_urls_are_refused() -> None:
+    """Only SQLite and PostgreSQL URLs are accepted, with an error naming url."""
+    with pytest.raises(timeline.InvalidEventError, match=r"^url: 'mysql' is not supported"):
+        timeline.open("mysql://root@localhost/test")
+    with pytest.raises(timeline.InvalidEventError, match=r"^url: cannot read"):
+        timeline.open("not a url")
+
+
+def test_an_unreachable_database_is_a_store_error(tmp_path: object) -> None:
+    """A database that cannot be opened raises StoreError, not a driver exception."""
+    with pytest.raises(timeline.StoreError, match="cannot open"):
+        timeline.open("sqlite:////nonexistent-dir/deeper/x.db")
