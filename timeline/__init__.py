@@ -7,7 +7,14 @@ Example:
     1
 """
 
-from timeline.api import Timeline, Verification, open, upgrade
+from timeline.api import (
+    Timeline,
+    Verification,
+    head_revision,
+    open,
+    schema_revision,
+    upgrade,
+)
 from timeline.errors import (
     ConcurrencyError,
     DuplicateEventError,
@@ -35,6 +42,8 @@ __all__ = [
     "Timeline",
     "TimelineError",
     "Verification",
+    "head_revision",
     "open",
+    "schema_revision",
     "upgrade",
 ]

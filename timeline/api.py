@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -83,6 +84,46 @@ def upgrade(url: str | URL | None = None) -> str:
         engine.dispose()
     assert revision is not None
     return revision
+
+
+def schema_revision(url: str | URL | None = None) -> str | None:
+    """Return the schema revision of the database at ``url``; ``None`` if it has none.
+
+    Reads only: unlike :func:`open`, it never creates the schema.
+
+    Example:
+        >>> import timeline
+        >>> timeline.schema_revision("sqlite://") is None
+        True
+    """
+    from timeline import migrate
+
+    target = default_url() if url is None else url
+    parsed = _store.normalize_url(target)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        if not Path(parsed.database).exists():
+            return None  # connecting would create the file
+    engine = _store.create_engine(parsed)
+    try:
+        with engine.connect() as conn:
+            return migrate.current_revision(conn)
+    except Exception as e:
+        raise StoreError(f"cannot read {_store.display_url(target)}: {e}") from e
+    finally:
+        engine.dispose()
+
+
+def head_revision() -> str:
+    """Return the newest schema revision this version of timeline knows.
+
+    Example:
+        >>> import timeline
+        >>> timeline.head_revision()
+        '0001'
+    """
+    from timeline import migrate
+
+    return migrate.head_revision()
 
 
 @attrs.frozen

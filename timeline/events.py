@@ -458,6 +458,44 @@ def differing_fields(a: Mapping[str, JSONValue], b: Mapping[str, JSONValue]) -> 
     return [f for f in CONTENT_FIELDS if canonical_json(a.get(f)) != canonical_json(b.get(f))]
 
 
+EVENT_FIELDS: Final = (
+    "id", "incident", "type", "actor", "targets", "occurred_at", "precision",
+    "data", "effects", "source",
+)  # fmt: skip
+
+
+def event_from_dict(fields: Mapping[str, Any], *, default_tz: ZoneInput = None) -> Event:
+    """Return the :class:`Event` that a JSON object (a line of an import file) describes.
+
+    The keys are the event's field names; ``type``, ``actor``, ``occurred_at`` and
+    ``incident`` are required, an unknown key is refused (a misspelt field is never
+    silently dropped).
+
+    Example:
+        >>> event_from_dict({"type": "truce", "actor": "Syria", "occurred_at": "2017-06-17",
+        ...                  "incident": "daraa"}).precision
+        'day'
+    """
+    if not isinstance(fields, Mapping):
+        raise InvalidEventError("event", f"expected a JSON object, got {type(fields).__name__}")
+    for key in fields:
+        if key not in EVENT_FIELDS:
+            raise InvalidEventError(str(key), f"unknown field; use {', '.join(EVENT_FIELDS)}")
+    for key in ("type", "actor", "occurred_at", "incident"):
+        if fields.get(key) is None:
+            raise InvalidEventError(key, "is required")
+    optional = {k: fields[k] for k in EVENT_FIELDS[4:] if k in fields and k != "occurred_at"}
+    return Event(
+        fields["type"],
+        fields["actor"],
+        fields["occurred_at"],
+        incident=fields["incident"],
+        id=fields.get("id"),
+        default_tz=default_tz,
+        **optional,
+    )
+
+
 __all__ = [
     "Event",
     "RecordedEvent",
@@ -470,5 +508,6 @@ __all__ = [
     "check_targets",
     "check_type_name",
     "event_content",
+    "event_from_dict",
     "new_id",
 ]

@@ -140,8 +140,8 @@ def _localize(value: dt.datetime, *, field: str, default_tz: ZoneInput) -> dt.da
     if zone is None:
         raise InvalidEventError(
             field,
-            f"{value.isoformat()} has no time zone; give an aware datetime or an offset, "
-            "or configure default_tz",
+            f"{value.isoformat()} has no time zone; give an offset (+03:00, Z) or set a "
+            "default zone (default_tz in Python, --default-tz on the command line)",
         )
     local = value.replace(tzinfo=zone, fold=0)
     utc = local.astimezone(UTC)
