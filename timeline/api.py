@@ -100,9 +100,10 @@ def schema_revision(url: str | URL | None = None) -> str | None:
 
     target = default_url() if url is None else url
     parsed = _store.normalize_url(target)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        if not Path(parsed.database).exists():
-            return None  # connecting would create the file
+    database = parsed.database or ":memory:"
+    is_file = parsed.get_backend_name() == "sqlite" and database != ":memory:"
+    if is_file and not Path(database).exists():
+        return None  # connecting would create the file
     engine = _store.create_engine(parsed)
     try:
         with engine.connect() as conn:
