@@ -133,6 +133,11 @@ class Verification:
 
     ``first_bad_position`` names the first position that does not verify and
     ``problem`` says why; both are ``None`` when all is well.
+
+    Example:
+        >>> result = Verification(3, first_bad_position=2, problem="hash mismatch")
+        >>> (bool(result), str(result))
+        (False, 'position 2 does not verify: hash mismatch')
     """
 
     events_checked: int
@@ -176,7 +181,13 @@ class Timeline:
         return self._store.url
 
     def close(self) -> None:
-        """Close the database connections. The timeline cannot be used afterwards."""
+        """Close the database connections. The timeline cannot be used afterwards.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> tl.close()
+        """
         self._store.close()
 
     def __enter__(self) -> Timeline:

@@ -383,7 +383,15 @@ class RecordedEvent:
         return interval_end(self.occurred_at, self.precision)
 
     def to_event(self) -> Event:
-        """Return the caller-given part as an :class:`Event` with the same id."""
+        """Return the caller-given part as an :class:`Event` with the same id.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> event = timeline.Event("truce", "Syria", "2017-06-17", incident="daraa")
+            >>> tl.append([event])[0].to_event() == event
+            True
+        """
         return Event(
             self.type,
             self.actor,
@@ -398,7 +406,14 @@ class RecordedEvent:
         )
 
     def content(self) -> dict[str, JSONValue]:
-        """Return the caller-given fields as JSON values, as :meth:`Event.content` does."""
+        """Return the caller-given fields as JSON values, as :meth:`Event.content` does.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> tl.record("truce", "Syria", "2017-06-17", incident="daraa").content()["type"]
+            'truce'
+        """
         return event_content(self)
 
     def __repr__(self) -> str:
