@@ -76,18 +76,3 @@ def tl(db_url: str) -> Iterator[timeline.Timeline]:
     """A timeline on a fresh database of each backend."""
     with timeline.open(db_url) as opened:
         yield opened
-
-
-def raw_engine(url: str) -> sa.Engine:
-    """A plain SQLAlchemy engine on ``url``, bypassing the library (for tampering)."""
-    return sa.create_engine(normalize_url(url))
-
-
-def stored_count(url: str) -> int:
-    """How many events the database at ``url`` holds, counted with raw SQL."""
-    engine = raw_engine(url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(sa.text("SELECT count(*) FROM timeline_events")).scalar_one()
-    finally:
-        engine.dispose()

@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 import timeline
-from tests.conftest import raw_engine, stored_count
+
+from helpers import raw_engine, stored_count
 
 INCIDENT = "syria-2017-06"
 

@@ -8,9 +8,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 import timeline
-from tests.conftest import raw_engine
 from timeline import migrate
 from timeline.schema import VERSION_TABLE, metadata
+
+from helpers import raw_engine
 
 
 def test_an_empty_database_gets_the_schema(db_url: str) -> None:

@@ -11,9 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import timeline
-from tests import strategies
-from tests.conftest import stored_count
 from timeline import ConcurrencyError, DuplicateEventError, Event, InvalidEventError
+
+import strategies
+from helpers import stored_count
 
 UTC = dt.UTC
 INCIDENT = "syria-2017-06"
