@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 import timeline
+from timeline.schema import VERSION_TABLE
 
 from helpers import raw_engine, stored_count
 
@@ -112,3 +116,52 @@ def test_verify_names_the_first_altered_position(
     assert 2 == result.first_bad_position
     assert 1 == result.events_checked
     assert str(result).startswith("position 2 does not verify: ")
+
+
+def test_head_anchors_the_chain(tl: timeline.Timeline) -> None:
+    """head() gives the newest (position, hash), the anchor to keep outside the database."""
+    assert (0, "") == tl.head()
+    record_three(tl)
+    newest = list(tl.events())[-1]
+    assert (3, newest.hash) == tl.head()
+
+
+@pytest.mark.postgres
+def test_an_insert_and_select_role_can_record_and_read_but_not_alter(postgres_url: str) -> None:
+    """A PostgreSQL role granted only INSERT and SELECT records and reads, and cannot alter."""
+    timeline.upgrade(postgres_url)
+    role = f"timeline_writer_{uuid.uuid4().hex[:8]}"
+    owner = raw_engine(postgres_url)
+    grants = [
+        f"CREATE ROLE {role} LOGIN",
+        f"GRANT USAGE ON SCHEMA public TO {role}",
+        f"GRANT SELECT, INSERT ON timeline_events, timeline_event_actors TO {role}",
+        f"GRANT SELECT ON {VERSION_TABLE} TO {role}",
+    ]
+    try:
+        with owner.begin() as conn:
+            for statement in grants:
+                conn.execute(sa.text(statement))
+        writer_url = make_url(postgres_url).set(username=role, password=None)
+        with timeline.open(writer_url) as tl:
+            record_three(tl)
+            assert 3 == len(list(tl.events()))
+            assert tl.verify().ok
+        writer = raw_engine(writer_url.render_as_string(hide_password=False))
+        refusals = {
+            "UPDATE timeline_events SET actor = 'Russia'": "permission denied",
+            "DELETE FROM timeline_events": "permission denied",
+            "ALTER TABLE timeline_events DISABLE TRIGGER USER": "must be owner",
+        }
+        try:
+            for statement, refusal in refusals.items():
+                with pytest.raises(sa.exc.ProgrammingError, match=refusal), writer.begin() as conn:
+                    conn.execute(sa.text(statement))
+        finally:
+            writer.dispose()
+        assert 3 == stored_count(postgres_url)
+    finally:
+        with owner.begin() as conn:
+            conn.execute(sa.text(f"DROP OWNED BY {role}"))
+            conn.execute(sa.text(f"DROP ROLE IF EXISTS {role}"))
+        owner.dispose()

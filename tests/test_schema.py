@@ -25,7 +25,7 @@ def test_an_empty_database_gets_the_schema(db_url: str) -> None:
             names = set(sa.inspect(conn).get_table_names())
     finally:
         engine.dispose()
-    assert {"timeline_events", "timeline_event_actors", "timeline_head", VERSION_TABLE} <= names
+    assert {"timeline_events", "timeline_event_actors", VERSION_TABLE} <= names
 
 
 def test_upgrade_is_idempotent(db_url: str) -> None:

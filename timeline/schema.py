@@ -85,16 +85,4 @@ event_actors = sa.Table(
     sa.Index("ix_timeline_event_actors_position", "position"),
 )
 
-# A single row: the last position, hash and recorded_at. Appends lock it, which is what
-# makes positions gap-free and in commit order (see Store.append).
-head = sa.Table(
-    "timeline_head",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("last_position", sa.BigInteger, nullable=False),
-    sa.Column("last_hash", sa.String(64), nullable=False),
-    sa.Column("last_recorded_at", UTCDateTime, nullable=True),
-    sa.CheckConstraint("id = 1", name="ck_timeline_head_single_row"),
-)
-
-TABLES = ("timeline_events", "timeline_event_actors", "timeline_head")
+TABLES = ("timeline_events", "timeline_event_actors")

@@ -35,13 +35,14 @@ from timeline.events import (
     differing_fields,
     event_content,
 )
-from timeline.schema import event_actors, events, head
+from timeline.schema import event_actors, events
 from timeline.times import isoformat
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
 """How long a SQLite writer waits for another's lock before failing (seconds)."""
 
 DEFAULT_PAGE_SIZE = 1000
+APPEND_LOCK_KEY = 0x746C617070656E64  # "tlappend": PostgreSQL's advisory lock for appends
 _ID_CHUNK = 500  # ids per IN (...) lookup, well under every driver's parameter limit
 
 
@@ -220,16 +221,18 @@ class Store:
         """Store ``batch`` in one transaction and return it as recorded, in input order.
 
         How positions stay gap-free and in commit order, even with many writers on
-        PostgreSQL: every append first locks the single ``timeline_head`` row
-        (``SELECT … FOR UPDATE``; on SQLite, ``BEGIN IMMEDIATE`` takes the database's one
-        write lock) and holds it until commit. Positions are numbered from the head's
-        last one, so they have no gaps (no sequence is used, which would leave holes on
-        rollback), and no other append can commit in between, so a reader that has seen
-        position N never later finds a new event below N: PostgreSQL makes a commit
-        visible before it releases the transaction's locks. The same lock makes the
-        per-incident versions and the hash chain race-free, and lets ``recorded_at`` be
-        clamped so that it never decreases with position. Work that does not need the
-        lock (validation, serialisation) is done before taking it.
+        PostgreSQL: every append first takes one store-wide write lock and holds it until
+        commit (PostgreSQL: a transaction-level advisory lock, which needs no privilege
+        beyond INSERT and SELECT on the tables; SQLite: ``BEGIN IMMEDIATE``, the
+        database's one write lock). Under it the append reads the newest stored event and
+        numbers its events from that position on, so positions have no gaps (no sequence
+        is used, which would leave holes on rollback), and no other append can commit in
+        between, so a reader that has seen position N never later finds a new event below
+        N: PostgreSQL makes a commit visible before it releases the transaction's locks.
+        The same lock makes the per-incident versions and the hash chain race-free, and
+        lets ``recorded_at`` be clamped so that it never decreases with position. The
+        primary key on position backs the lock: a writer that bypassed it would fail, not
+        fork the chain. Validation and serialisation are done before taking the lock.
 
         ``expected`` maps incidents to the version each must be at. Events whose id is
         already stored with the same content are returned as stored and take no new
@@ -246,11 +249,7 @@ class Store:
         actor_names = [_named_actors(e) for e in batch]
 
         with self._write() as conn:
-            last = conn.execute(
-                sa.select(head.c.last_position, head.c.last_hash, head.c.last_recorded_at)
-                .where(head.c.id == 1)
-                .with_for_update()
-            ).one()
+            last = self._lock_and_read_last(conn)
             stored = self._by_ids(conn, list(unique))
             for event_id, i in unique.items():
                 found = stored.get(event_id)
@@ -271,9 +270,9 @@ class Store:
                     raise ConcurrencyError(incident, expected=wanted, actual=versions[incident])
 
             recorded_at = self._now(conn)
-            if last.last_recorded_at is not None and recorded_at < last.last_recorded_at:
-                recorded_at = last.last_recorded_at
-            position, previous = last.last_position, last.last_hash
+            if last is not None and recorded_at < last.recorded_at:
+                recorded_at = last.recorded_at
+            position, previous = (0, "") if last is None else (last.position, last.hash)
             made: dict[uuid.UUID, RecordedEvent] = {}
             event_rows, actor_rows = [], []
             for i in fresh:
@@ -309,15 +308,20 @@ class Store:
                 )
             conn.execute(events.insert(), event_rows)
             conn.execute(event_actors.insert(), actor_rows)
-            conn.execute(
-                head.update()
-                .where(head.c.id == 1)
-                .values(last_position=position, last_hash=previous, last_recorded_at=recorded_at)
-            )
         return [made.get(e.id) or stored[e.id] for e in batch]
 
+    def _lock_and_read_last(self, conn: sa.Connection) -> sa.Row[Any] | None:
+        # SQLite: the transaction began with BEGIN IMMEDIATE, which holds the write lock.
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPEND_LOCK_KEY})
+        return conn.execute(
+            sa.select(events.c.position, events.c.hash, events.c.recorded_at)
+            .order_by(events.c.position.desc())
+            .limit(1)
+        ).first()
+
     def _now(self, conn: sa.Connection) -> dt.datetime:
-        # On PostgreSQL the server's clock, read after the head lock is held, so that all
+        # On PostgreSQL the server's clock, read after the append lock is held, so that all
         # writers on all machines share one clock; on SQLite the one machine's clock.
         if conn.dialect.name == "postgresql":
             now = conn.execute(sa.text("SELECT clock_timestamp()")).scalar_one()
@@ -405,11 +409,15 @@ class Store:
             conditions.append(events.c.recorded_at <= where.recorded_through)
         return query.where(*conditions).order_by(events.c.position)
 
-    def head(self) -> tuple[int, str]:
-        """Return the head row's last position and hash."""
+    def last(self) -> tuple[int, str]:
+        """Return the position and hash of the newest event; ``(0, "")`` when empty."""
         with self._read() as conn:
-            row = conn.execute(sa.select(head.c.last_position, head.c.last_hash)).one()
-            return row.last_position, row.last_hash
+            row = conn.execute(
+                sa.select(events.c.position, events.c.hash)
+                .order_by(events.c.position.desc())
+                .limit(1)
+            ).first()
+        return (0, "") if row is None else (row.position, row.hash)
 
 
 def upgrade(engine: sa.Engine) -> None:

@@ -1,4 +1,4 @@
-"""The event store: events, their actors, the head row, and triggers that keep events immutable.
+"""The event store: events, the actors they name, and triggers that keep both immutable.
 
 Revision ID: 0001
 Revises:
@@ -63,16 +63,6 @@ def upgrade() -> None:
     )
     op.create_index("ix_timeline_event_actors_position", "timeline_event_actors", ["position"])
 
-    head = op.create_table(
-        "timeline_head",
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-        sa.Column("last_position", sa.BigInteger, nullable=False),
-        sa.Column("last_hash", sa.String(64), nullable=False),
-        sa.Column("last_recorded_at", UTCDateTime, nullable=True),
-        sa.CheckConstraint("id = 1", name="ck_timeline_head_single_row"),
-    )
-    op.bulk_insert(head, [{"id": 1, "last_position": 0, "last_hash": "", "last_recorded_at": None}])
-
     if op.get_bind().dialect.name == "postgresql":
         _postgres_triggers()
     else:
@@ -120,6 +110,5 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_immutable ON {table}")
             op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
         op.execute("DROP FUNCTION IF EXISTS timeline_refuse_change()")
-    op.drop_table("timeline_head")
     op.drop_table("timeline_event_actors")
     op.drop_table("timeline_events")
