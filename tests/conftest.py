@@ -76,3 +76,23 @@ def tl(db_url: str) -> Iterator[timeline.Timeline]:
     """A timeline on a fresh database of each backend."""
     with timeline.open(db_url) as opened:
         yield opened
+
+
+_POSTGRES_OUTCOMES = {"passed": 0, "skipped": 0, "failed": 0}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Count the outcomes of PostgreSQL tests, once per test, for the summary line."""
+    if "postgres" not in report.keywords:
+        return
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        _POSTGRES_OUTCOMES[report.outcome] += 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print how many PostgreSQL tests ran; .ci/run fails the build if any was skipped."""
+    counts = _POSTGRES_OUTCOMES
+    terminalreporter.write_line(
+        f"postgres tests: {counts['passed']} passed, {counts['skipped']} skipped, "
+        f"{counts['failed']} failed"
+    )
