@@ -35,6 +35,21 @@ class Context:
         return timeline.open(self.db, default_tz=self.default_tz)
 
 
+def _set_db(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(Context).db = value
+
+
+db_option = click.option(
+    "--db",
+    metavar="URL",
+    expose_value=False,
+    callback=_set_db,
+    help="Database URL; the same as the --db before the command.",
+)
+"""``--db`` accepted after the command too: ``timeline db upgrade --db URL``."""
+
+
 @contextmanager
 def reported(debug: bool) -> Iterator[None]:
     """Turn library errors into one clean line and exit status 1."""
@@ -87,6 +102,7 @@ def db() -> None:
 
 
 @db.command("upgrade")
+@db_option
 @click.pass_obj
 def db_upgrade(obj: Context) -> None:
     """Bring the database to the newest schema (creates it when empty).
@@ -103,6 +119,7 @@ def db_upgrade(obj: Context) -> None:
 
 
 @db.command("current")
+@db_option
 @click.pass_obj
 def db_current(obj: Context) -> None:
     """Print the database's schema revision; exit 1 unless it is the newest.
@@ -124,6 +141,7 @@ def db_current(obj: Context) -> None:
 
 
 @main.command()
+@db_option
 @click.argument("type")
 @click.argument("actor")
 @click.argument("when")
@@ -194,6 +212,7 @@ def record(
 
 
 @main.command()
+@db_option
 @click.option("--incident", help="Only this incident.")
 @click.option("--actor", help="Only events naming this actor (as actor, target or in effects).")
 @click.option("--type", "types", multiple=True, help="Only this type (repeatable).")
@@ -250,6 +269,7 @@ def events(
 
 
 @main.command()
+@db_option
 @click.pass_obj
 def verify(obj: Context) -> None:
     """Check every stored event against the hash chain; exit 1 naming the first bad one.
