@@ -380,23 +380,20 @@ class Timeline:
             >>> [e.type for e in tl.events(actor="Syria", since="2017-06-18")]
             ['shootdown']
         """
+        zone = self.default_tz
         where = EventFilter(
             incident=None if incident is None else check_name(incident, field="incident"),
             actor=None if actor is None else check_name(actor, field="actor"),
             types=None if type is None else _type_names(type),
+            occurred_from=None
+            if since is None
+            else parse_time(since, field="since", default_tz=zone)[0],
+            occurred_to=None if until is None else through(until, field="until", default_tz=zone),
+            recorded_to=None
+            if known_at is None
+            else through(known_at, field="known_at", default_tz=zone),
             after_position=_non_negative(after_position, "after_position"),
         )
-        if since is not None:
-            start, _ = parse_time(since, field="since", default_tz=self.default_tz)
-            where = attrs.evolve(where, occurred_from=start)
-        if until is not None:
-            bound, inclusive = through(until, field="until", default_tz=self.default_tz)
-            key = "occurred_through" if inclusive else "occurred_before"
-            where = attrs.evolve(where, **{key: bound})
-        if known_at is not None:
-            bound, inclusive = through(known_at, field="known_at", default_tz=self.default_tz)
-            key = "recorded_through" if inclusive else "recorded_before"
-            where = attrs.evolve(where, **{key: bound})
         if limit is not None:
             limit = _non_negative(limit, "limit")
         if _non_negative(page_size, "page_size") == 0:

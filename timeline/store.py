@@ -136,6 +136,10 @@ def chain_hash(previous: str, event: RecordedEvent) -> str:
     return _hash(previous, hash_payload(event))
 
 
+Bound = tuple[dt.datetime, bool]
+"""An upper bound: ``(moment, inclusive)``, as :func:`timeline.times.through` gives it."""
+
+
 @attrs.frozen
 class EventFilter:
     """What :meth:`Store.read` selects; every field narrows, ``None`` means any."""
@@ -144,11 +148,14 @@ class EventFilter:
     actor: str | None = None
     types: tuple[str, ...] | None = None
     occurred_from: dt.datetime | None = None  # occurred_at >= this
-    occurred_before: dt.datetime | None = None  # occurred_at < this
-    occurred_through: dt.datetime | None = None  # occurred_at <= this
-    recorded_before: dt.datetime | None = None  # recorded_at < this
-    recorded_through: dt.datetime | None = None  # recorded_at <= this
+    occurred_to: Bound | None = None  # occurred_at <= (or <) this
+    recorded_to: Bound | None = None  # recorded_at <= (or <) this
     after_position: int = 0
+
+
+def _at_most(column: Any, bound: Bound) -> Any:
+    moment, inclusive = bound
+    return column <= moment if inclusive else column < moment
 
 
 class Store:
@@ -274,7 +281,8 @@ class Store:
                 recorded_at = last.recorded_at
             position, previous = (0, "") if last is None else (last.position, last.hash)
             made: dict[uuid.UUID, RecordedEvent] = {}
-            event_rows, actor_rows = [], []
+            event_rows: list[dict[str, Any]] = []
+            actor_rows: list[dict[str, Any]] = []
             for i in fresh:
                 event = batch[i]
                 position += 1
@@ -310,7 +318,7 @@ class Store:
             conn.execute(event_actors.insert(), actor_rows)
         return [made.get(e.id) or stored[e.id] for e in batch]
 
-    def _lock_and_read_last(self, conn: sa.Connection) -> sa.Row[Any] | None:
+    def _lock_and_read_last(self, conn: sa.Connection) -> Any:
         # SQLite: the transaction began with BEGIN IMMEDIATE, which holds the write lock.
         if conn.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPEND_LOCK_KEY})
@@ -399,14 +407,10 @@ class Store:
             conditions.append(events.c.type.in_(where.types))
         if where.occurred_from is not None:
             conditions.append(occurred >= where.occurred_from)
-        if where.occurred_before is not None:
-            conditions.append(occurred < where.occurred_before)
-        if where.occurred_through is not None:
-            conditions.append(occurred <= where.occurred_through)
-        if where.recorded_before is not None:
-            conditions.append(events.c.recorded_at < where.recorded_before)
-        if where.recorded_through is not None:
-            conditions.append(events.c.recorded_at <= where.recorded_through)
+        if where.occurred_to is not None:
+            conditions.append(_at_most(occurred, where.occurred_to))
+        if where.recorded_to is not None:
+            conditions.append(_at_most(events.c.recorded_at, where.recorded_to))
         return query.where(*conditions).order_by(events.c.position)
 
     def last(self) -> tuple[int, str]:
