@@ -25,19 +25,24 @@ from timeline.errors import (
     TimelineError,
 )
 from timeline.events import Event, RecordedEvent
+from timeline.fold import ActorState, Change, HistoryEntry, State
 from timeline.times import PRECISIONS
 
 __version__ = "0.1.0"
 
 __all__ = [
     "PRECISIONS",
+    "ActorState",
+    "Change",
     "ConcurrencyError",
     "DuplicateEventError",
     "Event",
+    "HistoryEntry",
     "InvalidEventError",
     "NotFoundError",
     "RecordedEvent",
     "SchemaVersionError",
+    "State",
     "StoreError",
     "Timeline",
     "TimelineError",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import logging
 import os
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
@@ -15,11 +16,35 @@ from sqlalchemy.engine import URL
 
 from timeline import store as _store
 from timeline.errors import InvalidEventError, NotFoundError, StoreError, TimelineError
-from timeline.events import Event, RecordedEvent, check_id, check_name, check_type_name
-from timeline.store import EventFilter, Store, chain_hash
+from timeline.events import (
+    Event,
+    RecordedEvent,
+    canonical_json,
+    check_id,
+    check_name,
+    check_type_name,
+)
+from timeline.fold import (
+    Bound,
+    Folder,
+    FoldFunction,
+    HistoryEntry,
+    Key,
+    Replay,
+    State,
+    corrected,
+    fold,
+    involved,
+    resolve_stream,
+    timing,
+)
+from timeline.store import EventFilter, Link, Snapshot, Store, chain_hash
 from timeline.times import ZoneInput, parse_time, resolve_zone, through
 
 DEFAULT_URL = "sqlite:///timeline.db"
+DEFAULT_SNAPSHOT_INTERVAL = 1000
+CORRECTABLE = ("occurred_at", "precision", "type", "actor", "targets", "data", "effects", "source")
+_log = logging.getLogger("timeline")
 
 
 def default_url() -> str:
@@ -33,7 +58,12 @@ def default_url() -> str:
     return os.environ.get("TIMELINE_DB") or DEFAULT_URL
 
 
-def open(url: str | URL | None = None, *, default_tz: ZoneInput = None) -> Timeline:
+def open(
+    url: str | URL | None = None,
+    *,
+    default_tz: ZoneInput = None,
+    snapshot_interval: int | None = DEFAULT_SNAPSHOT_INTERVAL,
+) -> Timeline:
     """Open the timeline stored at ``url`` (SQLite or PostgreSQL).
 
     Args:
@@ -42,6 +72,9 @@ def open(url: str | URL | None = None, *, default_tz: ZoneInput = None) -> Timel
             ``sqlite:///timeline.db`` in the working directory.
         default_tz: the zone (``"Asia/Damascus"``) in which to read naive datetimes and
             times of day written without an offset. Without it they are refused.
+        snapshot_interval: store a snapshot of an actor's state every this many events
+            replayed, so that later questions skip replaying them; ``None`` or 0 turns
+            snapshots off. Answers are the same either way.
 
     An empty database is given the schema. A database with an older schema is refused
     with a :class:`~timeline.errors.SchemaVersionError` that names the upgrade command.
@@ -53,8 +86,10 @@ def open(url: str | URL | None = None, *, default_tz: ZoneInput = None) -> Timel
         1
     """
     zone = resolve_zone(default_tz)
+    if snapshot_interval is not None:
+        _non_negative(snapshot_interval, "snapshot_interval")
     target = default_url() if url is None else url
-    return Timeline(Store.open(target), default_tz=zone)
+    return Timeline(Store.open(target), default_tz=zone, snapshot_interval=snapshot_interval)
 
 
 def upgrade(url: str | URL | None = None) -> str:
@@ -66,7 +101,7 @@ def upgrade(url: str | URL | None = None) -> str:
     Example:
         >>> import timeline
         >>> timeline.upgrade("sqlite://")
-        '0001'
+        '0002'
     """
     from timeline import migrate
 
@@ -120,7 +155,7 @@ def head_revision() -> str:
     Example:
         >>> import timeline
         >>> timeline.head_revision()
-        '0001'
+        '0002'
     """
     from timeline import migrate
 
@@ -171,9 +206,17 @@ class Timeline:
         ['shootdown']
     """
 
-    def __init__(self, store: Store, *, default_tz: dt.tzinfo | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        default_tz: dt.tzinfo | None = None,
+        snapshot_interval: int | None = DEFAULT_SNAPSHOT_INTERVAL,
+    ) -> None:
         self._store = store
         self.default_tz = default_tz
+        self.snapshot_interval = snapshot_interval or None
+        self._folder = Folder()
 
     @property
     def url(self) -> str:
@@ -416,6 +459,399 @@ class Timeline:
         """
         return self._store.last()
 
+    # -- mending -----------------------------------------------------------------------
+
+    def correct(self, event_id: uuid.UUID | str, **fields: Any) -> RecordedEvent:
+        """Record a correction of a stored event; return the correcting event.
+
+        Args:
+            event_id: the event to correct (its id; the id of one of its corrections
+                means the same event).
+            fields: the fields that were wrong, by their event names: ``occurred_at``,
+                ``precision``, ``type``, ``actor``, ``targets``, ``data``, ``effects``,
+                ``source``. The others keep their current values; a new ``occurred_at``
+                without ``precision`` gets the precision its form implies.
+
+        The correction is a new event in the same incident; nothing stored changes.
+        Answers with ``known_at`` before it are as before; answers after it use the
+        corrected fields, including a corrected ``occurred_at``.
+
+        Raises:
+            NotFoundError: no such event.
+            InvalidEventError: a field is unknown or invalid, the event is retracted, or
+                the correction changes nothing.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> e = tl.record("aircraft_repositioned", "US", "2017-06-19", incident="s")
+            >>> c = tl.correct(e.id, occurred_at="2017-06-20")
+            >>> (c.corrects == e.id, tl.state("US", at="2017-06-19").events_applied)
+            (True, 0)
+        """
+        unknown = sorted(set(fields) - set(CORRECTABLE))
+        if unknown:
+            raise InvalidEventError(
+                unknown[0], f"cannot be corrected; correct one of {', '.join(CORRECTABLE)}"
+            )
+        if not fields:
+            raise InvalidEventError(
+                "fields", f"nothing to correct; give one of {', '.join(CORRECTABLE)}"
+            )
+        root, current = self._current(event_id)
+        merged = {name: getattr(current, name) for name in CORRECTABLE}
+        if "occurred_at" in fields and "precision" not in fields:
+            merged["precision"] = None
+        merged.update(fields)
+        replacement = Event(
+            merged.pop("type"),
+            merged.pop("actor"),
+            merged.pop("occurred_at"),
+            incident=root.incident,
+            default_tz=self.default_tz,
+            **merged,
+        )
+        if _same_fields(replacement, current):
+            raise InvalidEventError("fields", f"the correction changes nothing in {root.id}")
+        return self._store.append([replacement], links=[Link(corrects=root.id)])[0]
+
+    def retract(self, event_id: uuid.UUID | str, reason: str) -> RecordedEvent:
+        """Record that a stored event should not have been; return the retracting event.
+
+        Answers with ``known_at`` before the retraction still include the event; answers
+        after it leave it out. The retraction is a new event (type ``retraction``, the
+        reason in its ``data``) in the same incident; nothing stored changes.
+
+        Raises:
+            NotFoundError: no such event.
+            InvalidEventError: no reason given, or the event is retracted already.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> e = tl.record("drone_shootdown", "Iran", "2017-06-20", incident="s")
+            >>> r = tl.retract(e.id, "the drone was not Iran's")
+            >>> (r.retracts == e.id, r.data["reason"], tl.state("Iran").events_applied)
+            (True, "the drone was not Iran's", 0)
+        """
+        reason = (
+            check_name(reason, field="reason")
+            if isinstance(reason, str) and reason.strip()
+            else _refuse("reason", "say why the event is retracted")
+        )
+        root, current = self._current(event_id)
+        retraction = Event(
+            "retraction",
+            current.actor,
+            current.occurred_at,
+            incident=root.incident,
+            targets=current.targets,
+            precision=current.precision,
+            data={"reason": reason},
+        )
+        return self._store.append([retraction], links=[Link(retracts=root.id)])[0]
+
+    def _current(self, event_id: uuid.UUID | str) -> tuple[RecordedEvent, RecordedEvent]:
+        """Return the event an id names (following a correction to its event) and how it
+        now stands; refuse retracted events and retractions."""
+        found = self.get(event_id)
+        if found.retracts is not None:
+            raise InvalidEventError("event_id", f"{found.id} is a retraction; it cannot be mended")
+        root = found if found.corrects is None else self.get(found.corrects)
+        mending = [
+            e
+            for e in self._store.mending(known_position=self._store.known_position(None))
+            if root.id in (e.corrects, e.retracts)
+        ]
+        if any(e.retracts == root.id for e in mending):
+            raise InvalidEventError("event_id", f"{root.id} is retracted already")
+        newest = max(mending, key=lambda e: e.position, default=None)
+        return root, corrected(root, newest)
+
+    # -- state -------------------------------------------------------------------------
+
+    def define(self, type: str, effects: Mapping[str, Mapping[str, Any]]) -> None:
+        """Declare once the effects every event of ``type`` has, on this timeline.
+
+        ``effects`` is keyed by ``"{actor}"`` or ``"{target}"``; attribute paths and
+        text values may use both placeholders. A template that mentions ``{target}``
+        applies once per target of the event. An event's own ``effects`` apply after
+        the template. Declarations live on this ``Timeline`` object, not in the database.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> tl.define("cooperation_suspended",
+            ...           {"{actor}": {"cooperation.{target}": "suspended"}})
+            >>> _ = tl.record("cooperation_suspended", "Russia", "2017-06-19",
+            ...               incident="s", targets=["US"])
+            >>> tl.state("Russia")["cooperation.US"]
+            'suspended'
+        """
+        self._folder.define(type, effects)
+
+    def define_fold(self, type: str, function: FoldFunction) -> None:
+        """Fold events of ``type`` with ``function(state, event) -> attributes``.
+
+        ``state`` is the actor's attributes so far (a read-only mapping with ``.actor``);
+        the function returns the actor's new attributes as a mapping and must not change
+        anything else. It replaces templates and effects for that type. It is called for
+        every actor the event names; registered on this ``Timeline``, not globally.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> def count(state, event):
+            ...     return {**state, "reports": state.get("reports", 0) + 1}
+            >>> tl.define_fold("statement", count)
+            >>> _ = tl.record("statement", "US", "2017-06-19", incident="s")
+            >>> tl.state("US")["reports"]
+            1
+        """
+        self._folder.register(type, function)
+
+    def state(
+        self,
+        actor: str,
+        *,
+        at: dt.datetime | dt.date | str | None = None,
+        known_at: dt.datetime | dt.date | str | None = None,
+    ) -> State:
+        """Return ``actor``'s attributes at ``at``, as the store knew them at ``known_at``.
+
+        The rules of time, for the caller:
+
+        - the actor's events are those naming it as actor, as a target or in effects;
+        - they apply in ``(occurred_at, position)`` order, whatever order they were
+          recorded in;
+        - ``at`` as a moment asks about that instant: an event applies when it starts at
+          or before it, and is *uncertain* when its precision interval ends after it;
+          ``at`` as a date (or month, year) asks about the whole of it: an event applies
+          when it starts before the day ends, and is uncertain when it ends later. So a
+          day-precision event of June 19 is certain at ``at="2017-06-19"`` and applied but
+          uncertain at noon that day. ``at=None`` folds every event;
+        - ``known_at`` sees only events recorded by then, with the corrections and
+          retractions recorded by then: a report that arrived later never changes the
+          answer for an earlier ``known_at``. ``None``: everything recorded.
+
+        Snapshots only save work: the answer is the same with them on or off.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> tl.define("cooperation_suspended",
+            ...           {"{actor}": {"cooperation.{target}": "suspended"}})
+            >>> _ = tl.record("cooperation_suspended", "Russia", "2017-06-19",
+            ...               incident="syria-2017-06", targets=["US"])
+            >>> tl.state("Russia", at="2017-06-18").get("cooperation.US") is None
+            True
+            >>> tl.state("Russia", at="2017-06-19")["cooperation.US"]
+            'suspended'
+        """
+        actor = check_name(actor, field="actor")
+        at_bound, at_start = self._moment(at, "at")
+        known_bound, known_start = self._moment(known_at, "known_at")
+        known = self._store.known_position(known_bound)
+        fingerprint = self._folder.fingerprint()
+        start, after = self._snapshot_start(actor, fingerprint, at_bound, known)
+        meta = self._store.mending(known_position=known, actor=actor)
+        roots = self._store.get_many(e.corrects for e in meta if e.corrects is not None)
+        originals = self._store.in_valid_time(
+            known_position=known, actor=actor, occurred_to=at_bound, after=after
+        )
+        checkpoints: list[Replay] = []
+        replay = fold(
+            actor,
+            resolve_stream(originals, meta, roots, after=after),
+            at=at_bound,
+            folder=self._folder,
+            start=start,
+            checkpoint_every=self.snapshot_interval,
+            on_checkpoint=checkpoints.append,
+        )
+        self._save_snapshots(actor, fingerprint, known, checkpoints)
+        return State(replay, at=at_start, known_at=known_start)
+
+    def states(
+        self,
+        *,
+        at: dt.datetime | dt.date | str | None = None,
+        known_at: dt.datetime | dt.date | str | None = None,
+    ) -> dict[str, State]:
+        """Return the state of every actor at once, in one pass over the events.
+
+        The same rules as :meth:`state`; the result maps each actor named by an applied
+        event to its state, sorted by actor.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("cooperation_suspended", "Russia", "2017-06-19", incident="s",
+            ...               targets=["US"], effects={"Russia": {"cooperation.US": "suspended"}})
+            >>> sorted(tl.states(at="2017-06-19"))
+            ['Russia', 'US']
+        """
+        at_bound, at_start = self._moment(at, "at")
+        known_bound, known_start = self._moment(known_at, "known_at")
+        known = self._store.known_position(known_bound)
+        meta = self._store.mending(known_position=known)
+        roots = self._store.get_many(e.corrects for e in meta if e.corrects is not None)
+        originals = self._store.in_valid_time(known_position=known, occurred_to=at_bound)
+        replays: dict[str, Replay] = {}
+        for event in resolve_stream(originals, meta, roots):
+            when = timing(event, at_bound)
+            if when == "later":
+                break
+            for name in involved(event):
+                replay = replays.setdefault(name, Replay(name))
+                replay.step(event, self._folder, uncertain=when == "uncertain")
+        return {
+            name: State(replays[name], at=at_start, known_at=known_start)
+            for name in sorted(replays)
+        }
+
+    def history(
+        self,
+        actor: str,
+        attribute: str | None = None,
+        *,
+        since: dt.datetime | dt.date | str | None = None,
+        until: dt.datetime | dt.date | str | None = None,
+        known_at: dt.datetime | dt.date | str | None = None,
+    ) -> list[HistoryEntry]:
+        """Return each change of ``actor``'s attributes, in valid-time order.
+
+        Args:
+            attribute: only this attribute path and the paths below it.
+            since: only changes by events that occurred at or after this moment.
+            until: only events that apply by then (read like ``at`` in :meth:`state`).
+            known_at: as known then (as in :meth:`state`).
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> tl.define("cooperation_suspended",
+            ...           {"{actor}": {"cooperation.{target}": "suspended"}})
+            >>> _ = tl.record("cooperation_established", "Russia", "2015-10-20", incident="s",
+            ...               effects={"Russia": {"cooperation.US": "active"}})
+            >>> _ = tl.record("cooperation_suspended", "Russia", "2017-06-19", incident="s",
+            ...               targets=["US"])
+            >>> [(h.when.year, h.old, h.new) for h in tl.history("Russia", "cooperation")]
+            [(2015, None, 'active'), (2017, 'active', 'suspended')]
+        """
+        actor = check_name(actor, field="actor")
+        if attribute is not None and not (isinstance(attribute, str) and attribute):
+            raise InvalidEventError("attribute", "expected a non-empty attribute path")
+        since_start = (
+            None
+            if since is None
+            else parse_time(since, field="since", default_tz=self.default_tz)[0]
+        )
+        until_bound, _ = self._moment(until, "until")
+        known_bound, _ = self._moment(known_at, "known_at")
+        known = self._store.known_position(known_bound)
+        meta = self._store.mending(known_position=known, actor=actor)
+        roots = self._store.get_many(e.corrects for e in meta if e.corrects is not None)
+        originals = self._store.in_valid_time(
+            known_position=known, actor=actor, occurred_to=until_bound
+        )
+        replay = Replay(actor)
+        entries: list[HistoryEntry] = []
+        for event in resolve_stream(originals, meta, roots):
+            if actor not in involved(event):
+                continue
+            when = timing(event, until_bound)
+            if when == "later":
+                break
+            for change in replay.step(event, self._folder, uncertain=when == "uncertain"):
+                if attribute is not None and not (
+                    change.attribute == attribute or change.attribute.startswith(attribute + ".")
+                ):
+                    continue
+                if since_start is not None and event.occurred_at < since_start:
+                    continue
+                entries.append(
+                    HistoryEntry(
+                        when=event.occurred_at,
+                        precision=event.precision,
+                        attribute=change.attribute,
+                        old=change.old,
+                        new=change.new,
+                        event=event,
+                    )
+                )
+        return entries
+
+    def clear_snapshots(self, actor: str | None = None) -> int:
+        """Delete stored snapshots (all, or one actor's); return how many.
+
+        Snapshots are a cache: they are rebuilt as questions are asked, and answers never
+        depend on them.
+
+        Example:
+            >>> import timeline
+            >>> timeline.open("sqlite://").clear_snapshots()
+            0
+        """
+        return self._store.clear_snapshots(
+            None if actor is None else check_name(actor, field="actor")
+        )
+
+    def _moment(
+        self, value: dt.datetime | dt.date | str | None, field: str
+    ) -> tuple[Bound | None, dt.datetime | None]:
+        if value is None:
+            return None, None
+        start, _ = parse_time(value, field=field, default_tz=self.default_tz)
+        return through(value, field=field, default_tz=self.default_tz), start
+
+    def _snapshot_start(
+        self, actor: str, fingerprint: str, at: Bound | None, known: int
+    ) -> tuple[Replay | None, Key | None]:
+        """Return the newest snapshot that holds for this question, as a replay to go on."""
+        if not self.snapshot_interval:
+            return None, None
+        for snap in self._store.snapshots_for(actor, fingerprint, through=at):
+            point = (snap.through_occurred_at, snap.through_position)
+            if self._store.changed_behind(
+                actor, between=(snap.known_position, known), through=point
+            ):
+                continue
+            replay = Replay(
+                actor,
+                values=dict(snap.state["values"]),
+                events_applied=snap.events_applied,
+                last_position=snap.last_position,
+                last_key=point,
+                max_end=snap.max_end,
+                problems=list(snap.state["problems"]),
+            )
+            return replay, point
+        return None, None
+
+    def _save_snapshots(
+        self, actor: str, fingerprint: str, known: int, checkpoints: list[Replay]
+    ) -> None:
+        rows = [
+            Snapshot(
+                actor=actor,
+                fingerprint=fingerprint,
+                through_occurred_at=r.last_key[0],
+                through_position=r.last_key[1],
+                known_position=known,
+                max_end=r.max_end,
+                events_applied=r.events_applied,
+                last_position=r.last_position or 0,
+                state={"values": r.values, "problems": r.problems},
+            )
+            for r in checkpoints
+            if r.last_key is not None and r.max_end is not None
+        ]
+        try:
+            self._store.save_snapshots(rows)
+        except TimelineError as e:  # a cache: a read never fails for want of one
+            _log.warning("timeline: snapshots not saved: %s", e)
+
     def verify(self) -> Verification:
         """Check the stored events against their hash chain; name the first that fails.
 
@@ -478,6 +914,16 @@ def _expected_versions(
             "give a mapping {incident: version}",
         )
     return {incidents[0]: version}
+
+
+def _refuse(field: str, problem: str) -> Any:
+    raise InvalidEventError(field, problem)
+
+
+def _same_fields(event: Event, current: RecordedEvent) -> bool:
+    return canonical_json({k: v for k, v in event.content().items() if k != "id"}) == (
+        canonical_json({k: v for k, v in current.content().items() if k != "id"})
+    )
 
 
 def _non_negative(value: object, field: str) -> int:

@@ -66,6 +66,7 @@ events = sa.Table(
     sa.Index("ix_timeline_events_occurred", "occurred_at", "position"),
     sa.Index("ix_timeline_events_corrects", "corrects"),
     sa.Index("ix_timeline_events_retracts", "retracts"),
+    sa.Index("ix_timeline_events_recorded", "recorded_at"),
 )
 
 # One row per (actor, event) for every actor an event names: as actor, as a target, or in
@@ -85,4 +86,24 @@ event_actors = sa.Table(
     sa.Index("ix_timeline_event_actors_position", "position"),
 )
 
-TABLES = ("timeline_events", "timeline_event_actors")
+# A cache of folded states, outside the immutability triggers: deletable at any time,
+# rebuilt on demand. ``state`` holds the attributes, uncertainty-free by construction
+# (a snapshot is used only where every event it folded is certain).
+snapshots = sa.Table(
+    "timeline_snapshots",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("fingerprint", sa.String(32), nullable=False),
+    sa.Column("through_occurred_at", UTCDateTime, nullable=False),
+    sa.Column("through_position", sa.BigInteger, nullable=False),
+    sa.Column("known_position", sa.BigInteger, nullable=False),
+    sa.Column("max_end", UTCDateTime, nullable=False),
+    sa.Column("events_applied", sa.Integer, nullable=False),
+    sa.Column("last_position", sa.BigInteger, nullable=False),
+    sa.Column("state", sa.JSON, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_timeline_snapshots_actor", "actor", "fingerprint", "through_occurred_at"),
+)
+
+TABLES = ("timeline_events", "timeline_event_actors", "timeline_snapshots")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -25,6 +25,7 @@ from timeline.errors import (
     ConcurrencyError,
     DuplicateEventError,
     InvalidEventError,
+    NotFoundError,
     StoreError,
     TimelineError,
 )
@@ -35,7 +36,7 @@ from timeline.events import (
     differing_fields,
     event_content,
 )
-from timeline.schema import event_actors, events
+from timeline.schema import event_actors, events, snapshots
 from timeline.times import isoformat
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
@@ -158,6 +159,36 @@ def _at_most(column: Any, bound: Bound) -> Any:
     return column <= moment if inclusive else column < moment
 
 
+@attrs.frozen
+class Link:
+    """What a correction or retraction points at: the id of the event it mends."""
+
+    corrects: uuid.UUID | None = None
+    retracts: uuid.UUID | None = None
+
+    @property
+    def target(self) -> uuid.UUID:
+        """The id of the event mended."""
+        found = self.corrects if self.corrects is not None else self.retracts
+        assert found is not None
+        return found
+
+
+@attrs.frozen
+class Snapshot:
+    """A stored fold of one actor's events up to a point in valid time (a cache row)."""
+
+    actor: str
+    fingerprint: str
+    through_occurred_at: dt.datetime
+    through_position: int
+    known_position: int
+    max_end: dt.datetime
+    events_applied: int
+    last_position: int
+    state: dict[str, Any]
+
+
 class Store:
     """SQL access to one database. The ``Timeline`` facade is the public face.
 
@@ -223,7 +254,7 @@ class Store:
         batch: Sequence[Event],
         *,
         expected: Mapping[str, int] | None = None,
-        links: Sequence[tuple[uuid.UUID | None, uuid.UUID | None]] | None = None,
+        links: Sequence[Link | None] | None = None,
     ) -> list[RecordedEvent]:
         """Store ``batch`` in one transaction and return it as recorded, in input order.
 
@@ -245,8 +276,13 @@ class Store:
         already stored with the same content are returned as stored and take no new
         version; if the whole batch is such, nothing is checked or written (a retried
         append is harmless).
+
+        ``links`` marks events that correct or retract a stored one. Under the lock each
+        is checked (the event exists, is not itself a correction or retraction, and is not
+        retracted), and it is indexed under every actor the event and its corrections
+        ever named, so that reading any of those actors finds it.
         """
-        links = links or [(None, None)] * len(batch)
+        links = links or [None] * len(batch)
         contents = [event_content(e) for e in batch]
         unique: dict[uuid.UUID, int] = {}
         for i, event in enumerate(batch):
@@ -276,6 +312,7 @@ class Store:
                 if versions[incident] != wanted:
                     raise ConcurrencyError(incident, expected=wanted, actual=versions[incident])
 
+            mended = self._check_links(conn, [links[i] for i in fresh])
             recorded_at = self._now(conn)
             if last is not None and recorded_at < last.recorded_at:
                 recorded_at = last.recorded_at
@@ -287,7 +324,7 @@ class Store:
                 event = batch[i]
                 position += 1
                 versions[event.incident] += 1
-                corrects, retracts = links[i]
+                link = links[i] or Link()
                 recorded = RecordedEvent(
                     id=event.id,
                     incident=event.incident,
@@ -303,20 +340,66 @@ class Store:
                     source=event.source,
                     recorded_at=recorded_at,
                     hash="",
-                    corrects=corrects,
-                    retracts=retracts,
+                    corrects=link.corrects,
+                    retracts=link.retracts,
                 )
                 previous = chain_hash(previous, recorded)
                 recorded = attrs.evolve(recorded, hash=previous)
                 made[event.id] = recorded
                 event_rows.append(_row(recorded))
+                names = actor_names[i]
+                if link.corrects is not None or link.retracts is not None:
+                    names = list(dict.fromkeys([*names, *mended[link.target]]))
                 actor_rows.extend(
                     {"actor": name, "position": position, "occurred_at": event.occurred_at}
-                    for name in actor_names[i]
+                    for name in names
                 )
             conn.execute(events.insert(), event_rows)
             conn.execute(event_actors.insert(), actor_rows)
         return [made.get(e.id) or stored[e.id] for e in batch]
+
+    def _check_links(
+        self, conn: sa.Connection, links: list[Link | None]
+    ) -> dict[uuid.UUID, list[str]]:
+        """Check each mended event; return the actors each one ever named, by id."""
+        targets = list(dict.fromkeys(link.target for link in links if link is not None))
+        if not targets:
+            return {}
+        found = self._by_ids(conn, targets)
+        retracted = {
+            row.retracts
+            for row in conn.execute(
+                sa.select(events.c.retracts).where(events.c.retracts.in_(targets))
+            )
+        }
+        named: dict[uuid.UUID, list[str]] = {}
+        for target in targets:
+            event = found.get(target)
+            if event is None:
+                raise NotFoundError(f"event_id: no event {target} is stored")
+            if event.corrects is not None or event.retracts is not None:
+                raise InvalidEventError(
+                    "event_id",
+                    f"{target} is itself a correction or retraction; "
+                    f"mend the event it refers to ({event.corrects or event.retracts})",
+                )
+            if target in retracted:
+                raise InvalidEventError("event_id", f"{target} is retracted already")
+            named[target] = _named_actors(event)
+        for row in conn.execute(
+            sa.select(events).where(events.c.corrects.in_(targets)).order_by(events.c.position)
+        ):
+            correction = _recorded(row)
+            named[correction.corrects] = list(  # type: ignore[index]
+                dict.fromkeys([*named[correction.corrects], *_named_actors(correction)])  # type: ignore[index]
+            )
+        seen_retractions: set[uuid.UUID] = set()
+        for link in links:
+            if link is not None and link.retracts is not None:
+                if link.retracts in seen_retractions:
+                    raise InvalidEventError("event_id", f"{link.retracts} is retracted twice")
+                seen_retractions.add(link.retracts)
+        return named
 
     def _lock_and_read_last(self, conn: sa.Connection) -> Any:
         # SQLite: the transaction began with BEGIN IMMEDIATE, which holds the write lock.
@@ -413,6 +496,167 @@ class Store:
             conditions.append(_at_most(events.c.recorded_at, where.recorded_to))
         return query.where(*conditions).order_by(events.c.position)
 
+    def known_position(self, recorded_to: Bound | None) -> int:
+        """Return the last position recorded by ``recorded_to`` (all of them when None).
+
+        Positions grow with ``recorded_at``, so "known at K" is "every position up to P".
+        """
+        query = sa.select(sa.func.max(events.c.position))
+        if recorded_to is not None:
+            query = query.where(_at_most(events.c.recorded_at, recorded_to))
+        with self._read() as conn:
+            return conn.execute(query).scalar() or 0
+
+    def in_valid_time(
+        self,
+        *,
+        known_position: int,
+        actor: str | None = None,
+        occurred_to: Bound | None = None,
+        after: tuple[dt.datetime, int] | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> Iterator[RecordedEvent]:
+        """Yield recorded events (not corrections or retractions) in valid-time order.
+
+        ``(occurred_at, position)`` order, positions up to ``known_position``, naming
+        ``actor`` if given, starting after the key ``after``; a page per query (keyset
+        paging on the same key, served by the actor or the occurred_at index).
+        """
+        occurred = events.c.occurred_at
+        query = sa.select(events)
+        if actor is not None:
+            query = query.join(event_actors, event_actors.c.position == events.c.position).where(
+                event_actors.c.actor == actor
+            )
+            occurred = event_actors.c.occurred_at
+        position = event_actors.c.position if actor is not None else events.c.position
+        query = query.where(
+            position <= known_position,
+            events.c.corrects.is_(None),
+            events.c.retracts.is_(None),
+        )
+        if occurred_to is not None:
+            query = query.where(_at_most(occurred, occurred_to))
+        query = query.order_by(occurred, position)
+        last = after
+        while True:
+            page_query = query
+            if last is not None:
+                moment, after_position = last
+                page_query = page_query.where(
+                    sa.or_(
+                        occurred > moment, sa.and_(occurred == moment, position > after_position)
+                    )
+                )
+            with self._read() as conn:
+                page = [_recorded(row) for row in conn.execute(page_query.limit(page_size))]
+            yield from page
+            if len(page) < page_size:
+                return
+            last = (page[-1].occurred_at, page[-1].position)
+
+    def mending(self, *, known_position: int, actor: str | None = None) -> list[RecordedEvent]:
+        """Return every correction and retraction up to ``known_position`` (of ``actor``)."""
+        query = sa.select(events).where(
+            events.c.position <= known_position,
+            sa.or_(events.c.corrects.is_not(None), events.c.retracts.is_not(None)),
+        )
+        if actor is not None:
+            query = query.where(
+                events.c.position.in_(
+                    sa.select(event_actors.c.position).where(event_actors.c.actor == actor)
+                )
+            )
+        with self._read() as conn:
+            return [_recorded(row) for row in conn.execute(query.order_by(events.c.position))]
+
+    def get_many(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, RecordedEvent]:
+        """Return the stored events with these ids (missing ones left out)."""
+        with self._read() as conn:
+            return self._by_ids(conn, list(dict.fromkeys(ids)))
+
+    # -- snapshots ---------------------------------------------------------------------
+
+    def snapshots_for(
+        self, actor: str, fingerprint: str, *, through: Bound | None
+    ) -> list[Snapshot]:
+        """Return the actor's snapshots that end at or before ``through``, newest first."""
+        query = sa.select(snapshots).where(
+            snapshots.c.actor == actor, snapshots.c.fingerprint == fingerprint
+        )
+        if through is not None:
+            query = query.where(
+                _at_most(snapshots.c.through_occurred_at, through),
+                snapshots.c.max_end <= through[0],
+            )
+        query = query.order_by(
+            snapshots.c.through_occurred_at.desc(), snapshots.c.through_position.desc()
+        ).limit(3)
+        with self._read() as conn:
+            return [
+                Snapshot(
+                    actor=row.actor,
+                    fingerprint=row.fingerprint,
+                    through_occurred_at=row.through_occurred_at,
+                    through_position=row.through_position,
+                    known_position=row.known_position,
+                    max_end=row.max_end,
+                    events_applied=row.events_applied,
+                    last_position=row.last_position,
+                    state=row.state,
+                )
+                for row in conn.execute(query)
+            ]
+
+    def changed_behind(
+        self, actor: str, *, between: tuple[int, int], through: tuple[dt.datetime, int]
+    ) -> bool:
+        """Whether events of ``actor`` recorded between two positions reach behind a point.
+
+        True when any event naming the actor with a position in ``(low, high]`` occurred
+        at or before ``through`` or corrects or retracts anything: then a snapshot taken
+        with one of the two knowledges does not hold for the other.
+        """
+        low, high = sorted(between)
+        if low == high:
+            return False
+        query = (
+            sa.select(events.c.position)
+            .join(event_actors, event_actors.c.position == events.c.position)
+            .where(
+                event_actors.c.actor == actor,
+                event_actors.c.position > low,
+                event_actors.c.position <= high,
+                sa.or_(
+                    event_actors.c.occurred_at <= through[0],
+                    events.c.corrects.is_not(None),
+                    events.c.retracts.is_not(None),
+                ),
+            )
+            .limit(1)
+        )
+        with self._read() as conn:
+            return conn.execute(query).first() is not None
+
+    def save_snapshots(self, rows: Sequence[Snapshot]) -> None:
+        """Store snapshots (a cache: the caller may ignore a failure)."""
+        if not rows:
+            return
+        now = dt.datetime.now(dt.UTC)
+        with self._write() as conn:
+            conn.execute(
+                snapshots.insert(),
+                [{**attrs.asdict(row, recurse=False), "created_at": now} for row in rows],
+            )
+
+    def clear_snapshots(self, actor: str | None = None) -> int:
+        """Delete snapshots (of one actor, or all); return how many."""
+        query = snapshots.delete()
+        if actor is not None:
+            query = query.where(snapshots.c.actor == actor)
+        with self._write() as conn:
+            return conn.execute(query).rowcount
+
     def last(self) -> tuple[int, str]:
         """Return the position and hash of the newest event; ``(0, "")`` when empty."""
         with self._read() as conn:
@@ -430,7 +674,7 @@ def upgrade(engine: sa.Engine) -> None:
         migrate.upgrade_connection(conn.execution_options(timeline_sqlite_begin="IMMEDIATE"))
 
 
-def _named_actors(event: Event) -> list[str]:
+def _named_actors(event: Event | RecordedEvent) -> list[str]:
     names = dict.fromkeys([event.actor, *event.targets, *event.effects])
     return list(names)
 

@@ -1,0 +1,697 @@
+"""The rules of time and the fold: pure functions over lists of events, no database.
+
+Everything that decides an answer of :meth:`Timeline.state` lives here, so that tests can
+drive it with plain lists of :class:`~timeline.events.RecordedEvent`:
+
+- :func:`resolve` applies corrections and retractions to what was recorded;
+- :func:`timing` decides whether an event applies at a moment, and whether surely;
+- :class:`Folder` turns an event into changes of an actor's attributes (effects,
+  templates declared per type, custom fold functions);
+- :func:`fold` replays an actor's events in ``(occurred_at, position)`` order.
+
+The store's only job is to fetch the right rows, in the right order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import heapq
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, Final
+
+import attrs
+
+from timeline.errors import InvalidEventError
+from timeline.events import JSONValue, RecordedEvent, canonical_json, check_json, check_type_name
+from timeline.times import interval_end
+
+Key = tuple[dt.datetime, int]
+"""Where an event stands in valid time: ``(occurred_at, position)``."""
+
+Bound = tuple[dt.datetime, bool]
+"""An upper bound ``(moment, inclusive)``: a moment asks about that instant (inclusive),
+a date or other coarse time about its whole interval (the end, exclusive)."""
+
+FoldFunction = Callable[["ActorState", RecordedEvent], Mapping[str, JSONValue]]
+"""A custom fold: ``(state of the actor so far, event) -> new attributes of the actor``."""
+
+_PLACEHOLDER_KEYS: Final = ("{actor}", "{target}")
+
+
+def key(event: RecordedEvent) -> Key:
+    """Return the event's place in valid-time order: ``(occurred_at, position)``.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> e = tl.record("truce", "Syria", "2017-06-17", incident="d")
+        >>> key(e)
+        (datetime.datetime(2017, 6, 17, 0, 0, tzinfo=datetime.timezone.utc), 1)
+    """
+    return (event.occurred_at, event.position)
+
+
+def is_meta(event: RecordedEvent) -> bool:
+    """Whether the event corrects or retracts another rather than telling of the world."""
+    return event.corrects is not None or event.retracts is not None
+
+
+def involved(event: RecordedEvent) -> list[str]:
+    """Return the actors an event names: its actor, its targets, the keys of its effects.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> involved(tl.record("shootdown", "US", "2017-06-18", incident="s", targets=["Syria"]))
+        ['US', 'Syria']
+    """
+    return list(dict.fromkeys([event.actor, *event.targets, *event.effects]))
+
+
+# -- corrections and retractions ---------------------------------------------------------
+
+
+def resolve(events: Iterable[RecordedEvent]) -> list[RecordedEvent]:
+    """Apply corrections and retractions; return the events as they now stand.
+
+    ``events`` are everything known (all recorded by the ``known_at`` asked about), in
+    any order. A correction replaces the fields of the event it corrects (the newest
+    correction by position wins); the event keeps its id and position, so its place
+    among events at the same moment does not move. A retracted event is left out.
+    Correction and retraction events themselves are never returned. The result is in
+    ``(occurred_at, position)`` order.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> e = tl.record("shootdown", "US", "2017-06-18", incident="s")
+        >>> c = tl.correct(e.id, occurred_at="2017-06-19")
+        >>> [x.occurred_at.day for x in resolve(tl.events())]
+        [19]
+    """
+    meta: list[RecordedEvent] = []
+    originals: list[RecordedEvent] = []
+    for event in events:
+        (meta if is_meta(event) else originals).append(event)
+    originals.sort(key=key)
+    return list(resolve_stream(originals, meta, {e.id: e for e in originals}))
+
+
+def resolve_stream(
+    originals: Iterable[RecordedEvent],
+    meta: Iterable[RecordedEvent],
+    roots: Mapping[Any, RecordedEvent],
+    *,
+    after: Key | None = None,
+) -> Iterator[RecordedEvent]:
+    """Stream events as they now stand, without holding the stream in memory.
+
+    Args:
+        originals: recorded events that are not corrections or retractions, in
+            ``(occurred_at, position)`` order (as the store reads them, page by page).
+        meta: every correction and retraction known, in any order.
+        roots: the events that ``meta`` corrects, by id (they may lie outside
+            ``originals``: a correction can move an event into the range read).
+        after: leave out events at or before this key (a snapshot's end).
+
+    A corrected event leaves the stream where it was and is merged in where its
+    corrected time puts it; memory grows with the corrections, not the events.
+    """
+    corrections: dict[Any, RecordedEvent] = {}
+    retracted: set[Any] = set()
+    for event in meta:
+        if event.retracts is not None:
+            retracted.add(event.retracts)
+        elif event.corrects is not None:
+            newest = corrections.get(event.corrects)
+            if newest is None or newest.position < event.position:
+                corrections[event.corrects] = event
+    moved = sorted(
+        (
+            corrected(roots[event_id], correction)
+            for event_id, correction in corrections.items()
+            if event_id not in retracted and event_id in roots
+        ),
+        key=key,
+    )
+    kept = (e for e in originals if e.id not in retracted and e.id not in corrections)
+    merged = heapq.merge(kept, moved, key=key)
+    if after is None:
+        return merged
+    return (e for e in merged if key(e) > after)
+
+
+def corrected(original: RecordedEvent, correction: RecordedEvent | None) -> RecordedEvent:
+    """Return ``original`` with the fields of ``correction`` (if any) in place of its own.
+
+    Identity and bookkeeping stay the original's: id, incident, version, position,
+    recorded_at, hash.
+    """
+    if correction is None:
+        return original
+    return attrs.evolve(
+        original,
+        type=correction.type,
+        actor=correction.actor,
+        targets=correction.targets,
+        occurred_at=correction.occurred_at,
+        precision=correction.precision,
+        data=correction.data,
+        effects=correction.effects,
+        source=correction.source,
+    )
+
+
+# -- when an event applies ----------------------------------------------------------------
+
+
+def timing(event: RecordedEvent, at: Bound | None) -> str:
+    """Return ``"applies"``, ``"uncertain"`` or ``"later"`` for ``event`` asked about ``at``.
+
+    The rule: an event covers ``[occurred_at, occurred_at + one unit of its precision)``.
+    Asked about an instant T (inclusive bound), it applies when it starts at or before T,
+    and is uncertain when it ends after T (it may have happened just after). Asked about
+    a date or other coarse time (exclusive bound at its end), it applies when it starts
+    before that end, and is uncertain when it ends after it. ``at=None`` is the end of
+    time: everything applies, surely.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> day = tl.record("cooperation_suspended", "Russia", "2017-06-19", incident="s")
+        >>> noon = dt.datetime(2017, 6, 19, 12, tzinfo=dt.UTC)
+        >>> timing(day, (noon, True)), timing(day, (dt.datetime(2017, 6, 20, tzinfo=dt.UTC), False))
+        ('uncertain', 'applies')
+    """
+    if at is None:
+        return "applies"
+    moment, inclusive = at
+    start = event.occurred_at
+    if start > moment or (start == moment and not inclusive):
+        return "later"
+    if interval_end(start, event.precision) > moment:
+        return "uncertain"
+    return "applies"
+
+
+# -- the actor's attributes -----------------------------------------------------------------
+
+
+@attrs.frozen
+class Change:
+    """One attribute of one actor changed by one event: ``old`` → ``new`` (``None``: absent).
+
+    Example:
+        >>> Change("cooperation.US", "active", "suspended").new
+        'suspended'
+    """
+
+    attribute: str
+    old: JSONValue
+    new: JSONValue
+
+
+class ActorState(Mapping[str, JSONValue]):
+    """An actor's attributes as a read-only mapping of dotted paths to values.
+
+    What a custom fold function receives; :class:`State` adds what the answer is for.
+
+    Example:
+        >>> s = ActorState("Russia", {"cooperation.US": "suspended"})
+        >>> (s.actor, s["cooperation.US"], s.get("army.size"))
+        ('Russia', 'suspended', None)
+    """
+
+    __slots__ = ("_values", "actor")
+
+    def __init__(self, actor: str, values: Mapping[str, JSONValue]) -> None:
+        self.actor = actor
+        self._values = dict(values)
+
+    def __getitem__(self, path: str) -> JSONValue:
+        return self._values[path]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._values))
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.actor!r}, {dict(self.items())!r})"
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        """Return the attributes as a plain dict (a copy), sorted by path.
+
+        Example:
+            >>> ActorState("Russia", {"b": 2, "a": 1}).to_dict()
+            {'a': 1, 'b': 2}
+        """
+        return {k: self._values[k] for k in sorted(self._values)}
+
+    def tree(self) -> dict[str, JSONValue]:
+        """Return the attributes nested by their dotted paths.
+
+        Example:
+            >>> ActorState("Russia", {"cooperation.US": "suspended", "army": 1}).tree()
+            {'army': 1, 'cooperation': {'US': 'suspended'}}
+        """
+        tree: dict[str, Any] = {}
+        for path in sorted(self._values):
+            node = tree
+            *parents, leaf = path.split(".")
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[leaf] = self._values[path]
+        return tree
+
+
+def apply_effects(
+    values: dict[str, JSONValue], changes: Mapping[str, JSONValue]
+) -> tuple[list[Change], list[str]]:
+    """Apply one actor's effects to ``values`` in place; return the changes and problems.
+
+    Each effect is ``path: value``. A value sets the attribute (an object sets the
+    attributes under the path, and replaces whatever was there); ``None`` removes the
+    attribute and everything under it; ``{"$inc": n}`` adds ``n`` to a number (a missing
+    attribute counts as 0). Setting a path replaces a plain value stored at a path above
+    it. An ``$inc`` on a value that is not a number changes nothing and is reported as a
+    problem rather than silently dropped.
+
+    Example:
+        >>> values = {"aircraft": 10}
+        >>> changes, problems = apply_effects(values, {"aircraft": {"$inc": -1},
+        ...                                            "cooperation.US": "suspended"})
+        >>> values, [c.attribute for c in changes], problems
+        ({'aircraft': 9, 'cooperation.US': 'suspended'}, ['aircraft', 'cooperation.US'], [])
+    """
+    before: dict[str, JSONValue] = {}
+    problems: list[str] = []
+    for path, value in changes.items():
+        if isinstance(value, dict) and "$inc" in value:
+            current = values.get(path, 0)
+            if isinstance(current, bool) or not isinstance(current, int | float):
+                problems.append(f"{path}: cannot add {value['$inc']!r} to {current!r}")
+                continue
+            total = current + value["$inc"]
+            if isinstance(total, float) and not math.isfinite(total):
+                problems.append(f"{path}: adding {value['$inc']!r} overflows")
+                continue
+            before.setdefault(path, values.get(path))
+            values[path] = total
+            continue
+        for old_path in _covered(values, path):
+            before.setdefault(old_path, values[old_path])
+            del values[old_path]
+        for leaf, leaf_value in _leaves(path, value):
+            before.setdefault(leaf, values.get(leaf))
+            values[leaf] = leaf_value
+    result = [
+        Change(path, old, values.get(path))
+        for path, old in before.items()
+        if canonical_json(old) != canonical_json(values.get(path))
+    ]
+    return result, problems
+
+
+def _covered(values: Mapping[str, JSONValue], path: str) -> list[str]:
+    """The stored paths a new value at ``path`` replaces: itself, below it, above it."""
+    prefix = path + "."
+    above = set()
+    parts = path.split(".")
+    for i in range(1, len(parts)):
+        above.add(".".join(parts[:i]))
+    return [p for p in values if p == path or p.startswith(prefix) or p in above]
+
+
+def _leaves(path: str, value: JSONValue) -> Iterator[tuple[str, JSONValue]]:
+    if value is None:
+        return
+    if isinstance(value, dict) and value:
+        for sub, item in value.items():
+            yield from _leaves(f"{path}.{sub}", item)
+        return
+    yield path, value
+
+
+# -- templates and custom folds ------------------------------------------------------------
+
+
+class Folder:
+    """How events change actors' attributes, as declared on one ``Timeline``.
+
+    Three sources, for an event of type T and an actor A it names:
+    1. a custom fold function registered for T: it alone decides A's new attributes;
+    2. otherwise the effect template declared for T (placeholders ``{actor}`` and
+       ``{target}``; applied once per target when it mentions ``{target}``), then
+    3. the event's own ``effects`` for A.
+    An event type with none of these changes nothing.
+
+    Example:
+        >>> folder = Folder()
+        >>> folder.define("cooperation_suspended",
+        ...               {"{actor}": {"cooperation.{target}": "suspended"}})
+        >>> folder.effects_for("cooperation_suspended", "Russia", ["US"], {}, "Russia")
+        [{'cooperation.US': 'suspended'}]
+    """
+
+    def __init__(self) -> None:
+        self.templates: dict[str, dict[str, dict[str, JSONValue]]] = {}
+        self.functions: dict[str, FoldFunction] = {}
+
+    def define(self, type: str, effects: Mapping[str, Mapping[str, JSONValue]]) -> None:
+        """Declare the effects every event of ``type`` has (see :meth:`Timeline.define`)."""
+        check_type_name(type)
+        template = check_json(effects, field="effects")
+        if not isinstance(template, dict) or not template:
+            raise InvalidEventError("effects", 'expected {"{actor}": {attribute: value}}')
+        for who, changes in template.items():
+            if who not in _PLACEHOLDER_KEYS:
+                raise InvalidEventError(
+                    f"effects.{who}",
+                    "a template changes the event's own actors: use {actor} or {target}",
+                )
+            if not isinstance(changes, dict):
+                raise InvalidEventError(f"effects.{who}", "expected {attribute: value}")
+            _check_paths(changes, field=f"effects.{who}")
+        self.templates[type] = template
+
+    def register(self, type: str, function: FoldFunction) -> None:
+        """Use ``function(state, event) -> attributes`` for events of ``type``."""
+        check_type_name(type)
+        if not callable(function):
+            raise InvalidEventError("function", f"expected a callable, got {function!r}")
+        self.functions[type] = function
+
+    def effects_for(
+        self,
+        type: str,
+        actor: str,
+        targets: Iterable[str],
+        effects: Mapping[str, Mapping[str, JSONValue]],
+        whom: str,
+    ) -> list[dict[str, JSONValue]]:
+        """Return the effect sets that an event applies to ``whom``, in order."""
+        found: list[dict[str, JSONValue]] = []
+        template = self.templates.get(type)
+        if template is not None:
+            uses_target = "{target}" in canonical_json(template)
+            for target in list(targets) if uses_target else [None]:
+                for who, changes in template.items():
+                    name = actor if who == "{actor}" else target
+                    if name == whom:
+                        found.append(_substitute(changes, actor, target))
+        own = effects.get(whom)
+        if own:
+            found.append(dict(own))
+        return found
+
+    def apply(
+        self, values: dict[str, JSONValue], whom: str, event: RecordedEvent
+    ) -> tuple[list[Change], list[str]]:
+        """Apply ``event`` to ``whom``'s attributes in place; return changes and problems."""
+        function = self.functions.get(event.type)
+        if function is not None:
+            return self._apply_function(function, values, whom, event)
+        changes: list[Change] = []
+        problems: list[str] = []
+        for effects in self.effects_for(
+            event.type, event.actor, event.targets, event.effects, whom
+        ):
+            more, trouble = apply_effects(values, effects)
+            changes.extend(more)
+            problems.extend(trouble)
+        return _net(changes), problems
+
+    def _apply_function(
+        self,
+        function: FoldFunction,
+        values: dict[str, JSONValue],
+        whom: str,
+        event: RecordedEvent,
+    ) -> tuple[list[Change], list[str]]:
+        try:
+            result = function(ActorState(whom, values), event)
+            new = check_json(dict(result), field=f"fold function for {event.type}")
+            _check_paths(new, field=f"fold function for {event.type}")
+        except Exception as e:  # a user's function must not make the timeline unreadable
+            return [], [f"fold function for {event.type!r} failed on {event.id}: {e!r}"]
+        before = dict(values)
+        values.clear()
+        for path, value in new.items():
+            for leaf, leaf_value in _leaves(path, value):
+                values[leaf] = leaf_value
+        changes = [
+            Change(path, before.get(path), values.get(path))
+            for path in sorted(set(before) | set(values))
+            if canonical_json(before.get(path)) != canonical_json(values.get(path))
+        ]
+        return changes, []
+
+    def fingerprint(self) -> str:
+        """Return a digest of the declared templates and functions (snapshots key on it).
+
+        A snapshot folded under other templates or other function code is never used.
+        """
+        parts = [canonical_json(self.templates)]
+        for type in sorted(self.functions):
+            function = self.functions[type]
+            code = getattr(function, "__code__", None)
+            body = repr((code.co_code, code.co_consts)) if code is not None else repr(function)
+            name = f"{getattr(function, '__module__', '')}.{getattr(function, '__qualname__', '')}"
+            parts.append(f"{type}={name}:{hashlib.sha256(body.encode()).hexdigest()}")
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+def _check_paths(changes: Mapping[str, Any], *, field: str) -> None:
+    for path in changes:
+        if not path or any(not part for part in path.split(".")):
+            raise InvalidEventError(
+                f"{field}.{path}", "an attribute path needs non-empty dotted parts"
+            )
+
+
+def _substitute(value: Any, actor: str, target: str | None) -> Any:
+    if isinstance(value, str):
+        out = value.replace("{actor}", actor)
+        return out if target is None else out.replace("{target}", target)
+    if isinstance(value, dict):
+        return {
+            _substitute(k, actor, target): _substitute(v, actor, target) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_substitute(v, actor, target) for v in value]
+    return value
+
+
+def _net(changes: list[Change]) -> list[Change]:
+    """Merge several changes of one path (template then own effects) into one."""
+    merged: dict[str, Change] = {}
+    for change in changes:
+        first = merged.get(change.attribute)
+        merged[change.attribute] = (
+            change if first is None else Change(change.attribute, first.old, change.new)
+        )
+    return [c for c in merged.values() if canonical_json(c.old) != canonical_json(c.new)]
+
+
+# -- the fold --------------------------------------------------------------------------------
+
+
+@attrs.define
+class Replay:
+    """The running fold of one actor: attributes, and what was applied to get them."""
+
+    actor: str
+    values: dict[str, JSONValue] = attrs.field(factory=dict)
+    uncertain: set[str] = attrs.field(factory=set)
+    events_applied: int = 0
+    last_position: int | None = None
+    last_key: Key | None = None
+    max_end: dt.datetime | None = None
+    problems: list[str] = attrs.field(factory=list)
+
+    def copy(self) -> Replay:
+        """Return an independent copy (for a snapshot)."""
+        return attrs.evolve(
+            self,
+            values=dict(self.values),
+            uncertain=set(self.uncertain),
+            problems=list(self.problems),
+        )
+
+    def step(
+        self, event: RecordedEvent, folder: Folder, *, uncertain: bool = False
+    ) -> list[Change]:
+        """Apply one event (already known to apply); return what it changed."""
+        changes, problems = folder.apply(self.values, self.actor, event)
+        self.events_applied += 1
+        self.last_position = max(self.last_position or 0, event.position)
+        self.last_key = key(event)
+        end = interval_end(event.occurred_at, event.precision)
+        self.max_end = end if self.max_end is None else max(self.max_end, end)
+        self.problems.extend(problems)
+        if uncertain:
+            self.uncertain.update(c.attribute for c in changes)
+        return changes
+
+
+def fold(
+    actor: str,
+    events: Iterable[RecordedEvent],
+    *,
+    at: Bound | None,
+    folder: Folder,
+    start: Replay | None = None,
+    checkpoint_every: int | None = None,
+    on_checkpoint: Callable[[Replay], None] | None = None,
+) -> Replay:
+    """Replay ``actor``'s resolved events in valid-time order, as asked about ``at``.
+
+    ``events`` must be resolved (see :func:`resolve`) and in ``(occurred_at, position)``
+    order; those that do not name ``actor`` or that happen later than ``at`` are
+    skipped. The attributes set by events that apply but are uncertain at ``at`` are
+    collected in ``uncertain``. ``start`` continues an earlier replay (a snapshot);
+    ``on_checkpoint`` receives a copy of the replay after every ``checkpoint_every``
+    events applied (to store as snapshots).
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> _ = tl.record("cooperation_suspended", "Russia", "2017-06-19", incident="s",
+        ...               effects={"Russia": {"cooperation.US": "suspended"}})
+        >>> noon = (dt.datetime(2017, 6, 19, 12, tzinfo=dt.UTC), True)
+        >>> r = fold("Russia", resolve(tl.events()), at=noon, folder=Folder())
+        >>> r.values, r.uncertain
+        ({'cooperation.US': 'suspended'}, {'cooperation.US'})
+    """
+    replay = start if start is not None else Replay(actor)
+    since_checkpoint = 0
+    for event in events:
+        if actor not in involved(event):
+            continue
+        when = timing(event, at)
+        if when == "later":
+            break  # in valid-time order, every event after this one is later too
+        replay.step(event, folder, uncertain=when == "uncertain")
+        since_checkpoint += 1
+        if checkpoint_every and on_checkpoint is not None and since_checkpoint >= checkpoint_every:
+            on_checkpoint(replay.copy())
+            since_checkpoint = 0
+    return replay
+
+
+class State(ActorState):
+    """The answer of :meth:`Timeline.state`: an actor's attributes at a moment, as known.
+
+    A read-only mapping of dotted attribute paths to values (``state["cooperation.US"]``),
+    with what it answers for and how it was reached:
+
+    - ``at`` and ``known_at``: the moments asked about (UTC; ``None``: everything);
+    - ``uncertain``: the attributes set by an event whose interval reaches past ``at``
+      (it applies, but may have happened just after);
+    - ``events_applied`` and ``last_position``: how many of the actor's events were
+      folded, and the newest position among them, so a caller can cite them;
+    - ``problems``: effects that could not apply (an ``$inc`` on text, a failing custom
+      fold), reported rather than dropped.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> _ = tl.record("cooperation_suspended", "Russia", "2017-06-19", incident="s",
+        ...               effects={"Russia": {"cooperation.US": "suspended"}})
+        >>> s = tl.state("Russia", at="2017-06-19 12:00Z")
+        >>> (s["cooperation.US"], s.uncertain, s.events_applied)
+        ('suspended', frozenset({'cooperation.US'}), 1)
+    """
+
+    __slots__ = ("at", "events_applied", "known_at", "last_position", "problems", "uncertain")
+
+    def __init__(
+        self,
+        replay: Replay,
+        *,
+        at: dt.datetime | None,
+        known_at: dt.datetime | None,
+    ) -> None:
+        super().__init__(replay.actor, replay.values)
+        self.at = at
+        self.known_at = known_at
+        self.uncertain = frozenset(replay.uncertain)
+        self.events_applied = replay.events_applied
+        self.last_position = replay.last_position
+        self.problems = tuple(replay.problems)
+
+    def __repr__(self) -> str:
+        return (
+            f"State({self.actor!r}, {self.to_dict()!r}, uncertain={sorted(self.uncertain)!r}, "
+            f"events_applied={self.events_applied})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, State):
+            return NotImplemented
+        return _comparable(self) == _comparable(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _comparable(state: State) -> tuple[Any, ...]:
+    return (
+        state.actor,
+        canonical_json(state.to_dict()),
+        state.uncertain,
+        state.events_applied,
+        state.last_position,
+        state.problems,
+        state.at,
+        state.known_at,
+    )
+
+
+@attrs.frozen
+class HistoryEntry:
+    """One change of one attribute: when, from what, to what, by which event.
+
+    ``when`` is the event's ``occurred_at`` and ``precision`` its precision; ``old`` or
+    ``new`` is ``None`` when the attribute was absent.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> _ = tl.record("cooperation_suspended", "Russia", "2017-06-19", incident="s",
+        ...               effects={"Russia": {"cooperation.US": "suspended"}})
+        >>> [(h.attribute, h.old, h.new) for h in tl.history("Russia")]
+        [('cooperation.US', None, 'suspended')]
+    """
+
+    when: dt.datetime
+    precision: str
+    attribute: str
+    old: JSONValue
+    new: JSONValue
+    event: RecordedEvent
+
+
+__all__ = [
+    "ActorState",
+    "Bound",
+    "Change",
+    "FoldFunction",
+    "Folder",
+    "HistoryEntry",
+    "Key",
+    "Replay",
+    "State",
+    "apply_effects",
+    "corrected",
+    "fold",
+    "involved",
+    "is_meta",
+    "key",
+    "resolve",
+    "resolve_stream",
+    "timing",
+]
