@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -69,6 +69,34 @@ def db_url(request: pytest.FixtureRequest) -> str:
     if request.param == "sqlite":
         return request.getfixturevalue("sqlite_url")
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(params=BACKENDS)
+def new_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], str]]:
+    """A factory of fresh, empty databases of one backend (for property tests, which need
+    a new database for every example); all are removed afterwards."""
+    made: list[str] = []
+    admin: sa.Engine | None = None
+    if request.param == "postgres":
+        admin = sa.create_engine(
+            request.getfixturevalue("postgres_admin_url"), isolation_level="AUTOCOMMIT"
+        )
+
+    def make() -> str:
+        name = f"timeline_test_{uuid.uuid4().hex[:12]}"
+        if admin is None:
+            return f"sqlite:///{tmp_path / (name + '.db')}"
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        made.append(name)
+        return admin.url.set(database=name).render_as_string(hide_password=False)
+
+    yield make
+    if admin is not None:
+        with admin.connect() as conn:
+            for name in made:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 @pytest.fixture

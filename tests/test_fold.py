@@ -1,0 +1,266 @@
+"""The rules of time and the fold as pure functions, driven by plain lists of events."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import pytest
+
+from timeline import InvalidEventError, RecordedEvent
+from timeline.fold import (
+    ActorState,
+    Folder,
+    apply_effects,
+    fold,
+    involved,
+    resolve,
+    timing,
+)
+
+UTC = dt.UTC
+RECORDED = dt.datetime(2017, 6, 25, tzinfo=UTC)
+
+
+def recorded(
+    position: int,
+    occurred_at: dt.datetime,
+    *,
+    precision: str = "exact",
+    type: str = "report",
+    actor: str = "Russia",
+    targets: tuple[str, ...] = (),
+    effects: dict[str, Any] | None = None,
+    corrects: uuid.UUID | None = None,
+    retracts: uuid.UUID | None = None,
+    id: uuid.UUID | None = None,
+) -> RecordedEvent:
+    """A stored event made by hand, without a database."""
+    return RecordedEvent(
+        id=id or uuid.UUID(int=position),
+        incident="syria-2017-06",
+        version=position,
+        position=position,
+        type=type,
+        actor=actor,
+        targets=targets,
+        occurred_at=occurred_at,
+        precision=precision,
+        data={},
+        effects=effects or {},
+        source={},
+        recorded_at=RECORDED,
+        hash="",
+        corrects=corrects,
+        retracts=retracts,
+    )
+
+
+def day(d: int, hour: int = 0) -> dt.datetime:
+    """A moment in June 2017, UTC."""
+    return dt.datetime(2017, 6, d, hour, tzinfo=UTC)
+
+
+# -- timing ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("occurred", "precision", "at", "expected"),
+    [
+        (day(19), "day", (day(19, 12), True), "uncertain"),  # noon of the event's day
+        (day(19), "day", (day(20), False), "applies"),  # the whole of June 19
+        (day(19), "day", (day(19), False), "later"),  # the whole of June 18
+        (day(19), "day", (day(19), True), "uncertain"),  # the instant June 19 begins
+        (day(19, 12), "exact", (day(19, 12), True), "applies"),  # an instant at itself
+        (day(19, 12), "exact", (day(19, 11), True), "later"),
+        (day(19, 12), "hour", (day(20), False), "applies"),
+        (day(19, 23), "hour", (day(20), False), "applies"),  # ends exactly as the day ends
+        (day(1), "month", (day(20), False), "uncertain"),  # June, asked about June 19
+        (day(1), "month", (dt.datetime(2017, 7, 1, tzinfo=UTC), False), "applies"),
+        (day(19), "day", None, "applies"),  # at=None: the end of time
+    ],
+)
+def test_timing(occurred: dt.datetime, precision: str, at: Any, expected: str) -> None:
+    """An event applies when it starts by `at`; uncertain when its interval reaches past."""
+    assert expected == timing(recorded(1, occurred, precision=precision), at)
+
+
+# -- effects --------------------------------------------------------------------------------
+
+
+def test_effects_set_remove_and_increment() -> None:
+    """Effects set values, remove them with None, and add with $inc."""
+    values: dict[str, Any] = {"aircraft": 10, "cooperation.US": "active"}
+    changes, problems = apply_effects(
+        values, {"aircraft": {"$inc": -2}, "cooperation.US": None, "alert": "high"}
+    )
+    assert {"aircraft": 8, "alert": "high"} == values
+    assert [] == problems
+    assert {("aircraft", 10, 8), ("cooperation.US", "active", None), ("alert", None, "high")} == {
+        (c.attribute, c.old, c.new) for c in changes
+    }
+
+
+def test_objects_set_the_paths_below_and_replace_what_was_there() -> None:
+    """An object value sets the paths below its path, replacing old ones above and below."""
+    values: dict[str, Any] = {"cooperation.US": "active", "cooperation.UK": "active", "x": 1}
+    apply_effects(values, {"cooperation": {"US": "suspended"}})
+    assert {"cooperation.US": "suspended", "x": 1} == values
+    apply_effects(values, {"x.y": 2})  # replaces the plain value at x
+    assert {"cooperation.US": "suspended", "x.y": 2} == values
+    apply_effects(values, {"cooperation": None})
+    assert {"x.y": 2} == values
+
+
+def test_increment_of_text_is_a_problem_not_a_crash() -> None:
+    """$inc on a value that is not a number changes nothing and is reported."""
+    values: dict[str, Any] = {"status": "active"}
+    changes, problems = apply_effects(values, {"status": {"$inc": 1}, "n": {"$inc": 1.5}})
+    assert {"status": "active", "n": 1.5} == values
+    assert ["status: cannot add 1 to 'active'"] == problems
+    assert ["n"] == [c.attribute for c in changes]
+
+
+def test_setting_the_same_value_is_no_change() -> None:
+    """Re-setting a value to itself is not reported as a change."""
+    values: dict[str, Any] = {"cooperation.US": "active"}
+    changes, _ = apply_effects(values, {"cooperation.US": "active"})
+    assert [] == changes
+
+
+# -- templates and custom folds ----------------------------------------------------------------
+
+
+def test_template_applies_once_per_target_then_own_effects() -> None:
+    """A template with {target} applies per target; the event's own effects come after."""
+    folder = Folder()
+    folder.define(
+        "cooperation_suspended",
+        {
+            "{actor}": {"cooperation.{target}": "suspended"},
+            "{target}": {"cooperation.{actor}": "suspended"},
+        },
+    )
+    event = recorded(
+        1,
+        day(19),
+        type="cooperation_suspended",
+        targets=("US", "UK"),
+        effects={"Russia": {"cooperation.UK": "partial"}},
+    )
+    values: dict[str, Any] = {}
+    folder.apply(values, "Russia", event)
+    assert {"cooperation.US": "suspended", "cooperation.UK": "partial"} == values
+    us: dict[str, Any] = {}
+    folder.apply(us, "US", event)
+    assert {"cooperation.Russia": "suspended"} == us
+
+
+def test_template_without_target_applies_once() -> None:
+    """A template that names only {actor} applies once, even with several targets."""
+    folder = Folder()
+    folder.define("mobilised", {"{actor}": {"alert": {"$inc": 1}}})
+    values: dict[str, Any] = {}
+    folder.apply(values, "Russia", recorded(1, day(19), type="mobilised", targets=("A", "B")))
+    assert {"alert": 1} == values
+
+
+@pytest.mark.parametrize(
+    ("effects", "field"),
+    [
+        ({"Russia": {"x": 1}}, "effects.Russia"),
+        ({"{actor}": "x"}, "effects.{actor}"),
+        ({}, "effects"),
+        ({"{actor}": {"a..b": 1}}, "effects.{actor}.a..b"),
+    ],
+)
+def test_bad_templates_are_refused(effects: Any, field: str) -> None:
+    """Templates change only the event's own actors, through valid paths."""
+    with pytest.raises(InvalidEventError) as caught:
+        Folder().define("report", effects)
+    assert field == caught.value.field
+
+
+def test_custom_fold_replaces_the_default() -> None:
+    """A custom fold function decides the new attributes for its type."""
+    folder = Folder()
+    folder.register(
+        "report", lambda state, event: {**state, "reports": state.get("reports", 0) + 1}
+    )
+    values: dict[str, Any] = {"reports": 1}
+    changes, problems = folder.apply(values, "US", recorded(1, day(19), effects={"US": {"x": 1}}))
+    assert ({"reports": 2}, []) == (values, problems)
+    assert [("reports", 1, 2)] == [(c.attribute, c.old, c.new) for c in changes]
+
+
+def test_failing_custom_fold_is_a_problem() -> None:
+    """A custom fold that raises leaves the state as it was and reports the problem."""
+    folder = Folder()
+    folder.register("report", lambda state, event: 1 / 0)
+    values: dict[str, Any] = {"a": 1}
+    _, problems = folder.apply(values, "US", recorded(1, day(19)))
+    assert {"a": 1} == values
+    assert "ZeroDivisionError" in problems[0]
+
+
+def test_fingerprint_follows_templates_and_functions() -> None:
+    """The fingerprint changes when a template or a fold function changes."""
+    a, b = Folder(), Folder()
+    assert a.fingerprint() == b.fingerprint()
+    a.define("report", {"{actor}": {"x": 1}})
+    assert a.fingerprint() != b.fingerprint()
+    b.define("report", {"{actor}": {"x": 1}})
+    assert a.fingerprint() == b.fingerprint()
+    a.register("truce", lambda s, e: {"t": 1})
+    b.register("truce", lambda s, e: {"t": 2})
+    assert a.fingerprint() != b.fingerprint()
+
+
+# -- corrections, retractions and the fold --------------------------------------------------
+
+
+def test_resolve_applies_the_newest_correction_and_drops_retracted() -> None:
+    """The newest correction's fields replace the event's; retracted events vanish."""
+    a = recorded(1, day(18), effects={"Russia": {"x": 1}})
+    b = recorded(2, day(19), effects={"Russia": {"x": 2}})
+    fix1 = recorded(3, day(20), effects={"Russia": {"x": 10}}, corrects=a.id)
+    fix2 = recorded(4, day(21), effects={"Russia": {"x": 11}}, corrects=a.id)
+    gone = recorded(5, day(19), type="retraction", retracts=b.id)
+    resolved = resolve([gone, fix2, b, fix1, a])
+    assert [(a.id, 1, day(21), {"Russia": {"x": 11}})] == [
+        (e.id, e.position, e.occurred_at, e.effects) for e in resolved
+    ]
+
+
+def test_fold_orders_by_valid_time_and_collects_uncertainty() -> None:
+    """Events apply in (occurred_at, position) order; uncertain ones are listed."""
+    suspended = recorded(1, day(19), precision="day", effects={"Russia": {"coop": "suspended"}})
+    established = recorded(
+        2, dt.datetime(2015, 10, 20, tzinfo=UTC), effects={"Russia": {"coop": "active"}}
+    )
+    unrelated = recorded(3, day(18), actor="US", effects={"US": {"x": 1}})
+    events = resolve([suspended, established, unrelated])
+    at_noon = fold("Russia", events, at=(day(19, 12), True), folder=Folder())
+    assert ({"coop": "suspended"}, {"coop"}, 2, 2) == (
+        at_noon.values,
+        at_noon.uncertain,
+        at_noon.events_applied,
+        at_noon.last_position,
+    )
+    before = fold("Russia", events, at=(day(19), False), folder=Folder())
+    assert ({"coop": "active"}, set()) == (before.values, before.uncertain)
+
+
+def test_involved_names_actor_targets_and_effects() -> None:
+    """An event involves its actor, its targets and the actors its effects change."""
+    event = recorded(1, day(19), actor="US", targets=("Syria",), effects={"Russia": {"x": 1}})
+    assert ["US", "Syria", "Russia"] == involved(event)
+
+
+def test_actor_state_is_read_only() -> None:
+    """The answer is a mapping that cannot be changed in place."""
+    state = ActorState("Russia", {"x": 1})
+    with pytest.raises(TypeError):
+        state["x"] = 2  # type: ignore[index]
+    assert {"x": 1} == dict(state)

@@ -1,0 +1,265 @@
+"""State at any moment, as known at any moment: the rules of time on both backends."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import time
+
+import pytest
+
+import timeline
+from timeline import InvalidEventError, NotFoundError
+
+from helpers import raw_engine
+
+UTC = dt.UTC
+INCIDENT = "syria-2017-06"
+
+# The seed, reduced to what changes Russia's cooperation with the US: the 2015 memorandum
+# on air safety over Syria, then the suspension of June 19, 2017 (known to the day).
+SEED = [
+    ("cooperation_suspended", "Russia", "2017-06-19", ["US"]),
+    ("shootdown", "US", "2017-06-18T18:43+03:00", ["Syria"]),
+    ("cooperation_established", "Russia", "2015-10-20", ["US"]),
+    ("aircraft_repositioned", "US", "2017-06-19", []),
+]
+
+
+def seed_timeline(tl: timeline.Timeline, order: tuple[int, ...] = (0, 1, 2, 3)) -> None:
+    """Declare the seed's templates and record its events in the given order."""
+    tl.define("cooperation_established", {"{actor}": {"cooperation.{target}": "active"}})
+    tl.define("cooperation_suspended", {"{actor}": {"cooperation.{target}": "suspended"}})
+    tl.define("shootdown", {"{target}": {"aircraft_lost": {"$inc": 1}}})
+    for i in order:
+        type_, actor, at, targets = SEED[i]
+        tl.record(type_, actor, at, incident=INCIDENT, targets=targets)
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(4)))[::5])
+def test_seed_cooperation_before_and_after_the_suspension(
+    db_url: str, order: tuple[int, ...]
+) -> None:
+    """Russia's cooperation with the US is active before June 19, 2017 and suspended after,
+    whatever order the reports were recorded in."""
+    with timeline.open(db_url) as tl:
+        seed_timeline(tl, order)
+        assert "active" == tl.state("Russia", at="2017-06-18")["cooperation.US"]
+        assert "active" == tl.state("Russia", at="2017-06-18T23:59Z")["cooperation.US"]
+        after = tl.state("Russia", at="2017-06-20")
+        assert ("suspended", frozenset()) == (after["cooperation.US"], after.uncertain)
+        assert "suspended" == tl.state("Russia")["cooperation.US"]
+        assert 1 == tl.state("Syria", at="2017-06-19")["aircraft_lost"]
+        assert tl.state("Syria", at="2017-06-18T15:42Z").get("aircraft_lost") is None
+
+
+def test_a_day_event_at_noon_is_applied_and_uncertain(tl: timeline.Timeline) -> None:
+    """Asked about noon of its day, a day-precision event applies but is uncertain; asked
+    about the day, it is certain."""
+    seed_timeline(tl)
+    noon = tl.state("Russia", at=dt.datetime(2017, 6, 19, 12, tzinfo=UTC))
+    assert "suspended" == noon["cooperation.US"]
+    assert frozenset({"cooperation.US"}) == noon.uncertain
+    day = tl.state("Russia", at="2017-06-19")
+    assert ("suspended", frozenset()) == (day["cooperation.US"], day.uncertain)
+    assert dt.datetime(2017, 6, 19, tzinfo=UTC) == day.at
+
+
+def test_the_answer_says_what_it_answers_for(tl: timeline.Timeline) -> None:
+    """A state carries at, known_at, the events applied and the newest position."""
+    seed_timeline(tl, (2, 0, 1, 3))
+    state = tl.state("Russia", at="2017-06-19", known_at="2999-01-01")
+    assert (2, 2) == (state.events_applied, state.last_position)
+    assert dt.datetime(2999, 1, 1, tzinfo=UTC) == state.known_at
+    assert {"cooperation.US": "suspended"} == dict(state)
+    assert {"cooperation": {"US": "suspended"}} == state.tree()
+    assert 4 == tl.state("US").events_applied  # named as actor or as a target
+
+
+def test_a_late_report_changes_the_past_only_for_later_knowledge(tl: timeline.Timeline) -> None:
+    """A report recorded late changes answers about the past for known_at after it, and
+    never for known_at before it."""
+    tl.define("cooperation_suspended", {"{actor}": {"cooperation.{target}": "suspended"}})
+    tl.record(
+        "cooperation_established",
+        "Russia",
+        "2015-10-20",
+        incident=INCIDENT,
+        effects={"Russia": {"cooperation.US": "active"}},
+    )
+    before_report = tl.events().__next__().recorded_at
+    time.sleep(0.002)
+    late = tl.record(
+        "cooperation_suspended", "Russia", "2017-06-19", incident=INCIDENT, targets=["US"]
+    )
+    assert "active" == tl.state("Russia", at="2017-06-20", known_at=before_report)["cooperation.US"]
+    assert (
+        "suspended"
+        == tl.state("Russia", at="2017-06-20", known_at=late.recorded_at)["cooperation.US"]
+    )
+
+
+def test_corrections_apply_from_when_they_are_known(tl: timeline.Timeline) -> None:
+    """A corrected occurred_at moves the event; earlier knowledge still sees the original."""
+    seed_timeline(tl)
+    suspension = next(tl.events(type="cooperation_suspended"))
+    time.sleep(0.002)
+    fix = tl.correct(suspension.id, occurred_at="2017-06-21")
+    assert (suspension.id, "day") == (fix.corrects, fix.precision)
+    assert "active" == tl.state("Russia", at="2017-06-20")["cooperation.US"]
+    old = tl.state("Russia", at="2017-06-20", known_at=suspension.recorded_at)
+    assert "suspended" == old["cooperation.US"]
+    assert "suspended" == tl.state("Russia", at="2017-06-21")["cooperation.US"]
+
+
+def test_a_correction_can_change_the_actor(tl: timeline.Timeline) -> None:
+    """Corrected to another actor, the event leaves the first actor's state and joins the
+    other's; both answers are right for each knowledge."""
+    first = tl.record(
+        "mobilised", "Syria", "2017-06-18", incident=INCIDENT, effects={"Syria": {"alert": "high"}}
+    )
+    time.sleep(0.002)
+    tl.correct(first.id, actor="Iran", effects={"Iran": {"alert": "high"}})
+    assert {} == dict(tl.state("Syria"))
+    assert {"alert": "high"} == dict(tl.state("Iran"))
+    assert {"alert": "high"} == dict(tl.state("Syria", known_at=first.recorded_at))
+    assert {} == dict(tl.state("Iran", known_at=first.recorded_at))
+
+
+def test_corrections_chain_and_can_be_named_by_their_own_id(tl: timeline.Timeline) -> None:
+    """The newest correction wins; correcting through a correction's id mends the event."""
+    event = tl.record("report", "US", "2017-06-18", incident=INCIDENT, effects={"US": {"n": 1}})
+    first = tl.correct(event.id, effects={"US": {"n": 2}})
+    tl.correct(first.id, effects={"US": {"n": 3}})
+    assert 3 == tl.state("US")["n"]
+    with pytest.raises(InvalidEventError, match="changes nothing"):
+        tl.correct(event.id, effects={"US": {"n": 3}})
+
+
+def test_retractions_apply_from_when_they_are_known(tl: timeline.Timeline) -> None:
+    """A retracted event is left out for knowledge after the retraction, kept before it."""
+    seed_timeline(tl)
+    suspension = next(tl.events(type="cooperation_suspended"))
+    time.sleep(0.002)
+    retraction = tl.retract(suspension.id, "the ministry denied it")
+    assert ("retraction", {"reason": "the ministry denied it"}) == (
+        retraction.type,
+        retraction.data,
+    )
+    assert "active" == tl.state("Russia", at="2017-06-20")["cooperation.US"]
+    assert (
+        "suspended"
+        == tl.state("Russia", at="2017-06-20", known_at=suspension.recorded_at)["cooperation.US"]
+    )
+
+
+def test_mending_refusals(tl: timeline.Timeline, db_url: str) -> None:
+    """Unknown, retracted and retraction events cannot be mended; fields are checked."""
+    import uuid
+
+    event = tl.record("report", "US", "2017-06-18", incident=INCIDENT)
+    with pytest.raises(NotFoundError, match=r"^event_id: no event"):
+        tl.correct(uuid.uuid4(), actor="Iran")
+    with pytest.raises(NotFoundError):
+        tl.retract(uuid.uuid4(), "no such")
+    with pytest.raises(InvalidEventError, match=r"^incident: cannot be corrected"):
+        tl.correct(event.id, incident="other")
+    with pytest.raises(InvalidEventError, match=r"^fields: nothing to correct"):
+        tl.correct(event.id)
+    with pytest.raises(InvalidEventError, match=r"^actor: must not be empty"):
+        tl.correct(event.id, actor="")
+    with pytest.raises(InvalidEventError, match=r"^reason:"):
+        tl.retract(event.id, "  ")
+    retraction = tl.retract(event.id, "wrong")
+    with pytest.raises(InvalidEventError, match="retracted already"):
+        tl.retract(event.id, "again")
+    with pytest.raises(InvalidEventError, match="retracted already"):
+        tl.correct(event.id, actor="Iran")
+    with pytest.raises(InvalidEventError, match="is a retraction"):
+        tl.correct(retraction.id, actor="Iran")
+    assert 2 == len(list(tl.events()))
+
+
+def test_history_lists_each_change(tl: timeline.Timeline) -> None:
+    """history() gives when, old, new and the event, in valid-time order, filtered."""
+    seed_timeline(tl, (0, 3, 1, 2))
+    entries = tl.history("Russia", "cooperation")
+    assert [(2015, None, "active"), (2017, "active", "suspended")] == [
+        (h.when.year, h.old, h.new) for h in entries
+    ]
+    assert "cooperation_suspended" == entries[1].event.type
+    assert ["cooperation.US"] == [h.attribute for h in tl.history("Russia", since="2016")]
+    assert ["active"] == [h.new for h in tl.history("Russia", until="2017-06-18")]
+    assert [] == tl.history("Russia", "army")
+
+
+def test_states_of_every_actor_match_state(tl: timeline.Timeline) -> None:
+    """states() answers for every actor at once, as state() would for each."""
+    seed_timeline(tl, (3, 1, 0, 2))
+    every = tl.states(at="2017-06-19 12:00Z")
+    assert ["Russia", "Syria", "US"] == list(every)
+    for actor, state in every.items():
+        assert tl.state(actor, at="2017-06-19 12:00Z") == state
+
+
+def test_an_event_without_effects_changes_nothing(tl: timeline.Timeline) -> None:
+    """An event type with neither effects nor a template is applied and changes nothing."""
+    tl.record("statement", "US", "2017-06-19", incident=INCIDENT)
+    state = tl.state("US")
+    assert ({}, 1) == (dict(state), state.events_applied)
+
+
+def test_custom_fold_on_a_timeline(tl: timeline.Timeline) -> None:
+    """A fold function registered on one Timeline is used there, and only there."""
+    tl.define_fold("shootdown", lambda s, e: {**s, "shot": [*s.get("shot", []), e.actor]})
+    tl.record("shootdown", "US", "2017-06-18", incident=INCIDENT, targets=["Syria"])
+    assert ["US"] == tl.state("Syria")["shot"]
+    with timeline.open(tl._store.engine.url) as other:
+        assert {} == dict(other.state("Syria"))
+
+
+def test_snapshots_are_made_used_and_never_change_answers(db_url: str) -> None:
+    """With a small interval snapshots are stored; answers equal those without; a late
+    report behind a snapshot still counts."""
+    with (
+        timeline.open(db_url, snapshot_interval=5) as snap,
+        timeline.open(db_url, snapshot_interval=None) as plain,
+    ):
+        for n in range(30):
+            snap.record(
+                "report",
+                "US",
+                f"2017-06-{1 + n % 28:02d}T{n % 24:02d}:00Z",
+                incident=INCIDENT,
+                effects={"US": {"n": {"$inc": 1}, "last": n}},
+            )
+        moments = [None, "2017-06-10", "2017-06-20T05:00Z", "2017-07-01"]
+        for at in moments:
+            assert plain.state("US", at=at) == snap.state("US", at=at)
+        engine = raw_engine(db_url)
+        with engine.connect() as conn:
+            stored = conn.exec_driver_sql("SELECT count(*) FROM timeline_snapshots").scalar()
+        engine.dispose()
+        assert stored and stored > 0
+        snap.record(
+            "report", "US", "2017-06-02", incident=INCIDENT, effects={"US": {"n": {"$inc": 100}}}
+        )
+        for at in moments:
+            assert plain.state("US", at=at) == snap.state("US", at=at)
+        assert 130 == snap.state("US")["n"]
+        assert snap.clear_snapshots() >= stored
+        assert plain.state("US") == snap.state("US")
+
+
+def test_bad_questions_are_refused(tl: timeline.Timeline) -> None:
+    """state() and history() validate their arguments, naming them."""
+    with pytest.raises(InvalidEventError, match=r"^at:"):
+        tl.state("US", at="2017-06-19 12:00")
+    with pytest.raises(InvalidEventError, match=r"^known_at:"):
+        tl.state("US", known_at="June")
+    with pytest.raises(InvalidEventError, match=r"^actor:"):
+        tl.state("")
+    with pytest.raises(InvalidEventError, match=r"^attribute:"):
+        tl.history("US", "")
+    with pytest.raises(InvalidEventError, match=r"^snapshot_interval:"):
+        timeline.open("sqlite://", snapshot_interval=-1)
