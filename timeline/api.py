@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
 from timeline import store as _store
@@ -651,24 +652,27 @@ class Timeline:
         actor = check_name(actor, field="actor")
         at_bound, at_start = self._moment(at, "at")
         known_bound, known_start = self._moment(known_at, "known_at")
-        known = self._store.known_position(known_bound)
         fingerprint = self._folder.fingerprint()
-        start, after = self._snapshot_start(actor, fingerprint, at_bound, known)
-        meta = self._store.mending(known_position=known, actor=actor)
-        roots = self._store.get_many(e.corrects for e in meta if e.corrects is not None)
-        originals = self._store.in_valid_time(
-            known_position=known, actor=actor, occurred_to=at_bound, after=after
-        )
         checkpoints: list[Replay] = []
-        replay = fold(
-            actor,
-            resolve_stream(originals, meta, roots, after=after),
-            at=at_bound,
-            folder=self._folder,
-            start=start,
-            checkpoint_every=self.snapshot_interval,
-            on_checkpoint=checkpoints.append,
-        )
+        with self._store.session() as conn:
+            known = self._store.known_position(known_bound, conn=conn)
+            start, after = self._snapshot_start(actor, fingerprint, at_bound, known, conn)
+            meta = self._store.mending(known_position=known, actor=actor, conn=conn)
+            roots = self._store.get_many(
+                (e.corrects for e in meta if e.corrects is not None), conn=conn
+            )
+            originals = self._store.in_valid_time(
+                known_position=known, actor=actor, occurred_to=at_bound, after=after, conn=conn
+            )
+            replay = fold(
+                actor,
+                resolve_stream(originals, meta, roots, after=after),
+                at=at_bound,
+                folder=self._folder,
+                start=start,
+                checkpoint_every=self.snapshot_interval,
+                on_checkpoint=checkpoints.append,
+            )
         self._save_snapshots(actor, fingerprint, known, checkpoints)
         return State(replay, at=at_start, known_at=known_start)
 
@@ -693,18 +697,23 @@ class Timeline:
         """
         at_bound, at_start = self._moment(at, "at")
         known_bound, known_start = self._moment(known_at, "known_at")
-        known = self._store.known_position(known_bound)
-        meta = self._store.mending(known_position=known)
-        roots = self._store.get_many(e.corrects for e in meta if e.corrects is not None)
-        originals = self._store.in_valid_time(known_position=known, occurred_to=at_bound)
         replays: dict[str, Replay] = {}
-        for event in resolve_stream(originals, meta, roots):
-            when = timing(event, at_bound)
-            if when == "later":
-                break
-            for name in involved(event):
-                replay = replays.setdefault(name, Replay(name))
-                replay.step(event, self._folder, uncertain=when == "uncertain")
+        with self._store.session() as conn:
+            known = self._store.known_position(known_bound, conn=conn)
+            meta = self._store.mending(known_position=known, conn=conn)
+            roots = self._store.get_many(
+                (e.corrects for e in meta if e.corrects is not None), conn=conn
+            )
+            originals = self._store.in_valid_time(
+                known_position=known, occurred_to=at_bound, conn=conn
+            )
+            for event in resolve_stream(originals, meta, roots):
+                when = timing(event, at_bound)
+                if when == "later":
+                    break
+                for name in involved(event):
+                    replay = replays.setdefault(name, Replay(name))
+                    replay.step(event, self._folder, uncertain=when == "uncertain")
         return {
             name: State(replays[name], at=at_start, known_at=known_start)
             for name in sorted(replays)
@@ -749,37 +758,41 @@ class Timeline:
         )
         until_bound, _ = self._moment(until, "until")
         known_bound, _ = self._moment(known_at, "known_at")
-        known = self._store.known_position(known_bound)
-        meta = self._store.mending(known_position=known, actor=actor)
-        roots = self._store.get_many(e.corrects for e in meta if e.corrects is not None)
-        originals = self._store.in_valid_time(
-            known_position=known, actor=actor, occurred_to=until_bound
-        )
-        replay = Replay(actor)
-        entries: list[HistoryEntry] = []
-        for event in resolve_stream(originals, meta, roots):
-            if actor not in involved(event):
-                continue
-            when = timing(event, until_bound)
-            if when == "later":
-                break
-            for change in replay.step(event, self._folder, uncertain=when == "uncertain"):
-                if attribute is not None and not (
-                    change.attribute == attribute or change.attribute.startswith(attribute + ".")
-                ):
+        with self._store.session() as conn:
+            known = self._store.known_position(known_bound, conn=conn)
+            meta = self._store.mending(known_position=known, actor=actor, conn=conn)
+            roots = self._store.get_many(
+                (e.corrects for e in meta if e.corrects is not None), conn=conn
+            )
+            originals = self._store.in_valid_time(
+                known_position=known, actor=actor, occurred_to=until_bound, conn=conn
+            )
+            replay = Replay(actor)
+            entries: list[HistoryEntry] = []
+            for event in resolve_stream(originals, meta, roots):
+                if actor not in involved(event):
                     continue
-                if since_start is not None and event.occurred_at < since_start:
-                    continue
-                entries.append(
-                    HistoryEntry(
-                        when=event.occurred_at,
-                        precision=event.precision,
-                        attribute=change.attribute,
-                        old=change.old,
-                        new=change.new,
-                        event=event,
+                when = timing(event, until_bound)
+                if when == "later":
+                    break
+                for change in replay.step(event, self._folder, uncertain=when == "uncertain"):
+                    if attribute is not None and not (
+                        change.attribute == attribute
+                        or change.attribute.startswith(attribute + ".")
+                    ):
+                        continue
+                    if since_start is not None and event.occurred_at < since_start:
+                        continue
+                    entries.append(
+                        HistoryEntry(
+                            when=event.occurred_at,
+                            precision=event.precision,
+                            attribute=change.attribute,
+                            old=change.old,
+                            new=change.new,
+                            event=event,
+                        )
                     )
-                )
         return entries
 
     def clear_snapshots(self, actor: str | None = None) -> int:
@@ -806,15 +819,15 @@ class Timeline:
         return through(value, field=field, default_tz=self.default_tz), start
 
     def _snapshot_start(
-        self, actor: str, fingerprint: str, at: Bound | None, known: int
+        self, actor: str, fingerprint: str, at: Bound | None, known: int, conn: sa.Connection
     ) -> tuple[Replay | None, Key | None]:
         """Return the newest snapshot that holds for this question, as a replay to go on."""
         if not self.snapshot_interval:
             return None, None
-        for snap in self._store.snapshots_for(actor, fingerprint, through=at):
+        for snap in self._store.snapshots_for(actor, fingerprint, through=at, conn=conn):
             point = (snap.through_occurred_at, snap.through_position)
             if self._store.changed_behind(
-                actor, between=(snap.known_position, known), through=point
+                actor, between=(snap.known_position, known), through=point, conn=conn
             ):
                 continue
             replay = Replay(

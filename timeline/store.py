@@ -239,6 +239,22 @@ class Store:
             yield conn
 
     @contextmanager
+    def session(self) -> Iterator[sa.Connection]:
+        """One read transaction for several reads (pass it as ``conn=``): one connection,
+        one round of BEGIN/COMMIT, instead of one per query."""
+        with self._read() as conn:
+            yield conn
+
+    @contextmanager
+    def _using(self, conn: sa.Connection | None) -> Iterator[sa.Connection]:
+        if conn is not None:
+            with self._translate():
+                yield conn
+            return
+        with self._read() as own:
+            yield own
+
+    @contextmanager
     def _translate(self) -> Iterator[None]:
         try:
             yield
@@ -496,7 +512,9 @@ class Store:
             conditions.append(_at_most(events.c.recorded_at, where.recorded_to))
         return query.where(*conditions).order_by(events.c.position)
 
-    def known_position(self, recorded_to: Bound | None) -> int:
+    def known_position(
+        self, recorded_to: Bound | None, *, conn: sa.Connection | None = None
+    ) -> int:
         """Return the last position recorded by ``recorded_to`` (all of them when None).
 
         Positions grow with ``recorded_at``, so "known at K" is "every position up to P".
@@ -504,7 +522,7 @@ class Store:
         query = sa.select(sa.func.max(events.c.position))
         if recorded_to is not None:
             query = query.where(_at_most(events.c.recorded_at, recorded_to))
-        with self._read() as conn:
+        with self._using(conn) as conn:
             return conn.execute(query).scalar() or 0
 
     def in_valid_time(
@@ -515,6 +533,7 @@ class Store:
         occurred_to: Bound | None = None,
         after: tuple[dt.datetime, int] | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
+        conn: sa.Connection | None = None,
     ) -> Iterator[RecordedEvent]:
         """Yield recorded events (not corrections or retractions) in valid-time order.
 
@@ -548,14 +567,16 @@ class Store:
                         occurred > moment, sa.and_(occurred == moment, position > after_position)
                     )
                 )
-            with self._read() as conn:
-                page = [_recorded(row) for row in conn.execute(page_query.limit(page_size))]
+            with self._using(conn) as reader:
+                page = [_recorded(row) for row in reader.execute(page_query.limit(page_size))]
             yield from page
             if len(page) < page_size:
                 return
             last = (page[-1].occurred_at, page[-1].position)
 
-    def mending(self, *, known_position: int, actor: str | None = None) -> list[RecordedEvent]:
+    def mending(
+        self, *, known_position: int, actor: str | None = None, conn: sa.Connection | None = None
+    ) -> list[RecordedEvent]:
         """Return every correction and retraction up to ``known_position`` (of ``actor``)."""
         query = sa.select(events).where(
             events.c.position <= known_position,
@@ -567,18 +588,25 @@ class Store:
                     sa.select(event_actors.c.position).where(event_actors.c.actor == actor)
                 )
             )
-        with self._read() as conn:
+        with self._using(conn) as conn:
             return [_recorded(row) for row in conn.execute(query.order_by(events.c.position))]
 
-    def get_many(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, RecordedEvent]:
+    def get_many(
+        self, ids: Iterable[uuid.UUID], *, conn: sa.Connection | None = None
+    ) -> dict[uuid.UUID, RecordedEvent]:
         """Return the stored events with these ids (missing ones left out)."""
-        with self._read() as conn:
+        with self._using(conn) as conn:
             return self._by_ids(conn, list(dict.fromkeys(ids)))
 
     # -- snapshots ---------------------------------------------------------------------
 
     def snapshots_for(
-        self, actor: str, fingerprint: str, *, through: Bound | None
+        self,
+        actor: str,
+        fingerprint: str,
+        *,
+        through: Bound | None,
+        conn: sa.Connection | None = None,
     ) -> list[Snapshot]:
         """Return the actor's snapshots that end at or before ``through``, newest first."""
         query = sa.select(snapshots).where(
@@ -592,7 +620,7 @@ class Store:
         query = query.order_by(
             snapshots.c.through_occurred_at.desc(), snapshots.c.through_position.desc()
         ).limit(3)
-        with self._read() as conn:
+        with self._using(conn) as conn:
             return [
                 Snapshot(
                     actor=row.actor,
@@ -609,7 +637,12 @@ class Store:
             ]
 
     def changed_behind(
-        self, actor: str, *, between: tuple[int, int], through: tuple[dt.datetime, int]
+        self,
+        actor: str,
+        *,
+        between: tuple[int, int],
+        through: tuple[dt.datetime, int],
+        conn: sa.Connection | None = None,
     ) -> bool:
         """Whether events of ``actor`` recorded between two positions reach behind a point.
 
@@ -635,7 +668,7 @@ class Store:
             )
             .limit(1)
         )
-        with self._read() as conn:
+        with self._using(conn) as conn:
             return conn.execute(query).first() is not None
 
     def save_snapshots(self, rows: Sequence[Snapshot]) -> None:
