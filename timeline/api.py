@@ -559,11 +559,7 @@ class Timeline:
         if found.retracts is not None:
             raise InvalidEventError("event_id", f"{found.id} is a retraction; it cannot be mended")
         root = found if found.corrects is None else self.get(found.corrects)
-        mending = [
-            e
-            for e in self._store.mending(known_position=self._store.known_position(None))
-            if root.id in (e.corrects, e.retracts)
-        ]
+        mending = self._store.mending_of(root.id)
         if any(e.retracts == root.id for e in mending):
             raise InvalidEventError("event_id", f"{root.id} is retracted already")
         newest = max(mending, key=lambda e: e.position, default=None)

@@ -591,6 +591,16 @@ class Store:
         with self._using(conn) as conn:
             return [_recorded(row) for row in conn.execute(query.order_by(events.c.position))]
 
+    def mending_of(self, event_id: uuid.UUID) -> list[RecordedEvent]:
+        """Return the corrections and retractions of one event, in position order."""
+        query = (
+            sa.select(events)
+            .where(sa.or_(events.c.corrects == event_id, events.c.retracts == event_id))
+            .order_by(events.c.position)
+        )
+        with self._read() as conn:
+            return [_recorded(row) for row in conn.execute(query)]
+
     def get_many(
         self, ids: Iterable[uuid.UUID], *, conn: sa.Connection | None = None
     ) -> dict[uuid.UUID, RecordedEvent]:
