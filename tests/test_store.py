@@ -284,3 +284,78 @@ def test_any_valid_event_reads_back_equal(tl: timeline.Timeline, batch: list[Eve
     assert batch == [r.to_event() for r in recorded]
     assert recorded == [tl.get(e.id) for e in batch]
     assert recorded == list(tl.events(after_position=recorded[0].position - 1))
+
+
+def test_load_streams_many_events_in_one_transaction(tl: timeline.Timeline, db_url: str) -> None:
+    """load() takes an iterator, writes it in chunks, and counts the new events."""
+    chunks: list[int] = []
+    stream = (ev("report", f"X{n % 7}", "2017-06-18", data={"n": n}) for n in range(25))
+    assert 25 == tl.load(stream, chunk_size=10, on_chunk=chunks.append)
+    assert [10, 10, 5] == chunks
+    assert list(range(1, 26)) == [e.version for e in tl.events()]
+    assert tl.verify().ok
+
+
+def test_load_is_all_or_nothing(tl: timeline.Timeline, db_url: str) -> None:
+    """A bad item late in the stream leaves nothing of the earlier chunks stored."""
+
+    def stream():  # type: ignore[no-untyped-def]
+        for n in range(30):
+            yield ev("report", "US", "2017-06-18", data={"n": n})
+        yield "not an event"
+
+    with pytest.raises(InvalidEventError, match=r"^events\[30\]"):
+        tl.load(stream(), chunk_size=7)
+    assert 0 == stored_count(db_url)
+    first = ev("report", "US", "2017-06-18")
+    with pytest.raises(DuplicateEventError):
+        tl.load(
+            [
+                first,
+                *[ev("a", "US", "2017-06-18") for _ in range(9)],
+                ev("report", "Iran", "2017-06-18", id=first.id),
+            ],
+            chunk_size=4,
+        )
+    assert 0 == stored_count(db_url)
+
+
+def test_load_replays_mending_in_the_same_stream(tl: timeline.Timeline) -> None:
+    """Corrections and retractions may follow the events they mend within one load."""
+    original = ev("report", "US", "2017-06-18", effects={"US": {"n": 1}})
+    dropped = ev("report", "US", "2017-06-19", effects={"US": {"m": 1}})
+    fix = ev("report", "US", "2017-06-18", effects={"US": {"n": 2}}, corrects=original.id)
+    gone = ev("retraction", "US", "2017-06-19", data={"reason": "x"}, retracts=dropped.id)
+    assert 4 == tl.load([original, dropped, fix, gone])
+    assert {"n": 2} == dict(tl.state("US"))
+    again = ev("retraction", "US", "2017-06-19", data={"reason": "y"}, retracts=dropped.id)
+    with pytest.raises(InvalidEventError, match="retracted already"):
+        tl.load([again])
+
+
+def test_load_checks_expected_versions(tl: timeline.Timeline, db_url: str) -> None:
+    """load() checks expected versions by incident, and stores nothing on a conflict."""
+    tl.record("report", "US", "2017-06-18", incident="one")
+    with pytest.raises(ConcurrencyError):
+        tl.load([ev("report", "US", "2017-06-18", incident="one")], expected_version={"one": 0})
+    with pytest.raises(ConcurrencyError):
+        tl.load(
+            [ev("report", "US", "2017-06-18", incident="two")],
+            expected_version={"two": 0, "one": 5},
+        )
+    assert 1 == stored_count(db_url)
+    assert 1 == tl.load(
+        [ev("report", "US", "2017-06-18", incident="one")], expected_version={"one": 1}
+    )
+
+
+def test_mending_fields_are_validated() -> None:
+    """corrects and retracts take UUIDs, and not both at once."""
+    import uuid as uuid_module
+
+    target = uuid_module.uuid4()
+    assert target == ev("report", "US", "2017-06-18", corrects=str(target)).corrects
+    with pytest.raises(InvalidEventError, match=r"^corrects: 'x' is not a UUID"):
+        ev("report", "US", "2017-06-18", corrects="x")
+    with pytest.raises(InvalidEventError, match=r"^retracts: an event corrects or retracts"):
+        ev("report", "US", "2017-06-18", corrects=target, retracts=target)

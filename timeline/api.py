@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 import os
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ from timeline.fold import (
     resolve_stream,
     timing,
 )
-from timeline.store import EventFilter, Link, Snapshot, Store, chain_hash
+from timeline.store import EventFilter, Snapshot, Store, chain_hash
 from timeline.times import ZoneInput, parse_time, resolve_zone, through
 
 DEFAULT_URL = "sqlite:///timeline.db"
@@ -340,16 +340,45 @@ class Timeline:
         """
         if isinstance(events, Event):
             raise InvalidEventError("events", "expected a list of events, got one Event")
-        batch = builtins.list(events)
-        for i, event in enumerate(batch):
-            if not isinstance(event, Event):
-                raise InvalidEventError(
-                    f"events[{i}]", f"expected a timeline.Event, got {type(event).__name__}"
-                )
+        batch = builtins.list(_checked(events))
         if not batch:
             return []
-        expected = _expected_versions(expected_version, batch)
+        expected = _expected_versions(expected_version, {e.incident for e in batch})
         return self._store.append(batch, expected=expected)
+
+    def load(
+        self,
+        events: Iterable[Event],
+        *,
+        expected_version: Mapping[str, int] | None = None,
+        chunk_size: int = 1000,
+        on_chunk: Callable[[int], None] | None = None,
+    ) -> int:
+        """Store any number of events atomically, streaming; return how many were new.
+
+        Like :meth:`append`, all of them or none, in one transaction; but ``events`` may
+        be an iterator of millions: it is written ``chunk_size`` at a time and never held
+        whole, and nothing is returned but the count of events stored (those whose id
+        was stored already with the same content are not counted). ``on_chunk(n)`` is
+        called after each chunk, for a progress bar. Corrections and retractions may
+        follow the events they mend in the same stream (an export reads back this way).
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> stream = (timeline.Event("report", "US", f"2017-06-{d:02d}", incident="s")
+            ...           for d in range(1, 31))
+            >>> tl.load(stream, chunk_size=8)
+            30
+        """
+        if isinstance(events, Event):
+            raise InvalidEventError("events", "expected a list of events, got one Event")
+        if _non_negative(chunk_size, "chunk_size") == 0:
+            raise InvalidEventError("chunk_size", "must be at least 1")
+        expected = _expected_versions(expected_version, set())
+        return self._store.load(
+            _checked(events), expected=expected, chunk_size=chunk_size, on_chunk=on_chunk
+        )
 
     # -- reading -----------------------------------------------------------------------
 
@@ -514,7 +543,7 @@ class Timeline:
         )
         if _same_fields(replacement, current):
             raise InvalidEventError("fields", f"the correction changes nothing in {root.id}")
-        return self._store.append([replacement], links=[Link(corrects=root.id)])[0]
+        return self._store.append([attrs.evolve(replacement, corrects=root.id)])[0]
 
     def retract(self, event_id: uuid.UUID | str, reason: str) -> RecordedEvent:
         """Record that a stored event should not have been; return the retracting event.
@@ -549,8 +578,9 @@ class Timeline:
             targets=current.targets,
             precision=current.precision,
             data={"reason": reason},
+            retracts=root.id,
         )
-        return self._store.append([retraction], links=[Link(retracts=root.id)])[0]
+        return self._store.append([retraction])[0]
 
     def _current(self, event_id: uuid.UUID | str) -> tuple[RecordedEvent, RecordedEvent]:
         """Return the event an id names (following a correction to its event) and how it
@@ -903,8 +933,17 @@ class Timeline:
         return Verification(checked)
 
 
+def _checked(events: Iterable[Any]) -> Iterator[Event]:
+    for i, event in enumerate(events):
+        if not isinstance(event, Event):
+            raise InvalidEventError(
+                f"events[{i}]", f"expected a timeline.Event, got {type(event).__name__}"
+            )
+        yield event
+
+
 def _expected_versions(
-    expected: int | Mapping[str, int] | None, batch: builtins.list[Event]
+    expected: int | Mapping[str, int] | None, incidents: set[str]
 ) -> dict[str, int] | None:
     if expected is None:
         return None
@@ -915,14 +954,13 @@ def _expected_versions(
             result[incident] = _non_negative(version, f"expected_version[{incident!r}]")
         return result
     version = _non_negative(expected, "expected_version")
-    incidents = sorted({e.incident for e in batch})
-    if len(incidents) > 1:
+    if len(incidents) != 1:
         raise InvalidEventError(
             "expected_version",
-            f"the batch spans incidents {', '.join(map(repr, incidents))}; "
+            f"the batch spans incidents {', '.join(map(repr, sorted(incidents)))}; "
             "give a mapping {incident: version}",
         )
-    return {incidents[0]: version}
+    return {next(iter(incidents)): version}
 
 
 def _refuse(field: str, problem: str) -> Any:

@@ -269,6 +269,10 @@ class Event:
             ``year``; inferred from ``occurred_at`` when not given.
         source: provenance: title, url, publisher, published_at, quote.
         id: a UUID; a new UUIDv7 when not given.
+        corrects: the id of a stored event this one corrects (its fields replace that
+            event's); usually made by :meth:`Timeline.correct`.
+        retracts: the id of a stored event this one retracts; usually made by
+            :meth:`Timeline.retract`.
         default_tz: the zone in which to read a naive ``datetime`` or a time of day
             written without an offset; not stored. Without it such times are refused.
 
@@ -292,6 +296,8 @@ class Event:
     precision: str
     source: dict[str, str]
     id: uuid.UUID
+    corrects: uuid.UUID | None
+    retracts: uuid.UUID | None
 
     def __init__(
         self,
@@ -306,9 +312,13 @@ class Event:
         precision: str | None = None,
         source: Mapping[str, Any] | None = None,
         id: uuid.UUID | str | None = None,
+        corrects: uuid.UUID | str | None = None,
+        retracts: uuid.UUID | str | None = None,
         default_tz: ZoneInput = None,
     ) -> None:
         start, inferred = parse_time(occurred_at, field="occurred_at", default_tz=default_tz)
+        if corrects is not None and retracts is not None:
+            raise InvalidEventError("retracts", "an event corrects or retracts, not both")
         self.__attrs_init__(  # type: ignore[attr-defined]
             type=check_type_name(type),
             actor=check_name(actor, field="actor"),
@@ -320,6 +330,8 @@ class Event:
             precision=inferred if precision is None else check_precision(precision),
             source=check_source(source),
             id=new_id() if id is None else check_id(id),
+            corrects=None if corrects is None else check_id(corrects, field="corrects"),
+            retracts=None if retracts is None else check_id(retracts, field="retracts"),
         )
 
     @property
@@ -403,6 +415,8 @@ class RecordedEvent:
             precision=self.precision,
             source=self.source,
             id=self.id,
+            corrects=self.corrects,
+            retracts=self.retracts,
         )
 
     def content(self) -> dict[str, JSONValue]:
@@ -451,6 +465,8 @@ def event_content(event: Event | RecordedEvent) -> dict[str, JSONValue]:
         "data": event.data,
         "effects": event.effects,
         "source": event.source,
+        "corrects": None if event.corrects is None else str(event.corrects),
+        "retracts": None if event.retracts is None else str(event.retracts),
     }
 
 
@@ -475,7 +491,7 @@ def differing_fields(a: Mapping[str, JSONValue], b: Mapping[str, JSONValue]) -> 
 
 EVENT_FIELDS: Final = (
     "id", "incident", "type", "actor", "targets", "occurred_at", "precision",
-    "data", "effects", "source",
+    "data", "effects", "source", "corrects", "retracts",
 )  # fmt: skip
 
 
@@ -499,13 +515,16 @@ def event_from_dict(fields: Mapping[str, Any], *, default_tz: ZoneInput = None) 
     for key in ("type", "actor", "occurred_at", "incident"):
         if fields.get(key) is None:
             raise InvalidEventError(key, "is required")
-    optional = {k: fields[k] for k in EVENT_FIELDS[4:] if k in fields and k != "occurred_at"}
+    optional = {
+        k: fields[k]
+        for k in EVENT_FIELDS
+        if k in fields and k not in ("type", "actor", "occurred_at", "incident")
+    }
     return Event(
         fields["type"],
         fields["actor"],
         fields["occurred_at"],
         incident=fields["incident"],
-        id=fields.get("id"),
         default_tz=default_tz,
         **optional,
     )

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -127,8 +128,6 @@ def hash_payload(event: RecordedEvent) -> dict[str, Any]:
         "version": event.version,
         "position": event.position,
         "recorded_at": isoformat(event.recorded_at),
-        "corrects": None if event.corrects is None else str(event.corrects),
-        "retracts": None if event.retracts is None else str(event.retracts),
     }
 
 
@@ -172,6 +171,56 @@ class Link:
         found = self.corrects if self.corrects is not None else self.retracts
         assert found is not None
         return found
+
+
+@attrs.define
+class _AppendRun:
+    """Where one append transaction stands: the chain's end and the incidents' versions."""
+
+    position: int
+    previous: str
+    recorded_at: dt.datetime
+    expected: dict[str, int]
+    versions: dict[str, int] = attrs.field(factory=dict)
+    fresh: int = 0
+
+
+def _link(event: Event) -> Link | None:
+    if event.corrects is None and event.retracts is None:
+        return None
+    return Link(corrects=event.corrects, retracts=event.retracts)
+
+
+def _chunks(batch: Iterable[Event], size: int) -> Iterator[list[tuple[Event, dict[str, Any]]]]:
+    """Cut a batch into chunks that can be written one after the other.
+
+    An id seen twice must have the same content (else ``DuplicateEventError``). A chunk
+    never holds an event together with a correction or retraction of it (the mended event
+    must be stored before the check that it exists and is not retracted), nor two
+    mendings of one event.
+    """
+    chunk: list[tuple[Event, dict[str, Any]]] = []
+    ids: dict[uuid.UUID, str] = {}
+    mended: set[uuid.UUID] = set()
+    for event in batch:
+        content = event_content(event)
+        text = canonical_json(content)
+        seen = ids.get(event.id)
+        if seen is not None and seen != text:
+            raise DuplicateEventError(event.id, differing_fields(json.loads(seen), content))
+        link = _link(event)
+        if len(chunk) >= size or (
+            link is not None and (link.target in ids or link.target in mended)
+        ):
+            if chunk:
+                yield chunk
+            chunk, ids, mended = [], {}, set()
+        chunk.append((event, content))
+        ids[event.id] = text
+        if link is not None:
+            mended.add(link.target)
+    if chunk:
+        yield chunk
 
 
 @attrs.frozen
@@ -266,13 +315,23 @@ class Store:
     # -- writing -----------------------------------------------------------------------
 
     def append(
+        self, batch: Iterable[Event], *, expected: Mapping[str, int] | None = None
+    ) -> list[RecordedEvent]:
+        """Store ``batch`` in one transaction; return it as recorded, in input order.
+
+        See :meth:`load` for how.
+        """
+        return self._append(batch, expected=expected, collect=True)[0]
+
+    def load(
         self,
-        batch: Sequence[Event],
+        batch: Iterable[Event],
         *,
         expected: Mapping[str, int] | None = None,
-        links: Sequence[Link | None] | None = None,
-    ) -> list[RecordedEvent]:
-        """Store ``batch`` in one transaction and return it as recorded, in input order.
+        chunk_size: int = DEFAULT_PAGE_SIZE,
+        on_chunk: Callable[[int], None] | None = None,
+    ) -> int:
+        """Store ``batch`` in one transaction, streaming; return how many were new.
 
         How positions stay gap-free and in commit order, even with many writers on
         PostgreSQL: every append first takes one store-wide write lock and holds it until
@@ -293,86 +352,119 @@ class Store:
         version; if the whole batch is such, nothing is checked or written (a retried
         append is harmless).
 
-        ``links`` marks events that correct or retract a stored one. Under the lock each
-        is checked (the event exists, is not itself a correction or retraction, and is not
-        retracted), and it is indexed under every actor the event and its corrections
-        ever named, so that reading any of those actors finds it.
+        Events that correct or retract another (``corrects``, ``retracts``) are checked
+        under the lock (the event exists, is not itself a correction or retraction, and is
+        not retracted), and indexed under every actor the event and its corrections ever
+        named, so that reading any of those actors finds them.
+
+        The batch is written ``chunk_size`` events at a time inside the one transaction,
+        so an iterator of a million events is never held in memory whole; ``on_chunk`` is
+        told how many events each chunk took.
         """
-        links = links or [None] * len(batch)
-        contents = [event_content(e) for e in batch]
-        unique: dict[uuid.UUID, int] = {}
-        for i, event in enumerate(batch):
-            first = unique.setdefault(event.id, i)
-            if first != i and canonical_json(contents[first]) != canonical_json(contents[i]):
-                raise DuplicateEventError(event.id, differing_fields(contents[first], contents[i]))
-        actor_names = [_named_actors(e) for e in batch]
+        return self._append(
+            batch, expected=expected, collect=False, chunk_size=chunk_size, on_chunk=on_chunk
+        )[1]
 
+    def _append(
+        self,
+        batch: Iterable[Event],
+        *,
+        expected: Mapping[str, int] | None,
+        collect: bool,
+        chunk_size: int = DEFAULT_PAGE_SIZE,
+        on_chunk: Callable[[int], None] | None = None,
+    ) -> tuple[list[RecordedEvent], int]:
+        run: _AppendRun | None = None
+        results: list[RecordedEvent] = []
         with self._write() as conn:
-            last = self._lock_and_read_last(conn)
-            stored = self._by_ids(conn, list(unique))
-            for event_id, i in unique.items():
-                found = stored.get(event_id)
-                if found is not None and canonical_json(found.content()) != canonical_json(
-                    contents[i]
-                ):
-                    raise DuplicateEventError(
-                        event_id, differing_fields(found.content(), contents[i])
-                    )
-            fresh = [i for event_id, i in unique.items() if event_id not in stored]
-            if not fresh:
-                return [stored[e.id] for e in batch]
+            for chunk in _chunks(batch, chunk_size):
+                if run is None:
+                    run = self._start_run(conn, expected)
+                done = self._append_chunk(conn, run, chunk)
+                if collect:
+                    results.extend(done)
+                if on_chunk is not None:
+                    on_chunk(len(chunk))
+            if run is not None and run.fresh:
+                unseen = sorted(set(run.expected) - set(run.versions))
+                for incident, version in self._versions(conn, unseen).items():
+                    if version != run.expected[incident]:
+                        raise ConcurrencyError(
+                            incident, expected=run.expected[incident], actual=version
+                        )
+        return results, 0 if run is None else run.fresh
 
-            incidents = sorted({batch[i].incident for i in fresh} | set(expected or {}))
-            versions = self._versions(conn, incidents)
-            for incident, wanted in (expected or {}).items():
-                if versions[incident] != wanted:
-                    raise ConcurrencyError(incident, expected=wanted, actual=versions[incident])
+    def _start_run(self, conn: sa.Connection, expected: Mapping[str, int] | None) -> _AppendRun:
+        last = self._lock_and_read_last(conn)
+        recorded_at = self._now(conn)
+        if last is not None and recorded_at < last.recorded_at:
+            recorded_at = last.recorded_at
+        return _AppendRun(
+            position=0 if last is None else last.position,
+            previous="" if last is None else last.hash,
+            recorded_at=recorded_at,
+            expected=dict(expected or {}),
+        )
 
-            mended = self._check_links(conn, [links[i] for i in fresh])
-            recorded_at = self._now(conn)
-            if last is not None and recorded_at < last.recorded_at:
-                recorded_at = last.recorded_at
-            position, previous = (0, "") if last is None else (last.position, last.hash)
-            made: dict[uuid.UUID, RecordedEvent] = {}
-            event_rows: list[dict[str, Any]] = []
-            actor_rows: list[dict[str, Any]] = []
-            for i in fresh:
-                event = batch[i]
-                position += 1
-                versions[event.incident] += 1
-                link = links[i] or Link()
-                recorded = RecordedEvent(
-                    id=event.id,
-                    incident=event.incident,
-                    version=versions[event.incident],
-                    position=position,
-                    type=event.type,
-                    actor=event.actor,
-                    targets=event.targets,
-                    occurred_at=event.occurred_at,
-                    precision=event.precision,
-                    data=event.data,
-                    effects=event.effects,
-                    source=event.source,
-                    recorded_at=recorded_at,
-                    hash="",
-                    corrects=link.corrects,
-                    retracts=link.retracts,
-                )
-                previous = chain_hash(previous, recorded)
-                recorded = attrs.evolve(recorded, hash=previous)
-                made[event.id] = recorded
-                event_rows.append(_row(recorded))
-                names = actor_names[i]
-                if link.corrects is not None or link.retracts is not None:
-                    names = list(dict.fromkeys([*names, *mended[link.target]]))
-                actor_rows.extend(
-                    {"actor": name, "position": position, "occurred_at": event.occurred_at}
-                    for name in names
-                )
+    def _append_chunk(
+        self, conn: sa.Connection, run: _AppendRun, chunk: list[tuple[Event, dict[str, Any]]]
+    ) -> list[RecordedEvent]:
+        stored = self._by_ids(conn, [event.id for event, _ in chunk])
+        for event, content in chunk:
+            found = stored.get(event.id)
+            if found is not None and canonical_json(found.content()) != canonical_json(content):
+                raise DuplicateEventError(event.id, differing_fields(found.content(), content))
+        fresh = [(event, content) for event, content in chunk if event.id not in stored]
+        new_incidents = sorted({e.incident for e, _ in fresh} - set(run.versions))
+        for incident, version in self._versions(conn, new_incidents).items():
+            wanted = run.expected.get(incident)
+            if wanted is not None and version != wanted:
+                raise ConcurrencyError(incident, expected=wanted, actual=version)
+            run.versions[incident] = version
+        mended = self._check_links(conn, [_link(e) for e, _ in fresh])
+        made: dict[uuid.UUID, RecordedEvent] = {}
+        event_rows: list[dict[str, Any]] = []
+        actor_rows: list[dict[str, Any]] = []
+        for event, _ in fresh:
+            if event.id in made:
+                continue  # the same event twice in one batch: stored once
+            run.position += 1
+            run.versions[event.incident] += 1
+            recorded = RecordedEvent(
+                id=event.id,
+                incident=event.incident,
+                version=run.versions[event.incident],
+                position=run.position,
+                type=event.type,
+                actor=event.actor,
+                targets=event.targets,
+                occurred_at=event.occurred_at,
+                precision=event.precision,
+                data=event.data,
+                effects=event.effects,
+                source=event.source,
+                recorded_at=run.recorded_at,
+                hash="",
+                corrects=event.corrects,
+                retracts=event.retracts,
+            )
+            run.previous = chain_hash(run.previous, recorded)
+            recorded = attrs.evolve(recorded, hash=run.previous)
+            made[event.id] = recorded
+            event_rows.append(_row(recorded))
+            names = _named_actors(event)
+            link = _link(event)
+            if link is not None:
+                names = list(dict.fromkeys([*names, *mended[link.target]]))
+            actor_rows.extend(
+                {"actor": name, "position": run.position, "occurred_at": event.occurred_at}
+                for name in names
+            )
+        if event_rows:
+            run.fresh += len(event_rows)
             conn.execute(events.insert(), event_rows)
             conn.execute(event_actors.insert(), actor_rows)
-        return [made.get(e.id) or stored[e.id] for e in batch]
+        return [made.get(e.id) or stored[e.id] for e, _ in chunk]
 
     def _check_links(
         self, conn: sa.Connection, links: list[Link | None]
