@@ -26,6 +26,7 @@ from timeline.errors import (
 )
 from timeline.events import Event, RecordedEvent
 from timeline.fold import ActorState, Change, HistoryEntry, State
+from timeline.sequences import Match, Partial, SequenceReport, Step
 from timeline.times import PRECISIONS
 
 __version__ = "0.1.0"
@@ -39,10 +40,14 @@ __all__ = [
     "Event",
     "HistoryEntry",
     "InvalidEventError",
+    "Match",
     "NotFoundError",
+    "Partial",
     "RecordedEvent",
     "SchemaVersionError",
+    "SequenceReport",
     "State",
+    "Step",
     "StoreError",
     "Timeline",
     "TimelineError",

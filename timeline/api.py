@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 import os
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ from timeline.fold import (
     resolve_stream,
     timing,
 )
+from timeline.sequences import Matcher, SequenceReport, Step
 from timeline.store import EventFilter, Snapshot, Store, chain_hash
 from timeline.times import ZoneInput, parse_time, resolve_zone, through
 
@@ -820,6 +821,68 @@ class Timeline:
                         )
                     )
         return entries
+
+    # -- sequences ---------------------------------------------------------------------
+
+    def sequence(
+        self,
+        steps: Sequence[Step],
+        *,
+        by: str | tuple[str, ...] | None = None,
+        within: dt.timedelta | str | None = None,
+        until: Step | None = None,
+        known_at: dt.datetime | dt.date | str | None = None,
+        certain_only: bool = False,
+    ) -> SequenceReport:
+        """Find every "A, then B, then C" among the events, keyed per step; explain each.
+
+        Args:
+            steps: :class:`Step` objects in order; each names a type, the key that ties
+                it to the others, optional conditions and a ``max_gap`` since the step
+                before; ``absent=True`` steps are absences.
+            by: key fields shared by every step (EQL's ``sequence by``).
+            within: the largest span from first to last step (``timedelta`` or "3d").
+            until: a step whose event discards the key's pending partial matches.
+            known_at: only what was recorded by then, with corrections and retractions
+                as of then (like :meth:`state`).
+            certain_only: accept only steps whose order is certain despite imprecise
+                times (a mode of the matcher, so counts can differ from filtering).
+
+        The rules (EQL's ``sequence`` for exact times, and what imprecise times do) are
+        those of :mod:`timeline.sequences`. Events stream from the database in
+        ``(occurred_at, position)`` order through the type index; memory holds the
+        pending partial matches and the imprecise events still open, not the history.
+
+        Example:
+            >>> import timeline
+            >>> from timeline import Step
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("shootdown", "US", "2017-06-18T18:43+03:00", incident="s",
+            ...               targets=["Syria"])
+            >>> _ = tl.record("cooperation_suspended", "Russia", "2017-06-19T09:00+03:00",
+            ...               incident="s", targets=["US"], precision="hour")
+            >>> _ = tl.record("aircraft_repositioned", "US", "2017-06-19", incident="s")
+            >>> report = tl.sequence(
+            ...     [Step("shootdown", key="actor"), Step("cooperation_suspended", key="targets"),
+            ...      Step("aircraft_repositioned", key="actor")], within="3d")
+            >>> [(m.key, m.order_certain) for m in report.matches]
+            [('US', False)]
+        """
+        matcher = Matcher(steps, by=by, within=within, until=until, certain_only=certain_only)
+        known_bound, known_start = self._moment(known_at, "known_at")
+        with self._store.session() as conn:
+            known = self._store.known_position(known_bound, conn=conn)
+            meta = self._store.mending(known_position=known, conn=conn)
+            roots = self._store.get_many(
+                (e.corrects for e in meta if e.corrects is not None), conn=conn
+            )
+            originals = self._store.in_valid_time(
+                known_position=known, types=matcher.types, conn=conn
+            )
+            for event in resolve_stream(originals, meta, roots):
+                if event.type in matcher.types:
+                    matcher.feed(event)
+        return matcher.report(known_at=known_start)
 
     def clear_snapshots(self, actor: str | None = None) -> int:
         """Delete stored snapshots (all, or one actor's); return how many.

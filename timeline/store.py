@@ -622,6 +622,7 @@ class Store:
         *,
         known_position: int,
         actor: str | None = None,
+        types: Iterable[str] | None = None,
         occurred_to: Bound | None = None,
         after: tuple[dt.datetime, int] | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
@@ -630,8 +631,9 @@ class Store:
         """Yield recorded events (not corrections or retractions) in valid-time order.
 
         ``(occurred_at, position)`` order, positions up to ``known_position``, naming
-        ``actor`` if given, starting after the key ``after``; a page per query (keyset
-        paging on the same key, served by the actor or the occurred_at index).
+        ``actor`` if given, of one of ``types`` if given, starting after the key
+        ``after``; a page per query (keyset paging on the same key, served by the actor,
+        the type or the occurred_at index).
         """
         occurred = events.c.occurred_at
         query = sa.select(events)
@@ -648,6 +650,8 @@ class Store:
         )
         if occurred_to is not None:
             query = query.where(_at_most(occurred, occurred_to))
+        if types is not None:
+            query = query.where(events.c.type.in_(sorted(set(types))))
         query = query.order_by(occurred, position)
         last = after
         while True:

@@ -247,12 +247,57 @@ def through(value: object, *, field: str, default_tz: ZoneInput = None) -> tuple
     return interval_end(start, precision), False
 
 
+_DURATION_PART: Final = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|w|d|h|m|s)", re.IGNORECASE)
+_DURATION_UNITS: Final = {
+    "ms": dt.timedelta(milliseconds=1),
+    "s": dt.timedelta(seconds=1),
+    "m": dt.timedelta(minutes=1),
+    "h": dt.timedelta(hours=1),
+    "d": dt.timedelta(days=1),
+    "w": dt.timedelta(weeks=1),
+}
+
+
+def parse_duration(value: object, *, field: str) -> dt.timedelta:
+    """Return a duration from a ``timedelta`` or text such as "3d", "12h", "90m", "1d12h".
+
+    Units: ``w`` weeks, ``d`` days, ``h`` hours, ``m`` minutes, ``s`` seconds, ``ms``
+    milliseconds. A duration must not be negative.
+
+    Raises:
+        InvalidEventError: naming ``field``, for anything else.
+
+    Example:
+        >>> parse_duration("1d12h", field="within")
+        datetime.timedelta(days=1, seconds=43200)
+    """
+    if isinstance(value, dt.timedelta):
+        if value < dt.timedelta(0):
+            raise InvalidEventError(field, f"must not be negative, got {value}")
+        return value
+    if not isinstance(value, str):
+        raise InvalidEventError(
+            field, f"expected a timedelta or text like '3d', got {type(value).__name__}"
+        )
+    text = value.strip()
+    parts = _DURATION_PART.findall(text)
+    if not parts or _DURATION_PART.sub("", text).strip():
+        raise InvalidEventError(
+            field, f"cannot read {value!r} as a duration; write e.g. 3d, 12h, 90m, 500ms"
+        )
+    return sum(
+        (float(number) * _DURATION_UNITS[unit.lower()] for number, unit in parts),
+        dt.timedelta(0),
+    )
+
+
 __all__ = [
     "PRECISIONS",
     "UTC",
     "check_precision",
     "interval_end",
     "isoformat",
+    "parse_duration",
     "parse_time",
     "resolve_zone",
     "through",

@@ -1,0 +1,245 @@
+"""Renderers for sequence reports: plain text, Markdown, JSON and CSV.
+
+Thin functions of a :class:`~timeline.sequences.SequenceReport`; nothing here that the
+report itself does not hold.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+from timeline.sequences import GapStats, Match, Partial, SequenceReport
+from timeline.times import isoformat
+
+
+def duration(value: dt.timedelta | None) -> str:
+    """Return a duration as people read it: ``2d 3h``, ``45m``, ``0s``.
+
+    Example:
+        >>> duration(dt.timedelta(days=1, hours=2, minutes=3))
+        '1d 2h 3m'
+    """
+    if value is None:
+        return "-"
+    total = int(value.total_seconds())
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        amount, total = divmod(total, size)
+        if amount:
+            parts.append(f"{amount}{unit}")
+    millis = value.microseconds // 1000
+    if millis and not parts:
+        return f"{millis}ms"
+    return " ".join(parts) or "0s"
+
+
+def key_text(key: Hashable) -> str:
+    """Return a match key as text: a value, or values joined by ``/`` for a composite key."""
+    if isinstance(key, tuple):
+        return " / ".join(str(k) for k in key)
+    return str(key)
+
+
+def _query(report: SequenceReport) -> str:
+    arrows = " -> ".join(
+        step.describe() + (f" (key {'+'.join(step.key)})" if not step.absent else "")
+        for step in report.steps
+    )
+    limits = []
+    if report.within is not None:
+        limits.append(f"within {duration(report.within)}")
+    if report.until is not None:
+        limits.append(f"until {report.until.type}")
+    if report.certain_only:
+        limits.append("certain order only")
+    if report.known_at is not None:
+        limits.append(f"as known at {isoformat(report.known_at)}")
+    return arrows + (f"  [{', '.join(limits)}]" if limits else "")
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    return [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    ]
+
+
+def _match_rows(report: SequenceReport) -> list[list[str]]:
+    rows = []
+    for number, match in enumerate(report.matches, 1):
+        rows.append(
+            [
+                str(number),
+                key_text(match.key),
+                " -> ".join(
+                    f"{e.type}@{isoformat(p)[:16].replace('T', ' ')}"
+                    for e, p in zip(match.events, match.placements, strict=True)
+                ),
+                ", ".join(duration(g) for g in match.gaps),
+                duration(match.span),
+                "yes" if match.order_certain else "no (overlapping times)",
+            ]
+        )
+    return rows
+
+
+MATCH_HEADER = ("#", "key", "events (placed at, UTC)", "gaps", "span", "order certain")
+
+
+def _summary(report: SequenceReport) -> list[tuple[str, str]]:
+    lines = [
+        (f"step {i}: {step.type}", f"reached by {count}")
+        for i, (step, count) in enumerate(zip(report.present_steps, report.funnel, strict=True), 1)
+    ]
+    for stats in report.gap_stats:
+        lines.append(
+            (
+                f"gap into step {stats.step}",
+                f"n={stats.count} min={duration(stats.minimum)} "
+                f"median={duration(stats.median)} max={duration(stats.maximum)}",
+            )
+        )
+    return lines
+
+
+def report_text(report: SequenceReport) -> str:
+    """Return the report as aligned plain text."""
+    lines = [f"sequence: {_query(report)}", f"matches: {len(report.matches)}", ""]
+    if report.matches:
+        lines += _table(MATCH_HEADER, _match_rows(report))
+        lines.append("")
+    lines += [f"{name}: {value}" for name, value in _summary(report)]
+    if report.partial:
+        lines.append(f"partial matches still open: {len(report.partial)}")
+        for partial in report.partial:
+            reached = " -> ".join(e.type for e in partial.events)
+            lines.append(f"  {key_text(partial.key)}: {reached}")
+    return "\n".join(lines) + "\n"
+
+
+def report_markdown(report: SequenceReport) -> str:
+    """Return the report as Markdown: the query, a table of matches, the summary."""
+    lines = [f"**Sequence:** {_query(report)}", "", f"**Matches:** {len(report.matches)}", ""]
+    if report.matches:
+        lines.append("| " + " | ".join(MATCH_HEADER) + " |")
+        lines.append("|" + "---|" * len(MATCH_HEADER))
+        for row in _match_rows(report):
+            lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
+        lines.append("")
+    lines.append("| summary | value |")
+    lines.append("|---|---|")
+    lines += [f"| {name} | {value} |" for name, value in _summary(report)]
+    lines.append(f"| partial matches still open | {len(report.partial)} |")
+    return "\n".join(lines) + "\n"
+
+
+def _event_json(event: Any, placement: dt.datetime) -> dict[str, Any]:
+    return {
+        "id": str(event.id),
+        "position": event.position,
+        "type": event.type,
+        "actor": event.actor,
+        "targets": list(event.targets),
+        "occurred_at": isoformat(event.occurred_at),
+        "precision": event.precision,
+        "placed_at": isoformat(placement),
+        "quote": event.source.get("quote"),
+    }
+
+
+def _key_json(key: Hashable) -> Any:
+    return list(key) if isinstance(key, tuple) else key
+
+
+def _match_json(match: Match | Partial) -> dict[str, Any]:
+    return {
+        "key": _key_json(match.key),
+        "events": [_event_json(e, p) for e, p in zip(match.events, match.placements, strict=True)],
+        "gaps_seconds": [
+            (b - a).total_seconds()
+            for a, b in zip(match.placements, match.placements[1:], strict=False)
+        ],
+        "span_seconds": (match.placements[-1] - match.placements[0]).total_seconds(),
+        "order_certain": match.order_certain,
+    }
+
+
+def _stats_json(stats: GapStats) -> dict[str, Any]:
+    def seconds(value: dt.timedelta | None) -> float | None:
+        return None if value is None else value.total_seconds()
+
+    return {
+        "step": stats.step,
+        "count": stats.count,
+        "min_seconds": seconds(stats.minimum),
+        "median_seconds": seconds(stats.median),
+        "max_seconds": seconds(stats.maximum),
+    }
+
+
+def report_json(report: SequenceReport) -> str:
+    """Return the report as one JSON document."""
+    document = {
+        "query": {
+            "steps": [
+                {
+                    "type": s.type,
+                    "key": list(s.key),
+                    "absent": s.absent,
+                    "max_gap_seconds": None if s.max_gap is None else s.max_gap.total_seconds(),
+                }
+                for s in report.steps
+            ],
+            "within_seconds": None if report.within is None else report.within.total_seconds(),
+            "until": None if report.until is None else report.until.type,
+            "certain_only": report.certain_only,
+            "known_at": None if report.known_at is None else isoformat(report.known_at),
+        },
+        "matches": [_match_json(m) for m in report.matches],
+        "partial": [_match_json(p) for p in report.partial],
+        "funnel": list(report.funnel),
+        "gaps": [_stats_json(s) for s in report.gap_stats],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def report_csv(report: SequenceReport) -> str:
+    """Return the matches as CSV: one row per match and step."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        [
+            "match", "key", "step", "type", "actor", "targets", "occurred_at", "precision",
+            "placed_at", "gap_seconds", "span_seconds", "order_certain", "event_id",
+        ]
+    )  # fmt: skip
+    for number, match in enumerate(report.matches, 1):
+        gaps = [None, *match.gaps]
+        for step, (event, placement) in enumerate(
+            zip(match.events, match.placements, strict=True), 1
+        ):
+            gap = gaps[step - 1]
+            writer.writerow(
+                [
+                    number,
+                    key_text(match.key),
+                    step,
+                    event.type,
+                    event.actor,
+                    ";".join(event.targets),
+                    isoformat(event.occurred_at),
+                    event.precision,
+                    isoformat(placement),
+                    "" if gap is None else gap.total_seconds(),
+                    match.span.total_seconds(),
+                    match.order_certain,
+                    event.id,
+                ]
+            )
+    return out.getvalue()

@@ -1,0 +1,735 @@
+"""Sequence matching: "A, then B, then C within N days", keyed per step. Pure Python.
+
+The rules, for the caller:
+
+- Events are taken in ``(occurred_at, position)`` order. For each key value there is at
+  most one pending partial match per step. An event that fits step 1 starts one
+  (replacing the pending one there); an event that fits step i advances the partial
+  match pending after step i-1 (replacing one already pending after step i). Steps are
+  tried from the last to the first, so one event never fills two consecutive steps of
+  one match, but it may complete one match and start the next. ``until`` discards the
+  key's pending partial matches; ``within`` drops a partial match whose first event is
+  too old. With exact times everywhere this is Elastic EQL's ``sequence``.
+- Imprecise times: every event covers the interval of its precision. A chain is possible
+  in step order when each event can be placed inside its interval, in order: the first
+  at its start, each next at the later of its start and the previous placement; it is
+  possible when no placement passes the end of its interval, and certain when every
+  interval ends no later than the next one starts (exact events at the same moment count
+  in position order, as in EQL). Possible matches are kept with ``order_certain=False``;
+  ``certain_only=True`` accepts certain steps only. ``within``, ``max_gap``, gaps and
+  spans are measured between those earliest placements. An imprecise event stays open
+  until the stream passes the end of its interval, so that an event starting later can
+  still precede it: it is then offered, in stream order, to the partial match that the
+  later event advanced or started.
+- "Newer", for replacing a pending partial match, means later in ``(occurred_at,
+  position)`` order, comparing last events first.
+- A ``targets`` key puts an event under each of its targets on its own. An event without
+  a value for a step's key (no targets, a missing ``data`` path) does not take that step.
+- An absent step (``absent=True``) between two steps discards a partial match pending
+  after the step before it when an event of that type with the same key arrives.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import statistics
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from typing import Any, Final
+
+import attrs
+
+from timeline.errors import InvalidEventError
+from timeline.events import JSONValue, RecordedEvent, canonical_json, check_type_name
+from timeline.times import interval_end, parse_duration
+
+KEY_FIELDS: Final = ("incident", "actor", "targets", "type", "precision")
+WHERE_FIELDS: Final = ("incident", "actor", "targets", "type", "precision", "data", "source")
+
+KeySpec = str | tuple[str, ...]
+Where = Mapping[str, Any] | Callable[[RecordedEvent], bool] | None
+
+
+def _check_key(key: object, *, field: str) -> tuple[str, ...]:
+    names = (key,) if isinstance(key, str) else key
+    if not isinstance(names, tuple) or not names:
+        raise InvalidEventError(field, f"expected a field name or a tuple of them, got {key!r}")
+    for name in names:
+        if not isinstance(name, str) or not (
+            name in KEY_FIELDS or (name.startswith("data.") and len(name) > 5)
+        ):
+            raise InvalidEventError(
+                field, f"{name!r} is not a key; use {', '.join(KEY_FIELDS)} or data.<path>"
+            )
+    return names
+
+
+def _check_where(where: object, *, field: str) -> Where:
+    if where is None or callable(where):
+        return where  # type: ignore[return-value]
+    if not isinstance(where, Mapping):
+        raise InvalidEventError(field, "expected a mapping of field to value, or a predicate")
+    for path in where:
+        root = str(path).split(".", 1)[0]
+        if root not in WHERE_FIELDS or (root in ("data", "source") and "." not in str(path)):
+            raise InvalidEventError(
+                f"{field}.{path}",
+                f"unknown field; use {', '.join(WHERE_FIELDS[:5])}, data.<path> or source.<field>",
+            )
+    return dict(where)
+
+
+@attrs.frozen(init=False)
+class Step:
+    """One step of a sequence: an event type, what ties it to the others, and limits.
+
+    Args:
+        type: the event type this step takes.
+        key: the field that ties this step to the others: ``"incident"`` (the default),
+            ``"actor"``, ``"targets"`` (any one of the event's targets), ``"type"``,
+            ``"precision"``, ``"data.<path>"``, or a tuple of these (a composite key).
+        where: narrows the step: a mapping of field path to value (``{"data.aircraft":
+            "Su-22"}``; for ``targets``, a name means "among the targets"), or a
+            predicate ``event -> bool``.
+        max_gap: the largest time since the previous step (``timedelta`` or "36h").
+        absent: the step is an absence: no such event (same key) between the step before
+            and the step after.
+
+    Example:
+        >>> Step("cooperation_suspended", key="targets", max_gap="2d").max_gap
+        datetime.timedelta(days=2)
+    """
+
+    type: str
+    key: tuple[str, ...]
+    where: Where
+    max_gap: dt.timedelta | None
+    absent: bool
+
+    def __init__(
+        self,
+        type: str,
+        *,
+        key: KeySpec = "incident",
+        where: Where = None,
+        max_gap: dt.timedelta | str | None = None,
+        absent: bool = False,
+    ) -> None:
+        if not isinstance(absent, bool):
+            raise InvalidEventError("absent", f"expected True or False, got {absent!r}")
+        self.__attrs_init__(  # type: ignore[attr-defined]
+            type=check_type_name(type),
+            key=_check_key(key, field="key"),
+            where=_check_where(where, field="where"),
+            max_gap=None if max_gap is None else parse_duration(max_gap, field="max_gap"),
+            absent=absent,
+        )
+
+    def takes(self, event: RecordedEvent) -> bool:
+        """Whether ``event`` is of this step's type and passes its ``where``.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> e = tl.record("shootdown", "US", "2017-06-18", incident="s",
+            ...               data={"aircraft": "Su-22"})
+            >>> Step("shootdown", where={"data.aircraft": "Su-22"}).takes(e)
+            True
+        """
+        if event.type != self.type:
+            return False
+        if self.where is None:
+            return True
+        if callable(self.where):
+            return bool(self.where(event))
+        return all(_field_matches(event, path, value) for path, value in self.where.items())
+
+    def describe(self) -> str:
+        """A short text for reports: ``not cooperation_restored`` for an absence.
+
+        Example:
+            >>> Step("cooperation_restored", absent=True).describe()
+            'not cooperation_restored'
+        """
+        return f"not {self.type}" if self.absent else self.type
+
+
+_MISSING: Final = object()
+
+
+def _lookup(event: RecordedEvent, path: str) -> Any:
+    root, _, rest = path.partition(".")
+    value: Any = getattr(event, root)
+    if not rest:
+        return value
+    for part in rest.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return _MISSING
+        value = value[part]
+    return value
+
+
+def _field_matches(event: RecordedEvent, path: str, wanted: Any) -> bool:
+    value = _lookup(event, path)
+    if path == "targets" and isinstance(wanted, str):
+        return wanted in value
+    if path == "targets" and isinstance(wanted, list | tuple):
+        return tuple(value) == tuple(wanted)
+    return value is not _MISSING and value == wanted
+
+
+def _hashable(value: JSONValue) -> Hashable:
+    return value if isinstance(value, Hashable) else canonical_json(value)
+
+
+def key_values(event: RecordedEvent, key: tuple[str, ...]) -> list[Hashable]:
+    """Return the key values ``event`` has under ``key`` (several for ``targets``).
+
+    A single-field key gives plain values, a composite key tuples; an event without a
+    value for a field (no targets, a missing data path) gives none.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> e = tl.record("threat_issued", "Russia", "2017-06-19", incident="s",
+        ...               targets=["US", "US-led coalition"])
+        >>> key_values(e, ("targets",)), key_values(e, ("actor", "targets"))
+        (['US', 'US-led coalition'], [('Russia', 'US'), ('Russia', 'US-led coalition')])
+    """
+    combos: list[tuple[Hashable, ...]] = [()]
+    for name in key:
+        if name == "targets":
+            options: list[Hashable] = list(event.targets)
+        else:
+            value = _lookup(event, name)
+            options = [] if value is _MISSING or value is None else [_hashable(value)]
+        combos = [(*combo, option) for combo in combos for option in options]
+        if not combos:
+            return []
+    return [combo[0] if len(key) == 1 else combo for combo in combos]
+
+
+# -- matches --------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Match:
+    """One found sequence: its key, its events in step order, and how far apart they are.
+
+    ``placements`` are the earliest moments at which the events can stand in step order
+    (each event's start, pushed later by the one before when their intervals overlap);
+    ``gaps`` are the times between consecutive placements and ``span`` from first to
+    last. ``order_certain`` is false when the intervals let the events stand in another
+    order too.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> _ = tl.record("shootdown", "US", "2017-06-18T18:43+03:00", incident="s")
+        >>> _ = tl.record("aircraft_repositioned", "US", "2017-06-19", incident="s")
+        >>> m = tl.sequence([Step("shootdown"), Step("aircraft_repositioned")]).matches[0]
+        >>> (m.key, str(m.gaps[0]), m.order_certain)
+        ('s', '8:17:00', True)
+    """
+
+    key: Hashable
+    events: tuple[RecordedEvent, ...]
+    placements: tuple[dt.datetime, ...]
+    order_certain: bool
+
+    @property
+    def gaps(self) -> tuple[dt.timedelta, ...]:
+        """The times between consecutive steps' placements."""
+        return tuple(b - a for a, b in zip(self.placements, self.placements[1:], strict=False))
+
+    @property
+    def span(self) -> dt.timedelta:
+        """The time from the first step's placement to the last one's."""
+        return self.placements[-1] - self.placements[0]
+
+
+@attrs.frozen
+class Partial:
+    """A sequence still open: the steps it has reached, keyed, as a :class:`Match` would be.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> _ = tl.record("shootdown", "US", "2017-06-18", incident="s")
+        >>> report = tl.sequence([Step("shootdown"), Step("aircraft_repositioned")])
+        >>> [(p.key, p.steps_reached) for p in report.partial]
+        [('s', 1)]
+    """
+
+    key: Hashable
+    events: tuple[RecordedEvent, ...]
+    placements: tuple[dt.datetime, ...]
+    order_certain: bool
+
+    @property
+    def steps_reached(self) -> int:
+        """How many of the present steps it has filled."""
+        return len(self.events)
+
+    def newer_than(self, other: Partial) -> bool:
+        """Whether this partial match is newer: its last events later, last first.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> a = tl.record("shootdown", "US", "2017-06-18", incident="s")
+            >>> b = tl.record("shootdown", "US", "2017-06-19", incident="s")
+            >>> at = a.occurred_at
+            >>> Partial("s", (b,), (at,), True).newer_than(Partial("s", (a,), (at,), True))
+            True
+        """
+        return [_order(e) for e in reversed(self.events)] > [
+            _order(e) for e in reversed(other.events)
+        ]
+
+    def extended(self, event: RecordedEvent, placement: dt.datetime, certain: bool) -> Partial:
+        """Return this partial match with one more step.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> a = tl.record("shootdown", "US", "2017-06-18", incident="s")
+            >>> b = tl.record("aircraft_repositioned", "US", "2017-06-19", incident="s")
+            >>> first = Partial("s", (a,), (a.occurred_at,), True)
+            >>> first.extended(b, b.occurred_at, True).steps_reached
+            2
+        """
+        return Partial(
+            self.key,
+            (*self.events, event),
+            (*self.placements, placement),
+            self.order_certain and certain,
+        )
+
+
+def _order(event: RecordedEvent) -> tuple[dt.datetime, int]:
+    return (event.occurred_at, event.position)
+
+
+def follow(
+    before: RecordedEvent,
+    placed: dt.datetime,
+    event: RecordedEvent,
+    *,
+    certain_only: bool = False,
+) -> tuple[dt.datetime, bool] | None:
+    """Can ``event`` come after ``before`` (placed at ``placed``)? Return its placement.
+
+    Returns ``(placement, certain)``, or ``None`` when the order is impossible (or
+    uncertain while ``certain_only``). The rules of the module docstring.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> hour = tl.record("cooperation_suspended", "Russia", "2017-06-19T09:00+03:00",
+        ...                  incident="s", precision="hour")
+        >>> day = tl.record("aircraft_repositioned", "US", "2017-06-19", incident="s")
+        >>> follow(hour, hour.occurred_at, day)
+        (datetime.datetime(2017, 6, 19, 6, 0, tzinfo=datetime.timezone.utc), False)
+    """
+    start = event.occurred_at
+    placement = max(start, placed)
+    if event.precision == "exact":
+        if placement != start:
+            return None
+        if (
+            before.precision == "exact"
+            and before.occurred_at == start
+            and before.position > event.position
+        ):
+            return None
+    elif placement >= interval_end(start, event.precision):
+        return None
+    certain = interval_end(before.occurred_at, before.precision) <= start
+    if certain_only and not certain:
+        return None
+    return placement, certain
+
+
+# -- the report -----------------------------------------------------------------------------
+
+
+@attrs.frozen
+class GapStats:
+    """The gaps measured into one step across all matches."""
+
+    step: int
+    count: int
+    minimum: dt.timedelta | None
+    median: dt.timedelta | None
+    maximum: dt.timedelta | None
+
+
+@attrs.frozen
+class SequenceReport:
+    """What :meth:`Timeline.sequence` found, and how far partial matches got.
+
+    - ``matches``: in the order they completed;
+    - ``partial``: partial matches still pending at the end of the events;
+    - ``funnel``: for each present step, how many partial matches reached it;
+    - ``gap_stats``: for each step after the first, count, min, median and max of the
+      gaps of the matches;
+    - ``to_text()``, ``to_markdown()``, ``to_json()``, ``to_csv()`` render it.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> _ = tl.record("shootdown", "US", "2017-06-18", incident="s")
+        >>> report = tl.sequence([Step("shootdown"), Step("aircraft_repositioned")])
+        >>> (len(report.matches), report.funnel, len(report.partial))
+        (0, (1, 0), 1)
+    """
+
+    steps: tuple[Step, ...]
+    matches: tuple[Match, ...]
+    partial: tuple[Partial, ...]
+    funnel: tuple[int, ...]
+    within: dt.timedelta | None = None
+    until: Step | None = None
+    known_at: dt.datetime | None = None
+    certain_only: bool = False
+
+    @property
+    def present_steps(self) -> tuple[Step, ...]:
+        """The steps that take events (absences left out), in order."""
+        return tuple(s for s in self.steps if not s.absent)
+
+    @property
+    def gap_stats(self) -> tuple[GapStats, ...]:
+        """Gap statistics for each present step after the first (numbered from 2)."""
+        stats = []
+        for index in range(1, len(self.present_steps)):
+            gaps = sorted(m.gaps[index - 1] for m in self.matches)
+            stats.append(
+                GapStats(
+                    step=index + 1,
+                    count=len(gaps),
+                    minimum=gaps[0] if gaps else None,
+                    median=_median(gaps),
+                    maximum=gaps[-1] if gaps else None,
+                )
+            )
+        return tuple(stats)
+
+    def to_text(self) -> str:
+        """Render as a plain-text report (tables aligned for a terminal).
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("shootdown", "US", "2017-06-18", incident="s")
+            >>> _ = tl.record("aircraft_repositioned", "US", "2017-06-19", incident="s")
+            >>> report = tl.sequence([Step("shootdown"), Step("aircraft_repositioned")])
+            >>> print(report.to_text().splitlines()[1])
+            matches: 1
+        """
+        from timeline.render import report_text
+
+        return report_text(self)
+
+    def to_markdown(self) -> str:
+        """Render as Markdown (a summary and a table of matches).
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("shootdown", "US", "2017-06-18", incident="s")
+            >>> _ = tl.record("aircraft_repositioned", "US", "2017-06-19", incident="s")
+            >>> report = tl.sequence([Step("shootdown"), Step("aircraft_repositioned")])
+            >>> report.to_markdown().splitlines()[2]
+            '**Matches:** 1'
+        """
+        from timeline.render import report_markdown
+
+        return report_markdown(self)
+
+    def to_json(self) -> str:
+        """Render as one JSON document: query, matches, partial matches, summary.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("shootdown", "US", "2017-06-18", incident="s")
+            >>> _ = tl.record("aircraft_repositioned", "US", "2017-06-19", incident="s")
+            >>> report = tl.sequence([Step("shootdown"), Step("aircraft_repositioned")])
+            >>> import json
+            >>> json.loads(report.to_json())["matches"][0]["gaps_seconds"]
+            [86400.0]
+        """
+        from timeline.render import report_json
+
+        return report_json(self)
+
+    def to_csv(self) -> str:
+        """Render the matches as CSV, one row per match and step.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("shootdown", "US", "2017-06-18", incident="s")
+            >>> _ = tl.record("aircraft_repositioned", "US", "2017-06-19", incident="s")
+            >>> report = tl.sequence([Step("shootdown"), Step("aircraft_repositioned")])
+            >>> report.to_csv().splitlines()[1].split(",")[:4]
+            ['1', 's', '1', 'shootdown']
+        """
+        from timeline.render import report_csv
+
+        return report_csv(self)
+
+
+def _median(values: Sequence[dt.timedelta]) -> dt.timedelta | None:
+    if not values:
+        return None
+    seconds = statistics.median(v.total_seconds() for v in values)
+    return dt.timedelta(seconds=seconds)
+
+
+# -- the streaming matcher --------------------------------------------------------------------
+
+
+class Matcher:
+    """The streaming matcher: feed it events in ``(occurred_at, position)`` order.
+
+    Memory holds the pending partial matches (at most one per step and key) and the
+    imprecise events whose interval is still open, never the whole history.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> for t, a in [("shootdown", "US"), ("aircraft_repositioned", "US")]:
+        ...     _ = tl.record(t, a, "2017-06-18", incident="s")
+        >>> m = Matcher([Step("shootdown"), Step("aircraft_repositioned")])
+        >>> for event in tl.events():
+        ...     m.feed(event)
+        >>> len(m.report().matches)
+        1
+    """
+
+    def __init__(
+        self,
+        steps: Sequence[Step],
+        *,
+        by: KeySpec | None = None,
+        within: dt.timedelta | str | None = None,
+        until: Step | None = None,
+        certain_only: bool = False,
+    ) -> None:
+        self.steps = tuple(_check_steps(steps))
+        self.by = () if by is None else _check_key(by, field="by")
+        self.within = None if within is None else parse_duration(within, field="within")
+        if until is not None and not isinstance(until, Step):
+            raise InvalidEventError(
+                "until", f"expected a timeline.Step, got {type(until).__name__}"
+            )
+        self.until = until
+        self.certain_only = bool(certain_only)
+        self.present = [s for s in self.steps if not s.absent]
+        # absences[i]: the absent steps between present step i and present step i + 1
+        self.absences: list[list[Step]] = [[] for _ in self.present]
+        index = -1
+        for step in self.steps:
+            if step.absent:
+                self.absences[index].append(step)
+            else:
+                index += 1
+        # pending[i]: partial matches that have filled present steps 0..i-1, by key
+        self.pending: list[dict[Hashable, Partial]] = [{} for _ in range(len(self.present) + 1)]
+        # within: partial matches by the placement of their first event, oldest on top
+        # (entries of partial matches replaced or advanced meanwhile are skipped)
+        self._ages: list[tuple[dt.datetime, int, int, Hashable]] = []
+        # open imprecise events that may still serve as present step i, by (i, key), in
+        # stream order; and by the end of their interval, to let them go in time
+        self.held: dict[tuple[int, Hashable], list[RecordedEvent]] = {}
+        self._closing: list[tuple[dt.datetime, int, int, Hashable]] = []
+        self._serial = 0
+        self.matches: list[Match] = []
+        self.funnel = [0] * len(self.present)
+        self.types = {s.type for s in self.steps} | ({until.type} if until else set())
+
+    def keys(self, step: Step, event: RecordedEvent) -> list[Hashable]:
+        """The key values of ``event`` for ``step``, with the sequence's ``by`` fields."""
+        return key_values(event, self.by + step.key)
+
+    def feed(self, event: RecordedEvent) -> None:
+        """Take the next event (in ``(occurred_at, position)`` order)."""
+        start = event.occurred_at
+        self._let_go(start)
+        if self.within is not None:
+            self._expire(start - self.within)
+        if self.until is not None and self.until.takes(event):
+            for key in self.keys(self.until, event):
+                for stage in self.pending:
+                    stage.pop(key, None)
+        for index, absences in enumerate(self.absences):
+            for absent in absences:
+                if absent.takes(event):
+                    for key in self.keys(absent, event):
+                        self.pending[index + 1].pop(key, None)
+        started: list[Partial] = []
+        for index in reversed(range(len(self.present))):
+            step = self.present[index]
+            if not step.takes(event):
+                continue
+            for key in self.keys(step, event):
+                if index == 0:
+                    placed = self._place(Partial(key, (event,), (start,), True))
+                else:
+                    before = self.pending[index].get(key)
+                    if before is None:
+                        continue
+                    placed = self._advance(before, event)
+                if placed is not None:
+                    started.append(placed)
+        if self.held:
+            self._offer_held(started)
+        if event.precision != "exact":
+            self._hold(event)
+
+    def _hold(self, event: RecordedEvent) -> None:
+        end = interval_end(event.occurred_at, event.precision)
+        for index in range(1, len(self.present)):
+            step = self.present[index]
+            if step.takes(event):
+                for key in self.keys(step, event):
+                    self.held.setdefault((index, key), []).append(event)
+                    self._serial += 1
+                    heapq.heappush(self._closing, (end, self._serial, index, key))
+
+    def _let_go(self, now: dt.datetime) -> None:
+        """Forget open events whose interval ended: nothing placed from now on can
+        precede them."""
+        while self._closing and self._closing[0][0] <= now:
+            _, _, index, key = heapq.heappop(self._closing)
+            waiting = self.held.get((index, key))
+            if waiting is None:
+                continue
+            waiting = [e for e in waiting if interval_end(e.occurred_at, e.precision) > now]
+            if waiting:
+                self.held[(index, key)] = waiting
+            else:
+                del self.held[(index, key)]
+
+    def _expire(self, oldest: dt.datetime) -> None:
+        """Drop partial matches whose first event is placed before ``oldest``."""
+        while self._ages and self._ages[0][0] < oldest:
+            _, _, stage_index, key = heapq.heappop(self._ages)
+            partial = self.pending[stage_index].get(key)
+            if partial is not None and partial.placements[0] < oldest:
+                del self.pending[stage_index][key]
+
+    def _advance(self, before: Partial, event: RecordedEvent) -> Partial | None:
+        """Advance ``before`` with ``event`` if it can; return the new pending partial."""
+        index = len(before.events)
+        step = self.present[index]
+        result = follow(
+            before.events[-1], before.placements[-1], event, certain_only=self.certain_only
+        )
+        if result is None:
+            return None
+        placement, certain = result
+        if step.max_gap is not None and placement - before.placements[-1] > step.max_gap:
+            return None
+        if self.within is not None and placement - before.placements[0] > self.within:
+            return None
+        grown = before.extended(event, placement, certain)
+        stage = self.pending[index + 1]
+        if index + 1 < len(self.present):
+            existing = stage.get(grown.key)
+            if existing is not None and not grown.newer_than(existing):
+                return None
+        del self.pending[index][before.key]
+        if index + 1 == len(self.present):
+            self.funnel[index] += 1
+            self.matches.append(
+                Match(grown.key, grown.events, grown.placements, grown.order_certain)
+            )
+            return None
+        return self._place(grown)
+
+    def _place(self, partial: Partial) -> Partial | None:
+        stage_index = len(partial.events)
+        stage = self.pending[stage_index]
+        existing = stage.get(partial.key)
+        if existing is not None and not partial.newer_than(existing):
+            return None
+        self.funnel[stage_index - 1] += 1
+        if stage_index == len(self.present):  # a one-step sequence
+            self.matches.append(
+                Match(partial.key, partial.events, partial.placements, partial.order_certain)
+            )
+            return None
+        stage[partial.key] = partial
+        if self.within is not None:
+            self._serial += 1
+            heapq.heappush(
+                self._ages, (partial.placements[0], self._serial, stage_index, partial.key)
+            )
+        return partial
+
+    def _offer_held(self, queue: list[Partial]) -> None:
+        """Offer the open imprecise events, in stream order, to partial matches that the
+        event just taken has advanced or started: they may have happened after it."""
+        while queue:
+            partial = queue.pop(0)
+            index = len(partial.events)
+            for held in self.held.get((index, partial.key), ()):
+                if self.pending[index].get(partial.key) is not partial:
+                    break  # replaced, advanced or completed meanwhile
+                if any(held.position == e.position for e in partial.events):
+                    continue
+                placed = self._advance(partial, held)
+                if placed is not None:
+                    queue.append(placed)
+                    break
+
+    def report(self, *, known_at: dt.datetime | None = None) -> SequenceReport:
+        """Return the report: matches so far, and partial matches still pending."""
+        partial = sorted(
+            (p for stage in self.pending[1:] for p in stage.values()),
+            key=lambda p: (-len(p.events), [_order(e) for e in p.events]),
+        )
+        return SequenceReport(
+            steps=self.steps,
+            matches=tuple(self.matches),
+            partial=tuple(partial),
+            funnel=tuple(self.funnel),
+            within=self.within,
+            until=self.until,
+            known_at=known_at,
+            certain_only=self.certain_only,
+        )
+
+
+def _check_steps(steps: Iterable[Step]) -> list[Step]:
+    if isinstance(steps, Step):
+        raise InvalidEventError("steps", "expected a list of steps, got one Step")
+    checked = list(steps)
+    for i, step in enumerate(checked):
+        if not isinstance(step, Step):
+            raise InvalidEventError(f"steps[{i}]", f"expected a timeline.Step, got {step!r}")
+    if not any(not s.absent for s in checked):
+        raise InvalidEventError("steps", "a sequence needs at least one step that is not absent")
+    if checked[0].absent or checked[-1].absent:
+        raise InvalidEventError(
+            "steps", "an absent step stands between two steps, not first or last"
+        )
+    if checked[0].max_gap is not None:
+        raise InvalidEventError("steps[0].max_gap", "the first step has no step before it")
+    return checked
+
+
+__all__ = [
+    "GapStats",
+    "Match",
+    "Matcher",
+    "Partial",
+    "SequenceReport",
+    "Step",
+    "follow",
+    "key_values",
+]
