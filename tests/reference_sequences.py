@@ -1,0 +1,146 @@
+"""A brute-force sequence matcher: the rules written out plainly, for property tests.
+
+It keeps pending partial matches in one flat list and, instead of tracking which
+imprecise events are still open, looks back over every earlier event each time. It
+shares with the library only the pure rule of placement (``follow``), which has tests of
+its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Hashable, Sequence
+
+from timeline import RecordedEvent, Step
+from timeline.sequences import follow, key_values
+from timeline.times import interval_end
+
+
+class Pending:
+    """A partial match in the flat list."""
+
+    def __init__(self, key: Hashable, events: tuple[RecordedEvent, ...],
+                 placements: tuple[dt.datetime, ...], certain: bool) -> None:
+        self.key, self.events, self.placements, self.certain = key, events, placements, certain
+
+
+def newer(a: Pending, b: Pending) -> bool:
+    """Whether ``a``'s events are later than ``b``'s, comparing the last first."""
+    order = [(e.occurred_at, e.position) for e in reversed(a.events)]
+    return order > [(e.occurred_at, e.position) for e in reversed(b.events)]
+
+
+def reference_matches(
+    events: Sequence[RecordedEvent],
+    steps: Sequence[Step],
+    *,
+    by: tuple[str, ...] = (),
+    within: dt.timedelta | None = None,
+    until: Step | None = None,
+    certain_only: bool = False,
+) -> tuple[list[tuple[Hashable, list[int], bool]], list[int], list[tuple[Hashable, list[int]]]]:
+    """Return (matches as (key, positions, certain), funnel, partial as (key, positions))."""
+    ordered = sorted(events, key=lambda e: (e.occurred_at, e.position))
+    present = [s for s in steps if not s.absent]
+    gap_absences: list[list[Step]] = [[] for _ in present]
+    index = -1
+    for step in steps:
+        if step.absent:
+            gap_absences[index].append(step)
+        else:
+            index += 1
+    pending: list[Pending] = []
+    matches: list[tuple[Hashable, list[int], bool]] = []
+    funnel = [0] * len(present)
+
+    def keys(step: Step, event: RecordedEvent) -> list[Hashable]:
+        return key_values(event, by + step.key)
+
+    def find(stage: int, key: Hashable) -> Pending | None:
+        for p in pending:
+            if len(p.events) == stage and p.key == key:
+                return p
+        return None
+
+    def place(new: Pending) -> Pending | None:
+        stage = len(new.events)
+        old = find(stage, new.key)
+        if old is not None and not newer(new, old):
+            return None
+        funnel[stage - 1] += 1
+        if stage == len(present):
+            matches.append((new.key, [e.position for e in new.events], new.certain))
+            return None
+        if old is not None:
+            pending.remove(old)
+        pending.append(new)
+        return new
+
+    def advance(before: Pending, event: RecordedEvent) -> Pending | None:
+        stage = len(before.events)
+        result = follow(before.events[-1], before.placements[-1], event, certain_only=certain_only)
+        if result is None:
+            return None
+        placement, certain = result
+        gap = present[stage].max_gap
+        if gap is not None and placement - before.placements[-1] > gap:
+            return None
+        if within is not None and placement - before.placements[0] > within:
+            return None
+        grown = Pending(before.key, (*before.events, event), (*before.placements, placement),
+                        before.certain and certain)
+        if stage + 1 < len(present):
+            old = find(stage + 1, grown.key)
+            if old is not None and not newer(grown, old):
+                return None
+        pending.remove(before)
+        return place(grown)
+
+    for n, event in enumerate(ordered):
+        start = event.occurred_at
+        if within is not None:
+            pending[:] = [p for p in pending if p.placements[0] >= start - within]
+        if until is not None and until.takes(event):
+            gone = keys(until, event)
+            pending[:] = [p for p in pending if p.key not in gone]
+        for stage, absences in enumerate(gap_absences, 1):
+            for absent in absences:
+                if absent.takes(event):
+                    gone = keys(absent, event)
+                    pending[:] = [p for p in pending
+                                  if not (len(p.events) == stage and p.key in gone)]
+        started: list[Pending] = []
+        for index in reversed(range(len(present))):
+            step = present[index]
+            if not step.takes(event):
+                continue
+            for key in keys(step, event):
+                if index == 0:
+                    placed = place(Pending(key, (event,), (start,), True))
+                else:
+                    before = find(index, key)
+                    placed = None if before is None else advance(before, event)
+                if placed is not None:
+                    started.append(placed)
+        while started:
+            partial = started.pop(0)
+            stage = len(partial.events)
+            for earlier in ordered[:n]:
+                if not any(p is partial for p in pending):
+                    break
+                if earlier.precision == "exact":
+                    continue
+                if interval_end(earlier.occurred_at, earlier.precision) <= start:
+                    continue
+                if not present[stage].takes(earlier):
+                    continue
+                if partial.key not in keys(present[stage], earlier):
+                    continue
+                if any(e.position == earlier.position for e in partial.events):
+                    continue
+                placed = advance(partial, earlier)
+                if placed is not None:
+                    started.append(placed)
+                    break
+    partial_out = [(p.key, [e.position for e in p.events]) for p in pending]
+    return matches, funnel, partial_out

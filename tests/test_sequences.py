@@ -1,0 +1,296 @@
+"""Sequence reports: each rule, on SQLite and PostgreSQL, and the seed's own example."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+import timeline
+from timeline import InvalidEventError, Step
+from timeline.events import event_from_dict
+
+UTC = dt.UTC
+SEED = Path(__file__).resolve().parent.parent / "examples" / "syria-2017-06.jsonl"
+
+
+def at(minute: int) -> dt.datetime:
+    """An exact moment: June 18, 2017, plus some minutes."""
+    return dt.datetime(2017, 6, 18, tzinfo=UTC) + dt.timedelta(minutes=minute)
+
+
+def put(tl: timeline.Timeline, *events: tuple[str, int] | tuple[str, int, dict]) -> list:
+    """Record events given as (type, minute[, fields]) in incident 's', actor 'US'."""
+    out = []
+    for spec in events:
+        type_, minute, *rest = spec
+        fields = {"incident": "s", **(rest[0] if rest else {})}
+        actor = fields.pop("actor", "US")
+        out.append(tl.record(type_, actor, at(minute), **fields))
+    return out
+
+
+def positions(report: timeline.SequenceReport) -> list[list[int]]:
+    """The matches as lists of positions."""
+    return [[e.position for e in m.events] for m in report.matches]
+
+
+AB = [Step("a"), Step("b")]
+
+
+def test_the_seed_sequence_is_found_once_keyed_on_the_us(tl: timeline.Timeline) -> None:
+    """Shootdown by the US, then cooperation suspended with the US, then the US
+    repositioning, within 3 days: one match, keyed "US", with its gaps, flagged because
+    the suspension and the repositioning are known only to the day."""
+    lines = SEED.read_text(encoding="utf-8").splitlines()
+    tl.load(event_from_dict(json.loads(line)) for line in lines if line)
+    report = tl.sequence(
+        [
+            Step("shootdown", key="actor"),
+            Step("cooperation_suspended", key="targets"),
+            Step("aircraft_repositioned", key="actor"),
+        ],
+        within="3d",
+    )
+    assert 1 == len(report.matches)
+    match = report.matches[0]
+    assert "US" == match.key
+    assert ["shootdown", "cooperation_suspended", "aircraft_repositioned"] == [
+        e.type for e in match.events
+    ]
+    assert (dt.timedelta(hours=8, minutes=17), dt.timedelta(0)) == match.gaps
+    assert dt.timedelta(hours=8, minutes=17) == match.span
+    assert match.order_certain is False
+    assert (1, 1, 1) == report.funnel
+
+
+def test_one_to_one_and_newer_replaces_older(tl: timeline.Timeline) -> None:
+    """An event that fits step 1 replaces the pending partial match there."""
+    put(tl, ("a", 1), ("a", 2), ("b", 3))
+    report = tl.sequence(AB)
+    assert [[2, 3]] == positions(report)
+    assert (2, 1) == report.funnel
+
+
+def test_one_event_never_fills_two_consecutive_steps(tl: timeline.Timeline) -> None:
+    """Steps are tried last to first: an event that fits two steps completes one match
+    and starts the next, never both steps of one match."""
+    put(tl, ("a", 1), ("a", 2), ("a", 3))
+    report = tl.sequence([Step("a"), Step("a")])
+    assert [[1, 2], [2, 3]] == positions(report)
+    assert [[3]] == [[e.position for e in p.events] for p in report.partial]
+
+
+def test_an_event_may_complete_one_match_and_start_the_next(tl: timeline.Timeline) -> None:
+    """With steps a, b, a an "a" completes one match and starts the next."""
+    put(tl, ("a", 1), ("b", 2), ("a", 3), ("b", 4), ("a", 5))
+    report = tl.sequence([Step("a"), Step("b"), Step("a")])
+    assert [[1, 2, 3], [3, 4, 5]] == positions(report)
+
+
+def test_until_discards_pending_partial_matches(tl: timeline.Timeline) -> None:
+    """An until event with the same key discards the key's pending partial matches."""
+    put(tl, ("a", 1), ("stop", 2), ("b", 3), ("a", 4), ("b", 5))
+    assert [[4, 5]] == positions(tl.sequence(AB, until=Step("stop")))
+    assert [[1, 3], [4, 5]] == positions(tl.sequence(AB))
+
+
+def test_within_drops_partial_matches_whose_first_event_is_too_old(tl: timeline.Timeline) -> None:
+    """within bounds the span from first to last step, inclusive."""
+    put(tl, ("a", 0), ("b", 10), ("a", 20), ("b", 31))
+    assert [[1, 2]] == positions(tl.sequence(AB, within="10m"))
+    assert [[1, 2], [3, 4]] == positions(tl.sequence(AB, within="11m"))
+    assert [[1, 2], [3, 4]] == positions(tl.sequence(AB, within=dt.timedelta(hours=1)))
+
+
+def test_max_gap_bounds_the_time_since_the_previous_step(tl: timeline.Timeline) -> None:
+    """A step's max_gap bounds the time since the step before it."""
+    put(tl, ("a", 0), ("b", 5), ("c", 30))
+    steps = [Step("a"), Step("b", max_gap="10m"), Step("c", max_gap="20m")]
+    assert [] == positions(tl.sequence(steps))
+    steps[2] = Step("c", max_gap="25m")
+    assert [[1, 2, 3]] == positions(tl.sequence(steps))
+
+
+def test_keys_may_differ_per_step(tl: timeline.Timeline) -> None:
+    """Steps join on different fields: the shooter's actor, the suspension's target."""
+    put(
+        tl,
+        ("shootdown", 0, {"actor": "US", "targets": ["Syria"]}),
+        ("cooperation_suspended", 60, {"actor": "Russia", "targets": ["UK", "US"]}),
+        ("shootdown", 70, {"actor": "UK"}),
+    )
+    steps = [Step("shootdown", key="actor"), Step("cooperation_suspended", key="targets")]
+    report = tl.sequence(steps)
+    assert [("US", [1, 2])] == [(m.key, [e.position for e in m.events]) for m in report.matches]
+    assert [("UK", [3])] == [(p.key, [e.position for e in p.events]) for p in report.partial]
+
+
+def test_composite_keys_and_by(tl: timeline.Timeline) -> None:
+    """A composite key is reported as a tuple; by adds fields shared by every step."""
+    put(
+        tl,
+        ("a", 0, {"actor": "US", "data": {"theatre": "east"}}),
+        ("a", 1, {"actor": "US", "data": {"theatre": "west"}}),
+        ("b", 2, {"actor": "US", "data": {"theatre": "east"}}),
+    )
+    composite = tl.sequence(
+        [Step("a", key=("actor", "data.theatre")), Step("b", key=("actor", "data.theatre"))]
+    )
+    assert [("US", "east")] == [m.key for m in composite.matches]
+    by = tl.sequence([Step("a", key="actor"), Step("b", key="actor")], by="data.theatre")
+    assert [("east", "US")] == [m.key for m in by.matches]
+    assert [[1, 3]] == positions(by)
+
+
+def test_absent_step(tl: timeline.Timeline) -> None:
+    """An absent step discards the partial match when such an event comes between."""
+    put(
+        tl,
+        ("suspended", 0),
+        ("restored", 5),
+        ("repositioned", 10),
+        ("suspended", 20),
+        ("repositioned", 30),
+    )
+    steps = [Step("suspended"), Step("restored", absent=True), Step("repositioned")]
+    assert [[4, 5]] == positions(tl.sequence(steps))
+    assert [[1, 3], [4, 5]] == positions(tl.sequence([Step("suspended"), Step("repositioned")]))
+
+
+def test_where_narrows_a_step(tl: timeline.Timeline) -> None:
+    """where takes field values (targets: among them) or a predicate."""
+    put(
+        tl,
+        ("a", 0, {"data": {"n": 1}, "targets": ["Syria"]}),
+        ("a", 1, {"data": {"n": 2}}),
+        ("b", 2),
+    )
+    assert [[1, 3]] == positions(tl.sequence([Step("a", where={"data.n": 1}), Step("b")]))
+    assert [[1, 3]] == positions(tl.sequence([Step("a", where={"targets": "Syria"}), Step("b")]))
+    assert [[2, 3]] == positions(
+        tl.sequence([Step("a", where=lambda e: e.data.get("n") == 2), Step("b")])
+    )
+    assert [] == positions(tl.sequence([Step("a", where={"data.missing": 1}), Step("b")]))
+
+
+def test_imprecise_times_may_stand_in_either_order(tl: timeline.Timeline) -> None:
+    """A day-precision event sorted before an hour-precision one of the same day can still
+    follow it: the match is kept and flagged; certain_only refuses it."""
+    tl.record("suspended", "Russia", "2017-06-19T09:00+03:00", precision="hour", incident="s")
+    tl.record("repositioned", "US", "2017-06-19", incident="s")  # starts at 00:00, first
+    steps = [Step("suspended"), Step("repositioned")]
+    report = tl.sequence(steps)
+    assert [[1, 2]] == positions(report)
+    match = report.matches[0]
+    assert match.order_certain is False
+    assert dt.datetime(2017, 6, 19, 6, tzinfo=UTC) == match.placements[1]  # pushed
+    assert (dt.timedelta(0),) == match.gaps
+    assert [] == positions(tl.sequence(steps, certain_only=True))
+    assert [] == positions(
+        tl.sequence([Step("repositioned"), Step("suspended")], certain_only=True)
+    )
+
+
+def test_impossible_orders_are_not_matched(tl: timeline.Timeline) -> None:
+    """An event whose interval ends by the previous placement cannot follow it; one whose
+    interval reaches past it can, uncertainly."""
+    tl.record("a", "US", "2017-06-19T12:00Z", incident="s")
+    tl.record("b", "US", "2017-06-19T11:00Z", precision="hour", incident="s")  # ends 12:00
+    assert [] == positions(tl.sequence(AB))
+    tl.record("b", "US", "2017-06-19", incident="s")  # sometime on June 19: maybe after
+    report = tl.sequence(AB)
+    assert [[1, 3]] == positions(report)
+    assert (False, dt.datetime(2017, 6, 19, 12, tzinfo=UTC)) == (
+        report.matches[0].order_certain,
+        report.matches[0].placements[1],
+    )
+
+
+def test_exact_events_at_one_moment_count_in_position_order(tl: timeline.Timeline) -> None:
+    """Exact events at the same moment are ordered by position, and certain, as in EQL."""
+    put(tl, ("b", 0), ("a", 0), ("b", 0))
+    report = tl.sequence(AB)
+    assert [[2, 3]] == positions(report)
+    assert report.matches[0].order_certain
+
+
+def test_reports_are_bitemporal(tl: timeline.Timeline) -> None:
+    """known_at sees what was recorded by then, corrections and retractions as of then."""
+    first = put(tl, ("a", 0), ("b", 5))
+    before = first[-1].recorded_at
+    time.sleep(0.002)
+    tl.correct(first[1].id, type="c")
+    assert [] == positions(tl.sequence(AB))
+    assert [[1, 2]] == positions(tl.sequence(AB, known_at=before))
+    late = put(tl, ("b", 3))
+    assert [[1, late[0].position]] == positions(tl.sequence(AB))
+    time.sleep(0.002)
+    tl.retract(first[0].id, "not an a")
+    assert [] == positions(tl.sequence(AB))
+    assert [[1, 2]] == positions(tl.sequence(AB, known_at=before))
+
+
+def test_report_renders_in_four_formats(tl: timeline.Timeline) -> None:
+    """Text, Markdown, JSON and CSV all carry the matches, gaps and summary."""
+    put(tl, ("a", 0), ("b", 90), ("a", 100), ("b", 130), ("a", 200))
+    report = tl.sequence(AB, within="1d")
+    text = report.to_text()
+    assert "matches: 2" in text and "1h 30m" in text and "partial matches still open: 1" in text
+    assert "gap into step 2: n=2 min=30m median=1h max=1h 30m" in text
+    markdown = report.to_markdown()
+    assert "| # | key |" in markdown and "**Matches:** 2" in markdown
+    document = json.loads(report.to_json())
+    assert [5400.0, 1800.0] == [m["gaps_seconds"][0] for m in document["matches"]]
+    assert [3, 2] == document["funnel"] and 86400.0 == document["query"]["within_seconds"]
+    rows = list(csv.DictReader(io.StringIO(report.to_csv())))
+    assert 4 == len(rows) and ["a", "b", "a", "b"] == [r["type"] for r in rows]
+    assert "5400.0" == rows[1]["gap_seconds"]
+    stats = report.gap_stats[0]
+    assert (2, dt.timedelta(minutes=30), dt.timedelta(minutes=60), dt.timedelta(minutes=90)) == (
+        stats.count,
+        stats.minimum,
+        stats.median,
+        stats.maximum,
+    )
+
+
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [
+        (lambda: [Step("a", absent=True), Step("b")], "steps"),
+        (lambda: [Step("a"), Step("b", absent=True)], "steps"),
+        (lambda: [Step("a", max_gap="1d"), Step("b")], "steps[0].max_gap"),
+        (lambda: [Step("a"), "b"], "steps[1]"),
+        (lambda: [Step("a", key="colour")], "key"),
+        (lambda: [Step("a", key=())], "key"),
+        (lambda: [Step("a", where={"colour": 1})], "where.colour"),
+        (lambda: [Step("a", where={"data": 1})], "where.data"),
+        (lambda: [Step("a", where=[1])], "where"),
+        (lambda: [Step("a", max_gap="soon")], "max_gap"),
+        (lambda: [Step("Not Snake")], "type"),
+        (lambda: [Step("a", absent="yes")], "absent"),
+    ],
+)
+def test_bad_steps_are_refused(tl: timeline.Timeline, build, field: str) -> None:  # type: ignore[no-untyped-def]
+    """Steps are validated, naming the field."""
+    with pytest.raises(InvalidEventError) as caught:
+        tl.sequence(build())
+    assert field == caught.value.field
+
+
+def test_bad_sequence_options_are_refused(tl: timeline.Timeline) -> None:
+    """within, until, by and known_at are validated, naming the argument."""
+    with pytest.raises(InvalidEventError, match=r"^within:"):
+        tl.sequence(AB, within="3 days")
+    with pytest.raises(InvalidEventError, match=r"^until:"):
+        tl.sequence(AB, until="stop")  # type: ignore[arg-type]
+    with pytest.raises(InvalidEventError, match=r"^by:"):
+        tl.sequence(AB, by="colour")
+    with pytest.raises(InvalidEventError, match=r"^known_at:"):
+        tl.sequence(AB, known_at="Monday")
