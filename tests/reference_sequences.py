@@ -40,7 +40,10 @@ def reference_matches(
     certain_only: bool = False,
 ) -> tuple[list[tuple[Hashable, list[int], bool]], list[int], list[tuple[Hashable, list[int]]]]:
     """Return (matches as (key, positions, certain), funnel, partial as (key, positions))."""
-    ordered = sorted(events, key=lambda e: (e.occurred_at, e.position))
+    # Only the events of the query's types take part (as in EQL): others never arrive.
+    types = {s.type for s in steps} | ({until.type} if until is not None else set())
+    ordered = sorted((e for e in events if e.type in types),
+                     key=lambda e: (e.occurred_at, e.position))
     present = [s for s in steps if not s.absent]
     gap_absences: list[list[Step]] = [[] for _ in present]
     index = -1
