@@ -117,23 +117,26 @@ def _configure_sqlite(engine: sa.Engine, *, in_memory: bool) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def _hash(previous: str, payload: Mapping[str, Any]) -> str:
-    return hashlib.sha256(f"{previous}\n{canonical_json(payload)}".encode()).hexdigest()
-
-
-def hash_payload(event: RecordedEvent) -> dict[str, Any]:
-    """Return every stored field of ``event`` as the JSON the hash chain covers."""
-    return {
-        **event_content(event),
-        "version": event.version,
-        "position": event.position,
-        "recorded_at": isoformat(event.recorded_at),
-    }
-
-
 def chain_hash(previous: str, event: RecordedEvent) -> str:
-    """Return the hash of ``event`` chained to ``previous`` (``""`` for position 1)."""
-    return _hash(previous, hash_payload(event))
+    """Return the hash of ``event`` chained to ``previous`` (``""`` for position 1).
+
+    SHA-256 over the previous hash, the event's content as canonical JSON (every field
+    the caller gave, corrections and retractions included) and the fields the store
+    assigned: version, position, recorded_at.
+    """
+    return _chain(
+        previous,
+        canonical_json(event_content(event)),
+        event.version,
+        event.position,
+        isoformat(event.recorded_at),
+    )
+
+
+def _chain(previous: str, content: str, version: int, position: int, recorded: str) -> str:
+    return hashlib.sha256(
+        f"{previous}\n{content}\n{version}|{position}|{recorded}".encode()
+    ).hexdigest()
 
 
 Bound = tuple[dt.datetime, bool]
@@ -191,7 +194,7 @@ def _link(event: Event) -> Link | None:
     return Link(corrects=event.corrects, retracts=event.retracts)
 
 
-def _chunks(batch: Iterable[Event], size: int) -> Iterator[list[tuple[Event, dict[str, Any]]]]:
+def _chunks(batch: Iterable[Event], size: int) -> Iterator[list[tuple[Event, str]]]:
     """Cut a batch into chunks that can be written one after the other.
 
     An id seen twice must have the same content (else ``DuplicateEventError``). A chunk
@@ -199,7 +202,7 @@ def _chunks(batch: Iterable[Event], size: int) -> Iterator[list[tuple[Event, dic
     must be stored before the check that it exists and is not retracted), nor two
     mendings of one event.
     """
-    chunk: list[tuple[Event, dict[str, Any]]] = []
+    chunk: list[tuple[Event, str]] = []
     ids: dict[uuid.UUID, str] = {}
     mended: set[uuid.UUID] = set()
     for event in batch:
@@ -215,7 +218,7 @@ def _chunks(batch: Iterable[Event], size: int) -> Iterator[list[tuple[Event, dic
             if chunk:
                 yield chunk
             chunk, ids, mended = [], {}, set()
-        chunk.append((event, content))
+        chunk.append((event, text))
         ids[event.id] = text
         if link is not None:
             mended.add(link.target)
@@ -407,14 +410,16 @@ class Store:
         )
 
     def _append_chunk(
-        self, conn: sa.Connection, run: _AppendRun, chunk: list[tuple[Event, dict[str, Any]]]
+        self, conn: sa.Connection, run: _AppendRun, chunk: list[tuple[Event, str]]
     ) -> list[RecordedEvent]:
         stored = self._by_ids(conn, [event.id for event, _ in chunk])
-        for event, content in chunk:
+        for event, text in chunk:
             found = stored.get(event.id)
-            if found is not None and canonical_json(found.content()) != canonical_json(content):
-                raise DuplicateEventError(event.id, differing_fields(found.content(), content))
-        fresh = [(event, content) for event, content in chunk if event.id not in stored]
+            if found is not None and canonical_json(found.content()) != text:
+                raise DuplicateEventError(
+                    event.id, differing_fields(found.content(), json.loads(text))
+                )
+        fresh = [(event, text) for event, text in chunk if event.id not in stored]
         new_incidents = sorted({e.incident for e, _ in fresh} - set(run.versions))
         for incident, version in self._versions(conn, new_incidents).items():
             wanted = run.expected.get(incident)
@@ -423,17 +428,21 @@ class Store:
             run.versions[incident] = version
         mended = self._check_links(conn, [_link(e) for e, _ in fresh])
         made: dict[uuid.UUID, RecordedEvent] = {}
-        event_rows: list[dict[str, Any]] = []
-        actor_rows: list[dict[str, Any]] = []
-        for event, _ in fresh:
+        event_rows: list[tuple[Any, ...]] = []
+        actor_rows: list[tuple[Any, ...]] = []
+        as_text = conn.dialect.name == "sqlite"
+        recorded_at = _db_time(run.recorded_at, as_text)
+        recorded_text = isoformat(run.recorded_at)
+        for event, text in fresh:
             if event.id in made:
                 continue  # the same event twice in one batch: stored once
             run.position += 1
-            run.versions[event.incident] += 1
+            version = run.versions[event.incident] = run.versions[event.incident] + 1
+            run.previous = _chain(run.previous, text, version, run.position, recorded_text)
             recorded = RecordedEvent(
                 id=event.id,
                 incident=event.incident,
-                version=run.versions[event.incident],
+                version=version,
                 position=run.position,
                 type=event.type,
                 actor=event.actor,
@@ -444,26 +453,22 @@ class Store:
                 effects=event.effects,
                 source=event.source,
                 recorded_at=run.recorded_at,
-                hash="",
+                hash=run.previous,
                 corrects=event.corrects,
                 retracts=event.retracts,
             )
-            run.previous = chain_hash(run.previous, recorded)
-            recorded = attrs.evolve(recorded, hash=run.previous)
             made[event.id] = recorded
-            event_rows.append(_row(recorded))
+            occurred = _db_time(event.occurred_at, as_text)
+            event_rows.append(_event_values(recorded, occurred, recorded_at, as_text))
             names = _named_actors(event)
             link = _link(event)
             if link is not None:
                 names = list(dict.fromkeys([*names, *mended[link.target]]))
-            actor_rows.extend(
-                {"actor": name, "position": run.position, "occurred_at": event.occurred_at}
-                for name in names
-            )
+            actor_rows.extend((name, run.position, occurred) for name in names)
         if event_rows:
             run.fresh += len(event_rows)
-            conn.execute(events.insert(), event_rows)
-            conn.execute(event_actors.insert(), actor_rows)
+            conn.exec_driver_sql(_insert_sql(conn, "events"), event_rows)
+            conn.exec_driver_sql(_insert_sql(conn, "actors"), actor_rows)
         return [made.get(e.id) or stored[e.id] for e, _ in chunk]
 
     def _check_links(
@@ -818,25 +823,71 @@ def _named_actors(event: Event | RecordedEvent) -> list[str]:
     return list(names)
 
 
-def _row(event: RecordedEvent) -> dict[str, Any]:
-    return {
-        "position": event.position,
-        "id": event.id,
-        "incident": event.incident,
-        "version": event.version,
-        "type": event.type,
-        "actor": event.actor,
-        "targets": list(event.targets),
-        "occurred_at": event.occurred_at,
-        "precision": event.precision,
-        "data": event.data,
-        "effects": event.effects,
-        "source": event.source,
-        "corrects": event.corrects,
-        "retracts": event.retracts,
-        "recorded_at": event.recorded_at,
-        "hash": event.hash,
-    }
+EVENT_COLUMNS = (
+    "position", "id", "incident", "version", "type", "actor", "targets", "occurred_at",
+    "precision", "data", "effects", "source", "corrects", "retracts", "recorded_at", "hash",
+)  # fmt: skip
+_JSON_COLUMNS = frozenset({"targets", "data", "effects", "source"})
+
+
+def _insert_sql(conn: sa.Connection, which: str) -> str:
+    """The INSERT for the append path, in the driver's own parameter style.
+
+    Appends are the hot path: rows go to the driver's executemany as tuples of values it
+    takes as they are (text for SQLite's UUIDs, times and JSON; UUIDs and aware datetimes
+    for psycopg, JSON text cast to json), skipping SQLAlchemy's per-value processing.
+    """
+    postgres = conn.dialect.name == "postgresql"
+    if which == "actors":
+        marks = "%s, %s, %s" if postgres else "?, ?, ?"
+        return f"INSERT INTO timeline_event_actors (actor, position, occurred_at) VALUES ({marks})"
+    if postgres:
+        marks = ", ".join("%s::json" if c in _JSON_COLUMNS else "%s" for c in EVENT_COLUMNS)
+    else:
+        marks = ", ".join("?" for _ in EVENT_COLUMNS)
+    return f"INSERT INTO timeline_events ({', '.join(EVENT_COLUMNS)}) VALUES ({marks})"
+
+
+def _db_time(moment: dt.datetime, as_text: bool) -> Any:
+    # SQLite keeps UTC times as sortable text, as SQLAlchemy's DateTime does there.
+    if as_text:
+        return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return moment
+
+
+def _db_uuid(value: uuid.UUID | None, as_text: bool) -> Any:
+    if value is None:
+        return None
+    return value.hex if as_text else value
+
+
+def _json_text(value: Any) -> str:
+    if not value:  # most events have no effects or source: skip the encoder
+        return "[]" if isinstance(value, list) else "{}"
+    return canonical_json(value)
+
+
+def _event_values(
+    event: RecordedEvent, occurred: Any, recorded: Any, as_text: bool
+) -> tuple[Any, ...]:
+    return (
+        event.position,
+        _db_uuid(event.id, as_text),
+        event.incident,
+        event.version,
+        event.type,
+        event.actor,
+        _json_text(list(event.targets)),
+        occurred,
+        event.precision,
+        _json_text(event.data),
+        _json_text(event.effects),
+        _json_text(event.source),
+        _db_uuid(event.corrects, as_text),
+        _db_uuid(event.retracts, as_text),
+        recorded,
+        event.hash,
+    )
 
 
 def _recorded(row: sa.Row[Any]) -> RecordedEvent:
