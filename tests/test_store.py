@@ -359,3 +359,30 @@ def test_mending_fields_are_validated() -> None:
         ev("report", "US", "2017-06-18", corrects="x")
     with pytest.raises(InvalidEventError, match=r"^retracts: an event corrects or retracts"):
         ev("report", "US", "2017-06-18", corrects=target, retracts=target)
+
+
+def test_event_size_limit(db_url: str) -> None:
+    """An event over max_event_bytes is refused naming its largest field; nothing stored."""
+    with timeline.open(db_url, max_event_bytes=2000) as tl:
+        small = ev("report", "US", "2017-06-18", data={"text": "x" * 100})
+        big = ev("report", "US", "2017-06-18", data={"text": "x" * 3000})
+        with pytest.raises(InvalidEventError, match=r"^events\[1\]\.data: makes the event"):
+            tl.append([small, big])
+        quote = ev("report", "US", "2017-06-18", source={"quote": "é" * 1500})
+        with pytest.raises(InvalidEventError, match=r"^events\[0\]\.source: .*limit is 2,000"):
+            tl.load([quote])
+        assert 0 == stored_count(db_url)
+    with timeline.open(db_url, max_event_bytes=None) as tl:
+        assert 1 == len(tl.append([big]))
+
+
+def test_batch_size_limit(db_url: str) -> None:
+    """append() refuses more than max_batch events; load() streams any number."""
+    with timeline.open(db_url, max_batch=5) as tl:
+        batch = [ev("report", "US", "2017-06-18") for _ in range(6)]
+        with pytest.raises(InvalidEventError, match=r"^events: more than 5 events"):
+            tl.append(batch)
+        assert 0 == stored_count(db_url)
+        assert 6 == tl.load(batch)
+    with pytest.raises(InvalidEventError, match=r"^max_batch: must not be negative"):
+        timeline.open(db_url, max_batch=-1)

@@ -45,6 +45,8 @@ from timeline.times import ZoneInput, parse_time, resolve_zone, through
 
 DEFAULT_URL = "sqlite:///timeline.db"
 DEFAULT_SNAPSHOT_INTERVAL = 1000
+DEFAULT_MAX_EVENT_BYTES = 1 << 20
+DEFAULT_MAX_BATCH = 100_000
 CORRECTABLE = ("occurred_at", "precision", "type", "actor", "targets", "data", "effects", "source")
 _log = logging.getLogger("timeline")
 
@@ -65,6 +67,8 @@ def open(
     *,
     default_tz: ZoneInput = None,
     snapshot_interval: int | None = DEFAULT_SNAPSHOT_INTERVAL,
+    max_event_bytes: int | None = DEFAULT_MAX_EVENT_BYTES,
+    max_batch: int | None = DEFAULT_MAX_BATCH,
 ) -> Timeline:
     """Open the timeline stored at ``url`` (SQLite or PostgreSQL).
 
@@ -77,6 +81,11 @@ def open(
         snapshot_interval: store a snapshot of an actor's state every this many events
             replayed, so that later questions skip replaying them; ``None`` or 0 turns
             snapshots off. Answers are the same either way.
+        max_event_bytes: refuse an event whose JSON (data, effects, source and the rest)
+            is larger than this (default 1 MiB); ``None``: no limit.
+        max_batch: refuse an :meth:`Timeline.append` of more events than this (default
+            100,000), which it would hold in memory; :meth:`Timeline.load` streams any
+            number. ``None``: no limit.
 
     An empty database is given the schema. A database with an older schema is refused
     with a :class:`~timeline.errors.SchemaVersionError` that names the upgrade command.
@@ -88,10 +97,19 @@ def open(
         1
     """
     zone = resolve_zone(default_tz)
-    if snapshot_interval is not None:
-        _non_negative(snapshot_interval, "snapshot_interval")
+    for name, value in (
+        ("snapshot_interval", snapshot_interval),
+        ("max_event_bytes", max_event_bytes),
+        ("max_batch", max_batch),
+    ):
+        if value is not None:
+            _non_negative(value, name)
     target = default_url() if url is None else url
-    return Timeline(Store.open(target), default_tz=zone, snapshot_interval=snapshot_interval)
+    store = Store.open(target)
+    store.max_event_bytes = max_event_bytes
+    return Timeline(
+        store, default_tz=zone, snapshot_interval=snapshot_interval, max_batch=max_batch
+    )
 
 
 def upgrade(url: str | URL | None = None) -> str:
@@ -214,8 +232,10 @@ class Timeline:
         *,
         default_tz: dt.tzinfo | None = None,
         snapshot_interval: int | None = DEFAULT_SNAPSHOT_INTERVAL,
+        max_batch: int | None = DEFAULT_MAX_BATCH,
     ) -> None:
         self._store = store
+        self.max_batch = max_batch
         self.default_tz = default_tz
         self.snapshot_interval = snapshot_interval or None
         self._folder = Folder()
@@ -341,7 +361,7 @@ class Timeline:
         """
         if isinstance(events, Event):
             raise InvalidEventError("events", "expected a list of events, got one Event")
-        batch = builtins.list(_checked(events))
+        batch = builtins.list(_checked(events, self.max_batch))
         if not batch:
             return []
         expected = _expected_versions(expected_version, {e.incident for e in batch})
@@ -996,8 +1016,14 @@ class Timeline:
         return Verification(checked)
 
 
-def _checked(events: Iterable[Any]) -> Iterator[Event]:
+def _checked(events: Iterable[Any], limit: int | None = None) -> Iterator[Event]:
     for i, event in enumerate(events):
+        if limit is not None and i >= limit:
+            raise InvalidEventError(
+                "events",
+                f"more than {limit:,} events in one append (max_batch); "
+                "use Timeline.load to stream larger batches",
+            )
         if not isinstance(event, Event):
             raise InvalidEventError(
                 f"events[{i}]", f"expected a timeline.Event, got {type(event).__name__}"

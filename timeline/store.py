@@ -194,10 +194,13 @@ def _link(event: Event) -> Link | None:
     return Link(corrects=event.corrects, retracts=event.retracts)
 
 
-def _chunks(batch: Iterable[Event], size: int) -> Iterator[list[tuple[Event, str]]]:
+def _chunks(
+    batch: Iterable[Event], size: int, max_bytes: int | None = None
+) -> Iterator[list[tuple[Event, str]]]:
     """Cut a batch into chunks that can be written one after the other.
 
-    An id seen twice must have the same content (else ``DuplicateEventError``). A chunk
+    An event larger than ``max_bytes`` (its canonical JSON) is refused, naming its largest
+    field. An id seen twice must have the same content (else ``DuplicateEventError``). A chunk
     never holds an event together with a correction or retraction of it (the mended event
     must be stored before the check that it exists and is not retracted), nor two
     mendings of one event.
@@ -205,9 +208,12 @@ def _chunks(batch: Iterable[Event], size: int) -> Iterator[list[tuple[Event, str
     chunk: list[tuple[Event, str]] = []
     ids: dict[uuid.UUID, str] = {}
     mended: set[uuid.UUID] = set()
-    for event in batch:
+    for index, event in enumerate(batch):
         content = event_content(event)
         text = canonical_json(content)
+        # a character is at most 4 bytes: most events skip the encoding
+        if max_bytes is not None and len(text) * 4 > max_bytes:
+            _check_size(index, content, len(text.encode()), max_bytes)
         seen = ids.get(event.id)
         if seen is not None and seen != text:
             raise DuplicateEventError(event.id, differing_fields(json.loads(seen), content))
@@ -224,6 +230,19 @@ def _chunks(batch: Iterable[Event], size: int) -> Iterator[list[tuple[Event, str
             mended.add(link.target)
     if chunk:
         yield chunk
+
+
+def _check_size(index: int, content: dict[str, Any], size: int, limit: int) -> None:
+    if size <= limit:
+        return
+    largest = max(
+        ("data", "effects", "source", "targets"),
+        key=lambda name: len(canonical_json(content[name]).encode()),
+    )
+    raise InvalidEventError(
+        f"events[{index}].{largest}",
+        f"makes the event {size:,} bytes of JSON; the limit is {limit:,} (max_event_bytes)",
+    )
 
 
 @attrs.frozen
@@ -250,9 +269,10 @@ class Store:
         0
     """
 
-    def __init__(self, engine: sa.Engine, *, url: str) -> None:
+    def __init__(self, engine: sa.Engine, *, url: str, max_event_bytes: int | None = None) -> None:
         self.engine = engine
         self.url = url
+        self.max_event_bytes = max_event_bytes
 
     @classmethod
     def open(cls, url: str | URL, *, create: bool = True) -> Store:
@@ -380,7 +400,7 @@ class Store:
         run: _AppendRun | None = None
         results: list[RecordedEvent] = []
         with self._write() as conn:
-            for chunk in _chunks(batch, chunk_size):
+            for chunk in _chunks(batch, chunk_size, self.max_event_bytes):
                 if run is None:
                     run = self._start_run(conn, expected)
                 done = self._append_chunk(conn, run, chunk)
