@@ -585,11 +585,8 @@ class Timeline:
             >>> (r.retracts == e.id, r.data["reason"], tl.state("Iran").events_applied)
             (True, "the drone was not Iran's", 0)
         """
-        reason = (
-            check_name(reason, field="reason")
-            if isinstance(reason, str) and reason.strip()
-            else _refuse("reason", "say why the event is retracted")
-        )
+        if not isinstance(reason, str) or not reason.strip():
+            raise InvalidEventError("reason", "say in words why the event is retracted")
         root, current = self._current(event_id)
         retraction = Event(
             "retraction",
@@ -1050,10 +1047,6 @@ def _expected_versions(
             "give a mapping {incident: version}",
         )
     return {next(iter(incidents)): version}
-
-
-def _refuse(field: str, problem: str) -> Any:
-    raise InvalidEventError(field, problem)
 
 
 def _same_fields(event: Event, current: RecordedEvent) -> bool:
