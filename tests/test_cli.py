@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import click
@@ -10,7 +18,16 @@ import pytest
 from click.testing import CliRunner
 
 import timeline
-from timeline.cli import main
+from timeline.cli import DEMO_DATES, Context, main
+from timeline.events import EVENT_FIELDS, event_from_dict
+
+from helpers import stored_count
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+SEED = EXAMPLES / "syria-2017-06.jsonl"
+TEMPLATES = EXAMPLES / "syria-2017-06.templates.json"
+README = ROOT / "README.md"
 
 
 def run(*args: str, code: int = 0) -> str:
@@ -127,16 +144,38 @@ def test_verify_exit_status(db_url: str) -> None:
 
 
 def test_demo(tmp_path: Path) -> None:
-    """The demo loads the seed into a fresh file, shows it in time order, and can run again."""
+    """The demo records the seed in three arrivals, shows it in time order, the main actors'
+    status on three dates and an answer that --known-at changes, and can run again."""
     out = tmp_path / "demo.db"
     first = run("demo", "--out", str(out))
-    assert "Recorded 16 events of the seed article" in first
-    assert "ok: 16 events verified" in first
+    assert "arrival 1: 8 events" in first and "arrival 3: 4 events" in first
+    assert "ok: 17 events verified" in first
     lines = first.splitlines()
     truce = next(i for i, line in enumerate(lines) if " truce " in line)
     shootdown = next(i for i, line in enumerate(lines) if " shootdown " in line)
     assert truce < shootdown  # time order, though the article tells the truce last
-    assert first == run("demo", "--out", str(out))  # a fresh file each time
+    status = next(line for line in lines if line.startswith("actor "))
+    assert ["actor", "attribute", *DEMO_DATES] == status.split()
+    assert ["Russia", "cooperation.US", "active", "suspended", "suspended"] == next(
+        line.split() for line in lines if line.startswith("Russia  cooperation.US")
+    )
+    assert {"US", "Syria"} <= {line.split()[0] for line in lines if line.split()}
+    then = next(line for line in lines if line.startswith("  after the first arrival"))
+    assert "active" == then.split()[-1]
+    now = next(line for line in lines if line.startswith("  now, after the last"))
+    assert "suspended" == now.split()[-1]
+    # the command the demo prints gives the answer it shows
+    command = next(line.strip() for line in lines if "--known-at 20" in line)
+    argv = shlex.split(command)
+    assert "timeline" == argv[0]
+    answer = json.loads(run(*argv[1:], "--json"))
+    assert "active" == answer["values"]["cooperation.US"]
+    assert strip_times(first) == strip_times(run("demo", "--out", str(out)))  # fresh each time
+
+
+def strip_times(text: str) -> str:
+    """``text`` without the moments the store recorded (they differ run to run)."""
+    return re.sub(r"20\d\d-\d\d-\d\dT[\d:.]+Z", "<recorded_at>", text)
 
 
 def test_demo_never_replaces_other_data(tmp_path: Path) -> None:
@@ -164,3 +203,598 @@ def test_every_command_is_documented_with_an_example(name: str, command: click.C
     """Each command has help text with an example, and --help works."""
     assert command.help and "Example:" in command.help, f"{name} has no example"
     assert "Usage:" in run(*name.split(), "--help")
+
+
+# -- import ---------------------------------------------------------------------------------
+
+
+def failed(*args: str) -> list[str]:
+    """Run ``timeline ARGS``, expect exit status 1, return the output's lines."""
+    result = CliRunner().invoke(main, list(args))
+    assert 1 == result.exit_code, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    return result.output.splitlines()
+
+
+def test_import_the_seed_then_import_again(db_url: str) -> None:
+    """import stores every line of the seed in order; a second import stores nothing new."""
+    out = run("--db", db_url, "import", str(SEED))
+    assert f"stored 17 events from {SEED} (0 already stored)\n" == out
+    with timeline.open(db_url) as tl:
+        stored = [str(e.id) for e in tl.events()]
+    lines = SEED.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["id"] for line in lines] == stored
+    again = run("--db", db_url, "import", str(SEED))
+    assert f"stored 0 events from {SEED} (17 already stored)\n" == again
+    assert 17 == stored_count(db_url)
+
+
+def test_import_csv(db_url: str, tmp_path: Path) -> None:
+    """A CSV file: targets as a JSON list or separated by ";", JSON cells, empty cells absent."""
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "type,actor,targets,occurred_at,incident,data,effects,source,precision\n"
+        'threat_issued,Russia,US; US-led coalition,2017-06-19,s,"{""by"": ""MoD""}",,,\n'
+        'cooperation_suspended,Russia,"[""US""]",June 19 2017,s,,'
+        '"{""Russia"": {""cooperation.US"": ""suspended""}}",'
+        '"{""title"": ""Russia threatens""}",day\n',
+        encoding="utf-8",
+    )
+    assert "stored 2 events" in run("--db", db_url, "import", str(path))
+    with timeline.open(db_url) as tl:
+        threat, suspended = tl.events()
+        assert (("US", "US-led coalition"), {"by": "MoD"}, {}) == (
+            threat.targets,
+            threat.data,
+            threat.source,
+        )
+        assert (("US",), "day", {"title": "Russia threatens"}) == (
+            suspended.targets,
+            suspended.precision,
+            suspended.source,
+        )
+        assert "suspended" == tl.state("Russia")["cooperation.US"]
+
+
+def test_import_format_option_overrides_the_name(db_url: str, tmp_path: Path) -> None:
+    """--format csv reads a file whose name does not end in .csv as CSV."""
+    path = tmp_path / "events.txt"
+    path.write_text("type,actor,occurred_at,incident\ntruce,Syria,2017-06-17,daraa\n")
+    assert "stored 1 event from" in run("--db", db_url, "import", str(path), "--format", "csv")
+    assert "2 problems" in failed("--db", db_url, "import", str(path))[-1]
+
+
+def test_import_of_a_malformed_jsonl_file_stores_nothing(db_url: str, tmp_path: Path) -> None:
+    """Every problem is listed by line number and field; exit 1; the database is unchanged."""
+    run("--db", db_url, "record", "truce", "Syria", "2017-06-17", "--incident", "daraa")
+    before = stored_count(db_url)
+    good = {"type": "truce", "actor": "Syria", "occurred_at": "2017-06-17", "incident": "s"}
+    lines = [
+        json.dumps(good),
+        '{"type": "truce", "actor": "Syria",',
+        json.dumps({**good, "colour": "red"}),
+        "",
+        json.dumps({**good, "type": "Shoot Down"}),
+        json.dumps({**good, "occurred_at": "2017-06-18 18:43"}),
+        json.dumps({k: v for k, v in good.items() if k != "actor"}),
+        json.dumps(["not", "an", "object"]),
+        json.dumps({**good, "data": "Su-22"}),
+    ]
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    output = failed("--db", db_url, "import", str(path))
+    assert [
+        "line 2: event: is not valid JSON: Expecting property name enclosed in double quotes "
+        "(column 36)",
+        "line 3: colour: unknown field; use id, incident, type, actor, targets, occurred_at, "
+        "precision, data, effects, source, corrects, retracts",
+        "line 5: type: must be snake_case (lower-case letters, digits, '_'), got 'Shoot Down'",
+        "line 6: occurred_at: 2017-06-18T18:43:00 has no time zone; give an offset (+03:00, Z) "
+        "or set a default zone (default_tz in Python, --default-tz on the command line)",
+        "line 7: actor: is required",
+        "line 8: event: expected a JSON object, got a list",
+        "line 9: data: expected a JSON object, got str",
+        f"error: {path}: 7 problems; nothing was stored",
+    ] == output
+    assert before == stored_count(db_url)
+
+
+def test_import_of_a_malformed_csv_file_stores_nothing(db_url: str, tmp_path: Path) -> None:
+    """CSV problems name the file's line (line 1 is the header) and the field."""
+    run("--db", db_url, "record", "truce", "Syria", "2017-06-17", "--incident", "daraa")
+    before = stored_count(db_url)
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        "type,actor,targets,occurred_at,incident,data,colour\n"
+        "truce,Syria,Syrian rebels,2017-06-17,s,,red\n"
+        'shootdown,US,"[""Syria"",",2017-06-18,s,,\n'
+        "statement,US,,2017-13-45,s,,\n"
+        'statement,US,,2017-06-18,s,"{""gist"":\n""two lines""",\n'
+        "statement,US,,2017-06-18,s,{},,extra\n",
+        encoding="utf-8",
+    )
+    output = failed("--db", db_url, "import", str(path))
+    assert [
+        "line 1: colour: unknown field; use id, incident, type, actor, targets, occurred_at, "
+        "precision, data, effects, source, corrects, retracts",
+        "line 3: targets: is not valid JSON: Expecting value (character 10 of the cell)",
+        "line 4: occurred_at: cannot read '2017-13-45' as a date or time",
+        "line 5: data: is not valid JSON: Expecting ',' delimiter (character 21 of the cell)",
+        "line 7: event: has 8 cells; the header has 7",
+        f"error: {path}: 5 problems; nothing was stored",
+    ] == output
+    assert before == stored_count(db_url)
+
+
+def test_import_lists_at_most_20_problems(sqlite_url: str, tmp_path: Path) -> None:
+    """Past 20 problems the rest are counted, not listed."""
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"type": "truce"}\n' * 25)
+    output = failed("--db", sqlite_url, "import", str(path))
+    assert 20 == sum(line.startswith("line ") for line in output)
+    assert ["... and 5 more", f"error: {path}: 25 problems; nothing was stored"] == output[-2:]
+
+
+def test_import_reads_times_in_the_default_zone(db_url: str, tmp_path: Path) -> None:
+    """--default-tz applies to the file's times written without an offset."""
+    path = tmp_path / "events.jsonl"
+    line = {"type": "shootdown", "actor": "US", "occurred_at": "2017-06-18 18:43", "incident": "s"}
+    path.write_text(json.dumps(line) + "\n")
+    run("--db", db_url, "--default-tz", "Asia/Damascus", "import", str(path))
+    with timeline.open(db_url) as tl:
+        assert "2017-06-18T15:43:00+00:00" == next(tl.events()).occurred_at.isoformat()
+
+
+def test_import_refused_by_the_store_stores_nothing(db_url: str, tmp_path: Path) -> None:
+    """A file that is valid line by line but clashes with the store is refused whole."""
+    run("--db", db_url, "import", str(SEED))
+    changed = [json.loads(line) for line in SEED.read_text(encoding="utf-8").splitlines()]
+    changed[5]["actor"] = "Russia"
+    extra = {"type": "truce", "actor": "Syria", "occurred_at": "2017-06-17", "incident": "x"}
+    path = tmp_path / "clash.jsonl"
+    path.write_text("\n".join(json.dumps(e) for e in [extra, *changed]) + "\n")
+    output = failed("--db", db_url, "import", str(path))
+    assert [
+        "error: id: event 01900000-0000-7000-8000-000000000006 is already stored with other "
+        "content (differs in actor); nothing was stored"
+    ] == output
+    assert 17 == stored_count(db_url)
+
+
+def test_import_of_a_missing_file_is_a_usage_error(sqlite_url: str) -> None:
+    """A file that does not exist is a usage mistake: exit 2."""
+    result = CliRunner().invoke(main, ["--db", sqlite_url, "import", "nowhere.jsonl"])
+    assert 2 == result.exit_code and "does not exist" in result.output
+
+
+# -- export ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_export_then_import_gives_the_same_timeline(db_url: str, tmp_path: Path, fmt: str) -> None:
+    """An export imported into a new database gives the same ids in the same order, the
+    same corrections and retractions, the same state of every actor, and verifies."""
+    run("--db", db_url, "import", str(SEED))
+    ejected, threat = "01900000-0000-7000-8000-000000000009", "01900000-0000-7000-8000-000000000004"
+    run("--db", db_url, "correct", ejected, "--occurred-at", "2017-06-18 18:43 +03:00")
+    run("--db", db_url, "correct", threat, "--target", "US", "--data", '{"note": "a test"}')
+    run("--db", db_url, "retract", "01900000-0000-7000-8000-000000000011", "--reason", "unsure")
+    path = tmp_path / f"export.{fmt}"
+    assert "exported 20 events to" in run("--db", db_url, "export", "-o", str(path))
+    copy = f"sqlite:///{tmp_path / 'copy.db'}"
+    assert "stored 20 events" in run("--db", copy, "import", str(path))
+    with timeline.open(db_url) as original, timeline.open(copy) as imported:
+        for tl in (original, imported):
+            for event_type, template in json.loads(TEMPLATES.read_text()).items():
+                tl.define(event_type, template)
+        assert [e.content() for e in original.events()] == [e.content() for e in imported.events()]
+        assert [e.position for e in original.events()] == [e.position for e in imported.events()]
+        for at in (None, *DEMO_DATES, "2017-06-18 18:00 +03:00"):
+            assert original.states(at=at) == imported.states(at=at)
+        assert imported.verify().ok
+    assert path.read_text(encoding="utf-8") == run("--db", copy, "export", "--format", fmt)
+
+
+def test_export_one_incident_to_standard_output(db_url: str) -> None:
+    """Without -o, export writes JSON Lines to standard output; --incident narrows it."""
+    run("--db", db_url, "record", "truce", "Syria", "2017-06-17", "--incident", "daraa")
+    run("--db", db_url, "import", str(SEED))
+    lines = run("--db", db_url, "export", "--incident", "daraa").splitlines()
+    assert 1 == len(lines)
+    record = json.loads(lines[0])
+    assert list(EVENT_FIELDS) == list(record)
+    assert ("truce", "daraa", None, None) == (
+        record["type"],
+        record["incident"],
+        record["corrects"],
+        record["retracts"],
+    )
+
+
+def test_export_to_an_unwritable_place_is_one_line(sqlite_url: str, tmp_path: Path) -> None:
+    """A file that cannot be written is reported in one line, exit 1, nothing left behind."""
+    run("--db", sqlite_url, "record", "truce", "Syria", "2017-06-17", "--incident", "daraa")
+    target = tmp_path / "no-such-folder" / "out.jsonl"
+    [line] = failed("--db", sqlite_url, "export", "-o", str(target))
+    assert f"error: {target}: No such file or directory" == line
+    assert not target.parent.exists()
+
+
+# -- events ---------------------------------------------------------------------------------
+
+
+def test_events_as_csv(db_url: str) -> None:
+    """events --format csv writes the event's fields and those the store assigned."""
+    run("--db", db_url, "import", str(SEED))
+    out = run("--db", db_url, "events", "--type", "shootdown", "--format", "csv")
+    header, row = out.splitlines()
+    assert (
+        "id,incident,type,actor,targets,occurred_at,precision,data,effects,source,"
+        "corrects,retracts,version,position,recorded_at,hash"
+    ) == header
+    assert row.startswith(
+        "01900000-0000-7000-8000-000000000006,syria-2017-06,shootdown,US,Syria,"
+        "2017-06-18T15:43:00.000000Z,minute,"
+    )
+
+
+# -- state and history ----------------------------------------------------------------------
+
+
+def seeded(db_url: str) -> tuple[str, ...]:
+    """Import the seed into ``db_url``; return the global options that ask it with templates."""
+    run("--db", db_url, "import", str(SEED))
+    return ("--db", db_url, "--templates", str(TEMPLATES))
+
+
+def test_state_table(db_url: str) -> None:
+    """state prints what it answers (moment, knowledge, events applied) and a table."""
+    options = seeded(db_url)
+    assert [
+        "Russia on 2017-06-19 (the whole UTC day), as known now: 5 events applied",
+        "attribute                value",
+        "condemned.US             yes",
+        "cooperation.US           suspended",
+        "threat.US                issued",
+        "threat.US-led coalition  issued",
+    ] == run(*options, "state", "Russia", "--at", "2017-06-19").splitlines()
+    assert [
+        "Russia on 2017-06-18 (the whole UTC day), as known now: 1 event applied",
+        "attribute       value",
+        "cooperation.US  active",
+    ] == run(*options, "state", "Russia", "--at", "2017-06-18").splitlines()
+
+
+def test_state_marks_uncertain_attributes(db_url: str) -> None:
+    """Asked about an instant inside a day, that day's events are applied but marked '?'."""
+    options = seeded(db_url)
+    out = run(*options, "state", "Russia", "--at", "2017-06-19 14:00 +03:00").splitlines()
+    assert (
+        "Russia at 2017-06-19 11:00 UTC (the whole minute), as known now: 5 events applied"
+        == (out[0])
+    )
+    assert "cooperation.US           suspended  ?" in out
+    assert out[-1].startswith("? set by an event that may have happened just after")
+
+
+def test_state_json_shape(db_url: str) -> None:
+    """state --json prints exactly one object with the documented keys."""
+    options = seeded(db_url)
+    out = run(*options, "state", "US", "--at", "June 19 2017", "--json")
+    assert 1 == len(out.splitlines())
+    assert {
+        "actor": "US",
+        "at": "2017-06-19T00:00:00.000000Z",
+        "known_at": None,
+        "values": {
+            "aircraft": "repositioned",
+            "aircraft_shot_down": 1,
+            "cooperation.Russia": "suspended",
+            "drones_shot_down": 1,
+            "threatened_by.Russia": "yes",
+        },
+        "uncertain": [],
+        "events_applied": 10,
+    } == json.loads(out)
+
+
+def test_state_dates_as_people_write_them(db_url: str) -> None:
+    """--at and --known-at read ISO, "June 19 2017" and times with an offset."""
+    options = seeded(db_url)
+    noon = json.loads(run(*options, "state", "Russia", "--at", "2017-06-19 14:00 +03:00", "--json"))
+    assert ("2017-06-19T11:00:00.000000Z", ["condemned.US", "cooperation.US"]) == (
+        noon["at"],
+        noon["uncertain"][:2],
+    )
+    assert json.loads(run(*options, "state", "Russia", "--at", "June 19 2017", "--json")) == (
+        json.loads(run(*options, "state", "Russia", "--at", "2017-06-19", "--json"))
+    )
+    before = json.loads(
+        run(*options, "state", "Russia", "--at", "2017-06-19", "--known-at", "June 2017", "--json")
+    )
+    assert ("2017-06-01T00:00:00.000000Z", {}, 0) == (
+        before["known_at"],
+        before["values"],
+        before["events_applied"],
+    )
+
+
+def test_state_without_templates_uses_the_events_own_effects(db_url: str) -> None:
+    """Without --templates only effects written in the events change attributes."""
+    run("--db", db_url, "import", str(SEED))
+    answer = json.loads(run("--db", db_url, "state", "Russia", "--json"))
+    assert ({}, 5) == (answer["values"], answer["events_applied"])
+
+
+def test_history(db_url: str) -> None:
+    """history lists each change: when, from what, to what, by which event."""
+    options = seeded(db_url)
+    assert [
+        "when (UTC)  precision  attribute       from    to         event                    id",
+        "2015-10-20  day        cooperation.US  -       active     cooperation_established  "
+        "01900000-0000-7000-8000-000000000017",
+        "2017-06-19  day        cooperation.US  active  suspended  cooperation_suspended    "
+        "01900000-0000-7000-8000-000000000008",
+    ] == run(*options, "history", "Russia", "cooperation").splitlines()
+    answer = json.loads(
+        run(*options, "history", "US", "--since", "2017-06-18", "--until", "2017-06-18", "--json")
+    )
+    assert ("US", None) == (answer["actor"], answer["attribute"])
+    assert [
+        {
+            "when": "2017-06-18T15:43:00.000000Z",
+            "precision": "minute",
+            "attribute": "aircraft_shot_down",
+            "old": None,
+            "new": 1,
+            "event": {
+                "id": "01900000-0000-7000-8000-000000000006",
+                "type": "shootdown",
+                "actor": "US",
+                "position": 6,
+            },
+        }
+    ] == answer["changes"]
+    assert "(no changes)" in run(*options, "history", "Iraq", "cooperation")
+
+
+def test_templates_option_problems_are_one_line(sqlite_url: str, tmp_path: Path) -> None:
+    """A templates file that is not JSON, or holds a bad template, is one line, exit 1."""
+    bad_json = tmp_path / "bad.json"
+    bad_json.write_text('{"truce": ')
+    [line] = failed("--db", sqlite_url, "--templates", str(bad_json), "state", "Syria")
+    assert line.startswith(f"error: templates: {bad_json} is not valid JSON")
+    bad_template = tmp_path / "template.json"
+    bad_template.write_text('{"truce": {"Syria": {"truce": "declared"}}}')
+    [line] = failed("--db", sqlite_url, "--templates", str(bad_template), "state", "Syria")
+    assert line.startswith("error: templates.truce.effects.Syria: a template changes")
+    missing = CliRunner().invoke(main, ["--templates", str(tmp_path / "none.json"), "verify"])
+    assert 2 == missing.exit_code
+
+
+def test_templates_from_the_environment(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """TIMELINE_TEMPLATES stands in for --templates."""
+    run("--db", db_url, "import", str(SEED))
+    monkeypatch.setenv("TIMELINE_TEMPLATES", str(TEMPLATES))
+    answer = json.loads(run("--db", db_url, "state", "Syria", "--at", "2017-06-19", "--json"))
+    assert {"aircraft_lost": 1, "truce.Syrian rebels": "declared"} == answer["values"]
+
+
+# -- correct and retract --------------------------------------------------------------------
+
+
+def test_correct_then_retract(db_url: str) -> None:
+    """correct and retract record new events; --known-at before them sees the old answer."""
+    options = seeded(db_url)
+    suspended = "01900000-0000-7000-8000-000000000008"
+    out = run(*options, "correct", suspended, "--occurred-at", "June 20 2017")
+    assert re.fullmatch(
+        rf"recorded correction \S+ of {suspended}: position 18, cooperation_suspended by "
+        r"Russia, occurred 2017-06-20T00:00:00.000000Z \(day\)\n",
+        out,
+    )
+    with timeline.open(db_url) as tl:
+        fix = next(tl.events(after_position=17))
+    before_fix = isoformat_before(fix.recorded_at)
+
+    def cooperation(*extra: str) -> object:
+        answer = json.loads(
+            run(*options, "state", "Russia", "--at", "2017-06-19", *extra, "--json")
+        )
+        return answer["values"].get("cooperation.US")
+
+    assert "active" == cooperation()
+    assert "suspended" == cooperation("--known-at", before_fix)
+    out = run(*options, "retract", "01900000-0000-7000-8000-000000000017", "--reason", "test")
+    assert out.startswith("recorded retraction ")
+    assert out.endswith(" of 01900000-0000-7000-8000-000000000017: position 19\n")
+    assert cooperation() is None
+    assert "suspended" == cooperation("--known-at", before_fix)
+    run(*options, "correct", "01900000-0000-7000-8000-000000000004", "--no-targets")
+    with timeline.open(db_url) as tl:
+        assert () == next(tl.events(after_position=19)).targets
+
+
+def isoformat_before(moment: dt.datetime) -> str:
+    """The exact moment one microsecond before ``moment``, as text the CLI reads."""
+    return (moment - dt.timedelta(microseconds=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def test_correct_needs_something_to_correct(sqlite_url: str) -> None:
+    """correct without a field, or with --target and --no-targets, is a usage error."""
+    event_id = "01900000-0000-7000-8000-000000000008"
+    assert 2 == CliRunner().invoke(main, ["--db", sqlite_url, "correct", event_id]).exit_code
+    both = ["--db", sqlite_url, "correct", event_id, "--target", "US", "--no-targets"]
+    assert 2 == CliRunner().invoke(main, both).exit_code
+    assert 2 == CliRunner().invoke(main, ["--db", sqlite_url, "retract", event_id]).exit_code
+
+
+def test_mending_errors_are_one_line(db_url: str) -> None:
+    """An unknown id, a bad value or a retracted event: one line naming the field, exit 1."""
+    options = seeded(db_url)
+    missing = "01900000-0000-7000-8000-0000000000ff"
+    assert [f"error: event_id: no event {missing} is stored"] == failed(
+        *options, "correct", missing, "--actor", "US"
+    )
+    assert ["error: event_id: 'nope' is not a UUID"] == failed(
+        *options, "retract", "nope", "--reason", "x"
+    )
+    shootdown = "01900000-0000-7000-8000-000000000006"
+    assert [
+        "error: type: must be snake_case (lower-case letters, digits, '_'), got 'Shot Down'"
+    ] == (failed(*options, "correct", shootdown, "--type", "Shot Down"))
+    run(*options, "retract", shootdown, "--reason", "test")
+    assert [f"error: event_id: {shootdown} is retracted already"] == failed(
+        *options, "retract", shootdown, "--reason", "again"
+    )
+
+
+def test_state_errors_are_one_line(db_url: str) -> None:
+    """A date that cannot be read is one line naming the option's field, exit 1."""
+    assert ["error: at: '19/06/17' has no four-digit year; write a full date"] == failed(
+        "--db", db_url, "state", "Russia", "--at", "19/06/17"
+    )
+    assert ["error: known_at: 'Monday' has no year; write a full date"] == failed(
+        "--db", db_url, "state", "Russia", "--known-at", "Monday"
+    )
+
+
+# -- examples/status.sh ---------------------------------------------------------------------
+
+
+def status_script(*args: str, db: str | None = None) -> str:
+    """Run examples/status.sh with bash, as a user would; return what it prints."""
+    env = {k: v for k, v in os.environ.items() if k not in ("TIMELINE_DB", "TIMELINE_TEMPLATES")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    if db is not None:
+        env["TIMELINE_DB"] = db
+    bash = shutil.which("bash")
+    assert bash is not None
+    result = subprocess.run(
+        [bash, str(EXAMPLES / "status.sh"), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert 0 == result.returncode, result.stderr
+    return result.stdout
+
+
+def test_status_script_answers_from_the_seed() -> None:
+    """status.sh ACTOR DATE loads the seed into a temporary file and prints the state."""
+    out = status_script("Russia", "June 21 2017")
+    assert out.startswith("Russia on 2017-06-21 (the whole UTC day), as known now: 5 events")
+    assert "cooperation.US           suspended" in out.splitlines()
+    assert "cooperation.US  active" in status_script("Russia", "2017-06-18")
+
+
+def test_status_script_known_at_on_a_database(db_url: str) -> None:
+    """With TIMELINE_DB, status.sh asks that database; KNOWN_AT sees what it knew then."""
+    events = [json.loads(line) for line in SEED.read_text(encoding="utf-8").splitlines()]
+    with timeline.open(db_url) as tl:
+        first = tl.append([event_from_dict(e) for e in events[-1:]])
+        while dt.datetime.now(dt.UTC) <= first[-1].recorded_at + dt.timedelta(milliseconds=5):
+            time.sleep(0.005)
+        tl.append([event_from_dict(e) for e in events[:-1]])
+    known = first[-1].recorded_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    then = status_script("Russia", "2017-06-21", known, db=db_url)
+    assert "cooperation.US  active" in then.splitlines()
+    assert "cooperation.US           suspended" in status_script("Russia", "2017-06-21", db=db_url)
+
+
+# -- the README -----------------------------------------------------------------------------
+
+
+def readme_commands(section: str | None = None) -> list[list[str]]:
+    """The ``timeline ...`` command lines of the README's sh blocks (of one section)."""
+    text = README.read_text(encoding="utf-8")
+    if section is not None:
+        start = text.index(f"## {section}\n")
+        end = text.find("\n## ", start + 1)
+        text = text[start : end if end != -1 else None]
+    commands = []
+    for block in re.findall(r"```sh\n(.*?)```", text, re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            for part in re.split(r"&&|\|\||;|\|", line):
+                words = shlex.split(part, comments=True)
+                if words and words[0].rsplit("/", 1)[-1] == "timeline":
+                    commands.append(words[1:])
+    return commands
+
+
+def parse(args: list[str]) -> click.Command:
+    """Parse ``timeline ARGS`` as click would, down to the command; return it."""
+    ctx = main.make_context("timeline", list(args))
+    ctx.obj = Context()
+    command: click.Command = main
+    while isinstance(command, click.Group):
+        rest = [*ctx._protected_args, *ctx.args]
+        name, sub, rest = command.resolve_command(ctx, rest)
+        assert sub is not None and name is not None
+        ctx = sub.make_context(name, rest, parent=ctx)
+        ctx.obj = ctx.parent.obj if ctx.parent is not None else None
+        command = sub
+    return command
+
+
+def test_readme_shows_every_command() -> None:
+    """Every command of the CLI appears in the README's command reference, and back."""
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## Command reference") :]
+    for name, command in all_commands(main):
+        if not isinstance(command, click.Group):
+            assert f"`timeline {name}" in section, f"timeline {name} is not in the README"
+    named = set(re.findall(r"`timeline ([a-z]+(?: [a-z]+)?)", section))
+    known = {name for name, _ in all_commands(main)}
+    assert {n for n in named if n.split()[0] not in known} == set()
+
+
+def help_examples() -> list[list[str]]:
+    """The ``timeline ...`` lines of every command's help example."""
+    found = []
+    for _, command in all_commands(main):
+        example = (command.help or "").split("Example:", 1)[-1]
+        for line in example.replace("\\\n", " ").splitlines():
+            words = shlex.split(line)
+            if words and words[0] == "timeline":
+                found.append(words[1:])
+    return found
+
+
+@pytest.mark.parametrize("args", help_examples(), ids=lambda a: " ".join(a)[:60])
+def test_help_examples_parse(
+    args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every example in the commands' help is a valid invocation."""
+    parse_in_a_checkout(args, tmp_path, monkeypatch)
+
+
+@pytest.mark.parametrize("args", readme_commands(), ids=lambda a: " ".join(a)[:60])
+def test_readme_command_lines_parse(
+    args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every ``timeline ...`` line in the README's sh blocks is a valid invocation."""
+    parse_in_a_checkout(args, tmp_path, monkeypatch)
+
+
+def parse_in_a_checkout(args: list[str], folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parse ``timeline ARGS`` in ``folder`` holding a copy of examples/, as from a checkout."""
+    shutil.copytree(EXAMPLES, folder / "examples")
+    monkeypatch.chdir(folder)
+    for arg in args:  # a file an earlier command writes: an empty stand-in lets it parse
+        if re.fullmatch(r"[\w./-]+\.(jsonl|csv|json)", arg) and not Path(arg).exists():
+            Path(arg).touch()
+    parse(args)
+
+
+def test_readme_command_reference_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command reference's examples run as written, in order, in a folder with examples/."""
+    shutil.copytree(EXAMPLES, tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TIMELINE_DB", raising=False)
+    commands = readme_commands("Command reference")
+    assert len(commands) >= 10
+    for args in commands:
+        result = CliRunner().invoke(main, args)
+        assert 0 == result.exit_code, f"timeline {shlex.join(args)}: {result.output}"

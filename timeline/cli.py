@@ -1,15 +1,19 @@
 """The ``timeline`` command: a thin client of the public API.
 
 Every command calls public methods and turns a :class:`~timeline.errors.TimelineError`
-into one line on standard error and exit status 1 (2 for usage mistakes), without a
-traceback unless ``--debug`` is given.
+(or a file that cannot be read or written) into one line on standard error and exit
+status 1 (2 for usage mistakes), without a traceback unless ``--debug`` is given.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
+import shlex
 import sys
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -18,21 +22,59 @@ from typing import Any
 import click
 
 import timeline
-from timeline.events import event_content, event_from_dict
-from timeline.times import isoformat
+from timeline.events import Event
+from timeline.io import (
+    FORMATS,
+    file_format,
+    read_events,
+    read_templates,
+    write_csv,
+    write_jsonl,
+)
+from timeline.times import isoformat, parse_time
+
+MAX_PROBLEMS_SHOWN = 20
+"""How many problems of an import file are listed before "... and K more"."""
+
+DEMO_INCIDENT = "syria-2017-06"
+DEMO_ACTORS = ("Russia", "US", "Syria")
+DEMO_DATES = ("2017-06-17", "2017-06-19", "2017-06-21")
 
 
 class Context:
     """What the group's options hand to each command."""
 
-    def __init__(self, db: str | None, default_tz: str | None, debug: bool) -> None:
+    def __init__(
+        self,
+        db: str | None = None,
+        default_tz: str | None = None,
+        debug: bool = False,
+        templates: Path | None = None,
+    ) -> None:
         self.db = db
         self.default_tz = default_tz
         self.debug = debug
+        self.templates = templates
 
     def open(self) -> timeline.Timeline:
-        """Open the timeline the options name."""
-        return timeline.open(self.db, default_tz=self.default_tz)
+        """Open the timeline the options name, with the --templates file's templates."""
+        tl = timeline.open(self.db, default_tz=self.default_tz)
+        if self.templates is not None:
+            try:
+                define_templates(tl, self.templates)
+            except BaseException:
+                tl.close()
+                raise
+        return tl
+
+
+def define_templates(tl: timeline.Timeline, path: Path) -> None:
+    """Declare on ``tl`` every effect template of a JSON file ``{event_type: template}``."""
+    for type_name, template in read_templates(path).items():
+        try:
+            tl.define(type_name, template)
+        except timeline.InvalidEventError as e:
+            raise e.within(f"templates.{type_name}") from e
 
 
 def _set_db(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
@@ -52,13 +94,25 @@ db_option = click.option(
 
 @contextmanager
 def reported(debug: bool) -> Iterator[None]:
-    """Turn library errors into one clean line and exit status 1."""
+    """Turn library errors, and files that cannot be read or written, into one clean
+    line and exit status 1."""
     try:
         yield
     except timeline.TimelineError as e:
         if debug:
             raise
         click.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    except BrokenPipeError:
+        # The reader went away (`timeline events | head`): stop quietly, and keep Python
+        # from complaining again when it flushes standard output at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    except OSError as e:
+        if debug:
+            raise
+        where = f"{e.filename}: " if e.filename else ""
+        click.echo(f"error: {where}{e.strerror or e}", err=True)
         sys.exit(1)
 
 
@@ -76,19 +130,35 @@ def reported(debug: bool) -> Iterator[None]:
     help="Zone for times written without an offset, e.g. Asia/Damascus. "
     "Without it such times are refused.",
 )
+@click.option(
+    "--templates",
+    envvar="TIMELINE_TEMPLATES",
+    metavar="FILE.json",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Effect templates, a JSON object {event_type: template} as Timeline.define takes, "
+    'e.g. {"cooperation_suspended": {"{actor}": {"cooperation.{target}": "suspended"}}}; '
+    "used by state and history. Default: $TIMELINE_TEMPLATES.",
+)
 @click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
 @click.version_option(timeline.__version__, prog_name="timeline")
 @click.pass_context
-def main(ctx: click.Context, db: str | None, default_tz: str | None, debug: bool) -> None:
+def main(
+    ctx: click.Context,
+    db: str | None,
+    default_tz: str | None,
+    templates: Path | None,
+    debug: bool,
+) -> None:
     """Incident timelines as immutable events in SQLite or PostgreSQL.
 
     \b
     Example:
         timeline demo
-        timeline --db sqlite:///incidents.db record shootdown US 2017-06-18 \\
-            --incident syria-2017-06 --target Syria
+        timeline --db sqlite:///incidents.db import examples/syria-2017-06.jsonl
+        timeline --db sqlite:///incidents.db --templates examples/syria-2017-06.templates.json \\
+            state Russia --at "June 19 2017"
     """
-    ctx.obj = Context(db, default_tz, debug)
+    ctx.obj = Context(db, default_tz, debug, templates)
 
 
 @main.group()
@@ -138,6 +208,102 @@ def db_current(obj: Context) -> None:
     state = "has no timeline schema" if revision is None else f"is at schema revision {revision}"
     click.echo(f"{_shown(obj.db)} {state}; newest is {head}: run timeline db upgrade", err=True)
     sys.exit(1)
+
+
+@main.command("import")
+@db_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="The file's format. Default: csv for a .csv name, else jsonl.",
+)
+@click.pass_obj
+def import_(obj: Context, file: Path, fmt: str | None) -> None:
+    """Store every event of a JSON Lines or CSV FILE, or none if any line is wrong.
+
+    The fields are the event's: id, incident, type, actor, targets, occurred_at,
+    precision, data, effects, source, corrects, retracts (type, actor, occurred_at and
+    incident required). In CSV, the header names the fields; targets is a JSON list or
+    names separated by ";"; data, effects and source are JSON text; an empty cell is an
+    absent field. Every line is checked first: on any problem, each is listed by line
+    number and nothing is stored. Then the file is stored in one transaction. An event
+    whose id is stored already with the same content is not stored again, so an import
+    can be repeated.
+
+    \b
+    Example:
+        timeline --db sqlite:///incidents.db import examples/syria-2017-06.jsonl
+        timeline --default-tz Asia/Damascus import reports.csv
+    """
+    with reported(obj.debug), obj.open() as tl:
+        fmt = file_format(file, fmt)
+        count, problems = _check_import(file, fmt, tl.default_tz)
+        if problems:
+            for number, problem in problems[:MAX_PROBLEMS_SHOWN]:
+                click.echo(f"line {number}: {problem}", err=True)
+            if len(problems) > MAX_PROBLEMS_SHOWN:
+                click.echo(f"... and {len(problems) - MAX_PROBLEMS_SHOWN} more", err=True)
+            noun = "problem" if len(problems) == 1 else "problems"
+            click.echo(f"error: {file}: {len(problems)} {noun}; nothing was stored", err=True)
+            sys.exit(1)
+        with _progress(count, f"importing {file.name}") as advance:
+            stored = tl.load(_checked_events(file, fmt, tl.default_tz), on_chunk=advance)
+        click.echo(
+            f"stored {_count(stored, 'event')} from {file} ({count - stored} already stored)"
+        )
+
+
+@main.command()
+@db_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (replaced if it exists). Default: standard output.",
+)
+@click.option("--incident", help="Only this incident's events (with their corrections).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="Default: csv for a .csv output name, else jsonl.",
+)
+@click.pass_obj
+def export(obj: Context, output: Path | None, incident: str | None, fmt: str | None) -> None:
+    """Write every stored event, in position order, in the form import reads back.
+
+    Each event has all its fields, id, corrects and retracts included, so importing the
+    export into a new database gives the same events, the same corrections and
+    retractions, and the same state. What the new store assigns itself (recorded_at,
+    hash) is its own: known_at questions about the new database see everything as
+    recorded when it was imported.
+
+    \b
+    Example:
+        timeline --db sqlite:///incidents.db export -o incidents.jsonl
+        timeline --db sqlite:///copy.db import incidents.jsonl
+    """
+    with reported(obj.debug), obj.open() as tl:
+        found = tl.events(incident=incident)
+        fmt = file_format(output or "-", fmt)
+        write = write_csv if fmt == "csv" else write_jsonl
+        if output is None:
+            write(found, sys.stdout)
+            return
+        # Written beside the target and renamed over it at the end, so that a failure
+        # halfway never leaves a partial export under the name asked for.
+        partial = output.with_name(output.name + ".part")
+        try:
+            with partial.open("w", encoding="utf-8", newline="") as file:
+                count = write(found, file)
+            partial.replace(output)
+        except OSError as e:
+            raise OSError(e.errno, e.strerror, str(output)) from e
+        finally:
+            partial.unlink(missing_ok=True)
+        click.echo(f"exported {_count(count, 'event')} to {output}")
 
 
 @main.command()
@@ -226,10 +392,11 @@ def record(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "jsonl"]),
+    type=click.Choice(["table", *FORMATS]),
     default="table",
     show_default=True,
-    help="A readable table, or one JSON object per line for scripts.",
+    help="A readable table; one JSON object per line; or CSV. JSON Lines and CSV add "
+    "version, position, recorded_at and hash to the event's fields.",
 )
 @click.pass_obj
 def events(
@@ -249,6 +416,7 @@ def events(
     \b
     Example:
         timeline events --actor Russia --since 2017-06-19 --format jsonl
+        timeline events --type shootdown --format csv
     """
     with reported(obj.debug), obj.open() as tl:
         found = tl.events(
@@ -262,10 +430,229 @@ def events(
             limit=limit,
         )
         if fmt == "jsonl":
-            for event in found:
-                click.echo(json.dumps(_as_json(event), ensure_ascii=False))
+            write_jsonl(found, sys.stdout, stored=True)
+        elif fmt == "csv":
+            write_csv(found, sys.stdout, stored=True)
         else:
             _echo_table(found)
+
+
+@main.command()
+@db_option
+@click.argument("actor")
+@click.option("--at", metavar="WHEN", help="The moment asked about (a date: all of that day).")
+@click.option("--known-at", metavar="WHEN", help="As the store knew it then (default: now).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object, for scripts.")
+@click.pass_obj
+def state(obj: Context, actor: str, at: str | None, known_at: str | None, as_json: bool) -> None:
+    """Print ACTOR's attributes at a moment, as known at a moment.
+
+    Without --at, after all of the actor's events. A date (2017-06-19, "June 19 2017")
+    asks about the whole UTC day, a time ("2017-06-19 14:00 +03:00") about that minute.
+    "?" marks an attribute set by an event that may have happened just after the moment
+    asked about. Event types change attributes through their effects and the --templates
+    file. --json prints {"actor", "at", "known_at", "values", "uncertain",
+    "events_applied"}.
+
+    \b
+    Example:
+        timeline --templates examples/syria-2017-06.templates.json \\
+            state Russia --at "June 19 2017" --known-at 2017-06-20
+        timeline state US --at "2017-06-19 14:00 +03:00" --json
+    """
+    with reported(obj.debug), obj.open() as tl:
+        answer = tl.state(actor, at=at, known_at=known_at)
+        if as_json:
+            click.echo(json.dumps(state_json(answer), ensure_ascii=False))
+        else:
+            zone = tl.default_tz
+            click.echo(
+                f"{answer.actor} {_asked_at(at, zone)}, {_asked_known(known_at, zone)}: "
+                f"{_count(answer.events_applied, 'event')} applied"
+            )
+            _echo_state(answer)
+        for problem in answer.problems:
+            click.echo(f"warning: {problem}", err=True)
+
+
+def state_json(answer: timeline.State) -> dict[str, Any]:
+    """Return what ``timeline state --json`` prints for a :class:`~timeline.State`."""
+    return {
+        "actor": answer.actor,
+        "at": None if answer.at is None else isoformat(answer.at),
+        "known_at": None if answer.known_at is None else isoformat(answer.known_at),
+        "values": answer.to_dict(),
+        "uncertain": sorted(answer.uncertain),
+        "events_applied": answer.events_applied,
+    }
+
+
+@main.command()
+@db_option
+@click.argument("actor")
+@click.argument("attribute", required=False)
+@click.option("--since", metavar="WHEN", help="Only changes by events at or after WHEN.")
+@click.option("--until", metavar="WHEN", help="Only changes by events that apply by WHEN.")
+@click.option("--known-at", metavar="WHEN", help="As the store knew it then (default: now).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object, for scripts.")
+@click.pass_obj
+def history(
+    obj: Context,
+    actor: str,
+    attribute: str | None,
+    since: str | None,
+    until: str | None,
+    known_at: str | None,
+    as_json: bool,
+) -> None:
+    """Print each change of ACTOR's attributes (or of ATTRIBUTE and below), in time order.
+
+    Each change says when (UTC, to the event's precision), from what, to what, and by
+    which event. --json prints {"actor", "attribute", "changes": [{"when", "precision",
+    "attribute", "old", "new", "event": {"id", "type", "actor", "position"}}]}.
+
+    \b
+    Example:
+        timeline --templates examples/syria-2017-06.templates.json history Russia cooperation
+        timeline history US --since 2017-06-18 --until 2017-06-19 --json
+    """
+    with reported(obj.debug), obj.open() as tl:
+        changes = tl.history(actor, attribute, since=since, until=until, known_at=known_at)
+    if as_json:
+        click.echo(json.dumps(history_json(actor, attribute, changes), ensure_ascii=False))
+        return
+    rows = [
+        (
+            _short_time(h.when, h.precision),
+            h.precision,
+            h.attribute,
+            _value_text(h.old),
+            _value_text(h.new),
+            h.event.type,
+            str(h.event.id),
+        )
+        for h in changes
+    ]
+    _echo_rows(("when (UTC)", "precision", "attribute", "from", "to", "event", "id"), rows)
+    if not rows:
+        click.echo("(no changes)")
+
+
+def history_json(
+    actor: str, attribute: str | None, changes: Sequence[timeline.HistoryEntry]
+) -> dict[str, Any]:
+    """Return what ``timeline history --json`` prints."""
+    return {
+        "actor": actor,
+        "attribute": attribute,
+        "changes": [
+            {
+                "when": isoformat(h.when),
+                "precision": h.precision,
+                "attribute": h.attribute,
+                "old": h.old,
+                "new": h.new,
+                "event": {
+                    "id": str(h.event.id),
+                    "type": h.event.type,
+                    "actor": h.event.actor,
+                    "position": h.event.position,
+                },
+            }
+            for h in changes
+        ],
+    }
+
+
+@main.command()
+@db_option
+@click.argument("event_id")
+@click.option("--occurred-at", metavar="WHEN", help="When it really happened.")
+@click.option(
+    "--precision",
+    type=click.Choice(timeline.PRECISIONS),
+    help="Its precision (default: inferred from a new --occurred-at).",
+)
+@click.option("--type", "type_", metavar="TYPE", help="Its real type.")
+@click.option("--actor", help="Who really did it.")
+@click.option("--target", "targets", multiple=True, help="Its real targets (repeatable).")
+@click.option("--no-targets", is_flag=True, help="It had no targets.")
+@click.option("--data", "data_json", metavar="JSON", help="Its data (a JSON object, whole).")
+@click.option("--effects", "effects_json", metavar="JSON", help="Its effects (JSON, whole).")
+@click.option("--source", "source_json", metavar="JSON", help="Its source (JSON, whole).")
+@click.pass_obj
+def correct(
+    obj: Context,
+    event_id: str,
+    occurred_at: str | None,
+    precision: str | None,
+    type_: str | None,
+    actor: str | None,
+    targets: tuple[str, ...],
+    no_targets: bool,
+    data_json: str | None,
+    effects_json: str | None,
+    source_json: str | None,
+) -> None:
+    """Record a correction of event EVENT_ID: the fields given replace its own.
+
+    Nothing stored changes: the correction is a new event. Answers asked with --known-at
+    before it stay as they were; later ones use the corrected fields (a corrected
+    --occurred-at moves the event in time).
+
+    \b
+    Example:
+        timeline correct 01900000-0000-7000-8000-000000000014 --occurred-at 2017-06-20
+    """
+    if targets and no_targets:
+        raise click.UsageError("give --target or --no-targets, not both")
+    with reported(obj.debug):
+        given: dict[str, Any] = {
+            "occurred_at": occurred_at,
+            "precision": precision,
+            "type": type_,
+            "actor": actor,
+            "targets": () if no_targets else (targets or None),
+            "data": _json_option(data_json, "data"),
+            "effects": _json_option(effects_json, "effects"),
+            "source": _json_option(source_json, "source"),
+        }
+        fields = {name: value for name, value in given.items() if value is not None}
+        if not fields:
+            raise click.UsageError(
+                "say what to correct: --occurred-at, --precision, --type, --actor, "
+                "--target, --no-targets, --data, --effects or --source"
+            )
+        with obj.open() as tl:
+            fix = tl.correct(event_id, **fields)
+        click.echo(
+            f"recorded correction {fix.id} of {fix.corrects}: position {fix.position}, "
+            f"{fix.type} by {fix.actor}, occurred {isoformat(fix.occurred_at)} ({fix.precision})"
+        )
+
+
+@main.command()
+@db_option
+@click.argument("event_id")
+@click.option("--reason", required=True, help="Why the event should not have been recorded.")
+@click.pass_obj
+def retract(obj: Context, event_id: str, reason: str) -> None:
+    """Record that event EVENT_ID should not have been: answers from now on leave it out.
+
+    Nothing stored changes: the retraction is a new event. Answers asked with --known-at
+    before it still include the event.
+
+    \b
+    Example:
+        timeline retract 01900000-0000-7000-8000-000000000011 \\
+            --reason "coalition officials would not say whether Iran launched the drone"
+    """
+    with reported(obj.debug), obj.open() as tl:
+        retraction = tl.retract(event_id, reason)
+        click.echo(
+            f"recorded retraction {retraction.id} of {retraction.retracts}: "
+            f"position {retraction.position}"
+        )
 
 
 @main.command()
@@ -295,10 +682,12 @@ def verify(obj: Context) -> None:
 )
 @click.pass_obj
 def demo(obj: Context, out: Path) -> None:
-    """Load the June 2017 Syria example into a fresh SQLite file and show what it holds.
+    """Load the June 2017 Syria example into a fresh SQLite file and show what it tells.
 
-    The article reports events late and out of order; the demo records them in the
-    article's order and reads them back in the order they happened.
+    The example's reports are recorded in the article's own (scrambled) order, in three
+    arrivals, as late reports come in. The demo then shows them in the order they
+    happened, the status of Russia, the US and Syria on three dates, and an answer that
+    differs with --known-at, with the commands to ask it yourself.
 
     \b
     Example:
@@ -306,27 +695,137 @@ def demo(obj: Context, out: Path) -> None:
     """
     with reported(obj.debug):
         _fresh_demo_file(out)
-        with timeline.open(f"sqlite:///{out}") as tl:
-            lines = demo_data().read_text(encoding="utf-8").splitlines()
-            recorded = tl.append(event_from_dict(json.loads(line)) for line in lines if line)
-            click.echo(
-                f"Recorded {len(recorded)} events of the seed article into {out}, "
-                "in the article's own (scrambled) order.\n"
-            )
-            click.echo("In the order they happened (valid time, UTC; precision shown):")
+        templates = demo_file("syria-2017-06.templates.json")
+        url = f"sqlite:///{out}"
+        with timeline.open(url) as tl:
+            define_templates(tl, templates)
+            click.echo(f"Recording the June 2017 Syria example into {out},")
+            click.echo("in the article's own (scrambled) order, as its reports arrive:")
+            arrivals = _record_arrivals(tl, demo_file("syria-2017-06.jsonl"))
+            click.echo("\nIn the order they happened (valid time, UTC; precision shown):")
             _echo_table(sorted(tl.events(), key=lambda e: (e.occurred_at, e.position)))
-            click.echo("\nEvents that name Russia, on or after 2017-06-19:")
-            _echo_table(tl.events(actor="Russia", since="2017-06-19"))
+            click.echo(f"\nStatus of {', '.join(DEMO_ACTORS)} on each day (UTC), by the templates")
+            click.echo(f"in {templates.name} (? = may have happened after that day):")
+            _echo_status(tl, DEMO_ACTORS, DEMO_DATES)
+            _echo_sequence_report(tl)
+            _echo_known_at(tl, url, templates, first_arrival=arrivals[0])
             click.echo(f"\nHash chain: {tl.verify()}")
-            click.echo(f"\nTry: timeline --db sqlite:///{out} events --actor US")
+        base = f"timeline --db {shlex.quote(url)}"
+        with_templates = f"{base} --templates {shlex.quote(str(templates))}"
+        click.echo("\nTry:")
+        click.echo(f'  {with_templates} state US --at "June 19 2017"')
+        click.echo(f"  {with_templates} history Russia cooperation")
+        click.echo(f"  {base} events --actor US")
+
+
+def demo_file(name: str) -> Path:
+    """Return the path of a file of the seed example: the installed copy, else examples/.
+
+    ``name`` is ``syria-2017-06.jsonl`` (the events) or ``syria-2017-06.templates.json``.
+    """
+    installed = Path(str(resources.files("timeline"))) / "_examples" / name
+    if installed.is_file():
+        return installed
+    return Path(__file__).resolve().parent.parent / "examples" / name
 
 
 def demo_data() -> Path:
     """Return the path of the seed example (examples/syria-2017-06.jsonl)."""
-    installed = Path(str(resources.files("timeline"))) / "_examples" / "syria-2017-06.jsonl"
-    if installed.is_file():
-        return installed
-    return Path(__file__).resolve().parent.parent / "examples" / "syria-2017-06.jsonl"
+    return demo_file("syria-2017-06.jsonl")
+
+
+def _record_arrivals(tl: timeline.Timeline, path: Path) -> list[list[timeline.RecordedEvent]]:
+    """Record the seed in three batches, as if its reports came in late; return them."""
+    events: list[Event] = []
+    for number, event in read_events(path):
+        if isinstance(event, timeline.InvalidEventError):
+            raise timeline.InvalidEventError(f"{path} line {number}: {event.field}", event.problem)
+        events.append(event)
+    # What was known before June 2017 (the seed's background lines, without a quote from
+    # the article) came first; the article's reports then came in the article's order.
+    background = [e for e in events if "quote" not in e.source]
+    article = [e for e in events if "quote" in e.source]
+    batches = [
+        ("what was known before, and the first reports", background + article[:7]),
+        ("later reports", article[7:12]),
+        ("the last reports", article[12:]),
+    ]
+    arrivals: list[list[timeline.RecordedEvent]] = []
+    for number, (label, batch) in enumerate(batches, start=1):
+        if arrivals:
+            # A later arrival must be recorded at a later moment than the one before, so
+            # that --known-at can tell them apart even on a coarse clock.
+            _wait_past(arrivals[-1][-1].recorded_at)
+        recorded = tl.append(batch)
+        arrivals.append(recorded)
+        click.echo(
+            f"  arrival {number}: {_count(len(recorded), 'event')} ({label}), "
+            f"recorded at {isoformat(recorded[-1].recorded_at)}"
+        )
+    return arrivals
+
+
+def _wait_past(moment: dt.datetime) -> None:
+    while dt.datetime.now(dt.UTC) <= moment + dt.timedelta(milliseconds=20):
+        time.sleep(0.01)
+
+
+def _echo_status(tl: timeline.Timeline, actors: Sequence[str], dates: Sequence[str]) -> None:
+    """Print one row per (actor, attribute) and one column per date."""
+    states = {(actor, day): tl.state(actor, at=day) for actor in actors for day in dates}
+    rows = []
+    for actor in actors:
+        paths = sorted({path for day in dates for path in states[actor, day]})
+        for path in paths:
+            cells = []
+            for day in dates:
+                answer = states[actor, day]
+                mark = "?" if path in answer.uncertain else ""
+                cells.append(_value_text(answer.get(path)) + mark)
+            rows.append((actor, path, *cells))
+    _echo_rows(("actor", "attribute", *dates), rows)
+
+
+def _echo_sequence_report(tl: timeline.Timeline) -> None:
+    """Print the sequence report shootdown -> cooperation_suspended -> aircraft_repositioned.
+
+    The demo's place for it. It prints nothing until ``Timeline.sequence`` exists: then
+    it reports the seed's pattern, keyed on the US (``shootdown.actor`` ->
+    ``cooperation_suspended.targets`` -> ``aircraft_repositioned.actor``) within 3 days,
+    as a text table.
+    """
+    del tl  # used once the sequence API lands
+
+
+def _echo_known_at(
+    tl: timeline.Timeline,
+    url: str,
+    templates: Path,
+    *,
+    first_arrival: Sequence[timeline.RecordedEvent],
+) -> None:
+    """Print one answer that the later arrivals changed, as known then and as known now."""
+    day = DEMO_DATES[-1]
+    known = isoformat(first_arrival[-1].recorded_at)
+    then = tl.state("Russia", at=day, known_at=known).get("cooperation.US")
+    now = tl.state("Russia", at=day).get("cooperation.US")
+    click.echo(f"\nWhat was known, and when: Russia's cooperation with the US on {day}")
+    _echo_rows(
+        ("as known", "cooperation.US"),
+        [
+            (f"after the first arrival ({known})", _value_text(then)),
+            ("now, after the last", _value_text(now)),
+        ],
+        indent="  ",
+    )
+    click.echo(
+        "The suspension came in a later arrival. An answer asked --known-at a moment stays\n"
+        "what the store knew then, however much arrives later. Ask it yourself:"
+    )
+    click.echo(
+        f"  timeline --db {shlex.quote(url)} --templates {shlex.quote(str(templates))} "
+        f"state Russia --at {day} --known-at {known}"
+    )
 
 
 def _fresh_demo_file(out: Path) -> None:
@@ -334,12 +833,103 @@ def _fresh_demo_file(out: Path) -> None:
         return
     with timeline.open(f"sqlite:///{out}") as tl:
         incidents = {e.incident for e in tl.events()}
-    if incidents - {"syria-2017-06"}:
+    if incidents - {DEMO_INCIDENT}:
         raise timeline.InvalidEventError(
             "--out", f"{out} holds other incidents than the demo's; choose another file"
         )
     for suffix in ("", "-wal", "-shm"):
         Path(f"{out}{suffix}").unlink(missing_ok=True)
+
+
+def _check_import(
+    path: Path, fmt: str, zone: dt.tzinfo | None
+) -> tuple[int, list[tuple[int, timeline.InvalidEventError]]]:
+    """First pass of an import: count the events and list every problem, storing nothing."""
+    count = 0
+    problems = []
+    for number, event in read_events(path, format=fmt, default_tz=zone):
+        if isinstance(event, timeline.InvalidEventError):
+            problems.append((number, event))
+        else:
+            count += 1
+    return count, problems
+
+
+def _checked_events(path: Path, fmt: str, zone: dt.tzinfo | None) -> Iterator[Event]:
+    """Second pass of an import: the events, refusing (so rolling back) any bad line."""
+    for number, event in read_events(path, format=fmt, default_tz=zone):
+        if isinstance(event, timeline.InvalidEventError):  # the file changed meanwhile
+            raise timeline.InvalidEventError(f"line {number}: {event.field}", event.problem)
+        yield event
+
+
+@contextmanager
+def _progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on standard error when it is a terminal; otherwise nothing."""
+    if not sys.stderr.isatty():
+        yield lambda _done: None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield bar.update
+
+
+def _echo_state(answer: timeline.State) -> None:
+    rows = [
+        (path, _value_text(value), "?" if path in answer.uncertain else "")
+        for path, value in answer.items()
+    ]
+    if not rows:
+        click.echo("(no attributes)")
+        return
+    _echo_rows(("attribute", "value", ""), rows)
+    if answer.uncertain:
+        click.echo("? set by an event that may have happened just after the moment asked about")
+
+
+def _asked_at(text: str | None, zone: dt.tzinfo | None) -> str:
+    if text is None:
+        return "after all its events"
+    start, precision = parse_time(text, field="at", default_tz=zone)
+    if precision == "exact":
+        return f"at {_short_time(start, precision)} UTC"
+    if precision in ("day", "month", "year"):
+        return f"on {_short_time(start, precision)} (the whole UTC {precision})"
+    return f"at {_short_time(start, precision)} UTC (the whole {precision})"
+
+
+def _asked_known(text: str | None, zone: dt.tzinfo | None) -> str:
+    if text is None:
+        return "as known now"
+    start, precision = parse_time(text, field="known_at", default_tz=zone)
+    if precision == "exact":
+        return f"as known at {_short_time(start, precision)} UTC"
+    return f"as known by the end of {_short_time(start, precision)} (UTC)"
+
+
+def _short_time(moment: dt.datetime, precision: str) -> str:
+    """A UTC moment written to its precision: 2017, 2017-06, 2017-06-19, 2017-06-19 15:43."""
+    formats = {
+        "year": "%Y",
+        "month": "%Y-%m",
+        "day": "%Y-%m-%d",
+        "hour": "%Y-%m-%d %H:%M",
+        "minute": "%Y-%m-%d %H:%M",
+        "second": "%Y-%m-%d %H:%M:%S",
+        "exact": "%Y-%m-%d %H:%M:%S.%f",
+    }
+    return moment.astimezone(dt.UTC).strftime(formats[precision])
+
+
+def _value_text(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _echo_table(found: Iterable[timeline.RecordedEvent]) -> None:
@@ -354,22 +944,16 @@ def _echo_table(found: Iterable[timeline.RecordedEvent]) -> None:
         )
         for e in found
     ]
-    header = ("pos", "occurred_at (UTC)", "precision", "type", "actor", "targets")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    _echo_rows(("pos", "occurred_at (UTC)", "precision", "type", "actor", "targets"), rows)
     if not rows:
         click.echo("(no events)")
 
 
-def _as_json(event: timeline.RecordedEvent) -> dict[str, Any]:
-    return {
-        **event_content(event),
-        "version": event.version,
-        "position": event.position,
-        "recorded_at": isoformat(event.recorded_at),
-        "hash": event.hash,
-    }
+def _echo_rows(header: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "") -> None:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        cells = "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
+        click.echo(f"{indent}{cells}".rstrip())
 
 
 def _json_option(text: str | None, field: str) -> Any:

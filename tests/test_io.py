@@ -1,0 +1,180 @@
+"""Import and export files (timeline.io): round trips, line numbers, problems, no database."""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import timeline
+from timeline.events import EVENT_FIELDS, event_from_dict
+from timeline.io import (
+    event_to_record,
+    file_format,
+    read_csv,
+    read_events,
+    read_jsonl,
+    read_templates,
+    write_csv,
+    write_jsonl,
+)
+
+from strategies import events
+
+SEED = Path(__file__).resolve().parent.parent / "examples" / "syria-2017-06.jsonl"
+
+
+def written(text: str | bytes, name: str) -> Path:
+    """A file of that content in a new temporary folder."""
+    path = Path(tempfile.mkdtemp()) / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems(lines: object) -> list[tuple[int, str]]:
+    """The ``(line, message)`` of each problem a reader yielded."""
+    return [
+        (number, str(item))
+        for number, item in lines  # type: ignore[attr-defined]
+        if isinstance(item, timeline.InvalidEventError)
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(events(), max_size=5), st.sampled_from(["jsonl", "csv"]))
+def test_written_events_read_back_the_same(batch: list[timeline.Event], fmt: str) -> None:
+    """Any events written as JSON Lines or CSV read back as equal events, line by line."""
+    out = io.StringIO(newline="")
+    write = write_csv if fmt == "csv" else write_jsonl
+    assert len(batch) == write(batch, out)
+    path = written(out.getvalue(), f"events.{fmt}")
+    read = [event for _, event in read_events(path)]
+    assert batch == read
+
+
+def test_the_seed_reads_back_the_same_through_csv() -> None:
+    """The seed, written as CSV, reads back as the same events."""
+    seed = [event for _, event in read_events(SEED)]
+    out = io.StringIO(newline="")
+    write_csv(seed, out)  # type: ignore[arg-type]
+    assert seed == [event for _, event in read_events(written(out.getvalue(), "seed.csv"))]
+
+
+def test_event_to_record_has_every_field_and_store_fields_on_request() -> None:
+    """A record has the event fields in their order; stored=True adds the store's own."""
+    with timeline.open("sqlite://") as tl:
+        stored = tl.record("truce", "Syria", "2017-06-17", incident="daraa")
+    assert list(EVENT_FIELDS) == list(event_to_record(stored))
+    record = event_to_record(stored, stored=True)
+    assert [*EVENT_FIELDS, "version", "position", "recorded_at", "hash"] == list(record)
+    assert (1, 1) == (record["version"], record["position"])
+    assert stored.to_event() == event_from_dict(event_to_record(stored))
+
+
+def test_jsonl_line_numbers_skip_nothing() -> None:
+    """Blank lines count, a byte-order mark is ignored, each problem keeps its line."""
+    good = '{"type": "truce", "actor": "Syria", "occurred_at": "2017-06-17", "incident": "s"}'
+    path = written(
+        b"\xef\xbb\xbf" + good.encode() + b"\r\n\n  \n" + b'{"type": "caf\xe9"}\n' + b"42\n",
+        "events.jsonl",
+    )
+    lines = list(read_jsonl(path))
+    assert [1, 4, 5] == [number for number, _ in lines]
+    assert "truce" == lines[0][1]["type"]  # type: ignore[index]
+    assert [
+        (4, "event: is not UTF-8 text (byte 14: 0xe9)"),
+        (5, "event: expected a JSON object, got a number"),
+    ] == problems(lines)
+
+
+def test_csv_rows_keep_the_file_line_numbers() -> None:
+    """A quoted cell with a line break moves the next row's number on; blank rows skip."""
+    path = written(
+        "type,actor,occurred_at,incident,data\n"
+        'statement,US,2017-06-18,s,"{""gist"":\n""two lines""}"\n'
+        "\n"
+        "statement,US,2017-06-18,s,\n",
+        "events.csv",
+    )
+    assert [2, 5] == [number for number, _ in read_csv(path)]
+    assert [] == problems(read_csv(path))
+
+
+def test_csv_targets_and_json_cells() -> None:
+    """targets: a JSON list or names separated by ';'; data/effects/source are JSON text."""
+    path = written(
+        "type,actor,targets,occurred_at,incident,effects\n"
+        "threat_issued,Russia,US ; US-led coalition;,2017-06-19,s,\n"
+        'truce,Syria,"[""rebels; north"", ""[a]""]",2017-06-17,s,'
+        '"{""Syria"": {""truce"": ""declared""}}"\n',
+        "events.csv",
+    )
+    (_, threat), (_, truce) = read_csv(path)
+    assert ["US", "US-led coalition"] == threat["targets"]  # type: ignore[index]
+    assert ["rebels; north", "[a]"] == truce["targets"]  # type: ignore[index]
+    assert {"Syria": {"truce": "declared"}} == truce["effects"]  # type: ignore[index]
+    out = io.StringIO(newline="")
+    write_csv([event_from_dict(truce)], out)  # type: ignore[arg-type]
+    assert '"[""rebels; north"", ""[a]""]"' in out.getvalue()
+
+
+def test_csv_header_problems() -> None:
+    """An unknown or repeated column is a problem of line 1; a missing required column
+    stops the reading, since no row could be an event."""
+    repeated = written(
+        "type,actor,actor,occurred_at,incident,colour\ntruce,Syria,Syria,2017-06-17,s,red\n",
+        "x.csv",
+    )
+    assert [
+        (1, "actor: is a column twice"),
+        (1, f"colour: unknown field; use {', '.join(EVENT_FIELDS)}"),
+    ] == problems(read_csv(repeated))
+    assert 1 == sum(1 for _, row in read_csv(repeated) if isinstance(row, dict))
+    missing = written("type,actor,incident\ntruce,Syria,s\n", "x.csv")
+    assert [
+        (1, "occurred_at: no such column; the header needs type, actor, occurred_at, incident")
+    ] == list((n, str(e)) for n, e in read_csv(missing))
+    assert [] == list(read_csv(written("", "empty.csv")))
+
+
+def test_read_events_names_the_field() -> None:
+    """Each bad line becomes the error that names its field."""
+    path = written(
+        json.dumps({"type": "truce", "actor": " Syria", "occurred_at": "2017", "incident": "s"})
+        + "\n",
+        "events.jsonl",
+    )
+    assert [(1, "actor: must not start or end with white space: ' Syria'")] == problems(
+        read_events(path)
+    )
+
+
+def test_file_format() -> None:
+    """The format comes from --format, else from the name; an unknown one is refused."""
+    assert ("csv", "csv", "jsonl") == (
+        file_format("a.CSV"),
+        file_format("a.jsonl", "csv"),
+        file_format("a.txt"),
+    )
+    with pytest.raises(timeline.InvalidEventError, match="format: must be one of jsonl, csv"):
+        file_format("a.csv", "xml")
+
+
+def test_read_templates_problems() -> None:
+    """A templates file must be a JSON object of objects; problems name the file."""
+    with pytest.raises(timeline.InvalidEventError, match=r"templates: .* is not valid JSON"):
+        read_templates(written("{", "t.json"))
+    with pytest.raises(timeline.InvalidEventError, match="must hold a JSON object"):
+        read_templates(written("[]", "t.json"))
+    with pytest.raises(timeline.InvalidEventError, match=r"templates\.truce: expected"):
+        read_templates(written('{"truce": "declared"}', "t.json"))
+    with pytest.raises(timeline.InvalidEventError, match="templates: cannot read"):
+        read_templates(Path(tempfile.mkdtemp()) / "none.json")
