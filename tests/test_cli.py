@@ -798,3 +798,54 @@ def test_readme_command_reference_runs(tmp_path: Path, monkeypatch: pytest.Monke
     for args in commands:
         result = CliRunner().invoke(main, args)
         assert 0 == result.exit_code, f"timeline {shlex.join(args)}: {result.output}"
+
+
+SEED_STEPS = ("shootdown:actor", "cooperation_suspended:targets", "aircraft_repositioned:actor")
+
+
+def test_report_sequence_in_four_formats(db_url: str) -> None:
+    """report sequence finds the seed's pattern once, keyed on the US, in every format."""
+    seeded(db_url)
+    text = run("--db", db_url, "report", "sequence", *SEED_STEPS, "--within", "3d")
+    assert "matches: 1" in text and "  US  " in text and "8h 17m" in text
+    markdown = run("--db", db_url, "report", "sequence", *SEED_STEPS, "--format", "markdown")
+    assert "| 1 | US |" in markdown
+    document = json.loads(
+        run("--db", db_url, "report", "sequence", *SEED_STEPS, "--within", "3d", "--format", "json")
+    )
+    assert ["US"] == [m["key"] for m in document["matches"]]
+    assert [False] == [m["order_certain"] for m in document["matches"]]
+    rows = run("--db", db_url, "report", "sequence", *SEED_STEPS, "--format", "csv").splitlines()
+    assert 4 == len(rows) and rows[0].startswith("match,key,step")
+
+
+def test_report_sequence_options(db_url: str) -> None:
+    """Absent steps, max gaps, where, until, by, known-at and certain-only all reach the API."""
+    seeded(db_url)
+    base = ("--db", db_url, "report", "sequence", "--format", "json")
+
+    def count(*args: str) -> int:
+        return len(json.loads(run(*base, *args))["matches"])
+
+    assert 1 == count(*SEED_STEPS)
+    assert 0 == count(*SEED_STEPS, "--certain-only")
+    assert 0 == count("shootdown:actor", "cooperation_suspended:targets/1h")
+    assert 1 == count("shootdown:actor", "cooperation_suspended:targets/1d")
+    assert 0 == count("shootdown:actor", "!condemnation:targets", "cooperation_suspended:targets")
+    assert 1 == count(*SEED_STEPS, "--where", "1:data.aircraft=Su-22")
+    assert 0 == count(*SEED_STEPS, "--where", "1:data.aircraft=MiG-29")
+    assert 0 == count(*SEED_STEPS, "--until", "condemnation:targets")
+    assert 1 == count(*SEED_STEPS, "--by", "incident")
+    assert 0 == count(*SEED_STEPS, "--known-at", "2000-01-01")
+
+
+def test_report_sequence_refusals(db_url: str) -> None:
+    """Bad steps are one-line errors (exit 1); a bad --where is a usage error (exit 2)."""
+    assert "error: key: 'bogus' is not a key" in run(
+        "--db", db_url, "report", "sequence", "shootdown:bogus", code=1
+    )
+    assert "error: max_gap: cannot read" in run(
+        "--db", db_url, "report", "sequence", "a", "b/soon", code=1
+    )
+    run("--db", db_url, "report", "sequence", "a", "b", "--where", "3:x=1", code=2)
+    run("--db", db_url, "report", "sequence", code=2)

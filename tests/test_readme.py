@@ -20,9 +20,11 @@ def test_readme_has_python_examples() -> None:
     assert python_blocks()
 
 
-@pytest.mark.parametrize("index", range(len(python_blocks())))
-def test_python_examples_run(index: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each Python block of the README runs without error, in a fresh folder."""
+def test_python_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's Python blocks run without error, one after the other as a reader
+    follows them (a later block may use what an earlier one made), in a fresh folder."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("TIMELINE_DB", raising=False)
-    exec(compile(python_blocks()[index], f"README.md python block {index}", "exec"), {})
+    namespace: dict[str, object] = {}
+    for index, block in enumerate(python_blocks()):
+        exec(compile(block, f"README.md python block {index}", "exec"), namespace)

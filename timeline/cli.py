@@ -655,6 +655,144 @@ def retract(obj: Context, event_id: str, reason: str) -> None:
         )
 
 
+@main.group()
+def report() -> None:
+    """Reports over the timeline: sequences of events.
+
+    \b
+    Example:
+        timeline report sequence shootdown:actor cooperation_suspended:targets \\
+            aircraft_repositioned:actor --within 3d
+    """
+
+
+STEP_HELP = """Each STEP is [!]TYPE[:KEY[+KEY...]][/MAX_GAP]: the event type; the field that ties
+it to the other steps (incident, actor, targets, type, precision or data.<path>; default
+incident; several joined by + make a composite key); the largest time since the step
+before (3d, 12h, 90m). A leading ! makes the step an absence: no such event, same key,
+between the steps around it."""
+
+
+def parse_step(text: str) -> timeline.Step:
+    """Return the Step that a command-line STEP names (see ``report sequence --help``).
+
+    Example:
+        >>> step = parse_step("!cooperation_restored:targets/2d")
+        >>> (step.type, step.key, step.max_gap.days, step.absent)
+        ('cooperation_restored', ('targets',), 2, True)
+    """
+    absent = text.startswith("!")
+    body = text[1:] if absent else text
+    body, _, gap = body.partition("/")
+    type_, _, key = body.partition(":")
+    fields = tuple(key.split("+")) if key else ("incident",)
+    return timeline.Step(
+        type_, key=fields if len(fields) > 1 else fields[0], max_gap=gap or None, absent=absent
+    )
+
+
+def _where_option(values: tuple[str, ...], count: int) -> dict[int, dict[str, Any]]:
+    found: dict[int, dict[str, Any]] = {}
+    for value in values:
+        number, colon, condition = value.partition(":")
+        field, equals, raw = condition.partition("=")
+        if not (colon and equals and number.isdigit() and 1 <= int(number) <= count and field):
+            raise click.BadParameter(
+                f"{value!r}: write N:FIELD=VALUE with N a step number from 1 to {count}",
+                param_hint="--where",
+            )
+        try:
+            parsed = json.loads(raw)
+        except json.JSONDecodeError:
+            parsed = raw
+        found.setdefault(int(number) - 1, {})[field] = parsed
+    return found
+
+
+@report.command("sequence", epilog=STEP_HELP)
+@db_option
+@click.argument("steps", nargs=-1, required=True, metavar="STEP...")
+@click.option("--within", metavar="DURATION", help="Largest span from first to last step: 3d, 12h.")
+@click.option("--by", "by_fields", metavar="FIELD[+FIELD]", help="Key fields shared by every step.")
+@click.option(
+    "--until",
+    "until_step",
+    metavar="TYPE[:KEY]",
+    help="An event that discards pending partial matches.",
+)
+@click.option(
+    "--where",
+    "wheres",
+    multiple=True,
+    metavar="N:FIELD=VALUE",
+    help="Narrow step N (from 1): data.aircraft=Su-22; targets=US means among the "
+    "targets. Repeatable.",
+)
+@click.option("--known-at", metavar="WHEN", help="As known then: only what was recorded by WHEN.")
+@click.option(
+    "--certain-only",
+    is_flag=True,
+    help="Accept only steps whose order is certain despite imprecise times.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json", "csv"]),
+    default="text",
+    show_default=True,
+    help="How to print the report.",
+)
+@click.pass_obj
+def report_sequence(
+    obj: Context,
+    steps: tuple[str, ...],
+    within: str | None,
+    by_fields: str | None,
+    until_step: str | None,
+    wheres: tuple[str, ...],
+    known_at: str | None,
+    certain_only: bool,
+    fmt: str,
+) -> None:
+    """Find each STEP, then the next, ...: every match with its key, gaps and span.
+
+    The matching is Elastic EQL's sequence for exact times; events whose times are
+    imprecise may stand in either order and such matches are flagged (see the README).
+
+    \b
+    Example:
+        timeline report sequence shootdown:actor cooperation_suspended:targets \\
+            aircraft_repositioned:actor --within 3d --format markdown
+        timeline report sequence cooperation_suspended:targets \\
+            '!cooperation_restored:actor' aircraft_repositioned:actor/2d
+    """
+    with reported(obj.debug):
+        parsed = [parse_step(text) for text in steps]
+        for index, where in _where_option(wheres, len(parsed)).items():
+            step = parsed[index]
+            parsed[index] = timeline.Step(
+                step.type, key=step.key, where=where, max_gap=step.max_gap, absent=step.absent
+            )
+        by = None if by_fields is None else tuple(by_fields.split("+"))
+        until = None if until_step is None else parse_step(until_step)
+        with obj.open() as tl:
+            found = tl.sequence(
+                parsed,
+                by=by,
+                within=within,
+                until=until,
+                known_at=known_at,
+                certain_only=certain_only,
+            )
+        rendered = {
+            "text": found.to_text,
+            "markdown": found.to_markdown,
+            "json": found.to_json,
+            "csv": found.to_csv,
+        }[fmt]()
+        click.echo(rendered, nl=False)
+
+
 @main.command()
 @db_option
 @click.pass_obj
@@ -786,15 +924,28 @@ def _echo_status(tl: timeline.Timeline, actors: Sequence[str], dates: Sequence[s
     _echo_rows(("actor", "attribute", *dates), rows)
 
 
-def _echo_sequence_report(tl: timeline.Timeline) -> None:
-    """Print the sequence report shootdown -> cooperation_suspended -> aircraft_repositioned.
+DEMO_SEQUENCE = (
+    timeline.Step("shootdown", key="actor"),
+    timeline.Step("cooperation_suspended", key="targets"),
+    timeline.Step("aircraft_repositioned", key="actor"),
+)
 
-    The demo's place for it. It prints nothing until ``Timeline.sequence`` exists: then
-    it reports the seed's pattern, keyed on the US (``shootdown.actor`` ->
-    ``cooperation_suspended.targets`` -> ``aircraft_repositioned.actor``) within 3 days,
-    as a text table.
+
+def _echo_sequence_report(tl: timeline.Timeline) -> None:
+    """Print the report shootdown -> cooperation_suspended -> aircraft_repositioned.
+
+    Keyed on the US: ``shootdown.actor`` -> ``cooperation_suspended.targets`` ->
+    ``aircraft_repositioned.actor``, within 3 days.
     """
-    del tl  # used once the sequence API lands
+    found = tl.sequence(DEMO_SEQUENCE, within="3d")
+    click.echo("\nThe sequence: a shootdown, then cooperation suspended with the shooter,")
+    click.echo("then the shooter repositioning its aircraft, within 3 days:")
+    for line in found.to_text().splitlines():
+        click.echo(f"  {line}".rstrip())
+    click.echo(
+        "  (order certain: no: the suspension and the repositioning are known only to the\n"
+        "   day, so either may have come first; the match is kept and flagged.)"
+    )
 
 
 def _echo_known_at(
