@@ -107,6 +107,19 @@ def tl(db_url: str) -> Iterator[timeline.Timeline]:
 
 
 _POSTGRES_OUTCOMES = {"passed": 0, "skipped": 0, "failed": 0}
+_FIGURES: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session")
+def figures() -> Callable[[str, str], None]:
+    """A callable ``report(name, text)`` for the figures a test checked; the summary prints
+    ``name: text`` once per name (a later report under the same name replaces the earlier,
+    so a module can keep a running total)."""
+
+    def report(name: str, text: str) -> None:
+        _FIGURES[name] = text
+
+    return report
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -118,9 +131,12 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Print how many PostgreSQL tests ran; .ci/run fails the build if any was skipped."""
+    """Print how many PostgreSQL tests ran (.ci/run fails the build if any was skipped),
+    then the figures tests reported through the ``figures`` fixture."""
     counts = _POSTGRES_OUTCOMES
     terminalreporter.write_line(
         f"postgres tests: {counts['passed']} passed, {counts['skipped']} skipped, "
         f"{counts['failed']} failed"
     )
+    for name, text in _FIGURES.items():
+        terminalreporter.write_line(f"{name}: {text}")

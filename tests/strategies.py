@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import re
+import uuid
 
 from hypothesis import strategies as st
 
 import timeline
+from timeline.events import SOURCE_FIELDS
 
 names = st.text(
     alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp")),
@@ -179,3 +183,252 @@ def operations(draw: st.DrawFn) -> list[tuple[str, object]]:
         else:
             ops.append(("retract", draw(st.integers(0, count - 1))))
     return ops
+
+
+# -- hostile input ----------------------------------------------------------------------------
+
+SQL_FRAGMENTS = (
+    "'", "''", '"', ";", "--", "/*", "*/", "\\", "\\'", "%", "_", "?", ":actor", "$1", "$$",
+    "%s", "%(actor)s", "{actor}", "`", "(", ")", "=", "*", "' OR '1'='1", "\\u0000",
+    "'; DROP TABLE timeline_events; --", "Robert'); DELETE FROM timeline_events;--",
+    "U&'\\0041'", "E'\\x27'", "NULL", "’", "“",
+)  # fmt: skip
+"""Pieces of text that mean something to SQL, to drivers' parameter styles or to LIKE."""
+
+sql_names = (
+    st.lists(
+        st.sampled_from(SQL_FRAGMENTS) | st.text(alphabet="Aa1 -.", min_size=1, max_size=3),
+        min_size=1,
+        max_size=6,
+    )
+    .map(lambda parts: "".join(parts).strip())
+    .filter(lambda name: 0 < len(name) <= 200)
+)
+"""Valid actor and incident names made of SQL meta-characters."""
+
+sql_text = st.lists(
+    st.sampled_from((*SQL_FRAGMENTS, "\n", "\r\n", "\t", "\x1b[31m", "\x7f", " ")) | json_text,
+    max_size=6,
+).map("".join)
+"""Text for JSON fields (data, effects, source): SQL meta-characters and control
+characters, which JSON can hold (all but NUL)."""
+
+
+class Opaque:
+    """An object that is nothing JSON or SQL knows."""
+
+    def __repr__(self) -> str:
+        return "Opaque()"
+
+
+non_text = st.one_of(
+    st.none(),
+    st.integers(),
+    st.floats(),
+    st.booleans(),
+    st.binary(max_size=6),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    st.sets(st.integers(), max_size=2),
+    st.builds(Opaque),
+    st.dates(),
+)
+"""Values of every type but text (where text is wanted)."""
+
+control_characters = st.characters(categories=("Cc", "Cs"))
+
+bad_names = st.one_of(
+    non_text,
+    st.just(""),
+    st.text(min_size=201, max_size=260),
+    st.builds(lambda name, space: space + name, names, st.sampled_from(" \t\n\u00a0\u2003")),
+    st.builds(lambda name, space: name + space, names, st.sampled_from(" \t\n\u3000")),
+    st.builds(lambda a, c, b: a + c + b, names, control_characters, names),
+)
+"""What cannot name an actor or an incident: not text, empty, over 200 characters, white
+space at an end, or a control character (NUL included) or lone surrogate inside."""
+
+bad_type_names = non_text | st.text(max_size=120).filter(
+    lambda text: len(text) > 100 or not re.fullmatch(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*", text)
+)
+"""What is not a snake_case event type of at most 100 characters."""
+
+
+@st.composite
+def impossible_dates(draw: st.DrawFn) -> str:
+    """Text of a date or time that no calendar has: day 0 or past the month's end, month
+    0 or over 12, hour over 23, minute or second over 59."""
+    year = draw(st.integers(1000, 9999))
+    month = draw(st.integers(1, 12))
+    last = calendar.monthrange(year, month)[1]
+    which = draw(st.sampled_from(["day", "month", "hour", "minute", "second"]))
+    day = draw(st.integers(1, last))
+    hour, minute, second = draw(st.integers(0, 23)), draw(st.integers(0, 59)), 0
+    if which == "day":
+        day = draw(st.sampled_from([0, *range(last + 1, 100)]))
+    elif which == "month":
+        month = draw(st.sampled_from([0, *range(13, 100)]))
+    elif which == "hour":
+        hour = draw(st.integers(24, 99))
+    elif which == "minute":
+        minute = draw(st.integers(60, 99))
+    else:
+        second = draw(st.integers(60, 99))
+    if which in ("day", "month") and draw(st.booleans()):
+        return f"{year:04d}-{month:02d}-{day:02d}"
+    return f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}Z"
+
+
+bad_times = st.one_of(
+    st.datetimes(),  # naive: refused without a default zone
+    st.datetimes().map(lambda moment: moment.isoformat(sep=" ", timespec="minutes")),
+    impossible_dates(),
+    non_text.filter(lambda value: not isinstance(value, dt.date)),
+    st.sampled_from([float("nan"), float("inf"), "NaN", "inf", "", "  ", "now", "June 18"]),
+)
+"""Moments that are refused: naive, impossible, not a moment at all."""
+
+non_json = st.one_of(
+    st.sets(st.integers(), max_size=3),
+    st.frozensets(st.text(max_size=3), max_size=3),
+    st.binary(max_size=6),
+    st.builds(bytearray, st.binary(max_size=6)),
+    st.builds(Opaque),
+    st.complex_numbers(),
+    st.decimals(allow_nan=False),
+    st.datetimes(),
+    st.uuids(),
+    st.sampled_from([float("nan"), float("inf"), float("-inf")]),
+    st.builds(lambda a, b: a + "\x00" + b, json_text, json_text),
+    st.builds(lambda a, b: a + "\ud800" + b, json_text, json_text),
+    st.dictionaries(
+        st.integers() | st.none() | st.tuples(st.integers()), st.integers(), min_size=1
+    ),
+)
+"""Values that JSON cannot hold, or that a database cannot store as JSON text."""
+
+bad_json_objects = st.builds(
+    lambda key, value: {key: value},
+    json_text,
+    st.recursive(
+        non_json,
+        lambda inner: (
+            st.builds(lambda key, value: {key: value}, json_text, inner)
+            | st.builds(
+                lambda before, value: [*before, value], st.lists(json_values, max_size=2), inner
+            )
+        ),
+        max_leaves=3,
+    ),
+)
+"""JSON-like objects with one non-JSON value somewhere inside."""
+
+bad_targets = st.one_of(
+    non_text.filter(lambda value: value is not None and not isinstance(value, list)),
+    bad_names.filter(lambda value: isinstance(value, str)),
+    st.lists(bad_names, min_size=1, max_size=2),
+    names.map(lambda name: [name, name]),
+)
+"""Targets that are refused: not a list of names, a bad name, a name twice."""
+
+bad_effects = st.one_of(
+    non_text.filter(lambda value: value is not None and not isinstance(value, dict)),
+    st.builds(
+        lambda actor, value: {actor: value},
+        names,
+        non_text.filter(lambda value: not isinstance(value, dict)),
+    ),
+    bad_names.filter(lambda name: isinstance(name, str)).map(lambda name: {name: {"x": 1}}),
+    st.builds(
+        lambda actor, path: {actor: {path: 1}},
+        names,
+        st.sampled_from(["", ".", "a.", ".a", "a..b"]),
+    ),
+    st.builds(
+        lambda actor, n: {actor: {"count": {"$inc": n}}},
+        names,
+        st.text(max_size=3) | st.none() | st.booleans() | st.lists(st.integers(), max_size=1),
+    ),
+    st.builds(
+        lambda actor, op: {actor: {"count": {op: 1}}},
+        names,
+        st.sampled_from(["$set", "$", "$INC"]),
+    ),
+    st.builds(lambda actor, bad: {actor: bad}, names, bad_json_objects),
+)
+"""Effects that are refused: not ``{actor: {path: value}}``, a bad actor name or path, an
+unknown or ill-fed operator, a non-JSON value."""
+
+bad_sources = st.one_of(
+    non_text.filter(lambda value: value is not None and not isinstance(value, dict)),
+    st.builds(
+        lambda key, value: {key: value},
+        json_text.filter(lambda key: key not in SOURCE_FIELDS),
+        json_text,
+    ),
+    st.builds(
+        lambda key, value: {key: value},
+        st.sampled_from(["title", "url", "publisher", "quote"]),
+        non_text.filter(lambda value: value is not None) | non_json,
+    ),
+)
+"""Provenance that is refused: not an object, an unknown field, a field that is not text."""
+
+bad_precisions = non_text.filter(lambda value: value is not None) | st.text(max_size=8).filter(
+    lambda text: text not in timeline.PRECISIONS
+)
+bad_ids = non_text.filter(lambda value: value is not None) | st.text(max_size=40).filter(
+    lambda text: not _is_uuid(text)
+)
+bad_expected_versions = st.one_of(
+    st.integers(max_value=-1),
+    st.floats(),
+    st.booleans(),
+    st.text(max_size=3),
+    st.binary(max_size=3),
+    st.builds(Opaque),
+    st.builds(lambda v: {"syria-2017-06": v}, st.integers(max_value=-1) | st.text(max_size=2)),
+    st.builds(lambda name: {name: 0}, bad_names.filter(lambda name: isinstance(name, str))),
+)
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+BAD_RECORD_ARGUMENTS = {
+    "type": bad_type_names,
+    "actor": bad_names,
+    "at": bad_times,
+    "incident": bad_names,
+    "targets": bad_targets,
+    "data": bad_json_objects | non_text.filter(lambda v: v is not None and not isinstance(v, dict)),
+    "effects": bad_effects,
+    "precision": bad_precisions,
+    "source": bad_sources,
+    "id": bad_ids,
+    "expected_version": bad_expected_versions,
+}
+"""For each argument of ``Timeline.record``, values it must refuse."""
+
+FIELD_OF_ARGUMENT = {"at": "occurred_at"}
+"""The event field an argument of ``record`` is named by in errors, when they differ."""
+
+
+@st.composite
+def bad_record_calls(draw: st.DrawFn) -> tuple[str, dict[str, object]]:
+    """One bad argument of ``Timeline.record`` among good ones: ``(field, arguments)``."""
+    argument = draw(st.sampled_from(sorted(BAD_RECORD_ARGUMENTS)))
+    value = draw(BAD_RECORD_ARGUMENTS[argument])
+    arguments: dict[str, object] = {
+        "type": "shootdown",
+        "actor": "US",
+        "at": "2017-06-18T18:43+03:00",
+        "incident": "syria-2017-06",
+        argument: value,
+    }
+    return FIELD_OF_ARGUMENT.get(argument, argument), arguments
