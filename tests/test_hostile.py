@@ -530,18 +530,6 @@ def test_hand_picked_bad_inputs_are_refused_naming_the_field(hostile: Hostile, g
 _TYPE_NAME = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 
 
-def known_bug(field: str, arguments: dict[str, object]) -> bool:
-    """Bad inputs the library wrongly accepts, each pinned by an xfail test at the end of
-    this module, so the generated tests leave them out."""
-    value = arguments.get(field)
-    return (
-        field == "type"
-        and isinstance(value, str)
-        and value.endswith("\n")
-        and _TYPE_NAME.fullmatch(value[:-1]) is not None
-    )
-
-
 @settings(HYPOTHESIS, max_examples=500)
 @given(call=bad_record_calls())
 def test_generated_bad_record_arguments_are_refused(
@@ -550,7 +538,6 @@ def test_generated_bad_record_arguments_are_refused(
     """Any one generated bad argument of record() raises a TimelineError naming it, and
     stores nothing."""
     field, arguments = call
-    assume(not known_bug(field, arguments))
     hostile.refuse(lambda: hostile.tl.record(**arguments), field, repr(arguments)[:300])
 
 
@@ -725,23 +712,16 @@ def test_generated_sql_text_is_stored_verbatim(
     hostile.stored_verbatim(1)
 
 
-# -- library bugs found by these tests (xfail until fixed) ------------------------------------
+# -- library bugs these tests found, fixed; kept as regression tests ---------------------------
 
 
 def refused_field(attempt: Callable[[], object]) -> str:
-    """The field named by the TimelineError that ``attempt`` raises (for the xfail tests,
-    which stay out of the tally; they run on SQLite or on no database only, because the
-    summary counts an xfailed PostgreSQL test as skipped, which .ci/run refuses)."""
+    """The field named by the TimelineError that ``attempt`` raises."""
     with pytest.raises(timeline.TimelineError) as caught:
         attempt()
     return re.sub(r"^events\[\d+\]\.", "", getattr(caught.value, "field", str(caught.value)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="check_type_name matches ^...$ with re.match, and $ also matches before a "
-    "trailing newline, so 'shootdown\\n' is accepted and stored as a type",
-)
 def test_a_type_name_with_a_trailing_newline_is_refused(sqlite_url: str) -> None:
     """A type name with a trailing newline is refused naming `type`, and stores nothing."""
     with timeline.open(sqlite_url) as tl:
@@ -749,12 +729,6 @@ def test_a_type_name_with_a_trailing_newline_is_refused(sqlite_url: str) -> None
         assert ("type", 0) == (field, stored_count(sqlite_url))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="parse_time converts to UTC with astimezone() unguarded: a moment near the ends "
-    "of the calendar whose UTC instant falls outside years 1-9999 raises OverflowError",
-)
 @pytest.mark.parametrize(
     "moment",
     [
@@ -771,12 +745,6 @@ def test_a_moment_whose_utc_instant_leaves_the_calendar_is_refused(moment: objec
     assert "occurred_at" == field
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="dateutil reads an offset of 24 hours or more into a tzoffset that astimezone() "
-    "refuses with a bare ValueError, outside parse_time's try",
-)
 @pytest.mark.parametrize("text", ["2017-06-18 12:00 +24:00", "2017-06-18 12:00 -99:00"])
 def test_an_offset_of_24_hours_or_more_is_refused(text: str) -> None:
     """Text with an offset of a day or more is refused naming `occurred_at`."""
@@ -784,11 +752,6 @@ def test_an_offset_of_24_hours_or_more_is_refused(text: str) -> None:
     assert "occurred_at" == field
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="dateutil reads 'UTC+3' / 'GMT+3' the POSIX way, as three hours *behind* UTC, "
-    "so '12:00 UTC+3' is silently stored as 15:00Z instead of 09:00Z (or a refusal)",
-)
 @pytest.mark.parametrize("zone", ["UTC+3", "GMT+3"])
 def test_utc_plus_offset_is_read_as_written_or_refused(zone: str) -> None:
     """'12:00 UTC+3' means 09:00 UTC; if the library cannot be sure, it must refuse it."""
@@ -800,18 +763,8 @@ def test_utc_plus_offset_is_read_as_written_or_refused(zone: str) -> None:
     assert dt.datetime(2017, 6, 18, 9, 0, tzinfo=dt.UTC) == event.occurred_at
 
 
-def test_a_year_before_1000_round_trips(db_url: str, request: pytest.FixtureRequest) -> None:
+def test_a_year_before_1000_round_trips(db_url: str) -> None:
     """An event of a year before 1000 is read back equal and the store still verifies."""
-    if backend(db_url) == "sqlite":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                raises=ValueError,
-                reason="SQLite stores occurred_at with strftime('%Y'), which glibc does not "
-                "pad: '999-05-01 …' cannot be read back, so one such event makes events(), "
-                "get(), state() and verify() of the whole store raise ValueError",
-            )
-        )
     moment = dt.datetime(999, 5, 1, tzinfo=dt.UTC)
     with timeline.open(db_url) as tl:
         recorded = tl.record("report", "US", moment, incident=INCIDENT)
@@ -819,11 +772,6 @@ def test_a_year_before_1000_round_trips(db_url: str, request: pytest.FixtureRequ
         assert tl.verify().ok
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="times.isoformat uses strftime('%Y'), unpadded on glibc: year 999 is written "
-    "'999-…', which is hashed and exported, and which import then refuses (no four-digit year)",
-)
 def test_canonical_time_text_has_a_four_digit_year() -> None:
     """The canonical text of a moment before year 1000 has a four-digit year and reads back."""
     text = isoformat(dt.datetime(999, 5, 1, tzinfo=dt.UTC))
@@ -834,12 +782,6 @@ def test_canonical_time_text_has_a_four_digit_year() -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(TypeError, AttributeError),
-    reason="append/load iterate the argument unchecked, events(type=) iterates a non-text "
-    "type, and open() reads .drivername of a non-URL: a bare TypeError/AttributeError",
-)
 @pytest.mark.parametrize(
     "call",
     [

@@ -1014,6 +1014,10 @@ class Timeline:
 
 
 def _checked(events: Iterable[Any], limit: int | None = None) -> Iterator[Event]:
+    if isinstance(events, str | bytes | Mapping) or not isinstance(events, Iterable):
+        raise InvalidEventError(
+            "events", f"expected a list or iterator of events, got {type(events).__name__}"
+        )
     for i, event in enumerate(events):
         if limit is not None and i >= limit:
             raise InvalidEventError(
@@ -1066,4 +1070,8 @@ def _non_negative(value: object, field: str) -> int:
 def _type_names(value: str | Iterable[str]) -> tuple[str, ...]:
     if isinstance(value, str):
         return (check_type_name(value),)
+    if isinstance(value, bytes | Mapping) or not isinstance(value, Iterable):
+        raise InvalidEventError(
+            "type", f"expected a type name or a list, got {type(value).__name__}"
+        )
     return tuple(check_type_name(v, field=f"type[{i}]") for i, v in enumerate(value))

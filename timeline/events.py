@@ -23,7 +23,14 @@ from typing import Any, Final
 import attrs
 
 from timeline.errors import InvalidEventError
-from timeline.times import ZoneInput, check_precision, interval_end, isoformat, parse_time
+from timeline.times import (
+    ZoneInput,
+    check_precision,
+    interval_end,
+    isoformat,
+    parse_time,
+    resolve_zone,
+)
 
 if sys.version_info >= (3, 14):  # pragma: no cover - exercised on 3.14 only
     from uuid import uuid7 as _uuid7
@@ -33,7 +40,7 @@ else:
 MAX_NAME_LENGTH: Final = 200
 MAX_JSON_DEPTH: Final = 64
 SOURCE_FIELDS: Final = ("title", "url", "publisher", "published_at", "quote")
-_TYPE_NAME: Final = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
+_TYPE_NAME: Final = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 
 JSONValue = Any
 """A value that JSON can hold: dict with str keys, list, str, int, finite float, bool, None."""
@@ -60,7 +67,7 @@ def check_type_name(value: object, *, field: str = "type") -> str:
         raise InvalidEventError(field, f"expected text, got {type(value).__name__}")
     if len(value) > 100:
         raise InvalidEventError(field, f"is {len(value)} characters long; at most 100")
-    if not _TYPE_NAME.match(value):
+    if not _TYPE_NAME.fullmatch(value):
         raise InvalidEventError(
             field, f"must be snake_case (lower-case letters, digits, '_'), got {value!r}"
         )
@@ -316,6 +323,7 @@ class Event:
         retracts: uuid.UUID | str | None = None,
         default_tz: ZoneInput = None,
     ) -> None:
+        default_tz = resolve_zone(default_tz)
         start, inferred = parse_time(occurred_at, field="occurred_at", default_tz=default_tz)
         if corrects is not None and retracts is not None:
             raise InvalidEventError("retracts", "an event corrects or retracts, not both")

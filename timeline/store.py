@@ -58,6 +58,8 @@ def normalize_url(url: str | URL) -> URL:
         >>> normalize_url("postgresql://root@127.0.0.1/test").drivername
         'postgresql+psycopg'
     """
+    if not isinstance(url, str | URL):
+        raise InvalidEventError("url", f"expected a database URL, got {type(url).__name__}")
     try:
         parsed = make_url(url) if isinstance(url, str) else url
     except sa.exc.ArgumentError as e:
@@ -495,7 +497,13 @@ class Store:
         self, conn: sa.Connection, links: list[Link | None]
     ) -> dict[uuid.UUID, list[str]]:
         """Check each mended event; return the actors each one ever named, by id."""
-        targets = list(dict.fromkeys(link.target for link in links if link is not None))
+        # the field that named each mended event, for the messages
+        fields = {
+            link.target: "corrects" if link.corrects is not None else "retracts"
+            for link in links
+            if link is not None
+        }
+        targets = list(fields)
         if not targets:
             return {}
         found = self._by_ids(conn, targets)
@@ -509,15 +517,15 @@ class Store:
         for target in targets:
             event = found.get(target)
             if event is None:
-                raise NotFoundError(f"event_id: no event {target} is stored")
+                raise NotFoundError(f"{fields[target]}: no event {target} is stored")
             if event.corrects is not None or event.retracts is not None:
                 raise InvalidEventError(
-                    "event_id",
+                    fields[target],
                     f"{target} is itself a correction or retraction; "
                     f"mend the event it refers to ({event.corrects or event.retracts})",
                 )
             if target in retracted:
-                raise InvalidEventError("event_id", f"{target} is retracted already")
+                raise InvalidEventError(fields[target], f"{target} is retracted already")
             named[target] = _named_actors(event)
         for row in conn.execute(
             sa.select(events).where(events.c.corrects.in_(targets)).order_by(events.c.position)
@@ -530,7 +538,7 @@ class Store:
         for link in links:
             if link is not None and link.retracts is not None:
                 if link.retracts in seen_retractions:
-                    raise InvalidEventError("event_id", f"{link.retracts} is retracted twice")
+                    raise InvalidEventError("retracts", f"{link.retracts} is retracted twice")
                 seen_retractions.add(link.retracts)
         return named
 
@@ -871,7 +879,11 @@ def _insert_sql(conn: sa.Connection, which: str) -> str:
 def _db_time(moment: dt.datetime, as_text: bool) -> Any:
     # SQLite keeps UTC times as sortable text, as SQLAlchemy's DateTime does there.
     if as_text:
-        return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        m = moment.astimezone(dt.UTC)  # written out: strftime's %Y is unpadded before 1000
+        return (
+            f"{m.year:04d}-{m.month:02d}-{m.day:02d} "
+            f"{m.hour:02d}:{m.minute:02d}:{m.second:02d}.{m.microsecond:06d}"
+        )
     return moment
 
 

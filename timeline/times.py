@@ -42,6 +42,7 @@ _DEFAULT_A: Final = dt.datetime(2000, 1, 1, 0, 0, 0, 0)
 _DEFAULT_B: Final = dt.datetime(2001, 2, 2, 1, 1, 1, 1)
 _NUMERIC_DMY: Final = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})\b")
 _FOUR_DIGITS: Final = re.compile(r"\d{4}")
+_POSIX_ZONE: Final = re.compile(r"(?i)\b(?:UTC|GMT)\s*[+-]\s*\d")
 # dateutil sets microseconds to 0 whenever seconds are given; only a written fraction of a
 # second makes a moment exact.
 _FRACTION: Final = re.compile(r"\d:\d\d[.,]\d")
@@ -125,7 +126,7 @@ def parse_time(
     if isinstance(value, dt.datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             return _localize(value, field=field, default_tz=default_tz), "exact"
-        return value.astimezone(UTC), "exact"
+        return _to_utc(value, field=field), "exact"
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day, tzinfo=UTC), "day"
     if isinstance(value, str):
@@ -133,6 +134,15 @@ def parse_time(
     raise InvalidEventError(
         field, f"expected a datetime, a date or text, got {type(value).__name__}"
     )
+
+
+def _to_utc(value: dt.datetime, *, field: str) -> dt.datetime:
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError) as e:
+        raise InvalidEventError(
+            field, f"{value.isoformat()} is not a moment between the years 1 and 9999 in UTC"
+        ) from e
 
 
 def _localize(value: dt.datetime, *, field: str, default_tz: ZoneInput) -> dt.datetime:
@@ -144,7 +154,7 @@ def _localize(value: dt.datetime, *, field: str, default_tz: ZoneInput) -> dt.da
             "default zone (default_tz in Python, --default-tz on the command line)",
         )
     local = value.replace(tzinfo=zone, fold=0)
-    utc = local.astimezone(UTC)
+    utc = _to_utc(local, field=field)
     if utc.astimezone(zone).replace(tzinfo=None) != value.replace(fold=0):
         raise InvalidEventError(
             field, f"{value.isoformat()} does not exist in {zone} (clocks went forward)"
@@ -162,6 +172,12 @@ def _parse_text(text: str, *, field: str, default_tz: ZoneInput) -> tuple[dt.dat
         raise InvalidEventError(field, "is empty")
     if len(stripped) > 100:
         raise InvalidEventError(field, f"text of {len(stripped)} characters is not a date")
+    if _POSIX_ZONE.search(stripped):
+        raise InvalidEventError(
+            field,
+            f"{text!r}: 'UTC+3' is read by some tools as three hours behind UTC and by "
+            "others as ahead; write the offset as +03:00",
+        )
     numeric = _NUMERIC_DMY.match(stripped)
     if numeric and int(numeric[1]) <= 12 and int(numeric[2]) <= 12 and numeric[1] != numeric[2]:
         raise InvalidEventError(
@@ -212,8 +228,13 @@ def _parse_text(text: str, *, field: str, default_tz: ZoneInput) -> tuple[dt.dat
         second=a.second if given["second"] else 0,
         microsecond=a.microsecond if given["microsecond"] else 0,
     )
-    if start.tzinfo is not None and start.utcoffset() is not None:
-        return start.astimezone(UTC), precision
+    if start.tzinfo is not None:
+        try:
+            offset = start.utcoffset()
+        except ValueError as e:  # dateutil's offsets of a day or more
+            raise InvalidEventError(field, f"{text!r} has an offset of a day or more") from e
+        if offset is not None:
+            return _to_utc(start, field=field), precision
     if not has_time:
         # A calendar date, month or year without an offset is the UTC one, by contract.
         return start.replace(tzinfo=UTC), precision
@@ -227,7 +248,12 @@ def isoformat(moment: dt.datetime) -> str:
         >>> isoformat(dt.datetime(2017, 6, 18, 15, 43, tzinfo=UTC))
         '2017-06-18T15:43:00.000000Z'
     """
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    m = moment.astimezone(UTC)
+    # written out, not strftime: %Y is not zero-padded for years before 1000 on glibc
+    return (
+        f"{m.year:04d}-{m.month:02d}-{m.day:02d}T"
+        f"{m.hour:02d}:{m.minute:02d}:{m.second:02d}.{m.microsecond:06d}Z"
+    )
 
 
 def through(value: object, *, field: str, default_tz: ZoneInput = None) -> tuple[dt.datetime, bool]:
