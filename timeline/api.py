@@ -39,7 +39,7 @@ from timeline.fold import (
     resolve_stream,
     timing,
 )
-from timeline.sequences import Matcher, SequenceReport, Step
+from timeline.sequences import Match, Matcher, Partial, SequenceReport, Step
 from timeline.store import EventFilter, Snapshot, Store, chain_hash
 from timeline.times import ZoneInput, parse_time, resolve_zone, through
 
@@ -891,15 +891,24 @@ class Timeline:
             known = self._store.known_position(known_bound, conn=conn)
             meta = self._store.mending(known_position=known, conn=conn)
             roots = self._store.get_many(
-                (e.corrects for e in meta if e.corrects is not None), conn=conn
+                (x for e in meta for x in (e.corrects, e.retracts) if x is not None), conn=conn
             )
-            originals = self._store.in_valid_time(
-                known_position=known, types=matcher.types, conn=conn
-            )
-            for event in resolve_stream(originals, meta, roots):
+            if matcher.needs_whole_events:
+                originals: Iterable[Any] = self._store.in_valid_time(
+                    known_position=known, types=matcher.types, conn=conn
+                )
+            else:
+                originals = self._store.glimpses(
+                    known_position=known,
+                    types=matcher.types,
+                    with_data=matcher.needs_data,
+                    conn=conn,
+                )
+            for event in resolve_stream(originals, meta, roots, by_position=True):
                 if event.type in matcher.types:
                     matcher.feed(event)
-        return matcher.report(known_at=known_start)
+            report = matcher.report(known_at=known_start)
+            return _whole(report, self._store, conn)
 
     def clear_snapshots(self, actor: str | None = None) -> int:
         """Delete stored snapshots (all, or one actor's); return how many.
@@ -1011,6 +1020,25 @@ class Timeline:
             versions[event.incident] = event.version
             checked += 1
         return Verification(checked)
+
+
+def _whole(report: SequenceReport, store: Store, conn: sa.Connection) -> SequenceReport:
+    """Swap the glimpses a scan read for the whole events, in matches and partial matches."""
+    found: tuple[Match | Partial, ...] = (*report.matches, *report.partial)
+    named = [e for m in found for e in m.events]
+    wanted = [e.position for e in named if not isinstance(e, RecordedEvent)]
+    if not wanted:
+        return report
+    whole = store.at_positions(wanted, conn=conn)
+
+    def swap(events: tuple[Any, ...]) -> tuple[RecordedEvent, ...]:
+        return tuple(e if isinstance(e, RecordedEvent) else whole[e.position] for e in events)
+
+    return attrs.evolve(
+        report,
+        matches=tuple(attrs.evolve(m, events=swap(m.events)) for m in report.matches),
+        partial=tuple(attrs.evolve(p, events=swap(p.events)) for p in report.partial),
+    )
 
 
 def _checked(events: Iterable[Any], limit: int | None = None) -> Iterator[Event]:

@@ -446,6 +446,24 @@ class RecordedEvent:
         )
 
 
+@attrs.frozen(slots=True)
+class Glimpse:
+    """What a sequence step looks at of a stored event; the rest stays unread.
+
+    The sequence scan reads these, and the report then swaps in the full
+    :class:`RecordedEvent` of each event it names.
+    """
+
+    position: int
+    type: str
+    actor: str
+    incident: str
+    precision: str
+    occurred_at: dt.datetime
+    targets: tuple[str, ...]
+    data: dict[str, JSONValue]
+
+
 CONTENT_FIELDS: Final = (
     "id",
     "incident",

@@ -105,7 +105,8 @@ def resolve_stream(
     roots: Mapping[Any, RecordedEvent],
     *,
     after: Key | None = None,
-) -> Iterator[RecordedEvent]:
+    by_position: bool = False,
+) -> Iterator[Any]:
     """Stream events as they now stand, without holding the stream in memory.
 
     Args:
@@ -115,6 +116,9 @@ def resolve_stream(
         roots: the events that ``meta`` corrects, by id (they may lie outside
             ``originals``: a correction can move an event into the range read).
         after: leave out events at or before this key (a snapshot's end).
+        by_position: recognise the mended events in ``originals`` by position rather
+            than id (for reads that skip the id); ``roots`` must then hold every event
+            that ``meta`` corrects or retracts.
 
     A corrected event leaves the stream where it was and is merged in where its
     corrected time puts it; memory grows with the corrections, not the events.
@@ -136,7 +140,11 @@ def resolve_stream(
         ),
         key=key,
     )
-    kept = (e for e in originals if e.id not in retracted and e.id not in corrections)
+    if by_position:
+        hidden = {roots[i].position for i in retracted | set(corrections) if i in roots}
+        kept = (e for e in originals if e.position not in hidden)
+    else:
+        kept = (e for e in originals if e.id not in retracted and e.id not in corrections)
     merged = heapq.merge(kept, moved, key=key)
     if after is None:
         return merged

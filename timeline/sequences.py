@@ -550,6 +550,21 @@ class Matcher:
         self.matches: list[Match] = []
         self.funnel = [0] * len(self.present)
         self.types = {s.type for s in self.steps} | ({until.type} if until else set())
+        asked = [*self.steps, *([until] if until else [])]
+        # What the scan must read: whole events for a predicate or a source condition,
+        # data when a key or a condition looks into it; else only the glimpse.
+        self.needs_whole_events = any(
+            callable(s.where) or any(str(p).startswith("source") for p in (s.where or {}))
+            for s in asked
+        )
+        self.needs_data = any(
+            name.startswith("data") for s in asked for name in (*self.by, *s.key)
+        ) or any(
+            str(p).startswith("data")
+            for s in asked
+            if isinstance(s.where, Mapping)
+            for p in s.where
+        )
 
     def keys(self, step: Step, event: RecordedEvent) -> list[Hashable]:
         """The key values of ``event`` for ``step``, with the sequence's ``by`` fields."""
