@@ -13,7 +13,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-import benchmarks.workloads  # noqa: F401  (registers the workloads)
+# isort: off
+# Importing registers the workloads; they run in this order (append, sequence, state).
+import benchmarks.workloads
+import benchmarks.sequence
+import benchmarks.state  # noqa: F401
+
+# isort: on
 from benchmarks.backends import Postgres
 from benchmarks.harness import (
     WORKLOADS,
@@ -26,8 +32,6 @@ from benchmarks.harness import (
     write_json,
 )
 
-DEFAULT_EVENTS = 50_000
-QUICK_EVENTS = 2_000
 POSTGRES_ENV = "TIMELINE_BENCH_POSTGRES_URL"
 DEFAULT_JSON = Path(__file__).resolve().parent / "results.json"
 
@@ -42,16 +46,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     size.add_argument(
         "--events",
         type=int,
-        default=DEFAULT_EVENTS,
+        default=None,
         metavar="N",
-        help=f"events per workload (default {DEFAULT_EVENTS:,})",
+        help=(
+            "events of the append and sequence workloads (default: append 50,000, "
+            "sequence 1,000,000; the state workload has a fixed shape)"
+        ),
     )
     size.add_argument(
         "--quick",
-        action="store_const",
-        dest="events",
-        const=QUICK_EVENTS,
-        help=f"a smoke run with {QUICK_EVENTS:,} events",
+        action="store_true",
+        help="a smoke run: a few thousand events per workload",
     )
     parser.add_argument(
         "--postgres",
@@ -75,6 +80,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="NAME",
         help=f"run only this workload (repeatable; one of: {names})",
     )
+    parser.add_argument(
+        "--postgres-events",
+        type=int,
+        default=None,
+        metavar="N",
+        help=(
+            "events of each PostgreSQL dataset of the sequence workload (default: as on "
+            "SQLite, at most 300,000)"
+        ),
+    )
     parser.add_argument("--seed", type=int, default=2017, help="seed of the synthetic events")
     parser.add_argument(
         "--tmpdir",
@@ -90,8 +105,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="skip the tracemalloc pass of each measurement (about two thirds of the run time)",
     )
     args = parser.parse_args(argv)
-    if args.events < 1:
+    if args.events is not None and args.events < 1:
         parser.error("--events must be at least 1")
+    if args.postgres_events is not None and args.postgres_events < 1:
+        parser.error("--postgres-events must be at least 1")
     if args.workload:
         unknown = [w for w in args.workload if w not in dict(WORKLOADS)]
         if unknown:
@@ -124,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"date: {started:%Y-%m-%d %H:%M} UTC", flush=True)
             ctx = Context(
                 events=args.events,
+                quick=args.quick,
+                postgres_events=args.postgres_events,
                 seed=args.seed,
                 tmpdir=Path(scratch),
                 trace_memory=args.memory,
@@ -146,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         info=info,
         args={
             "events": args.events,
+            "quick": args.quick,
+            "postgres_events": args.postgres_events,
             "seed": args.seed,
             "postgres": None if postgres is None else postgres.shown,
             "memory": args.memory,

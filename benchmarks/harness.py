@@ -18,7 +18,7 @@ import sqlite3
 import subprocess
 import time
 import tracemalloc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -34,6 +34,11 @@ class Row:
 
     ``ratio`` is the row's events/s divided by that of the "ours" row it is compared with
     (``compared_to``): above 1 the baseline is faster. ``None`` where nothing compares.
+
+    The query workloads fill the optional fields: ``store_events_per_s`` (the events in
+    the store, not only those the query read, per second), ``queries`` timed one by one
+    with the median and 95th percentile of their times in milliseconds and how many ran
+    per second, and a ``note`` (a cross-check, or why a number is missing).
     """
 
     workload: str
@@ -45,6 +50,12 @@ class Row:
     ratio: float | None
     peak_mb: float | None
     compared_to: str | None = None
+    store_events_per_s: float | None = None
+    queries: int | None = None
+    ms_p50: float | None = None
+    ms_p95: float | None = None
+    queries_per_s: float | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +65,8 @@ class Measurement:
     events: int
     seconds: float
     peak_mb: float | None
+    result: Any = field(default=None, repr=False, compare=False)
+    """What the section returned in the timed pass (a report, per-query times, ...)."""
 
     @property
     def events_per_s(self) -> float:
@@ -67,9 +80,18 @@ class Measurement:
         *,
         ours: Measurement | None = None,
         ours_what: str | None = None,
+        store_events: int | None = None,
+        laps: Sequence[float] | None = None,
+        note: str | None = None,
     ) -> Row:
-        """Return this measurement as a table row, compared with ``ours`` when given."""
+        """Return this measurement as a table row, compared with ``ours`` when given.
+
+        ``store_events``: the events in the store, for the store-wide events/s of a query.
+        ``laps``: the seconds of each query, for the per-query columns (median, 95th
+        percentile, queries per second of the whole section).
+        """
         ratio = None if ours is None else self.events_per_s / ours.events_per_s
+        queries = None if laps is None else len(laps)
         return Row(
             workload=workload,
             backend=backend,
@@ -80,20 +102,47 @@ class Measurement:
             ratio=ratio,
             peak_mb=self.peak_mb,
             compared_to=ours_what,
+            store_events_per_s=None if store_events is None else store_events / self.seconds,
+            queries=queries,
+            ms_p50=None if not laps else percentile(laps, 50) * 1000,
+            ms_p95=None if not laps or len(laps) < 2 else percentile(laps, 95) * 1000,
+            queries_per_s=None if not laps else len(laps) / self.seconds,
+            note=note,
         )
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    """Return the ``pct``-th percentile of ``values`` (linear between the closest ranks)."""
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * pct / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 @dataclass
 class Context:
-    """What a workload gets: the sizes asked for, a scratch folder, the backends."""
+    """What a workload gets: the sizes asked for, a scratch folder, the backends.
 
-    events: int
+    ``events`` is ``--events`` (``None`` when not given) and ``quick`` is ``--quick``; a
+    workload picks its own size from them with :meth:`size`.
+    """
+
+    events: int | None
     seed: int
     tmpdir: Path
     trace_memory: bool = True
     postgres: Postgres | None = None
     log: Callable[[str], None] = print
+    quick: bool = False
+    postgres_events: int | None = None
     _serial: int = field(default=0, repr=False)
+
+    def size(self, default: int, quick: int) -> int:
+        """Return ``--events`` if given, else ``quick`` under ``--quick``, else ``default``."""
+        if self.events is not None:
+            return self.events
+        return quick if self.quick else default
 
     def scratch_file(self, stem: str) -> Path:
         """Return a new, unused file path in the scratch folder."""
@@ -108,23 +157,28 @@ Setup = Callable[[], AbstractContextManager[Section]]
 """Makes a fresh start (a new database, say) and yields the section to run on it."""
 
 
-def measure(ctx: Context, label: str, events: int, setup: Setup) -> Measurement:
+def measure(
+    ctx: Context, label: str, events: int, setup: Setup, *, traced: Setup | None = None
+) -> Measurement:
     """Time ``setup``'s section on a fresh start, then (if asked) trace its memory on another.
 
     Only the section is measured: whatever ``setup`` does before yielding it, and after,
     is not. The peak is tracemalloc's: new Python-heap allocations made during the section
     (memory that C libraries allocate themselves, such as SQLite's page cache, is not seen).
+    ``traced``, when given, makes the section of the tracemalloc pass instead of ``setup``
+    (for what must run only once on the real data, such as a load: a smaller stand-in).
+    The timed pass's return value is kept in :attr:`Measurement.result`.
     """
     ctx.log(f"  {label}: {events:,} events ...")
     with setup() as section:
         gc.collect()
         start = time.perf_counter()
-        section()
+        result = section()
         seconds = time.perf_counter() - start
     peak_mb = None
     if ctx.trace_memory:
         traced_from = time.perf_counter()
-        with setup() as section:
+        with (traced or setup)() as section:
             gc.collect()
             tracemalloc.start()
             try:
@@ -134,7 +188,7 @@ def measure(ctx: Context, label: str, events: int, setup: Setup) -> Measurement:
                 tracemalloc.stop()
         peak_mb = peak / 1e6
         ctx.log(f"    (tracemalloc pass: {time.perf_counter() - traced_from:.1f} s)")
-    found = Measurement(events=events, seconds=seconds, peak_mb=peak_mb)
+    found = Measurement(events=events, seconds=seconds, peak_mb=peak_mb, result=result)
     ctx.log(f"    {seconds:.3f} s, {found.events_per_s:,.0f} events/s")
     return found
 
@@ -159,10 +213,16 @@ def workload(name: str) -> Callable[[Workload], Workload]:
 # -- reporting ---------------------------------------------------------------------------
 
 COLUMNS = ("workload", "backend", "what", "events", "seconds", "events/s", "ratio", "peak MB")
+QUERY_COLUMNS = ("store ev/s", "queries", "ms p50", "ms p95", "queries/s")
+"""Shown only when some row has them (the query workloads)."""
 
 
-def _cells(row: Row) -> tuple[str, ...]:
-    return (
+def _number(value: float | int | None, digits: int = 0) -> str:
+    return "" if value is None else f"{value:,.{digits}f}"
+
+
+def _cells(row: Row, query_columns: bool, notes: bool) -> tuple[str, ...]:
+    cells = (
         row.workload,
         row.backend,
         row.what,
@@ -172,13 +232,34 @@ def _cells(row: Row) -> tuple[str, ...]:
         "" if row.ratio is None else f"{row.ratio:.2f}",
         "" if row.peak_mb is None else f"{row.peak_mb:.2f}",
     )
+    if query_columns:
+        cells += (
+            _number(row.store_events_per_s),
+            _number(row.queries),
+            _number(row.ms_p50, 2),
+            _number(row.ms_p95, 2),
+            _number(row.queries_per_s, 1),
+        )
+    if notes:
+        cells += (row.note or "",)
+    return cells
 
 
 def format_table(rows: Iterable[Row]) -> str:
-    """Return the rows as an aligned text table (text left, numbers right)."""
-    lines = [COLUMNS, *(_cells(row) for row in rows)]
-    widths = [max(len(line[i]) for line in lines) for i in range(len(COLUMNS))]
-    numeric = [False, False, False, True, True, True, True, True]
+    """Return the rows as an aligned text table (text left, numbers right).
+
+    The per-query columns and the note column appear only when a row fills them.
+    """
+    rows = list(rows)
+    query_columns = any(
+        row.store_events_per_s is not None or row.queries is not None for row in rows
+    )
+    notes = any(row.note for row in rows)
+    header = COLUMNS + (QUERY_COLUMNS if query_columns else ()) + (("note",) if notes else ())
+    lines = [header, *(_cells(row, query_columns, notes) for row in rows)]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    numeric = [False, False, False, *[True] * (len(COLUMNS) - 3)]
+    numeric += [True] * (len(QUERY_COLUMNS) if query_columns else 0) + ([False] if notes else [])
 
     def render(cells: tuple[str, ...]) -> str:
         parts = [

@@ -23,6 +23,8 @@ from benchmarks.data import (
 from benchmarks.harness import Context, Row, Section, Setup, measure, workload
 from timeline import Event
 
+DEFAULT_EVENTS = 50_000
+QUICK_EVENTS = 2_000
 BATCH = 1_000  # events per Timeline.append call, rows per baseline transaction
 SINGLE_MAX = 2_000  # events appended one at a time (each a transaction and an fsync)
 
@@ -40,15 +42,16 @@ PG_SINGLE = "psycopg INSERT, schema indexes, 1 event/txn"
 def append(ctx: Context) -> list[Row]:
     """Appends: validation, then batch and single appends against raw-driver baselines."""
     name = "append"
-    specs = event_specs(ctx.events, seed=ctx.seed)
+    count = ctx.size(DEFAULT_EVENTS, QUICK_EVENTS)
+    specs = event_specs(count, seed=ctx.seed)
     built: list[list[Event]] = []
 
     @contextmanager
     def validate() -> Iterator[Section]:
         yield lambda: built.append(build_events(specs))
 
-    ctx.log(f"{name}: {ctx.events:,} events, {BATCH:,} per batch")
-    rows = [measure(ctx, VALIDATE, ctx.events, validate).row(name, "-", VALIDATE)]
+    ctx.log(f"{name}: {count:,} events, {BATCH:,} per batch")
+    rows = [measure(ctx, VALIDATE, count, validate).row(name, "-", VALIDATE)]
     events = built[0]
     del built[:]
     single = events[: min(len(events), SINGLE_MAX)]

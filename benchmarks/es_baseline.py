@@ -1,0 +1,61 @@
+"""The ``eventsourcing`` baseline of the state workload (imported only when it is installed).
+
+One aggregate whose every event adds to a counter and sets a status, as the state
+workload's actor; ``repository.get(id, version=v)`` rebuilds it as of its v-th version.
+Stored in SQLite through the package's own persistence module (``eventsourcing.sqlite``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+
+
+class Unit(Aggregate):
+    """The counterpart of the state workload's actor: a counter and a status."""
+
+    def __init__(self) -> None:
+        self.counter = 0
+        self.status: str | None = None
+
+    @event("Reported")
+    def report(self, amount: int, status: str, data: dict[str, Any]) -> None:
+        self.counter += amount
+        self.status = status
+
+
+class Units(Application):
+    """An application that stores :class:`Unit` aggregates."""
+
+
+def build(
+    path: Path, changes: Sequence[tuple[int, str, dict[str, Any]]], *, snapshot_every: int | None
+) -> tuple[Units, Any]:
+    """Store one :class:`Unit` with ``changes`` (amount, status, data) in a new SQLite file.
+
+    Returns the application and the aggregate's id. Version 1 is the creation, so after k
+    changes the aggregate is at version k + 1. With ``snapshot_every``, a snapshot is
+    taken after every that many changes (versions n + 1, 2n + 1, …).
+    """
+    env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
+    if snapshot_every:
+        env["IS_SNAPSHOTTING_ENABLED"] = "y"
+    app = Units(env=env)
+    unit = Unit()
+    for amount, status, data in changes:
+        unit.report(amount=amount, status=status, data=data)
+    app.save(unit)
+    if snapshot_every:
+        for done in range(snapshot_every, len(changes) + 1, snapshot_every):
+            app.take_snapshot(unit.id, version=done + 1)
+    return app, unit.id
+
+
+def state_at(app: Units, unit_id: Any, changes: int) -> tuple[int, str | None]:
+    """Return (counter, status) after the first ``changes`` changes."""
+    unit = app.repository.get(unit_id, version=changes + 1)
+    return unit.counter, unit.status
