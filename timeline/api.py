@@ -701,10 +701,7 @@ class Timeline:
         with self._store.session() as conn:
             known = self._store.known_position(known_bound, conn=conn)
             start, after = self._snapshot_start(actor, fingerprint, at_bound, known, conn)
-            meta = self._store.mending(known_position=known, actor=actor, conn=conn)
-            roots = self._store.get_many(
-                (e.corrects for e in meta if e.corrects is not None), conn=conn
-            )
+            meta, roots = self._mending(conn, known, actor)
             originals = self._store.in_valid_time(
                 known_position=known, actor=actor, occurred_to=at_bound, after=after, conn=conn
             )
@@ -744,10 +741,7 @@ class Timeline:
         replays: dict[str, Replay] = {}
         with self._store.session() as conn:
             known = self._store.known_position(known_bound, conn=conn)
-            meta = self._store.mending(known_position=known, conn=conn)
-            roots = self._store.get_many(
-                (e.corrects for e in meta if e.corrects is not None), conn=conn
-            )
+            meta, roots = self._mending(conn, known, None)
             originals = self._store.in_valid_time(
                 known_position=known, occurred_to=at_bound, conn=conn
             )
@@ -804,10 +798,7 @@ class Timeline:
         known_bound, _ = self._moment(known_at, "known_at")
         with self._store.session() as conn:
             known = self._store.known_position(known_bound, conn=conn)
-            meta = self._store.mending(known_position=known, actor=actor, conn=conn)
-            roots = self._store.get_many(
-                (e.corrects for e in meta if e.corrects is not None), conn=conn
-            )
+            meta, roots = self._mending(conn, known, actor)
             originals = self._store.in_valid_time(
                 known_position=known, actor=actor, occurred_to=until_bound, conn=conn
             )
@@ -889,10 +880,7 @@ class Timeline:
         known_bound, known_start = self._moment(known_at, "known_at")
         with self._store.session() as conn:
             known = self._store.known_position(known_bound, conn=conn)
-            meta = self._store.mending(known_position=known, conn=conn)
-            roots = self._store.get_many(
-                (x for e in meta for x in (e.corrects, e.retracts) if x is not None), conn=conn
-            )
+            meta, roots = self._mending(conn, known, None)
             if matcher.needs_whole_events:
                 originals: Iterable[Any] = self._store.in_valid_time(
                     known_position=known, types=matcher.types, conn=conn
@@ -924,6 +912,14 @@ class Timeline:
         return self._store.clear_snapshots(
             None if actor is None else check_name(actor, field="actor")
         )
+
+    def _mending(
+        self, conn: sa.Connection, known: int, actor: str | None
+    ) -> tuple[list[RecordedEvent], dict[uuid.UUID, RecordedEvent]]:
+        """The corrections and retractions known (of ``actor``), and the events they mend."""
+        meta = self._store.mending(known_position=known, actor=actor, conn=conn)
+        mended = (x for e in meta for x in (e.corrects, e.retracts) if x is not None)
+        return meta, self._store.get_many(mended, conn=conn)
 
     def _moment(
         self, value: dt.datetime | dt.date | str | None, field: str
