@@ -19,8 +19,13 @@ from timeline.times import interval_end
 class Pending:
     """A partial match in the flat list."""
 
-    def __init__(self, key: Hashable, events: tuple[RecordedEvent, ...],
-                 placements: tuple[dt.datetime, ...], certain: bool) -> None:
+    def __init__(
+        self,
+        key: Hashable,
+        events: tuple[RecordedEvent, ...],
+        placements: tuple[dt.datetime, ...],
+        certain: bool,
+    ) -> None:
         self.key, self.events, self.placements, self.certain = key, events, placements, certain
 
 
@@ -42,8 +47,9 @@ def reference_matches(
     """Return (matches as (key, positions, certain), funnel, partial as (key, positions))."""
     # Only the events of the query's types take part (as in EQL): others never arrive.
     types = {s.type for s in steps} | ({until.type} if until is not None else set())
-    ordered = sorted((e for e in events if e.type in types),
-                     key=lambda e: (e.occurred_at, e.position))
+    ordered = sorted(
+        (e for e in events if e.type in types), key=lambda e: (e.occurred_at, e.position)
+    )
     present = [s for s in steps if not s.absent]
     gap_absences: list[list[Step]] = [[] for _ in present]
     index = -1
@@ -90,8 +96,12 @@ def reference_matches(
             return None
         if within is not None and placement - before.placements[0] > within:
             return None
-        grown = Pending(before.key, (*before.events, event), (*before.placements, placement),
-                        before.certain and certain)
+        grown = Pending(
+            before.key,
+            (*before.events, event),
+            (*before.placements, placement),
+            before.certain and certain,
+        )
         if stage + 1 < len(present):
             old = find(stage + 1, grown.key)
             if old is not None and not newer(grown, old):
@@ -110,8 +120,9 @@ def reference_matches(
             for absent in absences:
                 if absent.takes(event):
                     gone = keys(absent, event)
-                    pending[:] = [p for p in pending
-                                  if not (len(p.events) == stage and p.key in gone)]
+                    pending[:] = [
+                        p for p in pending if not (len(p.events) == stage and p.key in gone)
+                    ]
         started: list[Pending] = []
         for index in reversed(range(len(present))):
             step = present[index]
