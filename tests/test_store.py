@@ -386,3 +386,24 @@ def test_batch_size_limit(db_url: str) -> None:
         assert 6 == tl.load(batch)
     with pytest.raises(InvalidEventError, match=r"^max_batch: must not be negative"):
         timeline.open(db_url, max_batch=-1)
+
+
+def test_valid_time_pages_resume_exactly(tl: timeline.Timeline) -> None:
+    """Reading in valid-time order page by page (many events at one moment) gives the
+    same events as one page, for the whole store, one actor and the sequence scan."""
+    base = dt.datetime(2017, 6, 18, tzinfo=UTC)
+    tl.load(ev("a", f"X{n % 3}", base + dt.timedelta(minutes=n // 4)) for n in range(50))
+    store, known = tl._store, tl._store.known_position(None)
+    whole = [e.position for e in store.in_valid_time(known_position=known, types=["a"])]
+    assert whole == [
+        e.position for e in store.in_valid_time(known_position=known, types=["a"], page_size=3)
+    ]
+    assert whole == [
+        g.position
+        for g in store.glimpses(known_position=known, types=["a"], with_data=False, page_size=3)
+    ]
+    mine = [e.position for e in store.in_valid_time(known_position=known, actor="X1")]
+    assert 17 == len(mine)
+    assert mine == [
+        e.position for e in store.in_valid_time(known_position=known, actor="X1", page_size=2)
+    ]

@@ -766,9 +766,13 @@ class Store:
             page_query = query
             if last is not None:
                 moment, after_position = last
+                # a row-value comparison, which both databases use as an index range
+                # (the equivalent OR form makes every page rescan from the start)
                 page_query = page_query.where(
-                    sa.or_(
-                        occurred > moment, sa.and_(occurred == moment, position > after_position)
+                    sa.tuple_(occurred, position)
+                    > sa.tuple_(
+                        sa.bindparam(None, moment, type_=occurred.type),
+                        sa.bindparam(None, after_position, type_=sa.BigInteger()),
                     )
                 )
             with self._using(conn) as reader:
