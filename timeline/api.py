@@ -121,7 +121,7 @@ def upgrade(url: str | URL | None = None) -> str:
     Example:
         >>> import timeline
         >>> timeline.upgrade("sqlite://")
-        '0002'
+        '0003'
     """
     from timeline import migrate
 
@@ -175,7 +175,7 @@ def head_revision() -> str:
     Example:
         >>> import timeline
         >>> timeline.head_revision()
-        '0002'
+        '0003'
     """
     from timeline import migrate
 

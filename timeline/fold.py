@@ -319,9 +319,24 @@ def apply_effects(
     result = [
         Change(path, old, values.get(path))
         for path, old in before.items()
-        if canonical_json(old) != canonical_json(values.get(path))
+        if not same_json(old, values.get(path))
     ]
     return result, problems
+
+
+_PLAIN = (str, int, bool, type(None))
+
+
+def same_json(a: JSONValue, b: JSONValue) -> bool:
+    """Whether two JSON values are the same value as JSON (``1`` is not ``1.0`` nor ``True``).
+
+    Example:
+        >>> same_json(1, 1), same_json(1, 1.0), same_json({"a": [1]}, {"a": [1]})
+        (True, False, True)
+    """
+    if type(a) is type(b) and type(a) in _PLAIN:  # the common case, without the encoder
+        return a == b
+    return canonical_json(a) == canonical_json(b)
 
 
 def _covered(values: Mapping[str, JSONValue], path: str) -> list[str]:
@@ -454,7 +469,7 @@ class Folder:
         changes = [
             Change(path, before.get(path), values.get(path))
             for path in sorted(set(before) | set(values))
-            if canonical_json(before.get(path)) != canonical_json(values.get(path))
+            if not same_json(before.get(path), values.get(path))
         ]
         return changes, []
 
@@ -502,7 +517,9 @@ def _net(changes: list[Change]) -> list[Change]:
         merged[change.attribute] = (
             change if first is None else Change(change.attribute, first.old, change.new)
         )
-    return [c for c in merged.values() if canonical_json(c.old) != canonical_json(c.new)]
+    if len(changes) == len(merged):  # no path changed twice: each change is already net
+        return changes
+    return [c for c in merged.values() if not same_json(c.old, c.new)]
 
 
 # -- the fold --------------------------------------------------------------------------------

@@ -41,6 +41,15 @@ class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
 
 metadata = sa.MetaData()
 
+MENDING = "corrects IS NOT NULL OR retracts IS NOT NULL"
+"""The events that correct or retract another: the condition of a partial index."""
+
+
+def _partial(name: str, column: str, *, where: str) -> sa.Index:
+    condition = sa.text(where)
+    return sa.Index(name, column, sqlite_where=condition, postgresql_where=condition)
+
+
 events = sa.Table(
     "timeline_events",
     metadata,
@@ -62,10 +71,13 @@ events = sa.Table(
     sa.Column("hash", sa.String(64), nullable=False),
     sa.UniqueConstraint("id", name="uq_timeline_events_id"),
     sa.UniqueConstraint("incident", "version", name="uq_timeline_events_incident_version"),
-    sa.Index("ix_timeline_events_type_occurred", "type", "occurred_at"),
+    sa.Index("ix_timeline_events_type_occurred", "type", "occurred_at", "position"),
     sa.Index("ix_timeline_events_occurred", "occurred_at", "position"),
-    sa.Index("ix_timeline_events_corrects", "corrects"),
-    sa.Index("ix_timeline_events_retracts", "retracts"),
+    # Partial: corrections and retractions are few, and an index of mostly NULLs costs
+    # every append and misleads SQLite's planner (migration 0003).
+    _partial("ix_timeline_events_corrects", "corrects", where="corrects IS NOT NULL"),
+    _partial("ix_timeline_events_retracts", "retracts", where="retracts IS NOT NULL"),
+    _partial("ix_timeline_events_mending", "position", where=MENDING),
     sa.Index("ix_timeline_events_recorded", "recorded_at"),
 )
 
