@@ -1033,11 +1033,13 @@ def _raw_json(value: Any) -> Any:
     return value
 
 
-def _raw_uuid(value: Any) -> uuid.UUID | None:
+def _raw_id(value: Any) -> uuid.UUID:
     # SQLite: 32 hex digits; PostgreSQL: psycopg's UUID
-    if value is None or isinstance(value, uuid.UUID):
-        return value
-    return uuid.UUID(hex=value)
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(hex=value)
+
+
+def _raw_uuid(value: Any) -> uuid.UUID | None:
+    return None if value is None else _raw_id(value)
 
 
 def _as_stored(column: sa.Column[Any]) -> Any:
@@ -1054,7 +1056,7 @@ is several times faster than SQLAlchemy's per-value result processing on long re
 def _recorded(row: sa.Row[Any]) -> RecordedEvent:
     """Build a RecordedEvent from a row of :data:`_STORED`."""
     return RecordedEvent(
-        id=_raw_uuid(row.id),
+        id=_raw_id(row.id),
         incident=row.incident,
         version=row.version,
         position=row.position,
