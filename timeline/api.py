@@ -898,6 +898,132 @@ class Timeline:
             report = matcher.report(known_at=known_start)
             return _whole(report, self._store, conn)
 
+    # -- the picture -------------------------------------------------------------------
+
+    def chart(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        actors: str | Iterable[str] | None = None,
+        incident: str | None = None,
+        since: dt.datetime | dt.date | str | None = None,
+        until: dt.datetime | dt.date | str | None = None,
+        known_at: dt.datetime | dt.date | str | None = None,
+        bands: str | Iterable[str] = (),
+        sequence: SequenceReport | None = None,
+        title: str | None = None,
+        format: str | None = None,
+        width: int = 1200,
+        max_marks: int = 400,
+    ) -> str:
+        """Draw the timeline as one self-contained HTML page or SVG; return its text.
+
+        One lane per actor, a time axis in UTC, each event a mark at its moment or a bar
+        across its precision interval, state bands from :meth:`history`, and the matches
+        of a sequence report drawn as connected marks (dashed when their order is
+        uncertain). The file needs no network to open; hover shows each event's type,
+        actor, targets, time and source quote. See :mod:`timeline.chart` for the rules.
+
+        Args:
+            path: write the chart there too (replaced if it exists); ``.html`` or
+                ``.svg`` chooses the format.
+            actors: one lane per actor, in this order; the events drawn are those that
+                name one of them (as actor, target or in effects). Default: every
+                actor that did something, in order of first event.
+            incident, since, until, known_at: which events, read as in :meth:`events`;
+                the events are drawn as known then, corrected and without retracted ones.
+            bands: attribute paths (``"cooperation.US"``) drawn as a state band on each
+                lane whose actor's :meth:`history` has them (uses the templates defined).
+            sequence: a :class:`SequenceReport` (from :meth:`sequence`) whose matches to
+                draw.
+            title: the heading (default: the incident, else "Timeline").
+            format: ``"html"`` or ``"svg"`` (default: from ``path``, else HTML).
+            width: in pixels.
+            max_marks: above this many events, lanes become time bins with counts and
+                the chart says so.
+
+        The events drawn are held in memory; narrow a large store with ``since``,
+        ``until``, ``incident`` or ``actors``.
+
+        Raises:
+            InvalidEventError: an unknown format or file suffix, or a bad filter.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("cooperation_suspended", "Russia", "2017-06-19", incident="s",
+            ...               targets=["US"], effects={"Russia": {"cooperation.US": "suspended"}})
+            >>> picture = tl.chart(actors=["Russia"], bands=["cooperation.US"], format="svg")
+            >>> picture.count('class="event"'), picture.count('class="band"')
+            (1, 1)
+        """
+        from timeline import chart as drawing
+
+        kind = format
+        if kind is None:
+            suffix = ".html" if path is None else Path(path).suffix.lower()
+            kind = {".html": "html", ".htm": "html", ".svg": "svg"}.get(suffix)
+            if kind is None:
+                raise InvalidEventError("path", f"{path}: a chart is written to .html or .svg")
+        if kind not in ("html", "svg"):
+            raise InvalidEventError("format", f"must be html or svg; got {kind!r}")
+        if isinstance(actors, str):
+            actors = [actors]
+        lanes = None if actors is None else [check_name(a, field="actors") for a in actors]
+        if incident is not None:
+            incident = check_name(incident, field="incident")
+        attributes = [bands] if isinstance(bands, str) else list(bands)
+        for attribute in attributes:
+            if not (isinstance(attribute, str) and attribute):
+                raise InvalidEventError("bands", "expected non-empty attribute paths")
+        if sequence is not None and not isinstance(sequence, SequenceReport):
+            raise InvalidEventError("sequence", "expected a SequenceReport from sequence()")
+        since_start = (
+            None
+            if since is None
+            else parse_time(since, field="since", default_tz=self.default_tz)[0]
+        )
+        until_bound, _ = self._moment(until, "until")
+        known_bound, _ = self._moment(known_at, "known_at")
+        wanted = None if lanes is None else set(lanes)
+        drawn: list[RecordedEvent] = []
+        with self._store.session() as conn:
+            known = self._store.known_position(known_bound, conn=conn)
+            meta, roots = self._mending(conn, known, None)
+            originals = self._store.in_valid_time(
+                known_position=known, occurred_to=until_bound, conn=conn
+            )
+            for event in resolve_stream(originals, meta, roots):
+                if (
+                    (incident is not None and event.incident != incident)
+                    or (since_start is not None and event.occurred_at < since_start)
+                    or timing(event, until_bound) == "later"  # a correction moved it out
+                    or (wanted is not None and not wanted.intersection(involved(event)))
+                ):
+                    continue
+                drawn.append(event)
+        band_actors = lanes if lanes is not None else list(dict.fromkeys(e.actor for e in drawn))
+        histories = {
+            (actor, attribute): self.history(actor, attribute, until=until, known_at=known_at)
+            for attribute in attributes
+            for actor in band_actors
+        }
+        render = drawing.html if kind == "html" else drawing.svg
+        text = render(
+            drawn,
+            lanes=lanes,
+            bands={key: entries for key, entries in histories.items() if entries},
+            matches=() if sequence is None else sequence.matches,
+            start=since_start,
+            end=None if until_bound is None else until_bound[0],
+            title=title or incident or "Timeline",
+            width=width,
+            max_marks=max_marks,
+        )
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
     def clear_snapshots(self, actor: str | None = None) -> int:
         """Delete stored snapshots (all, or one actor's); return how many.
 
