@@ -145,7 +145,7 @@ def resolve_stream(
         kept = (e for e in originals if e.position not in hidden)
     else:
         kept = (e for e in originals if e.id not in retracted and e.id not in corrections)
-    merged = heapq.merge(kept, moved, key=key)
+    merged = heapq.merge(kept, moved, key=key) if moved else kept
     if after is None:
         return merged
     return (e for e in merged if key(e) > after)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import heapq
 import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -744,6 +745,25 @@ class Store:
         page_size: int = DEFAULT_PAGE_SIZE,
         conn: sa.Connection | None = None,
     ) -> Iterator[Any]:
+        wanted = None if types is None else sorted(set(types))
+        if actor is None and wanted is not None and len(wanted) > 1:
+            # One index range per type, merged here: a query for several types at once
+            # would sort every remaining event of those types for each page.
+            streams = [
+                self._valid_time_rows(
+                    columns,
+                    key_of=key_of,
+                    known_position=known_position,
+                    types=[type],
+                    occurred_to=occurred_to,
+                    after=after,
+                    page_size=page_size,
+                    conn=conn,
+                )
+                for type in wanted
+            ]
+            yield from heapq.merge(*streams, key=key_of)
+            return
         occurred = events.c.occurred_at
         query = sa.select(*columns)
         if actor is not None:
@@ -759,8 +779,8 @@ class Store:
         )
         if occurred_to is not None:
             query = query.where(_at_most(occurred, occurred_to))
-        if types is not None:
-            query = query.where(events.c.type.in_(sorted(set(types))))
+        if wanted is not None:
+            query = query.where(events.c.type.in_(wanted))
         query = query.order_by(occurred, position)
         last = after
         while True:
@@ -1029,6 +1049,10 @@ def _raw_time(value: Any) -> dt.datetime:
 def _raw_json(value: Any) -> Any:
     # SQLite: the stored text; PostgreSQL: psycopg has decoded the json already
     if isinstance(value, str):
+        if value == "{}":  # most events have no effects or source: skip the decoder
+            return {}
+        if value == "[]":
+            return []
         return json.loads(value)
     return value
 
