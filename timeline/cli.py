@@ -23,6 +23,7 @@ import click
 
 import timeline
 from timeline.events import Event
+from timeline.fold import resolve
 from timeline.io import (
     FORMATS,
     file_format,
@@ -30,6 +31,7 @@ from timeline.io import (
     read_templates,
     write_csv,
     write_jsonl,
+    write_timelinejs,
 )
 from timeline.times import isoformat, parse_time
 
@@ -267,8 +269,9 @@ def import_(obj: Context, file: Path, fmt: str | None) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
-    help="Default: csv for a .csv output name, else jsonl.",
+    type=click.Choice([*FORMATS, "timelinejs"]),
+    help="Default: csv for a .csv output name, else jsonl. timelinejs: TimelineJS 3 JSON, "
+    "for publishing, not for import.",
 )
 @click.pass_obj
 def export(obj: Context, output: Path | None, incident: str | None, fmt: str | None) -> None:
@@ -280,15 +283,28 @@ def export(obj: Context, output: Path | None, incident: str | None, fmt: str | N
     hash) is its own: known_at questions about the new database see everything as
     recorded when it was imported.
 
+    --format timelinejs writes the TimelineJS 3 JSON format instead, for publishing with
+    TimelineJS: the events as they now stand (corrected, retracted ones left out) in
+    the order they happened, one group per actor, each date given only to the parts its
+    precision knows (a month-precision event has a year and a month).
+
     \b
     Example:
         timeline --db sqlite:///incidents.db export -o incidents.jsonl
         timeline --db sqlite:///copy.db import incidents.jsonl
+        timeline --db sqlite:///incidents.db export --format timelinejs -o timeline.json
     """
     with reported(obj.debug), obj.open() as tl:
-        found = tl.events(incident=incident)
-        fmt = file_format(output or "-", fmt)
-        write = write_csv if fmt == "csv" else write_jsonl
+        found: Iterable[timeline.RecordedEvent] = tl.events(incident=incident)
+        write: Callable[..., int]
+        if fmt == "timelinejs":
+            found = resolve(found)
+
+            def write(events: Iterable[timeline.RecordedEvent], file: Any) -> int:
+                return write_timelinejs(events, file, title=incident)
+        else:
+            fmt = file_format(output or "-", fmt)
+            write = write_csv if fmt == "csv" else write_jsonl
         if output is None:
             write(found, sys.stdout)
             return
@@ -767,12 +783,7 @@ def report_sequence(
             '!cooperation_restored:actor' aircraft_repositioned:actor/2d
     """
     with reported(obj.debug):
-        parsed = [parse_step(text) for text in steps]
-        for index, where in _where_option(wheres, len(parsed)).items():
-            step = parsed[index]
-            parsed[index] = timeline.Step(
-                step.type, key=step.key, where=where, max_gap=step.max_gap, absent=step.absent
-            )
+        parsed = _where_steps([parse_step(text) for text in steps], wheres)
         by = None if by_fields is None else tuple(by_fields.split("+"))
         until = None if until_step is None else parse_step(until_step)
         with obj.open() as tl:
@@ -791,6 +802,116 @@ def report_sequence(
             "csv": found.to_csv,
         }[fmt]()
         click.echo(rendered, nl=False)
+
+
+@main.command()
+@db_option
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The file to write (replaced if it exists): FILE.html, a page that holds the "
+    "picture, or FILE.svg, the picture alone.",
+)
+@click.option("--actor", "actors", multiple=True, help="One lane for this actor (repeatable).")
+@click.option("--incident", help="Only this incident's events.")
+@click.option("--since", metavar="WHEN", help="Only events that occurred at or after WHEN.")
+@click.option(
+    "--until", metavar="WHEN", help="Only events that occurred by WHEN (a date: all of it)."
+)
+@click.option("--known-at", metavar="WHEN", help="As the store knew it then (default: now).")
+@click.option(
+    "--band",
+    "bands",
+    multiple=True,
+    metavar="ATTRIBUTE",
+    help="Draw this attribute's values as a band on each lane that has it, e.g. "
+    "cooperation.US (repeatable; needs --templates or effects).",
+)
+@click.option(
+    "--step",
+    "steps",
+    multiple=True,
+    metavar="STEP",
+    help="A step of a sequence to draw, written as for report sequence (repeatable, in order).",
+)
+@click.option("--within", metavar="DURATION", help="The sequence's largest span: 3d, 12h.")
+@click.option("--by", "by_fields", metavar="FIELD[+FIELD]", help="The sequence's shared key.")
+@click.option(
+    "--where",
+    "wheres",
+    multiple=True,
+    metavar="N:FIELD=VALUE",
+    help="Narrow sequence step N, as for report sequence. Repeatable.",
+)
+@click.option("--title", help="The chart's heading (default: the incident).")
+@click.pass_obj
+def chart(
+    obj: Context,
+    output: Path,
+    actors: tuple[str, ...],
+    incident: str | None,
+    since: str | None,
+    until: str | None,
+    known_at: str | None,
+    bands: tuple[str, ...],
+    steps: tuple[str, ...],
+    within: str | None,
+    by_fields: str | None,
+    wheres: tuple[str, ...],
+    title: str | None,
+) -> None:
+    """Draw the timeline into one self-contained HTML page or SVG picture.
+
+    One lane per actor (every actor, or those given with --actor); each event a mark at
+    its moment or, when its time is imprecise, a bar across its hour, day or month; type
+    and targets as a label, and on hover the time as written and the source quote.
+    --band draws an attribute's values from history (active, then suspended) on each
+    lane; --step draws the matches of a sequence (as report sequence finds them with
+    --within, --by and --where) as connected marks, dashed when the order is uncertain.
+    With more than 400 events, lanes show counts per time bin, and the chart says so.
+    The file opens in any browser without network.
+
+    \b
+    Example:
+        timeline --db sqlite:///incidents.db --templates examples/syria-2017-06.templates.json \\
+            chart -o syria.html --actor US --actor Russia --actor Syria \\
+            --since 2017-06-17 --until 2017-06-20 --band cooperation.US \\
+            --step shootdown:actor --step cooperation_suspended:targets \\
+            --step aircraft_repositioned:actor --within 3d
+    """
+    with reported(obj.debug), obj.open() as tl:
+        report = None
+        if steps:
+            parsed = _where_steps([parse_step(text) for text in steps], wheres)
+            by = None if by_fields is None else tuple(by_fields.split("+"))
+            report = tl.sequence(parsed, by=by, within=within, known_at=known_at)
+        elif within or by_fields or wheres:
+            raise click.UsageError("--within, --by and --where need at least one --step")
+        tl.chart(
+            output,
+            actors=actors or None,
+            incident=incident,
+            since=since,
+            until=until,
+            known_at=known_at,
+            bands=bands,
+            sequence=report,
+            title=title,
+        )
+    matches = "" if report is None else f", {_count(len(report.matches), 'sequence match')}"
+    click.echo(f"wrote the chart to {output}{matches}; open it in a browser")
+
+
+def _where_steps(parsed: list[timeline.Step], wheres: tuple[str, ...]) -> list[timeline.Step]:
+    """The steps with the --where conditions added, as report sequence reads them."""
+    for index, where in _where_option(wheres, len(parsed)).items():
+        step = parsed[index]
+        parsed[index] = timeline.Step(
+            step.type, key=step.key, where=where, max_gap=step.max_gap, absent=step.absent
+        )
+    return parsed
 
 
 @main.command()
@@ -825,7 +946,9 @@ def demo(obj: Context, out: Path) -> None:
     The example's reports are recorded in the article's own (scrambled) order, in three
     arrivals, as late reports come in. The demo then shows them in the order they
     happened, the status of Russia, the US and Syria on three dates, and an answer that
-    differs with --known-at, with the commands to ask it yourself.
+    differs with --known-at, with the commands to ask it yourself. It draws the chart of
+    the US, Russia and Syria beside the SQLite file (timeline-demo.chart.html for the
+    default --out) and says where.
 
     \b
     Example:
@@ -847,6 +970,7 @@ def demo(obj: Context, out: Path) -> None:
             _echo_status(tl, DEMO_ACTORS, DEMO_DATES)
             _echo_sequence_report(tl)
             _echo_known_at(tl, url, templates, first_arrival=arrivals[0])
+            picture = demo_chart(tl, out.with_name(out.stem + ".chart.html"))
             click.echo(f"\nHash chain: {tl.verify()}")
         base = f"timeline --db {shlex.quote(url)}"
         with_templates = f"{base} --templates {shlex.quote(str(templates))}"
@@ -854,6 +978,11 @@ def demo(obj: Context, out: Path) -> None:
         click.echo(f'  {with_templates} state US --at "June 19 2017"')
         click.echo(f"  {with_templates} history Russia cooperation")
         click.echo(f"  {base} events --actor US")
+        click.echo(
+            f"\nChart: wrote {picture} (open it in a browser): {', '.join(DEMO_CHART_ACTORS)}"
+            f" from {DEMO_CHART_SINCE} to {DEMO_CHART_UNTIL}, the cooperation bands and the"
+            " sequence match."
+        )
 
 
 def demo_file(name: str) -> Path:
@@ -929,6 +1058,30 @@ DEMO_SEQUENCE = (
     timeline.Step("cooperation_suspended", key="targets"),
     timeline.Step("aircraft_repositioned", key="actor"),
 )
+
+
+DEMO_CHART_ACTORS = ("US", "Russia", "Syria")
+DEMO_CHART_SINCE, DEMO_CHART_UNTIL = "2017-06-17", "2017-06-20"
+DEMO_CHART_BANDS = ("cooperation.US", "cooperation.Russia")
+
+
+def demo_chart(tl: timeline.Timeline, path: Path) -> Path:
+    """Write the seed's chart (as examples/make_chart.py draws it) to ``path``; return it.
+
+    The US, Russia and Syria from June 17 to 20, 2017, the cooperation bands, and the
+    sequence shootdown -> cooperation suspended -> repositioning.
+    """
+    tl.chart(
+        path,
+        actors=DEMO_CHART_ACTORS,
+        incident=DEMO_INCIDENT,
+        since=DEMO_CHART_SINCE,
+        until=DEMO_CHART_UNTIL,
+        bands=DEMO_CHART_BANDS,
+        sequence=tl.sequence(DEMO_SEQUENCE, within="3d"),
+        title="syria-2017-06: the US, Russia and Syria, 17–20 June 2017",
+    )
+    return path
 
 
 def _echo_sequence_report(tl: timeline.Timeline) -> None:

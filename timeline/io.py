@@ -20,6 +20,8 @@ nothing unless there are none). Files are read as UTF-8, with or without a byte-
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import html
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -321,6 +323,123 @@ def write_csv(
     return count
 
 
+TIMELINEJS_PARTS: Final = {
+    "year": ("year",),
+    "month": ("year", "month"),
+    "day": ("year", "month", "day"),
+    "hour": ("year", "month", "day", "hour"),
+    "minute": ("year", "month", "day", "hour", "minute"),
+    "second": ("year", "month", "day", "hour", "minute", "second"),
+    "exact": ("year", "month", "day", "hour", "minute", "second", "millisecond"),
+}
+"""The parts of a TimelineJS date object that each precision knows."""
+
+
+def timelinejs_date(moment: dt.datetime, precision: str) -> dict[str, int]:
+    """Return a TimelineJS date object with only the parts ``precision`` knows.
+
+    TimelineJS shows a date to the finest part given, so a month-precision event gets
+    ``year`` and ``month`` alone and reads "June 2017" there.
+
+    Example:
+        >>> timelinejs_date(dt.datetime(2017, 6, 18, 15, 43, tzinfo=dt.UTC), "month")
+        {'year': 2017, 'month': 6}
+    """
+    m = moment.astimezone(dt.UTC)
+    values = {
+        "year": m.year,
+        "month": m.month,
+        "day": m.day,
+        "hour": m.hour,
+        "minute": m.minute,
+        "second": m.second,
+        "millisecond": m.microsecond // 1000,
+    }
+    return {part: values[part] for part in TIMELINEJS_PARTS[precision]}
+
+
+def to_timelinejs(events: Iterable[RecordedEvent], *, title: str | None = None) -> dict[str, Any]:
+    """Return the events as a TimelineJS 3 timeline: ``{"title": …, "events": [slide, …]}``.
+
+    The format is TimelineJS's own (timeline.knightlab.com/docs/json-format.html): each
+    event is a slide with ``start_date`` (a date object with only the parts its precision
+    knows; see :func:`timelinejs_date`), ``display_date`` (the time in UTC, with its
+    precision named, as TimelineJS would otherwise show it in the reader's zone),
+    ``text`` (``headline``: type, actor and targets; ``text``: the source quote, its
+    title and link, the targets and the data, as escaped HTML), ``group`` (the actor, so
+    each actor is a row) and ``unique_id`` (the event's id). No ``end_date``: an
+    event's interval is the unit its date parts name, and an end date would draw a
+    span that TimelineJS reads as longer. Pass the events as they now stand
+    (:func:`timeline.fold.resolve`), in the order to show.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> e = tl.record("overflight_approved", "Iraq", "2017-06", incident="s",
+        ...               source={"quote": "Iraq agreed <after> coordination"})
+        >>> slide = to_timelinejs([e])["events"][0]
+        >>> slide["start_date"], slide["group"], slide["text"]["headline"]
+        ({'year': 2017, 'month': 6}, 'Iraq', 'overflight_approved by Iraq')
+        >>> "&lt;after&gt;" in slide["text"]["text"]
+        True
+    """
+    from timeline.chart import when_text
+
+    slides = []
+    for event in events:
+        headline = f"{event.type} by {event.actor}"
+        if event.targets:
+            headline += " → " + ", ".join(event.targets)
+        paragraphs = []
+        if event.source.get("quote"):
+            paragraphs.append(f"“{html.escape(event.source['quote'])}”")
+        cited = html.escape(event.source.get("title", ""))
+        if event.source.get("url"):
+            url = html.escape(event.source["url"])
+            cited = f'<a href="{url}">{cited or url}</a>'
+        if cited:
+            paragraphs.append(f"Source: {cited}")
+        for name, value in event.data.items():
+            shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            paragraphs.append(f"{html.escape(name)}: {html.escape(shown)}")
+        slides.append(
+            {
+                "unique_id": str(event.id),
+                "start_date": timelinejs_date(event.occurred_at, event.precision),
+                "display_date": when_text(event.occurred_at, event.precision),
+                "text": {
+                    "headline": html.escape(headline),
+                    "text": "".join(f"<p>{p}</p>" for p in paragraphs),
+                },
+                "group": event.actor,
+            }
+        )
+    out: dict[str, Any] = {"events": slides}
+    if title is not None:
+        out["title"] = {"text": {"headline": html.escape(title), "text": ""}}
+    return out
+
+
+def write_timelinejs(
+    events: Iterable[RecordedEvent], file: IO[str], *, title: str | None = None
+) -> int:
+    """Write the events as TimelineJS 3 JSON (see :func:`to_timelinejs`); return how many.
+
+    Example:
+        >>> import io, json, timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> _ = tl.record("truce", "Syria", "2017-06-17", incident="s")
+        >>> out = io.StringIO()
+        >>> write_timelinejs(tl.events(), out, title="Daraa")
+        1
+        >>> json.loads(out.getvalue())["events"][0]["start_date"]
+        {'year': 2017, 'month': 6, 'day': 17}
+    """
+    timeline = to_timelinejs(events, title=title)
+    file.write(json.dumps(timeline, ensure_ascii=False, indent=1) + "\n")
+    return len(timeline["events"])
+
+
 def read_templates(path: str | Path) -> dict[str, dict[str, dict[str, Any]]]:
     """Return the effect templates in a JSON file: ``{event type: template}``.
 
@@ -423,6 +542,7 @@ __all__ = [
     "FORMATS",
     "REQUIRED_FIELDS",
     "STORED_FIELDS",
+    "TIMELINEJS_PARTS",
     "Line",
     "event_to_record",
     "file_format",
@@ -431,6 +551,9 @@ __all__ = [
     "read_jsonl",
     "read_records",
     "read_templates",
+    "timelinejs_date",
+    "to_timelinejs",
     "write_csv",
     "write_jsonl",
+    "write_timelinejs",
 ]
