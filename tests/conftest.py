@@ -106,7 +106,12 @@ def tl(db_url: str) -> Iterator[timeline.Timeline]:
         yield opened
 
 
-_POSTGRES_OUTCOMES = {"passed": 0, "skipped": 0, "failed": 0, "xfailed": 0}
+# Outcomes of the tests that need an outside service, per marker: .ci/run fails the build
+# when any of them was skipped (a green run must have run them).
+_SERVICE_MARKERS = ("postgres", "browser")
+_OUTCOMES = {
+    marker: {"passed": 0, "skipped": 0, "failed": 0, "xfailed": 0} for marker in _SERVICE_MARKERS
+}
 _FIGURES: dict[str, str] = {}
 
 
@@ -123,22 +128,25 @@ def figures() -> Callable[[str, str], None]:
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Count the outcomes of PostgreSQL tests, once per test, for the summary line."""
-    if "postgres" not in report.keywords:
-        return
-    if report.when == "call" or (report.when == "setup" and not report.passed):
-        # an expected failure ran (pytest reports it as skipped): it is not a skip
-        outcome = "xfailed" if hasattr(report, "wasxfail") else report.outcome
-        _POSTGRES_OUTCOMES[outcome] += 1
+    """Count the outcomes of PostgreSQL and browser tests, once per test, for the summary
+    lines."""
+    for marker in _SERVICE_MARKERS:
+        if marker not in report.keywords:
+            continue
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            # an expected failure ran (pytest reports it as skipped): it is not a skip
+            outcome = "xfailed" if hasattr(report, "wasxfail") else report.outcome
+            _OUTCOMES[marker][outcome] += 1
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Print how many PostgreSQL tests ran (.ci/run fails the build if any was skipped),
-    then the figures tests reported through the ``figures`` fixture."""
-    counts = _POSTGRES_OUTCOMES
-    terminalreporter.write_line(
-        f"postgres tests: {counts['passed']} passed, {counts['skipped']} skipped, "
-        f"{counts['failed']} failed, {counts['xfailed']} xfailed"
-    )
+    """Print how many PostgreSQL and browser tests ran (.ci/run fails the build if any was
+    skipped), then the figures tests reported through the ``figures`` fixture."""
+    for marker in _SERVICE_MARKERS:
+        counts = _OUTCOMES[marker]
+        terminalreporter.write_line(
+            f"{marker} tests: {counts['passed']} passed, {counts['skipped']} skipped, "
+            f"{counts['failed']} failed, {counts['xfailed']} xfailed"
+        )
     for name, text in _FIGURES.items():
         terminalreporter.write_line(f"{name}: {text}")

@@ -381,9 +381,13 @@ class _Drawing:
         )
         head.append(f'<rect width="{self.width}" height="{height:.0f}" fill="#fff"/>')
         head.append(f'<text x="16" y="28" class="heading">{escape(self.title)}</text>')
+        last = self.end
+        through = "to"
+        if (last.hour, last.minute, last.second, last.microsecond) == (0, 0, 0, 0):
+            last, through = last - dt.timedelta(days=1), "through"  # the axis ends at midnight
         subtitle = (
             f"{len(self.placed)} events, {len(self.lanes)} lanes, "
-            f"{_day(self.start)} to {_day(self.end)} (UTC)"
+            f"{_day(self.start)} {through} {_day(last)} (UTC)"
         )
         head.append(f'<text x="16" y="44" class="subtitle">{escape(subtitle)}</text>')
         for number, note in enumerate(notes):
@@ -624,7 +628,10 @@ class _Drawing:
                     f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4.5" fill="#222" stroke="#fff" '
                     f'stroke-width="1.5" data-step="{step}" data-event-id="{event.id}"/>'
                 )
-                out.append(f'<text x="{x - 3:.1f}" y="{y - 9:.1f}" class="step">{step}</text>')
+                out.append(
+                    f'<text x="{x - 8:.1f}" y="{y - 6:.1f}" text-anchor="end" class="step">'
+                    f"{step}</text>"
+                )
             out.append("</g>")
         return out
 
