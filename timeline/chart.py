@@ -386,7 +386,7 @@ class _Drawing:
         if (last.hour, last.minute, last.second, last.microsecond) == (0, 0, 0, 0):
             last, through = last - dt.timedelta(days=1), "through"  # the axis ends at midnight
         subtitle = (
-            f"{len(self.placed)} events, {len(self.lanes)} lanes, "
+            f"{len(self.placed):,} events, {len(self.lanes)} lanes, "
             f"{_day(self.start)} {through} {_day(last)} (UTC)"
         )
         head.append(f'<text x="16" y="44" class="subtitle">{escape(subtitle)}</text>')
@@ -654,6 +654,15 @@ class _Drawing:
                 "actor has no lane; drawn in a lane it names",
             ),
         ]
+        if self.aggregated:
+            items = [
+                (
+                    '<rect x="4" y="2" width="7" height="14" fill="#555" fill-opacity="0.75"/>'
+                    '<rect x="14" y="8" width="7" height="8" fill="#555" fill-opacity="0.75"/>',
+                    "a time bin: its height is its count of events, against the lane's "
+                    "fullest bin; hover for the count and the commonest types",
+                )
+            ]
         if self.matches:
             items.append(
                 (
