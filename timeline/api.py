@@ -44,7 +44,7 @@ from timeline.store import EventFilter, Snapshot, Store, chain_hash
 from timeline.times import ZoneInput, parse_time, resolve_zone, through
 
 DEFAULT_URL = "sqlite:///timeline.db"
-DEFAULT_SNAPSHOT_INTERVAL = 1000
+DEFAULT_SNAPSHOT_INTERVAL = 100
 DEFAULT_MAX_EVENT_BYTES = 1 << 20
 DEFAULT_MAX_BATCH = 100_000
 CORRECTABLE = ("occurred_at", "precision", "type", "actor", "targets", "data", "effects", "source")

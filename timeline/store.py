@@ -576,7 +576,7 @@ class Store:
         found: dict[uuid.UUID, RecordedEvent] = {}
         for start in range(0, len(ids), _ID_CHUNK):
             chunk = ids[start : start + _ID_CHUNK]
-            for row in conn.execute(sa.select(*_STORED).where(events.c.id.in_(chunk))):
+            for row in conn.execute(sa.select(*_STORED).where(events.c.id.in_(chunk))).all():
                 event = _recorded(row)
                 found[event.id] = event
         return found
@@ -611,7 +611,7 @@ class Store:
             size = page_size if remaining is None else min(page_size, remaining)
             query = self._select(attrs.evolve(where, after_position=after)).limit(size)
             with self._read() as conn:
-                page = [_recorded(row) for row in conn.execute(query)]
+                page = [_recorded(row) for row in conn.execute(query).all()]
             yield from page
             if len(page) < size:
                 return
@@ -673,7 +673,6 @@ class Store:
         """
         rows = self._valid_time_rows(
             _STORED,
-            key_of=lambda row: (_raw_time(row.occurred_at), row.position),
             known_position=known_position,
             actor=actor,
             types=types,
@@ -707,14 +706,13 @@ class Store:
             events.c.actor,
             events.c.incident,
             events.c.precision,
-            sa.type_coerce(events.c.occurred_at, sa.String).label("occurred_raw"),
+            sa.type_coerce(events.c.occurred_at, sa.String).label("occurred_at"),
             sa.type_coerce(events.c.targets, sa.String).label("targets_raw"),
         ]
         if with_data:
             columns.append(sa.type_coerce(events.c.data, sa.String).label("data_raw"))
         rows = self._valid_time_rows(
             columns,
-            key_of=lambda row: (_raw_time(row.occurred_raw), row.position),
             known_position=known_position,
             types=types,
             page_size=page_size,
@@ -727,7 +725,7 @@ class Store:
                 actor=row.actor,
                 incident=row.incident,
                 precision=row.precision,
-                occurred_at=_raw_time(row.occurred_raw),
+                occurred_at=_raw_time(row.occurred_at),
                 targets=tuple(_raw_json(row.targets_raw)),
                 data=_raw_json(row.data_raw) if with_data else {},
             )
@@ -736,7 +734,6 @@ class Store:
         self,
         columns: list[Any],
         *,
-        key_of: Callable[[Any], tuple[dt.datetime, int]],
         known_position: int,
         actor: str | None = None,
         types: Iterable[str] | None = None,
@@ -752,7 +749,6 @@ class Store:
             streams = [
                 self._valid_time_rows(
                     columns,
-                    key_of=key_of,
                     known_position=known_position,
                     types=[type],
                     occurred_to=occurred_to,
@@ -762,7 +758,8 @@ class Store:
                 )
                 for type in wanted
             ]
-            yield from heapq.merge(*streams, key=key_of)
+            # the stored values compare as the times do (UTC text of one width on SQLite)
+            yield from heapq.merge(*streams, key=lambda row: (row.occurred_at, row.position))
             return
         occurred = events.c.occurred_at
         query = sa.select(*columns)
@@ -797,11 +794,11 @@ class Store:
                     )
                 )
             with self._using(conn) as reader:
-                page = list(reader.execute(page_query.limit(page_size)))
+                page = reader.execute(page_query.limit(page_size)).fetchall()
             yield from page
             if len(page) < page_size:
                 return
-            last = key_of(page[-1])
+            last = (_raw_time(page[-1].occurred_at), page[-1].position)
 
     def mending(
         self, *, known_position: int, actor: str | None = None, conn: sa.Connection | None = None
@@ -839,7 +836,9 @@ class Store:
         with self._using(conn) as reader:
             for start in range(0, len(wanted), _ID_CHUNK):
                 chunk = wanted[start : start + _ID_CHUNK]
-                for row in reader.execute(sa.select(*_STORED).where(events.c.position.in_(chunk))):
+                for row in reader.execute(
+                    sa.select(*_STORED).where(events.c.position.in_(chunk))
+                ).all():
                     found[row.position] = _recorded(row)
         return found
 
@@ -1039,10 +1038,13 @@ def _event_values(
     )
 
 
+_from_iso = dt.datetime.fromisoformat
+
+
 def _raw_time(value: Any) -> dt.datetime:
     # SQLite: the stored UTC text; PostgreSQL: psycopg's aware datetime
     if isinstance(value, str):
-        return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
+        return _from_iso(value + "+00:00")  # several times faster than .replace(tzinfo=)
     return value.astimezone(dt.UTC)  # type: ignore[no-any-return]
 
 
