@@ -141,6 +141,7 @@ class _Mark:
     x1: float
     label: str
     row: int = 0
+    label_left: bool = False  # no room on the right: the label ends where the mark starts
 
 
 @attrs.define
@@ -331,14 +332,19 @@ class _Drawing:
             left = self.scale.clip(x0) - (5 if event.precision == "exact" else 0)
             right = max(self.scale.clip(x1), self.scale.clip(x0) + 5)
             text_px = len(label) * _CHAR_PX + 12 if label else 0
+            label_left = False
             if text_px and right - left < text_px:
-                right += text_px  # the label goes after the mark
+                if right + text_px <= self.width - 4:
+                    right += text_px  # the label goes after the mark
+                else:
+                    left -= text_px
+                    label_left = True
             row = next((i for i, e in enumerate(ends) if e <= left), len(ends))
             if row == len(ends):
                 ends.append(right + 4)
             else:
                 ends[row] = right + 4
-            lane.marks.append(_Mark(event, name, own, x0, x1, label, row))
+            lane.marks.append(_Mark(event, name, own, x0, x1, label, row, label_left))
         return max(len(ends), 1)
 
     # -- drawing -------------------------------------------------------------------
@@ -541,7 +547,12 @@ class _Drawing:
             inside = mark.label and w >= len(mark.label) * _CHAR_PX + 12
             text_x = x0 + 8 if inside else x0 + w + 4
             self.centres[event.id] = (x0, y)
-        if mark.label:
+        if mark.label and mark.label_left:
+            parts.append(
+                f'<text x="{x0 - 4 - (6 if event.precision == "exact" else 0):.1f}" '
+                f'y="{y + 4:.1f}" text-anchor="end" class="label">{escape(mark.label)}</text>'
+            )
+        elif mark.label:
             parts.append(
                 f'<text x="{text_x:.1f}" y="{y + 4:.1f}" class="label">{escape(mark.label)}</text>'
             )
