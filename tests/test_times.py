@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from timeline import InvalidEventError
+from timeline import InvalidEventError, times
 from timeline.times import interval_end, parse_time, through
 
 UTC = dt.UTC
@@ -142,3 +142,42 @@ def test_iso_text_of_any_moment_reads_back(moment: dt.datetime) -> None:
     if moment.year < 1000:
         return  # not a four-digit year
     assert (moment, "exact") == parse_time(text)
+
+
+# -- the canonical forms' fast path ---------------------------------------------------------
+
+_OFFSETS = st.integers(min_value=-23 * 60 - 59, max_value=23 * 60 + 59)
+
+
+@st.composite
+def canonical_texts(draw: st.DrawFn) -> str:
+    """A date, or a date and time with an offset, in the forms export and people write."""
+    moment = draw(st.datetimes(min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30)))
+    date = f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+    if draw(st.booleans()):
+        return date
+    minutes = draw(_OFFSETS)
+    sign = "-" if minutes < 0 else "+"
+    offset = draw(st.sampled_from(["Z", f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"]))
+    clock = f"{moment.hour:02d}:{moment.minute:02d}"
+    shape = draw(st.sampled_from(["minute", "second", "fraction"]))
+    if shape != "minute":
+        clock += f":{moment.second:02d}"
+    if shape == "fraction":
+        digits = draw(st.integers(min_value=1, max_value=6))
+        clock += "." + f"{moment.microsecond:06d}"[:digits]
+    return f"{date}{draw(st.sampled_from(['T', ' ']))}{clock}{offset}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(canonical_texts())
+def test_the_fast_path_reads_canonical_text_as_dateutil_does(text: str) -> None:
+    """The fast path for canonical text gives what the general parser gives (or steps aside)."""
+    fast = times._parse_iso(text)
+    try:
+        general = times._parse_general(text, field="occurred_at", default_tz=None)
+    except InvalidEventError:
+        assert fast is None  # out of range in UTC: left to the general way's message
+        return
+    assert fast == general
+    assert fast[0].tzinfo == dt.UTC

@@ -28,6 +28,7 @@ from timeline.io import (
     FORMATS,
     file_format,
     read_events,
+    read_records,
     read_templates,
     write_csv,
     write_jsonl,
@@ -229,8 +230,8 @@ def import_(obj: Context, file: Path, fmt: str | None) -> None:
     precision, data, effects, source, corrects, retracts (type, actor, occurred_at and
     incident required). In CSV, the header names the fields; targets is a JSON list or
     names separated by ";"; data, effects and source are JSON text; an empty cell is an
-    absent field. Every line is checked first: on any problem, each is listed by line
-    number and nothing is stored. Then the file is stored in one transaction. An event
+    absent field. The file is read once and stored in one transaction: if any line is
+    wrong, every problem is listed by line number and nothing is stored. An event
     whose id is stored already with the same content is not stored again, so an import
     can be repeated.
 
@@ -241,8 +242,12 @@ def import_(obj: Context, file: Path, fmt: str | None) -> None:
     """
     with reported(obj.debug), obj.open() as tl:
         fmt = file_format(file, fmt)
-        count, problems = _check_import(file, fmt, tl.default_tz)
-        if problems:
+        reading = _Import(file, fmt, tl.default_tz)
+        try:
+            with _progress(lambda: _count_records(file, fmt), f"importing {file.name}") as advance:
+                stored = tl.load(reading.events(), on_chunk=advance)
+        except _Refused:
+            problems = reading.problems
             for number, problem in problems[:MAX_PROBLEMS_SHOWN]:
                 click.echo(f"line {number}: {problem}", err=True)
             if len(problems) > MAX_PROBLEMS_SHOWN:
@@ -250,10 +255,9 @@ def import_(obj: Context, file: Path, fmt: str | None) -> None:
             noun = "problem" if len(problems) == 1 else "problems"
             click.echo(f"error: {file}: {len(problems)} {noun}; nothing was stored", err=True)
             sys.exit(1)
-        with _progress(count, f"importing {file.name}") as advance:
-            stored = tl.load(_checked_events(file, fmt, tl.default_tz), on_chunk=advance)
         click.echo(
-            f"stored {_count(stored, 'event')} from {file} ({count - stored} already stored)"
+            f"stored {_count(stored, 'event')} from {file} "
+            f"({reading.count - stored} already stored)"
         )
 
 
@@ -1145,35 +1149,53 @@ def _fresh_demo_file(out: Path) -> None:
         Path(f"{out}{suffix}").unlink(missing_ok=True)
 
 
-def _check_import(
-    path: Path, fmt: str, zone: dt.tzinfo | None
-) -> tuple[int, list[tuple[int, timeline.InvalidEventError]]]:
-    """First pass of an import: count the events and list every problem, storing nothing."""
-    count = 0
-    problems = []
-    for number, event in read_events(path, format=fmt, default_tz=zone):
-        if isinstance(event, timeline.InvalidEventError):
-            problems.append((number, event))
-        else:
-            count += 1
-    return count, problems
+class _Refused(Exception):
+    """Raised through Timeline.load, so rolling it back, when a line of an import is wrong."""
 
 
-def _checked_events(path: Path, fmt: str, zone: dt.tzinfo | None) -> Iterator[Event]:
-    """Second pass of an import: the events, refusing (so rolling back) any bad line."""
-    for number, event in read_events(path, format=fmt, default_tz=zone):
-        if isinstance(event, timeline.InvalidEventError):  # the file changed meanwhile
-            raise timeline.InvalidEventError(f"line {number}: {event.field}", event.problem)
-        yield event
+class _Import:
+    """One pass over an import file: its events for ``Timeline.load``, and its problems.
+
+    Once a line is wrong no more events are given to the load, but the rest of the file is
+    still read so that every problem can be listed; then :class:`_Refused` is raised, and
+    the load's one transaction is rolled back: nothing is stored.
+    """
+
+    def __init__(self, path: Path, fmt: str, zone: dt.tzinfo | None) -> None:
+        self.path, self.fmt, self.zone = path, fmt, zone
+        self.count = 0
+        self.problems: list[tuple[int, timeline.InvalidEventError]] = []
+
+    def events(self) -> Iterator[Event]:
+        for number, event in read_events(self.path, format=self.fmt, default_tz=self.zone):
+            if isinstance(event, timeline.InvalidEventError):
+                self.problems.append((number, event))
+            else:
+                self.count += 1
+                if not self.problems:
+                    yield event
+        if self.problems:
+            raise _Refused
+
+
+def _count_records(path: Path, fmt: str) -> int:
+    """How many records a file holds (for a progress bar), without reading the events."""
+    if fmt == "jsonl":
+        with open(path, "rb") as file:
+            return sum(1 for line in file if line.strip())
+    return sum(1 for _ in read_records(path, format=fmt))
 
 
 @contextmanager
-def _progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
-    """A progress bar on standard error when it is a terminal; otherwise nothing."""
+def _progress(total: Callable[[], int], label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on standard error when it is a terminal; otherwise nothing.
+
+    ``total`` is called only when the bar is shown.
+    """
     if not sys.stderr.isatty():
         yield lambda _done: None
         return
-    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+    with click.progressbar(length=total(), label=label, file=sys.stderr) as bar:
         yield bar.update
 
 

@@ -46,6 +46,13 @@ _POSIX_ZONE: Final = re.compile(r"(?i)\b(?:UTC|GMT)\s*[+-]\s*\d")
 # dateutil sets microseconds to 0 whenever seconds are given; only a written fraction of a
 # second makes a moment exact.
 _FRACTION: Final = re.compile(r"\d:\d\d[.,]\d")
+# The canonical forms (what export and isoformat write), read without dateutil: a date,
+# or a date and time of day with an offset. Anything else, or anything these let through
+# that datetime cannot build, goes the general way.
+_ISO_MOMENT: Final = re.compile(
+    r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?P<second>:\d\d(?P<fraction>\.\d{1,6})?)?(?:Z|[+-]\d\d:\d\d)"
+)
+_ISO_DATE: Final = re.compile(r"\d{4}-\d\d-\d\d")
 
 TimeInput = dt.datetime | dt.date | str
 ZoneInput = dt.tzinfo | str | None
@@ -167,6 +174,13 @@ def _localize(value: dt.datetime, *, field: str, default_tz: ZoneInput) -> dt.da
 
 
 def _parse_text(text: str, *, field: str, default_tz: ZoneInput) -> tuple[dt.datetime, str]:
+    fast = _parse_iso(text)
+    if fast is not None:
+        return fast
+    return _parse_general(text, field=field, default_tz=default_tz)
+
+
+def _parse_general(text: str, *, field: str, default_tz: ZoneInput) -> tuple[dt.datetime, str]:
     stripped = text.strip()
     if not stripped:
         raise InvalidEventError(field, "is empty")
@@ -239,6 +253,24 @@ def _parse_text(text: str, *, field: str, default_tz: ZoneInput) -> tuple[dt.dat
         # A calendar date, month or year without an offset is the UTC one, by contract.
         return start.replace(tzinfo=UTC), precision
     return _localize(start, field=field, default_tz=default_tz), precision
+
+
+def _parse_iso(text: str) -> tuple[dt.datetime, str] | None:
+    """The canonical forms, as :func:`_parse_text` reads them, several times faster."""
+    moment = _ISO_MOMENT.fullmatch(text)
+    try:
+        if moment is not None:
+            if moment["fraction"]:
+                precision = "exact"
+            else:
+                precision = "second" if moment["second"] else "minute"
+            return dt.datetime.fromisoformat(text).astimezone(UTC), precision
+        if _ISO_DATE.fullmatch(text):
+            day = dt.date.fromisoformat(text)
+            return dt.datetime(day.year, day.month, day.day, tzinfo=UTC), "day"
+    except (ValueError, OverflowError):  # out of range: the general way says what is wrong
+        return None
+    return None
 
 
 def isoformat(moment: dt.datetime) -> str:
