@@ -14,10 +14,12 @@ import tempfile
 from pathlib import Path
 
 # isort: off
-# Importing registers the workloads; they run in this order (append, sequence, state).
+# Importing registers the workloads; they run in this order (append, sequence, state,
+# import).
 import benchmarks.workloads
 import benchmarks.sequence
-import benchmarks.state  # noqa: F401
+import benchmarks.state
+import benchmarks.imports  # noqa: F401
 
 # isort: on
 from benchmarks.backends import Postgres
@@ -49,8 +51,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         metavar="N",
         help=(
-            "events of the append and sequence workloads (default: append 50,000, "
-            "sequence 1,000,000; the state workload has a fixed shape)"
+            "events of the append, sequence and import workloads (default: append 50,000, "
+            "sequence and import 1,000,000; the state workload has a fixed shape)"
         ),
     )
     size.add_argument(

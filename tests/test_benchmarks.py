@@ -41,6 +41,6 @@ def test_quick_benchmarks_run(tmp_path: Path) -> None:
     assert 0 == result.returncode, result.stderr[-2000:]
     assert "events/s" in result.stdout
     rows = json.loads(out.read_text())
-    assert {"append", "sequence", "state"} <= {
+    assert {"append", "sequence", "state", "import"} <= {
         r["workload"] for r in (rows["rows"] if isinstance(rows, dict) else rows)
     }
