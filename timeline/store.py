@@ -548,11 +548,7 @@ class Store:
         # SQLite: the transaction began with BEGIN IMMEDIATE, which holds the write lock.
         if conn.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPEND_LOCK_KEY})
-        return conn.execute(
-            sa.select(events.c.position, events.c.hash, events.c.recorded_at)
-            .order_by(events.c.position.desc())
-            .limit(1)
-        ).first()
+        return conn.execute(_LAST).first()
 
     def _now(self, conn: sa.Connection) -> dt.datetime:
         # On PostgreSQL the server's clock, read after the append lock is held, so that all
@@ -563,20 +559,17 @@ class Store:
         return dt.datetime.now(dt.UTC)
 
     def _versions(self, conn: sa.Connection, incidents: list[str]) -> dict[str, int]:
-        rows = conn.execute(
-            sa.select(events.c.incident, sa.func.max(events.c.version))
-            .where(events.c.incident.in_(incidents))
-            .group_by(events.c.incident)
-        )
         versions = dict.fromkeys(incidents, 0)
-        versions.update({incident: version for incident, version in rows})
+        if incidents:
+            rows = conn.execute(_VERSIONS, {"incidents": incidents})
+            versions.update({incident: version for incident, version in rows})
         return versions
 
     def _by_ids(self, conn: sa.Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, RecordedEvent]:
         found: dict[uuid.UUID, RecordedEvent] = {}
         for start in range(0, len(ids), _ID_CHUNK):
             chunk = ids[start : start + _ID_CHUNK]
-            for row in conn.execute(sa.select(*_STORED).where(events.c.id.in_(chunk))).all():
+            for row in conn.execute(_BY_IDS, {"ids": chunk}).all():
                 event = _recorded(row)
                 found[event.id] = event
         return found
@@ -1077,6 +1070,19 @@ def _as_stored(column: sa.Column[Any]) -> Any:
 _STORED = [_as_stored(column) for column in events.c]
 """The columns of an event as the driver returns them: decoded by :func:`_recorded`, which
 is several times faster than SQLAlchemy's per-value result processing on long reads."""
+
+# Statements of the append path, built once (SQLAlchemy then reuses their compiled form).
+_VERSIONS = (
+    sa.select(events.c.incident, sa.func.max(events.c.version))
+    .where(events.c.incident.in_(sa.bindparam("incidents", expanding=True)))
+    .group_by(events.c.incident)
+)
+_BY_IDS = sa.select(*_STORED).where(events.c.id.in_(sa.bindparam("ids", expanding=True)))
+_LAST = (
+    sa.select(events.c.position, events.c.hash, events.c.recorded_at)
+    .order_by(events.c.position.desc())
+    .limit(1)
+)
 
 
 def _recorded(row: sa.Row[Any]) -> RecordedEvent:
