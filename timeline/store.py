@@ -491,9 +491,31 @@ class Store:
             actor_rows.extend((name, run.position, occurred) for name in names)
         if event_rows:
             run.fresh += len(event_rows)
-            conn.exec_driver_sql(_insert_sql(conn, "events"), event_rows)
-            conn.exec_driver_sql(_insert_sql(conn, "actors"), actor_rows)
+            self._insert(conn, event_rows, actor_rows)
         return [made.get(e.id) or stored[e.id] for e, _ in chunk]
+
+    def _insert(
+        self, conn: sa.Connection, event_rows: list[tuple[Any, ...]], actor_rows: list[Any]
+    ) -> None:
+        if conn.dialect.name != "postgresql":
+            conn.exec_driver_sql(_insert_sql("events"), event_rows)
+            conn.exec_driver_sql(_insert_sql("actors"), actor_rows)
+            return
+        # PostgreSQL: COPY, one stream per table in the append's transaction, rather than
+        # an INSERT per row (about three times the rows per second).
+        import psycopg
+
+        try:
+            with conn.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+                for table, columns, rows in (
+                    ("timeline_events", EVENT_COLUMNS, event_rows),
+                    ("timeline_event_actors", ACTOR_COLUMNS, actor_rows),
+                ):
+                    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                        for row in rows:
+                            copy.write_row(row)
+        except psycopg.Error as e:
+            raise StoreError(f"{self.url}: {str(e).strip().splitlines()[0]}") from e
 
     def _check_links(
         self, conn: sa.Connection, links: list[Link | None]
@@ -965,24 +987,23 @@ EVENT_COLUMNS = (
     "precision", "data", "effects", "source", "corrects", "retracts", "recorded_at", "hash",
 )  # fmt: skip
 _JSON_COLUMNS = frozenset({"targets", "data", "effects", "source"})
+ACTOR_COLUMNS = ("actor", "position", "occurred_at")
 
 
-def _insert_sql(conn: sa.Connection, which: str) -> str:
-    """The INSERT for the append path, in the driver's own parameter style.
+def _insert_sql(which: str) -> str:
+    """The SQLite INSERT of the append path (PostgreSQL's uses COPY: ``Store._insert``).
 
     Appends are the hot path: rows go to the driver's executemany as tuples of values it
-    takes as they are (text for SQLite's UUIDs, times and JSON; UUIDs and aware datetimes
-    for psycopg, JSON text cast to json), skipping SQLAlchemy's per-value processing.
+    takes as they are (text for UUIDs, times and JSON), skipping SQLAlchemy's per-value
+    processing.
     """
-    postgres = conn.dialect.name == "postgresql"
-    if which == "actors":
-        marks = "%s, %s, %s" if postgres else "?, ?, ?"
-        return f"INSERT INTO timeline_event_actors (actor, position, occurred_at) VALUES ({marks})"
-    if postgres:
-        marks = ", ".join("%s::json" if c in _JSON_COLUMNS else "%s" for c in EVENT_COLUMNS)
-    else:
-        marks = ", ".join("?" for _ in EVENT_COLUMNS)
-    return f"INSERT INTO timeline_events ({', '.join(EVENT_COLUMNS)}) VALUES ({marks})"
+    table, columns = (
+        ("timeline_event_actors", ACTOR_COLUMNS)
+        if which == "actors"
+        else ("timeline_events", EVENT_COLUMNS)
+    )
+    marks = ", ".join("?" for _ in columns)
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
 
 
 def _db_time(moment: dt.datetime, as_text: bool) -> Any:
