@@ -52,13 +52,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="N",
         help=(
             "events of the append, sequence and import workloads (default: append 50,000, "
-            "sequence and import 1,000,000; the state workload has a fixed shape)"
+            "sequence and import 200,000; the state workload has a fixed shape)"
         ),
     )
     size.add_argument(
         "--quick",
         action="store_true",
         help="a smoke run: a few thousand events per workload",
+    )
+    size.add_argument(
+        "--full",
+        action="store_true",
+        help=(
+            "issue 7's sizes: 1,000,000 events in append, sequence (PostgreSQL too) and "
+            "import (about 25 minutes with --no-memory and PostgreSQL)"
+        ),
     )
     parser.add_argument(
         "--postgres",
@@ -89,7 +97,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="N",
         help=(
             "events of each PostgreSQL dataset of the sequence workload (default: as on "
-            "SQLite, at most 300,000)"
+            "SQLite, at most 300,000 unless --full)"
         ),
     )
     parser.add_argument("--seed", type=int, default=2017, help="seed of the synthetic events")
@@ -144,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
             ctx = Context(
                 events=args.events,
                 quick=args.quick,
+                full=args.full,
                 postgres_events=args.postgres_events,
                 seed=args.seed,
                 tmpdir=Path(scratch),
@@ -160,7 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(format_table(rows))
     if args.memory:
-        print("\npeak MB: Python-heap peak (tracemalloc) of the measured section alone.")
+        print(
+            "\npeak MB: Python-heap peak (tracemalloc) of the measured section alone; "
+            "import rows: the peak resident set of the whole process."
+        )
     write_json(
         args.json,
         date=started,
@@ -168,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         args={
             "events": args.events,
             "quick": args.quick,
+            "full": args.full,
             "postgres_events": args.postgres_events,
             "seed": args.seed,
             "postgres": None if postgres is None else postgres.shown,

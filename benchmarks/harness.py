@@ -120,12 +120,16 @@ def percentile(values: Sequence[float], pct: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
+FULL_EVENTS = 1_000_000
+"""The size issue 7 names for the append, sequence and import workloads (``--full``)."""
+
+
 @dataclass
 class Context:
     """What a workload gets: the sizes asked for, a scratch folder, the backends.
 
-    ``events`` is ``--events`` (``None`` when not given) and ``quick`` is ``--quick``; a
-    workload picks its own size from them with :meth:`size`.
+    ``events`` is ``--events`` (``None`` when not given), ``quick`` is ``--quick`` and
+    ``full`` is ``--full``; a workload picks its own size from them with :meth:`size`.
     """
 
     events: int | None
@@ -136,12 +140,16 @@ class Context:
     log: Callable[[str], None] = print
     quick: bool = False
     postgres_events: int | None = None
+    full: bool = False
     _serial: int = field(default=0, repr=False)
 
-    def size(self, default: int, quick: int) -> int:
-        """Return ``--events`` if given, else ``quick`` under ``--quick``, else ``default``."""
+    def size(self, default: int, quick: int, full: int = FULL_EVENTS) -> int:
+        """Return ``--events`` if given, else ``quick`` under ``--quick``, ``full`` under
+        ``--full``, else ``default``."""
         if self.events is not None:
             return self.events
+        if self.full:
+            return full
         return quick if self.quick else default
 
     def scratch_file(self, stem: str) -> Path:

@@ -27,7 +27,7 @@ from benchmarks.data import ACTORS, INCIDENTS, TYPES, ZONES, _data, actor_name, 
 from benchmarks.harness import Context, Measurement, Row, Section, measure, workload
 from timeline import Event, Step
 
-DEFAULT_EVENTS = 1_000_000
+DEFAULT_EVENTS = 200_000
 QUICK_EVENTS = 5_000
 KEY_POOLS = (100, 1_000)  # the two datasets: step events' actors/targets from this many names
 POSTGRES_EVENTS = 300_000  # at most, on PostgreSQL, unless --postgres-events says otherwise
@@ -134,7 +134,7 @@ def sequence(ctx: Context) -> list[Row]:
     """Load N events once per dataset; run the 3-step report; eql on the same events."""
     name = "sequence"
     count = ctx.size(DEFAULT_EVENTS, QUICK_EVENTS)
-    pg_count = ctx.postgres_events or min(count, POSTGRES_EVENTS)
+    pg_count = ctx.postgres_events or (count if ctx.full else min(count, POSTGRES_EVENTS))
     ctx.log(f"{name}: {count:,} events per dataset, key pools {KEY_POOLS}")
     if ctx.postgres is not None and pg_count != count:
         ctx.log(f"{name}: {pg_count:,} events per dataset on PostgreSQL")
