@@ -662,11 +662,12 @@ class Store:
 
         Positions grow with ``recorded_at``, so "known at K" is "every position up to P".
         """
-        query = sa.select(sa.func.max(events.c.position))
-        if recorded_to is not None:
-            query = query.where(_at_most(events.c.recorded_at, recorded_to))
+        if recorded_to is None:
+            query, values = _KNOWN[None], {}
+        else:
+            query, values = _KNOWN[recorded_to[1]], {"bound": recorded_to[0]}
         with self._using(conn) as conn:
-            return conn.execute(query).scalar() or 0
+            return conn.execute(query, values).scalar() or 0
 
     def in_valid_time(
         self,
@@ -875,17 +876,12 @@ class Store:
         conn: sa.Connection | None = None,
     ) -> list[Snapshot]:
         """Return the actor's snapshots that end at or before ``through``, newest first."""
-        query = sa.select(snapshots).where(
-            snapshots.c.actor == actor, snapshots.c.fingerprint == fingerprint
-        )
-        if through is not None:
-            query = query.where(
-                _at_most(snapshots.c.through_occurred_at, through),
-                snapshots.c.max_end <= through[0],
-            )
-        query = query.order_by(
-            snapshots.c.through_occurred_at.desc(), snapshots.c.through_position.desc()
-        ).limit(3)
+        values: dict[str, Any] = {"actor": actor, "fingerprint": fingerprint}
+        if through is None:
+            query = _SNAPSHOTS[None]
+        else:
+            query = _SNAPSHOTS[through[1]]
+            values["bound"] = through[0]
         with self._using(conn) as conn:
             return [
                 Snapshot(
@@ -899,7 +895,7 @@ class Store:
                     last_position=row.last_position,
                     state=row.state,
                 )
-                for row in conn.execute(query)
+                for row in conn.execute(query, values)
             ]
 
     def changed_behind(
@@ -1091,6 +1087,42 @@ def _as_stored(column: sa.Column[Any]) -> Any:
 _STORED = [_as_stored(column) for column in events.c]
 """The columns of an event as the driver returns them: decoded by :func:`_recorded`, which
 is several times faster than SQLAlchemy's per-value result processing on long reads."""
+
+
+def _bounded(column: Any, inclusive: bool) -> Any:
+    bound = sa.bindparam("bound", type_=column.type)
+    return column <= bound if inclusive else column < bound
+
+
+# Statements of the hot paths, built once (SQLAlchemy then reuses their compiled form);
+# keyed by the bound's kind (None: no bound; True: inclusive; False: exclusive).
+_KNOWN: dict[bool | None, Any] = {
+    None: sa.select(sa.func.max(events.c.position)),
+    **{
+        inclusive: sa.select(sa.func.max(events.c.position)).where(
+            _bounded(events.c.recorded_at, inclusive)
+        )
+        for inclusive in (True, False)
+    },
+}
+
+
+def _snapshots_query(inclusive: bool | None) -> Any:
+    query = sa.select(snapshots).where(
+        snapshots.c.actor == sa.bindparam("actor"),
+        snapshots.c.fingerprint == sa.bindparam("fingerprint"),
+    )
+    if inclusive is not None:
+        query = query.where(
+            _bounded(snapshots.c.through_occurred_at, inclusive),
+            snapshots.c.max_end <= sa.bindparam("bound", type_=snapshots.c.max_end.type),
+        )
+    return query.order_by(
+        snapshots.c.through_occurred_at.desc(), snapshots.c.through_position.desc()
+    ).limit(3)
+
+
+_SNAPSHOTS = {inclusive: _snapshots_query(inclusive) for inclusive in (None, True, False)}
 
 # Statements of the append path, built once (SQLAlchemy then reuses their compiled form).
 _VERSIONS = (
