@@ -32,10 +32,15 @@ from timeline.times import through
 ACTOR_EVENTS, TOTAL_EVENTS, MOMENTS = 10_000, 100_000, 200
 QUICK_ACTOR_EVENTS, QUICK_TOTAL_EVENTS, QUICK_MOMENTS = 2_000, 5_000, 20
 SNAPSHOT_INTERVAL = DEFAULT_SNAPSHOT_INTERVAL
+TRACED_MOMENTS = 20
+"""The tracemalloc pass asks only the first questions: a question's peak is its own."""
 HOT = actor_name(0)
 STATUSES = ("ready", "deployed", "grounded", "repositioned", "standby")
 
 OURS_OFF = "ours: Timeline.state(actor, at=T), snapshots off"
+OURS_FULL = "ours: Timeline.state(actor), every event, snapshots off"
+FULL_REPLAYS = 5
+"""How many times the full replay (every one of the actor's events) is asked."""
 OURS_ON = f"ours: Timeline.state(actor, at=T), snapshots every {SNAPSHOT_INTERVAL:,}"
 FOLD = "timeline.fold in memory, events read once"
 ES_OFF = "eventsourcing repository.get(id, version=v), SQLite"
@@ -108,7 +113,13 @@ def state(ctx: Context) -> list[Row]:
     reference, sqlite_rows, (ours_off, ours_on) = _ours(ctx, name, "sqlite", url, when, answered)
     rows.extend(sqlite_rows)
 
-    fold_run = measure(ctx, "fold in memory", answered, _fold_setup(stored, when))
+    fold_run = measure(
+        ctx,
+        "fold in memory",
+        answered,
+        _fold_setup(stored, when),
+        traced=_fold_setup(stored, when[:TRACED_MOMENTS]),
+    )
     rows.append(_row(fold_run, name, "-", FOLD, ours_off, OURS_OFF, reference))
     rows.extend(_eventsourcing(ctx, name, hot, when, applied, reference, ours_off, ours_on))
 
@@ -141,20 +152,52 @@ def _ours(
     """
     rows: list[Row] = []
     with timeline.open(url, snapshot_interval=None) as off:
-        run = measure(ctx, f"{backend} snapshots off", answered, _ours_setup(off, when))
+        run = measure(
+            ctx,
+            f"{backend} snapshots off",
+            answered,
+            _ours_setup(off, when),
+            traced=_ours_setup(off, when[:TRACED_MOMENTS]),
+        )
     answers: list[Answer] = run.result[1]
     reference = answers if reference is None else reference
     rows.append(_row(run, name, backend, OURS_OFF, run, OURS_OFF, reference))
-    with timeline.open(url) as on:  # the default: snapshot_interval=1000
+    rows.append(_full_replay(ctx, name, backend, url))
+    with timeline.open(url) as on:  # the default snapshot_interval
 
         def warm_up() -> None:
             on.clear_snapshots()
-            on.state(HOT)  # folds every event: stores a snapshot every 1,000
+            on.state(HOT)  # folds every event: stores a snapshot every SNAPSHOT_INTERVAL
 
         setup = _ours_setup(on, when, before=warm_up)
-        snapshots = measure(ctx, f"{backend} snapshots on", answered, setup)
+        traced = _ours_setup(on, when[:TRACED_MOMENTS], before=warm_up)
+        snapshots = measure(ctx, f"{backend} snapshots on", answered, setup, traced=traced)
     rows.append(_row(snapshots, name, backend, OURS_ON, snapshots, OURS_ON, reference))
     return answers, rows, (run, snapshots)
+
+
+def _full_replay(ctx: Context, name: str, backend: str, url: Any) -> Row:
+    """``state(actor)`` with every event applied, snapshots off: issue 7's full replay."""
+    with timeline.open(url, snapshot_interval=None) as off:
+        everything = list(off.events(actor=HOT))
+
+        @contextmanager
+        def setup() -> Iterator[Section]:
+            def ask(_: int, __: dt.datetime) -> Answer:
+                found = off.state(HOT)
+                return _answer(found.get("counter"), found.get("status"), found.events_applied)
+
+            yield _lapped([YEAR_2017] * FULL_REPLAYS, ask)
+
+        run = measure(ctx, f"{backend} full replay", len(everything) * FULL_REPLAYS, setup)
+    laps, answers = run.result
+    whole = {answer[2] for answer in answers}
+    note = (
+        f"{FULL_REPLAYS} replays of all {len(everything):,} events"
+        if whole == {len(everything)}
+        else f"!! MISMATCH: applied {sorted(whole)}, not {len(everything):,}"
+    )
+    return run.row(name, backend, OURS_FULL, ours=run, ours_what=OURS_FULL, laps=laps, note=note)
 
 
 def _ours_setup(
@@ -279,15 +322,20 @@ def _eventsourcing(
         app, unit_id = es_baseline.build(path, changes, snapshot_every=every)
         try:
 
-            @contextmanager
-            def setup(app: Any = app, unit_id: Any = unit_id) -> Iterator[Section]:
-                def ask(index: int, _: dt.datetime) -> Answer:
-                    counter, status = es_baseline.state_at(app, unit_id, applied[index])
-                    return _answer(counter, status, applied[index])
+            def asking(asked: Sequence[dt.datetime], app: Any = app, unit_id: Any = unit_id) -> Any:
+                @contextmanager
+                def setup() -> Iterator[Section]:
+                    def ask(index: int, _: dt.datetime) -> Answer:
+                        counter, status = es_baseline.state_at(app, unit_id, applied[index])
+                        return _answer(counter, status, applied[index])
 
-                yield _lapped(when, ask)
+                    yield _lapped(asked, ask)
 
-            run = measure(ctx, what, sum(applied), setup)
+                return setup
+
+            run = measure(
+                ctx, what, sum(applied), asking(when), traced=asking(when[:TRACED_MOMENTS])
+            )
         finally:
             app.close()
             path.unlink(missing_ok=True)

@@ -130,3 +130,37 @@ def test_an_unreachable_database_is_a_store_error(tmp_path: object) -> None:
     """A database that cannot be opened raises StoreError, not a driver exception."""
     with pytest.raises(timeline.StoreError, match="cannot open"):
         timeline.open("sqlite:////nonexistent-dir/deeper/x.db")
+
+
+def test_revision_0003_upgrades_a_store_with_events(db_url: str) -> None:
+    """A store made at 0002 (full indexes on corrects and retracts) upgrades in place to
+    the partial indexes, keeping its events, corrections and answers."""
+    from alembic import command
+
+    with timeline.open(db_url) as tl:
+        first = tl.record("truce", "Syria", "2017-06-17", incident="daraa", targets=["rebels"])
+        tl.correct(first.id, occurred_at="2017-06-18")
+        tl.record("shootdown", "US", "2017-06-18 18:43 +03:00", incident="s", targets=["Syria"])
+        before = [e.id for e in tl.events(actor="Syria")]
+    engine = raw_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(migrate.alembic_config(conn), "0002")
+        with engine.connect() as conn:
+            assert "0002" == migrate.current_revision(conn)
+    finally:
+        engine.dispose()
+    assert migrate.head_revision() == timeline.upgrade(db_url)
+    engine = raw_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            indexes = {i["name"] for i in sa.inspect(conn).get_indexes("timeline_events")}
+    finally:
+        engine.dispose()
+    assert {"ix_timeline_events_corrects", "ix_timeline_events_mending"} <= indexes
+    with timeline.open(db_url) as tl:
+        assert before == [e.id for e in tl.events(actor="Syria")]
+        assert tl.verify()
+        # the correction still moves the truce to June 18: read through the new indexes
+        assert 0 == tl.state("Syria", at="2017-06-17").events_applied
+        assert 2 == tl.state("Syria", at="2017-06-18").events_applied
