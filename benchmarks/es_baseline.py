@@ -1,8 +1,10 @@
-"""The ``eventsourcing`` baseline of the state workload (imported only when it is installed).
+"""The ``eventsourcing`` baselines (imported only when the package is installed).
 
-One aggregate whose every event adds to a counter and sets a status, as the state
-workload's actor; ``repository.get(id, version=v)`` rebuilds it as of its v-th version.
-Stored in SQLite through the package's own persistence module (``eventsourcing.sqlite``).
+State workload: one aggregate whose every event adds to a counter and sets a status, as
+the state workload's actor; ``repository.get(id, version=v)`` rebuilds it as of its v-th
+version. Append workload: one aggregate per actor, each of our events one event of its
+actor's aggregate, saved with ``Application.save``. Stored through the package's own
+persistence modules (``eventsourcing.sqlite``, ``eventsourcing.postgres``).
 """
 
 from __future__ import annotations
@@ -59,3 +61,54 @@ def state_at(app: Units, unit_id: Any, changes: int) -> tuple[int, str | None]:
     """Return (counter, status) after the first ``changes`` changes."""
     unit = app.repository.get(unit_id, version=changes + 1)
     return unit.counter, unit.status
+
+
+class Actor(Aggregate):
+    """The counterpart of one actor of the append workload."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @event("Happened")
+    def happen(
+        self,
+        type: str,
+        incident: str,
+        targets: list[str],
+        occurred_at: str,
+        data: dict[str, Any],
+    ) -> None:
+        pass
+
+
+class Actors(Application):
+    """An application that stores :class:`Actor` aggregates."""
+
+
+def actors_app(env: dict[str, str], names: Sequence[str]) -> tuple[Actors, dict[str, Actor]]:
+    """A new application on ``env``'s store, with one saved aggregate per name."""
+    app = Actors(env=env)
+    aggregates = {name: Actor(name) for name in names}
+    app.save(*aggregates.values())
+    return app, aggregates
+
+
+def save_all(app: Actors, aggregates: dict[str, Actor], calls: Sequence[Sequence[Any]]) -> int:
+    """Record each call's events on their actors' aggregates and save them, a call at a
+    time (one transaction each); return how many events were saved."""
+    saved = 0
+    for call in calls:
+        touched: dict[str, Actor] = {}
+        for e in call:
+            aggregate = aggregates[e.actor]
+            aggregate.happen(
+                type=e.type,
+                incident=e.incident,
+                targets=list(e.targets),
+                occurred_at=e.occurred_at.isoformat(),
+                data=e.data,
+            )
+            touched[e.actor] = aggregate
+        app.save(*touched.values())
+        saved += len(call)
+    return saved

@@ -36,6 +36,8 @@ SQLITE_BARE = f"sqlite3 executemany, no indexes, {BATCH:,} rows/txn"
 SQLITE_SINGLE = "sqlite3 INSERT, schema indexes, 1 event/txn"
 PG_COPY = f"psycopg COPY, schema indexes, {BATCH:,} rows/txn"
 PG_SINGLE = "psycopg INSERT, schema indexes, 1 event/txn"
+ES_BATCH = f"eventsourcing Application.save, {BATCH:,} events/call"
+ES_SINGLE = "eventsourcing Application.save, 1 event/call"
 
 
 @workload("append")
@@ -70,6 +72,7 @@ def append(ctx: Context) -> list[Row]:
     rows.append(ours.row(name, "sqlite", OURS_SINGLE, ours=ours, ours_what=OURS_SINGLE))
     found = measure(ctx, f"sqlite {SQLITE_SINGLE}", len(single), _raw_sqlite(ctx, lite_single))
     rows.append(found.row(name, "sqlite", SQLITE_SINGLE, ours=ours, ours_what=OURS_SINGLE))
+    rows.extend(_eventsourcing(ctx, name, "sqlite", events, batches, singles, rows))
 
     # PostgreSQL
     if ctx.postgres is not None:
@@ -98,6 +101,7 @@ def _postgres(
     rows.append(ours.row(name, "postgresql", OURS_SINGLE, ours=ours, ours_what=OURS_SINGLE))
     found = measure(ctx, f"postgresql {PG_SINGLE}", len(single), _pg_insert(pg, insert_rows))
     rows.append(found.row(name, "postgresql", PG_SINGLE, ours=ours, ours_what=OURS_SINGLE))
+    rows.extend(_eventsourcing(ctx, name, "postgresql", events, batches, singles, rows))
     return rows
 
 
@@ -144,6 +148,83 @@ def _ours_postgres(pg: Postgres, calls: Sequence[list[Event]]) -> Setup:
 
 
 # -- baselines -----------------------------------------------------------------------------
+
+
+def _eventsourcing(
+    ctx: Context,
+    name: str,
+    backend: str,
+    events: list[Event],
+    batches: list[list[Event]],
+    singles: list[list[Event]],
+    rows: list[Row],
+) -> list[Row]:
+    """The same events saved by ``eventsourcing`` (one aggregate per actor), batch and single."""
+    try:
+        from benchmarks import es_baseline
+    except ImportError as e:
+        ctx.log(f"  eventsourcing is not importable ({e}): no baseline")
+        note = "skipped: pip install 'eventsourcing==9.5.*' psycopg-pool"
+        return [Row(name, backend, ES_BATCH, 0, 0.0, 0.0, None, None, note=note)]
+    ours = {row.what: row for row in rows if row.backend == backend}
+    names = sorted({e.actor for e in events})
+    found: list[Row] = []
+    for what, calls, ours_what in (
+        (ES_BATCH, batches, OURS_BATCH),
+        (ES_SINGLE, singles, OURS_SINGLE),
+    ):
+        count = sum(len(call) for call in calls)
+
+        @contextmanager
+        def setup(calls: Sequence[list[Event]] = calls) -> Iterator[Section]:
+            with _es_env(ctx, backend) as env:
+                app, aggregates = es_baseline.actors_app(env, names)  # not timed
+                try:
+                    yield lambda: es_baseline.save_all(app, aggregates, calls)
+                finally:
+                    app.close()
+
+        run = measure(ctx, f"{backend} {what}", count, setup)
+        mine = ours[ours_what]
+        ratio = run.events_per_s / mine.events_per_s if mine.events_per_s else None
+        found.append(
+            Row(
+                name,
+                backend,
+                what,
+                count,
+                run.seconds,
+                run.events_per_s,
+                ratio,
+                run.peak_mb,
+                compared_to=ours_what,
+                note="one aggregate per actor; its creation saved before timing",
+            )
+        )
+    return found
+
+
+@contextmanager
+def _es_env(ctx: Context, backend: str) -> Iterator[dict[str, str]]:
+    """eventsourcing's settings for a new store on ``backend``."""
+    if backend == "sqlite":
+        path = ctx.scratch_file("eventsourcing")
+        try:
+            yield {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
+        finally:
+            path.unlink(missing_ok=True)
+        return
+    assert ctx.postgres is not None
+    url = ctx.postgres.url
+    with ctx.postgres.fresh():
+        yield {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": str(url.database),
+            "POSTGRES_HOST": str(url.host or "127.0.0.1"),
+            "POSTGRES_PORT": str(url.port or 5432),
+            "POSTGRES_USER": str(url.username or "postgres"),
+            "POSTGRES_PASSWORD": str(url.password or ""),
+        }
 
 
 def _insert_sql(table: str, columns: Sequence[str], mark: str) -> str:
