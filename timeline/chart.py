@@ -42,6 +42,7 @@ import attrs
 
 from timeline.events import RecordedEvent
 from timeline.fold import HistoryEntry
+from timeline.render import duration
 from timeline.sequences import Match
 from timeline.times import UTC, interval_end
 
@@ -310,7 +311,7 @@ class _Drawing:
             span = (self.end - self.start) / bins
             self.notes.append(
                 f"{len(self.placed):,} events shown as counts in {bins} time bins per lane "
-                f"(each bin {_duration(span)}); give a shorter time range or fewer actors "
+                f"(each bin {duration(span, parts=2)}); give a shorter time range or fewer actors "
                 f"to see each event (marks are drawn up to {self.max_marks:,} events)."
             )
         elif not self.labelled:
@@ -602,7 +603,7 @@ class _Drawing:
         )
         return (
             f"Sequence match {number}, key {_key_text(match.key)}: {steps}; "
-            f"span {_duration(match.span)} between earliest placements; {order}."
+            f"span {duration(match.span, parts=2)} between earliest placements; {order}."
         )
 
     def _matches(self) -> list[str]:
@@ -822,16 +823,6 @@ def _wrap(text: str, width: float) -> list[str]:
         else:
             lines.append(word)
     return lines
-
-
-def _duration(value: dt.timedelta) -> str:
-    total = int(value.total_seconds())
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        amount, total = divmod(total, size)
-        if amount:
-            parts.append(f"{amount}{unit}")
-    return " ".join(parts[:2]) or "0s"
 
 
 def _day(moment: dt.datetime, *, clock: bool = False) -> str:

@@ -17,25 +17,29 @@ from timeline.sequences import GapStats, Match, Partial, SequenceReport
 from timeline.times import isoformat
 
 
-def duration(value: dt.timedelta | None) -> str:
+def duration(value: dt.timedelta | None, *, parts: int | None = None) -> str:
     """Return a duration as people read it: ``2d 3h``, ``45m``, ``0s``.
+
+    ``parts`` keeps only the largest units (``parts=2``: ``1d 2h``).
 
     Example:
         >>> duration(dt.timedelta(days=1, hours=2, minutes=3))
         '1d 2h 3m'
+        >>> duration(dt.timedelta(days=1, hours=2, minutes=3), parts=2)
+        '1d 2h'
     """
     if value is None:
         return "-"
     total = int(value.total_seconds())
-    parts = []
+    units = []
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
         amount, total = divmod(total, size)
         if amount:
-            parts.append(f"{amount}{unit}")
+            units.append(f"{amount}{unit}")
     millis = value.microseconds // 1000
-    if millis and not parts:
+    if millis and not units:
         return f"{millis}ms"
-    return " ".join(parts) or "0s"
+    return " ".join(units[:parts]) or "0s"
 
 
 def key_text(key: Hashable) -> str:
