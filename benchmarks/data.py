@@ -110,13 +110,6 @@ class Rows:
     actors: list[list[tuple[Any, ...]]]
 
 
-EVENT_COLUMNS = (
-    "position", "id", "incident", "version", "type", "actor", "targets", "occurred_at",
-    "precision", "data", "effects", "source", "corrects", "retracts", "recorded_at", "hash",
-)  # fmt: skip
-ACTOR_COLUMNS = ("actor", "position", "occurred_at")
-
-
 def sqlite_time(moment: dt.datetime) -> str:
     """Return ``moment`` as the library keeps it in SQLite: naive UTC text with microseconds."""
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")

@@ -34,6 +34,27 @@ def self_times(frame: Any, into: dict[str, float] | None = None) -> dict[str, fl
     return totals
 
 
+def print_profile(
+    profiler: Any, *, html: Path | None, top: int, before: str = "", after: str = ""
+) -> None:
+    """Print the call tree and the ``top`` functions by self time (and write the HTML).
+
+    The heading reads ``{before}self time, top N of T s{after}:``.
+    """
+    session = profiler.last_session
+    assert session is not None
+    print(profiler.output_text(unicode=True, color=False, show_all=False))
+    if html is not None:
+        html.write_text(profiler.output_html(), encoding="utf-8")
+    root = session.root_frame()
+    assert root is not None
+    total = root.time
+    print(f"{before}self time, top {top} of {total:.2f} s{after}:")
+    ranked = sorted(self_times(root).items(), key=lambda item: item[1], reverse=True)
+    for where, seconds in ranked[:top]:
+        print(f"  {seconds / total:6.1%}  {seconds:6.2f} s  {where}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.profile_append")
     parser.add_argument("--events", type=int, default=50_000, metavar="N")
@@ -58,18 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             tl.close()
 
-    session = profiler.last_session
-    assert session is not None
-    print(profiler.output_text(unicode=True, color=False, show_all=False))
-    if args.html is not None:
-        args.html.write_text(profiler.output_html(), encoding="utf-8")
-    root = session.root_frame()
-    assert root is not None
-    total = root.time
-    print(f"self time, top {args.top} of {total:.2f} s ({len(events):,} events):")
-    ranked = sorted(self_times(root).items(), key=lambda item: item[1], reverse=True)
-    for where, seconds in ranked[: args.top]:
-        print(f"  {seconds / total:6.1%}  {seconds:6.2f} s  {where}")
+    print_profile(profiler, html=args.html, top=args.top, after=f" ({len(events):,} events)")
     return 0
 
 

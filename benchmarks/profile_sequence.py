@@ -18,7 +18,7 @@ from contextlib import closing
 from pathlib import Path
 
 import timeline
-from benchmarks.profile_append import self_times
+from benchmarks.profile_append import print_profile
 from benchmarks.sequence import DEFAULT_EVENTS, STEPS, WITHIN, sequence_specs
 from timeline import Event
 
@@ -63,21 +63,14 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             tl.close()
 
-    session = profiler.last_session
-    assert session is not None
-    print(profiler.output_text(unicode=True, color=False, show_all=False))
-    if args.html is not None:
-        args.html.write_text(profiler.output_html(), encoding="utf-8")
-    root = session.root_frame()
-    assert root is not None
-    total = root.time
-    print(
-        f"{len(report.matches):,} matches; self time, top {args.top} of {total:.2f} s "
-        f"({args.events:,} events, {args.keys:,} keys, ANALYZE {'on' if args.analyze else 'off'}):"
+    analyze = "on" if args.analyze else "off"
+    print_profile(
+        profiler,
+        html=args.html,
+        top=args.top,
+        before=f"{len(report.matches):,} matches; ",
+        after=f" ({args.events:,} events, {args.keys:,} keys, ANALYZE {analyze})",
     )
-    ranked = sorted(self_times(root).items(), key=lambda item: item[1], reverse=True)
-    for where, seconds in ranked[: args.top]:
-        print(f"  {seconds / total:6.1%}  {seconds:6.2f} s  {where}")
     return 0
 
 

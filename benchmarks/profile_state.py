@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import timeline
-from benchmarks.profile_append import self_times
+from benchmarks.profile_append import print_profile
 from benchmarks.state import ACTOR_EVENTS, HOT, MOMENTS, TOTAL_EVENTS, moments, state_specs
 from timeline import Event
 from timeline.api import DEFAULT_SNAPSHOT_INTERVAL
@@ -68,22 +68,15 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             tl.close()
 
-    session = profiler.last_session
-    assert session is not None
-    print(profiler.output_text(unicode=True, color=False, show_all=False))
-    if args.html is not None:
-        args.html.write_text(profiler.output_html(), encoding="utf-8")
-    root = session.root_frame()
-    assert root is not None
-    total = root.time
     median_ms = statistics.median(laps) * 1000
-    print(
-        f"{MOMENTS} questions, snapshots {args.snapshots}: median {median_ms:.2f} ms "
-        f"unprofiled; self time, top {args.top} of {total:.2f} s under the profiler:"
+    print_profile(
+        profiler,
+        html=args.html,
+        top=args.top,
+        before=f"{MOMENTS} questions, snapshots {args.snapshots}: median {median_ms:.2f} ms "
+        "unprofiled; ",
+        after=" under the profiler",
     )
-    ranked = sorted(self_times(root).items(), key=lambda item: item[1], reverse=True)
-    for where, seconds in ranked[: args.top]:
-        print(f"  {seconds / total:6.1%}  {seconds:6.2f} s  {where}")
     return 0
 
 

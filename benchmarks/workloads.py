@@ -13,8 +13,6 @@ from typing import Any
 import timeline
 from benchmarks.backends import Postgres, raw_sqlite, schema_ddl
 from benchmarks.data import (
-    ACTOR_COLUMNS,
-    EVENT_COLUMNS,
     Rows,
     baseline_rows,
     build_events,
@@ -22,6 +20,7 @@ from benchmarks.data import (
 )
 from benchmarks.harness import Context, Row, Section, Setup, measure, workload
 from timeline import Event
+from timeline.store import ACTOR_COLUMNS, EVENT_COLUMNS  # the library's own column order
 
 DEFAULT_EVENTS = 50_000
 QUICK_EVENTS = 2_000
