@@ -789,11 +789,7 @@ class Timeline:
         actor = check_name(actor, field="actor")
         if attribute is not None and not (isinstance(attribute, str) and attribute):
             raise InvalidEventError("attribute", "expected a non-empty attribute path")
-        since_start = (
-            None
-            if since is None
-            else parse_time(since, field="since", default_tz=self.default_tz)[0]
-        )
+        _, since_start = self._moment(since, "since")
         until_bound, _ = self._moment(until, "until")
         known_bound, _ = self._moment(known_at, "known_at")
         with self._store.session() as conn:
@@ -978,11 +974,7 @@ class Timeline:
                 raise InvalidEventError("bands", "expected non-empty attribute paths")
         if sequence is not None and not isinstance(sequence, SequenceReport):
             raise InvalidEventError("sequence", "expected a SequenceReport from sequence()")
-        since_start = (
-            None
-            if since is None
-            else parse_time(since, field="since", default_tz=self.default_tz)[0]
-        )
+        _, since_start = self._moment(since, "since")
         until_bound, _ = self._moment(until, "until")
         known_bound, _ = self._moment(known_at, "known_at")
         wanted = None if lanes is None else set(lanes)
