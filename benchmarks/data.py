@@ -161,6 +161,8 @@ def baseline_rows(events: Sequence[Event], *, batch: int, dialect: str) -> Rows:
                     None,
                     recorded_at,
                     previous,
+                    None,  # reported_at: the recorded time stands for it
+                    None,
                 )
             )
             names = dict.fromkeys([event.actor, *event.targets, *event.effects])

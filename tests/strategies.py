@@ -68,7 +68,15 @@ sources = st.fixed_dictionaries(
         "title": json_text,
         "url": json_text,
         "publisher": json_text,
-        "published_at": json_text,
+        "published_at": st.builds(
+            lambda moment, date_only: moment.date().isoformat() if date_only else moment.isoformat(),
+            st.datetimes(
+                min_value=dt.datetime(1900, 1, 1),
+                max_value=dt.datetime(2100, 1, 1),
+                timezones=st.just(dt.UTC),
+            ),
+            st.booleans(),
+        ),
         "quote": json_text,
     },
 )
@@ -77,6 +85,7 @@ sources = st.fixed_dictionaries(
 @st.composite
 def events(draw: st.DrawFn, incident: str | None = None) -> timeline.Event:
     """Any valid event."""
+    reported = draw(st.none() | moments)
     return timeline.Event(
         draw(type_names),
         draw(names),
@@ -87,6 +96,8 @@ def events(draw: st.DrawFn, incident: str | None = None) -> timeline.Event:
         effects=draw(effects),
         precision=draw(st.none() | precisions),
         source=draw(sources),
+        reported_at=reported,
+        reported_precision=None if reported is None else draw(st.none() | precisions),
     )
 
 

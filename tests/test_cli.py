@@ -40,9 +40,9 @@ def run(*args: str, code: int = 0) -> str:
 def test_db_upgrade_and_current(db_url: str) -> None:
     """db current reports an empty database; db upgrade creates the schema; current agrees."""
     assert "has no timeline schema" in run("--db", db_url, "db", "current", code=1)
-    assert "is at schema revision 0003 (newest)" in run("db", "upgrade", "--db", db_url)
-    assert "is at schema revision 0003 (newest)" in run("--db", db_url, "db", "current")
-    assert "is at schema revision 0003 (newest)" in run("db", "current", "--db", db_url)
+    assert "is at schema revision 0004 (newest)" in run("db", "upgrade", "--db", db_url)
+    assert "is at schema revision 0004 (newest)" in run("--db", db_url, "db", "current")
+    assert "is at schema revision 0004 (newest)" in run("db", "current", "--db", db_url)
 
 
 def test_record_then_events(db_url: str) -> None:
@@ -287,7 +287,7 @@ def test_import_of_a_malformed_jsonl_file_stores_nothing(db_url: str, tmp_path: 
         "line 2: event: is not valid JSON: Expecting property name enclosed in double quotes "
         "(column 36)",
         "line 3: colour: unknown field; use id, incident, type, actor, targets, occurred_at, "
-        "precision, data, effects, source, corrects, retracts",
+        "precision, data, effects, source, corrects, retracts, reported_at, reported_precision",
         "line 5: type: must be snake_case (lower-case letters, digits, '_'), got 'Shoot Down'",
         "line 6: occurred_at: 2017-06-18T18:43:00 has no time zone; give an offset (+03:00, Z) "
         "or set a default zone (default_tz in Python, --default-tz on the command line)",
@@ -316,7 +316,7 @@ def test_import_of_a_malformed_csv_file_stores_nothing(db_url: str, tmp_path: Pa
     output = failed("--db", db_url, "import", str(path))
     assert [
         "line 1: colour: unknown field; use id, incident, type, actor, targets, occurred_at, "
-        "precision, data, effects, source, corrects, retracts",
+        "precision, data, effects, source, corrects, retracts, reported_at, reported_precision",
         "line 3: targets: is not valid JSON: Expecting value (character 10 of the cell)",
         "line 4: occurred_at: cannot read '2017-13-45' as a date or time",
         "line 5: data: is not valid JSON: Expecting ',' delimiter (character 21 of the cell)",
@@ -430,7 +430,7 @@ def test_events_as_csv(db_url: str) -> None:
     header, row = out.splitlines()
     assert (
         "id,incident,type,actor,targets,occurred_at,precision,data,effects,source,"
-        "corrects,retracts,version,position,recorded_at,hash"
+        "corrects,retracts,reported_at,reported_precision,version,position,recorded_at,hash"
     ) == header
     assert row.startswith(
         "01900000-0000-7000-8000-000000000006,syria-2017-06,shootdown,US,Syria,"

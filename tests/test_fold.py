@@ -204,17 +204,24 @@ def test_failing_custom_fold_is_a_problem() -> None:
     assert "ZeroDivisionError" in problems[0]
 
 
-def test_fingerprint_follows_templates_and_functions() -> None:
-    """The fingerprint changes when a template or a fold function changes."""
+def test_fingerprint_follows_templates_and_function_versions() -> None:
+    """The fingerprint changes when a template or a fold function's version changes; a
+    function without a version turns snapshots off (no fingerprint)."""
     a, b = Folder(), Folder()
     assert a.fingerprint() == b.fingerprint()
     a.define("report", {"{actor}": {"x": 1}})
     assert a.fingerprint() != b.fingerprint()
     b.define("report", {"{actor}": {"x": 1}})
     assert a.fingerprint() == b.fingerprint()
-    a.register("truce", lambda s, e: {"t": 1})
-    b.register("truce", lambda s, e: {"t": 2})
+    a.register("truce", lambda s, e: {"t": 1}, version="1")
+    b.register("truce", lambda s, e: {"t": 2}, version="2")
     assert a.fingerprint() != b.fingerprint()
+    b.register("truce", lambda s, e: {"t": 1}, version="1")
+    assert a.fingerprint() == b.fingerprint()
+    a.register("truce", lambda s, e: {"t": 1})
+    assert a.fingerprint() is None
+    with pytest.raises(InvalidEventError, match="^version: expected non-empty text"):
+        a.register("truce", lambda s, e: {"t": 1}, version="")
 
 
 # -- corrections, retractions and the fold --------------------------------------------------

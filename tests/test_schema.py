@@ -66,7 +66,7 @@ def test_an_older_schema_is_refused_with_the_upgrade_command(
     monkeypatch.setattr(migrate, "head_revision", lambda: "0099")
     with pytest.raises(timeline.SchemaVersionError, match="run: timeline db upgrade --db ") as e:
         timeline.open(db_url)
-    assert "at revision 0003" in str(e.value) and "needs 0099" in str(e.value)
+    assert "at revision 0004" in str(e.value) and "needs 0099" in str(e.value)
 
 
 def test_an_unknown_revision_is_refused(db_url: str) -> None:

@@ -28,12 +28,14 @@ from timeline.events import Event, RecordedEvent
 from timeline.fold import ActorState, Change, HistoryEntry, State
 from timeline.sequences import Match, Partial, SequenceReport, Step
 from timeline.times import PRECISIONS
+from timeline.view import Basis, Revision, View
 
 __version__ = "0.1.0"
 
 __all__ = [
     "PRECISIONS",
     "ActorState",
+    "Basis",
     "Change",
     "ConcurrencyError",
     "DuplicateEventError",
@@ -44,6 +46,7 @@ __all__ = [
     "NotFoundError",
     "Partial",
     "RecordedEvent",
+    "Revision",
     "SchemaVersionError",
     "SequenceReport",
     "State",
@@ -52,6 +55,7 @@ __all__ = [
     "Timeline",
     "TimelineError",
     "Verification",
+    "View",
     "head_revision",
     "open",
     "schema_revision",

@@ -12,36 +12,23 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
 from timeline import store as _store
-from timeline.errors import InvalidEventError, NotFoundError, StoreError, TimelineError
+from timeline.errors import InvalidEventError, StoreError, TimelineError
 from timeline.events import (
     Event,
     RecordedEvent,
     canonical_json,
-    check_id,
     check_name,
-    check_type_name,
 )
-from timeline.fold import (
-    Bound,
-    Folder,
-    FoldFunction,
-    HistoryEntry,
-    Key,
-    Replay,
-    State,
-    corrected,
-    fold,
-    involved,
-    resolve_stream,
-    timing,
-)
-from timeline.sequences import Match, Matcher, Partial, SequenceReport, Step
-from timeline.store import EventFilter, Snapshot, Store, chain_hash
+from timeline.fold import Bound, Folder, FoldFunction, State
+from timeline.sequences import SequenceReport, Step
+from timeline.store import EventFilter, Store, chain_hash
 from timeline.times import ZoneInput, parse_time, resolve_zone, through
+from timeline.view import Basis, Events, History, Revisions, View, non_negative
+
+TimeInput = dt.datetime | dt.date | str
 
 DEFAULT_URL = "sqlite:///timeline.db"
 DEFAULT_SNAPSHOT_INTERVAL = 100
@@ -103,7 +90,7 @@ def open(
         ("max_batch", max_batch),
     ):
         if value is not None:
-            _non_negative(value, name)
+            non_negative(value, name)
     target = default_url() if url is None else url
     store = Store.open(target)
     store.max_event_bytes = max_event_bytes
@@ -121,7 +108,7 @@ def upgrade(url: str | URL | None = None) -> str:
     Example:
         >>> import timeline
         >>> timeline.upgrade("sqlite://")
-        '0003'
+        '0004'
     """
     from timeline import migrate
 
@@ -175,7 +162,7 @@ def head_revision() -> str:
     Example:
         >>> import timeline
         >>> timeline.head_revision()
-        '0003'
+        '0004'
     """
     from timeline import migrate
 
@@ -294,11 +281,15 @@ class Timeline:
         source: Mapping[str, Any] | None = None,
         id: uuid.UUID | str | None = None,
         expected_version: int | None = None,
+        reported_at: TimeInput | None = None,
+        reported_precision: str | None = None,
     ) -> RecordedEvent:
         """Validate and store one event; return it as recorded.
 
-        ``at`` is when it happened (see :class:`Event` for the accepted forms); the
-        store adds ``version``, ``position``, ``recorded_at`` and ``hash``.
+        ``at`` is when it happened (see :class:`Event` for the accepted forms);
+        ``reported_at`` when the claim became public (default: the source's
+        ``published_at``, else when the store records it). The store adds ``version``,
+        ``position``, ``recorded_at`` and ``hash``.
 
         Raises:
             InvalidEventError: a field is not acceptable (nothing is stored).
@@ -324,6 +315,8 @@ class Timeline:
             precision=precision,
             source=source,
             id=id,
+            reported_at=reported_at,
+            reported_precision=reported_precision,
         )
         return self.append([event], expected_version=expected_version)[0]
 
@@ -394,7 +387,7 @@ class Timeline:
         """
         if isinstance(events, Event):
             raise InvalidEventError("events", "expected a list of events, got one Event")
-        if _non_negative(chunk_size, "chunk_size") == 0:
+        if non_negative(chunk_size, "chunk_size") == 0:
             raise InvalidEventError("chunk_size", "must be at least 1")
         expected = _expected_versions(expected_version, set())
         return self._store.load(
@@ -402,6 +395,59 @@ class Timeline:
         )
 
     # -- reading -----------------------------------------------------------------------
+
+    def as_of(
+        self,
+        known_at: TimeInput | Basis | None = None,
+        reported_by: TimeInput | None = None,
+    ) -> View:
+        """Fix a basis of knowledge once; return a :class:`~timeline.view.View` whose
+        readers (``events``, ``get``, ``state``, ``states``, ``history``, ``sequence``,
+        ``revisions``, ``chart``) all answer on it.
+
+        Args:
+            known_at: only what this store had recorded by then (a date takes in the
+                whole day); ``None``: everything recorded now. A :class:`Basis` (the
+                ``.basis`` of an earlier answer) asks again on exactly that knowledge.
+            reported_by: only claims that had become public by then (their reported
+                time; a date takes in the whole day), with the corrections and
+                retractions reported by then. A claim whose reported interval straddles
+                the bound applies and is uncertain. ``None``: no bound.
+
+        The basis is fixed now, as a position in the store: an answer on it never
+        changes, whatever is appended later or is in flight now (a ``known_at`` that an
+        append in flight could still fall under waits for that append to commit; one
+        past the store's clock is the present, and the basis says so).
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("cooperation_suspended", "Russia", "2017-06-19", incident="s",
+            ...               effects={"Russia": {"cooperation.US": "suspended"}},
+            ...               reported_at="2017-06-19")
+            >>> view = tl.as_of(reported_by="2017-06-18")
+            >>> _ = tl.record("truce", "Russia", "2017-06-19", incident="s")
+            >>> (view.state("Russia").get("cooperation.US"), view.basis.position)
+            (None, 1)
+            >>> tl.as_of(view.basis).state("Russia") == view.state("Russia")
+            True
+        """
+        if isinstance(known_at, Basis):
+            if reported_by is not None:
+                raise InvalidEventError(
+                    "reported_by", "a basis has its own reported_by; give one or the other"
+                )
+            return View(self, known_at)
+        known_bound, known_start = self._moment(known_at, "known_at")
+        reported_bound, _ = self._moment(reported_by, "reported_by")
+        position, clock = self._store.settled(known_bound)
+        if clock is not None:  # a bound past the store's clock: the present
+            known_bound = (clock, True)
+        return View(
+            self,
+            Basis(position=position, known_at=known_bound, reported_by=reported_bound),
+            known_start=known_start,
+        )
 
     def incident_version(self, incident: str) -> int:
         """Return the incident's current version (its event count; 0 when it has none).
@@ -415,23 +461,27 @@ class Timeline:
         """
         return self._store.incident_version(check_name(incident, field="incident"))
 
-    def get(self, event_id: uuid.UUID | str) -> RecordedEvent:
-        """Return the stored event with this id.
+    def get(
+        self,
+        event_id: uuid.UUID | str,
+        *,
+        known_at: TimeInput | None = None,
+        reported_by: TimeInput | None = None,
+    ) -> RecordedEvent:
+        """Return the stored event with this id, saying whether it was corrected or
+        retracted (``corrected_by``, ``retracted_by``; see :meth:`View.get`).
 
         Raises:
-            NotFoundError: no event has this id.
+            NotFoundError: no event has this id (on the basis asked).
 
         Example:
             >>> import timeline
             >>> tl = timeline.open("sqlite://")
             >>> e = tl.record("truce", "Syria", "2017-06-17", incident="syria-2017-06")
-            >>> tl.get(e.id).type
-            'truce'
+            >>> (tl.get(e.id).type, tl.get(e.id).corrected_by)
+            ('truce', ())
         """
-        found = self._store.get(check_id(event_id, field="event_id"))
-        if found is None:
-            raise NotFoundError(f"event_id: no event {event_id} is stored")
-        return found
+        return self.as_of(known_at, reported_by).get(event_id)
 
     def events(
         self,
@@ -439,13 +489,15 @@ class Timeline:
         incident: str | None = None,
         actor: str | None = None,
         type: str | Iterable[str] | None = None,
-        since: dt.datetime | dt.date | str | None = None,
-        until: dt.datetime | dt.date | str | None = None,
+        since: TimeInput | None = None,
+        until: TimeInput | None = None,
         after_position: int = 0,
-        known_at: dt.datetime | dt.date | str | None = None,
+        known_at: TimeInput | None = None,
+        reported_by: TimeInput | None = None,
         limit: int | None = None,
         page_size: int = _store.DEFAULT_PAGE_SIZE,
-    ) -> Iterator[RecordedEvent]:
+        current: bool = False,
+    ) -> Events:
         """Yield stored events in position (commit) order, filtered, a page at a time.
 
         Args:
@@ -459,11 +511,16 @@ class Timeline:
             after_position: only events after this position; a tailing reader passes the
                 last position it has seen.
             known_at: only events recorded by then (same reading as ``until``).
+            reported_by: only claims reported by then (see :meth:`as_of`).
             limit: at most this many events.
             page_size: events fetched per query; memory holds one page.
+            current: list the events as they now stand: corrected fields applied (each
+                names its corrections in ``corrected_by``), retracted events, corrections
+                and retractions left out; the filters apply to the corrected fields.
 
-        The iterator reads lazily: each page is a short query of its own, so events
-        committed while you iterate appear at the end if they match.
+        The iterator reads lazily, each page a short query of its own, on the basis fixed
+        when it was made (``.basis``): events committed while you iterate are not
+        listed; a tailing reader asks again with ``after_position``.
 
         Example:
             >>> import timeline
@@ -474,25 +531,38 @@ class Timeline:
             >>> [e.type for e in tl.events(actor="Syria", since="2017-06-18")]
             ['shootdown']
         """
-        zone = self.default_tz
-        where = EventFilter(
-            incident=None if incident is None else check_name(incident, field="incident"),
-            actor=None if actor is None else check_name(actor, field="actor"),
-            types=None if type is None else _type_names(type),
-            occurred_from=None
-            if since is None
-            else parse_time(since, field="since", default_tz=zone)[0],
-            occurred_to=None if until is None else through(until, field="until", default_tz=zone),
-            recorded_to=None
-            if known_at is None
-            else through(known_at, field="known_at", default_tz=zone),
-            after_position=_non_negative(after_position, "after_position"),
+        return self.as_of(known_at, reported_by).events(
+            incident=incident,
+            actor=actor,
+            type=type,
+            since=since,
+            until=until,
+            after_position=after_position,
+            limit=limit,
+            page_size=page_size,
+            current=current,
         )
-        if limit is not None:
-            limit = _non_negative(limit, "limit")
-        if _non_negative(page_size, "page_size") == 0:
-            raise InvalidEventError("page_size", "must be at least 1")
-        return self._store.read(where, limit=limit, page_size=page_size)
+
+    def revisions(
+        self,
+        event_id: uuid.UUID | str,
+        *,
+        known_at: TimeInput | None = None,
+        reported_by: TimeInput | None = None,
+    ) -> Revisions:
+        """Return every form a claim took, with when each was reported and recorded
+        (see :meth:`View.revisions`): how did the casualty count change as reports came in?
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> e = tl.record("casualties", "US", "2020-01-08", incident="s",
+            ...               data={"injured": 0}, reported_at="2020-01-08")
+            >>> _ = tl.correct(e.id, data={"injured": 11}, reported_at="2020-01-16")
+            >>> [(r.change, r.event.data["injured"]) for r in tl.revisions(e.id)]
+            [('recorded', 0), ('corrected', 11)]
+        """
+        return self.as_of(known_at, reported_by).revisions(event_id)
 
     def head(self) -> tuple[int, str]:
         """Return ``(position, hash)`` of the newest event: an anchor for the hash chain.
@@ -512,20 +582,31 @@ class Timeline:
 
     # -- mending -----------------------------------------------------------------------
 
-    def correct(self, event_id: uuid.UUID | str, **fields: Any) -> RecordedEvent:
+    def correct(
+        self,
+        event_id: uuid.UUID | str,
+        *,
+        reported_at: TimeInput | None = None,
+        **fields: Any,
+    ) -> RecordedEvent:
         """Record a correction of a stored event; return the correcting event.
 
         Args:
             event_id: the event to correct (its id; the id of one of its corrections
                 means the same event).
+            reported_at: when the correction became public (the correction's own
+                reported time, not the event's); default: the corrected ``source``'s
+                ``published_at`` when ``source`` is among the fields, else the moment
+                the store records the correction.
             fields: the fields that were wrong, by their event names: ``occurred_at``,
                 ``precision``, ``type``, ``actor``, ``targets``, ``data``, ``effects``,
                 ``source``. The others keep their current values; a new ``occurred_at``
                 without ``precision`` gets the precision its form implies.
 
         The correction is a new event in the same incident; nothing stored changes.
-        Answers with ``known_at`` before it are as before; answers after it use the
-        corrected fields, including a corrected ``occurred_at``.
+        Answers with ``known_at`` (or ``reported_by``) before it are as before; answers
+        after it use the corrected fields, including a corrected ``occurred_at``. Of
+        several corrections the one reported last gives the fields.
 
         Raises:
             NotFoundError: no such event.
@@ -560,22 +641,38 @@ class Timeline:
             merged.pop("occurred_at"),
             incident=root.incident,
             default_tz=self.default_tz,
+            reported_at=reported_at,
             **merged,
         )
+        if reported_at is None and "source" not in fields:
+            # the source carried over is the event's: its publication is not the fix's
+            replacement = attrs.evolve(replacement, reported_at=None, reported_precision=None)
         if _same_fields(replacement, current):
             raise InvalidEventError("fields", f"the correction changes nothing in {root.id}")
         return self._store.append([attrs.evolve(replacement, corrects=root.id)])[0]
 
-    def retract(self, event_id: uuid.UUID | str, reason: str) -> RecordedEvent:
-        """Record that a stored event should not have been; return the retracting event.
+    def retract(
+        self,
+        event_id: uuid.UUID | str,
+        reason: str,
+        *,
+        reported_at: TimeInput | None = None,
+    ) -> RecordedEvent:
+        """Record that a stored event, or one correction of it, should not have been;
+        return the retracting event.
 
-        Answers with ``known_at`` before the retraction still include the event; answers
-        after it leave it out. The retraction is a new event (type ``retraction``, the
+        Retracting an event withdraws it with all its corrections: answers with
+        ``known_at`` (or ``reported_by``) before the retraction still include it,
+        answers after it leave it out. Retracting a correction (by the correction's
+        id) undoes that correction alone: the event goes back to the form it had
+        before it. ``reported_at`` is when the retraction became public (default: when
+        the store records it). The retraction is a new event (type ``retraction``, the
         reason in its ``data``) in the same incident; nothing stored changes.
 
         Raises:
             NotFoundError: no such event.
-            InvalidEventError: no reason given, or the event is retracted already.
+            InvalidEventError: no reason given, or the event or correction is retracted
+                already.
 
         Example:
             >>> import timeline
@@ -587,7 +684,16 @@ class Timeline:
         """
         if not isinstance(reason, str) or not reason.strip():
             raise InvalidEventError("reason", "say in words why the event is retracted")
-        root, current = self._current(event_id)
+        found = self.get(event_id)
+        if found.retracts is not None:
+            raise InvalidEventError("event_id", f"{found.id} is a retraction; it cannot be mended")
+        root, current = self._current(found.corrects or found.id)
+        if found.corrects is not None:
+            if found.retracted_by is not None:
+                raise InvalidEventError(
+                    "event_id", f"the correction {found.id} is retracted already"
+                )
+            current = found
         retraction = Event(
             "retraction",
             current.actor,
@@ -596,22 +702,26 @@ class Timeline:
             targets=current.targets,
             precision=current.precision,
             data={"reason": reason},
-            retracts=root.id,
+            retracts=found.id,
+            reported_at=reported_at,
+            default_tz=self.default_tz,
         )
         return self._store.append([retraction])[0]
 
     def _current(self, event_id: uuid.UUID | str) -> tuple[RecordedEvent, RecordedEvent]:
         """Return the event an id names (following a correction to its event) and how it
         now stands; refuse retracted events and retractions."""
-        found = self.get(event_id)
+        view = self.as_of()
+        found = view.get(event_id)
         if found.retracts is not None:
             raise InvalidEventError("event_id", f"{found.id} is a retraction; it cannot be mended")
-        root = found if found.corrects is None else self.get(found.corrects)
-        mending = self._store.mending_of(root.id)
-        if any(e.retracts == root.id for e in mending):
+        root = found if found.corrects is None else view.get(found.corrects)
+        if root.retracted_by is not None:
             raise InvalidEventError("event_id", f"{root.id} is retracted already")
-        newest = max(mending, key=lambda e: e.position, default=None)
-        return root, corrected(root, newest)
+        forms = view.revisions(root.id)
+        current = forms[-1].event
+        assert current is not None
+        return root, current
 
     # -- state -------------------------------------------------------------------------
 
@@ -635,7 +745,9 @@ class Timeline:
         """
         self._folder.define(type, effects)
 
-    def define_fold(self, type: str, function: FoldFunction) -> None:
+    def define_fold(
+        self, type: str, function: FoldFunction, *, version: str | None = None
+    ) -> None:
         """Fold events of ``type`` with ``function(state, event) -> attributes``.
 
         ``state`` is the actor's attributes so far (a read-only mapping with ``.actor``);
@@ -643,26 +755,34 @@ class Timeline:
         anything else. It replaces templates and effects for that type. It is called for
         every actor the event names; registered on this ``Timeline``, not globally.
 
+        ``version`` names what the function does: snapshots are reused only by a
+        function registered under the same version, so give a new one whenever its
+        behaviour changes (its code, a default, a closure, a helper it calls). Without a
+        version no snapshots are stored or used while the function is registered: the
+        answers are the same, only slower on long histories.
+
         Example:
             >>> import timeline
             >>> tl = timeline.open("sqlite://")
             >>> def count(state, event):
             ...     return {**state, "reports": state.get("reports", 0) + 1}
-            >>> tl.define_fold("statement", count)
+            >>> tl.define_fold("statement", count, version="1")
             >>> _ = tl.record("statement", "US", "2017-06-19", incident="s")
             >>> tl.state("US")["reports"]
             1
         """
-        self._folder.register(type, function)
+        self._folder.register(type, function, version=version)
 
     def state(
         self,
         actor: str,
         *,
-        at: dt.datetime | dt.date | str | None = None,
-        known_at: dt.datetime | dt.date | str | None = None,
+        at: TimeInput | None = None,
+        known_at: TimeInput | None = None,
+        reported_by: TimeInput | None = None,
     ) -> State:
-        """Return ``actor``'s attributes at ``at``, as the store knew them at ``known_at``.
+        """Return ``actor``'s attributes at ``at``, as known at ``known_at`` from the
+        claims reported by ``reported_by``.
 
         The rules of time, for the caller:
 
@@ -675,10 +795,15 @@ class Timeline:
           when it starts before the day ends, and is uncertain when it ends later. So a
           day-precision event of June 19 is certain at ``at="2017-06-19"`` and applied but
           uncertain at noon that day. ``at=None`` folds every event;
-        - ``known_at`` sees only events recorded by then, with the corrections and
-          retractions recorded by then: a report that arrived later never changes the
-          answer for an earlier ``known_at``. ``None``: everything recorded.
+        - ``reported_by`` sees only the claims that had become public by then (their
+          ``reported_at``, else their source's ``published_at``, else when they were
+          recorded), with the corrections and retractions reported by then; a claim
+          whose reported interval straddles it applies and is uncertain. ``None``: all;
+        - ``known_at`` sees only events this store had recorded by then, with the
+          corrections and retractions recorded by then: a report that arrived later never
+          changes the answer for an earlier ``known_at``. ``None``: everything recorded.
 
+        The answer's ``basis`` is the knowledge it rests on (see :meth:`as_of`).
         Snapshots only save work: the answer is the same with them on or off.
 
         Example:
@@ -693,35 +818,14 @@ class Timeline:
             >>> tl.state("Russia", at="2017-06-19")["cooperation.US"]
             'suspended'
         """
-        actor = check_name(actor, field="actor")
-        at_bound, at_start = self._moment(at, "at")
-        known_bound, known_start = self._moment(known_at, "known_at")
-        fingerprint = self._folder.fingerprint()
-        checkpoints: list[Replay] = []
-        with self._store.session() as conn:
-            known = self._store.known_position(known_bound, conn=conn)
-            start, after = self._snapshot_start(actor, fingerprint, at_bound, known, conn)
-            meta, roots = self._mending(conn, known, actor)
-            originals = self._store.in_valid_time(
-                known_position=known, actor=actor, occurred_to=at_bound, after=after, conn=conn
-            )
-            replay = fold(
-                actor,
-                resolve_stream(originals, meta, roots, after=after),
-                at=at_bound,
-                folder=self._folder,
-                start=start,
-                checkpoint_every=self.snapshot_interval,
-                on_checkpoint=checkpoints.append,
-            )
-        self._save_snapshots(actor, fingerprint, known, checkpoints)
-        return State(replay, at=at_start, known_at=known_start)
+        return self.as_of(known_at, reported_by).state(actor, at=at)
 
     def states(
         self,
         *,
-        at: dt.datetime | dt.date | str | None = None,
-        known_at: dt.datetime | dt.date | str | None = None,
+        at: TimeInput | None = None,
+        known_at: TimeInput | None = None,
+        reported_by: TimeInput | None = None,
     ) -> dict[str, State]:
         """Return the state of every actor at once, in one pass over the events.
 
@@ -736,43 +840,25 @@ class Timeline:
             >>> sorted(tl.states(at="2017-06-19"))
             ['Russia', 'US']
         """
-        at_bound, at_start = self._moment(at, "at")
-        known_bound, known_start = self._moment(known_at, "known_at")
-        replays: dict[str, Replay] = {}
-        with self._store.session() as conn:
-            known = self._store.known_position(known_bound, conn=conn)
-            meta, roots = self._mending(conn, known, None)
-            originals = self._store.in_valid_time(
-                known_position=known, occurred_to=at_bound, conn=conn
-            )
-            for event in resolve_stream(originals, meta, roots):
-                when = timing(event, at_bound)
-                if when == "later":
-                    break
-                for name in involved(event):
-                    replay = replays.setdefault(name, Replay(name))
-                    replay.step(event, self._folder, uncertain=when == "uncertain")
-        return {
-            name: State(replays[name], at=at_start, known_at=known_start)
-            for name in sorted(replays)
-        }
+        return self.as_of(known_at, reported_by).states(at=at)
 
     def history(
         self,
         actor: str,
         attribute: str | None = None,
         *,
-        since: dt.datetime | dt.date | str | None = None,
-        until: dt.datetime | dt.date | str | None = None,
-        known_at: dt.datetime | dt.date | str | None = None,
-    ) -> list[HistoryEntry]:
+        since: TimeInput | None = None,
+        until: TimeInput | None = None,
+        known_at: TimeInput | None = None,
+        reported_by: TimeInput | None = None,
+    ) -> History:
         """Return each change of ``actor``'s attributes, in valid-time order.
 
         Args:
             attribute: only this attribute path and the paths below it.
             since: only changes by events that occurred at or after this moment.
             until: only events that apply by then (read like ``at`` in :meth:`state`).
-            known_at: as known then (as in :meth:`state`).
+            known_at, reported_by: the knowledge asked about (as in :meth:`state`).
 
         Example:
             >>> import timeline
@@ -786,45 +872,9 @@ class Timeline:
             >>> [(h.when.year, h.old, h.new) for h in tl.history("Russia", "cooperation")]
             [(2015, None, 'active'), (2017, 'active', 'suspended')]
         """
-        actor = check_name(actor, field="actor")
-        if attribute is not None and not (isinstance(attribute, str) and attribute):
-            raise InvalidEventError("attribute", "expected a non-empty attribute path")
-        _, since_start = self._moment(since, "since")
-        until_bound, _ = self._moment(until, "until")
-        known_bound, _ = self._moment(known_at, "known_at")
-        with self._store.session() as conn:
-            known = self._store.known_position(known_bound, conn=conn)
-            meta, roots = self._mending(conn, known, actor)
-            originals = self._store.in_valid_time(
-                known_position=known, actor=actor, occurred_to=until_bound, conn=conn
-            )
-            replay = Replay(actor)
-            entries: list[HistoryEntry] = []
-            for event in resolve_stream(originals, meta, roots):
-                if actor not in involved(event):
-                    continue
-                when = timing(event, until_bound)
-                if when == "later":
-                    break
-                for change in replay.step(event, self._folder, uncertain=when == "uncertain"):
-                    if attribute is not None and not (
-                        change.attribute == attribute
-                        or change.attribute.startswith(attribute + ".")
-                    ):
-                        continue
-                    if since_start is not None and event.occurred_at < since_start:
-                        continue
-                    entries.append(
-                        HistoryEntry(
-                            when=event.occurred_at,
-                            precision=event.precision,
-                            attribute=change.attribute,
-                            old=change.old,
-                            new=change.new,
-                            event=event,
-                        )
-                    )
-        return entries
+        return self.as_of(known_at, reported_by).history(
+            actor, attribute, since=since, until=until
+        )
 
     # -- sequences ---------------------------------------------------------------------
 
@@ -835,7 +885,8 @@ class Timeline:
         by: str | tuple[str, ...] | None = None,
         within: dt.timedelta | str | None = None,
         until: Step | None = None,
-        known_at: dt.datetime | dt.date | str | None = None,
+        known_at: TimeInput | None = None,
+        reported_by: TimeInput | None = None,
         certain_only: bool = False,
     ) -> SequenceReport:
         """Find every "A, then B, then C" among the events, keyed per step; explain each.
@@ -847,8 +898,9 @@ class Timeline:
             by: key fields shared by every step (EQL's ``sequence by``).
             within: the largest span from first to last step (``timedelta`` or "3d").
             until: a step whose event discards the key's pending partial matches.
-            known_at: only what was recorded by then, with corrections and retractions
-                as of then (like :meth:`state`).
+            known_at, reported_by: the knowledge asked about (as in :meth:`state`); a
+                match holding a claim whose reported time straddles ``reported_by`` is
+                kept with ``order_certain=False``.
             certain_only: accept only steps whose order is certain despite imprecise
                 times (a mode of the matcher, so counts can differ from filtering).
 
@@ -872,27 +924,9 @@ class Timeline:
             >>> [(m.key, m.order_certain) for m in report.matches]
             [('US', False)]
         """
-        matcher = Matcher(steps, by=by, within=within, until=until, certain_only=certain_only)
-        known_bound, known_start = self._moment(known_at, "known_at")
-        with self._store.session() as conn:
-            known = self._store.known_position(known_bound, conn=conn)
-            meta, roots = self._mending(conn, known, None)
-            if matcher.needs_whole_events:
-                originals: Iterable[Any] = self._store.in_valid_time(
-                    known_position=known, types=matcher.types, conn=conn
-                )
-            else:
-                originals = self._store.glimpses(
-                    known_position=known,
-                    types=matcher.types,
-                    with_data=matcher.needs_data,
-                    conn=conn,
-                )
-            for event in resolve_stream(originals, meta, roots, by_position=True):
-                if event.type in matcher.types:
-                    matcher.feed(event)
-            report = matcher.report(known_at=known_start)
-            return _whole(report, self._store, conn)
+        return self.as_of(known_at, reported_by).sequence(
+            steps, by=by, within=within, until=until, certain_only=certain_only
+        )
 
     # -- the picture -------------------------------------------------------------------
 
@@ -902,9 +936,10 @@ class Timeline:
         *,
         actors: str | Iterable[str] | None = None,
         incident: str | None = None,
-        since: dt.datetime | dt.date | str | None = None,
-        until: dt.datetime | dt.date | str | None = None,
-        known_at: dt.datetime | dt.date | str | None = None,
+        since: TimeInput | None = None,
+        until: TimeInput | None = None,
+        known_at: TimeInput | None = None,
+        reported_by: TimeInput | None = None,
         bands: str | Iterable[str] = (),
         sequence: SequenceReport | None = None,
         title: str | None = None,
@@ -926,8 +961,10 @@ class Timeline:
             actors: one lane per actor, in this order; the events drawn are those that
                 name one of them (as actor, target or in effects). Default: every
                 actor that did something, in order of first event.
-            incident, since, until, known_at: which events, read as in :meth:`events`;
-                the events are drawn as known then, corrected and without retracted ones.
+            incident, since, until: which events, read as in :meth:`events`; they are
+                drawn as they stand, corrected and without retracted ones.
+            known_at, reported_by: the knowledge drawn (as in :meth:`state`); events and
+                bands are read on one basis.
             bands: attribute paths (``"cooperation.US"``) drawn as a state band on each
                 lane whose actor's :meth:`history` has them (uses the templates defined).
             sequence: a :class:`SequenceReport` (from :meth:`sequence`) whose matches to
@@ -953,68 +990,19 @@ class Timeline:
             >>> picture.count('class="event"'), picture.count('class="band"')
             (1, 1)
         """
-        from timeline import chart as drawing
-
-        kind = format
-        if kind is None:
-            suffix = ".html" if path is None else Path(path).suffix.lower()
-            kind = {".html": "html", ".htm": "html", ".svg": "svg"}.get(suffix)
-            if kind is None:
-                raise InvalidEventError("path", f"{path}: a chart is written to .html or .svg")
-        if kind not in ("html", "svg"):
-            raise InvalidEventError("format", f"must be html or svg; got {kind!r}")
-        if isinstance(actors, str):
-            actors = [actors]
-        lanes = None if actors is None else [check_name(a, field="actors") for a in actors]
-        if incident is not None:
-            incident = check_name(incident, field="incident")
-        attributes = [bands] if isinstance(bands, str) else list(bands)
-        for attribute in attributes:
-            if not (isinstance(attribute, str) and attribute):
-                raise InvalidEventError("bands", "expected non-empty attribute paths")
-        if sequence is not None and not isinstance(sequence, SequenceReport):
-            raise InvalidEventError("sequence", "expected a SequenceReport from sequence()")
-        _, since_start = self._moment(since, "since")
-        until_bound, _ = self._moment(until, "until")
-        known_bound, _ = self._moment(known_at, "known_at")
-        wanted = None if lanes is None else set(lanes)
-        drawn: list[RecordedEvent] = []
-        with self._store.session() as conn:
-            known = self._store.known_position(known_bound, conn=conn)
-            meta, roots = self._mending(conn, known, None)
-            originals = self._store.in_valid_time(
-                known_position=known, occurred_to=until_bound, conn=conn
-            )
-            for event in resolve_stream(originals, meta, roots):
-                if (
-                    (incident is not None and event.incident != incident)
-                    or (since_start is not None and event.occurred_at < since_start)
-                    or timing(event, until_bound) == "later"  # a correction moved it out
-                    or (wanted is not None and not wanted.intersection(involved(event)))
-                ):
-                    continue
-                drawn.append(event)
-        band_actors = lanes if lanes is not None else list(dict.fromkeys(e.actor for e in drawn))
-        histories = {
-            (actor, attribute): self.history(actor, attribute, until=until, known_at=known_at)
-            for attribute in attributes
-            for actor in band_actors
-        }
-        render = drawing.html if kind == "html" else drawing.svg
-        text = render(
-            drawn,
-            lanes=lanes,
-            bands={key: entries for key, entries in histories.items() if entries},
-            matches=() if sequence is None else sequence.matches,
-            start=since_start,
-            end=None if until_bound is None else until_bound[0],
-            title=title or incident or "Timeline",
+        return self.as_of(known_at, reported_by).chart(
+            path,
+            actors=actors,
+            incident=incident,
+            since=since,
+            until=until,
+            bands=bands,
+            sequence=sequence,
+            title=title,
+            format=format,
             width=width,
             max_marks=max_marks,
         )
-        if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
-        return text
 
     def clear_snapshots(self, actor: str | None = None) -> int:
         """Delete stored snapshots (all, or one actor's); return how many.
@@ -1031,68 +1019,13 @@ class Timeline:
             None if actor is None else check_name(actor, field="actor")
         )
 
-    def _mending(
-        self, conn: sa.Connection, known: int, actor: str | None
-    ) -> tuple[list[RecordedEvent], dict[uuid.UUID, RecordedEvent]]:
-        """The corrections and retractions known (of ``actor``), and the events they mend."""
-        meta = self._store.mending(known_position=known, actor=actor, conn=conn)
-        mended = (x for e in meta for x in (e.corrects, e.retracts) if x is not None)
-        return meta, self._store.get_many(mended, conn=conn)
-
     def _moment(
-        self, value: dt.datetime | dt.date | str | None, field: str
+        self, value: TimeInput | None, field: str
     ) -> tuple[Bound | None, dt.datetime | None]:
         if value is None:
             return None, None
         start, _ = parse_time(value, field=field, default_tz=self.default_tz)
         return through(value, field=field, default_tz=self.default_tz), start
-
-    def _snapshot_start(
-        self, actor: str, fingerprint: str, at: Bound | None, known: int, conn: sa.Connection
-    ) -> tuple[Replay | None, Key | None]:
-        """Return the newest snapshot that holds for this question, as a replay to go on."""
-        if not self.snapshot_interval:
-            return None, None
-        for snap in self._store.snapshots_for(actor, fingerprint, through=at, conn=conn):
-            point = (snap.through_occurred_at, snap.through_position)
-            if self._store.changed_behind(
-                actor, between=(snap.known_position, known), through=point, conn=conn
-            ):
-                continue
-            replay = Replay(
-                actor,
-                values=dict(snap.state["values"]),
-                events_applied=snap.events_applied,
-                last_position=snap.last_position,
-                last_key=point,
-                max_end=snap.max_end,
-                problems=list(snap.state["problems"]),
-            )
-            return replay, point
-        return None, None
-
-    def _save_snapshots(
-        self, actor: str, fingerprint: str, known: int, checkpoints: list[Replay]
-    ) -> None:
-        rows = [
-            Snapshot(
-                actor=actor,
-                fingerprint=fingerprint,
-                through_occurred_at=r.last_key[0],
-                through_position=r.last_key[1],
-                known_position=known,
-                max_end=r.max_end,
-                events_applied=r.events_applied,
-                last_position=r.last_position or 0,
-                state={"values": r.values, "problems": r.problems},
-            )
-            for r in checkpoints
-            if r.last_key is not None and r.max_end is not None
-        ]
-        try:
-            self._store.save_snapshots(rows)
-        except TimelineError as e:  # a cache: a read never fails for want of one
-            _log.warning("timeline: snapshots not saved: %s", e)
 
     def verify(self) -> Verification:
         """Check the stored events against their hash chain; name the first that fails.
@@ -1136,25 +1069,6 @@ class Timeline:
         return Verification(checked)
 
 
-def _whole(report: SequenceReport, store: Store, conn: sa.Connection) -> SequenceReport:
-    """Swap the glimpses a scan read for the whole events, in matches and partial matches."""
-    found: tuple[Match | Partial, ...] = (*report.matches, *report.partial)
-    named = [e for m in found for e in m.events]
-    wanted = [e.position for e in named if not isinstance(e, RecordedEvent)]
-    if not wanted:
-        return report
-    whole = store.at_positions(wanted, conn=conn)
-
-    def swap(events: tuple[Any, ...]) -> tuple[RecordedEvent, ...]:
-        return tuple(e if isinstance(e, RecordedEvent) else whole[e.position] for e in events)
-
-    return attrs.evolve(
-        report,
-        matches=tuple(attrs.evolve(m, events=swap(m.events)) for m in report.matches),
-        partial=tuple(attrs.evolve(p, events=swap(p.events)) for p in report.partial),
-    )
-
-
 def _checked(events: Iterable[Any], limit: int | None = None) -> Iterator[Event]:
     if isinstance(events, str | bytes | Mapping) or not isinstance(events, Iterable):
         raise InvalidEventError(
@@ -1183,9 +1097,9 @@ def _expected_versions(
         result = {}
         for incident, version in expected.items():
             check_name(incident, field="expected_version")
-            result[incident] = _non_negative(version, f"expected_version[{incident!r}]")
+            result[incident] = non_negative(version, f"expected_version[{incident!r}]")
         return result
-    version = _non_negative(expected, "expected_version")
+    version = non_negative(expected, "expected_version")
     if len(incidents) != 1:
         raise InvalidEventError(
             "expected_version",
@@ -1196,24 +1110,9 @@ def _expected_versions(
 
 
 def _same_fields(event: Event, current: RecordedEvent) -> bool:
-    return canonical_json({k: v for k, v in event.content().items() if k != "id"}) == (
-        canonical_json({k: v for k, v in current.content().items() if k != "id"})
+    """Whether a correction would leave every correctable field as it stands."""
+    mine, theirs = event.content(), current.content()
+    return all(
+        canonical_json(mine.get(name)) == canonical_json(theirs.get(name))
+        for name in CORRECTABLE
     )
-
-
-def _non_negative(value: object, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidEventError(field, f"expected a whole number, got {type(value).__name__}")
-    if value < 0:
-        raise InvalidEventError(field, f"must not be negative, got {value}")
-    return value
-
-
-def _type_names(value: str | Iterable[str]) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return (check_type_name(value),)
-    if isinstance(value, bytes | Mapping) or not isinstance(value, Iterable):
-        raise InvalidEventError(
-            "type", f"expected a type name or a list, got {type(value).__name__}"
-        )
-    return tuple(check_type_name(v, field=f"type[{i}]") for i, v in enumerate(value))

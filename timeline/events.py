@@ -258,6 +258,53 @@ def check_id(value: object, *, field: str = "id") -> uuid.UUID:
     raise InvalidEventError(field, f"expected a UUID, got {type(value).__name__}")
 
 
+
+def reported_time(
+    reported_at: object,
+    precision: object,
+    source: Mapping[str, str],
+    *,
+    default_tz: ZoneInput = None,
+) -> tuple[dt.datetime | None, str | None]:
+    """Return an event's reported time and its precision, as the caller gave them.
+
+    ``reported_at`` when given; else the source's ``published_at`` (which must then be
+    a time that can be read without guessing); else ``(None, None)``: the store's
+    recorded time stands for it.
+
+    Example:
+        >>> reported_time("2020-01-12", None, {})
+        (datetime.datetime(2020, 1, 12, 0, 0, tzinfo=datetime.timezone.utc), 'day')
+        >>> reported_time(None, None, {"published_at": "2020-01-12T09:30Z"})[1]
+        'minute'
+        >>> reported_time(None, None, {})
+        (None, None)
+    """
+    if reported_at is None:
+        published = source.get("published_at")
+        if published is None:
+            if precision is not None:
+                raise InvalidEventError(
+                    "reported_precision", "is given without reported_at; give both"
+                )
+            return None, None
+        try:
+            start, inferred = parse_time(
+                published, field="source.published_at", default_tz=default_tz
+            )
+        except InvalidEventError as e:
+            raise InvalidEventError(
+                e.field,
+                f"{e.problem} (the source's publication gives the event's reported time; "
+                "give reported_at to set it otherwise)",
+            ) from e
+    else:
+        start, inferred = parse_time(reported_at, field="reported_at", default_tz=default_tz)
+    if precision is None:
+        return start, inferred
+    return start, check_precision(precision, field="reported_precision")
+
+
 @attrs.define(frozen=True, slots=True, init=False, eq=True, hash=False, repr=False)
 class Event:
     """An event not yet stored: a claim that ``actor`` did ``type`` at a moment.
@@ -280,6 +327,12 @@ class Event:
             event's); usually made by :meth:`Timeline.correct`.
         retracts: the id of a stored event this one retracts; usually made by
             :meth:`Timeline.retract`.
+        reported_at: when the claim became public (the source's publication moment),
+            read like ``occurred_at`` and with its own precision (``"2020-01-12"`` is
+            that day). Not given: ``source["published_at"]`` when the source has one,
+            else the moment the store records the event.
+        reported_precision: the precision of ``reported_at``, when not the one its
+            form implies.
         default_tz: the zone in which to read a naive ``datetime`` or a time of day
             written without an offset; not stored. Without it such times are refused.
 
@@ -305,6 +358,8 @@ class Event:
     id: uuid.UUID
     corrects: uuid.UUID | None
     retracts: uuid.UUID | None
+    reported_at: dt.datetime | None
+    reported_precision: str | None
 
     def __init__(
         self,
@@ -321,12 +376,18 @@ class Event:
         id: uuid.UUID | str | None = None,
         corrects: uuid.UUID | str | None = None,
         retracts: uuid.UUID | str | None = None,
+        reported_at: dt.datetime | dt.date | str | None = None,
+        reported_precision: str | None = None,
         default_tz: ZoneInput = None,
     ) -> None:
         default_tz = resolve_zone(default_tz)
         start, inferred = parse_time(occurred_at, field="occurred_at", default_tz=default_tz)
         if corrects is not None and retracts is not None:
             raise InvalidEventError("retracts", "an event corrects or retracts, not both")
+        checked_source = check_source(source)
+        reported, reported_precision = reported_time(
+            reported_at, reported_precision, checked_source, default_tz=default_tz
+        )
         self.__attrs_init__(  # type: ignore[attr-defined]
             type=check_type_name(type),
             actor=check_name(actor, field="actor"),
@@ -336,10 +397,12 @@ class Event:
             data=_check_object(data, field="data"),
             effects=check_effects(effects),
             precision=inferred if precision is None else check_precision(precision),
-            source=check_source(source),
+            source=checked_source,
             id=new_id() if id is None else check_id(id),
             corrects=None if corrects is None else check_id(corrects, field="corrects"),
             retracts=None if retracts is None else check_id(retracts, field="retracts"),
+            reported_at=reported,
+            reported_precision=reported_precision,
         )
 
     @property
@@ -396,11 +459,34 @@ class RecordedEvent:
     hash: str
     corrects: uuid.UUID | None = None
     retracts: uuid.UUID | None = None
+    reported_at: dt.datetime | None = None
+    reported_precision: str | None = None
+    # How the event stands on a basis of knowledge, filled by the readers that resolve
+    # corrections (``get``, ``events(current=True)``, ``revisions``); never stored.
+    corrected_by: tuple[uuid.UUID, ...] = attrs.field(default=(), eq=False)
+    retracted_by: uuid.UUID | None = attrs.field(default=None, eq=False)
 
     @property
     def occurred_until(self) -> dt.datetime:
         """The end (exclusive) of the interval the event covers; its start when exact."""
         return interval_end(self.occurred_at, self.precision)
+
+    @property
+    def reported(self) -> tuple[dt.datetime, str]:
+        """When the claim became public, as ``(start, precision)``: ``reported_at`` as
+        given (or taken from the source's ``published_at``), else the recorded time.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> e = tl.record("truce", "Syria", "2017-06-17", incident="s",
+            ...               reported_at="2017-06-18")
+            >>> e.reported[0].day, e.reported[1]
+            (18, 'day')
+        """
+        if self.reported_at is None:
+            return self.recorded_at, "exact"
+        return self.reported_at, self.reported_precision or "exact"
 
     def to_event(self) -> Event:
         """Return the caller-given part as an :class:`Event` with the same id.
@@ -425,6 +511,8 @@ class RecordedEvent:
             id=self.id,
             corrects=self.corrects,
             retracts=self.retracts,
+            reported_at=self.reported_at,
+            reported_precision=self.reported_precision,
         )
 
     def content(self) -> dict[str, JSONValue]:
@@ -462,6 +550,17 @@ class Glimpse:
     occurred_at: dt.datetime
     targets: tuple[str, ...]
     data: dict[str, JSONValue]
+    recorded_at: dt.datetime | None = None
+    reported_at: dt.datetime | None = None
+    reported_precision: str | None = None
+
+    @property
+    def reported(self) -> tuple[dt.datetime, str]:
+        """As :attr:`RecordedEvent.reported` (read only when a reported bound is asked)."""
+        if self.reported_at is None:
+            assert self.recorded_at is not None
+            return self.recorded_at, "exact"
+        return self.reported_at, self.reported_precision or "exact"
 
 
 CONTENT_FIELDS: Final = (
@@ -475,6 +574,8 @@ CONTENT_FIELDS: Final = (
     "data",
     "effects",
     "source",
+    "reported_at",
+    "reported_precision",
 )
 
 
@@ -493,6 +594,16 @@ def event_content(event: Event | RecordedEvent) -> dict[str, JSONValue]:
         "source": event.source,
         "corrects": None if event.corrects is None else str(event.corrects),
         "retracts": None if event.retracts is None else str(event.retracts),
+        # Only when given: the hashes of events stored before reported times existed
+        # (schema 0003 and older) stay what they were.
+        **(
+            {}
+            if event.reported_at is None
+            else {
+                "reported_at": isoformat(event.reported_at),
+                "reported_precision": event.reported_precision,
+            }
+        ),
     }
 
 
@@ -517,7 +628,7 @@ def differing_fields(a: Mapping[str, JSONValue], b: Mapping[str, JSONValue]) -> 
 
 EVENT_FIELDS: Final = (
     "id", "incident", "type", "actor", "targets", "occurred_at", "precision",
-    "data", "effects", "source", "corrects", "retracts",
+    "data", "effects", "source", "corrects", "retracts", "reported_at", "reported_precision",
 )  # fmt: skip
 
 
@@ -570,4 +681,5 @@ __all__ = [
     "event_content",
     "event_from_dict",
     "new_id",
+    "reported_time",
 ]

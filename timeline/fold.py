@@ -121,21 +121,18 @@ def resolve_stream(
             that ``meta`` corrects or retracts.
 
     A corrected event leaves the stream where it was and is merged in where its
-    corrected time puts it; memory grows with the corrections, not the events.
+    corrected time puts it; memory grows with the corrections, not the events. A
+    retracted correction is undone (the newest correction still standing gives the
+    fields, or none: the event as recorded); a retracted event goes with all its
+    corrections.
     """
-    corrections: dict[Any, RecordedEvent] = {}
-    retracted: set[Any] = set()
-    for event in meta:
-        if event.retracts is not None:
-            retracted.add(event.retracts)
-        elif event.corrects is not None:
-            newest = corrections.get(event.corrects)
-            if newest is None or newest.position < event.position:
-                corrections[event.corrects] = event
+    meta = list(meta)
+    corrections = standing_corrections(meta)
+    retracted = {event.retracts for event in meta if event.retracts is not None}
     moved = sorted(
         (
-            corrected(roots[event_id], correction)
-            for event_id, correction in corrections.items()
+            corrected(roots[event_id], fixes[-1], by=tuple(f.id for f in fixes))
+            for event_id, fixes in corrections.items()
             if event_id not in retracted and event_id in roots
         ),
         key=key,
@@ -151,11 +148,41 @@ def resolve_stream(
     return (e for e in merged if key(e) > after)
 
 
-def corrected(original: RecordedEvent, correction: RecordedEvent | None) -> RecordedEvent:
+def standing_corrections(meta: Iterable[RecordedEvent]) -> dict[Any, list[RecordedEvent]]:
+    """Return the corrections that stand, by the id of the event each corrects: those
+    not retracted themselves, in the order they were reported (by the start of their
+    reported time, then position). The last one, the latest report, gives the fields.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> e = tl.record("casualties", "US", "2020-01-08", incident="s", data={"injured": 0})
+        >>> good = tl.correct(e.id, data={"injured": 11})
+        >>> bad = tl.correct(e.id, data={"injured": 1100})
+        >>> _ = tl.retract(bad.id, "a typo")
+        >>> [f.data for f in standing_corrections(tl.events())[e.id]]
+        [{'injured': 11}]
+    """
+    meta = list(meta)
+    retracted = {event.retracts for event in meta if event.retracts is not None}
+    standing: dict[Any, list[RecordedEvent]] = {}
+    for event in sorted(meta, key=lambda e: (e.reported[0], e.position)):
+        if event.corrects is not None and event.id not in retracted:
+            standing.setdefault(event.corrects, []).append(event)
+    return standing
+
+
+def corrected(
+    original: RecordedEvent,
+    correction: RecordedEvent | None,
+    *,
+    by: tuple[Any, ...] | None = None,
+) -> RecordedEvent:
     """Return ``original`` with the fields of ``correction`` (if any) in place of its own.
 
     Identity and bookkeeping stay the original's: id, incident, version, position,
-    recorded_at, hash.
+    recorded_at, reported time, hash. ``corrected_by`` names the corrections that
+    stand (``by``; default: ``correction`` alone).
     """
     if correction is None:
         return original
@@ -169,6 +196,7 @@ def corrected(original: RecordedEvent, correction: RecordedEvent | None) -> Reco
         data=correction.data,
         effects=correction.effects,
         source=correction.source,
+        corrected_by=(correction.id,) if by is None else by,
     )
 
 
@@ -193,15 +221,47 @@ def timing(event: RecordedEvent, at: Bound | None) -> str:
         >>> timing(day, (noon, True)), timing(day, (dt.datetime(2017, 6, 20, tzinfo=dt.UTC), False))
         ('uncertain', 'applies')
     """
-    if at is None:
+    return placed(event.occurred_at, event.precision, at)
+
+
+def placed(start: dt.datetime, precision: str, bound: Bound | None) -> str:
+    """Return ``"applies"``, ``"uncertain"`` or ``"later"`` for the interval that
+    ``start`` covers at ``precision``, asked about ``bound``: the rule of :func:`timing`,
+    which :func:`reported_by` applies to reported time too.
+
+    Example:
+        >>> day = dt.datetime(2020, 1, 12, tzinfo=dt.UTC)
+        >>> placed(day, "day", (day + dt.timedelta(hours=9), True))
+        'uncertain'
+    """
+    if bound is None:
         return "applies"
-    moment, inclusive = at
-    start = event.occurred_at
+    moment, inclusive = bound
     if start > moment or (start == moment and not inclusive):
         return "later"
-    if interval_end(start, event.precision) > moment:
+    if interval_end(start, precision) > moment:
         return "uncertain"
     return "applies"
+
+
+def reported_by(event: Any, bound: Bound | None) -> str:
+    """Return how a claim stands for a reader bounded by reported time ``bound``:
+    ``"applies"`` (reported by then), ``"uncertain"`` (its reported interval straddles
+    the bound: it may have been public only just after) or ``"later"``.
+
+    The same rule as :func:`timing`, on the interval of ``event.reported``.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> e = tl.record("casualties", "US", "2020-01-08", incident="s",
+        ...               reported_at="2020-01-12")
+        >>> noon = dt.datetime(2020, 1, 12, 12, tzinfo=dt.UTC)
+        >>> reported_by(e, (noon, True)), reported_by(e, (noon + dt.timedelta(days=1), True))
+        ('uncertain', 'applies')
+    """
+    start, precision = event.reported
+    return placed(start, precision, bound)
 
 
 # -- the actor's attributes -----------------------------------------------------------------
@@ -383,6 +443,7 @@ class Folder:
     def __init__(self) -> None:
         self.templates: dict[str, dict[str, dict[str, JSONValue]]] = {}
         self.functions: dict[str, FoldFunction] = {}
+        self.versions: dict[str, str | None] = {}
 
     def define(self, type: str, effects: Mapping[str, Mapping[str, JSONValue]]) -> None:
         """Declare the effects every event of ``type`` has (see :meth:`Timeline.define`)."""
@@ -401,12 +462,20 @@ class Folder:
             _check_paths(changes, field=f"effects.{who}")
         self.templates[type] = template
 
-    def register(self, type: str, function: FoldFunction) -> None:
-        """Use ``function(state, event) -> attributes`` for events of ``type``."""
+    def register(self, type: str, function: FoldFunction, *, version: str | None = None) -> None:
+        """Use ``function(state, event) -> attributes`` for events of ``type``.
+
+        ``version`` names the function's behaviour: snapshots it made are reused only
+        by a function registered with the same version. Without one, no snapshots are
+        stored or used while the function is registered.
+        """
         check_type_name(type)
         if not callable(function):
             raise InvalidEventError("function", f"expected a callable, got {function!r}")
+        if version is not None and not (isinstance(version, str) and version.strip()):
+            raise InvalidEventError("version", f"expected non-empty text, got {version!r}")
         self.functions[type] = function
+        self.versions[type] = version
 
     def effects_for(
         self,
@@ -473,18 +542,31 @@ class Folder:
         ]
         return changes, []
 
-    def fingerprint(self) -> str:
-        """Return a digest of the declared templates and functions (snapshots key on it).
+    def fingerprint(self) -> str | None:
+        """Return a digest of the declared templates and versioned functions, which
+        snapshots key on; ``None`` when a function without a version is registered.
 
-        A snapshot folded under other templates or other function code is never used.
+        Templates are data: their canonical JSON is all they do. A function's code says
+        too little (closures, default arguments and the helpers it calls change what it
+        does without changing its bytecode), so only the version its author gives it
+        (``define_fold(type, fn, version="2")``) can vouch that two registrations fold
+        alike; without one no snapshot is stored or used.
+
+        Example:
+            >>> folder = Folder()
+            >>> folder.register("report", lambda s, e: s)
+            >>> folder.fingerprint() is None
+            True
+            >>> folder.register("report", lambda s, e: s, version="1")
+            >>> len(folder.fingerprint())
+            32
         """
         parts = [canonical_json(self.templates)]
         for type in sorted(self.functions):
-            function = self.functions[type]
-            code = getattr(function, "__code__", None)
-            body = repr((code.co_code, code.co_consts)) if code is not None else repr(function)
-            name = f"{getattr(function, '__module__', '')}.{getattr(function, '__qualname__', '')}"
-            parts.append(f"{type}={name}:{hashlib.sha256(body.encode()).hexdigest()}")
+            version = self.versions.get(type)
+            if version is None:
+                return None
+            parts.append(f"{type}={canonical_json(version)}")
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
@@ -572,13 +654,16 @@ def fold(
     start: Replay | None = None,
     checkpoint_every: int | None = None,
     on_checkpoint: Callable[[Replay], None] | None = None,
+    unsure: Callable[[RecordedEvent], bool] | None = None,
 ) -> Replay:
     """Replay ``actor``'s resolved events in valid-time order, as asked about ``at``.
 
     ``events`` must be resolved (see :func:`resolve`) and in ``(occurred_at, position)``
     order; those that do not name ``actor`` or that happen later than ``at`` are
     skipped. The attributes set by events that apply but are uncertain at ``at`` are
-    collected in ``uncertain``. ``start`` continues an earlier replay (a snapshot);
+    collected in ``uncertain``, and so are those of events for which ``unsure(event)``
+    is true (a claim whose reported time straddles the reader's bound). ``start``
+    continues an earlier replay (a snapshot);
     ``on_checkpoint`` receives a copy of the replay after every ``checkpoint_every``
     events applied (to store as snapshots).
 
@@ -600,7 +685,11 @@ def fold(
         when = timing(event, at)
         if when == "later":
             break  # in valid-time order, every event after this one is later too
-        replay.step(event, folder, uncertain=when == "uncertain")
+        replay.step(
+            event,
+            folder,
+            uncertain=when == "uncertain" or (unsure is not None and unsure(event)),
+        )
         since_checkpoint += 1
         if checkpoint_every and on_checkpoint is not None and since_checkpoint >= checkpoint_every:
             on_checkpoint(replay.copy())
@@ -615,8 +704,11 @@ class State(ActorState):
     with what it answers for and how it was reached:
 
     - ``at`` and ``known_at``: the moments asked about (UTC; ``None``: everything);
+    - ``basis``: the knowledge the answer rests on (:class:`~timeline.view.Basis`), to
+      ask again on it (``tl.as_of(state.basis)``) and to cite;
     - ``uncertain``: the attributes set by an event whose interval reaches past ``at``
-      (it applies, but may have happened just after);
+      (it applies, but may have happened just after), or whose reported time straddles
+      the ``reported_by`` bound (it may have been public only just after);
     - ``events_applied`` and ``last_position``: how many of the actor's events were
       folded, and the newest position among them, so a caller can cite them;
     - ``problems``: effects that could not apply (an ``$inc`` on text, a failing custom
@@ -632,7 +724,15 @@ class State(ActorState):
         ('suspended', frozenset({'cooperation.US'}), 1)
     """
 
-    __slots__ = ("at", "events_applied", "known_at", "last_position", "problems", "uncertain")
+    __slots__ = (
+        "at",
+        "basis",
+        "events_applied",
+        "known_at",
+        "last_position",
+        "problems",
+        "uncertain",
+    )
 
     def __init__(
         self,
@@ -640,10 +740,12 @@ class State(ActorState):
         *,
         at: dt.datetime | None,
         known_at: dt.datetime | None,
+        basis: Any = None,
     ) -> None:
         super().__init__(replay.actor, replay.values)
         self.at = at
         self.known_at = known_at
+        self.basis = basis
         self.uncertain = frozenset(replay.uncertain)
         self.events_applied = replay.events_applied
         self.last_position = replay.last_position
@@ -716,7 +818,10 @@ __all__ = [
     "involved",
     "is_meta",
     "key",
+    "placed",
+    "reported_by",
     "resolve",
     "resolve_stream",
+    "standing_corrections",
     "timing",
 ]

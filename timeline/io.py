@@ -81,7 +81,7 @@ def event_to_record(event: Event | RecordedEvent, *, stored: bool = False) -> di
         True
     """
     content = event_content(event)
-    record = {name: content[name] for name in EVENT_FIELDS}
+    record = {name: content.get(name) for name in EVENT_FIELDS}
     if stored and isinstance(event, RecordedEvent):
         record.update(
             version=event.version,
@@ -250,7 +250,8 @@ def read_events(
         ...     print(number, event if isinstance(event, InvalidEventError) else event.precision)
         1 day
         2 colour: unknown field; use id, incident, type, actor, targets, occurred_at, precision,
-          data, effects, source, corrects, retracts
+          data, effects, source, corrects, retracts, reported_at,
+          reported_precision
     """
     for number, fields in read_records(path, format=format):
         if isinstance(fields, InvalidEventError):
@@ -279,7 +280,7 @@ def write_jsonl(
         {"id": "01900000-0000-7000-8000-000000000015", "incident": "s", "type": "truce",
          "actor": "Syria", "targets": [], "occurred_at": "2017-06-17T00:00:00.000000Z",
          "precision": "day", "data": {}, "effects": {}, "source": {}, "corrects": null,
-         "retracts": null}
+         "retracts": null, "reported_at": null, "reported_precision": null}
     """
     count = 0
     for event in events:
@@ -307,10 +308,10 @@ def write_csv(
         ...                  id="01900000-0000-7000-8000-000000000006")], out)
         1
         >>> header, row = out.getvalue().splitlines()
-        >>> header
-        'id,incident,type,actor,targets,occurred_at,precision,data,effects,source,corrects,retracts'
+        >>> header  # doctest: +NORMALIZE_WHITESPACE
+        'id,incident,type,actor,targets,occurred_at,precision,data,effects,source,corrects,retracts,reported_at,reported_precision'
         >>> row.split(",", 6)[4:]
-        ['Syria;Syrian pilot', '2017-06-18T00:00:00.000000Z', 'day,"{""aircraft"": ""Su-22""}",,,,']
+        ['Syria;Syrian pilot', '2017-06-18T00:00:00.000000Z', 'day,"{""aircraft"": ""Su-22""}",,,,,,']
     """
     columns = (*EVENT_FIELDS, *STORED_FIELDS) if stored else EVENT_FIELDS
     writer = csv.writer(file, lineterminator="\n")

@@ -69,6 +69,10 @@ events = sa.Table(
     sa.Column("retracts", sa.Uuid, nullable=True),
     sa.Column("recorded_at", UTCDateTime, nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
+    # When the claim became public, as the caller gave it (or the source's published_at);
+    # NULL: the recorded time stands for it (and for every event stored before 0004).
+    sa.Column("reported_at", UTCDateTime, nullable=True),
+    sa.Column("reported_precision", sa.String(6), nullable=True),
     sa.UniqueConstraint("id", name="uq_timeline_events_id"),
     sa.UniqueConstraint("incident", "version", name="uq_timeline_events_incident_version"),
     sa.Index("ix_timeline_events_type_occurred", "type", "occurred_at", "position"),

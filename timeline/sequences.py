@@ -393,6 +393,7 @@ class SequenceReport:
     until: Step | None = None
     known_at: dt.datetime | None = None
     certain_only: bool = False
+    basis: Any = None  # the Basis the report rests on (timeline.view)
 
     @property
     def present_steps(self) -> tuple[Step, ...]:

@@ -156,7 +156,8 @@ class EventFilter:
     types: tuple[str, ...] | None = None
     occurred_from: dt.datetime | None = None  # occurred_at >= this
     occurred_to: Bound | None = None  # occurred_at <= (or <) this
-    recorded_to: Bound | None = None  # recorded_at <= (or <) this
+    known_position: int | None = None  # position <= this
+    reported_to: Bound | None = None  # the reported time starts by this
     after_position: int = 0
 
 
@@ -480,6 +481,8 @@ class Store:
                 hash=run.previous,
                 corrects=event.corrects,
                 retracts=event.retracts,
+                reported_at=event.reported_at,
+                reported_precision=event.reported_precision,
             )
             made[event.id] = recorded
             occurred = _db_time(event.occurred_at, as_text)
@@ -520,7 +523,12 @@ class Store:
     def _check_links(
         self, conn: sa.Connection, links: list[Link | None]
     ) -> dict[uuid.UUID, list[str]]:
-        """Check each mended event; return the actors each one ever named, by id."""
+        """Check each mended event; return the actors each one ever named, by id.
+
+        A correction mends an event that is neither a correction nor a retraction; a
+        retraction mends such an event (with all its corrections) or one correction of
+        it (undoing that correction). Neither may mend what is retracted already.
+        """
         # the field that named each mended event, for the messages
         fields = {
             link.target: "corrects" if link.corrects is not None else "retracts"
@@ -531,40 +539,51 @@ class Store:
         if not targets:
             return {}
         found = self._by_ids(conn, targets)
-        retracted = {
-            row.retracts
-            for row in conn.execute(
-                sa.select(events.c.retracts).where(events.c.retracts.in_(targets))
-            )
-        }
-        named: dict[uuid.UUID, list[str]] = {}
+        roots: dict[uuid.UUID, uuid.UUID] = {}  # each target's event (itself, or corrected)
         for target in targets:
             event = found.get(target)
             if event is None:
                 raise NotFoundError(f"{fields[target]}: no event {target} is stored")
-            if event.corrects is not None or event.retracts is not None:
+            if event.retracts is not None or (
+                event.corrects is not None and fields[target] == "corrects"
+            ):
                 raise InvalidEventError(
                     fields[target],
                     f"{target} is itself a correction or retraction; "
                     f"mend the event it refers to ({event.corrects or event.retracts})",
                 )
+            roots[target] = target if event.corrects is None else event.corrects
+        root_ids = list(dict.fromkeys(roots.values()))
+        found.update(self._by_ids(conn, [r for r in root_ids if r not in found]))
+        watched = list(dict.fromkeys([*targets, *root_ids]))
+        retracted = {
+            row.retracts
+            for row in conn.execute(
+                sa.select(events.c.retracts).where(events.c.retracts.in_(watched))
+            )
+        }
+        for target in targets:
+            if roots[target] in retracted:
+                raise InvalidEventError(fields[target], f"{roots[target]} is retracted already")
             if target in retracted:
-                raise InvalidEventError(fields[target], f"{target} is retracted already")
-            named[target] = _named_actors(event)
+                raise InvalidEventError(
+                    fields[target], f"the correction {target} is retracted already"
+                )
+        named = {root: _named_actors(found[root]) for root in root_ids}
         for row in conn.execute(
-            sa.select(*_STORED).where(events.c.corrects.in_(targets)).order_by(events.c.position)
+            sa.select(*_STORED).where(events.c.corrects.in_(root_ids)).order_by(events.c.position)
         ):
             correction = _recorded(row)
-            named[correction.corrects] = list(  # type: ignore[index]
-                dict.fromkeys([*named[correction.corrects], *_named_actors(correction)])  # type: ignore[index]
-            )
+            root = correction.corrects
+            assert root is not None
+            named[root] = list(dict.fromkeys([*named[root], *_named_actors(correction)]))
         seen_retractions: set[uuid.UUID] = set()
         for link in links:
             if link is not None and link.retracts is not None:
                 if link.retracts in seen_retractions:
                     raise InvalidEventError("retracts", f"{link.retracts} is retracted twice")
                 seen_retractions.add(link.retracts)
-        return named
+        return {target: named[roots[target]] for target in targets}
 
     def _lock_and_read_last(self, conn: sa.Connection) -> Any:
         # SQLite: the transaction began with BEGIN IMMEDIATE, which holds the write lock.
@@ -653,8 +672,10 @@ class Store:
             conditions.append(occurred >= where.occurred_from)
         if where.occurred_to is not None:
             conditions.append(_at_most(occurred, where.occurred_to))
-        if where.recorded_to is not None:
-            conditions.append(_at_most(events.c.recorded_at, where.recorded_to))
+        if where.known_position is not None:
+            conditions.append(events.c.position <= where.known_position)
+        if where.reported_to is not None:
+            conditions.append(_at_most(_REPORTED, where.reported_to))
         return query.where(*conditions).order_by(events.c.position)
 
     def known_position(
@@ -671,6 +692,52 @@ class Store:
         with self._using(conn) as conn:
             return conn.execute(query, values).scalar() or 0
 
+    def settled(self, recorded_to: Bound | None) -> tuple[int, dt.datetime | None]:
+        """Return ``(P, clock)``: the last position recorded by ``recorded_to``, fixed
+        for good, and the store's clock when the bound reaches past it (else ``None``).
+
+        An append reads its ``recorded_at`` when it takes the write lock, but its rows
+        become visible only at commit; a reader that counted "recorded by K" from the
+        committed rows alone would miss an append in flight whose ``recorded_at`` is
+        before K, and answer differently once it commits. So:
+
+        - when K is before the newest committed ``recorded_at``, no append in flight or
+          to come can be recorded by K (each is recorded at or after the newest one,
+          under the lock), and the committed rows answer;
+        - otherwise the reader takes the write lock itself for a moment (PostgreSQL: the
+          append key's advisory lock, shared, so readers never wait for each other;
+          SQLite: ``BEGIN IMMEDIATE``), which waits for an append in flight to commit,
+          and counts under it. Every later append reads its clock after that, so it
+          is recorded after the clock read here: a K at or beyond that clock is the
+          present, answered with everything committed, and the clock is returned so
+          the basis can say so.
+
+        ``recorded_to=None`` is everything committed now.
+        """
+        if recorded_to is None:
+            return self.known_position(None), None
+        moment, inclusive = recorded_to
+        with self._read() as conn:
+            last = conn.execute(_LAST).first()
+            newest = None if last is None else _raw_time(last.recorded_at)
+            if newest is not None and (moment < newest or (moment == newest and not inclusive)):
+                return self.known_position(recorded_to, conn=conn), None
+        with self._translate(), self.engine.connect() as conn:
+            conn = conn.execution_options(timeline_sqlite_begin="IMMEDIATE")
+            with conn.begin() as transaction:
+                if conn.dialect.name == "postgresql":
+                    conn.execute(
+                        sa.text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": APPEND_LOCK_KEY}
+                    )
+                clock = self._now(conn)
+                if moment < clock:
+                    position = self.known_position(recorded_to, conn=conn)
+                    transaction.rollback()
+                    return position, None
+                position = self.known_position(None, conn=conn)
+                transaction.rollback()
+                return position, clock
+
     def in_valid_time(
         self,
         *,
@@ -678,6 +745,7 @@ class Store:
         actor: str | None = None,
         types: Iterable[str] | None = None,
         occurred_to: Bound | None = None,
+        reported_to: Bound | None = None,
         after: tuple[dt.datetime, int] | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
         conn: sa.Connection | None = None,
@@ -685,9 +753,9 @@ class Store:
         """Yield recorded events (not corrections or retractions) in valid-time order.
 
         ``(occurred_at, position)`` order, positions up to ``known_position``, naming
-        ``actor`` if given, of one of ``types`` if given, starting after the key
-        ``after``; a page per query (keyset paging on the same key, served by the actor,
-        the type or the occurred_at index).
+        ``actor`` if given, of one of ``types`` if given, reported by ``reported_to`` if
+        given, starting after the key ``after``; a page per query (keyset paging on the
+        same key, served by the actor, the type or the occurred_at index).
         """
         rows = self._valid_time_rows(
             _STORED,
@@ -695,6 +763,7 @@ class Store:
             actor=actor,
             types=types,
             occurred_to=occurred_to,
+            reported_to=reported_to,
             after=after,
             page_size=page_size,
             conn=conn,
@@ -708,6 +777,7 @@ class Store:
         known_position: int,
         types: Iterable[str],
         with_data: bool,
+        reported_to: Bound | None = None,
         page_size: int = 5000,
         conn: sa.Connection | None = None,
     ) -> Iterator[Glimpse]:
@@ -729,15 +799,22 @@ class Store:
         ]
         if with_data:
             columns.append(sa.type_coerce(events.c.data, sa.String).label("data_raw"))
+        if reported_to is not None:  # to tell which claims straddle the bound
+            columns += [
+                sa.type_coerce(events.c.recorded_at, sa.String).label("recorded_at"),
+                sa.type_coerce(events.c.reported_at, sa.String).label("reported_at"),
+                events.c.reported_precision,
+            ]
         rows = self._valid_time_rows(
             columns,
             known_position=known_position,
             types=types,
+            reported_to=reported_to,
             page_size=page_size,
             conn=conn,
         )
         for row in rows:
-            yield Glimpse(
+            glimpse = Glimpse(
                 position=row.position,
                 type=row.type,
                 actor=row.actor,
@@ -747,6 +824,14 @@ class Store:
                 targets=tuple(_raw_json(row.targets_raw)),
                 data=_raw_json(row.data_raw) if with_data else {},
             )
+            if reported_to is not None:
+                glimpse = attrs.evolve(
+                    glimpse,
+                    recorded_at=_raw_time(row.recorded_at),
+                    reported_at=None if row.reported_at is None else _raw_time(row.reported_at),
+                    reported_precision=row.reported_precision,
+                )
+            yield glimpse
 
     def _valid_time_rows(
         self,
@@ -756,6 +841,7 @@ class Store:
         actor: str | None = None,
         types: Iterable[str] | None = None,
         occurred_to: Bound | None = None,
+        reported_to: Bound | None = None,
         after: tuple[dt.datetime, int] | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
         conn: sa.Connection | None = None,
@@ -770,6 +856,7 @@ class Store:
                     known_position=known_position,
                     types=[type],
                     occurred_to=occurred_to,
+                    reported_to=reported_to,
                     after=after,
                     page_size=page_size,
                     conn=conn,
@@ -794,6 +881,8 @@ class Store:
         )
         if occurred_to is not None:
             query = query.where(_at_most(occurred, occurred_to))
+        if reported_to is not None:
+            query = query.where(_at_most(_REPORTED, reported_to))
         if wanted is not None:
             query = query.where(events.c.type.in_(wanted))
         query = query.order_by(occurred, position)
@@ -819,12 +908,20 @@ class Store:
             last = (_raw_time(page[-1].occurred_at), page[-1].position)
 
     def mending(
-        self, *, known_position: int, actor: str | None = None, conn: sa.Connection | None = None
+        self,
+        *,
+        known_position: int,
+        actor: str | None = None,
+        reported_to: Bound | None = None,
+        conn: sa.Connection | None = None,
     ) -> list[RecordedEvent]:
-        """Return every correction and retraction up to ``known_position`` (of ``actor``)."""
+        """Return every correction and retraction up to ``known_position`` (of ``actor``),
+        reported by ``reported_to`` if given."""
         # The condition is the partial index's own (MENDING), so the few mending events
         # are read through it; the actor is then a key lookup for each of them.
         query = sa.select(*_STORED).where(events.c.position <= known_position, _MENDING)
+        if reported_to is not None:
+            query = query.where(_at_most(_REPORTED, reported_to))
         if actor is not None:
             query = query.where(
                 sa.exists().where(
@@ -837,13 +934,19 @@ class Store:
 
     def mending_of(self, event_id: uuid.UUID) -> list[RecordedEvent]:
         """Return the corrections and retractions of one event, in position order."""
-        query = (
-            sa.select(*_STORED)
-            .where(sa.or_(events.c.corrects == event_id, events.c.retracts == event_id))
-            .order_by(events.c.position)
-        )
+        return self.mending_of_many([event_id])
+
+    def mending_of_many(self, ids: Sequence[uuid.UUID]) -> list[RecordedEvent]:
+        """Return the corrections and retractions of these events, in position order."""
+        found: list[RecordedEvent] = []
         with self._read() as conn:
-            return [_recorded(row) for row in conn.execute(query)]
+            for start in range(0, len(ids), _ID_CHUNK):
+                chunk = list(ids[start : start + _ID_CHUNK])
+                query = sa.select(*_STORED).where(
+                    sa.or_(events.c.corrects.in_(chunk), events.c.retracts.in_(chunk))
+                )
+                found += [_recorded(row) for row in conn.execute(query)]
+        return sorted(found, key=lambda e: e.position)
 
     def at_positions(
         self, positions: Iterable[int], *, conn: sa.Connection | None = None
@@ -972,6 +1075,9 @@ def upgrade(engine: sa.Engine) -> None:
 
 
 _MENDING = sa.text(f"({MENDING})")
+
+_REPORTED = sa.func.coalesce(events.c.reported_at, events.c.recorded_at, type_=UTCDateTime)
+"""When an event's claim became public: its reported time if given, else its recorded time."""
 """The mending events (corrections, retractions): the partial index's condition, verbatim."""
 
 
@@ -983,6 +1089,7 @@ def _named_actors(event: Event | RecordedEvent) -> list[str]:
 EVENT_COLUMNS = (
     "position", "id", "incident", "version", "type", "actor", "targets", "occurred_at",
     "precision", "data", "effects", "source", "corrects", "retracts", "recorded_at", "hash",
+    "reported_at", "reported_precision",
 )  # fmt: skip
 _JSON_COLUMNS = frozenset({"targets", "data", "effects", "source"})
 ACTOR_COLUMNS = ("actor", "position", "occurred_at")
@@ -1047,6 +1154,8 @@ def _event_values(
         _db_uuid(event.retracts, as_text),
         recorded,
         event.hash,
+        None if event.reported_at is None else _db_time(event.reported_at, as_text),
+        event.reported_precision,
     )
 
 
@@ -1163,6 +1272,8 @@ def _recorded(row: sa.Row[Any]) -> RecordedEvent:
         hash=row.hash,
         corrects=_raw_uuid(row.corrects),
         retracts=_raw_uuid(row.retracts),
+        reported_at=None if row.reported_at is None else _raw_time(row.reported_at),
+        reported_precision=row.reported_precision,
     )
 
 

@@ -1,0 +1,865 @@
+"""One view of knowledge: every reader answers on a :class:`Basis` fixed once.
+
+A basis is what an answer rests on: every event up to a position (what the store had
+recorded by ``known_at``) whose claim was public by ``reported_by``. :meth:`Timeline.as_of
+<timeline.Timeline.as_of>` fixes it once and returns a :class:`View` whose readers
+(``events``, ``get``, ``state``, ``states``, ``history``, ``sequence``, ``revisions``,
+``chart``) all answer on it; the ``Timeline`` readers are one-line calls of a view. Every
+answer carries its basis (``.basis``), so a caller can ask again on the same knowledge
+(``tl.as_of(answer.basis)``) and cite it.
+
+This module composes the store (which rows) and the rules of time in :mod:`timeline.fold`
+(what they mean); it writes no SQL and decides no rule of its own.
+"""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+import logging
+import os
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import sqlalchemy as sa
+
+from timeline import store as _store
+from timeline.errors import InvalidEventError, NotFoundError, TimelineError
+from timeline.events import RecordedEvent, check_id, check_name, check_type_name
+from timeline.fold import (
+    Bound,
+    HistoryEntry,
+    Key,
+    Replay,
+    State,
+    corrected,
+    fold,
+    involved,
+    reported_by,
+    resolve_stream,
+    standing_corrections,
+    timing,
+)
+from timeline.sequences import Match, Matcher, Partial, SequenceReport, Step
+from timeline.store import EventFilter, Snapshot
+from timeline.times import isoformat, parse_time, through
+
+if TYPE_CHECKING:
+    from timeline.api import Timeline
+
+_log = logging.getLogger("timeline")
+
+TimeInput = dt.datetime | dt.date | str
+
+
+@attrs.frozen
+class Basis:
+    """The knowledge an answer rests on: events up to ``position``, reported by
+    ``reported_by``.
+
+    - ``position``: every event recorded at or below it, none above (positions never
+      change, so the same basis always gives the same answer);
+    - ``known_at``: the bound on recorded time that chose the position, as
+      ``(moment, inclusive)`` (a date is its end, exclusive); ``None``: everything
+      recorded when the basis was fixed. A bound later than the store's clock is the
+      present: it is kept as that clock, inclusive;
+    - ``reported_by``: the bound on reported time, likewise; ``None``: no bound.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> _ = tl.record("truce", "Syria", "2017-06-17", incident="s",
+        ...               reported_at="2017-06-17")
+        >>> basis = tl.state("Syria", reported_by="2017-06-18").basis
+        >>> (basis.position, str(basis))
+        (1, 'position 1, reported before 2017-06-19T00:00:00.000000Z')
+    """
+
+    position: int
+    known_at: Bound | None = None
+    reported_by: Bound | None = None
+
+    def __str__(self) -> str:
+        parts = [f"position {self.position}"]
+        if self.known_at is not None:
+            parts.append(f"recorded {bound_text(self.known_at)}")
+        if self.reported_by is not None:
+            parts.append(f"reported {bound_text(self.reported_by)}")
+        return ", ".join(parts)
+
+
+def bound_text(bound: Bound) -> str:
+    """Return an upper bound as words: ``by <moment>`` or ``before <moment>``.
+
+    Example:
+        >>> bound_text((dt.datetime(2020, 1, 13, tzinfo=dt.UTC), False))
+        'before 2020-01-13T00:00:00.000000Z'
+    """
+    moment, inclusive = bound
+    return f"{'by' if inclusive else 'before'} {isoformat(moment)}"
+
+
+class Events(Iterator[RecordedEvent]):
+    """The lazy answer of :meth:`View.events`: an iterator of events with its ``basis``.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> _ = tl.record("truce", "Syria", "2017-06-17", incident="s")
+        >>> found = tl.events()
+        >>> ([e.type for e in found], found.basis.position)
+        (['truce'], 1)
+    """
+
+    def __init__(self, events: Iterator[RecordedEvent], basis: Basis) -> None:
+        self._events = events
+        self.basis = basis
+
+    def __iter__(self) -> Events:
+        return self
+
+    def __next__(self) -> RecordedEvent:
+        return next(self._events)
+
+
+class History(builtins.list[HistoryEntry]):
+    """The answer of :meth:`View.history`: a list of changes, with its ``basis``."""
+
+    basis: Basis
+
+    def __init__(self, entries: Iterable[HistoryEntry], basis: Basis) -> None:
+        super().__init__(entries)
+        self.basis = basis
+
+
+@attrs.frozen
+class Revision:
+    """One form a claim took: the change that made it, and the claim as it then stood.
+
+    - ``change``: ``"recorded"`` (the original), ``"corrected"``, ``"correction
+      retracted"`` (the form goes back to the correction before it, or the original) or
+      ``"retracted"``;
+    - ``event``: the claim as it stood after the change (corrected fields applied;
+      ``None`` once retracted);
+    - ``by``: the stored event that made the change, whose ``reported`` and
+      ``recorded_at`` say when it became public and when the store learned it.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> e = tl.record("casualties", "US", "2020-01-08", incident="s",
+        ...               data={"injured": 0}, reported_at="2020-01-08")
+        >>> _ = tl.correct(e.id, data={"injured": 11}, reported_at="2020-01-16")
+        >>> [(r.change, r.event.data["injured"], r.reported[0].day) for r in tl.revisions(e.id)]
+        [('recorded', 0, 8), ('corrected', 11, 16)]
+    """
+
+    change: str
+    event: RecordedEvent | None
+    by: RecordedEvent
+
+    @property
+    def reported(self) -> tuple[dt.datetime, str]:
+        """When the change became public, ``(start, precision)``."""
+        return self.by.reported
+
+    @property
+    def recorded_at(self) -> dt.datetime:
+        """When the store learned of the change."""
+        return self.by.recorded_at
+
+
+class Revisions(builtins.list[Revision]):
+    """The answer of :meth:`View.revisions`: a list of revisions, with its ``basis``."""
+
+    basis: Basis
+
+    def __init__(self, revisions: Iterable[Revision], basis: Basis) -> None:
+        super().__init__(revisions)
+        self.basis = basis
+
+
+class View:
+    """The readers of a timeline, all answering on one :class:`Basis`.
+
+    Get one from :meth:`Timeline.as_of <timeline.Timeline.as_of>`. Reads made through
+    the same view agree with each other whatever is appended meanwhile.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> e = tl.record("casualties", "US", "2020-01-08", incident="iran-2020",
+        ...               effects={"US": {"injured": 0}}, reported_at="2020-01-08")
+        >>> _ = tl.correct(e.id, effects={"US": {"injured": 11}}, reported_at="2020-01-16")
+        >>> then = tl.as_of(reported_by="2020-01-12")
+        >>> then.state("US")["injured"], tl.as_of().state("US")["injured"]
+        (0, 11)
+    """
+
+    def __init__(
+        self, timeline: Timeline, basis: Basis, *, known_start: dt.datetime | None = None
+    ) -> None:
+        self._timeline = timeline
+        self._store = timeline._store
+        self.basis = basis
+        # the first instant of what known_at named (State.known_at, report labels)
+        self._known_from = known_start
+
+    def __repr__(self) -> str:
+        return f"<View {self.basis}>"
+
+    # -- the events --------------------------------------------------------------------
+
+    def events(
+        self,
+        *,
+        incident: str | None = None,
+        actor: str | None = None,
+        type: str | Iterable[str] | None = None,
+        since: TimeInput | None = None,
+        until: TimeInput | None = None,
+        after_position: int = 0,
+        limit: int | None = None,
+        page_size: int = _store.DEFAULT_PAGE_SIZE,
+        current: bool = False,
+    ) -> Events:
+        """Yield the events of the basis in position (commit) order, filtered, lazily.
+
+        See :meth:`Timeline.events <timeline.Timeline.events>` for the filters. With
+        ``current=True`` the events are listed as they stand on the basis: corrected
+        fields applied (each names the corrections that stand in ``corrected_by``),
+        retracted events and the corrections and retractions themselves left out, and
+        the filters applied to the corrected fields.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> e = tl.record("missile_strike", "Iran", "2020-01-08", incident="s")
+            >>> fix = tl.correct(e.id, occurred_at="2020-01-08T01:34+03:30")
+            >>> [(x.type, x.precision) for x in tl.as_of().events()]
+            [('missile_strike', 'day'), ('missile_strike', 'minute')]
+            >>> [(x.precision, x.corrected_by == (fix.id,))
+            ...  for x in tl.as_of().events(current=True)]
+            [('minute', True)]
+        """
+        zone = self._timeline.default_tz
+        where = EventFilter(
+            incident=None if incident is None else check_name(incident, field="incident"),
+            actor=None if actor is None else check_name(actor, field="actor"),
+            types=None if type is None else _type_names(type),
+            occurred_from=None
+            if since is None
+            else parse_time(since, field="since", default_tz=zone)[0],
+            occurred_to=None if until is None else through(until, field="until", default_tz=zone),
+            known_position=self.basis.position,
+            reported_to=self.basis.reported_by,
+            after_position=non_negative(after_position, "after_position"),
+        )
+        if limit is not None:
+            limit = non_negative(limit, "limit")
+        if non_negative(page_size, "page_size") == 0:
+            raise InvalidEventError("page_size", "must be at least 1")
+        if not current:
+            return Events(self._store.read(where, limit=limit, page_size=page_size), self.basis)
+        return Events(self._current_events(where, limit, page_size), self.basis)
+
+    def _current_events(
+        self, where: EventFilter, limit: int | None, page_size: int
+    ) -> Iterator[RecordedEvent]:
+        with self._store.session() as conn:
+            meta, _ = self._knowledge(conn, where.actor)
+        corrections = standing_corrections(meta)
+        retracted = {e.retracts for e in meta if e.retracts is not None}
+        # Corrections can change the type and the time: those filters apply to the
+        # corrected event, the others (incident, actor index, positions) to the stored one.
+        stored = attrs.evolve(where, types=None, occurred_from=None, occurred_to=None)
+        given = 0
+        for event in self._store.read(stored, page_size=page_size):
+            if limit is not None and given >= limit:
+                return
+            if event.corrects is not None or event.retracts is not None:
+                continue
+            if event.id in retracted:
+                continue
+            fixes = corrections.get(event.id)
+            if fixes:
+                event = corrected(event, fixes[-1], by=tuple(f.id for f in fixes))
+            if not _selected(event, where):
+                continue
+            given += 1
+            yield event
+
+    def get(self, event_id: uuid.UUID | str) -> RecordedEvent:
+        """Return the stored event with this id, saying how it stands on the basis.
+
+        The event is returned as recorded; ``corrected_by`` names the corrections of it
+        that stand (the newest gives its current fields) and ``retracted_by`` the
+        retraction that withdrew it, if any.
+
+        Raises:
+            NotFoundError: no event has this id on this basis.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> e = tl.record("truce", "Syria", "2017-06-17", incident="s")
+            >>> r = tl.retract(e.id, "no truce was declared")
+            >>> tl.get(e.id).retracted_by == r.id
+            True
+        """
+        event_id = check_id(event_id, field="event_id")
+        found = self._store.get(event_id)
+        if found is None or not self._knows(found):
+            raise NotFoundError(f"event_id: no event {event_id} is stored{self._on_basis()}")
+        mending = [e for e in self._store.mending_of(event_id) if self._knows(e)]
+        if found.corrects is None and found.retracts is None:
+            below = self._store.mending_of_many([e.id for e in mending if e.corrects is not None])
+            mending += [e for e in below if self._knows(e)]
+            standing = standing_corrections(mending).get(event_id, [])
+            corrected_by = tuple(f.id for f in standing)
+        else:
+            corrected_by = ()
+        withdrawn = [e.id for e in mending if e.retracts == event_id]
+        return attrs.evolve(
+            found,
+            corrected_by=corrected_by,
+            retracted_by=withdrawn[0] if withdrawn else None,
+        )
+
+    def revisions(self, event_id: uuid.UUID | str) -> Revisions:
+        """Return every form a claim took on the basis, in the order they were reported.
+
+        The id may be the event's or one of its corrections'. The first revision is
+        the event as recorded; each correction, retraction of a correction, or
+        retraction of the event adds one, with when it was reported and recorded
+        (``revision.reported``, ``revision.recorded_at``) and the claim as a reader
+        whose ``reported_by`` bound reaches it would see it (``revision.event``).
+        Changes are ordered by reported time, then position.
+
+        Raises:
+            NotFoundError: no such event on this basis.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> e = tl.record("casualties", "US", "2020-01-08", incident="s",
+            ...               data={"injured": 0})
+            >>> _ = tl.correct(e.id, data={"injured": 11})
+            >>> [(r.change, r.event.data) for r in tl.revisions(e.id)]
+            [('recorded', {'injured': 0}), ('corrected', {'injured': 11})]
+        """
+        asked = self.get(event_id)
+        root = asked
+        if asked.corrects is not None or asked.retracts is not None:
+            root = self.get(asked.corrects or asked.retracts)  # type: ignore[arg-type]
+            if root.corrects is not None:  # a retraction of a correction
+                root = self.get(root.corrects)
+        first = [e for e in self._store.mending_of(root.id) if self._knows(e)]
+        below = self._store.mending_of_many([e.id for e in first if e.corrects is not None])
+        mending = sorted(
+            [*first, *(e for e in below if self._knows(e))],
+            key=lambda e: (e.reported[0], e.position),
+        )
+        plain = attrs.evolve(root, corrected_by=(), retracted_by=None)
+        revisions = [Revision("recorded", plain, root)]
+        seen: list[RecordedEvent] = []
+        for change in mending:
+            seen.append(change)
+            if change.corrects is not None:
+                kind = "corrected"
+            elif change.retracts == root.id:
+                kind = "retracted"
+            else:
+                kind = "correction retracted"
+            if any(e.retracts == root.id for e in seen):
+                form = None
+            else:
+                fixes = standing_corrections(seen).get(root.id, [])
+                form = (
+                    corrected(plain, fixes[-1], by=tuple(f.id for f in fixes)) if fixes else plain
+                )
+            revisions.append(Revision(kind, form, change))
+        return Revisions(revisions, self.basis)
+
+    # -- state -------------------------------------------------------------------------
+
+    def state(self, actor: str, *, at: TimeInput | None = None) -> State:
+        """Return ``actor``'s attributes at ``at`` on the basis (see
+        :meth:`Timeline.state <timeline.Timeline.state>` for the rules of time).
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("cooperation_suspended", "Russia", "2017-06-19", incident="s",
+            ...               effects={"Russia": {"cooperation.US": "suspended"}},
+            ...               reported_at="2017-06-19")
+            >>> tl.as_of(reported_by="2017-06-18").state("Russia").get("cooperation.US")
+            >>> tl.as_of(reported_by="2017-06-19").state("Russia")["cooperation.US"]
+            'suspended'
+        """
+        actor = check_name(actor, field="actor")
+        at_bound, at_start = self._timeline._moment(at, "at")
+        folder = self._timeline._folder
+        fingerprint = self._snapshot_key()
+        checkpoints: list[Replay] = []
+        known = self.basis.position
+        with self._store.session() as conn:
+            start, after = self._snapshot_start(actor, fingerprint, at_bound, conn)
+            meta, roots = self._knowledge(conn, actor)
+            originals = self._store.in_valid_time(
+                known_position=known,
+                actor=actor,
+                occurred_to=at_bound,
+                reported_to=self.basis.reported_by,
+                after=after,
+                conn=conn,
+            )
+            replay = fold(
+                actor,
+                resolve_stream(originals, meta, roots, after=after),
+                at=at_bound,
+                folder=folder,
+                start=start,
+                checkpoint_every=None if fingerprint is None else self._timeline.snapshot_interval,
+                on_checkpoint=checkpoints.append,
+                unsure=self._unsure(meta),
+            )
+        if fingerprint is not None:
+            self._save_snapshots(actor, fingerprint, checkpoints)
+        return State(replay, at=at_start, known_at=self._known_start(), basis=self.basis)
+
+    def states(self, *, at: TimeInput | None = None) -> dict[str, State]:
+        """Return the state of every actor at once on the basis, in one pass.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("cooperation_suspended", "Russia", "2017-06-19", incident="s",
+            ...               targets=["US"], effects={"Russia": {"cooperation.US": "suspended"}})
+            >>> sorted(tl.as_of().states(at="2017-06-19"))
+            ['Russia', 'US']
+        """
+        at_bound, at_start = self._timeline._moment(at, "at")
+        folder = self._timeline._folder
+        replays: dict[str, Replay] = {}
+        with self._store.session() as conn:
+            meta, roots = self._knowledge(conn, None)
+            unsure = self._unsure(meta)
+            originals = self._store.in_valid_time(
+                known_position=self.basis.position,
+                occurred_to=at_bound,
+                reported_to=self.basis.reported_by,
+                conn=conn,
+            )
+            for event in resolve_stream(originals, meta, roots):
+                when = timing(event, at_bound)
+                if when == "later":
+                    break
+                doubt = when == "uncertain" or (unsure is not None and unsure(event))
+                for name in involved(event):
+                    replay = replays.setdefault(name, Replay(name))
+                    replay.step(event, folder, uncertain=doubt)
+        known_start = self._known_start()
+        return {
+            name: State(replays[name], at=at_start, known_at=known_start, basis=self.basis)
+            for name in sorted(replays)
+        }
+
+    def history(
+        self,
+        actor: str,
+        attribute: str | None = None,
+        *,
+        since: TimeInput | None = None,
+        until: TimeInput | None = None,
+    ) -> History:
+        """Return each change of ``actor``'s attributes on the basis, in valid-time order
+        (see :meth:`Timeline.history <timeline.Timeline.history>`).
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("cooperation_suspended", "Russia", "2017-06-19", incident="s",
+            ...               effects={"Russia": {"cooperation.US": "suspended"}})
+            >>> [(h.attribute, h.new) for h in tl.as_of().history("Russia")]
+            [('cooperation.US', 'suspended')]
+        """
+        actor = check_name(actor, field="actor")
+        if attribute is not None and not (isinstance(attribute, str) and attribute):
+            raise InvalidEventError("attribute", "expected a non-empty attribute path")
+        _, since_start = self._timeline._moment(since, "since")
+        until_bound, _ = self._timeline._moment(until, "until")
+        folder = self._timeline._folder
+        entries: list[HistoryEntry] = []
+        with self._store.session() as conn:
+            meta, roots = self._knowledge(conn, actor)
+            unsure = self._unsure(meta)
+            originals = self._store.in_valid_time(
+                known_position=self.basis.position,
+                actor=actor,
+                occurred_to=until_bound,
+                reported_to=self.basis.reported_by,
+                conn=conn,
+            )
+            replay = Replay(actor)
+            for event in resolve_stream(originals, meta, roots):
+                if actor not in involved(event):
+                    continue
+                when = timing(event, until_bound)
+                if when == "later":
+                    break
+                doubt = when == "uncertain" or (unsure is not None and unsure(event))
+                for change in replay.step(event, folder, uncertain=doubt):
+                    if attribute is not None and not (
+                        change.attribute == attribute
+                        or change.attribute.startswith(attribute + ".")
+                    ):
+                        continue
+                    if since_start is not None and event.occurred_at < since_start:
+                        continue
+                    entries.append(
+                        HistoryEntry(
+                            when=event.occurred_at,
+                            precision=event.precision,
+                            attribute=change.attribute,
+                            old=change.old,
+                            new=change.new,
+                            event=event,
+                        )
+                    )
+        return History(entries, self.basis)
+
+    # -- sequences ---------------------------------------------------------------------
+
+    def sequence(
+        self,
+        steps: Sequence[Step],
+        *,
+        by: str | tuple[str, ...] | None = None,
+        within: dt.timedelta | str | None = None,
+        until: Step | None = None,
+        certain_only: bool = False,
+    ) -> SequenceReport:
+        """Find every "A, then B, then C" among the events of the basis (see
+        :meth:`Timeline.sequence <timeline.Timeline.sequence>`).
+
+        A match that holds a claim whose reported time straddles the basis's
+        ``reported_by`` bound is kept with ``order_certain=False`` (with
+        ``certain_only`` such claims are left out).
+
+        Example:
+            >>> import timeline
+            >>> from timeline import Step
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("shootdown", "US", "2017-06-18", incident="s",
+            ...               reported_at="2017-06-18")
+            >>> _ = tl.record("aircraft_repositioned", "US", "2017-06-19", incident="s",
+            ...               reported_at="2017-06-20")
+            >>> steps = [Step("shootdown"), Step("aircraft_repositioned")]
+            >>> len(tl.as_of(reported_by="2017-06-19").sequence(steps).matches)
+            0
+        """
+        matcher = Matcher(steps, by=by, within=within, until=until, certain_only=certain_only)
+        reported = self.basis.reported_by
+        with self._store.session() as conn:
+            meta, roots = self._knowledge(conn, None)
+            unsure = self._unsure(meta)
+            if matcher.needs_whole_events:
+                originals: Iterable[Any] = self._store.in_valid_time(
+                    known_position=self.basis.position,
+                    types=matcher.types,
+                    reported_to=reported,
+                    conn=conn,
+                )
+            else:
+                originals = self._store.glimpses(
+                    known_position=self.basis.position,
+                    types=matcher.types,
+                    with_data=matcher.needs_data,
+                    reported_to=reported,
+                    conn=conn,
+                )
+            doubtful: set[int] = set()
+            for event in resolve_stream(originals, meta, roots, by_position=True):
+                if event.type not in matcher.types:
+                    continue
+                if unsure is not None and unsure(event):
+                    if certain_only:
+                        continue
+                    doubtful.add(event.position)
+                matcher.feed(event)
+            report = matcher.report(known_at=self._known_start())
+            report = _whole(report, self._store, conn)
+        if doubtful:
+            report = attrs.evolve(
+                report,
+                matches=tuple(
+                    attrs.evolve(m, order_certain=False)
+                    if any(e.position in doubtful for e in m.events)
+                    else m
+                    for m in report.matches
+                ),
+            )
+        return attrs.evolve(report, basis=self.basis)
+
+    # -- the picture -------------------------------------------------------------------
+
+    def chart(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        actors: str | Iterable[str] | None = None,
+        incident: str | None = None,
+        since: TimeInput | None = None,
+        until: TimeInput | None = None,
+        bands: str | Iterable[str] = (),
+        sequence: SequenceReport | None = None,
+        title: str | None = None,
+        format: str | None = None,
+        width: int = 1200,
+        max_marks: int = 400,
+    ) -> str:
+        """Draw the events of the basis (see :meth:`Timeline.chart
+        <timeline.Timeline.chart>`); the bands' histories are read on the same basis,
+        so one picture never mixes two states of knowledge.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("truce", "Syria", "2017-06-17", incident="s")
+            >>> tl.as_of().chart(format="svg").count('class="event"')
+            1
+        """
+        from timeline import chart as drawing
+
+        kind = format
+        if kind is None:
+            suffix = ".html" if path is None else Path(path).suffix.lower()
+            kind = {".html": "html", ".htm": "html", ".svg": "svg"}.get(suffix)
+            if kind is None:
+                raise InvalidEventError("path", f"{path}: a chart is written to .html or .svg")
+        if kind not in ("html", "svg"):
+            raise InvalidEventError("format", f"must be html or svg; got {kind!r}")
+        if isinstance(actors, str):
+            actors = [actors]
+        lanes = None if actors is None else [check_name(a, field="actors") for a in actors]
+        if incident is not None:
+            incident = check_name(incident, field="incident")
+        attributes = [bands] if isinstance(bands, str) else list(bands)
+        for attribute in attributes:
+            if not (isinstance(attribute, str) and attribute):
+                raise InvalidEventError("bands", "expected non-empty attribute paths")
+        if sequence is not None and not isinstance(sequence, SequenceReport):
+            raise InvalidEventError("sequence", "expected a SequenceReport from sequence()")
+        _, since_start = self._timeline._moment(since, "since")
+        until_bound, _ = self._timeline._moment(until, "until")
+        wanted = None if lanes is None else set(lanes)
+        drawn: list[RecordedEvent] = []
+        with self._store.session() as conn:
+            meta, roots = self._knowledge(conn, None)
+            originals = self._store.in_valid_time(
+                known_position=self.basis.position,
+                occurred_to=until_bound,
+                reported_to=self.basis.reported_by,
+                conn=conn,
+            )
+            for event in resolve_stream(originals, meta, roots):
+                if (
+                    (incident is not None and event.incident != incident)
+                    or (since_start is not None and event.occurred_at < since_start)
+                    or timing(event, until_bound) == "later"  # a correction moved it out
+                    or (wanted is not None and not wanted.intersection(involved(event)))
+                ):
+                    continue
+                drawn.append(event)
+        band_actors = lanes if lanes is not None else list(dict.fromkeys(e.actor for e in drawn))
+        histories = {
+            (actor, attribute): self.history(actor, attribute, until=until)
+            for attribute in attributes
+            for actor in band_actors
+        }
+        render = drawing.html if kind == "html" else drawing.svg
+        text = render(
+            drawn,
+            lanes=lanes,
+            bands={key: entries for key, entries in histories.items() if entries},
+            matches=() if sequence is None else sequence.matches,
+            start=since_start,
+            end=None if until_bound is None else until_bound[0],
+            title=title or incident or "Timeline",
+            width=width,
+            max_marks=max_marks,
+        )
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+    # -- the knowledge of the basis ------------------------------------------------------
+
+    def _knows(self, event: RecordedEvent) -> bool:
+        """Whether the basis knows ``event``: recorded at or below its position, and
+        reported by its bound (a claim whose reported interval straddles it counts)."""
+        return event.position <= self.basis.position and (
+            reported_by(event, self.basis.reported_by) != "later"
+        )
+
+    def _on_basis(self) -> str:
+        if self.basis.known_at is None and self.basis.reported_by is None:
+            return ""
+        return f" on this basis ({self.basis})"
+
+    def _knowledge(
+        self, conn: sa.Connection, actor: str | None
+    ) -> tuple[list[RecordedEvent], dict[uuid.UUID, RecordedEvent]]:
+        """The corrections and retractions the basis knows (of ``actor``), and the events
+        they mend that it knows too."""
+        meta = self._store.mending(
+            known_position=self.basis.position,
+            actor=actor,
+            reported_to=self.basis.reported_by,
+            conn=conn,
+        )
+        mended = (x for e in meta for x in (e.corrects, e.retracts) if x is not None)
+        roots = self._store.get_many(mended, conn=conn)
+        if self.basis.reported_by is not None:
+            roots = {i: e for i, e in roots.items() if self._knows(e)}
+        return meta, roots
+
+    def _unsure(self, meta: list[RecordedEvent]) -> Callable[[Any], bool] | None:
+        """The test of a claim made uncertain by the reported bound: its own reported
+        interval straddles the bound, or that of the correction that gives its fields."""
+        bound = self.basis.reported_by
+        if bound is None:
+            return None
+        shaped_late = {
+            root
+            for root, fixes in standing_corrections(meta).items()
+            if reported_by(fixes[-1], bound) == "uncertain"
+        }
+
+        def unsure(event: Any) -> bool:
+            if reported_by(event, bound) == "uncertain":
+                return True
+            return getattr(event, "id", None) in shaped_late
+
+        return unsure
+
+    def _known_start(self) -> dt.datetime | None:
+        if self._known_from is not None or self.basis.known_at is None:
+            return self._known_from
+        return self.basis.known_at[0]
+
+    def _snapshot_key(self) -> str | None:
+        """The fingerprint snapshots of this question key on; ``None``: no snapshots (off,
+        a fold function without a version, or a reported bound, which they do not hold)."""
+        if not self._timeline.snapshot_interval or self.basis.reported_by is not None:
+            return None
+        return self._timeline._folder.fingerprint()
+
+    def _snapshot_start(
+        self, actor: str, fingerprint: str | None, at: Bound | None, conn: sa.Connection
+    ) -> tuple[Replay | None, Key | None]:
+        """Return the newest snapshot that holds for this question, as a replay to go on."""
+        if fingerprint is None:
+            return None, None
+        known = self.basis.position
+        for snap in self._store.snapshots_for(actor, fingerprint, through=at, conn=conn):
+            point = (snap.through_occurred_at, snap.through_position)
+            if self._store.changed_behind(
+                actor, between=(snap.known_position, known), through=point, conn=conn
+            ):
+                continue
+            replay = Replay(
+                actor,
+                values=dict(snap.state["values"]),
+                events_applied=snap.events_applied,
+                last_position=snap.last_position,
+                last_key=point,
+                max_end=snap.max_end,
+                problems=list(snap.state["problems"]),
+            )
+            return replay, point
+        return None, None
+
+    def _save_snapshots(self, actor: str, fingerprint: str, checkpoints: list[Replay]) -> None:
+        rows = [
+            Snapshot(
+                actor=actor,
+                fingerprint=fingerprint,
+                through_occurred_at=r.last_key[0],
+                through_position=r.last_key[1],
+                known_position=self.basis.position,
+                max_end=r.max_end,
+                events_applied=r.events_applied,
+                last_position=r.last_position or 0,
+                state={"values": r.values, "problems": r.problems},
+            )
+            for r in checkpoints
+            if r.last_key is not None and r.max_end is not None
+        ]
+        try:
+            self._store.save_snapshots(rows)
+        except TimelineError as e:  # a cache: a read never fails for want of one
+            _log.warning("timeline: snapshots not saved: %s", e)
+
+
+def _selected(event: RecordedEvent, where: EventFilter) -> bool:
+    """Whether an event as it now stands passes the filters that corrections can move."""
+    if where.types is not None and event.type not in where.types:
+        return False
+    if where.occurred_from is not None and event.occurred_at < where.occurred_from:
+        return False
+    if where.occurred_to is not None:
+        moment, inclusive = where.occurred_to
+        if event.occurred_at > moment or (event.occurred_at == moment and not inclusive):
+            return False
+    return where.actor is None or where.actor in involved(event)
+
+
+def _whole(report: SequenceReport, store: _store.Store, conn: sa.Connection) -> SequenceReport:
+    """Swap the glimpses a scan read for the whole events, in matches and partial matches."""
+    found: tuple[Match | Partial, ...] = (*report.matches, *report.partial)
+    named = [e for m in found for e in m.events]
+    wanted = [e.position for e in named if not isinstance(e, RecordedEvent)]
+    if not wanted:
+        return report
+    whole = store.at_positions(wanted, conn=conn)
+
+    def swap(events: tuple[Any, ...]) -> tuple[RecordedEvent, ...]:
+        return tuple(e if isinstance(e, RecordedEvent) else whole[e.position] for e in events)
+
+    return attrs.evolve(
+        report,
+        matches=tuple(attrs.evolve(m, events=swap(m.events)) for m in report.matches),
+        partial=tuple(attrs.evolve(p, events=swap(p.events)) for p in report.partial),
+    )
+
+
+def non_negative(value: object, field: str) -> int:
+    """Return ``value`` if it is a whole number of at least 0, else raise.
+
+    Example:
+        >>> non_negative(3, "limit")
+        3
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidEventError(field, f"expected a whole number, got {type(value).__name__}")
+    if value < 0:
+        raise InvalidEventError(field, f"must not be negative, got {value}")
+    return value
+
+
+def _type_names(value: str | Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (check_type_name(value),)
+    if isinstance(value, bytes | dict) or not isinstance(value, Iterable):
+        raise InvalidEventError(
+            "type", f"expected a type name or a list, got {type(value).__name__}"
+        )
+    return tuple(check_type_name(v, field=f"type[{i}]") for i, v in enumerate(value))
+
+
+__all__ = ["Basis", "Events", "History", "Revision", "Revisions", "View", "bound_text"]
