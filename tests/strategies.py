@@ -69,7 +69,7 @@ sources = st.fixed_dictionaries(
         "url": json_text,
         "publisher": json_text,
         "published_at": st.builds(
-            lambda moment, date_only: moment.date().isoformat() if date_only else moment.isoformat(),
+            lambda moment, day: moment.date().isoformat() if day else moment.isoformat(),
             st.datetimes(
                 min_value=dt.datetime(1900, 1, 1),
                 max_value=dt.datetime(2100, 1, 1),

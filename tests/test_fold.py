@@ -220,7 +220,7 @@ def test_fingerprint_follows_templates_and_function_versions() -> None:
     assert a.fingerprint() == b.fingerprint()
     a.register("truce", lambda s, e: {"t": 1})
     assert a.fingerprint() is None
-    with pytest.raises(InvalidEventError, match="^version: expected non-empty text"):
+    with pytest.raises(InvalidEventError, match=r"^version: expected non-empty text"):
         a.register("truce", lambda s, e: {"t": 1}, version="")
 
 

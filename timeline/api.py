@@ -745,9 +745,7 @@ class Timeline:
         """
         self._folder.define(type, effects)
 
-    def define_fold(
-        self, type: str, function: FoldFunction, *, version: str | None = None
-    ) -> None:
+    def define_fold(self, type: str, function: FoldFunction, *, version: str | None = None) -> None:
         """Fold events of ``type`` with ``function(state, event) -> attributes``.
 
         ``state`` is the actor's attributes so far (a read-only mapping with ``.actor``);
@@ -872,9 +870,7 @@ class Timeline:
             >>> [(h.when.year, h.old, h.new) for h in tl.history("Russia", "cooperation")]
             [(2015, None, 'active'), (2017, 'active', 'suspended')]
         """
-        return self.as_of(known_at, reported_by).history(
-            actor, attribute, since=since, until=until
-        )
+        return self.as_of(known_at, reported_by).history(actor, attribute, since=since, until=until)
 
     # -- sequences ---------------------------------------------------------------------
 
@@ -1113,6 +1109,5 @@ def _same_fields(event: Event, current: RecordedEvent) -> bool:
     """Whether a correction would leave every correctable field as it stands."""
     mine, theirs = event.content(), current.content()
     return all(
-        canonical_json(mine.get(name)) == canonical_json(theirs.get(name))
-        for name in CORRECTABLE
+        canonical_json(mine.get(name)) == canonical_json(theirs.get(name)) for name in CORRECTABLE
     )

@@ -228,12 +228,12 @@ def import_(obj: Context, file: Path, fmt: str | None) -> None:
 
     The fields are the event's: id, incident, type, actor, targets, occurred_at,
     precision, data, effects, source, corrects, retracts, reported_at, reported_precision
-    (type, actor, occurred_at and incident required). In CSV, the header names the fields; targets is a JSON list or
-    names separated by ";"; data, effects and source are JSON text; an empty cell is an
-    absent field. The file is read once and stored in one transaction: if any line is
-    wrong, every problem is listed by line number and nothing is stored. An event
-    whose id is stored already with the same content is not stored again, so an import
-    can be repeated.
+    (type, actor, occurred_at and incident required). In CSV, the header names the
+    fields; targets is a JSON list or names separated by ";"; data, effects and source
+    are JSON text; an empty cell is an absent field. The file is read once and stored in
+    one transaction: if any line is wrong, every problem is listed by line number and
+    nothing is stored. An event whose id is stored already with the same content is not
+    stored again, so an import can be repeated.
 
     \b
     Example:

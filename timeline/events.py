@@ -258,7 +258,6 @@ def check_id(value: object, *, field: str = "id") -> uuid.UUID:
     raise InvalidEventError(field, f"expected a UUID, got {type(value).__name__}")
 
 
-
 def reported_time(
     reported_at: object,
     precision: object,

@@ -310,8 +310,9 @@ def write_csv(
         >>> header, row = out.getvalue().splitlines()
         >>> header  # doctest: +NORMALIZE_WHITESPACE
         'id,incident,type,actor,targets,occurred_at,precision,data,effects,source,corrects,retracts,reported_at,reported_precision'
-        >>> row.split(",", 6)[4:]
-        ['Syria;Syrian pilot', '2017-06-18T00:00:00.000000Z', 'day,"{""aircraft"": ""Su-22""}",,,,,,']
+        >>> row.split(",", 6)[4:]  # doctest: +NORMALIZE_WHITESPACE
+        ['Syria;Syrian pilot', '2017-06-18T00:00:00.000000Z',
+         'day,"{""aircraft"": ""Su-22""}",,,,,,']
     """
     columns = (*EVENT_FIELDS, *STORED_FIELDS) if stored else EVENT_FIELDS
     writer = csv.writer(file, lineterminator="\n")

@@ -27,9 +27,7 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("timeline_events", sa.Column("reported_at", UTCDateTime, nullable=True))
-    op.add_column(
-        "timeline_events", sa.Column("reported_precision", sa.String(6), nullable=True)
-    )
+    op.add_column("timeline_events", sa.Column("reported_precision", sa.String(6), nullable=True))
     op.execute("DELETE FROM timeline_snapshots")
 
 
