@@ -119,12 +119,28 @@ small_effects = st.dictionaries(
     max_size=2,
 )
 history_precisions = st.sampled_from(["exact", "minute", "hour", "day"])
+reported_times = st.none() | st.builds(
+    lambda hour, form: form(JUNE_2017 + dt.timedelta(hours=hour)),
+    st.integers(0, 12 * 24),
+    st.sampled_from(
+        [
+            lambda m: m,  # a datetime: exact
+            lambda m: m.strftime("%Y-%m-%dT%HZ"),  # an hour
+            lambda m: m.date().isoformat(),  # a day
+        ]
+    ),
+)
+"""A reported time in June 2017 (an instant, an hour or a day), or none (the recorded
+time)."""
 
 
 @st.composite
-def histories(draw: st.DrawFn, min_size: int = 1, max_size: int = 8) -> list[timeline.Event]:
+def histories(
+    draw: st.DrawFn, min_size: int = 1, max_size: int = 8, reported: bool = False
+) -> list[timeline.Event]:
     """Events of one incident over three actors, each starting at its own minute of June
-    2017 (so that the order in valid time does not depend on the order of recording)."""
+    2017 (so that the order in valid time does not depend on the order of recording);
+    with ``reported``, each may have a reported time of its own."""
     minutes = draw(
         st.lists(st.integers(0, 10 * 24 * 60), min_size=min_size, max_size=max_size, unique=True)
     )
@@ -142,9 +158,14 @@ def histories(draw: st.DrawFn, min_size: int = 1, max_size: int = 8) -> list[tim
                 ),
                 precision=draw(history_precisions),
                 effects=draw(small_effects),
+                **_reported(draw(reported_times) if reported else None),
             )
         )
     return events
+
+
+def _reported(drawn: object) -> dict[str, object]:
+    return {} if drawn is None else {"reported_at": drawn}
 
 
 def questions(events: list[timeline.Event]) -> list[object]:
@@ -161,9 +182,10 @@ def questions(events: list[timeline.Event]) -> list[object]:
 
 
 @st.composite
-def operations(draw: st.DrawFn) -> list[tuple[str, object]]:
+def operations(draw: st.DrawFn, reported: bool = False) -> list[tuple[str, object]]:
     """A recording session: batches of events, some recorded late (far in the past),
-    corrections and retractions of events recorded before them."""
+    corrections and retractions of events recorded before them; with ``reported``, each
+    event, correction and retraction may have a reported time of its own."""
     ops: list[tuple[str, object]] = []
     count = 0
     for _ in range(draw(st.integers(2, 6))):
@@ -173,7 +195,7 @@ def operations(draw: st.DrawFn) -> list[tuple[str, object]]:
             else st.just("append")
         )
         if kind == "append":
-            batch = draw(histories(min_size=1, max_size=4))
+            batch = draw(histories(min_size=1, max_size=4, reported=reported))
             ops.append(("append", batch))
             count += len(batch)
         elif kind == "correct":
@@ -190,9 +212,12 @@ def operations(draw: st.DrawFn) -> list[tuple[str, object]]:
                     },
                 ).filter(bool)
             )
+            if reported:
+                fields.update(_reported(draw(reported_times)))
             ops.append(("correct", (draw(st.integers(0, count - 1)), fields)))
         else:
-            ops.append(("retract", draw(st.integers(0, count - 1))))
+            when = draw(reported_times) if reported else None
+            ops.append(("retract", (draw(st.integers(0, count - 1)), when)))
     return ops
 
 

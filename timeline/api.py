@@ -442,7 +442,7 @@ class Timeline:
         reported_bound, _ = self._moment(reported_by, "reported_by")
         position, clock = self._store.settled(known_bound)
         if clock is not None:  # a bound past the store's clock: the present
-            known_bound = (clock, True)
+            known_bound, known_start = (clock, True), clock
         return View(
             self,
             Basis(position=position, known_at=known_bound, reported_by=reported_bound),
