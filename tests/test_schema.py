@@ -164,3 +164,39 @@ def test_revision_0003_upgrades_a_store_with_events(db_url: str) -> None:
         # the correction still moves the truce to June 18: read through the new indexes
         assert 0 == tl.state("Syria", at="2017-06-17").events_applied
         assert 2 == tl.state("Syria", at="2017-06-18").events_applied
+
+
+def test_revision_0004_upgrades_a_store_and_its_chain_still_verifies(db_url: str) -> None:
+    """A store at 0003 (no reported times) with corrections, a retraction and snapshots
+    upgrades in place to 0004: the chain verifies, the answers are the same, its events
+    count as reported when recorded, and the snapshot cache starts empty."""
+    from alembic import command
+
+    with timeline.open(db_url, snapshot_interval=1) as tl:
+        tl.define("truce", {"{actor}": {"truce.{target}": "declared"}})
+        first = tl.record("truce", "Syria", "2017-06-17", incident="daraa", targets=["rebels"])
+        tl.correct(first.id, occurred_at="2017-06-18")
+        gone = tl.record("shootdown", "US", "2017-06-18", incident="s", targets=["Syria"])
+        tl.retract(gone.id, "double-counted")
+        before = (tl.state("Syria").to_dict(), [e.id for e in tl.events()], tl.head())
+    engine = raw_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(migrate.alembic_config(conn), "0003")
+        with engine.connect() as conn:
+            assert "0003" == migrate.current_revision(conn)
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("timeline_events")}
+            assert "reported_at" not in columns
+            assert conn.execute(sa.text("SELECT count(*) FROM timeline_snapshots")).scalar()
+    finally:
+        engine.dispose()
+    with pytest.raises(timeline.SchemaVersionError, match="timeline db upgrade"):
+        timeline.open(db_url)
+    assert "0004" == timeline.upgrade(db_url)
+    with timeline.open(db_url) as tl:
+        tl.define("truce", {"{actor}": {"truce.{target}": "declared"}})
+        assert "ok: 4 events verified" == str(tl.verify())
+        assert before == (tl.state("Syria").to_dict(), [e.id for e in tl.events()], tl.head())
+        assert all(e.reported == (e.recorded_at, "exact") for e in tl.events())
+        assert 0 == tl.clear_snapshots()
+        assert {"truce.rebels": "declared"} == tl.state("Syria", reported_by="2999-01-01").to_dict()
