@@ -143,39 +143,47 @@ def test_verify_exit_status(db_url: str) -> None:
     assert "ok: 1 events verified" in run("--db", db_url, "verify")
 
 
-def test_demo(tmp_path: Path) -> None:
-    """The demo records the seed in three arrivals, shows it in time order, the main actors'
-    status on three dates and an answer that --known-at changes, and can run again."""
+def test_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo loads the seed in one append without waiting, shows it in time order, the
+    main actors' status on three dates and an answer that --reported-by changes, with a
+    command that asks it, and can run again."""
+
+    def no_sleep(seconds: float) -> None:
+        raise AssertionError(f"the demo slept {seconds}s")
+
+    monkeypatch.setattr(time, "sleep", no_sleep)
     out = tmp_path / "demo.db"
     first = run("demo", "--out", str(out))
-    assert "arrival 1: 8 events" in first and "arrival 3: 4 events" in first
+    assert "arrival" not in first and "--known-at" not in first
+    assert f"Loaded the June 2017 Syria example into {out} in one append:" in first
     assert "ok: 17 events verified" in first
     lines = first.splitlines()
     truce = next(i for i, line in enumerate(lines) if " truce " in line)
     shootdown = next(i for i, line in enumerate(lines) if " shootdown " in line)
     assert truce < shootdown  # time order, though the article tells the truce last
+    assert ["14", "2017-06-19", "00:00", "day", "2017-06-20", "aircraft_repositioned", "US"] == (
+        next(line.split() for line in lines if " aircraft_repositioned " in line)
+    )
     status = next(line for line in lines if line.startswith("actor "))
     assert ["actor", "attribute", *DEMO_DATES] == status.split()
     assert ["Russia", "cooperation.US", "active", "suspended", "suspended"] == next(
         line.split() for line in lines if line.startswith("Russia  cooperation.US")
     )
     assert {"US", "Syria"} <= {line.split()[0] for line in lines if line.split()}
-    then = next(line for line in lines if line.startswith("  after the first arrival"))
-    assert "active" == then.split()[-1]
-    now = next(line for line in lines if line.startswith("  now, after the last"))
-    assert "suspended" == now.split()[-1]
-    # the command the demo prints gives the answer it shows
-    command = next(line.strip() for line in lines if "--known-at 20" in line)
+    table = lines.index("  as reported by  cooperation.US")
+    assert ["  2017-06-18      active", "  2017-06-19      suspended"] == lines[
+        table + 1 : table + 3
+    ]
+    # the command the demo prints gives the answer it shows, and the other with the later day
+    command = next(line.strip() for line in lines if "--reported-by 20" in line)
     argv = shlex.split(command)
     assert "timeline" == argv[0]
+    assert ["--at", "2017-06-19", "--reported-by", "2017-06-18"] == argv[-4:]
     answer = json.loads(run(*argv[1:], "--json"))
     assert "active" == answer["values"]["cooperation.US"]
-    assert strip_times(first) == strip_times(run("demo", "--out", str(out)))  # fresh each time
-
-
-def strip_times(text: str) -> str:
-    """``text`` without the moments the store recorded (they differ run to run)."""
-    return re.sub(r"20\d\d-\d\d-\d\dT[\d:.]+Z", "<recorded_at>", text)
+    later = json.loads(run(*argv[1:-1], "2017-06-19", "--json"))
+    assert "suspended" == later["values"]["cooperation.US"]
+    assert first == run("demo", "--out", str(out))  # fresh each time
 
 
 def test_demo_never_replaces_other_data(tmp_path: Path) -> None:
@@ -495,7 +503,44 @@ def test_state_json_shape(db_url: str) -> None:
         },
         "uncertain": [],
         "events_applied": 10,
+        "basis": {"position": 17, "known_at": None, "reported_by": None},
     } == json.loads(out)
+
+
+def test_state_reported_by(db_url: str) -> None:
+    """--reported-by sees only the claims public by then: Russia's suspension of June 19,
+    reported that day, is not in the answer reported by June 18; the answer says its
+    bound, in words and in the JSON basis."""
+    options = seeded(db_url)
+    asked = (*options, "state", "Russia", "--at", "2017-06-19")
+    assert [
+        "Russia on 2017-06-19 (the whole UTC day), as known now, from claims reported by the "
+        "end of 2017-06-18 (UTC): 1 event applied",
+        "attribute       value",
+        "cooperation.US  active",
+    ] == run(*asked, "--reported-by", "2017-06-18").splitlines()
+    then = json.loads(run(*asked, "--reported-by", "2017-06-18", "--json"))
+    now = json.loads(run(*asked, "--reported-by", "2017-06-19", "--json"))
+    assert ("active", "suspended") == (
+        then["values"]["cooperation.US"],
+        now["values"]["cooperation.US"],
+    )
+    assert {
+        "position": 17,
+        "known_at": None,
+        "reported_by": {"moment": "2017-06-19T00:00:00.000000Z", "inclusive": False},
+    } == then["basis"]
+    noon = run(*asked, "--reported-by", "2017-06-19 12:00 +00:00").splitlines()
+    assert noon[0].endswith("reported by the end of 2017-06-19 12:00 (UTC): 5 events applied")
+    assert "cooperation.US           suspended  ?" in noon  # reported sometime on June 19
+    assert "reported just after the reported bound" in noon[-1]
+    both = json.loads(
+        run(*asked, "--known-at", "2000-01-01", "--reported-by", "2017-06-19", "--json")
+    )
+    assert ({}, 0) == (both["values"], both["basis"]["position"])
+    assert {"moment": "2000-01-02T00:00:00.000000Z", "inclusive": False} == (
+        both["basis"]["known_at"]
+    )
 
 
 def test_state_dates_as_people_write_them(db_url: str) -> None:
@@ -558,6 +603,22 @@ def test_history(db_url: str) -> None:
     assert "(no changes)" in run(*options, "history", "Iraq", "cooperation")
 
 
+def test_history_and_events_reported_by(db_url: str) -> None:
+    """history and events --reported-by leave out the claims made public later."""
+    options = seeded(db_url)
+    rows = run(*options, "history", "Russia", "cooperation", "--reported-by", "2017-06-18")
+    assert ["2015-10-20", "day", "cooperation.US", "-", "active"] == rows.splitlines()[1].split()[
+        :5
+    ]
+    assert 2 == len(rows.splitlines())
+    answer = json.loads(run(*options, "history", "Russia", "--reported-by", "2017-06-19", "--json"))
+    assert "suspended" in [c["new"] for c in answer["changes"]]
+    lines = run(*options, "events", "--reported-by", "2017-06-18", "--format", "jsonl")
+    found = [json.loads(line) for line in lines.splitlines()]
+    assert [3, 6, 7, 10, 12, 13, 15, 16, 17] == [e["position"] for e in found]
+    assert all(e["reported_at"] < "2017-06-19" for e in found)
+
+
 def test_templates_option_problems_are_one_line(sqlite_url: str, tmp_path: Path) -> None:
     """A templates file that is not JSON, or holds a bad template, is one line, exit 1."""
     bad_json = tmp_path / "bad.json"
@@ -615,6 +676,213 @@ def test_correct_then_retract(db_url: str) -> None:
         assert () == next(tl.events(after_position=19)).targets
 
 
+SUSPENDED = "01900000-0000-7000-8000-000000000008"
+"""The seed's cooperation_suspended: Russia, with the US, on June 19 (reported that day)."""
+
+
+def correction_id(output: str) -> str:
+    """The id in ``recorded correction ID of ...``."""
+    found = re.match(r"recorded correction (\S+) of ", output)
+    assert found, output
+    return found.group(1)
+
+
+def test_record_reported_at(db_url: str) -> None:
+    """record --reported-at stores when the claim became public; readers' --reported-by
+    leave it out before then."""
+    out = run(
+        "--db", db_url, "record", "truce", "Syria", "2017-06-17", "--incident", "daraa",
+        "--reported-at", "June 20 2017",
+    )  # fmt: skip
+    assert out.endswith(
+        "occurred 2017-06-17T00:00:00.000000Z (day), reported 2017-06-20T00:00:00.000000Z (day)\n"
+    )
+    with timeline.open(db_url) as tl:
+        assert ("2017-06-20", "day") == (
+            next(tl.events()).reported[0].date().isoformat(),
+            next(tl.events()).reported[1],
+        )
+
+    def listed(*extra: str) -> list[str]:
+        found = run("--db", db_url, "events", "--format", "jsonl", *extra).splitlines()
+        return [json.loads(line)["type"] for line in found]
+
+    assert [] == listed("--reported-by", "2017-06-19")
+    assert ["truce"] == listed("--reported-by", "2017-06-20")
+    assert ["truce"] == listed()
+    table = run("--db", db_url, "events").splitlines()
+    assert "reported (UTC)" in table[0]
+    assert ["1", "2017-06-17", "00:00", "day", "2017-06-20", "truce", "Syria"] == table[1].split()
+    plain = run("--db", db_url, "record", "truce", "Syria", "2017-06-18", "--incident", "daraa")
+    assert "reported" not in plain  # reported when recorded: nothing more to say
+
+
+def test_correct_reported_at_and_retract_the_correction(db_url: str) -> None:
+    """correct --reported-at gives the correction its own reported time: --reported-by
+    before it sees the event as it was; retracting the correction (by its id) takes the
+    event back to its earlier form."""
+    options = seeded(db_url)
+    out = run(
+        *options, "correct", SUSPENDED, "--occurred-at", "2017-06-20", "--reported-at", "2017-06-21"
+    )
+    assert out.endswith(", reported 2017-06-21T00:00:00.000000Z (day)\n")
+    fix = correction_id(out)
+
+    def cooperation(*extra: str) -> object:
+        answer = json.loads(
+            run(*options, "state", "Russia", "--at", "2017-06-19", *extra, "--json")
+        )
+        return answer["values"].get("cooperation.US")
+
+    assert "active" == cooperation()  # moved to June 20
+    assert "suspended" == cooperation("--reported-by", "2017-06-20")
+    assert "active" == cooperation("--reported-by", "2017-06-21")
+    out = run(*options, "retract", fix, "--reason", "it was June 19", "--reported-at", "2017-06-22")
+    assert out.endswith(f" of {fix}: position 19, reported 2017-06-22T00:00:00.000000Z (day)\n")
+    assert "suspended" == cooperation()
+    assert "active" == cooperation("--reported-by", "2017-06-21")
+    [line] = run(
+        *options, "events", "--current", "--type", "cooperation_suspended", "--format", "jsonl"
+    ).splitlines()
+    back = json.loads(line)
+    assert (SUSPENDED, "2017-06-19T00:00:00.000000Z") == (back["id"], back["occurred_at"])
+
+
+def test_events_current(db_url: str) -> None:
+    """events --current lists an event corrected twice once, with the corrected fields,
+    and says so in the table; a retracted event is left out; JSON Lines and CSV keep
+    their columns."""
+    options = seeded(db_url)
+    run(
+        *options, "correct", SUSPENDED, "--occurred-at", "2017-06-20", "--reported-at", "2017-06-21"
+    )
+    run(
+        *options,
+        "correct",
+        SUSPENDED,
+        "--data",
+        '{"note": "a test"}',
+        "--reported-at",
+        "2017-06-22",
+    )
+    run(*options, "retract", "01900000-0000-7000-8000-000000000011", "--reason", "unsure")
+    asked = (*options, "events", "--type", "cooperation_suspended")
+    assert 3 == len(run(*asked, "--format", "jsonl").splitlines())  # the event and its fixes
+    [line] = run(*asked, "--current", "--format", "jsonl").splitlines()
+    current = json.loads(line)
+    first = json.loads(run(*asked, "--format", "jsonl").splitlines()[0])
+    assert list(first) == list(current)
+    assert (SUSPENDED, 8, "2017-06-20T00:00:00.000000Z", {"note": "a test"}) == (
+        current["id"],
+        current["position"],
+        current["occurred_at"],
+        current["data"],
+    )
+    header, row = run(*asked, "--current").splitlines()
+    assert header.split()[-1] == "corrected"
+    assert ["8", "2017-06-20", "00:00", "day", "2017-06-19", "cooperation_suspended", "Russia"] == (
+        row.split()[:7]
+    )
+    assert ["US", "2 corrections"] == re.split(r"  +", row)[-2:]
+    everything = run(*options, "events", "--current", "--format", "csv").splitlines()
+    assert 16 == len(everything) - 1  # 17 events, one retracted; no fixes or retractions
+    assert everything[0] == run(*options, "events", "--format", "csv").splitlines()[0]
+    assert "drone_shootdown" not in "".join(everything)
+    # --reported-by before the second fix: shaped by the first alone
+    table = run(*asked, "--current", "--reported-by", "2017-06-21").splitlines()
+    assert ["US", "1 correction"] == re.split(r"  +", table[1])[-2:]
+    # the filters apply to the corrected fields: the event moved out of June 19
+    assert "(no events)" in run(*asked, "--current", "--until", "2017-06-19")
+
+
+def test_revisions(db_url: str) -> None:
+    """revisions lists every form of a claim in reported order: the recorded form, each
+    correction with the fields it changed, a retracted correction and the retraction;
+    --json gives the same as a list; the bounds narrow it."""
+    options = seeded(db_url)
+    first = correction_id(
+        run(
+            *options,
+            "correct",
+            SUSPENDED,
+            "--occurred-at",
+            "2017-06-20",
+            "--reported-at",
+            "2017-06-21",
+        )
+    )
+    second = correction_id(
+        run(
+            *options, "correct", SUSPENDED, "--data", '{"note": "a test"}',
+            "--reported-at", "2017-06-22 10:00 +03:00",
+        )
+    )  # fmt: skip
+    run(*options, "retract", second, "--reason", "a typo", "--reported-at", "2017-06-23")
+    run(*options, "retract", SUSPENDED, "--reason", "not so", "--reported-at", "2017-06-24")
+    lines = run(*options, "revisions", first).splitlines()
+    assert f"Revisions of {SUSPENDED} (cooperation_suspended by Russia), as known now:" == lines[0]
+    assert ["change", "reported", "(UTC)", "recorded_at", "(UTC)", "by", "claim"] == lines[
+        1
+    ].split()
+    rows = [re.split(r"  +", line) for line in lines[2:]]
+    assert [
+        ("recorded", "2017-06-19 (day)", SUSPENDED),
+        ("corrected", "2017-06-21 (day)", first),
+        ("corrected", "2017-06-22 07:00 (minute)", second),
+        ("correction retracted", "2017-06-23 (day)", None),
+        ("retracted", "2017-06-24 (day)", None),
+    ] == [
+        (row[0], row[1], row[3] if row[3] in (SUSPENDED, first, second) else None) for row in rows
+    ]
+    claims = [row[-1] for row in rows]
+    assert claims[0].startswith(
+        "type: cooperation_suspended; actor: Russia; targets: US; occurred_at: 2017-06-19 (day); "
+        'data: {"announced_by": "Russian Defence Ministry"'
+    )
+    assert ["occurred_at: 2017-06-20 (day)", 'data: {"note": "a test"}'] == claims[1:3]
+    assert claims[3].startswith('data: {"announced_by"')  # back to the data it had
+    assert "(retracted: not so)" == claims[4]
+    assert all(re.fullmatch(r"20\d\d-\d\d-\d\dT[\d:.]+Z", row[2]) for row in rows)
+
+    document = json.loads(run(*options, "revisions", SUSPENDED, "--json"))
+    assert ["recorded", "corrected", "corrected", "correction retracted", "retracted"] == [
+        r["change"] for r in document
+    ]
+    assert [
+        ("2017-06-19T00:00:00.000000Z", "day"),
+        ("2017-06-21T00:00:00.000000Z", "day"),
+        ("2017-06-22T07:00:00.000000Z", "minute"),
+        ("2017-06-23T00:00:00.000000Z", "day"),
+        ("2017-06-24T00:00:00.000000Z", "day"),
+    ] == [(r["reported_at"], r["reported_precision"]) for r in document]
+    assert [SUSPENDED, first, second] == [r["by"] for r in document[:3]]
+    assert [None, None, None, "a typo", "not so"] == [r["reason"] for r in document]
+    assert ["2017-06-19T00:00:00.000000Z", "2017-06-20T00:00:00.000000Z"] == [
+        r["event"]["occurred_at"] for r in document[:2]
+    ]
+    assert {"note": "a test"} == document[2]["event"]["data"]
+    assert "2017-06-20T00:00:00.000000Z" == document[3]["event"]["occurred_at"]
+    assert document[4]["event"] is None
+    assert all(r["event"] is None or r["event"]["id"] == SUSPENDED for r in document)
+
+    narrowed = json.loads(
+        run(*options, "revisions", SUSPENDED, "--reported-by", "2017-06-21", "--json")
+    )
+    assert ["recorded", "corrected"] == [r["change"] for r in narrowed]
+    assert (
+        "from claims reported by the end of 2017-06-22 (UTC):"
+        in run(*options, "revisions", SUSPENDED, "--reported-by", "2017-06-22").splitlines()[0]
+    )
+    missing = "01900000-0000-7000-8000-0000000000ff"
+    assert [f"error: event_id: no event {missing} is stored"] == failed(
+        *options, "revisions", missing
+    )
+    assert [
+        f"error: event_id: no event {SUSPENDED} is stored on this basis (position 21, "
+        "reported before 2017-06-19T00:00:00.000000Z)"
+    ] == failed(*options, "revisions", SUSPENDED, "--reported-by", "2017-06-18")
+
+
 def isoformat_before(moment: dt.datetime) -> str:
     """The exact moment one microsecond before ``moment``, as text the CLI reads."""
     return (moment - dt.timedelta(microseconds=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -657,6 +925,39 @@ def test_state_errors_are_one_line(db_url: str) -> None:
     assert ["error: known_at: 'Monday' has no year; write a full date"] == failed(
         "--db", db_url, "state", "Russia", "--known-at", "Monday"
     )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("events",),
+        ("state", "Russia"),
+        ("history", "Russia"),
+        ("revisions", "01900000-0000-7000-8000-000000000008"),
+        ("report", "sequence", "shootdown", "truce"),
+        ("chart", "-o", "never-written.svg"),
+    ],
+    ids=lambda c: c[0],
+)
+def test_reported_by_errors_are_one_line(sqlite_url: str, command: tuple[str, ...]) -> None:
+    """Every reader's --reported-by that cannot be read is one line naming reported_by."""
+    assert ["error: reported_by: 'Monday' has no year; write a full date"] == failed(
+        "--db", sqlite_url, *command, "--reported-by", "Monday"
+    )
+
+
+def test_reported_at_errors_are_one_line(db_url: str) -> None:
+    """A --reported-at that cannot be read is one line naming reported_at; nothing stored."""
+    options = seeded(db_url)
+    bad = ("--reported-at", "19/06/17")
+    expected = ["error: reported_at: '19/06/17' has no four-digit year; write a full date"]
+    assert expected == failed(
+        *options, "record", "truce", "Syria", "2017-06-17", "--incident", "x", *bad
+    )
+    event_id = "01900000-0000-7000-8000-000000000008"
+    assert expected == failed(*options, "correct", event_id, "--actor", "US", *bad)
+    assert expected == failed(*options, "retract", event_id, "--reason", "x", *bad)
+    assert 17 == stored_count(db_url)
 
 
 # -- examples/status.sh ---------------------------------------------------------------------
@@ -837,6 +1138,22 @@ def test_report_sequence_options(db_url: str) -> None:
     assert 0 == count(*SEED_STEPS, "--until", "condemnation:targets")
     assert 1 == count(*SEED_STEPS, "--by", "incident")
     assert 0 == count(*SEED_STEPS, "--known-at", "2000-01-01")
+
+
+def test_report_sequence_reported_by(db_url: str) -> None:
+    """report sequence --reported-by: the repositioning, reported June 20, is not there
+    by June 19; the report names its bound in text and JSON."""
+    seeded(db_url)
+    base = ("--db", db_url, "report", "sequence", *SEED_STEPS, "--within", "3d")
+    text = run(*base, "--reported-by", "2017-06-19")
+    assert "[within 3d, reported before 2017-06-20T00:00:00.000000Z]" in text.splitlines()[0]
+    assert "matches: 0" in text
+    document = json.loads(run(*base, "--reported-by", "2017-06-20", "--format", "json"))
+    assert ["US"] == [m["key"] for m in document["matches"]]
+    assert {"moment": "2017-06-21T00:00:00.000000Z", "inclusive": False} == (
+        document["query"]["reported_by"]
+    )
+    assert json.loads(run(*base, "--format", "json"))["query"]["reported_by"] is None
 
 
 def test_report_sequence_refusals(db_url: str) -> None:

@@ -131,6 +131,20 @@ def test_export_timelinejs_escapes_html(sqlite_url: str) -> None:
     assert "&lt;script&gt;" in slide["text"]["text"] and "&amp; left" in slide["text"]["text"]
 
 
+def test_chart_reported_by(db_url: str, tmp_path: Path) -> None:
+    """chart --reported-by draws only the claims public by then, and the sequence found on
+    the same knowledge: by June 19 the repositioning (reported June 20) is not there."""
+    run("--db", db_url, "import", str(SEED))
+    options = ("--db", db_url, "--templates", str(TEMPLATES), "chart", "--actor", "US")
+    early, late = tmp_path / "early.svg", tmp_path / "late.svg"
+    said = run(*options, "-o", str(early), "--reported-by", "2017-06-19", *SEQUENCE)
+    assert said.endswith(", 0 sequence matches; open it in a browser\n")
+    run(*options, "-o", str(late), *SEQUENCE)
+    assert len(of_class(picture(early), "event")) < len(of_class(picture(late), "event"))
+    assert "aircraft_repositioned" not in early.read_text(encoding="utf-8")
+    assert "aircraft_repositioned" in late.read_text(encoding="utf-8")
+
+
 def test_demo_writes_its_chart_and_says_where(tmp_path: Path) -> None:
     """The demo draws the seed's chart beside its SQLite file and prints the path."""
     out = tmp_path / "demo.db"

@@ -12,7 +12,6 @@ import json
 import os
 import shlex
 import sys
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
@@ -26,6 +25,7 @@ from timeline.events import Event
 from timeline.fold import resolve
 from timeline.io import (
     FORMATS,
+    event_to_record,
     file_format,
     read_events,
     read_records,
@@ -34,6 +34,7 @@ from timeline.io import (
     write_jsonl,
     write_timelinejs,
 )
+from timeline.render import bound_json
 from timeline.times import isoformat, parse_time
 
 MAX_PROBLEMS_SHOWN = 20
@@ -93,6 +94,23 @@ db_option = click.option(
     help="Database URL; the same as the --db before the command.",
 )
 """``--db`` accepted after the command too: ``timeline db upgrade --db URL``."""
+
+
+def reader_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--known-at`` and ``--reported-by``, the knowledge a reader answers on, to a
+    command: its function takes ``known_at`` and ``reported_by`` (text or ``None``)."""
+    command = click.option(
+        "--reported-by",
+        metavar="WHEN",
+        help="Only claims reported (made public) by WHEN, with the corrections and "
+        "retractions reported by then; a date takes in the whole day.",
+    )(command)
+    return click.option(
+        "--known-at",
+        metavar="WHEN",
+        help="As the store knew it: only what it had recorded by WHEN; a date takes in the "
+        "whole day. Default: everything recorded now.",
+    )(command)
 
 
 @contextmanager
@@ -348,6 +366,12 @@ def export(obj: Context, output: Path | None, incident: str | None, fmt: str | N
 @click.option("--source-url", help="The source's URL.")
 @click.option("--id", "event_id", help="The event's UUID (default: a new one).")
 @click.option("--expected-version", type=int, help="Refuse unless the incident is at this version.")
+@click.option(
+    "--reported-at",
+    metavar="WHEN",
+    help="When the claim became public, e.g. the day the statement was published "
+    "(default: when the store records it).",
+)
 @click.pass_obj
 def record(
     obj: Context,
@@ -364,16 +388,19 @@ def record(
     source_url: str | None,
     event_id: str | None,
     expected_version: int | None,
+    reported_at: str | None,
 ) -> None:
     """Record one event: TYPE done by ACTOR at WHEN.
 
     WHEN is written as people write it: 2017-06-19, "June 19 2017", "2017-06",
-    "2017-06-18 18:43 +03:00". Prints the event as stored.
+    "2017-06-18 18:43 +03:00"; so is --reported-at, when the claim became public, which
+    readers' --reported-by compares with. Prints the event as stored.
 
     \b
     Example:
         timeline record cooperation_suspended Russia 2017-06-19 \\
-            --incident syria-2017-06 --target US --quote "Russia said it would now end co-operation"
+            --incident syria-2017-06 --target US --reported-at 2017-06-19 \\
+            --quote "Russia said it would now end co-operation"
     """
     source = {"quote": quote, "title": source_title, "url": source_url}
     with reported(obj.debug), obj.open() as tl:
@@ -389,11 +416,12 @@ def record(
             source={k: v for k, v in source.items() if v is not None},
             id=event_id,
             expected_version=expected_version,
+            reported_at=reported_at,
         )
         click.echo(
             f"recorded {recorded.id}: {recorded.incident} version {recorded.version}, "
             f"position {recorded.position}, occurred {isoformat(recorded.occurred_at)} "
-            f"({recorded.precision})"
+            f"({recorded.precision}){_reported_text(recorded)}"
         )
 
 
@@ -406,7 +434,13 @@ def record(
 @click.option(
     "--until", metavar="WHEN", help="Only events that occurred by WHEN (a date: all of it)."
 )
-@click.option("--known-at", metavar="WHEN", help="Only events recorded by WHEN.")
+@reader_options
+@click.option(
+    "--current",
+    is_flag=True,
+    help="The events as they now stand: corrections applied, retracted events (and the "
+    "corrections and retractions themselves) left out.",
+)
 @click.option("--after-position", type=int, default=0, help="Only events after this position.")
 @click.option("--limit", type=int, help="At most this many events.")
 @click.option(
@@ -427,16 +461,25 @@ def events(
     since: str | None,
     until: str | None,
     known_at: str | None,
+    reported_by: str | None,
+    current: bool,
     after_position: int,
     limit: int | None,
     fmt: str,
 ) -> None:
     """List stored events in the order they were recorded.
 
+    The table gives each event's time (UTC, with its precision), when it was reported
+    (made public), type, actor and targets. With --current the events are listed as
+    they now stand: each with its corrections applied (the filters apply to the
+    corrected fields; the table says how many corrections shaped it), retracted events
+    left out; an event keeps its own id, position, recorded_at and hash.
+
     \b
     Example:
         timeline events --actor Russia --since 2017-06-19 --format jsonl
         timeline events --type shootdown --format csv
+        timeline events --current --reported-by 2017-06-19
     """
     with reported(obj.debug), obj.open() as tl:
         found = tl.events(
@@ -446,48 +489,62 @@ def events(
             since=since,
             until=until,
             known_at=known_at,
+            reported_by=reported_by,
             after_position=after_position,
             limit=limit,
+            current=current,
         )
         if fmt == "jsonl":
             write_jsonl(found, sys.stdout, stored=True)
         elif fmt == "csv":
             write_csv(found, sys.stdout, stored=True)
         else:
-            _echo_table(found)
+            _echo_table(found, corrections=current)
 
 
 @main.command()
 @db_option
 @click.argument("actor")
 @click.option("--at", metavar="WHEN", help="The moment asked about (a date: all of that day).")
-@click.option("--known-at", metavar="WHEN", help="As the store knew it then (default: now).")
+@reader_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object, for scripts.")
 @click.pass_obj
-def state(obj: Context, actor: str, at: str | None, known_at: str | None, as_json: bool) -> None:
+def state(
+    obj: Context,
+    actor: str,
+    at: str | None,
+    known_at: str | None,
+    reported_by: str | None,
+    as_json: bool,
+) -> None:
     """Print ACTOR's attributes at a moment, as known at a moment.
 
     Without --at, after all of the actor's events. A date (2017-06-19, "June 19 2017")
     asks about the whole UTC day, a time ("2017-06-19 14:00 +03:00") about that minute.
     "?" marks an attribute set by an event that may have happened just after the moment
-    asked about. Event types change attributes through their effects and the --templates
-    file. --json prints {"actor", "at", "known_at", "values", "uncertain",
-    "events_applied"}.
+    asked about, or by a claim that may have been reported just after --reported-by.
+    Event types change attributes through their effects and the --templates file.
+    --json prints {"actor", "at", "known_at", "values", "uncertain", "events_applied",
+    "basis"}; the basis is what the answer rests on: {"position", "known_at",
+    "reported_by"}, each bound {"moment", "inclusive"} or null.
 
     \b
     Example:
         timeline --templates examples/syria-2017-06.templates.json \\
             state Russia --at "June 19 2017" --known-at 2017-06-20
+        timeline --templates examples/syria-2017-06.templates.json \\
+            state Russia --at 2017-06-19 --reported-by 2017-06-18
         timeline state US --at "2017-06-19 14:00 +03:00" --json
     """
     with reported(obj.debug), obj.open() as tl:
-        answer = tl.state(actor, at=at, known_at=known_at)
+        answer = tl.state(actor, at=at, known_at=known_at, reported_by=reported_by)
         if as_json:
             click.echo(json.dumps(state_json(answer), ensure_ascii=False))
         else:
             zone = tl.default_tz
             click.echo(
-                f"{answer.actor} {_asked_at(at, zone)}, {_asked_known(known_at, zone)}: "
+                f"{answer.actor} {_asked_at(at, zone)}, {_asked_known(known_at, zone)}"
+                f"{_asked_reported(reported_by, zone)}: "
                 f"{_count(answer.events_applied, 'event')} applied"
             )
             _echo_state(answer)
@@ -504,6 +561,25 @@ def state_json(answer: timeline.State) -> dict[str, Any]:
         "values": answer.to_dict(),
         "uncertain": sorted(answer.uncertain),
         "events_applied": answer.events_applied,
+        "basis": basis_json(answer.basis),
+    }
+
+
+def basis_json(basis: timeline.Basis) -> dict[str, Any]:
+    """Return a :class:`~timeline.Basis` as JSON: its position and its two bounds, each
+    ``{"moment", "inclusive"}`` (a date asked about is the exclusive end of its day) or
+    ``None``.
+
+    Example:
+        >>> bound = (dt.datetime(2017, 6, 19, tzinfo=dt.UTC), False)
+        >>> basis_json(timeline.Basis(17, reported_by=bound))
+        {'position': 17, 'known_at': None,
+         'reported_by': {'moment': '2017-06-19T00:00:00.000000Z', 'inclusive': False}}
+    """
+    return {
+        "position": basis.position,
+        "known_at": bound_json(basis.known_at),
+        "reported_by": bound_json(basis.reported_by),
     }
 
 
@@ -513,7 +589,7 @@ def state_json(answer: timeline.State) -> dict[str, Any]:
 @click.argument("attribute", required=False)
 @click.option("--since", metavar="WHEN", help="Only changes by events at or after WHEN.")
 @click.option("--until", metavar="WHEN", help="Only changes by events that apply by WHEN.")
-@click.option("--known-at", metavar="WHEN", help="As the store knew it then (default: now).")
+@reader_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object, for scripts.")
 @click.pass_obj
 def history(
@@ -523,6 +599,7 @@ def history(
     since: str | None,
     until: str | None,
     known_at: str | None,
+    reported_by: str | None,
     as_json: bool,
 ) -> None:
     """Print each change of ACTOR's attributes (or of ATTRIBUTE and below), in time order.
@@ -535,9 +612,17 @@ def history(
     Example:
         timeline --templates examples/syria-2017-06.templates.json history Russia cooperation
         timeline history US --since 2017-06-18 --until 2017-06-19 --json
+        timeline history Russia --reported-by 2017-06-18
     """
     with reported(obj.debug), obj.open() as tl:
-        changes = tl.history(actor, attribute, since=since, until=until, known_at=known_at)
+        changes = tl.history(
+            actor,
+            attribute,
+            since=since,
+            until=until,
+            known_at=known_at,
+            reported_by=reported_by,
+        )
     if as_json:
         click.echo(json.dumps(history_json(actor, attribute, changes), ensure_ascii=False))
         return
@@ -600,6 +685,12 @@ def history_json(
 @click.option("--data", "data_json", metavar="JSON", help="Its data (a JSON object, whole).")
 @click.option("--effects", "effects_json", metavar="JSON", help="Its effects (JSON, whole).")
 @click.option("--source", "source_json", metavar="JSON", help="Its source (JSON, whole).")
+@click.option(
+    "--reported-at",
+    metavar="WHEN",
+    help="When the correction became public (default: the --source's published_at, "
+    "else when the store records it).",
+)
 @click.pass_obj
 def correct(
     obj: Context,
@@ -613,16 +704,20 @@ def correct(
     data_json: str | None,
     effects_json: str | None,
     source_json: str | None,
+    reported_at: str | None,
 ) -> None:
     """Record a correction of event EVENT_ID: the fields given replace its own.
 
     Nothing stored changes: the correction is a new event. Answers asked with --known-at
-    before it stay as they were; later ones use the corrected fields (a corrected
-    --occurred-at moves the event in time).
+    before it was recorded, or --reported-by before it was reported (--reported-at),
+    stay as they were; later ones use the corrected fields (a corrected --occurred-at
+    moves the event in time). Of several corrections, the one reported last gives the
+    fields; timeline revisions EVENT_ID lists them.
 
     \b
     Example:
-        timeline correct 01900000-0000-7000-8000-000000000014 --occurred-at 2017-06-20
+        timeline correct 01900000-0000-7000-8000-000000000014 --occurred-at 2017-06-20 \\
+            --reported-at 2017-06-21
     """
     if targets and no_targets:
         raise click.UsageError("give --target or --no-targets, not both")
@@ -644,10 +739,11 @@ def correct(
                 "--target, --no-targets, --data, --effects or --source"
             )
         with obj.open() as tl:
-            fix = tl.correct(event_id, **fields)
+            fix = tl.correct(event_id, reported_at=reported_at, **fields)
         click.echo(
             f"recorded correction {fix.id} of {fix.corrects}: position {fix.position}, "
             f"{fix.type} by {fix.actor}, occurred {isoformat(fix.occurred_at)} ({fix.precision})"
+            f"{_reported_text(fix)}"
         )
 
 
@@ -655,12 +751,20 @@ def correct(
 @db_option
 @click.argument("event_id")
 @click.option("--reason", required=True, help="Why the event should not have been recorded.")
+@click.option(
+    "--reported-at",
+    metavar="WHEN",
+    help="When the retraction became public (default: when the store records it).",
+)
 @click.pass_obj
-def retract(obj: Context, event_id: str, reason: str) -> None:
+def retract(obj: Context, event_id: str, reason: str, reported_at: str | None) -> None:
     """Record that event EVENT_ID should not have been: answers from now on leave it out.
 
     Nothing stored changes: the retraction is a new event. Answers asked with --known-at
-    before it still include the event.
+    before it was recorded, or --reported-by before it was reported (--reported-at),
+    still include the event. EVENT_ID may name one correction of an event: retracting
+    it undoes that correction alone, and the event goes back to the form it had
+    without it.
 
     \b
     Example:
@@ -668,11 +772,117 @@ def retract(obj: Context, event_id: str, reason: str) -> None:
             --reason "coalition officials would not say whether Iran launched the drone"
     """
     with reported(obj.debug), obj.open() as tl:
-        retraction = tl.retract(event_id, reason)
+        retraction = tl.retract(event_id, reason, reported_at=reported_at)
         click.echo(
             f"recorded retraction {retraction.id} of {retraction.retracts}: "
-            f"position {retraction.position}"
+            f"position {retraction.position}{_reported_text(retraction)}"
         )
+
+
+@main.command()
+@db_option
+@click.argument("event_id")
+@reader_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON list, for scripts.")
+@click.pass_obj
+def revisions(
+    obj: Context,
+    event_id: str,
+    known_at: str | None,
+    reported_by: str | None,
+    as_json: bool,
+) -> None:
+    """Print every form the claim EVENT_ID took: as recorded, then each correction,
+    retracted correction or retraction, in the order they were reported.
+
+    EVENT_ID may be the event's or one of its corrections'. Each row gives the change,
+    when it was reported (UTC, to its precision), when the store recorded it, the id of
+    the event that made it, and the claim's fields that it changed (all of them for the
+    first row), or "(retracted)". --json prints a list of {"change", "reported_at",
+    "reported_precision", "recorded_at", "by", "reason", "event"}, where "event" is the
+    claim after the change, in the form export writes (null once retracted).
+
+    \b
+    Example:
+        timeline --db sqlite:///incidents.db revisions 01900000-0000-7000-8000-000000000009
+        timeline revisions 01900000-0000-7000-8000-000000000009 --reported-by 2017-06-19 --json
+    """
+    with reported(obj.debug), obj.open() as tl:
+        found = tl.revisions(event_id, known_at=known_at, reported_by=reported_by)
+        zone = tl.default_tz
+        if as_json:
+            click.echo(json.dumps(revisions_json(found), ensure_ascii=False))
+            return
+        first = found[0].by
+        click.echo(
+            f"Revisions of {first.id} ({first.type} by {first.actor}), "
+            f"{_asked_known(known_at, zone)}{_asked_reported(reported_by, zone)}:"
+        )
+    rows = []
+    before: timeline.RecordedEvent | None = None
+    for revision in found:
+        start, precision = revision.reported
+        rows.append(
+            (
+                revision.change,
+                f"{_short_time(start, precision)} ({precision})",
+                isoformat(revision.recorded_at),
+                str(revision.by.id),
+                _claim_text(revision, before),
+            )
+        )
+        before = revision.event
+    _echo_rows(("change", "reported (UTC)", "recorded_at (UTC)", "by", "claim"), rows)
+
+
+def revisions_json(found: Sequence[timeline.Revision]) -> list[dict[str, Any]]:
+    """Return what ``timeline revisions --json`` prints."""
+    return [
+        {
+            "change": revision.change,
+            "reported_at": isoformat(revision.reported[0]),
+            "reported_precision": revision.reported[1],
+            "recorded_at": isoformat(revision.recorded_at),
+            "by": str(revision.by.id),
+            "reason": revision.by.data.get("reason") if revision.by.retracts else None,
+            "event": None if revision.event is None else event_to_record(revision.event),
+        }
+        for revision in found
+    ]
+
+
+CLAIM_FIELDS = ("type", "actor", "targets", "occurred_at", "data", "effects", "source")
+"""The fields of a claim that ``timeline revisions`` shows, in this order."""
+
+
+def _claim_text(revision: timeline.Revision, before: timeline.RecordedEvent | None) -> str:
+    """The claim after ``revision``: the fields that differ from ``before`` (every one
+    with a value, for the first form), ``(retracted: REASON)``, or ``(no change)``."""
+    claim = revision.event
+    if claim is None:
+        reason = revision.by.data.get("reason") if revision.by.retracts else None
+        return f"(retracted: {reason})" if reason else "(retracted)"
+    shown = []
+    for name in CLAIM_FIELDS:
+        value = _claim_field(claim, name)
+        if before is None:
+            if name == "source" or value in ("", "-", "{}"):
+                continue  # the first form: what it says, without its empty fields
+        elif value == _claim_field(before, name):
+            continue
+        shown.append(f"{name}: {value}")
+    return "; ".join(shown) or "(no change)"
+
+
+def _claim_field(event: timeline.RecordedEvent, name: str) -> str:
+    if name == "occurred_at":
+        return f"{_short_time(event.occurred_at, event.precision)} ({event.precision})"
+    if name == "targets":
+        return ", ".join(event.targets) or "-"
+    value = getattr(event, name)
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 @main.group()
@@ -748,7 +958,7 @@ def _where_option(values: tuple[str, ...], count: int) -> dict[int, dict[str, An
     help="Narrow step N (from 1): data.aircraft=Su-22; targets=US means among the "
     "targets. Repeatable.",
 )
-@click.option("--known-at", metavar="WHEN", help="As known then: only what was recorded by WHEN.")
+@reader_options
 @click.option(
     "--certain-only",
     is_flag=True,
@@ -771,13 +981,15 @@ def report_sequence(
     until_step: str | None,
     wheres: tuple[str, ...],
     known_at: str | None,
+    reported_by: str | None,
     certain_only: bool,
     fmt: str,
 ) -> None:
     """Find each STEP, then the next, ...: every match with its key, gaps and span.
 
     The matching is Elastic EQL's sequence for exact times; events whose times are
-    imprecise may stand in either order and such matches are flagged (see the README).
+    imprecise may stand in either order and such matches are flagged (see the README),
+    as are matches holding a claim that may have been reported just after --reported-by.
 
     \b
     Example:
@@ -797,6 +1009,7 @@ def report_sequence(
                 within=within,
                 until=until,
                 known_at=known_at,
+                reported_by=reported_by,
                 certain_only=certain_only,
             )
         rendered = {
@@ -824,7 +1037,7 @@ def report_sequence(
 @click.option(
     "--until", metavar="WHEN", help="Only events that occurred by WHEN (a date: all of it)."
 )
-@click.option("--known-at", metavar="WHEN", help="As the store knew it then (default: now).")
+@reader_options
 @click.option(
     "--band",
     "bands",
@@ -859,6 +1072,7 @@ def chart(
     since: str | None,
     until: str | None,
     known_at: str | None,
+    reported_by: str | None,
     bands: tuple[str, ...],
     steps: tuple[str, ...],
     within: str | None,
@@ -875,7 +1089,8 @@ def chart(
     lane; --step draws the matches of a sequence (as report sequence finds them with
     --within, --by and --where) as connected marks, dashed when the order is uncertain.
     With more than 400 events, lanes show counts per time bin, and the chart says so.
-    The file opens in any browser without network.
+    --known-at and --reported-by draw what was known (or public) then: events, bands and
+    the sequence all on that one knowledge. The file opens in any browser without network.
 
     \b
     Example:
@@ -886,25 +1101,26 @@ def chart(
             --step aircraft_repositioned:actor --within 3d
     """
     with reported(obj.debug), obj.open() as tl:
+        if not steps and (within or by_fields or wheres):
+            raise click.UsageError("--within, --by and --where need at least one --step")
+        # One view, so that the sequence and the picture rest on the same knowledge.
+        view = tl.as_of(known_at, reported_by)
         report = None
         if steps:
             parsed = _where_steps([parse_step(text) for text in steps], wheres)
             by = None if by_fields is None else tuple(by_fields.split("+"))
-            report = tl.sequence(parsed, by=by, within=within, known_at=known_at)
-        elif within or by_fields or wheres:
-            raise click.UsageError("--within, --by and --where need at least one --step")
-        tl.chart(
+            report = view.sequence(parsed, by=by, within=within)
+        view.chart(
             output,
             actors=actors or None,
             incident=incident,
             since=since,
             until=until,
-            known_at=known_at,
             bands=bands,
             sequence=report,
             title=title,
         )
-    matches = "" if report is None else f", {_count(len(report.matches), 'sequence match')}"
+    matches = "" if report is None else f", {_count(len(report.matches), 'sequence match', 'es')}"
     click.echo(f"wrote the chart to {output}{matches}; open it in a browser")
 
 
@@ -947,11 +1163,13 @@ def verify(obj: Context) -> None:
 def demo(obj: Context, out: Path) -> None:
     """Load the June 2017 Syria example into a fresh SQLite file and show what it tells.
 
-    The example's reports are recorded in the article's own (scrambled) order, in three
-    arrivals, as late reports come in. The demo then shows them in the order they
-    happened, the status of Russia, the US and Syria on three dates, and an answer that
-    differs with --known-at, with the commands to ask it yourself. It draws the chart of
-    the US, Russia and Syria beside the SQLite file (timeline-demo.chart.html for the
+    The example's reports are loaded in one append, in the article's own (scrambled)
+    order, each with the day it was reported (made public). The demo then shows them in
+    the order they happened, the status of Russia, the US and Syria on three dates, the
+    sequence shootdown -> cooperation suspended -> repositioning, and an answer that
+    differs with --reported-by (Russia's cooperation with the US on June 19, as reported
+    by June 18 and by June 19), with the command to ask it yourself. It draws the chart
+    of the US, Russia and Syria beside the SQLite file (timeline-demo.chart.html for the
     default --out) and says where.
 
     \b
@@ -964,16 +1182,22 @@ def demo(obj: Context, out: Path) -> None:
         url = f"sqlite:///{out}"
         with timeline.open(url) as tl:
             define_templates(tl, templates)
-            click.echo(f"Recording the June 2017 Syria example into {out},")
-            click.echo("in the article's own (scrambled) order, as its reports arrive:")
-            arrivals = _record_arrivals(tl, demo_file("syria-2017-06.jsonl"))
-            click.echo("\nIn the order they happened (valid time, UTC; precision shown):")
+            loaded = _load_seed(tl, demo_file("syria-2017-06.jsonl"))
+            click.echo(f"Loaded the June 2017 Syria example into {out} in one append:")
+            click.echo(
+                f"{_count(len(loaded), 'event')}, in the article's own (scrambled) order, "
+                "each with the day it was reported."
+            )
+            click.echo(
+                "\nIn the order they happened (valid time, UTC; precision shown; reported:"
+                " when the claim\nbecame public):"
+            )
             _echo_table(sorted(tl.events(), key=lambda e: (e.occurred_at, e.position)))
             click.echo(f"\nStatus of {', '.join(DEMO_ACTORS)} on each day (UTC), by the templates")
             click.echo(f"in {templates.name} (? = may have happened after that day):")
             _echo_status(tl, DEMO_ACTORS, DEMO_DATES)
             _echo_sequence_report(tl)
-            _echo_known_at(tl, url, templates, first_arrival=arrivals[0])
+            _echo_reported_by(tl, url, templates)
             picture = demo_chart(tl, out.with_name(out.stem + ".chart.html"))
             click.echo(f"\nHash chain: {tl.verify()}")
         base = f"timeline --db {shlex.quote(url)}"
@@ -1005,40 +1229,14 @@ def demo_data() -> Path:
     return demo_file("syria-2017-06.jsonl")
 
 
-def _record_arrivals(tl: timeline.Timeline, path: Path) -> list[list[timeline.RecordedEvent]]:
-    """Record the seed in three batches, as if its reports came in late; return them."""
+def _load_seed(tl: timeline.Timeline, path: Path) -> list[timeline.RecordedEvent]:
+    """Store every event of the seed file in one append, in the file's order; return them."""
     events: list[Event] = []
     for number, event in read_events(path):
         if isinstance(event, timeline.InvalidEventError):
             raise timeline.InvalidEventError(f"{path} line {number}: {event.field}", event.problem)
         events.append(event)
-    # What was known before June 2017 (the seed's background lines, without a quote from
-    # the article) came first; the article's reports then came in the article's order.
-    background = [e for e in events if "quote" not in e.source]
-    article = [e for e in events if "quote" in e.source]
-    batches = [
-        ("what was known before, and the first reports", background + article[:7]),
-        ("later reports", article[7:12]),
-        ("the last reports", article[12:]),
-    ]
-    arrivals: list[list[timeline.RecordedEvent]] = []
-    for number, (label, batch) in enumerate(batches, start=1):
-        if arrivals:
-            # A later arrival must be recorded at a later moment than the one before, so
-            # that --known-at can tell them apart even on a coarse clock.
-            _wait_past(arrivals[-1][-1].recorded_at)
-        recorded = tl.append(batch)
-        arrivals.append(recorded)
-        click.echo(
-            f"  arrival {number}: {_count(len(recorded), 'event')} ({label}), "
-            f"recorded at {isoformat(recorded[-1].recorded_at)}"
-        )
-    return arrivals
-
-
-def _wait_past(moment: dt.datetime) -> None:
-    while dt.datetime.now(dt.UTC) <= moment + dt.timedelta(milliseconds=20):
-        time.sleep(0.01)
+    return tl.append(events)
 
 
 def _echo_status(tl: timeline.Timeline, actors: Sequence[str], dates: Sequence[str]) -> None:
@@ -1105,34 +1303,27 @@ def _echo_sequence_report(tl: timeline.Timeline) -> None:
     )
 
 
-def _echo_known_at(
-    tl: timeline.Timeline,
-    url: str,
-    templates: Path,
-    *,
-    first_arrival: Sequence[timeline.RecordedEvent],
-) -> None:
-    """Print one answer that the later arrivals changed, as known then and as known now."""
-    day = DEMO_DATES[-1]
-    known = isoformat(first_arrival[-1].recorded_at)
-    then = tl.state("Russia", at=day, known_at=known).get("cooperation.US")
-    now = tl.state("Russia", at=day).get("cooperation.US")
-    click.echo(f"\nWhat was known, and when: Russia's cooperation with the US on {day}")
-    _echo_rows(
-        ("as known", "cooperation.US"),
-        [
-            (f"after the first arrival ({known})", _value_text(then)),
-            ("now, after the last", _value_text(now)),
-        ],
-        indent="  ",
-    )
+DEMO_SUSPENSION_DAY = "2017-06-19"
+"""The day Russia suspended cooperation with the US, and announced it."""
+DEMO_REPORTED_BY = ("2017-06-18", "2017-06-19")
+
+
+def _echo_reported_by(tl: timeline.Timeline, url: str, templates: Path) -> None:
+    """Print one answer that changes with --reported-by, and the command that asks it."""
+    day = DEMO_SUSPENSION_DAY
+    rows = [
+        (bound, _value_text(tl.state("Russia", at=day, reported_by=bound).get("cooperation.US")))
+        for bound in DEMO_REPORTED_BY
+    ]
+    click.echo(f"\nWhat was public, and when: Russia's cooperation with the US on {day}")
+    _echo_rows(("as reported by", "cooperation.US"), rows, indent="  ")
     click.echo(
-        "The suspension came in a later arrival. An answer asked --known-at a moment stays\n"
-        "what the store knew then, however much arrives later. Ask it yourself:"
+        "Russia announced the suspension on June 19: asked --reported-by June 18, the answer\n"
+        "rests only on the claims made public by the end of that day. Ask it yourself:"
     )
     click.echo(
         f"  timeline --db {shlex.quote(url)} --templates {shlex.quote(str(templates))} "
-        f"state Russia --at {day} --known-at {known}"
+        f"state Russia --at {day} --reported-by {DEMO_REPORTED_BY[0]}"
     )
 
 
@@ -1200,6 +1391,7 @@ def _progress(total: Callable[[], int], label: str) -> Iterator[Callable[[int], 
 
 
 def _echo_state(answer: timeline.State) -> None:
+    """Print a state as a table, with the note that explains its "?" marks."""
     rows = [
         (path, _value_text(value), "?" if path in answer.uncertain else "")
         for path, value in answer.items()
@@ -1209,7 +1401,10 @@ def _echo_state(answer: timeline.State) -> None:
         return
     _echo_rows(("attribute", "value", ""), rows)
     if answer.uncertain:
-        click.echo("? set by an event that may have happened just after the moment asked about")
+        note = "? set by an event that may have happened just after the moment asked about"
+        if answer.basis is not None and answer.basis.reported_by is not None:
+            note += ",\n  or that may have been reported just after the reported bound"
+        click.echo(note)
 
 
 def _asked_at(text: str | None, zone: dt.tzinfo | None) -> str:
@@ -1230,6 +1425,24 @@ def _asked_known(text: str | None, zone: dt.tzinfo | None) -> str:
     if precision == "exact":
         return f"as known at {_short_time(start, precision)} UTC"
     return f"as known by the end of {_short_time(start, precision)} (UTC)"
+
+
+def _asked_reported(text: str | None, zone: dt.tzinfo | None) -> str:
+    """``, from claims reported by ...`` for a --reported-by bound; nothing without one."""
+    if text is None:
+        return ""
+    start, precision = parse_time(text, field="reported_by", default_tz=zone)
+    if precision == "exact":
+        return f", from claims reported by {_short_time(start, precision)} UTC"
+    return f", from claims reported by the end of {_short_time(start, precision)} (UTC)"
+
+
+def _reported_text(event: timeline.RecordedEvent) -> str:
+    """``, reported WHEN (PRECISION)`` for an event given a reported time; else nothing."""
+    if event.reported_at is None:
+        return ""
+    start, precision = event.reported
+    return f", reported {isoformat(start)} ({precision})"
 
 
 def _short_time(moment: dt.datetime, precision: str) -> str:
@@ -1254,23 +1467,30 @@ def _value_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+def _count(n: int, noun: str, plural: str = "s") -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}{plural}"
 
 
-def _echo_table(found: Iterable[timeline.RecordedEvent]) -> None:
-    rows = [
-        (
+def _echo_table(found: Iterable[timeline.RecordedEvent], *, corrections: bool = False) -> None:
+    """Print events as a table; ``corrections`` adds a column saying how many corrections
+    shaped each (for events as they now stand)."""
+    header = ["pos", "occurred_at (UTC)", "precision", "reported (UTC)", "type", "actor"]
+    header += ["targets", "corrected"] if corrections else ["targets"]
+    rows = []
+    for e in found:
+        row = [
             str(e.position),
             isoformat(e.occurred_at)[:16].replace("T", " "),
             e.precision,
+            _short_time(*e.reported),
             e.type,
             e.actor,
             ", ".join(e.targets),
-        )
-        for e in found
-    ]
-    _echo_rows(("pos", "occurred_at (UTC)", "precision", "type", "actor", "targets"), rows)
+        ]
+        if corrections:
+            row.append(_count(len(e.corrected_by), "correction") if e.corrected_by else "")
+        rows.append(row)
+    _echo_rows(header, rows)
     if not rows:
         click.echo("(no events)")
 

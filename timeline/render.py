@@ -15,6 +15,7 @@ from typing import Any
 
 from timeline.sequences import GapStats, Match, Partial, SequenceReport
 from timeline.times import isoformat
+from timeline.view import bound_text
 
 
 def duration(value: dt.timedelta | None, *, parts: int | None = None) -> str:
@@ -63,7 +64,16 @@ def _query(report: SequenceReport) -> str:
         limits.append("certain order only")
     if report.known_at is not None:
         limits.append(f"as known at {isoformat(report.known_at)}")
+    reported = _reported_bound(report)
+    if reported is not None:
+        limits.append(f"reported {bound_text(reported)}")
     return arrows + (f"  [{', '.join(limits)}]" if limits else "")
+
+
+def _reported_bound(report: SequenceReport) -> tuple[dt.datetime, bool] | None:
+    """The bound on reported time the report rests on, if its basis has one."""
+    basis = report.basis
+    return None if basis is None else basis.reported_by
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
@@ -204,6 +214,7 @@ def report_json(report: SequenceReport) -> str:
             "until": None if report.until is None else report.until.type,
             "certain_only": report.certain_only,
             "known_at": None if report.known_at is None else isoformat(report.known_at),
+            "reported_by": bound_json(_reported_bound(report)),
         },
         "matches": [_match_json(m) for m in report.matches],
         "partial": [_match_json(p) for p in report.partial],
@@ -211,6 +222,18 @@ def report_json(report: SequenceReport) -> str:
         "gaps": [_stats_json(s) for s in report.gap_stats],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def bound_json(bound: tuple[dt.datetime, bool] | None) -> dict[str, Any] | None:
+    """Return an upper bound of a basis (``known_at``, ``reported_by``) as JSON:
+    ``{"moment", "inclusive"}`` (a date asked about is the exclusive end of its day), or
+    ``None`` when there is none.
+
+    Example:
+        >>> bound_json((dt.datetime(2017, 6, 19, tzinfo=dt.UTC), False))
+        {'moment': '2017-06-19T00:00:00.000000Z', 'inclusive': False}
+    """
+    return None if bound is None else {"moment": isoformat(bound[0]), "inclusive": bound[1]}
 
 
 def report_csv(report: SequenceReport) -> str:
