@@ -288,6 +288,34 @@ def test_retracting_a_correction_undoes_that_correction(tl: timeline.Timeline) -
     assert tl.verify()
 
 
+def test_retracting_an_earlier_correction_undoes_only_what_it_changed(
+    tl: timeline.Timeline,
+) -> None:
+    """A strike's day corrected, then its missile count: retracting the day's correction
+    puts the day back and keeps the count (each correction changes the fields it changed
+    when it was recorded, though it is stored whole)."""
+    strike = tl.record("missile_strike", "Iran", "2020-01-08", incident=INCIDENT,
+                       data={"missiles": 10})  # fmt: skip
+    day = tl.correct(strike.id, occurred_at="2020-01-09")
+    count = tl.correct(strike.id, data={"missiles": 16})
+    assert (9, {"missiles": 16}) == (count.occurred_at.day, count.data)  # stored whole
+    tl.retract(day.id, "it was the 8th after all")
+    [current] = tl.events(current=True)
+    assert (8, {"missiles": 16}, (count.id,)) == (
+        current.occurred_at.day,
+        current.data,
+        current.corrected_by,
+    )
+    assert [(9, 10), (9, 16), (8, 16)] == [
+        (r.event.occurred_at.day, r.event.data["missiles"])
+        for r in tl.revisions(strike.id)[1:]
+        if r.event is not None
+    ]
+    fix = tl.correct(strike.id, data={"missiles": 15})  # from the form as it now stands
+    assert (8, {"missiles": 15}) == (fix.occurred_at.day, fix.data)
+    assert 1 == tl.state("Iran", at="2020-01-08").events_applied
+
+
 def test_retracting_every_correction_restores_the_event_as_recorded(tl: timeline.Timeline) -> None:
     """With all its corrections retracted, an event stands as first recorded, at its own
     time again."""

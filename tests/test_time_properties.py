@@ -194,12 +194,18 @@ def brute_force(
     shaky = {
         root
         for root, fixes in standing_corrections(meta).items()
-        if reported_timing(fixes[-1], bound) == "uncertain"
+        if any(reported_timing(fix, bound) == "uncertain" for fix in fixes)
     }
+    history = [
+        e
+        for e in events
+        if (e.corrects is not None or e.retracts is not None)
+        and (known_at is None or e.recorded_at <= known_at)
+    ]
     at_bound = None if at is None else timeline.times.through(at, field="at")
     return fold(
         actor,
-        resolve(known),
+        resolve(known, history=history),
         at=at_bound,
         folder=folder,
         unsure=lambda e: reported_timing(e, bound) == "uncertain" or e.id in shaky,

@@ -22,7 +22,7 @@ from timeline.events import (
     canonical_json,
     check_name,
 )
-from timeline.fold import Bound, Folder, FoldFunction, State
+from timeline.fold import CORRECTABLE, Bound, Folder, FoldFunction, State
 from timeline.sequences import SequenceReport, Step
 from timeline.store import EventFilter, Store, chain_hash
 from timeline.times import ZoneInput, parse_time, resolve_zone, through
@@ -34,7 +34,6 @@ DEFAULT_URL = "sqlite:///timeline.db"
 DEFAULT_SNAPSHOT_INTERVAL = 100
 DEFAULT_MAX_EVENT_BYTES = 1 << 20
 DEFAULT_MAX_BATCH = 100_000
-CORRECTABLE = ("occurred_at", "precision", "type", "actor", "targets", "data", "effects", "source")
 _log = logging.getLogger("timeline")
 
 

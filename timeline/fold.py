@@ -73,13 +73,16 @@ def involved(event: RecordedEvent) -> list[str]:
 # -- corrections and retractions ---------------------------------------------------------
 
 
-def resolve(events: Iterable[RecordedEvent]) -> list[RecordedEvent]:
+def resolve(
+    events: Iterable[RecordedEvent], *, history: Iterable[RecordedEvent] | None = None
+) -> list[RecordedEvent]:
     """Apply corrections and retractions; return the events as they now stand.
 
     ``events`` are everything known (all recorded by the ``known_at`` asked about), in
-    any order. A correction replaces the fields of the event it corrects (the newest
-    correction by position wins); the event keeps its id and position, so its place
-    among events at the same moment does not move. A retracted event is left out.
+    any order. Each correction that stands changes the fields it changed (see
+    :func:`standing_form`; ``history``: every correction and retraction recorded, known
+    or not, default those in ``events``); the event keeps its id and position, so its
+    place among events at the same moment does not move. A retracted event is left out.
     Correction and retraction events themselves are never returned. The result is in
     ``(occurred_at, position)`` order.
 
@@ -96,7 +99,8 @@ def resolve(events: Iterable[RecordedEvent]) -> list[RecordedEvent]:
     for event in events:
         (meta if is_meta(event) else originals).append(event)
     originals.sort(key=key)
-    return list(resolve_stream(originals, meta, {e.id: e for e in originals}))
+    roots = {e.id: e for e in originals}
+    return list(resolve_stream(originals, meta, roots, history=history))
 
 
 def resolve_stream(
@@ -106,6 +110,7 @@ def resolve_stream(
     *,
     after: Key | None = None,
     by_position: bool = False,
+    history: Iterable[RecordedEvent] | None = None,
 ) -> Iterator[Any]:
     """Stream events as they now stand, without holding the stream in memory.
 
@@ -119,39 +124,73 @@ def resolve_stream(
         by_position: recognise the mended events in ``originals`` by position rather
             than id (for reads that skip the id); ``roots`` must then hold every event
             that ``meta`` corrects or retracts.
+        history: every correction and retraction recorded up to the same position,
+            whether known or not (what each correction changed is read from them; see
+            :func:`standing_form`); default ``meta``.
 
     A corrected event leaves the stream where it was and is merged in where its
-    corrected time puts it; memory grows with the corrections, not the events. A
-    retracted correction is undone (the newest correction still standing gives the
-    fields, or none: the event as recorded); a retracted event goes with all its
-    corrections.
+    corrected time puts it; memory grows with the corrections, not the events. See
+    :func:`standing_form` for how corrections and retractions combine.
     """
     meta = list(meta)
-    corrections = standing_corrections(meta)
-    retracted = {event.retracts for event in meta if event.retracts is not None}
-    moved = sorted(
-        (
-            corrected(roots[event_id], fixes[-1], by=tuple(f.id for f in fixes))
-            for event_id, fixes in corrections.items()
-            if event_id not in retracted and event_id in roots
-        ),
-        key=key,
-    )
+    known = by_root(meta)
+    past = known if history is None else by_root(history)
+    hidden: set[Any] = set()
+    moved: list[RecordedEvent] = []
+    for root_id, mending in known.items():
+        root = roots.get(root_id)
+        if root is None:
+            continue
+        form = standing_form(root, mending, history=past.get(root_id, mending))
+        if form is root:
+            continue
+        hidden.add(root_id)
+        if form is not None:
+            moved.append(form)
+    moved.sort(key=key)
     if by_position:
-        hidden = {roots[i].position for i in retracted | set(corrections) if i in roots}
-        kept = (e for e in originals if e.position not in hidden)
+        gone = {roots[i].position for i in hidden}
+        kept = (e for e in originals if e.position not in gone)
     else:
-        kept = (e for e in originals if e.id not in retracted and e.id not in corrections)
+        kept = (e for e in originals if e.id not in hidden)
     merged = heapq.merge(kept, moved, key=key) if moved else kept
     if after is None:
         return merged
     return (e for e in merged if key(e) > after)
 
 
+CORRECTABLE: Final = (
+    "occurred_at", "precision", "type", "actor", "targets", "data", "effects", "source",
+)  # fmt: skip
+"""The fields a correction may change."""
+
+
+def by_root(mending: Iterable[RecordedEvent]) -> dict[Any, list[RecordedEvent]]:
+    """Group corrections and retractions by the event they mend in the end (a retraction
+    of a correction goes with the corrected event).
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> e = tl.record("strike", "Iran", "2020-01-08", incident="s")
+        >>> fix = tl.correct(e.id, occurred_at="2020-01-09")
+        >>> undo = tl.retract(fix.id, "the 8th after all")
+        >>> [x.id for x in by_root([fix, undo])[e.id]] == [fix.id, undo.id]
+        True
+    """
+    mending = list(mending)
+    root_of = {e.id: e.corrects for e in mending if e.corrects is not None}
+    grouped: dict[Any, list[RecordedEvent]] = {}
+    for event in mending:
+        target = event.corrects if event.corrects is not None else event.retracts
+        grouped.setdefault(root_of.get(target, target), []).append(event)
+    return grouped
+
+
 def standing_corrections(meta: Iterable[RecordedEvent]) -> dict[Any, list[RecordedEvent]]:
     """Return the corrections that stand, by the id of the event each corrects: those
     not retracted themselves, in the order they were reported (by the start of their
-    reported time, then position). The last one, the latest report, gives the fields.
+    reported time, then position).
 
     Example:
         >>> import timeline
@@ -172,32 +211,94 @@ def standing_corrections(meta: Iterable[RecordedEvent]) -> dict[Any, list[Record
     return standing
 
 
-def corrected(
-    original: RecordedEvent,
-    correction: RecordedEvent | None,
-    *,
-    by: tuple[Any, ...] | None = None,
-) -> RecordedEvent:
-    """Return ``original`` with the fields of ``correction`` (if any) in place of its own.
+def changed_fields(
+    root: RecordedEvent, history: Iterable[RecordedEvent]
+) -> dict[Any, dict[str, Any]]:
+    """Return what each correction of ``root`` changed, by the correction's id: the fields
+    in which it differs from the event as it stood when the correction was recorded.
 
-    Identity and bookkeeping stay the original's: id, incident, version, position,
-    recorded_at, reported time, hash. ``corrected_by`` names the corrections that
-    stand (``by``; default: ``correction`` alone).
+    A correction is stored whole (every field, as :meth:`Timeline.correct` merged them);
+    what it changed is read against the corrections and retractions recorded before it
+    (``history``: every mending event of ``root``, any order).
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> e = tl.record("strike", "Iran", "2020-01-08", incident="s", data={"missiles": 10})
+        >>> day = tl.correct(e.id, occurred_at="2020-01-09")
+        >>> count = tl.correct(e.id, data={"missiles": 16})
+        >>> changes = changed_fields(e, tl.events(type="strike"))
+        >>> sorted(changes[day.id]), sorted(changes[count.id])
+        (['occurred_at'], ['data'])
     """
-    if correction is None:
-        return original
-    return attrs.evolve(
-        original,
-        type=correction.type,
-        actor=correction.actor,
-        targets=correction.targets,
-        occurred_at=correction.occurred_at,
-        precision=correction.precision,
-        data=correction.data,
-        effects=correction.effects,
-        source=correction.source,
-        corrected_by=(correction.id,) if by is None else by,
-    )
+    changes: dict[Any, dict[str, Any]] = {}
+    standing: list[RecordedEvent] = []
+    for event in sorted(history, key=lambda e: e.position):
+        if event.corrects == root.id:
+            before = _apply(root, standing, changes)
+            changes[event.id] = {
+                name: getattr(event, name)
+                for name in CORRECTABLE
+                if not _same_field(getattr(event, name), getattr(before, name))
+            }
+            standing.append(event)
+        elif event.retracts is not None and event.retracts != root.id:
+            standing = [c for c in standing if c.id != event.retracts]
+    return changes
+
+
+def standing_form(
+    root: RecordedEvent,
+    known: Iterable[RecordedEvent],
+    *,
+    history: Iterable[RecordedEvent] | None = None,
+) -> RecordedEvent | None:
+    """Return ``root`` as it stands with the corrections and retractions ``known``.
+
+    - a retracted event is gone (``None``), with all its corrections;
+    - a retracted correction is undone: it changes nothing any more;
+    - each correction that stands changes the fields it changed when it was recorded
+      (see :func:`changed_fields`; ``history`` holds every mending event recorded so
+      far, default ``known``), applied in the order reported (reported time, then
+      position): of two corrections of one field, the one reported last gives it.
+
+    Identity and bookkeeping stay the event's own (id, incident, version, position,
+    recorded and reported time, hash); ``corrected_by`` names the corrections that stand.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> e = tl.record("strike", "Iran", "2020-01-08", incident="s", data={"missiles": 10})
+        >>> day = tl.correct(e.id, occurred_at="2020-01-09")
+        >>> count = tl.correct(e.id, data={"missiles": 16})
+        >>> _ = tl.retract(day.id, "the 8th after all")
+        >>> form = standing_form(e, [x for x in tl.events() if x.id != e.id])
+        >>> (form.occurred_at.day, form.data, form.corrected_by == (count.id,))
+        (8, {'missiles': 16}, True)
+    """
+    known = list(known)
+    if any(e.retracts == root.id for e in known):
+        return None
+    fixes = standing_corrections(known).get(root.id)
+    if not fixes:
+        return root
+    changes = changed_fields(root, known if history is None else history)
+    return attrs.evolve(_apply(root, fixes, changes), corrected_by=tuple(fix.id for fix in fixes))
+
+
+def _apply(
+    root: RecordedEvent, fixes: list[RecordedEvent], changes: Mapping[Any, Mapping[str, Any]]
+) -> RecordedEvent:
+    fields: dict[str, Any] = {}
+    for fix in sorted(fixes, key=lambda e: (e.reported[0], e.position)):
+        fields.update(changes.get(fix.id, {}))
+    return attrs.evolve(root, **fields) if fields else root
+
+
+def _same_field(a: Any, b: Any) -> bool:
+    if isinstance(a, dict | list | tuple) or isinstance(b, dict | list | tuple):
+        return canonical_json(a) == canonical_json(b)
+    return bool(a == b) and type(a) is type(b)
 
 
 # -- when an event applies ----------------------------------------------------------------
@@ -813,7 +914,8 @@ __all__ = [
     "Replay",
     "State",
     "apply_effects",
-    "corrected",
+    "by_root",
+    "changed_fields",
     "fold",
     "involved",
     "is_meta",
@@ -823,5 +925,6 @@ __all__ = [
     "resolve",
     "resolve_stream",
     "standing_corrections",
+    "standing_form",
     "timing",
 ]

@@ -35,12 +35,13 @@ from timeline.fold import (
     Key,
     Replay,
     State,
-    corrected,
+    by_root,
     fold,
     involved,
     reported_by,
     resolve_stream,
     standing_corrections,
+    standing_form,
     timing,
 )
 from timeline.sequences import Match, Matcher, Partial, SequenceReport, Step
@@ -182,6 +183,22 @@ class Revisions(builtins.list[Revision]):
         self.basis = basis
 
 
+@attrs.frozen
+class Knowledge:
+    """The mending a basis knows: corrections and retractions (``meta``), the events they
+    mend (``roots``), and every mending event recorded by the basis's position
+    (``history``), which says what each correction changed."""
+
+    meta: list[RecordedEvent]
+    roots: dict[uuid.UUID, RecordedEvent]
+    history: list[RecordedEvent]
+
+    def stream(self, originals: Iterable[Any], **options: Any) -> Iterator[Any]:
+        """Stream ``originals`` as they stand on this knowledge (see
+        :func:`~timeline.fold.resolve_stream`)."""
+        return resolve_stream(originals, self.meta, self.roots, history=self.history, **options)
+
+
 class View:
     """The readers of a timeline, all answering on one :class:`Basis`.
 
@@ -270,9 +287,9 @@ class View:
         self, where: EventFilter, limit: int | None, page_size: int
     ) -> Iterator[RecordedEvent]:
         with self._store.session() as conn:
-            meta, _ = self._knowledge(conn, where.actor)
-        corrections = standing_corrections(meta)
-        retracted = {e.retracts for e in meta if e.retracts is not None}
+            known = self._knowledge(conn, where.actor)
+        mending = by_root(known.meta)
+        history = by_root(known.history)
         # Corrections can change the type and the time: those filters apply to the
         # corrected event, the others (incident, actor index, positions) to the stored one.
         stored = attrs.evolve(where, types=None, occurred_from=None, occurred_to=None)
@@ -282,11 +299,11 @@ class View:
                 return
             if event.corrects is not None or event.retracts is not None:
                 continue
-            if event.id in retracted:
-                continue
-            fixes = corrections.get(event.id)
-            if fixes:
-                event = corrected(event, fixes[-1], by=tuple(f.id for f in fixes))
+            if event.id in mending:
+                form = standing_form(event, mending[event.id], history=history[event.id])
+                if form is None:
+                    continue
+                event = form
             if not _selected(event, where):
                 continue
             given += 1
@@ -363,6 +380,8 @@ class View:
             [*first, *(e for e in below if self._knows(e))],
             key=lambda e: (e.reported[0], e.position),
         )
+        history = [*first, *below]  # what each correction changed, whether known or not
+        history = [e for e in history if e.position <= self.basis.position]
         plain = attrs.evolve(root, corrected_by=(), retracted_by=None)
         revisions = [Revision("recorded", plain, root)]
         seen: list[RecordedEvent] = []
@@ -374,14 +393,7 @@ class View:
                 kind = "retracted"
             else:
                 kind = "correction retracted"
-            if any(e.retracts == root.id for e in seen):
-                form = None
-            else:
-                fixes = standing_corrections(seen).get(root.id, [])
-                form = (
-                    corrected(plain, fixes[-1], by=tuple(f.id for f in fixes)) if fixes else plain
-                )
-            revisions.append(Revision(kind, form, change))
+            revisions.append(Revision(kind, standing_form(plain, seen, history=history), change))
         return Revisions(revisions, self.basis)
 
     # -- state -------------------------------------------------------------------------
@@ -405,12 +417,11 @@ class View:
         folder = self._timeline._folder
         fingerprint = self._snapshot_key()
         checkpoints: list[Replay] = []
-        known = self.basis.position
         with self._store.session() as conn:
             start, after = self._snapshot_start(actor, fingerprint, at_bound, conn)
-            meta, roots = self._knowledge(conn, actor)
+            known = self._knowledge(conn, actor)
             originals = self._store.in_valid_time(
-                known_position=known,
+                known_position=self.basis.position,
                 actor=actor,
                 occurred_to=at_bound,
                 reported_to=self.basis.reported_by,
@@ -419,13 +430,13 @@ class View:
             )
             replay = fold(
                 actor,
-                resolve_stream(originals, meta, roots, after=after),
+                known.stream(originals, after=after),
                 at=at_bound,
                 folder=folder,
                 start=start,
                 checkpoint_every=None if fingerprint is None else self._timeline.snapshot_interval,
                 on_checkpoint=checkpoints.append,
-                unsure=self._unsure(meta),
+                unsure=self._unsure(known),
             )
         if fingerprint is not None:
             self._save_snapshots(actor, fingerprint, checkpoints)
@@ -446,15 +457,15 @@ class View:
         folder = self._timeline._folder
         replays: dict[str, Replay] = {}
         with self._store.session() as conn:
-            meta, roots = self._knowledge(conn, None)
-            unsure = self._unsure(meta)
+            known = self._knowledge(conn, None)
+            unsure = self._unsure(known)
             originals = self._store.in_valid_time(
                 known_position=self.basis.position,
                 occurred_to=at_bound,
                 reported_to=self.basis.reported_by,
                 conn=conn,
             )
-            for event in resolve_stream(originals, meta, roots):
+            for event in known.stream(originals):
                 when = timing(event, at_bound)
                 if when == "later":
                     break
@@ -495,8 +506,8 @@ class View:
         folder = self._timeline._folder
         entries: list[HistoryEntry] = []
         with self._store.session() as conn:
-            meta, roots = self._knowledge(conn, actor)
-            unsure = self._unsure(meta)
+            known = self._knowledge(conn, actor)
+            unsure = self._unsure(known)
             originals = self._store.in_valid_time(
                 known_position=self.basis.position,
                 actor=actor,
@@ -505,7 +516,7 @@ class View:
                 conn=conn,
             )
             replay = Replay(actor)
-            for event in resolve_stream(originals, meta, roots):
+            for event in known.stream(originals):
                 if actor not in involved(event):
                     continue
                 when = timing(event, until_bound)
@@ -565,8 +576,8 @@ class View:
         matcher = Matcher(steps, by=by, within=within, until=until, certain_only=certain_only)
         reported = self.basis.reported_by
         with self._store.session() as conn:
-            meta, roots = self._knowledge(conn, None)
-            unsure = self._unsure(meta)
+            known = self._knowledge(conn, None)
+            unsure = self._unsure(known)
             if matcher.needs_whole_events:
                 originals: Iterable[Any] = self._store.in_valid_time(
                     known_position=self.basis.position,
@@ -583,7 +594,7 @@ class View:
                     conn=conn,
                 )
             doubtful: set[int] = set()
-            for event in resolve_stream(originals, meta, roots, by_position=True):
+            for event in known.stream(originals, by_position=True):
                 if event.type not in matcher.types:
                     continue
                 if unsure is not None and unsure(event):
@@ -659,14 +670,14 @@ class View:
         wanted = None if lanes is None else set(lanes)
         drawn: list[RecordedEvent] = []
         with self._store.session() as conn:
-            meta, roots = self._knowledge(conn, None)
+            known = self._knowledge(conn, None)
             originals = self._store.in_valid_time(
                 known_position=self.basis.position,
                 occurred_to=until_bound,
                 reported_to=self.basis.reported_by,
                 conn=conn,
             )
-            for event in resolve_stream(originals, meta, roots):
+            for event in known.stream(originals):
                 if (
                     (incident is not None and event.incident != incident)
                     or (since_start is not None and event.occurred_at < since_start)
@@ -711,33 +722,37 @@ class View:
             return ""
         return f" on this basis ({self.basis})"
 
-    def _knowledge(
-        self, conn: sa.Connection, actor: str | None
-    ) -> tuple[list[RecordedEvent], dict[uuid.UUID, RecordedEvent]]:
-        """The corrections and retractions the basis knows (of ``actor``), and the events
-        they mend that it knows too."""
+    def _knowledge(self, conn: sa.Connection, actor: str | None) -> Knowledge:
+        """The corrections and retractions the basis knows (of ``actor``), the events they
+        mend that it knows too, and (under a reported bound) all those recorded by its
+        position, which say what each correction changed."""
         meta = self._store.mending(
             known_position=self.basis.position,
             actor=actor,
             reported_to=self.basis.reported_by,
             conn=conn,
         )
-        mended = (x for e in meta for x in (e.corrects, e.retracts) if x is not None)
+        history = meta
+        if self.basis.reported_by is not None:
+            history = self._store.mending(
+                known_position=self.basis.position, actor=actor, conn=conn
+            )
+        mended = (x for e in history for x in (e.corrects, e.retracts) if x is not None)
         roots = self._store.get_many(mended, conn=conn)
         if self.basis.reported_by is not None:
             roots = {i: e for i, e in roots.items() if self._knows(e)}
-        return meta, roots
+        return Knowledge(meta, roots, history)
 
-    def _unsure(self, meta: list[RecordedEvent]) -> Callable[[Any], bool] | None:
+    def _unsure(self, known: Knowledge) -> Callable[[Any], bool] | None:
         """The test of a claim made uncertain by the reported bound: its own reported
-        interval straddles the bound, or that of the correction that gives its fields."""
+        interval straddles the bound, or that of a correction that stands for it."""
         bound = self.basis.reported_by
         if bound is None:
             return None
         shaped_late = {
             root
-            for root, fixes in standing_corrections(meta).items()
-            if reported_by(fixes[-1], bound) == "uncertain"
+            for root, fixes in standing_corrections(known.meta).items()
+            if any(reported_by(fix, bound) == "uncertain" for fix in fixes)
         }
 
         def unsure(event: Any) -> bool:
