@@ -342,6 +342,24 @@ def test_the_correction_reported_last_gives_the_fields(tl: timeline.Timeline) ->
     assert {"injured": 11} == tl.state("US", reported_by="2020-01-20").to_dict()
 
 
+def test_an_actor_read_sees_every_correction_of_the_events_it_reaches(
+    tl: timeline.Timeline,
+) -> None:
+    """A correction reported early brings the US into an event's effects; one recorded
+    before it but reported later (so it gives the effects) names only Russia: reading the
+    US, whose index names only the first, applies both in reported order (found by the
+    brute-force property test)."""
+    first = tl.record("report", "Russia", "2017-06-01T00:00Z", incident="s",
+                      effects={"Syria": {"coop": 0}, "Russia": {"coop": 0}},
+                      reported_at="2017-06-01")  # fmt: skip
+    tl.correct(first.id, effects={}, reported_at="2017-06-20")
+    tl.correct(first.id, effects={"Russia": {"coop": 0}, "US": {"coop": 0}},
+               reported_at="2017-06-01")  # fmt: skip
+    assert (0, {}) == (tl.state("US").events_applied, tl.state("US").to_dict())
+    assert {"coop": 0} == tl.state("US", reported_by="2017-06-10").to_dict()
+    assert [] == [e.id for e in tl.events(actor="US", current=True)]
+
+
 def test_current_events_list_each_claim_once_as_it_stands(tl: timeline.Timeline) -> None:
     """events(current=True): a strike recorded once and corrected four times is listed
     once, with the corrected fields and the corrections that shaped it; retracted events

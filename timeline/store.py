@@ -912,16 +912,13 @@ class Store:
         *,
         known_position: int,
         actor: str | None = None,
-        reported_to: Bound | None = None,
         conn: sa.Connection | None = None,
     ) -> list[RecordedEvent]:
-        """Return every correction and retraction up to ``known_position`` (of ``actor``),
-        reported by ``reported_to`` if given."""
+        """Return every correction and retraction up to ``known_position`` (indexed under
+        ``actor``, if given)."""
         # The condition is the partial index's own (MENDING), so the few mending events
         # are read through it; the actor is then a key lookup for each of them.
         query = sa.select(*_STORED).where(events.c.position <= known_position, _MENDING)
-        if reported_to is not None:
-            query = query.where(_at_most(_REPORTED, reported_to))
         if actor is not None:
             query = query.where(
                 sa.exists().where(
@@ -936,17 +933,37 @@ class Store:
         """Return the corrections and retractions of one event, in position order."""
         return self.mending_of_many([event_id])
 
-    def mending_of_many(self, ids: Sequence[uuid.UUID]) -> list[RecordedEvent]:
-        """Return the corrections and retractions of these events, in position order."""
+    def mending_of_many(
+        self,
+        ids: Sequence[uuid.UUID],
+        *,
+        known_position: int | None = None,
+        conn: sa.Connection | None = None,
+    ) -> list[RecordedEvent]:
+        """Return the corrections and retractions of these events (up to
+        ``known_position``), in position order."""
         found: list[RecordedEvent] = []
-        with self._read() as conn:
+        with self._using(conn) as reader:
             for start in range(0, len(ids), _ID_CHUNK):
                 chunk = list(ids[start : start + _ID_CHUNK])
                 query = sa.select(*_STORED).where(
                     sa.or_(events.c.corrects.in_(chunk), events.c.retracts.in_(chunk))
                 )
-                found += [_recorded(row) for row in conn.execute(query)]
+                if known_position is not None:
+                    query = query.where(events.c.position <= known_position)
+                found += [_recorded(row) for row in reader.execute(query)]
         return sorted(found, key=lambda e: e.position)
+
+    def mending_tree(
+        self, roots: Iterable[uuid.UUID], *, known_position: int, conn: sa.Connection
+    ) -> list[RecordedEvent]:
+        """Return every correction and retraction of these events up to
+        ``known_position``, the retractions of their corrections included, in position
+        order."""
+        first = self.mending_of_many(list(roots), known_position=known_position, conn=conn)
+        fixes = [e.id for e in first if e.corrects is not None]
+        below = self.mending_of_many(fixes, known_position=known_position, conn=conn)
+        return sorted({e.id: e for e in [*first, *below]}.values(), key=lambda e: e.position)
 
     def at_positions(
         self, positions: Iterable[int], *, conn: sa.Connection | None = None

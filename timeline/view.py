@@ -724,22 +724,26 @@ class View:
 
     def _knowledge(self, conn: sa.Connection, actor: str | None) -> Knowledge:
         """The corrections and retractions the basis knows (of ``actor``), the events they
-        mend that it knows too, and (under a reported bound) all those recorded by its
-        position, which say what each correction changed."""
-        meta = self._store.mending(
-            known_position=self.basis.position,
-            actor=actor,
-            reported_to=self.basis.reported_by,
-            conn=conn,
-        )
-        history = meta
-        if self.basis.reported_by is not None:
-            history = self._store.mending(
-                known_position=self.basis.position, actor=actor, conn=conn
+        mend that it knows too, and all those recorded by its position, known or not,
+        which say what each correction changed."""
+        position, bound = self.basis.position, self.basis.reported_by
+        if actor is None:
+            history = self._store.mending(known_position=position, conn=conn)
+            meta = history if bound is None else [e for e in history if self._knows(e)]
+        else:
+            # The actor index names a mending event under the actors named up to it, not
+            # under those a later correction brings in: read the events it reaches, then
+            # every mending of each of them.
+            named = self._store.mending(known_position=position, actor=actor, conn=conn)
+            targets = self._store.get_many(
+                (x for e in named for x in (e.corrects, e.retracts) if x is not None), conn=conn
             )
+            reached = {t.corrects or t.id for t in targets.values()}
+            history = self._store.mending_tree(reached, known_position=position, conn=conn)
+            meta = [e for e in history if self._knows(e)]
         mended = (x for e in history for x in (e.corrects, e.retracts) if x is not None)
         roots = self._store.get_many(mended, conn=conn)
-        if self.basis.reported_by is not None:
+        if bound is not None:
             roots = {i: e for i, e in roots.items() if self._knows(e)}
         return Knowledge(meta, roots, history)
 
