@@ -129,8 +129,9 @@ def events(draw: st.DrawFn, incident: str | None = None) -> timeline.Event:
 
 # -- histories for the rules of time --------------------------------------------------------
 
-ACTORS = ("Russia", "US", "Syria")
-ATTRIBUTES = ("coop", "air.count", "air", "status")
+ACTORS = ("Russia", "U.S.", "U")
+"""The actors of generated histories: a name with dots, and one that is a part of it."""
+ATTRIBUTES = ("coop", "air.count", "air", "status", "coop.U")
 JUNE_2017 = dt.datetime(2017, 6, 1, tzinfo=dt.UTC)
 
 small_values = (
@@ -146,6 +147,31 @@ small_effects = st.dictionaries(
     ),
     max_size=2,
 )
+
+TEMPLATE_PATHS = ("coop.{target}", "coop", "air.count", "air", "by.{actor}", "{target}.seen", "n")
+template_values = (
+    st.integers(-3, 3)
+    | st.sampled_from(["active", "suspended", "by {actor}", "{target}", None])
+    | st.builds(lambda n: {"$inc": n}, st.integers(-2, 2))
+    | st.builds(lambda v: {"{target}": v, "x": 1}, st.integers(0, 2))
+)
+template_parts = st.dictionaries(
+    st.sampled_from(TEMPLATE_PATHS), template_values, min_size=1, max_size=3
+).filter(lambda changes: not nested(changes))
+templates = st.fixed_dictionaries(
+    {},
+    optional={
+        type_: st.fixed_dictionaries(
+            {}, optional={"{actor}": template_parts, "{target}": template_parts}
+        ).filter(bool)
+        for type_ in ("report", "cooperation_suspended", "shootdown")
+    },
+)
+"""Effect templates for the types of generated histories, ``{type: template}``: parts
+for ``{actor}`` and ``{target}``, paths and values that mention either (an ``{actor}``
+part mentioning ``{target}`` applies once per target), nested paths, operators. With
+the dotted names of :data:`ACTORS`, some changes cannot apply and become problems."""
+
 history_precisions = st.sampled_from(["exact", "minute", "hour", "day"])
 reported_times = st.none() | st.builds(
     lambda hour, form: form(JUNE_2017 + dt.timedelta(hours=hour)),
@@ -182,7 +208,9 @@ def histories(
                 JUNE_2017 + dt.timedelta(minutes=minute),
                 incident="syria-2017-06",
                 targets=draw(
-                    st.lists(st.sampled_from([a for a in ACTORS if a != actor]), max_size=1)
+                    st.lists(
+                        st.sampled_from([a for a in ACTORS if a != actor]), max_size=2, unique=True
+                    )
                 ),
                 precision=draw(history_precisions),
                 effects=draw(small_effects),
