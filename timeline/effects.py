@@ -347,7 +347,8 @@ def expand(
     A name is substituted in text values as it is; a name that contains ``.`` is never
     substituted into a path (it would split the path into other parts): that change is
     left out and listed as a problem. So is a change that the substitution makes into
-    one an event could not hold (a name starting with ``$`` as a key inside a value).
+    one an event could not hold, or into an operator (a name starting with ``$`` as a
+    key inside a value).
 
     Example:
         >>> template = {"{actor}": {"strikes": {"$inc": 1}},
@@ -401,7 +402,12 @@ def _fill(
             continue
         new_path, new_value = _substitute(path, names), _substitute(value, names)
         try:
-            check_changes({new_path: new_value}, field=f"{who}.{new_path}")
+            # as if written by hand; and a name is never what makes a value an operator
+            check_changes(
+                {new_path: new_value},
+                field=f"{who}.{new_path}",
+                operators=operator_of(value) is not None,
+            )
         except InvalidEventError as e:
             problems.append(f"{who} {path}: substituted, {e.field}: {e.problem}; not applied")
             continue
