@@ -271,3 +271,13 @@ def test_a_misspelt_placeholder_is_refused(
 def test_templates_with_other_braces_are_accepted() -> None:
     """Only {word} reads as a placeholder: other braces in text values are text."""
     Folder().define("report", {"{actor}": {"note": "{} and { x }"}})
+
+
+def test_a_name_in_a_list_is_never_made_an_operator(tl: timeline.Timeline) -> None:
+    """A name substituted as a key of an object inside a list, where a `$` key is refused
+    when written by hand, is left out and listed in problems too."""
+    tl.define("report", {"{actor}": {"seen": [{"{target}": 1}], "n": "{target}"}})
+    tl.record("report", "US", "2017-06-18", incident=INCIDENT, targets=["$inc"])
+    state = tl.state("US")
+    assert {"n": "$inc"} == dict(state)
+    assert "a key starting with '$'" in state.problems[0]

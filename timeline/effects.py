@@ -401,16 +401,18 @@ def _fill(
             )
             continue
         new_path, new_value = _substitute(path, names), _substitute(value, names)
-        try:
-            # as if written by hand; and a name is never what makes a value an operator
-            check_changes(
-                {new_path: new_value},
-                field=f"{who}.{new_path}",
-                operators=operator_of(value) is not None,
-            )
-        except InvalidEventError as e:
-            problems.append(f"{who} {path}: substituted, {e.field}: {e.problem}; not applied")
-            continue
+        if any("{" in key for key in _inner_keys(value)):
+            # a name as a key inside a value: check the change as if written by hand,
+            # and never let a name make the value an operator
+            try:
+                check_changes(
+                    {new_path: new_value},
+                    field=f"{who}.{new_path}",
+                    operators=operator_of(value) is not None,
+                )
+            except InvalidEventError as e:
+                problems.append(f"{who} {path}: substituted, {e.field}: {e.problem}; not applied")
+                continue
         filled[new_path] = new_value
     return filled
 
@@ -421,6 +423,17 @@ def _keys(path: str, value: Any) -> Iterator[str]:
     if isinstance(value, dict):
         for key, item in value.items():
             yield from _keys(key, item)
+
+
+def _inner_keys(value: Any) -> Iterator[str]:
+    """The keys of every object inside a value, in lists too."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _inner_keys(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _inner_keys(item)
 
 
 def _substitute(value: Any, names: Mapping[str, str | None]) -> Any:
@@ -466,7 +479,8 @@ def apply_effects(
 
     Effects apply in the order of their paths' parts (a path before the paths inside
     it), whatever order the mapping has: the order of a stored event and of the event in
-    hand is the same.
+    hand is the same. ``values`` must form a tree (no path beside a path inside it), as
+    every state the fold makes does; it still does after.
 
     Example:
         >>> values = {"army.size": 5, "aircraft": 10}
@@ -514,10 +528,16 @@ def _read(values: Mapping[str, Any], path: str) -> Any:
 
 def _covered(values: Mapping[str, Any], path: str) -> list[str]:
     """The stored paths a new value at ``path`` replaces: itself, below it, above it."""
-    prefix = path + "."
+    if path in values:
+        # the attributes form a tree (the fold keeps them so): beside a leaf at this
+        # path there is nothing above it or below it to look for
+        return [path]
     split = parts(path)
-    above = {".".join(split[:i]) for i in range(1, len(split))}
-    return [p for p in values if p == path or p.startswith(prefix) or p in above]
+    above = [p for p in (".".join(split[:i]) for i in range(1, len(split))) if p in values]
+    if above:  # a plain value above: nothing can be below this path
+        return above
+    prefix = path + "."
+    return [p for p in values if p.startswith(prefix)]
 
 
 def leaves(path: str, value: Any) -> list[tuple[str, Any]]:
@@ -533,6 +553,8 @@ def leaves(path: str, value: Any) -> list[tuple[str, Any]]:
         >>> leaves("army", {"size": 5, "units": {"tanks": 2}, "navy": None})
         [('army.size', 5), ('army.units.tanks', 2)]
     """
+    if not isinstance(value, dict) or not value:
+        return [] if value is None else [(path, value)]
     found: list[tuple[str, Any]] = []
     _walk(path, value, found)
     if nested_pair(p for p, _ in found) is None and len({p for p, _ in found}) == len(found):
