@@ -243,14 +243,10 @@ def _check_value(value: Any, *, field: str, top: bool) -> None:
         for key, item in value.items():
             where = f"{field}.{key}"
             if key.startswith("$"):
-                names = ", ".join(OPERATORS)
                 if top and len(value) == 1 and key not in OPERATORS:
+                    names = ", ".join(OPERATORS)
                     raise InvalidEventError(field, f"unknown operator {key!r}; use {names}")
-                raise InvalidEventError(
-                    field,
-                    f"a key starting with '$' stands only as the one key of an operator "
-                    f"({names}) at the top of an effect's value, got {key!r} in {value!r}",
-                )
+                raise _misplaced(key, field=field)
             check_path(key, field=where)
             _check_value(item, field=where, top=False)
         _check_not_nested(value, field=field)
@@ -263,13 +259,19 @@ def _check_no_dollar_keys(value: Any, *, field: str) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
             if key.startswith("$"):
-                raise InvalidEventError(
-                    field, f"a key starting with '$' inside a value is refused, got {key!r}"
-                )
+                raise _misplaced(key, field=field)
             _check_no_dollar_keys(item, field=f"{field}.{key}")
     elif isinstance(value, list):
         for i, item in enumerate(value):
             _check_no_dollar_keys(item, field=f"{field}[{i}]")
+
+
+def _misplaced(key: str, *, field: str) -> InvalidEventError:
+    return InvalidEventError(
+        field,
+        f"a key starting with '$' stands only as the one key of an operator "
+        f"({', '.join(OPERATORS)}) at the top of an effect's value, got {key!r}",
+    )
 
 
 def _check_placeholders(value: Any, *, field: str) -> None:
