@@ -6,6 +6,7 @@ import calendar
 import datetime as dt
 import re
 import uuid
+from collections.abc import Iterable
 
 from hypothesis import strategies as st
 
@@ -51,14 +52,39 @@ moments = st.datetimes(
 )
 precisions = st.sampled_from(timeline.PRECISIONS)
 
+
+def nested(paths: Iterable[str]) -> bool:
+    """Whether two of the dotted ``paths`` are one and a path inside it (``a``, ``a.b``),
+    which one object of effects may not hold."""
+    split = [tuple(p.split(".")) for p in paths]
+    return any(a != b and b[: len(a)] == a for a in split for b in split)
+
+
+def dollar_free(value: object) -> bool:
+    """Whether no object inside ``value`` has a key starting with ``$``."""
+    if isinstance(value, dict):
+        return all(not k.startswith("$") and dollar_free(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(dollar_free(v) for v in value)
+    return True
+
+
+attribute_paths = st.from_regex(r"\A[a-z]{1,8}(\.[A-Za-z]{1,6}){0,2}\Z")
+path_parts = st.from_regex(r"\A[A-Za-z_][A-Za-z0-9_-]{0,6}\Z")
+effect_values = st.recursive(
+    json_values.filter(lambda v: not isinstance(v, dict) and dollar_free(v)),
+    lambda children: st.dictionaries(path_parts, children, max_size=3),
+    max_leaves=8,
+) | st.builds(
+    lambda n: {"$inc": n},
+    st.integers(-100, 100) | st.floats(allow_nan=False, allow_infinity=False),
+)
+"""What an effect may set a path to: any JSON value without ``$`` keys (an object's
+keys are paths below), or an operator."""
+
 effects = st.dictionaries(
     names,
-    st.dictionaries(
-        st.from_regex(r"\A[a-z]{1,8}(\.[A-Za-z]{1,6}){0,2}\Z"),
-        json_values.filter(lambda v: not (isinstance(v, dict) and any(k[:1] == "$" for k in v)))
-        | st.builds(lambda n: {"$inc": n}, st.integers(-100, 100)),
-        max_size=3,
-    ),
+    st.dictionaries(attribute_paths, effect_values, max_size=3).filter(lambda c: not nested(c)),
     max_size=2,
 )
 
@@ -103,11 +129,12 @@ def events(draw: st.DrawFn, incident: str | None = None) -> timeline.Event:
 
 # -- histories for the rules of time --------------------------------------------------------
 
-ACTORS = ("Russia", "US", "Syria")
-ATTRIBUTES = ("coop", "air.count", "air", "status")
+ACTORS = ("Russia", "U.S.", "U")
+"""The actors of generated histories: a name with dots, and one that is a part of it."""
+ATTRIBUTES = ("coop", "air.count", "air", "status", "coop.U")
 JUNE_2017 = dt.datetime(2017, 6, 1, tzinfo=dt.UTC)
 
-effect_values = (
+small_values = (
     st.integers(-3, 3)
     | st.sampled_from(["active", "suspended", None])
     | st.builds(lambda n: {"$inc": n}, st.integers(-2, 2))
@@ -115,9 +142,36 @@ effect_values = (
 )
 small_effects = st.dictionaries(
     st.sampled_from(ACTORS),
-    st.dictionaries(st.sampled_from(ATTRIBUTES), effect_values, min_size=1, max_size=2),
+    st.dictionaries(st.sampled_from(ATTRIBUTES), small_values, min_size=1, max_size=2).filter(
+        lambda changes: not nested(changes)
+    ),
     max_size=2,
 )
+
+TEMPLATE_PATHS = ("coop.{target}", "coop", "air.count", "air", "by.{actor}", "{target}.seen", "n")
+template_values = (
+    st.integers(-3, 3)
+    | st.sampled_from(["active", "suspended", "by {actor}", "{target}", None])
+    | st.builds(lambda n: {"$inc": n}, st.integers(-2, 2))
+    | st.builds(lambda v: {"{target}": v, "x": 1}, st.integers(0, 2))
+)
+template_parts = st.dictionaries(
+    st.sampled_from(TEMPLATE_PATHS), template_values, min_size=1, max_size=3
+).filter(lambda changes: not nested(changes))
+templates = st.fixed_dictionaries(
+    {},
+    optional={
+        type_: st.fixed_dictionaries(
+            {}, optional={"{actor}": template_parts, "{target}": template_parts}
+        ).filter(bool)
+        for type_ in ("report", "cooperation_suspended", "shootdown")
+    },
+)
+"""Effect templates for the types of generated histories, ``{type: template}``: parts
+for ``{actor}`` and ``{target}``, paths and values that mention either (an ``{actor}``
+part mentioning ``{target}`` applies once per target), nested paths, operators. With
+the dotted names of :data:`ACTORS`, some changes cannot apply and become problems."""
+
 history_precisions = st.sampled_from(["exact", "minute", "hour", "day"])
 reported_times = st.none() | st.builds(
     lambda hour, form: form(JUNE_2017 + dt.timedelta(hours=hour)),
@@ -154,7 +208,9 @@ def histories(
                 JUNE_2017 + dt.timedelta(minutes=minute),
                 incident="syria-2017-06",
                 targets=draw(
-                    st.lists(st.sampled_from([a for a in ACTORS if a != actor]), max_size=1)
+                    st.lists(
+                        st.sampled_from([a for a in ACTORS if a != actor]), max_size=2, unique=True
+                    )
                 ),
                 precision=draw(history_precisions),
                 effects=draw(small_effects),
@@ -390,10 +446,30 @@ bad_effects = st.one_of(
         names,
         st.sampled_from(["$set", "$", "$INC"]),
     ),
+    st.builds(
+        lambda actor, op, where: {actor: {"alert": where({op: 1})}},
+        names,
+        st.sampled_from(["$inc", "$max", "$"]),
+        st.sampled_from(
+            [
+                lambda v: {"level": v},
+                lambda v: [v],
+                lambda v: {**v, "level": 1},
+                lambda v: {"a": [v]},
+            ]
+        ),
+    ),
+    st.builds(
+        lambda actor, pair: {actor: dict(pair)},
+        names,
+        st.permutations([("army.size", 5), ("army", None)]),
+    ),
+    st.builds(lambda actor: {actor: {"army": {"size": 5, "size.men": 3}}}, names),
     st.builds(lambda actor, bad: {actor: bad}, names, bad_json_objects),
 )
 """Effects that are refused: not ``{actor: {path: value}}``, a bad actor name or path, an
-unknown or ill-fed operator, a non-JSON value."""
+unknown or ill-fed operator, a ``$`` key inside a value, a path beside a path inside it, a
+non-JSON value."""
 
 bad_sources = st.one_of(
     non_text.filter(lambda value: value is not None and not isinstance(value, dict)),

@@ -122,6 +122,25 @@ def test_increment_of_text_is_a_problem_not_a_crash() -> None:
     assert ["n"] == [c.attribute for c in changes]
 
 
+def test_effects_apply_in_one_order_whatever_the_mapping_order() -> None:
+    """Effects apply in the order of their paths' parts (a path before the paths inside
+    it), so an event as written and as stored (keys sorted) give the same attributes, even
+    with overlapping paths, which an older store may hold."""
+    for changes in ({"army.size": 5, "army": None}, {"army": None, "army.size": 5}):
+        values: dict[str, Any] = {"army": 1}
+        apply_effects(values, changes)
+        assert {"army.size": 5} == values
+    for value, expected in [
+        ({"a": {"b": 1}, "a.b": 2}, {"x.a.b": 2}),
+        ({"a.b": 2, "a": {"b": {"c": 1}}}, {"x.a.b": 2}),
+        ({"a": 1, "a.b": {"c": 3}}, {"x.a.b.c": 3}),
+    ]:
+        values = {}
+        apply_effects(values, {"x": value})
+        assert expected == values
+        ActorState("R", values).tree()
+
+
 def test_setting_the_same_value_is_no_change() -> None:
     """Re-setting a value to itself is not reported as a change."""
     values: dict[str, Any] = {"cooperation.US": "active"}

@@ -3,7 +3,12 @@
 - any recording order of the same events gives the same state for every moment;
 - snapshots on and off give identical answers over histories with late events,
   corrections and retractions, and both equal a pure replay of the events;
-- knowledge before a late event, correction or retraction gives exactly the earlier answer.
+- knowledge before a late event, correction or retraction gives exactly the earlier answer;
+- every state forms a tree, and a dotted name never splits a path.
+
+The histories run under generated effect templates (strategies.templates): parts for
+``{actor}`` and ``{target}``, events with several targets, nested paths, operators, and
+actors named ``U.S.`` and ``U``.
 """
 
 from __future__ import annotations
@@ -30,13 +35,10 @@ SETTINGS = settings(
 )
 
 
-def declare(tl: timeline.Timeline) -> timeline.Timeline:
-    """The templates the generated histories use."""
-    tl.define(
-        "cooperation_suspended",
-        {"{actor}": {"coop": "suspended"}, "{target}": {"coop": "suspended"}},
-    )
-    tl.define("shootdown", {"{target}": {"air.count": {"$inc": -1}}})
+def declare(tl: timeline.Timeline, templates: dict[str, Any]) -> timeline.Timeline:
+    """Define generated templates (strategies.templates) on ``tl``."""
+    for type_, template in templates.items():
+        tl.define(type_, template)
     return tl
 
 
@@ -46,22 +48,42 @@ def answer(state: timeline.State) -> tuple[Any, ...]:
 
 
 @SETTINGS
-@given(events=strategies.histories(max_size=7), data=st.data())
+@given(events=strategies.histories(max_size=7), templates=strategies.templates, data=st.data())
 def test_any_recording_order_gives_the_same_state(
-    new_db: Callable[[], str], events: list[timeline.Event], data: st.DataObject
+    new_db: Callable[[], str],
+    events: list[timeline.Event],
+    templates: dict[str, Any],
+    data: st.DataObject,
 ) -> None:
     """Recorded in any order, one event per append or in batches, the same events give the
     same state for every actor at every moment."""
     shuffled = data.draw(st.permutations(events))
     split = data.draw(st.integers(0, len(events)))
-    with declare(timeline.open(new_db())) as first, declare(timeline.open(new_db())) as second:
+    with (
+        declare(timeline.open(new_db()), templates) as first,
+        declare(timeline.open(new_db()), templates) as second,
+    ):
         for event in events:
             first.append([event])
         second.append(shuffled[:split])
         second.append(shuffled[split:])
         for at in strategies.questions(events):
             for actor in strategies.ACTORS:
-                assert answer(first.state(actor, at=at)) == answer(second.state(actor, at=at))
+                state = first.state(actor, at=at)
+                assert answer(state) == answer(second.state(actor, at=at))
+                assert_a_tree(state)
+
+
+def assert_a_tree(state: timeline.State) -> None:
+    """The state nests into a tree holding each attribute, and no path holds the parts of
+    a dotted name split apart (``U.S.`` is never substituted into a path)."""
+    tree = state.tree()
+    for path, value in state.items():
+        node: Any = tree
+        for part in path.split("."):
+            node = node[part]
+        assert value == node
+        assert "U.S" not in path and ".S." not in f".{path}."
 
 
 def run(
@@ -95,17 +117,17 @@ def reference(
 
 
 @SETTINGS
-@given(ops=strategies.operations())
+@given(ops=strategies.operations(), templates=strategies.templates)
 def test_snapshots_never_change_answers(
-    new_db: Callable[[], str], ops: list[tuple[str, Any]]
+    new_db: Callable[[], str], ops: list[tuple[str, Any]], templates: dict[str, Any]
 ) -> None:
     """With snapshots every 2 events (made while the history grows, then reached behind
     by late events, corrections and retractions) and without, every answer is equal, and
     equal to a brute-force replay."""
     url = new_db()
     with (
-        declare(timeline.open(url, snapshot_interval=2)) as snap,
-        declare(timeline.open(url, snapshot_interval=None)) as plain,
+        declare(timeline.open(url, snapshot_interval=2), templates) as snap,
+        declare(timeline.open(url, snapshot_interval=None), templates) as plain,
     ):
 
         def ask_all() -> None:
@@ -132,13 +154,13 @@ def test_snapshots_never_change_answers(
 
 
 @SETTINGS
-@given(ops=strategies.operations())
+@given(ops=strategies.operations(), templates=strategies.templates)
 def test_earlier_knowledge_gives_exactly_the_earlier_answer(
-    new_db: Callable[[], str], ops: list[tuple[str, Any]]
+    new_db: Callable[[], str], ops: list[tuple[str, Any]], templates: dict[str, Any]
 ) -> None:
     """What was answered after each step is answered again, later, with known_at set to
     that step: late events, corrections and retractions recorded since change nothing."""
-    with declare(timeline.open(new_db(), snapshot_interval=3)) as tl:
+    with declare(timeline.open(new_db(), snapshot_interval=3), templates) as tl:
         moments = [None, "2017-06-03", "2017-06-06T12:00Z", "2017-06-12"]
         then: list[tuple[Any, dict[tuple[str, Any], tuple[Any, ...]]]] = []
 
@@ -213,17 +235,17 @@ def brute_force(
 
 
 @SETTINGS
-@given(ops=strategies.operations(reported=True))
+@given(ops=strategies.operations(reported=True), templates=strategies.templates)
 def test_reported_by_answers_as_the_rules_read(
-    new_db: Callable[[], str], ops: list[tuple[str, Any]]
+    new_db: Callable[[], str], ops: list[tuple[str, Any]], templates: dict[str, Any]
 ) -> None:
     """With any reported times on events, corrections and retractions, recorded in any
     order, state(reported_by=R, known_at=K) equals a brute-force reading of the rules, with
     snapshots on and off."""
     url = new_db()
     with (
-        declare(timeline.open(url, snapshot_interval=2)) as snap,
-        declare(timeline.open(url, snapshot_interval=None)) as plain,
+        declare(timeline.open(url, snapshot_interval=2), templates) as snap,
+        declare(timeline.open(url, snapshot_interval=None), templates) as plain,
     ):
         run(ops, snap, lambda: [snap.state(a) for a in strategies.ACTORS] and None)
         events = list(snap.events())

@@ -728,9 +728,19 @@ class Timeline:
         """Declare once the effects every event of ``type`` has, on this timeline.
 
         ``effects`` is keyed by ``"{actor}"`` or ``"{target}"``; attribute paths and
-        text values may use both placeholders. A template that mentions ``{target}``
-        applies once per target of the event. An event's own ``effects`` apply after
-        the template. Declarations live on this ``Timeline`` object, not in the database.
+        text values may use both placeholders. The ``{actor}`` part applies to the
+        event's actor once per event, or once per target when it mentions ``{target}``
+        (it names each); the ``{target}`` part applies to each target once. An event's
+        own ``effects`` apply after the template. A name that holds a ``.`` is never
+        substituted into a path: that change is left out and listed in
+        ``state.problems``. Declarations live on this ``Timeline`` object, not in the
+        database.
+
+        Raises:
+            InvalidEventError: naming the field, for what an event's effects would be
+                refused for (see :mod:`timeline.effects`: an unknown operator, a ``$`` key
+                inside a value, a path beside a path inside it), or a placeholder other
+                than ``{actor}`` and ``{target}``; what was declared before stays.
 
         Example:
             >>> import timeline

@@ -22,6 +22,7 @@ from typing import Any, Final
 
 import attrs
 
+from timeline.effects import check_changes
 from timeline.errors import InvalidEventError
 from timeline.times import (
     ZoneInput,
@@ -185,30 +186,24 @@ def _check_object(value: object, *, field: str) -> dict[str, JSONValue]:
 def check_effects(value: object, *, field: str = "effects") -> dict[str, dict[str, JSONValue]]:
     """Return validated ``effects``: ``{actor: {attribute.path: value}}``.
 
-    A value may be any JSON value (``None`` removes the attribute) or ``{"$inc": n}``
-    with a finite number ``n``.
+    Each actor's changes pass :func:`timeline.effects.check_changes`, the check that
+    templates pass too: a value is any JSON value (``None`` removes the attribute) or one
+    operator of :data:`timeline.effects.OPERATORS` (``{"$inc": n}``, ``n`` a finite int
+    or float); paths have non-empty dotted parts, and one object never holds a path and
+    a path inside it.
 
     Example:
         >>> check_effects({"Russia": {"cooperation.US": "suspended"}})
         {'Russia': {'cooperation.US': 'suspended'}}
+        >>> check_effects({"Russia": {"army": {"$mul": 2}}})
+        Traceback (most recent call last):
+        ...
+        timeline.errors.InvalidEventError: effects.Russia.army: unknown operator '$mul'; use $inc
     """
     effects = _check_object(value, field=field)
     for actor, changes in effects.items():
         check_name(actor, field=f"{field} actor")
-        if not isinstance(changes, dict):
-            raise InvalidEventError(
-                f"{field}.{actor}", f"expected {{attribute: value}}, got {type(changes).__name__}"
-            )
-        for path, change in changes.items():
-            where = f"{field}.{actor}.{path}"
-            if not path or any(not part for part in path.split(".")):
-                raise InvalidEventError(where, "an attribute path needs non-empty dotted parts")
-            if isinstance(change, dict) and any(k.startswith("$") for k in change):
-                if set(change) != {"$inc"}:
-                    raise InvalidEventError(where, f"unknown operator in {change!r}; use $inc")
-                n = change["$inc"]
-                if isinstance(n, bool) or not isinstance(n, int | float):
-                    raise InvalidEventError(where, f"$inc needs a number, got {n!r}")
+        check_changes(changes, field=f"{field}.{actor}")
     return effects
 
 

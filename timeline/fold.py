@@ -6,7 +6,8 @@ drive it with plain lists of :class:`~timeline.events.RecordedEvent`:
 - :func:`resolve` applies corrections and retractions to what was recorded;
 - :func:`timing` decides whether an event applies at a moment, and whether surely;
 - :class:`Folder` turns an event into changes of an actor's attributes (effects,
-  templates declared per type, custom fold functions);
+  templates declared per type, custom fold functions); what an effect may say and what
+  it does is :mod:`timeline.effects`;
 - :func:`fold` replays an actor's events in ``(occurred_at, position)`` order.
 
 The store's only job is to fetch the right rows, in the right order.
@@ -17,12 +18,23 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import heapq
-import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Final
 
 import attrs
 
+from timeline.effects import (
+    EFFECT_RULES,
+    Change,
+    apply_effects,
+    check_changes,
+    check_template,
+    expand,
+    leaves,
+    nest,
+    parts,
+    same_json,
+)
 from timeline.errors import InvalidEventError
 from timeline.events import JSONValue, RecordedEvent, canonical_json, check_json, check_type_name
 from timeline.times import interval_end
@@ -36,8 +48,6 @@ a date or other coarse time about its whole interval (the end, exclusive)."""
 
 FoldFunction = Callable[["ActorState", RecordedEvent], Mapping[str, JSONValue]]
 """A custom fold: ``(state of the actor so far, event) -> new attributes of the actor``."""
-
-_PLACEHOLDER_KEYS: Final = ("{actor}", "{target}")
 
 
 def key(event: RecordedEvent) -> Key:
@@ -368,20 +378,6 @@ def reported_by(event: Any, bound: Bound | None) -> str:
 # -- the actor's attributes -----------------------------------------------------------------
 
 
-@attrs.frozen
-class Change:
-    """One attribute of one actor changed by one event: ``old`` → ``new`` (``None``: absent).
-
-    Example:
-        >>> Change("cooperation.US", "active", "suspended").new
-        'suspended'
-    """
-
-    attribute: str
-    old: JSONValue
-    new: JSONValue
-
-
 class ActorState(Mapping[str, JSONValue]):
     """An actor's attributes as a read-only mapping of dotted paths to values.
 
@@ -423,101 +419,14 @@ class ActorState(Mapping[str, JSONValue]):
     def tree(self) -> dict[str, JSONValue]:
         """Return the attributes nested by their dotted paths.
 
+        The fold never leaves a path beside a path inside it (an effect replaces what was
+        above and below its path), so every state it gives nests.
+
         Example:
             >>> ActorState("Russia", {"cooperation.US": "suspended", "army": 1}).tree()
             {'army': 1, 'cooperation': {'US': 'suspended'}}
         """
-        tree: dict[str, Any] = {}
-        for path in sorted(self._values):
-            node = tree
-            *parents, leaf = path.split(".")
-            for part in parents:
-                node = node.setdefault(part, {})
-            node[leaf] = self._values[path]
-        return tree
-
-
-def apply_effects(
-    values: dict[str, JSONValue], changes: Mapping[str, JSONValue]
-) -> tuple[list[Change], list[str]]:
-    """Apply one actor's effects to ``values`` in place; return the changes and problems.
-
-    Each effect is ``path: value``. A value sets the attribute (an object sets the
-    attributes under the path, and replaces whatever was there); ``None`` removes the
-    attribute and everything under it; ``{"$inc": n}`` adds ``n`` to a number (a missing
-    attribute counts as 0). Setting a path replaces a plain value stored at a path above
-    it. An ``$inc`` on a value that is not a number changes nothing and is reported as a
-    problem rather than silently dropped.
-
-    Example:
-        >>> values = {"aircraft": 10}
-        >>> changes, problems = apply_effects(values, {"aircraft": {"$inc": -1},
-        ...                                            "cooperation.US": "suspended"})
-        >>> values, [c.attribute for c in changes], problems
-        ({'aircraft': 9, 'cooperation.US': 'suspended'}, ['aircraft', 'cooperation.US'], [])
-    """
-    before: dict[str, JSONValue] = {}
-    problems: list[str] = []
-    for path, value in changes.items():
-        if isinstance(value, dict) and "$inc" in value:
-            current = values.get(path, 0)
-            if isinstance(current, bool) or not isinstance(current, int | float):
-                problems.append(f"{path}: cannot add {value['$inc']!r} to {current!r}")
-                continue
-            total = current + value["$inc"]
-            if isinstance(total, float) and not math.isfinite(total):
-                problems.append(f"{path}: adding {value['$inc']!r} overflows")
-                continue
-            before.setdefault(path, values.get(path))
-            values[path] = total
-            continue
-        for old_path in _covered(values, path):
-            before.setdefault(old_path, values[old_path])
-            del values[old_path]
-        for leaf, leaf_value in _leaves(path, value):
-            before.setdefault(leaf, values.get(leaf))
-            values[leaf] = leaf_value
-    result = [
-        Change(path, old, values.get(path))
-        for path, old in before.items()
-        if not same_json(old, values.get(path))
-    ]
-    return result, problems
-
-
-_PLAIN = (str, int, bool, type(None))
-
-
-def same_json(a: JSONValue, b: JSONValue) -> bool:
-    """Whether two JSON values are the same value as JSON (``1`` is not ``1.0`` nor ``True``).
-
-    Example:
-        >>> same_json(1, 1), same_json(1, 1.0), same_json({"a": [1]}, {"a": [1]})
-        (True, False, True)
-    """
-    if type(a) is type(b) and type(a) in _PLAIN:  # the common case, without the encoder
-        return a == b
-    return canonical_json(a) == canonical_json(b)
-
-
-def _covered(values: Mapping[str, JSONValue], path: str) -> list[str]:
-    """The stored paths a new value at ``path`` replaces: itself, below it, above it."""
-    prefix = path + "."
-    above = set()
-    parts = path.split(".")
-    for i in range(1, len(parts)):
-        above.add(".".join(parts[:i]))
-    return [p for p in values if p == path or p.startswith(prefix) or p in above]
-
-
-def _leaves(path: str, value: JSONValue) -> Iterator[tuple[str, JSONValue]]:
-    if value is None:
-        return
-    if isinstance(value, dict) and value:
-        for sub, item in value.items():
-            yield from _leaves(f"{path}.{sub}", item)
-        return
-    yield path, value
+        return nest(self._values)
 
 
 # -- templates and custom folds ------------------------------------------------------------
@@ -529,7 +438,9 @@ class Folder:
     Three sources, for an event of type T and an actor A it names:
     1. a custom fold function registered for T: it alone decides A's new attributes;
     2. otherwise the effect template declared for T (placeholders ``{actor}`` and
-       ``{target}``; applied once per target when it mentions ``{target}``), then
+       ``{target}``; the ``{actor}`` part once per event, or once per target when it
+       mentions ``{target}``; the ``{target}`` part once per target: see
+       :func:`timeline.effects.expand`), then
     3. the event's own ``effects`` for A.
     An event type with none of these changes nothing.
 
@@ -538,7 +449,7 @@ class Folder:
         >>> folder.define("cooperation_suspended",
         ...               {"{actor}": {"cooperation.{target}": "suspended"}})
         >>> folder.effects_for("cooperation_suspended", "Russia", ["US"], {}, "Russia")
-        [{'cooperation.US': 'suspended'}]
+        ([{'cooperation.US': 'suspended'}], [])
     """
 
     def __init__(self) -> None:
@@ -547,20 +458,24 @@ class Folder:
         self.versions: dict[str, str | None] = {}
 
     def define(self, type: str, effects: Mapping[str, Mapping[str, JSONValue]]) -> None:
-        """Declare the effects every event of ``type`` has (see :meth:`Timeline.define`)."""
+        """Declare the effects every event of ``type`` has (see :meth:`Timeline.define`).
+
+        The template is checked as events' effects are (:func:`timeline.effects.
+        check_template`); a refused one leaves what was declared before.
+
+        Example:
+            >>> folder = Folder()
+            >>> folder.define("mobilised", {"{actor}": {"alert": {"$inc": 1}}})
+            >>> folder.define("mobilised", {"{actor}": {"alert": {"$inc": "one"}}})
+            Traceback (most recent call last):
+            ...
+            timeline.errors.InvalidEventError: effects.{actor}.alert: $inc needs ...
+            >>> folder.templates["mobilised"]
+            {'{actor}': {'alert': {'$inc': 1}}}
+        """
         check_type_name(type)
         template = check_json(effects, field="effects")
-        if not isinstance(template, dict) or not template:
-            raise InvalidEventError("effects", 'expected {"{actor}": {attribute: value}}')
-        for who, changes in template.items():
-            if who not in _PLACEHOLDER_KEYS:
-                raise InvalidEventError(
-                    f"effects.{who}",
-                    "a template changes the event's own actors: use {actor} or {target}",
-                )
-            if not isinstance(changes, dict):
-                raise InvalidEventError(f"effects.{who}", "expected {attribute: value}")
-            _check_paths(changes, field=f"effects.{who}")
+        check_template(template)
         self.templates[type] = template
 
     def register(self, type: str, function: FoldFunction, *, version: str | None = None) -> None:
@@ -585,21 +500,20 @@ class Folder:
         targets: Iterable[str],
         effects: Mapping[str, Mapping[str, JSONValue]],
         whom: str,
-    ) -> list[dict[str, JSONValue]]:
-        """Return the effect sets that an event applies to ``whom``, in order."""
-        found: list[dict[str, JSONValue]] = []
+    ) -> tuple[list[dict[str, JSONValue]], list[str]]:
+        """Return the effect sets that an event applies to ``whom``, in order (the
+        template's, then the event's own), and the problems of the template's changes
+        left out (see :func:`timeline.effects.expand`)."""
         template = self.templates.get(type)
-        if template is not None:
-            uses_target = "{target}" in canonical_json(template)
-            for target in list(targets) if uses_target else [None]:
-                for who, changes in template.items():
-                    name = actor if who == "{actor}" else target
-                    if name == whom:
-                        found.append(_substitute(changes, actor, target))
+        found, problems = (
+            ([], [])
+            if template is None
+            else expand(template, actor=actor, targets=targets, whom=whom)
+        )
         own = effects.get(whom)
         if own:
             found.append(dict(own))
-        return found
+        return found, problems
 
     def apply(
         self, values: dict[str, JSONValue], whom: str, event: RecordedEvent
@@ -609,10 +523,11 @@ class Folder:
         if function is not None:
             return self._apply_function(function, values, whom, event)
         changes: list[Change] = []
-        problems: list[str] = []
-        for effects in self.effects_for(
+        sets, left_out = self.effects_for(
             event.type, event.actor, event.targets, event.effects, whom
-        ):
+        )
+        problems = [f"template of {event.type!r}, event {event.id}: {p}" for p in left_out]
+        for effects in sets:
             more, trouble = apply_effects(values, effects)
             changes.extend(more)
             problems.extend(trouble)
@@ -628,13 +543,15 @@ class Folder:
         try:
             result = function(ActorState(whom, values), event)
             new = check_json(dict(result), field=f"fold function for {event.type}")
-            _check_paths(new, field=f"fold function for {event.type}")
+            # what it returns are attributes, which must form a tree: no operators, no
+            # path beside a path inside it
+            check_changes(new, field=f"fold function for {event.type}", operators=False)
         except Exception as e:  # a user's function must not make the timeline unreadable
             return [], [f"fold function for {event.type!r} failed on {event.id}: {e!r}"]
         before = dict(values)
         values.clear()
-        for path, value in new.items():
-            for leaf, leaf_value in _leaves(path, value):
+        for path in sorted(new, key=parts):
+            for leaf, leaf_value in leaves(path, new[path]):
                 values[leaf] = leaf_value
         changes = [
             Change(path, before.get(path), values.get(path))
@@ -662,34 +579,15 @@ class Folder:
             >>> len(folder.fingerprint())
             32
         """
-        parts = [canonical_json(self.templates)]
+        # the rules of effects are part of what a snapshot folded: states made under
+        # other rules (an older release) are never reused
+        keyed = [f"effects={EFFECT_RULES}", canonical_json(self.templates)]
         for type in sorted(self.functions):
             version = self.versions.get(type)
             if version is None:
                 return None
-            parts.append(f"{type}={canonical_json(version)}")
-        return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
-
-
-def _check_paths(changes: Mapping[str, Any], *, field: str) -> None:
-    for path in changes:
-        if not path or any(not part for part in path.split(".")):
-            raise InvalidEventError(
-                f"{field}.{path}", "an attribute path needs non-empty dotted parts"
-            )
-
-
-def _substitute(value: Any, actor: str, target: str | None) -> Any:
-    if isinstance(value, str):
-        out = value.replace("{actor}", actor)
-        return out if target is None else out.replace("{target}", target)
-    if isinstance(value, dict):
-        return {
-            _substitute(k, actor, target): _substitute(v, actor, target) for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_substitute(v, actor, target) for v in value]
-    return value
+            keyed.append(f"{type}={canonical_json(version)}")
+        return hashlib.sha256("\n".join(keyed).encode()).hexdigest()[:32]
 
 
 def _net(changes: list[Change]) -> list[Change]:
