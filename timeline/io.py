@@ -232,13 +232,18 @@ def read_records(path: str | Path, *, format: str | None = None) -> Iterator[Lin
 
 
 def read_events(
-    path: str | Path, *, format: str | None = None, default_tz: ZoneInput = None
+    path: str | Path,
+    *,
+    format: str | None = None,
+    default_tz: ZoneInput = None,
+    day_zone: ZoneInput = None,
 ) -> Iterator[tuple[int, Event | InvalidEventError]]:
     """Yield ``(line number, Event)`` for each line of a file, or the error that line has.
 
     Each line becomes an :class:`~timeline.events.Event` through
     :func:`~timeline.events.event_from_dict`, reading times without an offset in
-    ``default_tz`` (refused without one).
+    ``default_tz`` (refused without one) and dates as days of ``day_zone`` (UTC by
+    default).
 
     Example:
         >>> import pathlib, tempfile
@@ -258,7 +263,7 @@ def read_events(
             yield number, fields
             continue
         try:
-            yield number, event_from_dict(fields, default_tz=default_tz)
+            yield number, event_from_dict(fields, default_tz=default_tz, day_zone=day_zone)
         except InvalidEventError as e:
             yield number, e
 
