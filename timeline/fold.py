@@ -25,14 +25,10 @@ import attrs
 
 from timeline.errors import InvalidEventError
 from timeline.events import JSONValue, RecordedEvent, canonical_json, check_json, check_type_name
-from timeline.times import interval_end
+from timeline.times import Bound, ZoneInput, interval_end
 
 Key = tuple[dt.datetime, int]
 """Where an event stands in valid time: ``(occurred_at, position)``."""
-
-Bound = tuple[dt.datetime, bool]
-"""An upper bound ``(moment, inclusive)``: a moment asks about that instant (inclusive),
-a date or other coarse time about its whole interval (the end, exclusive)."""
 
 FoldFunction = Callable[["ActorState", RecordedEvent], Mapping[str, JSONValue]]
 """A custom fold: ``(state of the actor so far, event) -> new attributes of the actor``."""
@@ -203,7 +199,7 @@ def corrected(
 # -- when an event applies ----------------------------------------------------------------
 
 
-def timing(event: RecordedEvent, at: Bound | None) -> str:
+def timing(event: RecordedEvent, at: Bound | None, *, day_zone: ZoneInput = None) -> str:
     """Return ``"applies"``, ``"uncertain"`` or ``"later"`` for ``event`` asked about ``at``.
 
     The rule: an event covers ``[occurred_at, occurred_at + one unit of its precision)``.
@@ -211,7 +207,8 @@ def timing(event: RecordedEvent, at: Bound | None) -> str:
     and is uncertain when it ends after T (it may have happened just after). Asked about
     a date or other coarse time (exclusive bound at its end), it applies when it starts
     before that end, and is uncertain when it ends after it. ``at=None`` is the end of
-    time: everything applies, surely.
+    time: everything applies, surely. Days, months and years end where the next begins
+    in ``day_zone`` (UTC by default).
 
     Example:
         >>> import timeline
@@ -221,10 +218,12 @@ def timing(event: RecordedEvent, at: Bound | None) -> str:
         >>> timing(day, (noon, True)), timing(day, (dt.datetime(2017, 6, 20, tzinfo=dt.UTC), False))
         ('uncertain', 'applies')
     """
-    return placed(event.occurred_at, event.precision, at)
+    return placed(event.occurred_at, event.precision, at, day_zone=day_zone)
 
 
-def placed(start: dt.datetime, precision: str, bound: Bound | None) -> str:
+def placed(
+    start: dt.datetime, precision: str, bound: Bound | None, *, day_zone: ZoneInput = None
+) -> str:
     """Return ``"applies"``, ``"uncertain"`` or ``"later"`` for the interval that
     ``start`` covers at ``precision``, asked about ``bound``: the rule of :func:`timing`,
     which :func:`reported_by` applies to reported time too.
@@ -239,12 +238,12 @@ def placed(start: dt.datetime, precision: str, bound: Bound | None) -> str:
     moment, inclusive = bound
     if start > moment or (start == moment and not inclusive):
         return "later"
-    if interval_end(start, precision) > moment:
+    if interval_end(start, precision, day_zone) > moment:
         return "uncertain"
     return "applies"
 
 
-def reported_by(event: Any, bound: Bound | None) -> str:
+def reported_by(event: Any, bound: Bound | None, *, day_zone: ZoneInput = None) -> str:
     """Return how a claim stands for a reader bounded by reported time ``bound``:
     ``"applies"`` (reported by then), ``"uncertain"`` (its reported interval straddles
     the bound: it may have been public only just after) or ``"later"``.
@@ -261,7 +260,7 @@ def reported_by(event: Any, bound: Bound | None) -> str:
         ('uncertain', 'applies')
     """
     start, precision = event.reported
-    return placed(start, precision, bound)
+    return placed(start, precision, bound, day_zone=day_zone)
 
 
 # -- the actor's attributes -----------------------------------------------------------------
@@ -630,14 +629,19 @@ class Replay:
         )
 
     def step(
-        self, event: RecordedEvent, folder: Folder, *, uncertain: bool = False
+        self,
+        event: RecordedEvent,
+        folder: Folder,
+        *,
+        uncertain: bool = False,
+        day_zone: ZoneInput = None,
     ) -> list[Change]:
         """Apply one event (already known to apply); return what it changed."""
         changes, problems = folder.apply(self.values, self.actor, event)
         self.events_applied += 1
         self.last_position = max(self.last_position or 0, event.position)
         self.last_key = key(event)
-        end = interval_end(event.occurred_at, event.precision)
+        end = interval_end(event.occurred_at, event.precision, day_zone)
         self.max_end = end if self.max_end is None else max(self.max_end, end)
         self.problems.extend(problems)
         if uncertain:
@@ -655,6 +659,7 @@ def fold(
     checkpoint_every: int | None = None,
     on_checkpoint: Callable[[Replay], None] | None = None,
     unsure: Callable[[RecordedEvent], bool] | None = None,
+    day_zone: ZoneInput = None,
 ) -> Replay:
     """Replay ``actor``'s resolved events in valid-time order, as asked about ``at``.
 
@@ -665,7 +670,8 @@ def fold(
     is true (a claim whose reported time straddles the reader's bound). ``start``
     continues an earlier replay (a snapshot);
     ``on_checkpoint`` receives a copy of the replay after every ``checkpoint_every``
-    events applied (to store as snapshots).
+    events applied (to store as snapshots). Days, months and years are those of
+    ``day_zone`` (UTC by default).
 
     Example:
         >>> import timeline
@@ -682,13 +688,14 @@ def fold(
     for event in events:
         if actor not in involved(event):
             continue
-        when = timing(event, at)
+        when = timing(event, at, day_zone=day_zone)
         if when == "later":
             break  # in valid-time order, every event after this one is later too
         replay.step(
             event,
             folder,
             uncertain=when == "uncertain" or (unsure is not None and unsure(event)),
+            day_zone=day_zone,
         )
         since_checkpoint += 1
         if checkpoint_every and on_checkpoint is not None and since_checkpoint >= checkpoint_every:
