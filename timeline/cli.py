@@ -34,7 +34,7 @@ from timeline.io import (
     write_jsonl,
     write_timelinejs,
 )
-from timeline.times import isoformat, parse_time
+from timeline.times import CALENDAR_UNITS, isoformat, parse_time, zone_name
 
 MAX_PROBLEMS_SHOWN = 20
 """How many problems of an import file are listed before "... and K more"."""
@@ -53,15 +53,17 @@ class Context:
         default_tz: str | None = None,
         debug: bool = False,
         templates: Path | None = None,
+        day_zone: str | None = None,
     ) -> None:
         self.db = db
         self.default_tz = default_tz
+        self.day_zone = day_zone
         self.debug = debug
         self.templates = templates
 
     def open(self) -> timeline.Timeline:
         """Open the timeline the options name, with the --templates file's templates."""
-        tl = timeline.open(self.db, default_tz=self.default_tz)
+        tl = timeline.open(self.db, default_tz=self.default_tz, day_zone=self.day_zone)
         if self.templates is not None:
             try:
                 define_templates(tl, self.templates)
@@ -130,8 +132,14 @@ def reported(debug: bool) -> Iterator[None]:
 @click.option(
     "--default-tz",
     metavar="ZONE",
-    help="Zone for times written without an offset, e.g. Asia/Damascus. "
-    "Without it such times are refused.",
+    help="Zone for times written without an offset: an IANA zone (Asia/Damascus) or an "
+    "offset (+03:30). Without it such times are refused.",
+)
+@click.option(
+    "--day-zone",
+    metavar="ZONE",
+    help="Zone whose days a date means, everywhere a date is read or shown: an IANA zone "
+    "(Asia/Baghdad) or an offset (+03:00). Default: UTC.",
 )
 @click.option(
     "--templates",
@@ -149,6 +157,7 @@ def main(
     ctx: click.Context,
     db: str | None,
     default_tz: str | None,
+    day_zone: str | None,
     templates: Path | None,
     debug: bool,
 ) -> None:
@@ -161,7 +170,7 @@ def main(
         timeline --db sqlite:///incidents.db --templates examples/syria-2017-06.templates.json \\
             state Russia --at "June 19 2017"
     """
-    ctx.obj = Context(db, default_tz, debug, templates)
+    ctx.obj = Context(db, default_tz, debug, templates, day_zone)
 
 
 @main.group()
@@ -242,7 +251,7 @@ def import_(obj: Context, file: Path, fmt: str | None) -> None:
     """
     with reported(obj.debug), obj.open() as tl:
         fmt = file_format(file, fmt)
-        reading = _Import(file, fmt, tl.default_tz)
+        reading = _Import(file, fmt, tl.default_tz, tl.day_zone)
         try:
             with _progress(lambda: _count_records(file, fmt), f"importing {file.name}") as advance:
                 stored = tl.load(reading.events(), on_chunk=advance)
@@ -305,7 +314,7 @@ def export(obj: Context, output: Path | None, incident: str | None, fmt: str | N
             found = resolve(found)
 
             def write(events: Iterable[timeline.RecordedEvent], file: Any) -> int:
-                return write_timelinejs(events, file, title=incident)
+                return write_timelinejs(events, file, title=incident, day_zone=tl.day_zone)
         else:
             fmt = file_format(output or "-", fmt)
             write = write_csv if fmt == "csv" else write_jsonl
@@ -402,9 +411,19 @@ def record(
 @click.option("--incident", help="Only this incident.")
 @click.option("--actor", help="Only events naming this actor (as actor, target or in effects).")
 @click.option("--type", "types", multiple=True, help="Only this type (repeatable).")
-@click.option("--since", metavar="WHEN", help="Only events that occurred at or after WHEN.")
 @click.option(
-    "--until", metavar="WHEN", help="Only events that occurred by WHEN (a date: all of it)."
+    "--since", metavar="WHEN", help="Only events that may have happened at or after WHEN."
+)
+@click.option(
+    "--until",
+    metavar="WHEN",
+    help="Only events that may have happened by WHEN (a date: all of it; a time: that instant).",
+)
+@click.option(
+    "--wholly-within",
+    is_flag=True,
+    help="Only events whose whole time (a day-precision event: its day) lies between "
+    "--since and --until, not those that overlap them.",
 )
 @click.option("--known-at", metavar="WHEN", help="Only events recorded by WHEN.")
 @click.option("--after-position", type=int, default=0, help="Only events after this position.")
@@ -426,12 +445,17 @@ def events(
     types: tuple[str, ...],
     since: str | None,
     until: str | None,
+    wholly_within: bool,
     known_at: str | None,
     after_position: int,
     limit: int | None,
     fmt: str,
 ) -> None:
     """List stored events in the order they were recorded.
+
+    --since and --until select the events whose time overlaps the window, as state and
+    report treat them: a day-precision event of June 19 is listed for a window from noon
+    to 23:59 that day (--wholly-within leaves it out). Dates are days of --day-zone.
 
     \b
     Example:
@@ -445,6 +469,7 @@ def events(
             type=types or None,
             since=since,
             until=until,
+            wholly_within=wholly_within,
             known_at=known_at,
             after_position=after_position,
             limit=limit,
@@ -543,7 +568,7 @@ def history(
         return
     rows = [
         (
-            _short_time(h.when, h.precision),
+            _short_time(h.when, h.precision, tl.day_zone),
             h.precision,
             h.attribute,
             _value_text(h.old),
@@ -553,7 +578,9 @@ def history(
         )
         for h in changes
     ]
-    _echo_rows(("when (UTC)", "precision", "attribute", "from", "to", "event", "id"), rows)
+    days = zone_name(tl.day_zone)
+    when = "when (UTC)" if days == "UTC" else f"when (UTC; days of {days})"
+    _echo_rows((when, "precision", "attribute", "from", "to", "event", "id"), rows)
     if not rows:
         click.echo("(no changes)")
 
@@ -1161,13 +1188,17 @@ class _Import:
     the load's one transaction is rolled back: nothing is stored.
     """
 
-    def __init__(self, path: Path, fmt: str, zone: dt.tzinfo | None) -> None:
-        self.path, self.fmt, self.zone = path, fmt, zone
+    def __init__(
+        self, path: Path, fmt: str, zone: dt.tzinfo | None, day_zone: dt.tzinfo | None = None
+    ) -> None:
+        self.path, self.fmt, self.zone, self.day_zone = path, fmt, zone, day_zone
         self.count = 0
         self.problems: list[tuple[int, timeline.InvalidEventError]] = []
 
     def events(self) -> Iterator[Event]:
-        for number, event in read_events(self.path, format=self.fmt, default_tz=self.zone):
+        for number, event in read_events(
+            self.path, format=self.fmt, default_tz=self.zone, day_zone=self.day_zone
+        ):
             if isinstance(event, timeline.InvalidEventError):
                 self.problems.append((number, event))
             else:
@@ -1232,8 +1263,12 @@ def _asked_known(text: str | None, zone: dt.tzinfo | None) -> str:
     return f"as known by the end of {_short_time(start, precision)} (UTC)"
 
 
-def _short_time(moment: dt.datetime, precision: str) -> str:
-    """A UTC moment written to its precision: 2017, 2017-06, 2017-06-19, 2017-06-19 15:43."""
+def _short_time(moment: dt.datetime, precision: str, day_zone: dt.tzinfo | None = None) -> str:
+    """A moment written to its precision: 2017, 2017-06, 2017-06-19 (in the day zone),
+    2017-06-19 15:43 (UTC)."""
+    if precision in CALENDAR_UNITS and day_zone is not None:
+        moment = moment.astimezone(day_zone)
+        return moment.strftime({"year": "%Y", "month": "%Y-%m", "day": "%Y-%m-%d"}[precision])
     formats = {
         "year": "%Y",
         "month": "%Y-%m",

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import hashlib
+import itertools
 import logging
 import os
 import uuid
@@ -45,7 +47,7 @@ from timeline.fold import (
 )
 from timeline.sequences import Match, Matcher, Partial, SequenceReport, Step
 from timeline.store import EventFilter, Snapshot
-from timeline.times import isoformat, parse_time, through
+from timeline.times import UTC, ZoneInput, in_window, isoformat, zone_name
 
 if TYPE_CHECKING:
     from timeline.api import Timeline
@@ -205,6 +207,7 @@ class View:
         self._timeline = timeline
         self._store = timeline._store
         self.basis = basis
+        self._zone = timeline.day_zone
         # the first instant of what known_at named (State.known_at, report labels)
         self._known_from = known_start
 
@@ -225,6 +228,7 @@ class View:
         limit: int | None = None,
         page_size: int = _store.DEFAULT_PAGE_SIZE,
         current: bool = False,
+        wholly_within: bool = False,
     ) -> Events:
         """Yield the events of the basis in position (commit) order, filtered, lazily.
 
@@ -245,15 +249,16 @@ class View:
             ...  for x in tl.as_of().events(current=True)]
             [('minute', True)]
         """
-        zone = self._timeline.default_tz
+        _, since_start = self._timeline._moment(since, "since")
+        until_bound, _ = self._timeline._moment(until, "until")
+        window = _Window(since_start, until_bound, bool(wholly_within), self._zone)
         where = EventFilter(
             incident=None if incident is None else check_name(incident, field="incident"),
             actor=None if actor is None else check_name(actor, field="actor"),
             types=None if type is None else _type_names(type),
-            occurred_from=None
-            if since is None
-            else parse_time(since, field="since", default_tz=zone)[0],
-            occurred_to=None if until is None else through(until, field="until", default_tz=zone),
+            occurred_from=since_start if wholly_within else None,
+            reaching=None if wholly_within else since_start,
+            occurred_to=until_bound,
             known_position=self.basis.position,
             reported_to=self.basis.reported_by,
             after_position=non_negative(after_position, "after_position"),
@@ -262,12 +267,16 @@ class View:
             limit = non_negative(limit, "limit")
         if non_negative(page_size, "page_size") == 0:
             raise InvalidEventError("page_size", "must be at least 1")
-        if not current:
+        if current:
+            found = self._current_events(where, window, page_size)
+        elif window.exact_in_sql:
             return Events(self._store.read(where, limit=limit, page_size=page_size), self.basis)
-        return Events(self._current_events(where, limit, page_size), self.basis)
+        else:  # the query selects by start; where each event ends is decided here
+            found = (e for e in self._store.read(where, page_size=page_size) if window.holds(e))
+        return Events(found if limit is None else itertools.islice(found, limit), self.basis)
 
     def _current_events(
-        self, where: EventFilter, limit: int | None, page_size: int
+        self, where: EventFilter, window: _Window, page_size: int
     ) -> Iterator[RecordedEvent]:
         with self._store.session() as conn:
             meta, _ = self._knowledge(conn, where.actor)
@@ -275,11 +284,10 @@ class View:
         retracted = {e.retracts for e in meta if e.retracts is not None}
         # Corrections can change the type and the time: those filters apply to the
         # corrected event, the others (incident, actor index, positions) to the stored one.
-        stored = attrs.evolve(where, types=None, occurred_from=None, occurred_to=None)
-        given = 0
+        stored = attrs.evolve(
+            where, types=None, occurred_from=None, reaching=None, occurred_to=None
+        )
         for event in self._store.read(stored, page_size=page_size):
-            if limit is not None and given >= limit:
-                return
             if event.corrects is not None or event.retracts is not None:
                 continue
             if event.id in retracted:
@@ -287,10 +295,12 @@ class View:
             fixes = corrections.get(event.id)
             if fixes:
                 event = corrected(event, fixes[-1], by=tuple(f.id for f in fixes))
-            if not _selected(event, where):
+            if where.types is not None and event.type not in where.types:
                 continue
-            given += 1
-            yield event
+            if where.actor is not None and where.actor not in involved(event):
+                continue
+            if window.holds(event):
+                yield event
 
     def get(self, event_id: uuid.UUID | str) -> RecordedEvent:
         """Return the stored event with this id, saying how it stands on the basis.
@@ -426,6 +436,7 @@ class View:
                 checkpoint_every=None if fingerprint is None else self._timeline.snapshot_interval,
                 on_checkpoint=checkpoints.append,
                 unsure=self._unsure(meta),
+                day_zone=self._zone,
             )
         if fingerprint is not None:
             self._save_snapshots(actor, fingerprint, checkpoints)
@@ -455,13 +466,13 @@ class View:
                 conn=conn,
             )
             for event in resolve_stream(originals, meta, roots):
-                when = timing(event, at_bound)
+                when = timing(event, at_bound, day_zone=self._zone)
                 if when == "later":
                     break
                 doubt = when == "uncertain" or (unsure is not None and unsure(event))
                 for name in involved(event):
                     replay = replays.setdefault(name, Replay(name))
-                    replay.step(event, folder, uncertain=doubt)
+                    replay.step(event, folder, uncertain=doubt, day_zone=self._zone)
         known_start = self._known_start()
         return {
             name: State(replays[name], at=at_start, known_at=known_start, basis=self.basis)
@@ -508,11 +519,11 @@ class View:
             for event in resolve_stream(originals, meta, roots):
                 if actor not in involved(event):
                     continue
-                when = timing(event, until_bound)
+                when = timing(event, until_bound, day_zone=self._zone)
                 if when == "later":
                     break
                 doubt = when == "uncertain" or (unsure is not None and unsure(event))
-                for change in replay.step(event, folder, uncertain=doubt):
+                for change in replay.step(event, folder, uncertain=doubt, day_zone=self._zone):
                     if attribute is not None and not (
                         change.attribute == attribute
                         or change.attribute.startswith(attribute + ".")
@@ -562,7 +573,14 @@ class View:
             >>> len(tl.as_of(reported_by="2017-06-19").sequence(steps).matches)
             0
         """
-        matcher = Matcher(steps, by=by, within=within, until=until, certain_only=certain_only)
+        matcher = Matcher(
+            steps,
+            by=by,
+            within=within,
+            until=until,
+            certain_only=certain_only,
+            day_zone=self._zone,
+        )
         reported = self.basis.reported_by
         with self._store.session() as conn:
             meta, roots = self._knowledge(conn, None)
@@ -656,6 +674,7 @@ class View:
             raise InvalidEventError("sequence", "expected a SequenceReport from sequence()")
         _, since_start = self._timeline._moment(since, "since")
         until_bound, _ = self._timeline._moment(until, "until")
+        window = _Window(since_start, until_bound, False, self._zone)
         wanted = None if lanes is None else set(lanes)
         drawn: list[RecordedEvent] = []
         with self._store.session() as conn:
@@ -669,8 +688,7 @@ class View:
             for event in resolve_stream(originals, meta, roots):
                 if (
                     (incident is not None and event.incident != incident)
-                    or (since_start is not None and event.occurred_at < since_start)
-                    or timing(event, until_bound) == "later"  # a correction moved it out
+                    or not window.holds(event)  # a correction may have moved it out
                     or (wanted is not None and not wanted.intersection(involved(event)))
                 ):
                     continue
@@ -692,6 +710,7 @@ class View:
             title=title or incident or "Timeline",
             width=width,
             max_marks=max_marks,
+            day_zone=self._zone,
         )
         if path is not None:
             Path(path).write_text(text, encoding="utf-8")
@@ -703,7 +722,7 @@ class View:
         """Whether the basis knows ``event``: recorded at or below its position, and
         reported by its bound (a claim whose reported interval straddles it counts)."""
         return event.position <= self.basis.position and (
-            reported_by(event, self.basis.reported_by) != "later"
+            reported_by(event, self.basis.reported_by, day_zone=self._zone) != "later"
         )
 
     def _on_basis(self) -> str:
@@ -737,11 +756,11 @@ class View:
         shaped_late = {
             root
             for root, fixes in standing_corrections(meta).items()
-            if reported_by(fixes[-1], bound) == "uncertain"
+            if reported_by(fixes[-1], bound, day_zone=self._zone) == "uncertain"
         }
 
         def unsure(event: Any) -> bool:
-            if reported_by(event, bound) == "uncertain":
+            if reported_by(event, bound, day_zone=self._zone) == "uncertain":
                 return True
             return getattr(event, "id", None) in shaped_late
 
@@ -757,7 +776,12 @@ class View:
         a fold function without a version, or a reported bound, which they do not hold)."""
         if not self._timeline.snapshot_interval or self.basis.reported_by is not None:
             return None
-        return self._timeline._folder.fingerprint()
+        fingerprint = self._timeline._folder.fingerprint()
+        if fingerprint is None or self._zone is UTC:
+            return fingerprint
+        # where days end (a snapshot's max_end) depends on the day zone
+        keyed = f"{fingerprint}\nday_zone={zone_name(self._zone)}".encode()
+        return hashlib.sha256(keyed).hexdigest()[:32]
 
     def _snapshot_start(
         self, actor: str, fingerprint: str | None, at: Bound | None, conn: sa.Connection
@@ -806,17 +830,30 @@ class View:
             _log.warning("timeline: snapshots not saved: %s", e)
 
 
-def _selected(event: RecordedEvent, where: EventFilter) -> bool:
-    """Whether an event as it now stands passes the filters that corrections can move."""
-    if where.types is not None and event.type not in where.types:
-        return False
-    if where.occurred_from is not None and event.occurred_at < where.occurred_from:
-        return False
-    if where.occurred_to is not None:
-        moment, inclusive = where.occurred_to
-        if event.occurred_at > moment or (event.occurred_at == moment and not inclusive):
-            return False
-    return where.actor is None or where.actor in involved(event)
+@attrs.frozen
+class _Window:
+    """The ``since``/``until`` window of :meth:`View.events` and :meth:`View.chart`: the
+    rule is :func:`timeline.times.in_window`, on the timeline's day zone."""
+
+    since: dt.datetime | None
+    until: Bound | None
+    wholly: bool
+    zone: ZoneInput
+
+    @property
+    def exact_in_sql(self) -> bool:
+        """Whether the store's query alone selects exactly: only bounds on the start."""
+        return self.since is None and (self.until is None or not self.wholly)
+
+    def holds(self, event: Any) -> bool:
+        return in_window(
+            event.occurred_at,
+            event.precision,
+            self.since,
+            self.until,
+            wholly=self.wholly,
+            day_zone=self.zone,
+        )
 
 
 def _whole(report: SequenceReport, store: _store.Store, conn: sa.Connection) -> SequenceReport:
