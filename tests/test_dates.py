@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 import timeline
-from timeline import InvalidEventError
+from timeline import InvalidEventError, Step
 from timeline.cli import main
 from timeline.times import interval_end
 
@@ -172,11 +172,15 @@ def test_known_at_and_reported_by_are_days_of_the_day_zone(db_url: str) -> None:
         assert 0 == tl.state("US", reported_by="2020-01-09")["injured"]
         basis = tl.as_of(known_at="2020-01-08", reported_by="2020-01-08").basis
         assert (dt.datetime(2020, 1, 8, 21, tzinfo=UTC), False) == basis.known_at
+        assert (
+            "position 0, recorded by the end of 2020-01-08 (Asia/Baghdad), "
+            "reported by the end of 2020-01-08 (Asia/Baghdad)"
+        ) == str(basis)
 
 
-def test_the_day_zone_reaches_import_history_and_export(db_url: str, tmp_path: Path) -> None:
-    """--day-zone makes import read dates as that zone's days, and history and the
-    TimelineJS export say them as that zone's."""
+def test_the_day_zone_reaches_labels_history_export_and_import(db_url: str, tmp_path: Path) -> None:
+    """--day-zone makes import read dates as that zone's days, and state, history, the
+    TimelineJS export and report sequence say them as that zone's."""
     lines = [
         {"incident": "iraq-2020", "type": "strike", "actor": "US", "targets": ["Iran"],
          "occurred_at": STRIKE, "effects": {"Iran": {"general": "killed"}}},
@@ -190,6 +194,11 @@ def test_the_day_zone_reaches_import_history_and_export(db_url: str, tmp_path: P
     with timeline.open(db_url) as tl:
         funeral = next(e for e in tl.events() if e.type == "funeral")
         assert dt.datetime(2020, 1, 3, 21, tzinfo=UTC) == funeral.occurred_at
+    out = run(*zone, "state", "Iraq", "--at", "2020-01-04", "--known-at", "2025-11-30")
+    assert out.startswith(
+        "Iraq on 2020-01-04 (the whole Asia/Baghdad day), "
+        "as known by the end of 2025-11-30 (Asia/Baghdad): 0 events applied"
+    )
     history = run(*zone, "history", "Iraq").splitlines()
     assert history[0].startswith("when (UTC; days of Asia/Baghdad)")
     assert ["2020-01-04", "day", "mourning"] == history[1].split()[:3]
@@ -197,6 +206,8 @@ def test_the_day_zone_reaches_import_history_and_export(db_url: str, tmp_path: P
     dates = {s["text"]["headline"].split()[0]: s for s in slides}
     assert {"year": 2020, "month": 1, "day": 4} == dates["funeral"]["start_date"]
     assert "2020-01-04 (the whole day, Asia/Baghdad)" == dates["funeral"]["display_date"]
+    report = run(*zone, "report", "sequence", "strike", "funeral", "--known-at", "2025-11-30")
+    assert "as known by the end of 2025-11-30 (Asia/Baghdad)" in report
 
 
 def test_the_charts_axis_counts_the_day_zones_days(db_url: str) -> None:
@@ -308,6 +319,7 @@ def test_a_bound_written_with_a_time_is_that_instant(db_url: str) -> None:
                   effects={"Russia": {"minute": "yes"}})  # fmt: skip
         noon = tl.state("Russia", at="2017-06-19 12:00Z")
         assert ({"minute": "yes"}, frozenset({"minute"})) == (noon.to_dict(), noon.uncertain)
+        assert (dt.datetime(2017, 6, 19, 12, tzinfo=UTC), True) == noon.at
         assert 1 == len(list(tl.events(until="2017-06-19 12:00Z")))
         assert 2 == len(list(tl.events(until="2017-06-19")))
         assert 2 == tl.state("Russia", at="2017-06-19").events_applied
@@ -353,3 +365,29 @@ def test_events_selects_what_overlaps_the_window(db_url: str) -> None:
     lines = run("--db", db_url, "events", "--since", "2020-01-05 12:00Z", "--until",
                 "2020-01-05 23:59Z", "--wholly-within").splitlines()  # fmt: skip
     assert 2 == len(lines) and "afternoon" in lines[1]
+
+
+# -- labels say what was asked --------------------------------------------------------------
+
+
+def test_labels_say_the_whole_day_was_asked(db_url: str) -> None:
+    """State.at and .known_at, the report's known_at and their words say the day asked
+    was taken whole: "by the end of 2025-11-30", not its first instant."""
+    steps = [Step("shootdown"), Step("aircraft_repositioned")]
+    with timeline.open(db_url) as tl:
+        tl.record("shootdown", "US", "2017-06-18", incident="s")
+        state = tl.state("US", at="2017-06-18", known_at="2025-11-30")
+        end = (dt.datetime(2025, 12, 1, tzinfo=UTC), False)
+        assert ((dt.datetime(2017, 6, 19, tzinfo=UTC), False), end) == (state.at, state.known_at)
+        report = tl.sequence(steps, known_at="2025-11-30")
+        assert end == report.known_at
+        assert "as known by the end of 2025-11-30 (UTC)" in report.to_text()
+        assert "as known by the end of 2025-11-30 (UTC)" in report.to_markdown()
+        assert {"before": "2025-12-01T00:00:00.000000Z"} == json.loads(report.to_json())["query"][
+            "known_at"
+        ]
+        assert "recorded by the end of 2025-11-30 (UTC)" == str(report.basis).split(", ")[1]
+    text = run("--db", db_url, "report", "sequence", "shootdown", "aircraft_repositioned",
+               "--known-at", "2025-11-30")  # fmt: skip
+    assert "as known by the end of 2025-11-30 (UTC)" in text
+    assert "T00:00:00" not in text

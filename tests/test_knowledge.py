@@ -239,7 +239,7 @@ def test_a_basis_names_its_bounds(tl: timeline.Timeline) -> None:
         == basis
     )
     assert (
-        "position 0, recorded before 2020-01-13T00:00:00.000000Z, "
+        "position 0, recorded by the end of 2020-01-12 (UTC), "
         "reported by 2020-01-12T10:00:00.000000Z"
     ) == str(basis)
     future = tl.as_of(known_at="2999-01-01").basis

@@ -459,16 +459,13 @@ class Timeline:
                     "reported_by", "a basis has its own reported_by; give one or the other"
                 )
             return View(self, known_at)
-        known_bound, known_start = self._moment(known_at, "known_at")
+        known_bound, _ = self._moment(known_at, "known_at")
         reported_bound, _ = self._moment(reported_by, "reported_by")
         position, clock = self._store.settled(known_bound)
         if clock is not None:  # a bound past the store's clock: the present
-            known_bound, known_start = (clock, True), clock
-        return View(
-            self,
-            Basis(position=position, known_at=known_bound, reported_by=reported_bound),
-            known_start=known_start,
-        )
+            known_bound = (clock, True)
+        basis = Basis(position, known_bound, reported_bound, day_zone=self.day_zone)
+        return View(self, basis)
 
     def incident_version(self, incident: str) -> int:
         """Return the incident's current version (its event count; 0 when it has none).

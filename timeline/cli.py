@@ -34,7 +34,7 @@ from timeline.io import (
     write_jsonl,
     write_timelinejs,
 )
-from timeline.times import CALENDAR_UNITS, isoformat, parse_time, zone_name
+from timeline.times import CALENDAR_UNITS, bound_text, isoformat, parse_time, zone_name
 
 MAX_PROBLEMS_SHOWN = 20
 """How many problems of an import file are listed before "... and K more"."""
@@ -485,7 +485,11 @@ def events(
 @main.command()
 @db_option
 @click.argument("actor")
-@click.option("--at", metavar="WHEN", help="The moment asked about (a date: all of that day).")
+@click.option(
+    "--at",
+    metavar="WHEN",
+    help="The moment asked about (a date: all of that day; a time: that instant).",
+)
 @click.option("--known-at", metavar="WHEN", help="As the store knew it then (default: now).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object, for scripts.")
 @click.pass_obj
@@ -493,11 +497,12 @@ def state(obj: Context, actor: str, at: str | None, known_at: str | None, as_jso
     """Print ACTOR's attributes at a moment, as known at a moment.
 
     Without --at, after all of the actor's events. A date (2017-06-19, "June 19 2017")
-    asks about the whole UTC day, a time ("2017-06-19 14:00 +03:00") about that minute.
-    "?" marks an attribute set by an event that may have happened just after the moment
-    asked about. Event types change attributes through their effects and the --templates
-    file. --json prints {"actor", "at", "known_at", "values", "uncertain",
-    "events_applied"}.
+    asks about the whole day (of --day-zone, UTC by default), a time ("2017-06-19 14:00
+    +03:00") about that instant. "?" marks an attribute set by an event that may have
+    happened just after the moment asked about. Event types change attributes through
+    their effects and the --templates file. --json prints {"actor", "at", "known_at",
+    "values", "uncertain", "events_applied"}, with "at" and "known_at" as bounds:
+    {"before": the end of the day asked} or {"by": the instant asked}.
 
     \b
     Example:
@@ -510,9 +515,8 @@ def state(obj: Context, actor: str, at: str | None, known_at: str | None, as_jso
         if as_json:
             click.echo(json.dumps(state_json(answer), ensure_ascii=False))
         else:
-            zone = tl.default_tz
             click.echo(
-                f"{answer.actor} {_asked_at(at, zone)}, {_asked_known(known_at, zone)}: "
+                f"{answer.actor} {_asked_at(at, tl)}, {_asked_known(answer, tl)}: "
                 f"{_count(answer.events_applied, 'event')} applied"
             )
             _echo_state(answer)
@@ -524,8 +528,8 @@ def state_json(answer: timeline.State) -> dict[str, Any]:
     """Return what ``timeline state --json`` prints for a :class:`~timeline.State`."""
     return {
         "actor": answer.actor,
-        "at": None if answer.at is None else isoformat(answer.at),
-        "known_at": None if answer.known_at is None else isoformat(answer.known_at),
+        "at": _bound_json(answer.at),
+        "known_at": _bound_json(answer.known_at),
         "values": answer.to_dict(),
         "uncertain": sorted(answer.uncertain),
         "events_applied": answer.events_applied,
@@ -1243,24 +1247,30 @@ def _echo_state(answer: timeline.State) -> None:
         click.echo("? set by an event that may have happened just after the moment asked about")
 
 
-def _asked_at(text: str | None, zone: dt.tzinfo | None) -> str:
+def _asked_at(text: str | None, tl: timeline.Timeline) -> str:
+    """What ``--at`` asked: a day, month or year of the day zone, or an instant."""
     if text is None:
         return "after all its events"
-    start, precision = parse_time(text, field="at", default_tz=zone)
-    if precision == "exact":
-        return f"at {_short_time(start, precision)} UTC"
-    if precision in ("day", "month", "year"):
-        return f"on {_short_time(start, precision)} (the whole UTC {precision})"
-    return f"at {_short_time(start, precision)} UTC (the whole {precision})"
+    start, precision = parse_time(text, field="at", default_tz=tl.default_tz, day_zone=tl.day_zone)
+    if precision in CALENDAR_UNITS:
+        shown = _short_time(start, precision, tl.day_zone)
+        return f"on {shown} (the whole {zone_name(tl.day_zone)} {precision})"
+    return f"at {_short_time(start, precision)} UTC"
 
 
-def _asked_known(text: str | None, zone: dt.tzinfo | None) -> str:
-    if text is None:
+def _asked_known(answer: timeline.State, tl: timeline.Timeline) -> str:
+    """What ``--known-at`` asked, as the answer's basis bounds it."""
+    if answer.known_at is None:
         return "as known now"
-    start, precision = parse_time(text, field="known_at", default_tz=zone)
-    if precision == "exact":
-        return f"as known at {_short_time(start, precision)} UTC"
-    return f"as known by the end of {_short_time(start, precision)} (UTC)"
+    return f"as known {bound_text(answer.known_at, tl.day_zone)}"
+
+
+def _bound_json(bound: tuple[dt.datetime, bool] | None) -> dict[str, str] | None:
+    """A bound as JSON: ``{"by": instant}`` (inclusive) or ``{"before": moment}``."""
+    if bound is None:
+        return None
+    moment, inclusive = bound
+    return {"by" if inclusive else "before": isoformat(moment)}
 
 
 def _short_time(moment: dt.datetime, precision: str, day_zone: dt.tzinfo | None = None) -> str:

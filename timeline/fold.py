@@ -710,7 +710,11 @@ class State(ActorState):
     A read-only mapping of dotted attribute paths to values (``state["cooperation.US"]``),
     with what it answers for and how it was reached:
 
-    - ``at`` and ``known_at``: the moments asked about (UTC; ``None``: everything);
+    - ``at`` and ``known_at``: what was asked, as bounds ``(moment, inclusive)`` like
+      those of the ``basis``: a date is the end of that day (of the timeline's day
+      zone), exclusive, so that the answer says it took in the whole day; an instant is
+      itself, inclusive (``None``: everything). ``str(state.basis)`` and
+      :func:`timeline.times.bound_text` put them in words;
     - ``basis``: the knowledge the answer rests on (:class:`~timeline.view.Basis`), to
       ask again on it (``tl.as_of(state.basis)``) and to cite;
     - ``uncertain``: the attributes set by an event whose interval reaches past ``at``
@@ -729,6 +733,8 @@ class State(ActorState):
         >>> s = tl.state("Russia", at="2017-06-19 12:00Z")
         >>> (s["cooperation.US"], s.uncertain, s.events_applied)
         ('suspended', frozenset({'cooperation.US'}), 1)
+        >>> tl.state("Russia", at="2017-06-19").at
+        (datetime.datetime(2017, 6, 20, 0, 0, tzinfo=datetime.timezone.utc), False)
     """
 
     __slots__ = (
@@ -745,8 +751,8 @@ class State(ActorState):
         self,
         replay: Replay,
         *,
-        at: dt.datetime | None,
-        known_at: dt.datetime | None,
+        at: Bound | None,
+        known_at: Bound | None,
         basis: Any = None,
     ) -> None:
         super().__init__(replay.actor, replay.values)

@@ -14,7 +14,7 @@ from collections.abc import Hashable, Sequence
 from typing import Any
 
 from timeline.sequences import GapStats, Match, Partial, SequenceReport
-from timeline.times import isoformat
+from timeline.times import bound_text, isoformat
 
 
 def duration(value: dt.timedelta | None, *, parts: int | None = None) -> str:
@@ -62,7 +62,7 @@ def _query(report: SequenceReport) -> str:
     if report.certain_only:
         limits.append("certain order only")
     if report.known_at is not None:
-        limits.append(f"as known at {isoformat(report.known_at)}")
+        limits.append(f"as known {bound_text(report.known_at, report.day_zone)}")
     return arrows + (f"  [{', '.join(limits)}]" if limits else "")
 
 
@@ -187,6 +187,14 @@ def _stats_json(stats: GapStats) -> dict[str, Any]:
     }
 
 
+def _bound_json(bound: tuple[dt.datetime, bool] | None) -> dict[str, str] | None:
+    """A bound as JSON: ``{"by": moment}`` (inclusive) or ``{"before": moment}``."""
+    if bound is None:
+        return None
+    moment, inclusive = bound
+    return {"by" if inclusive else "before": isoformat(moment)}
+
+
 def report_json(report: SequenceReport) -> str:
     """Return the report as one JSON document."""
     document = {
@@ -203,7 +211,7 @@ def report_json(report: SequenceReport) -> str:
             "within_seconds": None if report.within is None else report.within.total_seconds(),
             "until": None if report.until is None else report.until.type,
             "certain_only": report.certain_only,
-            "known_at": None if report.known_at is None else isoformat(report.known_at),
+            "known_at": _bound_json(report.known_at),
         },
         "matches": [_match_json(m) for m in report.matches],
         "partial": [_match_json(p) for p in report.partial],

@@ -41,7 +41,7 @@ import attrs
 
 from timeline.errors import InvalidEventError
 from timeline.events import JSONValue, RecordedEvent, canonical_json, check_type_name
-from timeline.times import ZoneInput, interval_end, parse_duration, resolve_zone
+from timeline.times import Bound, ZoneInput, interval_end, parse_duration, resolve_zone
 
 KEY_FIELDS: Final = ("incident", "actor", "targets", "type", "precision")
 WHERE_FIELDS: Final = ("incident", "actor", "targets", "type", "precision", "data", "source")
@@ -376,6 +376,9 @@ class SequenceReport:
     - ``funnel``: for each present step, how many partial matches reached it;
     - ``gap_stats``: for each step after the first, count, min, median and max of the
       gaps of the matches;
+    - ``known_at``: the bound on recorded time it was asked on, ``(moment, inclusive)``
+      (a date: the end of that day of ``day_zone``, exclusive), which the renderings put
+      in words ("as known by the end of 2026-11-30 (UTC)");
     - ``to_text()``, ``to_markdown()``, ``to_json()``, ``to_csv()`` render it.
 
     Example:
@@ -393,9 +396,10 @@ class SequenceReport:
     funnel: tuple[int, ...]
     within: dt.timedelta | None = None
     until: Step | None = None
-    known_at: dt.datetime | None = None
+    known_at: Bound | None = None
     certain_only: bool = False
     basis: Any = None  # the Basis the report rests on (timeline.view)
+    day_zone: dt.tzinfo | None = attrs.field(default=None, eq=False)  # whose days it names
 
     @property
     def present_steps(self) -> tuple[Step, ...]:
@@ -713,8 +717,12 @@ class Matcher:
                     queue.append(placed)
                     break
 
-    def report(self, *, known_at: dt.datetime | None = None) -> SequenceReport:
-        """Return the report: matches so far, and partial matches still pending."""
+    def report(self, *, known_at: Bound | None = None) -> SequenceReport:
+        """Return the report: matches so far, and partial matches still pending.
+
+        ``known_at`` is the bound on recorded time the events were read on, as
+        ``(moment, inclusive)`` (see :class:`timeline.Basis`), for the report to say.
+        """
         partial = sorted(
             (p for stage in self.pending[1:] for p in stage.values()),
             key=lambda p: (-len(p.events), [_order(e) for e in p.events]),
@@ -728,6 +736,7 @@ class Matcher:
             until=self.until,
             known_at=known_at,
             certain_only=self.certain_only,
+            day_zone=self.day_zone,
         )
 
 

@@ -47,7 +47,7 @@ from timeline.fold import (
 )
 from timeline.sequences import Match, Matcher, Partial, SequenceReport, Step
 from timeline.store import EventFilter, Snapshot
-from timeline.times import UTC, ZoneInput, in_window, isoformat, zone_name
+from timeline.times import UTC, ZoneInput, bound_text, in_window, zone_name
 
 if TYPE_CHECKING:
     from timeline.api import Timeline
@@ -68,7 +68,9 @@ class Basis:
       ``(moment, inclusive)`` (a date is its end, exclusive); ``None``: everything
       recorded when the basis was fixed. A bound later than the store's clock is the
       present: it is kept as that clock, inclusive;
-    - ``reported_by``: the bound on reported time, likewise; ``None``: no bound.
+    - ``reported_by``: the bound on reported time, likewise; ``None``: no bound;
+    - ``day_zone``: the zone whose days the bounds' dates were (not compared: the same
+      knowledge is the same basis), for the words of ``str(basis)``.
 
     Example:
         >>> import timeline
@@ -77,31 +79,23 @@ class Basis:
         ...               reported_at="2017-06-17")
         >>> basis = tl.state("Syria", reported_by="2017-06-18").basis
         >>> (basis.position, str(basis))
-        (1, 'position 1, reported before 2017-06-19T00:00:00.000000Z')
+        (1, 'position 1, reported by the end of 2017-06-18 (UTC)')
+        >>> basis.reported_by
+        (datetime.datetime(2017, 6, 19, 0, 0, tzinfo=datetime.timezone.utc), False)
     """
 
     position: int
     known_at: Bound | None = None
     reported_by: Bound | None = None
+    day_zone: dt.tzinfo = attrs.field(default=UTC, eq=False, repr=False)
 
     def __str__(self) -> str:
         parts = [f"position {self.position}"]
         if self.known_at is not None:
-            parts.append(f"recorded {bound_text(self.known_at)}")
+            parts.append(f"recorded {bound_text(self.known_at, self.day_zone)}")
         if self.reported_by is not None:
-            parts.append(f"reported {bound_text(self.reported_by)}")
+            parts.append(f"reported {bound_text(self.reported_by, self.day_zone)}")
         return ", ".join(parts)
-
-
-def bound_text(bound: Bound) -> str:
-    """Return an upper bound as words: ``by <moment>`` or ``before <moment>``.
-
-    Example:
-        >>> bound_text((dt.datetime(2020, 1, 13, tzinfo=dt.UTC), False))
-        'before 2020-01-13T00:00:00.000000Z'
-    """
-    moment, inclusive = bound
-    return f"{'by' if inclusive else 'before'} {isoformat(moment)}"
 
 
 class Events(Iterator[RecordedEvent]):
@@ -201,15 +195,11 @@ class View:
         (0, 11)
     """
 
-    def __init__(
-        self, timeline: Timeline, basis: Basis, *, known_start: dt.datetime | None = None
-    ) -> None:
+    def __init__(self, timeline: Timeline, basis: Basis) -> None:
         self._timeline = timeline
         self._store = timeline._store
         self.basis = basis
         self._zone = timeline.day_zone
-        # the first instant of what known_at named (State.known_at, report labels)
-        self._known_from = known_start
 
     def __repr__(self) -> str:
         return f"<View {self.basis}>"
@@ -411,7 +401,7 @@ class View:
             'suspended'
         """
         actor = check_name(actor, field="actor")
-        at_bound, at_start = self._timeline._moment(at, "at")
+        at_bound, _ = self._timeline._moment(at, "at")
         folder = self._timeline._folder
         fingerprint = self._snapshot_key()
         checkpoints: list[Replay] = []
@@ -440,7 +430,7 @@ class View:
             )
         if fingerprint is not None:
             self._save_snapshots(actor, fingerprint, checkpoints)
-        return State(replay, at=at_start, known_at=self._known_start(), basis=self.basis)
+        return State(replay, at=at_bound, known_at=self.basis.known_at, basis=self.basis)
 
     def states(self, *, at: TimeInput | None = None) -> dict[str, State]:
         """Return the state of every actor at once on the basis, in one pass.
@@ -453,7 +443,7 @@ class View:
             >>> sorted(tl.as_of().states(at="2017-06-19"))
             ['Russia', 'US']
         """
-        at_bound, at_start = self._timeline._moment(at, "at")
+        at_bound, _ = self._timeline._moment(at, "at")
         folder = self._timeline._folder
         replays: dict[str, Replay] = {}
         with self._store.session() as conn:
@@ -473,9 +463,9 @@ class View:
                 for name in involved(event):
                     replay = replays.setdefault(name, Replay(name))
                     replay.step(event, folder, uncertain=doubt, day_zone=self._zone)
-        known_start = self._known_start()
+        known = self.basis.known_at
         return {
-            name: State(replays[name], at=at_start, known_at=known_start, basis=self.basis)
+            name: State(replays[name], at=at_bound, known_at=known, basis=self.basis)
             for name in sorted(replays)
         }
 
@@ -609,7 +599,7 @@ class View:
                         continue
                     doubtful.add(event.position)
                 matcher.feed(event)
-            report = matcher.report(known_at=self._known_start())
+            report = matcher.report(known_at=self.basis.known_at)
             report = _whole(report, self._store, conn)
         if doubtful:
             report = attrs.evolve(
@@ -765,11 +755,6 @@ class View:
             return getattr(event, "id", None) in shaped_late
 
         return unsure
-
-    def _known_start(self) -> dt.datetime | None:
-        if self._known_from is not None or self.basis.known_at is None:
-            return self._known_from
-        return self.basis.known_at[0]
 
     def _snapshot_key(self) -> str | None:
         """The fingerprint snapshots of this question key on; ``None``: no snapshots (off,
