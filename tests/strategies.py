@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import timeline
 from timeline.events import SOURCE_FIELDS
+from timeline.times import unit_start
 
 names = st.text(
     alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp")),
@@ -108,22 +109,30 @@ sources = st.fixed_dictionaries(
 )
 
 
+def aligned(moment: dt.datetime, precision: str | None) -> dt.datetime:
+    """``moment`` moved to the start of its unit of ``precision`` (a precision given with
+    a time must start with it), in UTC days; unchanged without a precision."""
+    return moment if precision is None else unit_start(moment, precision)
+
+
 @st.composite
 def events(draw: st.DrawFn, incident: str | None = None) -> timeline.Event:
     """Any valid event."""
+    precision = draw(st.none() | precisions)
     reported = draw(st.none() | moments)
+    reported_precision = None if reported is None else draw(st.none() | precisions)
     return timeline.Event(
         draw(type_names),
         draw(names),
-        draw(moments),
+        aligned(draw(moments), precision),
         incident=incident if incident is not None else draw(names),
         targets=draw(st.lists(names, max_size=3, unique=True)),
         data=draw(json_objects),
         effects=draw(effects),
-        precision=draw(st.none() | precisions),
+        precision=precision,
         source=draw(sources),
-        reported_at=reported,
-        reported_precision=None if reported is None else draw(st.none() | precisions),
+        reported_at=None if reported is None else aligned(reported, reported_precision),
+        reported_precision=reported_precision,
     )
 
 
@@ -192,32 +201,56 @@ time)."""
 def histories(
     draw: st.DrawFn, min_size: int = 1, max_size: int = 8, reported: bool = False
 ) -> list[timeline.Event]:
-    """Events of one incident over three actors, each starting at its own minute of June
-    2017 (so that the order in valid time does not depend on the order of recording);
-    with ``reported``, each may have a reported time of its own."""
+    """Events of one incident over three actors, each starting at its own moment of June
+    2017 (so that the order in valid time does not depend on the order of recording):
+    the start of its hour or day for those precisions, of its minute for the others;
+    where that start is taken, its minute and 30 seconds, exact. With ``reported``, each
+    may have a reported time of its own."""
     minutes = draw(
         st.lists(st.integers(0, 10 * 24 * 60), min_size=min_size, max_size=max_size, unique=True)
     )
     events = []
+    starts: set[dt.datetime] = set()
     for minute in minutes:
         actor = draw(st.sampled_from(ACTORS))
+        precision = draw(history_precisions)
+        start = aligned(JUNE_2017 + dt.timedelta(minutes=minute), precision)
+        if start in starts:
+            precision, start = "exact", JUNE_2017 + dt.timedelta(minutes=minute, seconds=30)
+        starts.add(start)
         events.append(
             timeline.Event(
                 draw(st.sampled_from(["report", "cooperation_suspended", "shootdown"])),
                 actor,
-                JUNE_2017 + dt.timedelta(minutes=minute),
+                start,
                 incident="syria-2017-06",
                 targets=draw(
                     st.lists(
                         st.sampled_from([a for a in ACTORS if a != actor]), max_size=2, unique=True
                     )
                 ),
-                precision=draw(history_precisions),
+                precision=precision,
                 effects=draw(small_effects),
                 **_reported(draw(reported_times) if reported else None),
             )
         )
     return events
+
+
+corrected_times = st.builds(
+    lambda minute, precision: (
+        {"occurred_at": JUNE_2017 + dt.timedelta(minutes=minute, seconds=30)}
+        if precision is None
+        else {
+            "occurred_at": aligned(JUNE_2017 + dt.timedelta(minutes=minute), precision),
+            "precision": precision,
+        }
+    ),
+    st.integers(0, 10 * 24 * 60),
+    st.none() | history_precisions,
+)
+"""The time fields of a correction: an exact time (at 30 seconds past a minute), or a
+time with a precision that it starts."""
 
 
 def _reported(drawn: object) -> dict[str, object]:
@@ -259,15 +292,15 @@ def operations(draw: st.DrawFn, reported: bool = False) -> list[tuple[str, objec
                 st.fixed_dictionaries(
                     {},
                     optional={
-                        "occurred_at": st.integers(0, 10 * 24 * 60).map(
-                            lambda m: JUNE_2017 + dt.timedelta(minutes=m, seconds=30)
-                        ),
                         "effects": small_effects,
                         "actor": st.sampled_from(ACTORS),
-                        "precision": history_precisions,
                     },
-                ).filter(bool)
+                )
             )
+            # a new time, with or without a precision that it starts
+            fields.update(draw(st.none() | corrected_times) or {})
+            if not fields:
+                fields["actor"] = draw(st.sampled_from(ACTORS))
             if reported:
                 fields.update(_reported(draw(reported_times)))
             ops.append(("correct", (draw(st.integers(0, count - 1)), fields)))

@@ -477,10 +477,7 @@ def test_state_marks_uncertain_attributes(db_url: str) -> None:
     """Asked about an instant inside a day, that day's events are applied but marked '?'."""
     options = seeded(db_url)
     out = run(*options, "state", "Russia", "--at", "2017-06-19 14:00 +03:00").splitlines()
-    assert (
-        "Russia at 2017-06-19 11:00 UTC (the whole minute), as known now: 5 events applied"
-        == (out[0])
-    )
+    assert "Russia at 2017-06-19 11:00 UTC, as known now: 5 events applied" == out[0]
     assert "cooperation.US           suspended  ?" in out
     assert out[-1].startswith("? set by an event that may have happened just after")
 
@@ -492,7 +489,7 @@ def test_state_json_shape(db_url: str) -> None:
     assert 1 == len(out.splitlines())
     assert {
         "actor": "US",
-        "at": "2017-06-19T00:00:00.000000Z",
+        "at": {"before": "2017-06-20T00:00:00.000000Z"},
         "known_at": None,
         "values": {
             "aircraft": "repositioned",
@@ -528,26 +525,24 @@ def test_state_reported_by(db_url: str) -> None:
     assert {
         "position": 17,
         "known_at": None,
-        "reported_by": {"moment": "2017-06-19T00:00:00.000000Z", "inclusive": False},
+        "reported_by": {"before": "2017-06-19T00:00:00.000000Z"},
     } == then["basis"]
     noon = run(*asked, "--reported-by", "2017-06-19 12:00 +00:00").splitlines()
-    assert noon[0].endswith("reported by the end of 2017-06-19 12:00 (UTC): 5 events applied")
+    assert noon[0].endswith("reported by 2017-06-19T12:00:00.000000Z: 5 events applied")
     assert "cooperation.US           suspended  ?" in noon  # reported sometime on June 19
     assert "reported just after the reported bound" in noon[-1]
     both = json.loads(
         run(*asked, "--known-at", "2000-01-01", "--reported-by", "2017-06-19", "--json")
     )
     assert ({}, 0) == (both["values"], both["basis"]["position"])
-    assert {"moment": "2000-01-02T00:00:00.000000Z", "inclusive": False} == (
-        both["basis"]["known_at"]
-    )
+    assert {"before": "2000-01-02T00:00:00.000000Z"} == (both["basis"]["known_at"])
 
 
 def test_state_dates_as_people_write_them(db_url: str) -> None:
     """--at and --known-at read ISO, "June 19 2017" and times with an offset."""
     options = seeded(db_url)
     noon = json.loads(run(*options, "state", "Russia", "--at", "2017-06-19 14:00 +03:00", "--json"))
-    assert ("2017-06-19T11:00:00.000000Z", ["condemned.US", "cooperation.US"]) == (
+    assert ({"by": "2017-06-19T11:00:00.000000Z"}, ["condemned.US", "cooperation.US"]) == (
         noon["at"],
         noon["uncertain"][:2],
     )
@@ -557,7 +552,7 @@ def test_state_dates_as_people_write_them(db_url: str) -> None:
     before = json.loads(
         run(*options, "state", "Russia", "--at", "2017-06-19", "--known-at", "June 2017", "--json")
     )
-    assert ("2017-06-01T00:00:00.000000Z", {}, 0) == (
+    assert ({"before": "2017-07-01T00:00:00.000000Z"}, {}, 0) == (
         before["known_at"],
         before["values"],
         before["events_applied"],
@@ -879,7 +874,7 @@ def test_revisions(db_url: str) -> None:
     )
     assert [
         f"error: event_id: no event {SUSPENDED} is stored on this basis (position 21, "
-        "reported before 2017-06-19T00:00:00.000000Z)"
+        "reported by the end of 2017-06-18 (UTC))"
     ] == failed(*options, "revisions", SUSPENDED, "--reported-by", "2017-06-18")
 
 
@@ -1146,13 +1141,11 @@ def test_report_sequence_reported_by(db_url: str) -> None:
     seeded(db_url)
     base = ("--db", db_url, "report", "sequence", *SEED_STEPS, "--within", "3d")
     text = run(*base, "--reported-by", "2017-06-19")
-    assert "[within 3d, reported before 2017-06-20T00:00:00.000000Z]" in text.splitlines()[0]
+    assert "[within 3d, reported by the end of 2017-06-19 (UTC)]" in text.splitlines()[0]
     assert "matches: 0" in text
     document = json.loads(run(*base, "--reported-by", "2017-06-20", "--format", "json"))
     assert ["US"] == [m["key"] for m in document["matches"]]
-    assert {"moment": "2017-06-21T00:00:00.000000Z", "inclusive": False} == (
-        document["query"]["reported_by"]
-    )
+    assert {"before": "2017-06-21T00:00:00.000000Z"} == (document["query"]["reported_by"])
     assert json.loads(run(*base, "--format", "json"))["query"]["reported_by"] is None
 
 

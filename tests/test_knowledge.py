@@ -94,6 +94,18 @@ def test_a_claim_straddling_the_reported_bound_applies_and_is_uncertain(
     assert ({"injured": 0}, frozenset()) == (day.to_dict(), day.uncertain)
 
 
+def test_a_correction_keeping_the_source_is_reported_when_recorded(tl: timeline.Timeline) -> None:
+    """A correction that keeps the event's source does not take the source's published_at
+    as its own reported time: without reported_at it is reported when recorded."""
+    first = tl.record("strike", "Iran", "2020-01-08", incident=INCIDENT,
+                      source={"published_at": "2020-01-09"})  # fmt: skip
+    fix = tl.correct(first.id, data={"missiles": 16})
+    assert (dt.datetime(2020, 1, 9, tzinfo=UTC), "day") == first.reported
+    assert (None, (fix.recorded_at, "exact")) == (fix.reported_at, fix.reported)
+    dated = tl.correct(first.id, source={"published_at": "2020-01-12"})
+    assert (dt.datetime(2020, 1, 12, tzinfo=UTC), "day") == dated.reported
+
+
 def test_corrections_and_retractions_count_from_their_own_reported_time(
     tl: timeline.Timeline,
 ) -> None:
@@ -239,7 +251,7 @@ def test_a_basis_names_its_bounds(tl: timeline.Timeline) -> None:
         == basis
     )
     assert (
-        "position 0, recorded before 2020-01-13T00:00:00.000000Z, "
+        "position 0, recorded by the end of 2020-01-12 (UTC), "
         "reported by 2020-01-12T10:00:00.000000Z"
     ) == str(basis)
     future = tl.as_of(known_at="2999-01-01").basis

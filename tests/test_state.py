@@ -62,17 +62,20 @@ def test_a_day_event_at_noon_is_applied_and_uncertain(tl: timeline.Timeline) -> 
     assert frozenset({"cooperation.US"}) == noon.uncertain
     day = tl.state("Russia", at="2017-06-19")
     assert ("suspended", frozenset()) == (day["cooperation.US"], day.uncertain)
-    assert dt.datetime(2017, 6, 19, tzinfo=UTC) == day.at
+    assert (dt.datetime(2017, 6, 20, tzinfo=UTC), False) == day.at
 
 
 def test_the_answer_says_what_it_answers_for(tl: timeline.Timeline) -> None:
-    """A state carries at, known_at, the events applied and the newest position."""
+    """A state carries at and known_at as the bounds its basis used (a known_at past the
+    store's clock is the present), the events applied and the newest position."""
     seed_timeline(tl, (2, 0, 1, 3))
     state = tl.state("Russia", at="2017-06-19", known_at="2999-01-01")
     assert (2, 2) == (state.events_applied, state.last_position)
     # a known_at past the store's clock is the present: the answer says the clock
-    assert state.basis.known_at == (state.known_at, True)
-    assert state.known_at < dt.datetime(2999, 1, 1, tzinfo=UTC)
+    assert (dt.datetime(2017, 6, 20, tzinfo=UTC), False) == state.at
+    assert state.basis.known_at == state.known_at
+    assert state.known_at is not None and state.known_at[1]
+    assert state.known_at[0] < dt.datetime(2999, 1, 1, tzinfo=UTC)
     assert {"cooperation.US": "suspended"} == dict(state)
     assert {"cooperation": {"US": "suspended"}} == state.tree()
     assert 4 == tl.state("US").events_applied  # named as actor or as a target

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import warnings
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -170,14 +172,357 @@ def canonical_texts(draw: st.DrawFn) -> str:
 
 
 @settings(max_examples=300, deadline=None)
-@given(canonical_texts())
-def test_the_fast_path_reads_canonical_text_as_dateutil_does(text: str) -> None:
-    """The fast path for canonical text gives what the general parser gives (or steps aside)."""
-    fast = times._parse_iso(text)
+@given(canonical_texts(), st.sampled_from([None, "Asia/Baghdad", "America/St_Johns", "+05:45"]))
+def test_the_fast_path_reads_canonical_text_as_dateutil_does(text: str, zone: str | None) -> None:
+    """The fast path for canonical text gives what the general parser gives (or steps
+    aside), in any day zone."""
+    fast = times._parse_iso(text, zone)
     try:
-        general = times._parse_general(text, field="occurred_at", default_tz=None)
+        general = times._parse_general(text, field="occurred_at", default_tz=None, day_zone=zone)
     except InvalidEventError:
         assert fast is None  # out of range in UTC: left to the general way's message
         return
     assert fast == general
     assert fast[0].tzinfo == dt.UTC
+
+
+# -- what can be read two ways is refused (the issue's "Dates") ----------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "08-01-2020",
+        "8-1-2020",
+        "01/08/2020",
+        "8/1/2020",
+        "8.1.2020",
+        "08.01.2020",
+        "8 1 2020",
+        "8-1-2020 15:00Z",
+        "Wednesday 8/1/2020",
+        "01/08/20",
+    ],
+)
+def test_a_numeric_day_and_month_in_either_order_is_refused(text: str) -> None:
+    """Every numeric date whose day and month could be read both ways is refused with the
+    same hint, whatever the separator (dateutil would read 08-01-2020 as 1 August)."""
+    with pytest.raises(InvalidEventError, match=r"day/month or month/day; write it as YYYY-MM-DD"):
+        parse_time(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("13-01-2020", dt.date(2020, 1, 13)),
+        ("01/13/2020", dt.date(2020, 1, 13)),
+        ("8.8.2020", dt.date(2020, 8, 8)),
+        ("2020/08/01", dt.date(2020, 8, 1)),
+        ("2020.8.1", dt.date(2020, 8, 1)),
+        ("8 January 2020", dt.date(2020, 1, 8)),
+    ],
+)
+def test_a_numeric_date_that_reads_one_way_is_accepted(text: str, day: dt.date) -> None:
+    """A day over 12, the same number twice, or the year first leaves one reading."""
+    assert (dt.datetime(day.year, day.month, day.day, tzinfo=UTC), "day") == parse_time(text)
+
+
+def test_a_weekday_must_agree_with_its_date() -> None:
+    """ "Monday 8 January 2020" (a Wednesday) is refused, saying which weekday it is; the
+    right weekday, long or short, is accepted."""
+    with pytest.raises(InvalidEventError, match=r"8 January 2020 is a Wednesday, not a Monday"):
+        parse_time("Monday 8 January 2020")
+    with pytest.raises(InvalidEventError, match="is a Wednesday, not a Friday"):
+        parse_time("Fri, 8 Jan 2020 10:00 +03:00", field="reported_at")
+    assert dt.datetime(2020, 1, 8, tzinfo=UTC) == parse_time("Wednesday 8 January 2020")[0]
+    assert dt.datetime(2020, 1, 8, 7, tzinfo=UTC) == parse_time("Wed, 8 Jan 2020 10:00 +03:00")[0]
+
+
+def test_a_weekday_of_the_date_as_written_not_of_utc() -> None:
+    """The weekday is the written date's: Friday 3 January 01:00 in Baghdad is Thursday in
+    UTC, and is accepted as Friday."""
+    start, _ = parse_time("Friday 3 January 2020 01:00 +03:00")
+    assert dt.datetime(2020, 1, 2, 22, tzinfo=UTC) == start
+
+
+@pytest.mark.parametrize("text", ["Monday June 2017", "Monday January 2020"])
+def test_a_weekday_without_a_day_is_refused(text: str) -> None:
+    """dateutil would move to the first such weekday of the month: refused instead."""
+    with pytest.raises(InvalidEventError, match="names a weekday but no day"):
+        parse_time(text)
+
+
+@pytest.mark.parametrize("abbreviation", ["EST", "MSK", "CEST", "BST", "EDT", "PDT", "IRST"])
+@pytest.mark.parametrize("default_tz", [None, "Asia/Damascus"])
+def test_zone_abbreviations_are_refused_not_dropped(
+    abbreviation: str, default_tz: str | None
+) -> None:
+    """A time with a zone abbreviation is refused, with or without a default zone (which
+    would otherwise read it as Damascus time), with a hint naming offsets and IANA zones,
+    and without a dateutil warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(InvalidEventError) as caught:
+            parse_time(f"2017-06-18 15:43 {abbreviation}", default_tz=default_tz)
+    assert "occurred_at" == caught.value.field
+    assert f"{abbreviation!r} is a zone abbreviation" in caught.value.problem
+    assert "offset" in caught.value.problem and "America/New_York" in caught.value.problem
+
+
+def test_utc_names_and_a_named_offset_are_read() -> None:
+    """UTC, GMT and Z are UTC; an abbreviation beside its offset (an e-mail's date) is
+    read by the offset."""
+    for name in ("UTC", "GMT", "Z"):
+        assert (
+            dt.datetime(2017, 6, 18, 15, 43, tzinfo=UTC)
+            == parse_time(f"2017-06-18 15:43 {name}")[0]
+        )
+    email = "Sun, 18 Jun 2017 15:43:00 +0300 (MSK)"
+    assert (dt.datetime(2017, 6, 18, 12, 43, tzinfo=UTC), "second") == parse_time(email)
+
+
+@pytest.mark.parametrize(
+    ("zone", "utc_hour", "utc_minute"), [("+03:30", 15, 13), ("-0500", 23, 43), ("+00:00", 18, 43)]
+)
+def test_a_fixed_offset_is_a_default_zone(zone: str, utc_hour: int, utc_minute: int) -> None:
+    """default_tz accepts a fixed offset as well as an IANA zone."""
+    start, _ = parse_time("2017-06-18 18:43", default_tz=zone)
+    assert dt.datetime(2017, 6, 18, utc_hour, utc_minute, tzinfo=UTC) == start
+
+
+@pytest.mark.parametrize("zone", ["+24:00", "+03:60", "EST5", "UTC+3"])
+def test_a_zone_that_is_neither_is_refused(zone: str) -> None:
+    """Neither an IANA zone nor an offset: refused, naming the field."""
+    with pytest.raises(InvalidEventError, match=r"^default_tz: "):
+        times.resolve_zone(zone)
+
+
+@pytest.mark.parametrize(
+    ("moment", "problem"),
+    [
+        (dt.datetime(2017, 3, 12, 2, 30, tzinfo=ZoneInfo("America/New_York")), "does not exist"),
+        (dt.datetime(2017, 11, 5, 1, 30, tzinfo=ZoneInfo("America/New_York")), "happens twice"),
+        (
+            dt.datetime(2017, 11, 5, 1, 30, fold=1, tzinfo=ZoneInfo("America/New_York")),
+            "happens twice",
+        ),
+        (dt.datetime(2017, 3, 26, 2, 30, tzinfo=ZoneInfo("Europe/Berlin")), "does not exist"),
+    ],
+)
+def test_aware_datetimes_at_a_skipped_or_repeated_wall_time_are_refused(
+    moment: dt.datetime, problem: str
+) -> None:
+    """An aware datetime whose zone skipped or repeated its wall time is refused, as the
+    same text with that default zone is."""
+    with pytest.raises(
+        InvalidEventError, match=rf"^occurred_at: .*{problem} in (America/New_York|Europe/Berlin)"
+    ):
+        parse_time(moment)
+    text = moment.replace(tzinfo=None).isoformat(sep=" ")
+    with pytest.raises(InvalidEventError, match=problem):
+        parse_time(text, default_tz=moment.tzinfo)
+
+
+def test_aware_datetimes_around_a_clock_change_are_read() -> None:
+    """Wall times on either side of a change, and fixed offsets, are read as they say."""
+    new_york = ZoneInfo("America/New_York")
+    assert (
+        dt.datetime(2017, 3, 12, 7, 30, tzinfo=UTC)
+        == parse_time(dt.datetime(2017, 3, 12, 3, 30, tzinfo=new_york))[0]
+    )
+    fixed = dt.timezone(dt.timedelta(hours=-4))
+    assert (
+        dt.datetime(2017, 11, 5, 5, 30, tzinfo=UTC)
+        == parse_time(dt.datetime(2017, 11, 5, 1, 30, tzinfo=fixed))[0]
+    )
+
+
+# -- days of the day zone -------------------------------------------------------------------
+
+BAGHDAD = "Asia/Baghdad"
+
+
+@pytest.mark.parametrize(
+    ("value", "start", "precision"),
+    [
+        ("2020-01-03", dt.datetime(2020, 1, 2, 21, tzinfo=UTC), "day"),
+        (dt.date(2020, 1, 3), dt.datetime(2020, 1, 2, 21, tzinfo=UTC), "day"),
+        ("3 January 2020", dt.datetime(2020, 1, 2, 21, tzinfo=UTC), "day"),
+        ("January 2020", dt.datetime(2019, 12, 31, 21, tzinfo=UTC), "month"),
+        ("2020", dt.datetime(2019, 12, 31, 21, tzinfo=UTC), "year"),
+        ("2020-01-03 01:00 +03:00", dt.datetime(2020, 1, 2, 22, tzinfo=UTC), "minute"),
+    ],
+)
+def test_a_date_is_a_day_of_the_day_zone(value: object, start: dt.datetime, precision: str) -> None:
+    """With a day zone, a date, a month or a year starts at its midnight there; a time of
+    day keeps its own offset."""
+    assert (start, precision) == parse_time(value, day_zone=BAGHDAD)
+
+
+def test_the_default_zone_does_not_move_days() -> None:
+    """default_tz reads times of day; dates stay days of the day zone (UTC here)."""
+    assert dt.datetime(2020, 1, 3, tzinfo=UTC) == parse_time("2020-01-03", default_tz=BAGHDAD)[0]
+
+
+def test_days_across_a_clock_change_are_the_day_zones() -> None:
+    """In a day zone with clock changes a day is 23 or 25 hours long, a day whose
+    midnight was skipped starts when the clocks jumped, and bounds follow."""
+    berlin = "Europe/Berlin"
+    start, _ = parse_time("2017-03-26", day_zone=berlin)
+    assert dt.datetime(2017, 3, 25, 23, tzinfo=UTC) == start
+    assert dt.datetime(2017, 3, 26, 22, tzinfo=UTC) == interval_end(start, "day", berlin)
+    damascus = "Asia/Damascus"  # clocks went from 00:00 to 01:00 on 31 March 2017
+    start, _ = parse_time("2017-03-31", day_zone=damascus)
+    assert dt.datetime(2017, 3, 30, 22, tzinfo=UTC) == start
+    assert dt.datetime(2017, 3, 31, 21, tzinfo=UTC) == interval_end(start, "day", damascus)
+    assert (dt.datetime(2017, 3, 31, 21, tzinfo=UTC), False) == through(
+        "2017-03-31", field="until", day_zone=damascus
+    )
+
+
+def test_a_month_ends_where_the_next_begins() -> None:
+    """A month covers its calendar month of the day zone: March in Berlin ends at the
+    start of April there, an hour of summer time earlier in UTC than it began."""
+    march = dt.datetime(2017, 2, 28, 23, tzinfo=UTC)
+    assert dt.datetime(2017, 3, 31, 22, tzinfo=UTC) == interval_end(march, "month", "Europe/Berlin")
+    february = dt.datetime(2017, 2, 1, tzinfo=UTC)
+    assert dt.datetime(2017, 3, 1, tzinfo=UTC) == interval_end(february, "month")
+
+
+# -- a precision given must start with its time ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "precision", "zone", "itself"),
+    [
+        (dt.datetime(2020, 4, 14, tzinfo=UTC), "month", None, "2020-04"),
+        (dt.datetime(2017, 1, 31, tzinfo=UTC), "month", None, "2017-01"),
+        (dt.datetime(2017, 6, 18, 15, 43, tzinfo=UTC), "day", None, "2017-06-18"),
+        (dt.datetime(2017, 6, 18, tzinfo=UTC), "year", None, "2017"),
+        (dt.datetime(2020, 1, 3, tzinfo=UTC), "day", BAGHDAD, "2020-01-03"),
+        (dt.datetime(2020, 4, 1, tzinfo=UTC), "month", BAGHDAD, "2020-04"),
+    ],
+)
+def test_a_coarser_precision_must_start_its_calendar_unit(
+    start: dt.datetime, precision: str, zone: str | None, itself: str
+) -> None:
+    """A month given with 14 April, or 31 January, would cover 14 April to 14 May or 31
+    January to 28 February: refused, naming the unit to give instead."""
+    with pytest.raises(InvalidEventError, match=rf"give the {precision} itself \({itself}\)"):
+        times.check_start(start, precision, day_zone=zone)
+
+
+@pytest.mark.parametrize(
+    ("start", "precision", "zone"),
+    [
+        (dt.datetime(2020, 4, 1, tzinfo=UTC), "month", None),
+        (dt.datetime(2020, 3, 31, 21, tzinfo=UTC), "month", BAGHDAD),
+        (dt.datetime(2020, 1, 2, 21, tzinfo=UTC), "day", BAGHDAD),
+        (dt.datetime(2019, 12, 31, 21, tzinfo=UTC), "year", BAGHDAD),
+        (dt.datetime(2020, 1, 7, 21, 30, tzinfo=UTC), "hour", None),  # 01:00 in Tehran
+        (dt.datetime(2020, 1, 7, 21, 30, tzinfo=UTC), "minute", None),
+        (dt.datetime(2020, 1, 7, 21, 30, 5, tzinfo=UTC), "second", None),
+        (dt.datetime(2020, 1, 7, 21, 30, 5, 17, tzinfo=UTC), "exact", None),
+    ],
+)
+def test_a_precision_that_starts_with_its_time_is_accepted(
+    start: dt.datetime, precision: str, zone: str | None
+) -> None:
+    """The first instant of a day, month or year of the day zone; an hour at a whole
+    quarter-hour of UTC (the hours of zones such as Asia/Tehran); any exact moment."""
+    assert precision == times.check_start(start, precision, day_zone=zone)
+
+
+@pytest.mark.parametrize(
+    ("start", "precision"),
+    [
+        (dt.datetime(2017, 6, 18, 15, 43, tzinfo=UTC), "hour"),
+        (dt.datetime(2017, 6, 18, 15, 43, 10, tzinfo=UTC), "minute"),
+        (dt.datetime(2017, 6, 18, 15, 43, 10, 5, tzinfo=UTC), "second"),
+    ],
+)
+def test_an_hour_minute_or_second_must_start_with_its_time(
+    start: dt.datetime, precision: str
+) -> None:
+    """15:43 with precision hour would cover 15:43 to 16:43: refused."""
+    with pytest.raises(InvalidEventError, match=rf"^precision: '{precision}' covers a whole"):
+        times.check_start(start, precision)
+
+
+# -- bounds: an instant, or a whole day, month or year -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "bound"),
+    [
+        ("2017-06-19 12:00Z", (dt.datetime(2017, 6, 19, 12, tzinfo=UTC), True)),
+        ("2017-06-19T12Z", (dt.datetime(2017, 6, 19, 12, tzinfo=UTC), True)),
+        ("2017-06-19 12:00:30Z", (dt.datetime(2017, 6, 19, 12, 0, 30, tzinfo=UTC), True)),
+        ("2017-06-19", (dt.datetime(2017, 6, 20, tzinfo=UTC), False)),
+        ("June 2017", (dt.datetime(2017, 7, 1, tzinfo=UTC), False)),
+        ("2017", (dt.datetime(2018, 1, 1, tzinfo=UTC), False)),
+    ],
+)
+def test_a_bound_with_a_time_of_day_is_that_instant(
+    text: str, bound: tuple[dt.datetime, bool]
+) -> None:
+    """Text written with a time of day bounds at that instant, inclusive (not at the end
+    of its minute or hour); a date, month or year at the end of the whole of it."""
+    assert bound == through(text, field="at")
+
+
+def test_a_date_bound_is_the_end_of_the_day_zones_day() -> None:
+    """In a day zone, a date bound ends where that day ends there."""
+    assert (dt.datetime(2020, 1, 3, 21, tzinfo=UTC), False) == through(
+        "2020-01-03", field="until", day_zone=BAGHDAD
+    )
+
+
+@pytest.mark.parametrize(
+    ("precision", "wholly", "inside"),
+    [
+        ("day", False, True),
+        ("day", True, False),
+        ("hour", False, False),  # 00:00 to 01:00: over before noon
+        ("exact", False, False),
+    ],
+)
+def test_the_window_takes_what_overlaps_it(precision: str, wholly: bool, inside: bool) -> None:
+    """A window from noon to 23:59 on 5 January holds the day-precision events of 5
+    January (they may have happened then), unless only events wholly inside are asked."""
+    start = dt.datetime(2020, 1, 5, tzinfo=UTC)
+    since = dt.datetime(2020, 1, 5, 12, tzinfo=UTC)
+    until = (dt.datetime(2020, 1, 5, 23, 59, tzinfo=UTC), True)
+    assert inside == times.in_window(start, precision, since, until, wholly=wholly)
+
+
+def test_bounds_in_words() -> None:
+    """A date bound reads "by the end of" that day of the day zone; an instant "by"."""
+    end_of_day = (dt.datetime(2026, 12, 1, tzinfo=UTC), False)
+    assert "by the end of 2026-11-30 (UTC)" == times.bound_text(end_of_day)
+    baghdad_day = through("2026-11-30", field="known_at", day_zone=BAGHDAD)
+    assert "by the end of 2026-11-30 (Asia/Baghdad)" == times.bound_text(baghdad_day, BAGHDAD)
+    instant = (dt.datetime(2026, 11, 30, 9, 30, tzinfo=UTC), True)
+    assert "by 2026-11-30T09:30:00.000000Z" == times.bound_text(instant)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.datetimes(
+        min_value=dt.datetime(1900, 1, 2), max_value=dt.datetime(2100, 1, 1), timezones=st.just(UTC)
+    ),
+    st.sampled_from(times.PRECISIONS),
+    st.sampled_from(
+        [None, "Asia/Baghdad", "Europe/Berlin", "Asia/Damascus", "America/St_Johns", "+05:45"]
+    ),
+)
+def test_every_moment_lies_in_one_unit_of_each_precision(
+    moment: dt.datetime, precision: str, zone: str | None
+) -> None:
+    """The unit that holds a moment starts with a time that check_start accepts, ends
+    where the next unit starts, and holds the moment, in any day zone."""
+    start = times.unit_start(moment, precision, day_zone=zone)
+    assert precision == times.check_start(start, precision, day_zone=zone)
+    end = interval_end(start, precision, zone)
+    assert start <= moment and (moment < end or precision == "exact")
+    assert end == times.unit_start(end, precision, day_zone=zone)

@@ -21,11 +21,12 @@ from timeline.events import (
     RecordedEvent,
     canonical_json,
     check_name,
+    reported_time,
 )
 from timeline.fold import CORRECTABLE, Bound, Folder, FoldFunction, State
 from timeline.sequences import SequenceReport, Step
 from timeline.store import EventFilter, Store, chain_hash
-from timeline.times import ZoneInput, parse_time, resolve_zone, through
+from timeline.times import UTC, ZoneInput, parse_time, resolve_zone, through, zone_name
 from timeline.view import Basis, Events, History, Revisions, View, non_negative
 
 TimeInput = dt.datetime | dt.date | str
@@ -52,6 +53,7 @@ def open(
     url: str | URL | None = None,
     *,
     default_tz: ZoneInput = None,
+    day_zone: ZoneInput = None,
     snapshot_interval: int | None = DEFAULT_SNAPSHOT_INTERVAL,
     max_event_bytes: int | None = DEFAULT_MAX_EVENT_BYTES,
     max_batch: int | None = DEFAULT_MAX_BATCH,
@@ -62,8 +64,14 @@ def open(
         url: a SQLAlchemy URL (``sqlite:///incidents.db``, ``postgresql://user@host/db``;
             ``postgresql://`` uses psycopg 3). ``None`` means ``$TIMELINE_DB``, else
             ``sqlite:///timeline.db`` in the working directory.
-        default_tz: the zone (``"Asia/Damascus"``) in which to read naive datetimes and
-            times of day written without an offset. Without it they are refused.
+        default_tz: the zone (``"Asia/Damascus"``, or an offset such as ``"+03:30"``) in
+            which to read naive datetimes and times of day written without an offset.
+            Without it they are refused.
+        day_zone: the zone whose days a date means (``"Asia/Baghdad"``, or an offset),
+            everywhere a date is read: event times, ``at``, ``since``, ``until``,
+            ``known_at``, ``reported_by``; and so the zone of months, years, labels
+            and the chart's axis. Default UTC. Not stored: open a store with the day
+            zone its events were recorded in, or their days read as another zone's.
         snapshot_interval: store a snapshot of an actor's state every this many events
             replayed, so that later questions skip replaying them; ``None`` or 0 turns
             snapshots off. Answers are the same either way.
@@ -81,8 +89,14 @@ def open(
         >>> with timeline.open("sqlite://") as tl:
         ...     tl.record("truce", "Syria", "2017-06-17", incident="syria-2017-06").version
         1
+        >>> with timeline.open("sqlite://", day_zone="Asia/Baghdad") as tl:
+        ...     tl.record("strike", "US", "2020-01-03", incident="iraq").occurred_at.isoformat()
+        '2020-01-02T21:00:00+00:00'
     """
     zone = resolve_zone(default_tz)
+    days = resolve_zone(day_zone, field="day_zone")
+    if days is None or zone_name(days) == "UTC":
+        days = UTC
     for name, value in (
         ("snapshot_interval", snapshot_interval),
         ("max_event_bytes", max_event_bytes),
@@ -94,7 +108,11 @@ def open(
     store = Store.open(target)
     store.max_event_bytes = max_event_bytes
     return Timeline(
-        store, default_tz=zone, snapshot_interval=snapshot_interval, max_batch=max_batch
+        store,
+        default_tz=zone,
+        day_zone=days,
+        snapshot_interval=snapshot_interval,
+        max_batch=max_batch,
     )
 
 
@@ -217,12 +235,14 @@ class Timeline:
         store: Store,
         *,
         default_tz: dt.tzinfo | None = None,
+        day_zone: dt.tzinfo | None = None,
         snapshot_interval: int | None = DEFAULT_SNAPSHOT_INTERVAL,
         max_batch: int | None = DEFAULT_MAX_BATCH,
     ) -> None:
         self._store = store
         self.max_batch = max_batch
         self.default_tz = default_tz
+        self.day_zone: dt.tzinfo = day_zone or UTC
         self.snapshot_interval = snapshot_interval or None
         self._folder = Folder()
 
@@ -255,7 +275,8 @@ class Timeline:
     def event(
         self, type: str, actor: str, occurred_at: dt.datetime | dt.date | str, **fields: Any
     ) -> Event:
-        """Return an :class:`Event` read with this timeline's ``default_tz``, not yet stored.
+        """Return an :class:`Event` read with this timeline's ``default_tz`` and
+        ``day_zone``, not yet stored.
 
         Example:
             >>> import timeline
@@ -264,6 +285,7 @@ class Timeline:
             15
         """
         fields.setdefault("default_tz", self.default_tz)
+        fields.setdefault("day_zone", self.day_zone)
         return Event(type, actor, occurred_at, **fields)
 
     def record(
@@ -437,16 +459,13 @@ class Timeline:
                     "reported_by", "a basis has its own reported_by; give one or the other"
                 )
             return View(self, known_at)
-        known_bound, known_start = self._moment(known_at, "known_at")
+        known_bound, _ = self._moment(known_at, "known_at")
         reported_bound, _ = self._moment(reported_by, "reported_by")
         position, clock = self._store.settled(known_bound)
         if clock is not None:  # a bound past the store's clock: the present
-            known_bound, known_start = (clock, True), clock
-        return View(
-            self,
-            Basis(position=position, known_at=known_bound, reported_by=reported_bound),
-            known_start=known_start,
-        )
+            known_bound = (clock, True)
+        basis = Basis(position, known_bound, reported_bound, day_zone=self.day_zone)
+        return View(self, basis)
 
     def incident_version(self, incident: str) -> int:
         """Return the incident's current version (its event count; 0 when it has none).
@@ -496,6 +515,7 @@ class Timeline:
         limit: int | None = None,
         page_size: int = _store.DEFAULT_PAGE_SIZE,
         current: bool = False,
+        wholly_within: bool = False,
     ) -> Events:
         """Yield stored events in position (commit) order, filtered, a page at a time.
 
@@ -503,10 +523,18 @@ class Timeline:
             incident: only this incident's events.
             actor: only events that name this actor as actor, target or in effects.
             type: one type name or several.
-            since: only events that occurred at or after this moment (a date: its start).
-            until: only events that occurred at or before this moment; a date or other
-                coarse time takes in its whole interval (``until="2017-06-19"`` includes
-                all of June 19).
+            since, until: only events whose time overlaps the window from ``since`` to
+                ``until``, as :meth:`state` and :meth:`sequence` treat them: an event
+                that may have happened inside it is listed. ``since`` starts at the first
+                instant of what it names; ``until`` is read like ``at`` in :meth:`state`
+                (a date, month or year takes in the whole of it, ``until="2017-06-19"``
+                all of June 19 in the day zone; a time of day is that instant). So a
+                day-precision event of 5 January is listed for a window from 12:00 to
+                23:59 that day. An ``exact`` event is listed when it is at or after
+                ``since`` and by ``until``.
+            wholly_within: list only events whose whole interval lies inside the window
+                (starts at or after ``since``, ends by ``until``): the day-precision
+                event of 5 January is then left out of the window from 12:00 to 23:59.
             after_position: only events after this position; a tailing reader passes the
                 last position it has seen.
             known_at: only events recorded by then (same reading as ``until``).
@@ -529,6 +557,11 @@ class Timeline:
             ...               targets=["Syria"])
             >>> [e.type for e in tl.events(actor="Syria", since="2017-06-18")]
             ['shootdown']
+            >>> window = {"since": "2017-06-18 12:00Z", "until": "2017-06-18 23:59Z"}
+            >>> [e.type for e in tl.events(**window)]
+            ['shootdown']
+            >>> [e.type for e in tl.events(**window, wholly_within=True)]
+            []
         """
         return self.as_of(known_at, reported_by).events(
             incident=incident,
@@ -540,6 +573,7 @@ class Timeline:
             limit=limit,
             page_size=page_size,
             current=current,
+            wholly_within=wholly_within,
         )
 
     def revisions(
@@ -634,21 +668,35 @@ class Timeline:
         if "occurred_at" in fields and "precision" not in fields:
             merged["precision"] = None
         merged.update(fields)
+        zones: dict[str, Any] = {"default_tz": self.default_tz, "day_zone": self.day_zone}
         replacement = Event(
             merged.pop("type"),
             merged.pop("actor"),
             merged.pop("occurred_at"),
             incident=root.incident,
-            default_tz=self.default_tz,
             reported_at=reported_at,
+            # a time kept from the event was checked when it was recorded
+            _stored_times="occurred_at" not in fields and "precision" not in fields,
+            **zones,
             **merged,
         )
-        if reported_at is None and "source" not in fields:
-            # the source carried over is the event's: its publication is not the fix's
-            replacement = attrs.evolve(replacement, reported_at=None, reported_precision=None)
+        if reported_at is None:
+            # The fix is reported when its own source was published (a source given with
+            # it), else when recorded: the source carried over is the event's, and its
+            # publication is not the fix's.
+            own, precision = (
+                reported_time(None, None, replacement.source, **zones)
+                if "source" in fields
+                else (None, None)
+            )
+            replacement = attrs.evolve(
+                replacement, reported_at=own, reported_precision=precision, _stored_times=True,
+                **zones,
+            )  # fmt: skip
         if _same_fields(replacement, current):
             raise InvalidEventError("fields", f"the correction changes nothing in {root.id}")
-        return self._store.append([attrs.evolve(replacement, corrects=root.id)])[0]
+        fix = attrs.evolve(replacement, corrects=root.id, _stored_times=True, **zones)
+        return self._store.append([fix])[0]
 
     def retract(
         self,
@@ -704,6 +752,8 @@ class Timeline:
             retracts=found.id,
             reported_at=reported_at,
             default_tz=self.default_tz,
+            day_zone=self.day_zone,
+            _stored_times=True,  # the time is the retracted event's own
         )
         return self._store.append([retraction])[0]
 
@@ -796,10 +846,12 @@ class Timeline:
         - the actor's events are those naming it as actor, as a target or in effects;
         - they apply in ``(occurred_at, position)`` order, whatever order they were
           recorded in;
-        - ``at`` as a moment asks about that instant: an event applies when it starts at
-          or before it, and is *uncertain* when its precision interval ends after it;
-          ``at`` as a date (or month, year) asks about the whole of it: an event applies
-          when it starts before the day ends, and is uncertain when it ends later. So a
+        - ``at`` as a moment (a ``datetime``, or text with a time of day such as
+          ``"2017-06-19 12:00Z"``) asks about that instant: an event applies when it
+          starts at or before it, and is *uncertain* when its precision interval ends
+          after it; ``at`` as a date (or month, year; of the timeline's ``day_zone``)
+          asks about the whole of it: an event applies when it starts before the day
+          ends, and is uncertain when it ends later. So a
           day-precision event of June 19 is certain at ``at="2017-06-19"`` and applied but
           uncertain at noon that day. ``at=None`` folds every event;
         - ``reported_by`` sees only the claims that had become public by then (their
@@ -1027,10 +1079,12 @@ class Timeline:
     def _moment(
         self, value: TimeInput | None, field: str
     ) -> tuple[Bound | None, dt.datetime | None]:
+        """Read a bound the caller gave: ``(upper bound, first instant)``, in the day zone."""
         if value is None:
             return None, None
-        start, _ = parse_time(value, field=field, default_tz=self.default_tz)
-        return through(value, field=field, default_tz=self.default_tz), start
+        zones = {"default_tz": self.default_tz, "day_zone": self.day_zone}
+        start, _ = parse_time(value, field=field, **zones)
+        return through(value, field=field, **zones), start
 
     def verify(self) -> Verification:
         """Check the stored events against their hash chain; name the first that fails.

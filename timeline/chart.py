@@ -7,7 +7,8 @@ the drawing directly.
 
 What the picture shows:
 
-- a time axis in UTC at the top, one lane per actor below it;
+- a time axis at the top, one lane per actor below it; the axis counts days in the day
+  zone (UTC unless ``day_zone`` is given), where the timeline's dates are;
 - each event once, in its actor's lane: an ``exact`` event is a diamond at its moment,
   any other precision a bar across ``[occurred_at, occurred_at + one unit)``, so a
   day-precision event spans its day and imprecision is visible at a glance. An event
@@ -44,7 +45,7 @@ from timeline.events import RecordedEvent
 from timeline.fold import HistoryEntry
 from timeline.render import duration
 from timeline.sequences import Match
-from timeline.times import UTC, interval_end
+from timeline.times import CALENDAR_UNITS, UTC, ZoneInput, interval_end, resolve_zone, zone_name
 
 DEFAULT_WIDTH: Final = 1200
 DEFAULT_MAX_MARKS: Final = 400
@@ -111,22 +112,29 @@ def escape(text: object) -> str:
     return _html.escape(cleaned, quote=False).replace('"', "&#34;").replace("'", "&#39;")
 
 
-def when_text(moment: dt.datetime, precision: str) -> str:
+def when_text(moment: dt.datetime, precision: str, day_zone: ZoneInput = None) -> str:
     """Return a UTC moment written to its precision, with the precision named.
+
+    A day, month or year is written as the day zone's (UTC by default), a time of day in
+    UTC.
 
     Example:
         >>> when_text(dt.datetime(2017, 6, 19, tzinfo=UTC), "day")
         '2017-06-19 (the whole day, UTC)'
+        >>> when_text(dt.datetime(2020, 1, 2, 21, tzinfo=UTC), "day", "Asia/Baghdad")
+        '2020-01-03 (the whole day, Asia/Baghdad)'
         >>> when_text(dt.datetime(2017, 6, 18, 15, 43, tzinfo=UTC), "minute")
         '2017-06-18 15:43 UTC (to the minute)'
     """
-    m = moment.astimezone(UTC)
+    zone = resolve_zone(day_zone, field="day_zone") if precision in CALENDAR_UNITS else None
+    name = zone_name(zone)
+    m = moment.astimezone(zone or UTC)
     date = f"{m.year:04d}-{m.month:02d}-{m.day:02d}"
     clock = f"{m.hour:02d}:{m.minute:02d}"
     return {
-        "year": f"{m.year:04d} (the whole year, UTC)",
-        "month": f"{date[:7]} (the whole month, UTC)",
-        "day": f"{date} (the whole day, UTC)",
+        "year": f"{m.year:04d} (the whole year, {name})",
+        "month": f"{date[:7]} (the whole month, {name})",
+        "day": f"{date} (the whole day, {name})",
         "hour": f"{date} {clock} UTC (to the hour)",
         "minute": f"{date} {clock} UTC (to the minute)",
         "second": f"{date} {clock}:{m.second:02d} UTC (to the second)",
@@ -184,6 +192,7 @@ def svg(
     title: str | None = None,
     width: int = DEFAULT_WIDTH,
     max_marks: int = DEFAULT_MAX_MARKS,
+    day_zone: ZoneInput = None,
 ) -> str:
     """Return the chart as one self-contained SVG document.
 
@@ -200,6 +209,8 @@ def svg(
         title: a heading (default: "Timeline").
         width: in pixels.
         max_marks: above this many events, lanes become time bins with counts.
+        day_zone: the zone whose days the axis counts and whose calendar the events'
+            days, months and years are of (default UTC).
 
     Example:
         >>> import timeline
@@ -219,6 +230,7 @@ def svg(
         title=title or "Timeline",
         width=width,
         max_marks=max_marks,
+        day_zone=day_zone,
     ).render()
 
 
@@ -267,7 +279,9 @@ class _Drawing:
         title: str,
         width: int,
         max_marks: int,
+        day_zone: ZoneInput = None,
     ) -> None:
+        self.zone = resolve_zone(day_zone, field="day_zone")
         self.title = title
         self.width = max(int(width), _LEFT + _RIGHT + 200)
         events = sorted(events, key=lambda e: (e.occurred_at, e.position))
@@ -286,7 +300,7 @@ class _Drawing:
                 self.lanes[actor].bands.append((attribute, list(entries)))
         self.band_attributes = list(dict.fromkeys(attribute for _, attribute in bands))
         self.matches = list(matches)
-        self.start, self.end = _extent([e for e, _, _ in self.placed], start, end)
+        self.start, self.end = _extent([e for e, _, _ in self.placed], start, end, self.zone)
         self.scale = _Scale(self.start, self.end, _LEFT, self.width - _RIGHT)
         self.max_marks = max_marks
         self.aggregated = len(self.placed) > max_marks
@@ -328,7 +342,7 @@ class _Drawing:
             if name != lane.name:
                 continue
             x0 = self.scale.x(event.occurred_at)
-            x1 = self.scale.x(event.occurred_until)
+            x1 = self.scale.x(interval_end(event.occurred_at, event.precision, self.zone))
             label = _label(event, own) if self.labelled else ""
             left = self.scale.clip(x0) - (5 if event.precision == "exact" else 0)
             right = max(self.scale.clip(x1), self.scale.clip(x0) + 5)
@@ -388,13 +402,14 @@ class _Drawing:
         )
         head.append(f'<rect width="{self.width}" height="{height:.0f}" fill="#fff"/>')
         head.append(f'<text x="16" y="28" class="heading">{escape(self.title)}</text>')
-        last = self.end
+        last = self.end.astimezone(self.zone or UTC)
         through = "to"
         if (last.hour, last.minute, last.second, last.microsecond) == (0, 0, 0, 0):
             last, through = last - dt.timedelta(days=1), "through"  # the axis ends at midnight
         subtitle = (
             f"{len(self.placed):,} events, {len(self.lanes)} lanes, "
-            f"{_day(self.start)} {through} {_day(last)} (UTC)"
+            f"{_day(self.start, zone=self.zone)} {through} {_day(last, zone=self.zone)} "
+            f"({zone_name(self.zone)})"
         )
         head.append(f'<text x="16" y="44" class="subtitle">{escape(subtitle)}</text>')
         for number, note in enumerate(notes):
@@ -413,9 +428,11 @@ class _Drawing:
         out = ['<g class="axis">']
         out.append(
             f'<text x="{_LEFT - 12}" y="{axis_top + 14}" text-anchor="end" '
-            'class="axis-title">time (UTC)</text>'
+            f'class="axis-title">time ({escape(zone_name(self.zone))})</text>'
         )
-        ticks = _ticks(self.start, self.end, (self.scale.right - self.scale.left) / 120)
+        ticks = _ticks(
+            self.start, self.end, (self.scale.right - self.scale.left) / 120, zone=self.zone
+        )
         for moment, text in ticks:
             x = self.scale.x(moment)
             if x + len(text) * _CHAR_PX > self.width:
@@ -483,18 +500,19 @@ class _Drawing:
             colour = self.values.get(value, "#ddd")
             tip = (
                 f"{lane.name} {attribute} = {value}\n"
-                f"from {when_text(entry.when, entry.precision)}"
+                f"from {when_text(entry.when, entry.precision, self.zone)}"
                 f" ({entry.event.type} by {entry.event.actor})"
             )
             if i + 1 < len(changes):
-                tip += f"\nuntil {when_text(changes[i + 1].when, changes[i + 1].precision)}"
+                following = changes[i + 1]
+                tip += f"\nuntil {when_text(following.when, following.precision, self.zone)}"
             out.append(
                 f'<g class="segment" data-value="{escape(value)}">'
                 f"<title>{escape(tip)}</title>"
                 f'<rect x="{x0:.1f}" y="{y:.1f}" width="{max(x1 - x0, 1):.1f}" height="{h}" '
                 f'fill="{colour}"/>'
             )
-            fuzzy_end = interval_end(entry.when, entry.precision)
+            fuzzy_end = interval_end(entry.when, entry.precision, self.zone)
             if fuzzy_end > entry.when:
                 f0, f1 = x0, self.scale.clip(self.scale.x(min(fuzzy_end, until)))
                 if f1 - f0 >= 1:
@@ -523,7 +541,7 @@ class _Drawing:
             f'<g class="event" data-event-id="{event.id}" data-actor="{escape(event.actor)}" '
             f'data-lane="{escape(lane.name)}" data-type="{escape(event.type)}" '
             f'data-precision="{event.precision}" data-role="{"actor" if mark.own else "named"}">',
-            f"<title>{escape(_tooltip(event, mark.own, lane.name))}</title>",
+            f"<title>{escape(_tooltip(event, mark.own, lane.name, self.zone))}</title>",
         ]
         if event.precision == "exact":
             parts.append(
@@ -748,11 +766,14 @@ def _lane_of(event: RecordedEvent, lanes: Mapping[str, _Lane]) -> str | None:
 
 
 def _extent(
-    events: Sequence[RecordedEvent], start: dt.datetime | None, end: dt.datetime | None
+    events: Sequence[RecordedEvent],
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    zone: dt.tzinfo | None = None,
 ) -> tuple[dt.datetime, dt.datetime]:
     if events:
         first = min(e.occurred_at for e in events)
-        last = max(e.occurred_until for e in events)
+        last = max(interval_end(e.occurred_at, e.precision, zone) for e in events)
     else:
         first = last = start or end or dt.datetime(2000, 1, 1, tzinfo=UTC)
     pad = max((last - first) / 40, dt.timedelta(minutes=30))
@@ -796,11 +817,11 @@ def _label(event: RecordedEvent, own: bool) -> str:
     return _cut(text, 48)
 
 
-def _tooltip(event: RecordedEvent, own: bool, lane: str) -> str:
+def _tooltip(event: RecordedEvent, own: bool, lane: str, zone: dt.tzinfo | None = None) -> str:
     lines = [f"{event.type} by {event.actor}"]
     if event.targets:
         lines[0] += " → " + ", ".join(event.targets)
-    lines.append(when_text(event.occurred_at, event.precision))
+    lines.append(when_text(event.occurred_at, event.precision, zone))
     if not own:
         lines.append(f"(drawn in {lane}'s lane: {event.actor} has no lane)")
     for name, value in event.data.items():
@@ -825,8 +846,8 @@ def _wrap(text: str, width: float) -> list[str]:
     return lines
 
 
-def _day(moment: dt.datetime, *, clock: bool = False) -> str:
-    m = moment.astimezone(UTC)
+def _day(moment: dt.datetime, *, clock: bool = False, zone: dt.tzinfo | None = None) -> str:
+    m = moment.astimezone(zone or UTC)
     text = f"{m.year:04d}-{m.month:02d}-{m.day:02d}"
     return f"{text} {m.hour:02d}:{m.minute:02d}" if clock or (m.hour or m.minute) else text
 
@@ -846,40 +867,54 @@ _STEPS: Final = (
 )
 
 
-def _ticks(start: dt.datetime, end: dt.datetime, most: float) -> list[tuple[dt.datetime, str]]:
-    """Round moments between ``start`` and ``end``, at most about ``most`` of them."""
+def _ticks(
+    start: dt.datetime, end: dt.datetime, most: float, *, zone: dt.tzinfo | None = None
+) -> list[tuple[dt.datetime, str]]:
+    """Round moments between ``start`` and ``end``, at most about ``most`` of them, on the
+    clock and calendar of ``zone`` (UTC by default): its midnights, hours, months."""
     most = max(most, 2)
     span = end - start
+    zone = zone or UTC
     for step, unit in _STEPS:
         if span / step <= most:
-            midnight = start.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+            local = start.astimezone(zone).replace(tzinfo=None)
+            wall = local.replace(hour=0, minute=0, second=0, microsecond=0)
             if unit == "day" and step == dt.timedelta(days=7):
-                midnight -= dt.timedelta(days=midnight.weekday())  # Mondays
-            moment = midnight
-            ticks = []
-            while moment <= end:
-                if moment >= start:
-                    ticks.append((moment, _tick_text(moment, unit)))
-                moment += step
-            return ticks
+                wall -= dt.timedelta(days=wall.weekday())  # Mondays
+            ticks: list[tuple[dt.datetime, str]] = []
+            while True:
+                moment = _instant(wall, zone)
+                if moment > end:
+                    return ticks
+                if moment >= start and moment.astimezone(zone).replace(tzinfo=None) == wall:
+                    ticks.append((moment, _tick_text(wall, unit)))  # not a skipped wall time
+                wall += step
     months = span.days / 30.4
     for every in (1, 3, 6, 12, 24, 60, 120, 240, 600, 1200):
         if months / every <= most:
             break
     ticks = []
-    year, month = start.year, 1
+    year, month = start.astimezone(zone).year, 1
     while True:
-        moment = dt.datetime(year, month, 1, tzinfo=UTC)
+        moment = _instant(dt.datetime(year, month, 1), zone)
         if moment > end:
             return ticks
         if moment >= start and ((year * 12 + month - 1) % every == 0):
             unit = "month" if every < 12 else "year"
-            ticks.append((moment, _tick_text(moment, unit)))
+            ticks.append((moment, _tick_text(moment.astimezone(zone), unit)))
         month += 1
         if month > 12:
             year, month = year + 1, 1
         if year > 9999:
             return ticks
+
+
+def _instant(wall: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    """The UTC moment of a wall time in ``zone`` (past the ends of the calendar: its end)."""
+    try:
+        return wall.replace(tzinfo=zone).astimezone(UTC)
+    except OverflowError:
+        return dt.datetime.max.replace(tzinfo=UTC)
 
 
 def _tick_text(m: dt.datetime, unit: str) -> str:

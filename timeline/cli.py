@@ -35,7 +35,7 @@ from timeline.io import (
     write_timelinejs,
 )
 from timeline.render import bound_json
-from timeline.times import isoformat, parse_time
+from timeline.times import CALENDAR_UNITS, bound_text, isoformat, parse_time, zone_name
 
 MAX_PROBLEMS_SHOWN = 20
 """How many problems of an import file are listed before "... and K more"."""
@@ -54,15 +54,17 @@ class Context:
         default_tz: str | None = None,
         debug: bool = False,
         templates: Path | None = None,
+        day_zone: str | None = None,
     ) -> None:
         self.db = db
         self.default_tz = default_tz
+        self.day_zone = day_zone
         self.debug = debug
         self.templates = templates
 
     def open(self) -> timeline.Timeline:
         """Open the timeline the options name, with the --templates file's templates."""
-        tl = timeline.open(self.db, default_tz=self.default_tz)
+        tl = timeline.open(self.db, default_tz=self.default_tz, day_zone=self.day_zone)
         if self.templates is not None:
             try:
                 define_templates(tl, self.templates)
@@ -148,8 +150,14 @@ def reported(debug: bool) -> Iterator[None]:
 @click.option(
     "--default-tz",
     metavar="ZONE",
-    help="Zone for times written without an offset, e.g. Asia/Damascus. "
-    "Without it such times are refused.",
+    help="Zone for times written without an offset: an IANA zone (Asia/Damascus) or an "
+    "offset (+03:30). Without it such times are refused.",
+)
+@click.option(
+    "--day-zone",
+    metavar="ZONE",
+    help="Zone whose days a date means, everywhere a date is read or shown: an IANA zone "
+    "(Asia/Baghdad) or an offset (+03:00). Default: UTC.",
 )
 @click.option(
     "--templates",
@@ -167,6 +175,7 @@ def main(
     ctx: click.Context,
     db: str | None,
     default_tz: str | None,
+    day_zone: str | None,
     templates: Path | None,
     debug: bool,
 ) -> None:
@@ -179,7 +188,7 @@ def main(
         timeline --db sqlite:///incidents.db --templates examples/syria-2017-06.templates.json \\
             state Russia --at "June 19 2017"
     """
-    ctx.obj = Context(db, default_tz, debug, templates)
+    ctx.obj = Context(db, default_tz, debug, templates, day_zone)
 
 
 @main.group()
@@ -260,7 +269,7 @@ def import_(obj: Context, file: Path, fmt: str | None) -> None:
     """
     with reported(obj.debug), obj.open() as tl:
         fmt = file_format(file, fmt)
-        reading = _Import(file, fmt, tl.default_tz)
+        reading = _Import(file, fmt, tl.default_tz, tl.day_zone)
         try:
             with _progress(lambda: _count_records(file, fmt), f"importing {file.name}") as advance:
                 stored = tl.load(reading.events(), on_chunk=advance)
@@ -323,7 +332,7 @@ def export(obj: Context, output: Path | None, incident: str | None, fmt: str | N
             found = resolve(found)
 
             def write(events: Iterable[timeline.RecordedEvent], file: Any) -> int:
-                return write_timelinejs(events, file, title=incident)
+                return write_timelinejs(events, file, title=incident, day_zone=tl.day_zone)
         else:
             fmt = file_format(output or "-", fmt)
             write = write_csv if fmt == "csv" else write_jsonl
@@ -430,9 +439,19 @@ def record(
 @click.option("--incident", help="Only this incident.")
 @click.option("--actor", help="Only events naming this actor (as actor, target or in effects).")
 @click.option("--type", "types", multiple=True, help="Only this type (repeatable).")
-@click.option("--since", metavar="WHEN", help="Only events that occurred at or after WHEN.")
 @click.option(
-    "--until", metavar="WHEN", help="Only events that occurred by WHEN (a date: all of it)."
+    "--since", metavar="WHEN", help="Only events that may have happened at or after WHEN."
+)
+@click.option(
+    "--until",
+    metavar="WHEN",
+    help="Only events that may have happened by WHEN (a date: all of it; a time: that instant).",
+)
+@click.option(
+    "--wholly-within",
+    is_flag=True,
+    help="Only events whose whole time (a day-precision event: its day) lies between "
+    "--since and --until, not those that overlap them.",
 )
 @reader_options
 @click.option(
@@ -460,6 +479,7 @@ def events(
     types: tuple[str, ...],
     since: str | None,
     until: str | None,
+    wholly_within: bool,
     known_at: str | None,
     reported_by: str | None,
     current: bool,
@@ -474,6 +494,9 @@ def events(
     they now stand: each with its corrections applied (the filters apply to the
     corrected fields; the table says how many corrections shaped it), retracted events
     left out; an event keeps its own id, position, recorded_at and hash.
+    --since and --until select the events whose time overlaps the window, as state and
+    report treat them: a day-precision event of June 19 is listed for a window from noon
+    to 23:59 that day (--wholly-within leaves it out). Dates are days of --day-zone.
 
     \b
     Example:
@@ -488,6 +511,7 @@ def events(
             type=types or None,
             since=since,
             until=until,
+            wholly_within=wholly_within,
             known_at=known_at,
             reported_by=reported_by,
             after_position=after_position,
@@ -505,7 +529,11 @@ def events(
 @main.command()
 @db_option
 @click.argument("actor")
-@click.option("--at", metavar="WHEN", help="The moment asked about (a date: all of that day).")
+@click.option(
+    "--at",
+    metavar="WHEN",
+    help="The moment asked about (a date: all of that day; a time: that instant).",
+)
 @reader_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object, for scripts.")
 @click.pass_obj
@@ -520,13 +548,15 @@ def state(
     """Print ACTOR's attributes at a moment, as known at a moment.
 
     Without --at, after all of the actor's events. A date (2017-06-19, "June 19 2017")
-    asks about the whole UTC day, a time ("2017-06-19 14:00 +03:00") about that minute.
-    "?" marks an attribute set by an event that may have happened just after the moment
-    asked about, or by a claim that may have been reported just after --reported-by.
-    Event types change attributes through their effects and the --templates file.
-    --json prints {"actor", "at", "known_at", "values", "uncertain", "events_applied",
-    "basis"}; the basis is what the answer rests on: {"position", "known_at",
-    "reported_by"}, each bound {"moment", "inclusive"} or null.
+    asks about the whole day (of --day-zone, UTC by default), a time ("2017-06-19 14:00
+    +03:00") about that instant. "?" marks an attribute set by an event that may have
+    happened just after the moment asked about, or by a claim that may have been
+    reported just after --reported-by. Event types change attributes through their
+    effects and the --templates file. --json prints {"actor", "at", "known_at",
+    "values", "uncertain", "events_applied", "basis"}, with "at" and "known_at" as
+    bounds: {"before": the end of the day asked} or {"by": the instant asked}; the basis
+    is what the answer rests on: {"position", "known_at", "reported_by"}, each bound
+    likewise or null.
 
     \b
     Example:
@@ -541,10 +571,9 @@ def state(
         if as_json:
             click.echo(json.dumps(state_json(answer), ensure_ascii=False))
         else:
-            zone = tl.default_tz
             click.echo(
-                f"{answer.actor} {_asked_at(at, zone)}, {_asked_known(known_at, zone)}"
-                f"{_asked_reported(reported_by, zone)}: "
+                f"{answer.actor} {_asked_at(at, tl)}, {_asked_known(answer.basis, tl)}"
+                f"{_asked_reported(answer.basis, tl)}: "
                 f"{_count(answer.events_applied, 'event')} applied"
             )
             _echo_state(answer)
@@ -556,8 +585,8 @@ def state_json(answer: timeline.State) -> dict[str, Any]:
     """Return what ``timeline state --json`` prints for a :class:`~timeline.State`."""
     return {
         "actor": answer.actor,
-        "at": None if answer.at is None else isoformat(answer.at),
-        "known_at": None if answer.known_at is None else isoformat(answer.known_at),
+        "at": bound_json(answer.at),
+        "known_at": bound_json(answer.known_at),
         "values": answer.to_dict(),
         "uncertain": sorted(answer.uncertain),
         "events_applied": answer.events_applied,
@@ -567,14 +596,13 @@ def state_json(answer: timeline.State) -> dict[str, Any]:
 
 def basis_json(basis: timeline.Basis) -> dict[str, Any]:
     """Return a :class:`~timeline.Basis` as JSON: its position and its two bounds, each
-    ``{"moment", "inclusive"}`` (a date asked about is the exclusive end of its day) or
-    ``None``.
+    ``{"before": moment}`` (a date asked about is the exclusive end of its day),
+    ``{"by": moment}`` (an instant) or ``None``.
 
     Example:
         >>> bound = (dt.datetime(2017, 6, 19, tzinfo=dt.UTC), False)
         >>> basis_json(timeline.Basis(17, reported_by=bound))
-        {'position': 17, 'known_at': None,
-         'reported_by': {'moment': '2017-06-19T00:00:00.000000Z', 'inclusive': False}}
+        {'position': 17, 'known_at': None, 'reported_by': {'before': '2017-06-19T00:00:00.000000Z'}}
     """
     return {
         "position": basis.position,
@@ -628,7 +656,7 @@ def history(
         return
     rows = [
         (
-            _short_time(h.when, h.precision),
+            _short_time(h.when, h.precision, tl.day_zone),
             h.precision,
             h.attribute,
             _value_text(h.old),
@@ -638,7 +666,9 @@ def history(
         )
         for h in changes
     ]
-    _echo_rows(("when (UTC)", "precision", "attribute", "from", "to", "event", "id"), rows)
+    days = zone_name(tl.day_zone)
+    when = "when (UTC)" if days == "UTC" else f"when (UTC; days of {days})"
+    _echo_rows((when, "precision", "attribute", "from", "to", "event", "id"), rows)
     if not rows:
         click.echo("(no changes)")
 
@@ -809,14 +839,13 @@ def revisions(
     """
     with reported(obj.debug), obj.open() as tl:
         found = tl.revisions(event_id, known_at=known_at, reported_by=reported_by)
-        zone = tl.default_tz
         if as_json:
             click.echo(json.dumps(revisions_json(found), ensure_ascii=False))
             return
         first = found[0].by
         click.echo(
             f"Revisions of {first.id} ({first.type} by {first.actor}), "
-            f"{_asked_known(known_at, zone)}{_asked_reported(reported_by, zone)}:"
+            f"{_asked_known(found.basis, tl)}{_asked_reported(found.basis, tl)}:"
         )
     rows = []
     before: timeline.RecordedEvent | None = None
@@ -1352,13 +1381,17 @@ class _Import:
     the load's one transaction is rolled back: nothing is stored.
     """
 
-    def __init__(self, path: Path, fmt: str, zone: dt.tzinfo | None) -> None:
-        self.path, self.fmt, self.zone = path, fmt, zone
+    def __init__(
+        self, path: Path, fmt: str, zone: dt.tzinfo | None, day_zone: dt.tzinfo | None = None
+    ) -> None:
+        self.path, self.fmt, self.zone, self.day_zone = path, fmt, zone, day_zone
         self.count = 0
         self.problems: list[tuple[int, timeline.InvalidEventError]] = []
 
     def events(self) -> Iterator[Event]:
-        for number, event in read_events(self.path, format=self.fmt, default_tz=self.zone):
+        for number, event in read_events(
+            self.path, format=self.fmt, default_tz=self.zone, day_zone=self.day_zone
+        ):
             if isinstance(event, timeline.InvalidEventError):
                 self.problems.append((number, event))
             else:
@@ -1407,34 +1440,29 @@ def _echo_state(answer: timeline.State) -> None:
         click.echo(note)
 
 
-def _asked_at(text: str | None, zone: dt.tzinfo | None) -> str:
+def _asked_at(text: str | None, tl: timeline.Timeline) -> str:
+    """What ``--at`` asked: a day, month or year of the day zone, or an instant."""
     if text is None:
         return "after all its events"
-    start, precision = parse_time(text, field="at", default_tz=zone)
-    if precision == "exact":
-        return f"at {_short_time(start, precision)} UTC"
-    if precision in ("day", "month", "year"):
-        return f"on {_short_time(start, precision)} (the whole UTC {precision})"
-    return f"at {_short_time(start, precision)} UTC (the whole {precision})"
+    start, precision = parse_time(text, field="at", default_tz=tl.default_tz, day_zone=tl.day_zone)
+    if precision in CALENDAR_UNITS:
+        shown = _short_time(start, precision, tl.day_zone)
+        return f"on {shown} (the whole {zone_name(tl.day_zone)} {precision})"
+    return f"at {_short_time(start, precision)} UTC"
 
 
-def _asked_known(text: str | None, zone: dt.tzinfo | None) -> str:
-    if text is None:
+def _asked_known(basis: timeline.Basis, tl: timeline.Timeline) -> str:
+    """What ``--known-at`` asked, as the answer's basis bounds it."""
+    if basis.known_at is None:
         return "as known now"
-    start, precision = parse_time(text, field="known_at", default_tz=zone)
-    if precision == "exact":
-        return f"as known at {_short_time(start, precision)} UTC"
-    return f"as known by the end of {_short_time(start, precision)} (UTC)"
+    return f"as known {bound_text(basis.known_at, tl.day_zone)}"
 
 
-def _asked_reported(text: str | None, zone: dt.tzinfo | None) -> str:
+def _asked_reported(basis: timeline.Basis, tl: timeline.Timeline) -> str:
     """``, from claims reported by ...`` for a --reported-by bound; nothing without one."""
-    if text is None:
+    if basis.reported_by is None:
         return ""
-    start, precision = parse_time(text, field="reported_by", default_tz=zone)
-    if precision == "exact":
-        return f", from claims reported by {_short_time(start, precision)} UTC"
-    return f", from claims reported by the end of {_short_time(start, precision)} (UTC)"
+    return f", from claims reported {bound_text(basis.reported_by, tl.day_zone)}"
 
 
 def _reported_text(event: timeline.RecordedEvent) -> str:
@@ -1445,8 +1473,12 @@ def _reported_text(event: timeline.RecordedEvent) -> str:
     return f", reported {isoformat(start)} ({precision})"
 
 
-def _short_time(moment: dt.datetime, precision: str) -> str:
-    """A UTC moment written to its precision: 2017, 2017-06, 2017-06-19, 2017-06-19 15:43."""
+def _short_time(moment: dt.datetime, precision: str, day_zone: dt.tzinfo | None = None) -> str:
+    """A moment written to its precision: 2017, 2017-06, 2017-06-19 (in the day zone),
+    2017-06-19 15:43 (UTC)."""
+    if precision in CALENDAR_UNITS and day_zone is not None:
+        moment = moment.astimezone(day_zone)
+        return moment.strftime({"year": "%Y", "month": "%Y-%m", "day": "%Y-%m-%d"}[precision])
     formats = {
         "year": "%Y",
         "month": "%Y-%m",

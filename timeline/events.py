@@ -27,6 +27,7 @@ from timeline.errors import InvalidEventError
 from timeline.times import (
     ZoneInput,
     check_precision,
+    check_start,
     interval_end,
     isoformat,
     parse_time,
@@ -259,12 +260,16 @@ def reported_time(
     source: Mapping[str, str],
     *,
     default_tz: ZoneInput = None,
+    day_zone: ZoneInput = None,
+    check: bool = True,
 ) -> tuple[dt.datetime | None, str | None]:
     """Return an event's reported time and its precision, as the caller gave them.
 
     ``reported_at`` when given; else the source's ``published_at`` (which must then be
     a time that can be read without guessing); else ``(None, None)``: the store's
-    recorded time stands for it.
+    recorded time stands for it. A date is a day of ``day_zone`` (UTC by default), and a
+    precision given must start with the time (see :func:`timeline.times.check_start`;
+    ``check=False`` for a time copied from a stored event).
 
     Example:
         >>> reported_time("2020-01-12", None, {})
@@ -284,7 +289,7 @@ def reported_time(
             return None, None
         try:
             start, inferred = parse_time(
-                published, field="source.published_at", default_tz=default_tz
+                published, field="source.published_at", default_tz=default_tz, day_zone=day_zone
             )
         except InvalidEventError as e:
             raise InvalidEventError(
@@ -293,10 +298,15 @@ def reported_time(
                 "give reported_at to set it otherwise)",
             ) from e
     else:
-        start, inferred = parse_time(reported_at, field="reported_at", default_tz=default_tz)
+        start, inferred = parse_time(
+            reported_at, field="reported_at", default_tz=default_tz, day_zone=day_zone
+        )
     if precision is None:
         return start, inferred
-    return start, check_precision(precision, field="reported_precision")
+    precision = check_precision(precision, field="reported_precision")
+    if check:
+        check_start(start, precision, field="reported_precision", day_zone=day_zone)
+    return start, precision
 
 
 @attrs.define(frozen=True, slots=True, init=False, eq=True, hash=False, repr=False)
@@ -307,14 +317,17 @@ class Event:
         type: snake_case name, e.g. ``"shootdown"``.
         actor: who did it.
         occurred_at: when, as an aware ``datetime`` (precision ``exact``), a ``date`` (that
-            UTC day) or text ("2017-06-18", "June 2017", "2017-06-18 18:43 +03:00");
-            stored in UTC.
+            day of ``day_zone``) or text ("2017-06-18", "June 2017", "2017-06-18 18:43
+            +03:00"); stored in UTC.
         incident: the stream the event belongs to.
         targets: the actors it was done to or with (a list, or one name).
         data: a JSON object of anything else worth keeping.
         effects: declarative state changes, ``{actor: {attribute.path: value}}``.
         precision: ``exact``, ``second``, ``minute``, ``hour``, ``day``, ``month`` or
-            ``year``; inferred from ``occurred_at`` when not given.
+            ``year``; inferred from ``occurred_at`` when not given. A precision given
+            must start with ``occurred_at``: ``"month"`` needs the first instant of a
+            month of ``day_zone``, so 14 April with ``"month"`` is refused (give
+            ``"2020-04"``); see :func:`timeline.times.check_start`.
         source: provenance: title, url, publisher, published_at, quote.
         id: a UUID; a new UUIDv7 when not given.
         corrects: the id of a stored event this one corrects (its fields replace that
@@ -329,6 +342,8 @@ class Event:
             form implies.
         default_tz: the zone in which to read a naive ``datetime`` or a time of day
             written without an offset; not stored. Without it such times are refused.
+        day_zone: the zone whose calendar dates, months and years are of (an IANA name
+            or an offset; default UTC); not stored.
 
     Raises:
         InvalidEventError: naming the field, for anything not acceptable.
@@ -373,15 +388,38 @@ class Event:
         reported_at: dt.datetime | dt.date | str | None = None,
         reported_precision: str | None = None,
         default_tz: ZoneInput = None,
+        day_zone: ZoneInput = None,
+        _stored_times: bool = False,
     ) -> None:
+        # _stored_times: the times are copies of a stored event's (to_event, a retraction,
+        # a correction that keeps them), whose precisions were checked when it was
+        # recorded, perhaps in another day zone: they are not checked again, and a reported
+        # time left out is not taken from the source's published_at.
         default_tz = resolve_zone(default_tz)
-        start, inferred = parse_time(occurred_at, field="occurred_at", default_tz=default_tz)
+        day_zone = resolve_zone(day_zone, field="day_zone")
+        start, inferred = parse_time(
+            occurred_at, field="occurred_at", default_tz=default_tz, day_zone=day_zone
+        )
+        if precision is not None:
+            precision = check_precision(precision)
+            if not _stored_times:
+                check_start(start, precision, day_zone=day_zone)
         if corrects is not None and retracts is not None:
             raise InvalidEventError("retracts", "an event corrects or retracts, not both")
         checked_source = check_source(source)
-        reported, reported_precision = reported_time(
-            reported_at, reported_precision, checked_source, default_tz=default_tz
-        )
+        if _stored_times and reported_at is None:
+            # a stored event's reported time is what was stored: none stays none (the
+            # recorded time), even beside a source's published_at
+            reported, reported_precision = None, None
+        else:
+            reported, reported_precision = reported_time(
+                reported_at,
+                reported_precision,
+                checked_source,
+                default_tz=default_tz,
+                day_zone=day_zone,
+                check=not _stored_times,
+            )
         self.__attrs_init__(  # type: ignore[attr-defined]
             type=check_type_name(type),
             actor=check_name(actor, field="actor"),
@@ -390,7 +428,7 @@ class Event:
             targets=check_targets(targets),
             data=_check_object(data, field="data"),
             effects=check_effects(effects),
-            precision=inferred if precision is None else check_precision(precision),
+            precision=inferred if precision is None else precision,
             source=checked_source,
             id=new_id() if id is None else check_id(id),
             corrects=None if corrects is None else check_id(corrects, field="corrects"),
@@ -401,7 +439,12 @@ class Event:
 
     @property
     def occurred_until(self) -> dt.datetime:
-        """The end (exclusive) of the interval the event covers; its start when exact."""
+        """The end (exclusive) of the interval the event covers; its start when exact.
+
+        Months and years are counted on UTC's calendar; for an event recorded with
+        another day zone, ``timeline.times.interval_end(e.occurred_at, e.precision,
+        day_zone)`` gives where its unit ends there.
+        """
         return interval_end(self.occurred_at, self.precision)
 
     def content(self) -> dict[str, JSONValue]:
@@ -462,7 +505,12 @@ class RecordedEvent:
 
     @property
     def occurred_until(self) -> dt.datetime:
-        """The end (exclusive) of the interval the event covers; its start when exact."""
+        """The end (exclusive) of the interval the event covers; its start when exact.
+
+        Months and years are counted on UTC's calendar; for an event recorded with
+        another day zone, ``timeline.times.interval_end(e.occurred_at, e.precision,
+        day_zone)`` gives where its unit ends there.
+        """
         return interval_end(self.occurred_at, self.precision)
 
     @property
@@ -507,6 +555,7 @@ class RecordedEvent:
             retracts=self.retracts,
             reported_at=self.reported_at,
             reported_precision=self.reported_precision,
+            _stored_times=True,
         )
 
     def content(self) -> dict[str, JSONValue]:
@@ -626,7 +675,9 @@ EVENT_FIELDS: Final = (
 )  # fmt: skip
 
 
-def event_from_dict(fields: Mapping[str, Any], *, default_tz: ZoneInput = None) -> Event:
+def event_from_dict(
+    fields: Mapping[str, Any], *, default_tz: ZoneInput = None, day_zone: ZoneInput = None
+) -> Event:
     """Return the :class:`Event` that a JSON object (a line of an import file) describes.
 
     The keys are the event's field names; ``type``, ``actor``, ``occurred_at`` and
@@ -657,6 +708,7 @@ def event_from_dict(fields: Mapping[str, Any], *, default_tz: ZoneInput = None) 
         fields["occurred_at"],
         incident=fields["incident"],
         default_tz=default_tz,
+        day_zone=day_zone,
         **optional,
     )
 

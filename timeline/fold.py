@@ -37,14 +37,10 @@ from timeline.effects import (
 )
 from timeline.errors import InvalidEventError
 from timeline.events import JSONValue, RecordedEvent, canonical_json, check_json, check_type_name
-from timeline.times import interval_end
+from timeline.times import Bound, ZoneInput, interval_end
 
 Key = tuple[dt.datetime, int]
 """Where an event stands in valid time: ``(occurred_at, position)``."""
-
-Bound = tuple[dt.datetime, bool]
-"""An upper bound ``(moment, inclusive)``: a moment asks about that instant (inclusive),
-a date or other coarse time about its whole interval (the end, exclusive)."""
 
 FoldFunction = Callable[["ActorState", RecordedEvent], Mapping[str, JSONValue]]
 """A custom fold: ``(state of the actor so far, event) -> new attributes of the actor``."""
@@ -314,7 +310,7 @@ def _same_field(a: Any, b: Any) -> bool:
 # -- when an event applies ----------------------------------------------------------------
 
 
-def timing(event: RecordedEvent, at: Bound | None) -> str:
+def timing(event: RecordedEvent, at: Bound | None, *, day_zone: ZoneInput = None) -> str:
     """Return ``"applies"``, ``"uncertain"`` or ``"later"`` for ``event`` asked about ``at``.
 
     The rule: an event covers ``[occurred_at, occurred_at + one unit of its precision)``.
@@ -322,7 +318,8 @@ def timing(event: RecordedEvent, at: Bound | None) -> str:
     and is uncertain when it ends after T (it may have happened just after). Asked about
     a date or other coarse time (exclusive bound at its end), it applies when it starts
     before that end, and is uncertain when it ends after it. ``at=None`` is the end of
-    time: everything applies, surely.
+    time: everything applies, surely. Days, months and years end where the next begins
+    in ``day_zone`` (UTC by default).
 
     Example:
         >>> import timeline
@@ -332,10 +329,12 @@ def timing(event: RecordedEvent, at: Bound | None) -> str:
         >>> timing(day, (noon, True)), timing(day, (dt.datetime(2017, 6, 20, tzinfo=dt.UTC), False))
         ('uncertain', 'applies')
     """
-    return placed(event.occurred_at, event.precision, at)
+    return placed(event.occurred_at, event.precision, at, day_zone=day_zone)
 
 
-def placed(start: dt.datetime, precision: str, bound: Bound | None) -> str:
+def placed(
+    start: dt.datetime, precision: str, bound: Bound | None, *, day_zone: ZoneInput = None
+) -> str:
     """Return ``"applies"``, ``"uncertain"`` or ``"later"`` for the interval that
     ``start`` covers at ``precision``, asked about ``bound``: the rule of :func:`timing`,
     which :func:`reported_by` applies to reported time too.
@@ -350,12 +349,12 @@ def placed(start: dt.datetime, precision: str, bound: Bound | None) -> str:
     moment, inclusive = bound
     if start > moment or (start == moment and not inclusive):
         return "later"
-    if interval_end(start, precision) > moment:
+    if interval_end(start, precision, day_zone) > moment:
         return "uncertain"
     return "applies"
 
 
-def reported_by(event: Any, bound: Bound | None) -> str:
+def reported_by(event: Any, bound: Bound | None, *, day_zone: ZoneInput = None) -> str:
     """Return how a claim stands for a reader bounded by reported time ``bound``:
     ``"applies"`` (reported by then), ``"uncertain"`` (its reported interval straddles
     the bound: it may have been public only just after) or ``"later"``.
@@ -372,7 +371,7 @@ def reported_by(event: Any, bound: Bound | None) -> str:
         ('uncertain', 'applies')
     """
     start, precision = event.reported
-    return placed(start, precision, bound)
+    return placed(start, precision, bound, day_zone=day_zone)
 
 
 # -- the actor's attributes -----------------------------------------------------------------
@@ -629,14 +628,19 @@ class Replay:
         )
 
     def step(
-        self, event: RecordedEvent, folder: Folder, *, uncertain: bool = False
+        self,
+        event: RecordedEvent,
+        folder: Folder,
+        *,
+        uncertain: bool = False,
+        day_zone: ZoneInput = None,
     ) -> list[Change]:
         """Apply one event (already known to apply); return what it changed."""
         changes, problems = folder.apply(self.values, self.actor, event)
         self.events_applied += 1
         self.last_position = max(self.last_position or 0, event.position)
         self.last_key = key(event)
-        end = interval_end(event.occurred_at, event.precision)
+        end = interval_end(event.occurred_at, event.precision, day_zone)
         self.max_end = end if self.max_end is None else max(self.max_end, end)
         self.problems.extend(problems)
         if uncertain:
@@ -654,6 +658,7 @@ def fold(
     checkpoint_every: int | None = None,
     on_checkpoint: Callable[[Replay], None] | None = None,
     unsure: Callable[[RecordedEvent], bool] | None = None,
+    day_zone: ZoneInput = None,
 ) -> Replay:
     """Replay ``actor``'s resolved events in valid-time order, as asked about ``at``.
 
@@ -664,7 +669,8 @@ def fold(
     is true (a claim whose reported time straddles the reader's bound). ``start``
     continues an earlier replay (a snapshot);
     ``on_checkpoint`` receives a copy of the replay after every ``checkpoint_every``
-    events applied (to store as snapshots).
+    events applied (to store as snapshots). Days, months and years are those of
+    ``day_zone`` (UTC by default).
 
     Example:
         >>> import timeline
@@ -681,13 +687,14 @@ def fold(
     for event in events:
         if actor not in involved(event):
             continue
-        when = timing(event, at)
+        when = timing(event, at, day_zone=day_zone)
         if when == "later":
             break  # in valid-time order, every event after this one is later too
         replay.step(
             event,
             folder,
             uncertain=when == "uncertain" or (unsure is not None and unsure(event)),
+            day_zone=day_zone,
         )
         since_checkpoint += 1
         if checkpoint_every and on_checkpoint is not None and since_checkpoint >= checkpoint_every:
@@ -702,7 +709,11 @@ class State(ActorState):
     A read-only mapping of dotted attribute paths to values (``state["cooperation.US"]``),
     with what it answers for and how it was reached:
 
-    - ``at`` and ``known_at``: the moments asked about (UTC; ``None``: everything);
+    - ``at`` and ``known_at``: what was asked, as bounds ``(moment, inclusive)`` like
+      those of the ``basis``: a date is the end of that day (of the timeline's day
+      zone), exclusive, so that the answer says it took in the whole day; an instant is
+      itself, inclusive (``None``: everything). ``str(state.basis)`` and
+      :func:`timeline.times.bound_text` put them in words;
     - ``basis``: the knowledge the answer rests on (:class:`~timeline.view.Basis`), to
       ask again on it (``tl.as_of(state.basis)``) and to cite;
     - ``uncertain``: the attributes set by an event whose interval reaches past ``at``
@@ -721,6 +732,8 @@ class State(ActorState):
         >>> s = tl.state("Russia", at="2017-06-19 12:00Z")
         >>> (s["cooperation.US"], s.uncertain, s.events_applied)
         ('suspended', frozenset({'cooperation.US'}), 1)
+        >>> tl.state("Russia", at="2017-06-19").at
+        (datetime.datetime(2017, 6, 20, 0, 0, tzinfo=datetime.timezone.utc), False)
     """
 
     __slots__ = (
@@ -737,8 +750,8 @@ class State(ActorState):
         self,
         replay: Replay,
         *,
-        at: dt.datetime | None,
-        known_at: dt.datetime | None,
+        at: Bound | None,
+        known_at: Bound | None,
         basis: Any = None,
     ) -> None:
         super().__init__(replay.actor, replay.values)

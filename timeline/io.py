@@ -29,7 +29,7 @@ from typing import IO, Any, Final
 
 from timeline.errors import InvalidEventError
 from timeline.events import EVENT_FIELDS, Event, RecordedEvent, event_content, event_from_dict
-from timeline.times import ZoneInput, isoformat
+from timeline.times import CALENDAR_UNITS, ZoneInput, isoformat, resolve_zone
 
 FORMATS: Final = ("jsonl", "csv")
 """The file formats: JSON Lines and CSV."""
@@ -232,13 +232,18 @@ def read_records(path: str | Path, *, format: str | None = None) -> Iterator[Lin
 
 
 def read_events(
-    path: str | Path, *, format: str | None = None, default_tz: ZoneInput = None
+    path: str | Path,
+    *,
+    format: str | None = None,
+    default_tz: ZoneInput = None,
+    day_zone: ZoneInput = None,
 ) -> Iterator[tuple[int, Event | InvalidEventError]]:
     """Yield ``(line number, Event)`` for each line of a file, or the error that line has.
 
     Each line becomes an :class:`~timeline.events.Event` through
     :func:`~timeline.events.event_from_dict`, reading times without an offset in
-    ``default_tz`` (refused without one).
+    ``default_tz`` (refused without one) and dates as days of ``day_zone`` (UTC by
+    default).
 
     Example:
         >>> import pathlib, tempfile
@@ -258,7 +263,7 @@ def read_events(
             yield number, fields
             continue
         try:
-            yield number, event_from_dict(fields, default_tz=default_tz)
+            yield number, event_from_dict(fields, default_tz=default_tz, day_zone=day_zone)
         except InvalidEventError as e:
             yield number, e
 
@@ -337,17 +342,24 @@ TIMELINEJS_PARTS: Final = {
 """The parts of a TimelineJS date object that each precision knows."""
 
 
-def timelinejs_date(moment: dt.datetime, precision: str) -> dict[str, int]:
+def timelinejs_date(
+    moment: dt.datetime, precision: str, *, day_zone: ZoneInput = None
+) -> dict[str, int]:
     """Return a TimelineJS date object with only the parts ``precision`` knows.
 
     TimelineJS shows a date to the finest part given, so a month-precision event gets
-    ``year`` and ``month`` alone and reads "June 2017" there.
+    ``year`` and ``month`` alone and reads "June 2017" there. A day, month or year is
+    given as the day zone's (UTC by default), a time of day in UTC.
 
     Example:
-        >>> timelinejs_date(dt.datetime(2017, 6, 18, 15, 43, tzinfo=dt.UTC), "month")
+        >>> timelinejs_date(dt.datetime(2017, 6, 1, tzinfo=dt.UTC), "month")
         {'year': 2017, 'month': 6}
+        >>> timelinejs_date(dt.datetime(2020, 1, 2, 21, tzinfo=dt.UTC), "day",
+        ...                 day_zone="Asia/Baghdad")
+        {'year': 2020, 'month': 1, 'day': 3}
     """
-    m = moment.astimezone(dt.UTC)
+    zone = resolve_zone(day_zone, field="day_zone") if precision in CALENDAR_UNITS else None
+    m = moment.astimezone(zone or dt.UTC)
     values = {
         "year": m.year,
         "month": m.month,
@@ -360,13 +372,16 @@ def timelinejs_date(moment: dt.datetime, precision: str) -> dict[str, int]:
     return {part: values[part] for part in TIMELINEJS_PARTS[precision]}
 
 
-def to_timelinejs(events: Iterable[RecordedEvent], *, title: str | None = None) -> dict[str, Any]:
+def to_timelinejs(
+    events: Iterable[RecordedEvent], *, title: str | None = None, day_zone: ZoneInput = None
+) -> dict[str, Any]:
     """Return the events as a TimelineJS 3 timeline: ``{"title": …, "events": [slide, …]}``.
 
     The format is TimelineJS's own (timeline.knightlab.com/docs/json-format.html): each
     event is a slide with ``start_date`` (a date object with only the parts its precision
-    knows; see :func:`timelinejs_date`), ``display_date`` (the time in UTC, with its
-    precision named, as TimelineJS would otherwise show it in the reader's zone),
+    knows; see :func:`timelinejs_date`), ``display_date`` (the time in UTC, a date in the
+    day zone, with its precision named, as TimelineJS would otherwise show it in the
+    reader's zone),
     ``text`` (``headline``: type, actor and targets; ``text``: the source quote, its
     title and link, the targets and the data, as escaped HTML), ``group`` (the actor, so
     each actor is a row) and ``unique_id`` (the event's id). No ``end_date``: an
@@ -407,8 +422,10 @@ def to_timelinejs(events: Iterable[RecordedEvent], *, title: str | None = None) 
         slides.append(
             {
                 "unique_id": str(event.id),
-                "start_date": timelinejs_date(event.occurred_at, event.precision),
-                "display_date": when_text(event.occurred_at, event.precision),
+                "start_date": timelinejs_date(
+                    event.occurred_at, event.precision, day_zone=day_zone
+                ),
+                "display_date": when_text(event.occurred_at, event.precision, day_zone),
                 "text": {
                     "headline": html.escape(headline),
                     "text": "".join(f"<p>{p}</p>" for p in paragraphs),
@@ -423,7 +440,11 @@ def to_timelinejs(events: Iterable[RecordedEvent], *, title: str | None = None) 
 
 
 def write_timelinejs(
-    events: Iterable[RecordedEvent], file: IO[str], *, title: str | None = None
+    events: Iterable[RecordedEvent],
+    file: IO[str],
+    *,
+    title: str | None = None,
+    day_zone: ZoneInput = None,
 ) -> int:
     """Write the events as TimelineJS 3 JSON (see :func:`to_timelinejs`); return how many.
 
@@ -437,7 +458,7 @@ def write_timelinejs(
         >>> json.loads(out.getvalue())["events"][0]["start_date"]
         {'year': 2017, 'month': 6, 'day': 17}
     """
-    timeline = to_timelinejs(events, title=title)
+    timeline = to_timelinejs(events, title=title, day_zone=day_zone)
     file.write(json.dumps(timeline, ensure_ascii=False, indent=1) + "\n")
     return len(timeline["events"])
 

@@ -14,8 +14,7 @@ from collections.abc import Hashable, Sequence
 from typing import Any
 
 from timeline.sequences import GapStats, Match, Partial, SequenceReport
-from timeline.times import isoformat
-from timeline.view import bound_text
+from timeline.times import bound_text, isoformat
 
 
 def duration(value: dt.timedelta | None, *, parts: int | None = None) -> str:
@@ -63,10 +62,10 @@ def _query(report: SequenceReport) -> str:
     if report.certain_only:
         limits.append("certain order only")
     if report.known_at is not None:
-        limits.append(f"as known at {isoformat(report.known_at)}")
+        limits.append(f"as known {bound_text(report.known_at, report.day_zone)}")
     reported = _reported_bound(report)
     if reported is not None:
-        limits.append(f"reported {bound_text(reported)}")
+        limits.append(f"reported {bound_text(reported, report.day_zone)}")
     return arrows + (f"  [{', '.join(limits)}]" if limits else "")
 
 
@@ -197,6 +196,21 @@ def _stats_json(stats: GapStats) -> dict[str, Any]:
     }
 
 
+def bound_json(bound: tuple[dt.datetime, bool] | None) -> dict[str, str] | None:
+    """Return an upper bound (``at``, ``known_at``, ``reported_by``) as JSON:
+    ``{"by": moment}`` (inclusive) or ``{"before": moment}`` (a date asked about is the
+    exclusive end of its day), or ``None`` when there is none.
+
+    Example:
+        >>> bound_json((dt.datetime(2017, 6, 20, tzinfo=dt.UTC), False))
+        {'before': '2017-06-20T00:00:00.000000Z'}
+    """
+    if bound is None:
+        return None
+    moment, inclusive = bound
+    return {"by" if inclusive else "before": isoformat(moment)}
+
+
 def report_json(report: SequenceReport) -> str:
     """Return the report as one JSON document."""
     document = {
@@ -213,7 +227,7 @@ def report_json(report: SequenceReport) -> str:
             "within_seconds": None if report.within is None else report.within.total_seconds(),
             "until": None if report.until is None else report.until.type,
             "certain_only": report.certain_only,
-            "known_at": None if report.known_at is None else isoformat(report.known_at),
+            "known_at": bound_json(report.known_at),
             "reported_by": bound_json(_reported_bound(report)),
         },
         "matches": [_match_json(m) for m in report.matches],
@@ -222,18 +236,6 @@ def report_json(report: SequenceReport) -> str:
         "gaps": [_stats_json(s) for s in report.gap_stats],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-
-
-def bound_json(bound: tuple[dt.datetime, bool] | None) -> dict[str, Any] | None:
-    """Return an upper bound of a basis (``known_at``, ``reported_by``) as JSON:
-    ``{"moment", "inclusive"}`` (a date asked about is the exclusive end of its day), or
-    ``None`` when there is none.
-
-    Example:
-        >>> bound_json((dt.datetime(2017, 6, 19, tzinfo=dt.UTC), False))
-        {'moment': '2017-06-19T00:00:00.000000Z', 'inclusive': False}
-    """
-    return None if bound is None else {"moment": isoformat(bound[0]), "inclusive": bound[1]}
 
 
 def report_csv(report: SequenceReport) -> str:

@@ -41,7 +41,7 @@ import attrs
 
 from timeline.errors import InvalidEventError
 from timeline.events import JSONValue, RecordedEvent, canonical_json, check_type_name
-from timeline.times import interval_end, parse_duration
+from timeline.times import Bound, ZoneInput, interval_end, parse_duration, resolve_zone
 
 KEY_FIELDS: Final = ("incident", "actor", "targets", "type", "precision")
 WHERE_FIELDS: Final = ("incident", "actor", "targets", "type", "precision", "data", "source")
@@ -317,11 +317,13 @@ def follow(
     event: RecordedEvent,
     *,
     certain_only: bool = False,
+    day_zone: ZoneInput = None,
 ) -> tuple[dt.datetime, bool] | None:
     """Can ``event`` come after ``before`` (placed at ``placed``)? Return its placement.
 
     Returns ``(placement, certain)``, or ``None`` when the order is impossible (or
-    uncertain while ``certain_only``). The rules of the module docstring.
+    uncertain while ``certain_only``). The rules of the module docstring; days, months
+    and years are those of ``day_zone`` (UTC by default).
 
     Example:
         >>> import timeline
@@ -343,9 +345,9 @@ def follow(
             and before.position > event.position
         ):
             return None
-    elif placement >= interval_end(start, event.precision):
+    elif placement >= interval_end(start, event.precision, day_zone):
         return None
-    certain = interval_end(before.occurred_at, before.precision) <= start
+    certain = interval_end(before.occurred_at, before.precision, day_zone) <= start
     if certain_only and not certain:
         return None
     return placement, certain
@@ -374,6 +376,9 @@ class SequenceReport:
     - ``funnel``: for each present step, how many partial matches reached it;
     - ``gap_stats``: for each step after the first, count, min, median and max of the
       gaps of the matches;
+    - ``known_at``: the bound on recorded time it was asked on, ``(moment, inclusive)``
+      (a date: the end of that day of ``day_zone``, exclusive), which the renderings put
+      in words ("as known by the end of 2026-11-30 (UTC)");
     - ``to_text()``, ``to_markdown()``, ``to_json()``, ``to_csv()`` render it.
 
     Example:
@@ -391,9 +396,10 @@ class SequenceReport:
     funnel: tuple[int, ...]
     within: dt.timedelta | None = None
     until: Step | None = None
-    known_at: dt.datetime | None = None
+    known_at: Bound | None = None
     certain_only: bool = False
     basis: Any = None  # the Basis the report rests on (timeline.view)
+    day_zone: dt.tzinfo | None = attrs.field(default=None, eq=False)  # whose days it names
 
     @property
     def present_steps(self) -> tuple[Step, ...]:
@@ -519,7 +525,9 @@ class Matcher:
         within: dt.timedelta | str | None = None,
         until: Step | None = None,
         certain_only: bool = False,
+        day_zone: ZoneInput = None,
     ) -> None:
+        self.day_zone = resolve_zone(day_zone, field="day_zone")
         self.steps = tuple(_check_steps(steps))
         self.by = () if by is None else _check_key(by, field="by")
         self.within = None if within is None else parse_duration(within, field="within")
@@ -607,7 +615,7 @@ class Matcher:
             self._hold(event)
 
     def _hold(self, event: RecordedEvent) -> None:
-        end = interval_end(event.occurred_at, event.precision)
+        end = interval_end(event.occurred_at, event.precision, self.day_zone)
         for index in range(1, len(self.present)):
             step = self.present[index]
             if step.takes(event):
@@ -624,7 +632,9 @@ class Matcher:
             waiting = self.held.get((index, key))
             if waiting is None:
                 continue
-            waiting = [e for e in waiting if interval_end(e.occurred_at, e.precision) > now]
+            waiting = [
+                e for e in waiting if interval_end(e.occurred_at, e.precision, self.day_zone) > now
+            ]
             if waiting:
                 self.held[(index, key)] = waiting
             else:
@@ -643,7 +653,11 @@ class Matcher:
         index = len(before.events)
         step = self.present[index]
         result = follow(
-            before.events[-1], before.placements[-1], event, certain_only=self.certain_only
+            before.events[-1],
+            before.placements[-1],
+            event,
+            certain_only=self.certain_only,
+            day_zone=self.day_zone,
         )
         if result is None:
             return None
@@ -703,8 +717,12 @@ class Matcher:
                     queue.append(placed)
                     break
 
-    def report(self, *, known_at: dt.datetime | None = None) -> SequenceReport:
-        """Return the report: matches so far, and partial matches still pending."""
+    def report(self, *, known_at: Bound | None = None) -> SequenceReport:
+        """Return the report: matches so far, and partial matches still pending.
+
+        ``known_at`` is the bound on recorded time the events were read on, as
+        ``(moment, inclusive)`` (see :class:`timeline.Basis`), for the report to say.
+        """
         partial = sorted(
             (p for stage in self.pending[1:] for p in stage.values()),
             key=lambda p: (-len(p.events), [_order(e) for e in p.events]),
@@ -718,6 +736,7 @@ class Matcher:
             until=self.until,
             known_at=known_at,
             certain_only=self.certain_only,
+            day_zone=self.day_zone,
         )
 
 

@@ -155,6 +155,8 @@ class EventFilter:
     actor: str | None = None
     types: tuple[str, ...] | None = None
     occurred_from: dt.datetime | None = None  # occurred_at >= this
+    # the interval may reach this moment (a superset: the caller decides exactly)
+    reaching: dt.datetime | None = None
     occurred_to: Bound | None = None  # occurred_at <= (or <) this
     known_position: int | None = None  # position <= this
     reported_to: Bound | None = None  # the reported time starts by this
@@ -164,6 +166,32 @@ class EventFilter:
 def _at_most(column: Any, bound: Bound) -> Any:
     moment, inclusive = bound
     return column <= moment if inclusive else column < moment
+
+
+# How far before a moment an event of each precision may start and still reach it: its
+# unit, and for days, months and years a day more (a day zone's days are 23 to 25 hours,
+# and the calendar's months and years of any zone lie within a day of UTC's).
+_REACH = {
+    "second": dt.timedelta(seconds=1),
+    "minute": dt.timedelta(minutes=1),
+    "hour": dt.timedelta(hours=1),
+    "day": dt.timedelta(days=2),
+    "month": dt.timedelta(days=32),
+    "year": dt.timedelta(days=367),
+}
+
+
+def _may_reach(column: Any, moment: dt.datetime) -> Any:
+    """Events whose precision interval may reach ``moment`` or later: a condition on the
+    start per precision, which the (occurred_at) index serves."""
+    terms = [sa.and_(events.c.precision == "exact", column >= moment)]
+    for precision, reach in _REACH.items():
+        try:
+            earliest = moment - reach
+        except OverflowError:
+            earliest = dt.datetime.min.replace(tzinfo=dt.UTC)
+        terms.append(sa.and_(events.c.precision == precision, column > earliest))
+    return sa.or_(*terms)
 
 
 @attrs.frozen
@@ -670,6 +698,8 @@ class Store:
             conditions.append(events.c.type.in_(where.types))
         if where.occurred_from is not None:
             conditions.append(occurred >= where.occurred_from)
+        if where.reaching is not None:
+            conditions.append(_may_reach(occurred, where.reaching))
         if where.occurred_to is not None:
             conditions.append(_at_most(occurred, where.occurred_to))
         if where.known_position is not None:

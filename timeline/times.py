@@ -3,10 +3,13 @@
 Pure functions, no database. Every moment the library stores or compares is an aware
 ``datetime`` in UTC. A time given with less than full precision ("2017-06-18", "June
 2017", "2017-06-18 15:43") stands for the whole interval of its precision:
-``[start, start + one unit)``. Nothing is guessed: a time of day without a zone is refused
-unless the caller configured a default zone, and text that a parser could read two ways
-(``01/02/2017``, a two-digit year, a weekday without a date) is refused with a message
-that says how to write it.
+``[start, start + one unit)``. Days, months and years are those of the calendar of a *day
+zone* (UTC unless the caller gives one: ``day_zone`` is a setting of the ``Timeline``,
+passed to these functions, never a global). Nothing is guessed: a time of day without a
+zone is refused unless the caller configured a default zone, and text that a parser could
+read two ways (``01/02/2017``, ``8-1-2020``, a two-digit year, a weekday that is not the
+date's, a zone abbreviation such as ``EST``) is refused with a message that says how to
+write it.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil import parser as _dateparser
+from dateutil import tz as _tz
 from dateutil.relativedelta import relativedelta
 
 from timeline.errors import InvalidEventError
@@ -26,6 +30,9 @@ UTC: Final = dt.UTC
 #: Precisions from finest to coarsest. ``exact`` is a point; the others cover one unit.
 PRECISIONS: Final = ("exact", "second", "minute", "hour", "day", "month", "year")
 
+#: The precisions that are units of the calendar, counted in the day zone.
+CALENDAR_UNITS: Final = ("day", "month", "year")
+
 _UNITS: Final[dict[str, relativedelta]] = {
     "second": relativedelta(seconds=1),
     "minute": relativedelta(minutes=1),
@@ -34,15 +41,25 @@ _UNITS: Final[dict[str, relativedelta]] = {
     "month": relativedelta(months=1),
     "year": relativedelta(years=1),
 }
+_WEEKDAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS: Final = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
 
 # Two "default" datetimes that differ in every field: a field the text did not give takes
 # the default's value, so comparing the two parses tells which fields the text gave,
 # through dateutil's public API only.
 _DEFAULT_A: Final = dt.datetime(2000, 1, 1, 0, 0, 0, 0)
 _DEFAULT_B: Final = dt.datetime(2001, 2, 2, 1, 1, 1, 1)
-_NUMERIC_DMY: Final = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})\b")
+# Three numbers with one separator between them (-, /, . or spaces): a numeric date. With
+# the year last, the first two are a day and a month in an order that differs by country.
+_NUMERIC_DATE: Final = re.compile(r"(?<![\d:.,])(\d{1,4})([-/.]|\s+)(\d{1,2})\2(\d{1,4})(?![\d:])")
 _FOUR_DIGITS: Final = re.compile(r"\d{4}")
+_WORDS: Final = re.compile(r"[A-Za-z]+")
 _POSIX_ZONE: Final = re.compile(r"(?i)\b(?:UTC|GMT)\s*[+-]\s*\d")
+_OFFSET: Final = re.compile(r"([+-])(\d\d):?(\d\d)")
+_PARSER_INFO: Final = _dateparser.parserinfo()
 # dateutil sets microseconds to 0 whenever seconds are given; only a written fraction of a
 # second makes a moment exact.
 _FRACTION: Final = re.compile(r"\d:\d\d[.,]\d")
@@ -53,47 +70,161 @@ _ISO_MOMENT: Final = re.compile(
     r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?P<second>:\d\d(?P<fraction>\.\d{1,6})?)?(?:Z|[+-]\d\d:\d\d)"
 )
 _ISO_DATE: Final = re.compile(r"\d{4}-\d\d-\d\d")
+_ZONE_HINT: Final = (
+    "write the offset it stands for (such as -05:00 or +03:30), or leave it out and set "
+    "the IANA zone it is in (such as America/New_York or Asia/Tehran) as the default zone "
+    "(default_tz in Python, --default-tz on the command line)"
+)
 
 TimeInput = dt.datetime | dt.date | str
 ZoneInput = dt.tzinfo | str | None
+Bound = tuple[dt.datetime, bool]
+"""An upper bound ``(moment, inclusive)``: a moment asks about that instant (inclusive),
+a date, month or year about its whole interval (its end, exclusive)."""
 
 
 def resolve_zone(zone: ZoneInput, *, field: str = "default_tz") -> dt.tzinfo | None:
-    """Return a ``tzinfo`` for an IANA zone name or a ``tzinfo``; ``None`` stays ``None``.
+    """Return a ``tzinfo`` for an IANA zone name, a fixed offset or a ``tzinfo``.
+
+    ``None`` stays ``None``. A fixed offset is written ``+03:30`` or ``-0500``.
 
     Raises:
-        InvalidEventError: the name is not a known IANA zone.
+        InvalidEventError: naming ``field``, for a name that is neither.
 
     Example:
         >>> resolve_zone("Europe/Moscow")
         zoneinfo.ZoneInfo(key='Europe/Moscow')
+        >>> resolve_zone("+03:30")
+        datetime.timezone(datetime.timedelta(seconds=12600))
     """
     if zone is None or isinstance(zone, dt.tzinfo):
         return zone
     if isinstance(zone, str):
+        offset = _OFFSET.fullmatch(zone.strip())
+        if offset is not None:
+            sign, hours, minutes = offset.groups()
+            if int(hours) > 23 or int(minutes) > 59:
+                raise InvalidEventError(field, f"{zone!r} is not an offset from UTC")
+            delta = dt.timedelta(hours=int(hours), minutes=int(minutes))
+            return dt.timezone(-delta if sign == "-" else delta)
         try:
             return ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError) as e:
-            raise InvalidEventError(field, f"unknown time zone {zone!r}") from e
+            raise InvalidEventError(
+                field,
+                f"unknown time zone {zone!r}; give an IANA zone (Asia/Damascus) "
+                "or an offset (+03:00)",
+            ) from e
     raise InvalidEventError(field, f"expected a zone name or tzinfo, got {type(zone).__name__}")
 
 
-def interval_end(start: dt.datetime, precision: str) -> dt.datetime:
+def zone_name(zone: dt.tzinfo | None) -> str:
+    """Return how a zone is written: ``UTC``, its IANA name, or its offset.
+
+    Example:
+        >>> [zone_name(resolve_zone(z)) for z in (None, "Asia/Baghdad", "+03:30")]
+        ['UTC', 'Asia/Baghdad', '+03:30']
+    """
+    if zone is None or zone is UTC:
+        return "UTC"
+    key = getattr(zone, "key", None)
+    if isinstance(key, str):
+        return key
+    offset = zone.utcoffset(None)
+    if offset is None:
+        return str(zone)
+    if not offset:
+        return "UTC"
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _is_utc(zone: ZoneInput) -> bool:
+    return zone is None or zone is UTC or zone == UTC
+
+
+def _first_instant(year: int, month: int, day: int, zone: dt.tzinfo | None) -> dt.datetime:
+    """The first instant of a date in a zone, in UTC (where midnight was skipped by a
+    clock change, the moment the clocks jumped)."""
+    if _is_utc(zone):
+        return dt.datetime(year, month, day, tzinfo=UTC)
+    # fold=0: a skipped midnight maps to the jump, a repeated one to its first time
+    return dt.datetime(year, month, day, tzinfo=zone).astimezone(UTC)
+
+
+def unit_start(moment: dt.datetime, precision: str, *, day_zone: ZoneInput = None) -> dt.datetime:
+    """Return the start of the unit of ``precision`` that holds ``moment``.
+
+    Days, months and years are those of the day zone (UTC by default). An hour starts at
+    a whole quarter-hour of UTC, as the hours of every zone do (offsets are whole
+    quarter-hours); a minute and a second at a whole minute and second. ``exact`` is the
+    moment itself.
+
+    Example:
+        >>> april = dt.datetime(2020, 4, 14, 15, 43, tzinfo=UTC)
+        >>> unit_start(april, "month").isoformat()
+        '2020-04-01T00:00:00+00:00'
+        >>> unit_start(april, "day", day_zone="Asia/Baghdad").isoformat()
+        '2020-04-13T21:00:00+00:00'
+    """
+    moment = moment.astimezone(UTC)
+    if precision == "exact":
+        return moment
+    if precision == "second":
+        return moment.replace(microsecond=0)
+    if precision == "minute":
+        return moment.replace(second=0, microsecond=0)
+    if precision == "hour":
+        return moment.replace(minute=moment.minute - moment.minute % 15, second=0, microsecond=0)
+    zone = resolve_zone(day_zone, field="day_zone")
+    local = moment if _is_utc(zone) else moment.astimezone(zone)
+    if precision == "day":
+        return _first_instant(local.year, local.month, local.day, zone)
+    if precision == "month":
+        return _first_instant(local.year, local.month, 1, zone)
+    return _first_instant(local.year, 1, 1, zone)
+
+
+def interval_end(start: dt.datetime, precision: str, day_zone: ZoneInput = None) -> dt.datetime:
     """Return the end (exclusive) of the interval that ``start`` covers at ``precision``.
 
-    ``exact`` is a point, so its end is its start.
+    ``exact`` is a point, so its end is its start. A day, month or year ends where the
+    next one begins in the day zone (UTC by default), so a day is 23 or 25 hours long
+    across a clock change there.
 
     Example:
         >>> start = dt.datetime(2017, 6, 19, tzinfo=UTC)
         >>> interval_end(start, "day").isoformat()
         '2017-06-20T00:00:00+00:00'
+        >>> march = dt.datetime(2017, 2, 28, 23, tzinfo=UTC)  # 1 March in Berlin
+        >>> interval_end(march, "month", "Europe/Berlin").isoformat()
+        '2017-03-31T22:00:00+00:00'
     """
     if precision == "exact":
         return start
     try:
+        if precision in CALENDAR_UNITS and not _is_utc(day_zone):
+            return _calendar_end(start, precision, resolve_zone(day_zone, field="day_zone"))
         return start + _UNITS[precision]
     except OverflowError:
         return dt.datetime.max.replace(tzinfo=UTC)
+
+
+def _calendar_end(start: dt.datetime, precision: str, zone: dt.tzinfo | None) -> dt.datetime:
+    local = start.astimezone(zone)
+    if unit_start(start, precision, day_zone=zone) != start:
+        # not a unit of this zone's calendar (recorded with another day zone): one unit of
+        # this zone's clock on
+        wall = local.replace(tzinfo=None) + _UNITS[precision]
+        return wall.replace(tzinfo=zone).astimezone(UTC)
+    if precision == "day":
+        following = local.date() + dt.timedelta(days=1)
+        return _first_instant(following.year, following.month, following.day, zone)
+    if precision == "month":
+        year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+        return _first_instant(year, month, 1, zone)
+    return _first_instant(local.year + 1, 1, 1, zone)
 
 
 def check_precision(value: object, *, field: str = "precision") -> str:
@@ -108,18 +239,85 @@ def check_precision(value: object, *, field: str = "precision") -> str:
     return value
 
 
+def check_start(
+    start: dt.datetime, precision: str, *, field: str = "precision", day_zone: ZoneInput = None
+) -> str:
+    """Return ``precision`` if ``start`` begins one of its units, else refuse it.
+
+    A precision given with a time says the event is somewhere in that unit: a month
+    given with 14 April would otherwise cover 14 April to 14 May. So a day, month or year
+    must start at the first instant of a day, month or year of the day zone (UTC by
+    default); an hour at a whole quarter-hour of UTC (the start of an hour in some
+    zone); a minute and a second at a whole minute and second. See :func:`unit_start`.
+
+    Raises:
+        InvalidEventError: naming ``field``, with the unit that holds ``start``.
+
+    Example:
+        >>> check_start(dt.datetime(2020, 4, 1, tzinfo=UTC), "month")
+        'month'
+        >>> try:
+        ...     check_start(dt.datetime(2020, 4, 14, tzinfo=UTC), "month")
+        ... except InvalidEventError as e:
+        ...     print(e.problem)
+        'month' covers a whole month of UTC (the day zone), and 2020-04-14T00:00:00Z does
+        not start one; give the month itself (2020-04) or a finer precision
+    """
+    floor = unit_start(start, precision, day_zone=day_zone)
+    if floor == start.astimezone(UTC):
+        return precision
+    moment = _short_iso(start)
+    if precision in CALENDAR_UNITS:
+        zone = resolve_zone(day_zone, field="day_zone")
+        local = floor.astimezone(zone) if not _is_utc(zone) else floor
+        itself = {
+            "day": f"{local.year:04d}-{local.month:02d}-{local.day:02d}",
+            "month": f"{local.year:04d}-{local.month:02d}",
+            "year": f"{local.year:04d}",
+        }[precision]
+        raise InvalidEventError(
+            field,
+            f"{precision!r} covers a whole {precision} of {zone_name(zone)} (the day zone), "
+            f"and {moment} does not start one; give the {precision} itself ({itself}) or a "
+            "finer precision",
+        )
+    where = " (a whole quarter-hour of UTC, as every zone's hours start)"
+    raise InvalidEventError(
+        field,
+        f"{precision!r} covers a whole {precision}, and {moment} does not start one"
+        f"{where if precision == 'hour' else ''}; give its start ({_short_iso(floor)}) "
+        "or a finer precision",
+    )
+
+
+def _short_iso(moment: dt.datetime) -> str:
+    """A UTC moment without the parts that are zero: 2020-04-14T15:43:00Z."""
+    m = moment.astimezone(UTC)
+    text = f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}"
+    return text + (f".{m.microsecond:06d}Z" if m.microsecond else "Z")
+
+
 def parse_time(
-    value: object, *, field: str = "occurred_at", default_tz: ZoneInput = None
+    value: object,
+    *,
+    field: str = "occurred_at",
+    default_tz: ZoneInput = None,
+    day_zone: ZoneInput = None,
 ) -> tuple[dt.datetime, str]:
     """Turn a caller's moment into ``(start in UTC, inferred precision)``.
 
-    - an aware ``datetime`` is converted to UTC, precision ``exact``;
+    - an aware ``datetime`` is converted to UTC, precision ``exact``; a wall time its
+      zone skipped or repeated (a clock change) is refused;
     - a naive ``datetime`` is read in ``default_tz`` and refused when there is none;
-    - a ``date`` is that UTC day, precision ``day``;
+    - a ``date`` is that day of the day zone (UTC by default), precision ``day``;
     - text is parsed with python-dateutil; its precision is the finest field it gives
       ("2017" year, "June 2017" month, "2017-06-18" day, "2017-06-18 15:43" minute, with
-      seconds ``second``, with a fraction ``exact``). A date alone is a UTC day or month or
-      year; a time of day needs an offset in the text or ``default_tz``.
+      seconds ``second``, with a fraction ``exact``). A date alone is a day, month or
+      year of the day zone; a time of day needs an offset in the text or ``default_tz``.
+
+    Refused as guesses: a day and a month in an order that differs by country
+    (``01/08/2020``, ``8-1-2020``), a two-digit year, a weekday that is not the date's,
+    a zone abbreviation (``EST``, ``MSK``, ``IRST``), ``UTC+3``.
 
     Raises:
         InvalidEventError: naming ``field``, for anything it cannot read without guessing.
@@ -129,18 +327,34 @@ def parse_time(
         (datetime.datetime(2017, 6, 18, 0, 0, tzinfo=datetime.timezone.utc), 'day')
         >>> parse_time("2017-06-18 18:43 +03:00")[0].isoformat()
         '2017-06-18T15:43:00+00:00'
+        >>> parse_time("2020-01-03", day_zone="Asia/Baghdad")[0].isoformat()
+        '2020-01-02T21:00:00+00:00'
     """
     if isinstance(value, dt.datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             return _localize(value, field=field, default_tz=default_tz), "exact"
-        return _to_utc(value, field=field), "exact"
+        return _aware_to_utc(value, field=field), "exact"
     if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day, tzinfo=UTC), "day"
+        zone = resolve_zone(day_zone, field="day_zone")
+        return _date_start(value.year, value.month, value.day, zone, field=field), "day"
     if isinstance(value, str):
-        return _parse_text(value, field=field, default_tz=default_tz)
+        return _parse_text(value, field=field, default_tz=default_tz, day_zone=day_zone)
     raise InvalidEventError(
         field, f"expected a datetime, a date or text, got {type(value).__name__}"
     )
+
+
+def _date_start(
+    year: int, month: int, day: int, zone: dt.tzinfo | None, *, field: str
+) -> dt.datetime:
+    try:
+        return _first_instant(year, month, day, zone)
+    except (OverflowError, ValueError) as e:
+        raise InvalidEventError(
+            field,
+            f"{year:04d}-{month:02d}-{day:02d} in {zone_name(zone)} is not a day between "
+            "the years 1 and 9999 in UTC",
+        ) from e
 
 
 def _to_utc(value: dt.datetime, *, field: str) -> dt.datetime:
@@ -152,6 +366,41 @@ def _to_utc(value: dt.datetime, *, field: str) -> dt.datetime:
         ) from e
 
 
+def _aware_to_utc(value: dt.datetime, *, field: str) -> dt.datetime:
+    """An aware datetime in UTC, refused when its zone skipped or repeated its wall time."""
+    utc = _to_utc(value, field=field)
+    zone = value.tzinfo
+    assert zone is not None
+    if isinstance(zone, dt.timezone):  # a fixed offset: every wall time happens once
+        return utc
+    _check_wall_time(value.replace(tzinfo=None), zone, utc, field=field, hint="a fixed offset")
+    return utc
+
+
+def _check_wall_time(
+    wall: dt.datetime, zone: dt.tzinfo, utc: dt.datetime, *, field: str, hint: str
+) -> None:
+    """Refuse a wall time that ``zone`` skipped (clocks went forward) or repeated (back)."""
+    try:
+        back = utc.astimezone(zone).replace(tzinfo=None, fold=0)
+    except (OverflowError, ValueError):
+        return  # at the ends of the calendar: no clock changes there
+    name = zone_name(zone)
+    if back != wall.replace(fold=0):
+        raise InvalidEventError(
+            field,
+            f"{wall.replace(fold=0).isoformat()} does not exist in {name} (clocks went "
+            f"forward); give {hint}",
+        )
+    first = wall.replace(tzinfo=zone, fold=0).utcoffset()
+    if first != wall.replace(tzinfo=zone, fold=1).utcoffset():
+        raise InvalidEventError(
+            field,
+            f"{wall.replace(fold=0).isoformat()} happens twice in {name} (clocks went back); "
+            f"give {hint}",
+        )
+
+
 def _localize(value: dt.datetime, *, field: str, default_tz: ZoneInput) -> dt.datetime:
     zone = resolve_zone(default_tz)
     if zone is None:
@@ -160,27 +409,51 @@ def _localize(value: dt.datetime, *, field: str, default_tz: ZoneInput) -> dt.da
             f"{value.isoformat()} has no time zone; give an offset (+03:00, Z) or set a "
             "default zone (default_tz in Python, --default-tz on the command line)",
         )
-    local = value.replace(tzinfo=zone, fold=0)
-    utc = _to_utc(local, field=field)
-    if utc.astimezone(zone).replace(tzinfo=None) != value.replace(fold=0):
-        raise InvalidEventError(
-            field, f"{value.isoformat()} does not exist in {zone} (clocks went forward)"
-        )
-    if local.utcoffset() != value.replace(tzinfo=zone, fold=1).utcoffset():
-        raise InvalidEventError(
-            field, f"{value.isoformat()} happens twice in {zone} (clocks went back); give an offset"
-        )
+    utc = _to_utc(value.replace(tzinfo=zone, fold=0), field=field)
+    _check_wall_time(value, zone, utc, field=field, hint="an offset")
     return utc
 
 
-def _parse_text(text: str, *, field: str, default_tz: ZoneInput) -> tuple[dt.datetime, str]:
-    fast = _parse_iso(text)
+def _parse_text(
+    text: str, *, field: str, default_tz: ZoneInput, day_zone: ZoneInput = None
+) -> tuple[dt.datetime, str]:
+    fast = _parse_iso(text, day_zone)
     if fast is not None:
         return fast
-    return _parse_general(text, field=field, default_tz=default_tz)
+    return _parse_general(text, field=field, default_tz=default_tz, day_zone=day_zone)
 
 
-def _parse_general(text: str, *, field: str, default_tz: ZoneInput) -> tuple[dt.datetime, str]:
+def _refuse_numeric_order(text: str, stripped: str, *, field: str) -> None:
+    """Refuse a numeric date whose day and month could be read in either order."""
+    for found in _NUMERIC_DATE.finditer(stripped):
+        first, _, second, last = found.groups()
+        if len(first) == 4 or len(last) not in (2, 4):
+            continue  # year first (2020-08-01, 2020/8/1) is read year, month, day
+        if int(first) <= 12 and int(second) <= 12 and int(first) != int(second):
+            raise InvalidEventError(
+                field,
+                f"{text!r} could be day/month or month/day; write it as YYYY-MM-DD",
+            )
+
+
+def _named_zones(text: str) -> tuple[list[str], object]:
+    """A dateutil ``tzinfos`` that reads offsets and UTC's names, and collects the zone
+    names it is offered without an offset (abbreviations like EST, which it refuses)."""
+    abbreviations: list[str] = []
+
+    def tzinfos(name: str | None, offset: int | None) -> dt.tzinfo | None:
+        if offset is not None:
+            return _tz.UTC if offset == 0 else _tz.tzoffset(name, offset)
+        if name is not None:
+            abbreviations.append(name)
+        return None
+
+    return abbreviations, tzinfos
+
+
+def _parse_general(
+    text: str, *, field: str, default_tz: ZoneInput, day_zone: ZoneInput = None
+) -> tuple[dt.datetime, str]:
     stripped = text.strip()
     if not stripped:
         raise InvalidEventError(field, "is empty")
@@ -192,23 +465,28 @@ def _parse_general(text: str, *, field: str, default_tz: ZoneInput) -> tuple[dt.
             f"{text!r}: 'UTC+3' is read by some tools as three hours behind UTC and by "
             "others as ahead; write the offset as +03:00",
         )
-    numeric = _NUMERIC_DMY.match(stripped)
-    if numeric and int(numeric[1]) <= 12 and int(numeric[2]) <= 12 and numeric[1] != numeric[2]:
-        raise InvalidEventError(
-            field, f"{text!r} could be day/month or month/day; write it as YYYY-MM-DD"
-        )
+    _refuse_numeric_order(text, stripped, field=field)
+    abbreviations, tzinfos = _named_zones(stripped)
     try:
-        a = _dateparser.parse(stripped, default=_DEFAULT_A)
-        b = _dateparser.parse(stripped, default=_DEFAULT_B)
+        a = _dateparser.parse(stripped, default=_DEFAULT_A, tzinfos=tzinfos)
+        b = _dateparser.parse(stripped, default=_DEFAULT_B, tzinfos=tzinfos)
     except (ValueError, OverflowError) as e:
         raise InvalidEventError(field, f"cannot read {text!r} as a date or time") from e
+    if abbreviations:
+        raise InvalidEventError(
+            field,
+            f"{text!r}: {abbreviations[0]!r} is a zone abbreviation, which names different "
+            f"offsets in different places and seasons; {_ZONE_HINT}",
+        )
     if a.year != b.year:
         raise InvalidEventError(field, f"{text!r} has no year; write a full date")
     if not _FOUR_DIGITS.search(stripped):
         raise InvalidEventError(field, f"{text!r} has no four-digit year; write a full date")
     # A field the text gave is equal in both parses; one it left out took each default.
     given_month = a.month == b.month
-    given_day = a.day == b.day
+    weekdays = [w for w in map(_PARSER_INFO.weekday, _WORDS.findall(stripped)) if w is not None]
+    # dateutil moves a date without a day to the weekday named: the day must be written
+    given_day = a.day == b.day and not (weekdays and _day_defaulted(stripped))
     given = {
         "hour": a.hour == b.hour,
         "minute": a.minute == b.minute,
@@ -217,6 +495,15 @@ def _parse_general(text: str, *, field: str, default_tz: ZoneInput) -> tuple[dt.
     }
     if given_day and not given_month:
         raise InvalidEventError(field, f"{text!r} has a day but no month")
+    if weekdays and not given_day:
+        raise InvalidEventError(field, f"{text!r} names a weekday but no day; write a full date")
+    for weekday in weekdays:
+        if weekday != a.weekday():
+            raise InvalidEventError(
+                field,
+                f"{text!r}: {a.day} {_MONTHS[a.month - 1]} {a.year} is a "
+                f"{_WEEKDAYS[a.weekday()]}, not a {_WEEKDAYS[weekday]}",
+            )
     has_time = any(given.values())
     if has_time and not given_day:
         raise InvalidEventError(field, f"{text!r} has a time of day but no date")
@@ -250,12 +537,22 @@ def _parse_general(text: str, *, field: str, default_tz: ZoneInput) -> tuple[dt.
         if offset is not None:
             return _to_utc(start, field=field), precision
     if not has_time:
-        # A calendar date, month or year without an offset is the UTC one, by contract.
-        return start.replace(tzinfo=UTC), precision
-    return _localize(start, field=field, default_tz=default_tz), precision
+        # A calendar date, month or year without an offset is one of the day zone.
+        zone = resolve_zone(day_zone, field="day_zone")
+        return _date_start(start.year, start.month, start.day, zone, field=field), precision
+    return _localize(start.replace(tzinfo=None), field=field, default_tz=default_tz), precision
 
 
-def _parse_iso(text: str) -> tuple[dt.datetime, str] | None:
+def _day_defaulted(text: str) -> bool:
+    """Whether dateutil took the day of a text that names a weekday from its default
+    (it then moves to that weekday): parsed twice from defaults a week apart, the day
+    differs."""
+    early = _dateparser.parse(text, default=dt.datetime(2000, 1, 1), ignoretz=True)
+    late = _dateparser.parse(text, default=dt.datetime(2000, 1, 8), ignoretz=True)
+    return early.day != late.day
+
+
+def _parse_iso(text: str, day_zone: ZoneInput = None) -> tuple[dt.datetime, str] | None:
     """The canonical forms, as :func:`_parse_text` reads them, several times faster."""
     moment = _ISO_MOMENT.fullmatch(text)
     try:
@@ -267,7 +564,8 @@ def _parse_iso(text: str) -> tuple[dt.datetime, str] | None:
             return dt.datetime.fromisoformat(text).astimezone(UTC), precision
         if _ISO_DATE.fullmatch(text):
             day = dt.date.fromisoformat(text)
-            return dt.datetime(day.year, day.month, day.day, tzinfo=UTC), "day"
+            zone = resolve_zone(day_zone, field="day_zone")
+            return _first_instant(day.year, day.month, day.day, zone), "day"
     except (ValueError, OverflowError):  # out of range: the general way says what is wrong
         return None
     return None
@@ -288,21 +586,96 @@ def isoformat(moment: dt.datetime) -> str:
     )
 
 
-def through(value: object, *, field: str, default_tz: ZoneInput = None) -> tuple[dt.datetime, bool]:
+def through(
+    value: object, *, field: str, default_tz: ZoneInput = None, day_zone: ZoneInput = None
+) -> Bound:
     """Return the upper bound a caller's moment sets, as ``(moment, inclusive)``.
 
-    An exact moment T bounds at T inclusive; a coarser one (a date, "June 2017") at the
-    end of its interval, exclusive. So ``until="2017-06-19"`` and ``known_at="2017-06-19"``
-    take in the whole UTC day of June 19, and ``until=<a datetime>`` that instant.
+    A date, a month or a year is its whole interval in the day zone (UTC by default):
+    the bound is its end, exclusive. Anything written with a time of day (``"2017-06-19
+    12:00Z"``, ``"2017-06-19T12Z"``) or given as a ``datetime`` is that instant,
+    inclusive. So ``until="2017-06-19"`` and ``known_at="2017-06-19"`` take in the whole
+    day of June 19, and ``at="2017-06-19 12:00Z"`` asks about noon.
 
     Example:
         >>> through("2017-06-19", field="until")
         (datetime.datetime(2017, 6, 20, 0, 0, tzinfo=datetime.timezone.utc), False)
+        >>> through("2017-06-19 12:00Z", field="at")
+        (datetime.datetime(2017, 6, 19, 12, 0, tzinfo=datetime.timezone.utc), True)
     """
-    start, precision = parse_time(value, field=field, default_tz=default_tz)
-    if precision == "exact":
-        return start, True
-    return interval_end(start, precision), False
+    start, precision = parse_time(value, field=field, default_tz=default_tz, day_zone=day_zone)
+    if precision in CALENDAR_UNITS:
+        return interval_end(start, precision, day_zone), False
+    return start, True
+
+
+def in_window(
+    start: dt.datetime,
+    precision: str,
+    since: dt.datetime | None,
+    until: Bound | None,
+    *,
+    wholly: bool = False,
+    day_zone: ZoneInput = None,
+) -> bool:
+    """Whether the interval ``start`` covers at ``precision`` is in a window of time.
+
+    The window runs from ``since`` (``None``: the beginning) to the bound ``until``
+    (``None``: the end). By default an event is in it when its interval overlaps it: it
+    starts by ``until`` (as :func:`through` reads it) and ends after ``since`` (an
+    ``exact`` event: is at or after it). So a day-precision event of 5 January is in a
+    window from noon to 23:59 that day, where it may have happened, as ``state`` and
+    ``sequence`` treat it. With ``wholly`` it must lie inside: start at or after
+    ``since`` and end by ``until``.
+
+    Example:
+        >>> day = dt.datetime(2020, 1, 5, tzinfo=UTC)
+        >>> noon, late = day.replace(hour=12), (day.replace(hour=23, minute=59), True)
+        >>> in_window(day, "day", noon, late), in_window(day, "day", noon, late, wholly=True)
+        (True, False)
+    """
+    end = interval_end(start, precision, day_zone)
+    if until is not None:
+        moment, inclusive = until
+        if start > moment or (start == moment and not inclusive):
+            return False
+        if wholly and end > moment:
+            return False
+    if since is None:
+        return True
+    if wholly or precision == "exact":
+        return start >= since
+    return end > since
+
+
+def bound_text(bound: Bound, day_zone: ZoneInput = None) -> str:
+    """Return an upper bound as the words of what was asked.
+
+    The end of a day of the day zone (how a date, a month or a year is bounded) reads
+    ``by the end of <that day> (<zone>)``; an instant ``by <moment>``; any other
+    exclusive bound ``before <moment>``.
+
+    Example:
+        >>> bound_text((dt.datetime(2026, 12, 1, tzinfo=UTC), False))
+        'by the end of 2026-11-30 (UTC)'
+        >>> bound_text((dt.datetime(2026, 11, 30, 21, tzinfo=UTC), False), "Asia/Baghdad")
+        'by the end of 2026-11-30 (Asia/Baghdad)'
+        >>> bound_text((dt.datetime(2026, 11, 30, 9, 30, tzinfo=UTC), True))
+        'by 2026-11-30T09:30:00.000000Z'
+    """
+    moment, inclusive = bound
+    if inclusive:
+        return f"by {isoformat(moment)}"
+    zone = resolve_zone(day_zone, field="day_zone")
+    try:
+        if unit_start(moment, "day", day_zone=zone) == moment:
+            last = unit_start(moment - dt.timedelta(hours=1), "day", day_zone=zone)
+            local = last if _is_utc(zone) else last.astimezone(zone)
+            day = f"{local.year:04d}-{local.month:02d}-{local.day:02d}"
+            return f"by the end of {day} ({zone_name(zone)})"
+    except (OverflowError, ValueError):
+        pass
+    return f"before {isoformat(moment)}"
 
 
 _DURATION_PART: Final = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|w|d|h|m|s)", re.IGNORECASE)
@@ -350,13 +723,20 @@ def parse_duration(value: object, *, field: str) -> dt.timedelta:
 
 
 __all__ = [
+    "CALENDAR_UNITS",
     "PRECISIONS",
     "UTC",
+    "Bound",
+    "bound_text",
     "check_precision",
+    "check_start",
+    "in_window",
     "interval_end",
     "isoformat",
     "parse_duration",
     "parse_time",
     "resolve_zone",
     "through",
+    "unit_start",
+    "zone_name",
 ]

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import hashlib
+import itertools
 import logging
 import os
 import uuid
@@ -46,7 +48,7 @@ from timeline.fold import (
 )
 from timeline.sequences import Match, Matcher, Partial, SequenceReport, Step
 from timeline.store import EventFilter, Snapshot
-from timeline.times import isoformat, parse_time, through
+from timeline.times import UTC, ZoneInput, bound_text, in_window, zone_name
 
 if TYPE_CHECKING:
     from timeline.api import Timeline
@@ -67,7 +69,9 @@ class Basis:
       ``(moment, inclusive)`` (a date is its end, exclusive); ``None``: everything
       recorded when the basis was fixed. A bound later than the store's clock is the
       present: it is kept as that clock, inclusive;
-    - ``reported_by``: the bound on reported time, likewise; ``None``: no bound.
+    - ``reported_by``: the bound on reported time, likewise; ``None``: no bound;
+    - ``day_zone``: the zone whose days the bounds' dates were (not compared: the same
+      knowledge is the same basis), for the words of ``str(basis)``.
 
     Example:
         >>> import timeline
@@ -76,31 +80,23 @@ class Basis:
         ...               reported_at="2017-06-17")
         >>> basis = tl.state("Syria", reported_by="2017-06-18").basis
         >>> (basis.position, str(basis))
-        (1, 'position 1, reported before 2017-06-19T00:00:00.000000Z')
+        (1, 'position 1, reported by the end of 2017-06-18 (UTC)')
+        >>> basis.reported_by
+        (datetime.datetime(2017, 6, 19, 0, 0, tzinfo=datetime.timezone.utc), False)
     """
 
     position: int
     known_at: Bound | None = None
     reported_by: Bound | None = None
+    day_zone: dt.tzinfo = attrs.field(default=UTC, eq=False, repr=False)
 
     def __str__(self) -> str:
         parts = [f"position {self.position}"]
         if self.known_at is not None:
-            parts.append(f"recorded {bound_text(self.known_at)}")
+            parts.append(f"recorded {bound_text(self.known_at, self.day_zone)}")
         if self.reported_by is not None:
-            parts.append(f"reported {bound_text(self.reported_by)}")
+            parts.append(f"reported {bound_text(self.reported_by, self.day_zone)}")
         return ", ".join(parts)
-
-
-def bound_text(bound: Bound) -> str:
-    """Return an upper bound as words: ``by <moment>`` or ``before <moment>``.
-
-    Example:
-        >>> bound_text((dt.datetime(2020, 1, 13, tzinfo=dt.UTC), False))
-        'before 2020-01-13T00:00:00.000000Z'
-    """
-    moment, inclusive = bound
-    return f"{'by' if inclusive else 'before'} {isoformat(moment)}"
 
 
 class Events(Iterator[RecordedEvent]):
@@ -216,14 +212,11 @@ class View:
         (0, 11)
     """
 
-    def __init__(
-        self, timeline: Timeline, basis: Basis, *, known_start: dt.datetime | None = None
-    ) -> None:
+    def __init__(self, timeline: Timeline, basis: Basis) -> None:
         self._timeline = timeline
         self._store = timeline._store
         self.basis = basis
-        # the first instant of what known_at named (State.known_at, report labels)
-        self._known_from = known_start
+        self._zone = timeline.day_zone
 
     def __repr__(self) -> str:
         return f"<View {self.basis}>"
@@ -242,6 +235,7 @@ class View:
         limit: int | None = None,
         page_size: int = _store.DEFAULT_PAGE_SIZE,
         current: bool = False,
+        wholly_within: bool = False,
     ) -> Events:
         """Yield the events of the basis in position (commit) order, filtered, lazily.
 
@@ -262,15 +256,16 @@ class View:
             ...  for x in tl.as_of().events(current=True)]
             [('minute', True)]
         """
-        zone = self._timeline.default_tz
+        _, since_start = self._timeline._moment(since, "since")
+        until_bound, _ = self._timeline._moment(until, "until")
+        window = _Window(since_start, until_bound, bool(wholly_within), self._zone)
         where = EventFilter(
             incident=None if incident is None else check_name(incident, field="incident"),
             actor=None if actor is None else check_name(actor, field="actor"),
             types=None if type is None else _type_names(type),
-            occurred_from=None
-            if since is None
-            else parse_time(since, field="since", default_tz=zone)[0],
-            occurred_to=None if until is None else through(until, field="until", default_tz=zone),
+            occurred_from=since_start if wholly_within else None,
+            reaching=None if wholly_within else since_start,
+            occurred_to=until_bound,
             known_position=self.basis.position,
             reported_to=self.basis.reported_by,
             after_position=non_negative(after_position, "after_position"),
@@ -279,12 +274,16 @@ class View:
             limit = non_negative(limit, "limit")
         if non_negative(page_size, "page_size") == 0:
             raise InvalidEventError("page_size", "must be at least 1")
-        if not current:
+        if current:
+            found = self._current_events(where, window, page_size)
+        elif window.exact_in_sql:
             return Events(self._store.read(where, limit=limit, page_size=page_size), self.basis)
-        return Events(self._current_events(where, limit, page_size), self.basis)
+        else:  # the query selects by start; where each event ends is decided here
+            found = (e for e in self._store.read(where, page_size=page_size) if window.holds(e))
+        return Events(found if limit is None else itertools.islice(found, limit), self.basis)
 
     def _current_events(
-        self, where: EventFilter, limit: int | None, page_size: int
+        self, where: EventFilter, window: _Window, page_size: int
     ) -> Iterator[RecordedEvent]:
         with self._store.session() as conn:
             known = self._knowledge(conn, where.actor)
@@ -292,11 +291,10 @@ class View:
         history = by_root(known.history)
         # Corrections can change the type and the time: those filters apply to the
         # corrected event, the others (incident, actor index, positions) to the stored one.
-        stored = attrs.evolve(where, types=None, occurred_from=None, occurred_to=None)
-        given = 0
+        stored = attrs.evolve(
+            where, types=None, occurred_from=None, reaching=None, occurred_to=None
+        )
         for event in self._store.read(stored, page_size=page_size):
-            if limit is not None and given >= limit:
-                return
             if event.corrects is not None or event.retracts is not None:
                 continue
             if event.id in mending:
@@ -304,10 +302,12 @@ class View:
                 if form is None:
                     continue
                 event = form
-            if not _selected(event, where):
+            if where.types is not None and event.type not in where.types:
                 continue
-            given += 1
-            yield event
+            if where.actor is not None and where.actor not in involved(event):
+                continue
+            if window.holds(event):
+                yield event
 
     def get(self, event_id: uuid.UUID | str) -> RecordedEvent:
         """Return the stored event with this id, saying how it stands on the basis.
@@ -413,7 +413,7 @@ class View:
             'suspended'
         """
         actor = check_name(actor, field="actor")
-        at_bound, at_start = self._timeline._moment(at, "at")
+        at_bound, _ = self._timeline._moment(at, "at")
         folder = self._timeline._folder
         fingerprint = self._snapshot_key()
         checkpoints: list[Replay] = []
@@ -437,10 +437,11 @@ class View:
                 checkpoint_every=None if fingerprint is None else self._timeline.snapshot_interval,
                 on_checkpoint=checkpoints.append,
                 unsure=self._unsure(known),
+                day_zone=self._zone,
             )
         if fingerprint is not None:
             self._save_snapshots(actor, fingerprint, checkpoints)
-        return State(replay, at=at_start, known_at=self._known_start(), basis=self.basis)
+        return State(replay, at=at_bound, known_at=self.basis.known_at, basis=self.basis)
 
     def states(self, *, at: TimeInput | None = None) -> dict[str, State]:
         """Return the state of every actor at once on the basis, in one pass.
@@ -453,7 +454,7 @@ class View:
             >>> sorted(tl.as_of().states(at="2017-06-19"))
             ['Russia', 'US']
         """
-        at_bound, at_start = self._timeline._moment(at, "at")
+        at_bound, _ = self._timeline._moment(at, "at")
         folder = self._timeline._folder
         replays: dict[str, Replay] = {}
         with self._store.session() as conn:
@@ -466,16 +467,16 @@ class View:
                 conn=conn,
             )
             for event in known.stream(originals):
-                when = timing(event, at_bound)
+                when = timing(event, at_bound, day_zone=self._zone)
                 if when == "later":
                     break
                 doubt = when == "uncertain" or (unsure is not None and unsure(event))
                 for name in involved(event):
                     replay = replays.setdefault(name, Replay(name))
-                    replay.step(event, folder, uncertain=doubt)
-        known_start = self._known_start()
+                    replay.step(event, folder, uncertain=doubt, day_zone=self._zone)
+        known = self.basis.known_at
         return {
-            name: State(replays[name], at=at_start, known_at=known_start, basis=self.basis)
+            name: State(replays[name], at=at_bound, known_at=known, basis=self.basis)
             for name in sorted(replays)
         }
 
@@ -519,11 +520,11 @@ class View:
             for event in known.stream(originals):
                 if actor not in involved(event):
                     continue
-                when = timing(event, until_bound)
+                when = timing(event, until_bound, day_zone=self._zone)
                 if when == "later":
                     break
                 doubt = when == "uncertain" or (unsure is not None and unsure(event))
-                for change in replay.step(event, folder, uncertain=doubt):
+                for change in replay.step(event, folder, uncertain=doubt, day_zone=self._zone):
                     if attribute is not None and not (
                         change.attribute == attribute
                         or change.attribute.startswith(attribute + ".")
@@ -573,7 +574,14 @@ class View:
             >>> len(tl.as_of(reported_by="2017-06-19").sequence(steps).matches)
             0
         """
-        matcher = Matcher(steps, by=by, within=within, until=until, certain_only=certain_only)
+        matcher = Matcher(
+            steps,
+            by=by,
+            within=within,
+            until=until,
+            certain_only=certain_only,
+            day_zone=self._zone,
+        )
         reported = self.basis.reported_by
         with self._store.session() as conn:
             known = self._knowledge(conn, None)
@@ -602,7 +610,7 @@ class View:
                         continue
                     doubtful.add(event.position)
                 matcher.feed(event)
-            report = matcher.report(known_at=self._known_start())
+            report = matcher.report(known_at=self.basis.known_at)
             report = _whole(report, self._store, conn)
         if doubtful:
             report = attrs.evolve(
@@ -667,6 +675,7 @@ class View:
             raise InvalidEventError("sequence", "expected a SequenceReport from sequence()")
         _, since_start = self._timeline._moment(since, "since")
         until_bound, _ = self._timeline._moment(until, "until")
+        window = _Window(since_start, until_bound, False, self._zone)
         wanted = None if lanes is None else set(lanes)
         drawn: list[RecordedEvent] = []
         with self._store.session() as conn:
@@ -680,8 +689,7 @@ class View:
             for event in known.stream(originals):
                 if (
                     (incident is not None and event.incident != incident)
-                    or (since_start is not None and event.occurred_at < since_start)
-                    or timing(event, until_bound) == "later"  # a correction moved it out
+                    or not window.holds(event)  # a correction may have moved it out
                     or (wanted is not None and not wanted.intersection(involved(event)))
                 ):
                     continue
@@ -703,6 +711,7 @@ class View:
             title=title or incident or "Timeline",
             width=width,
             max_marks=max_marks,
+            day_zone=self._zone,
         )
         if path is not None:
             Path(path).write_text(text, encoding="utf-8")
@@ -714,7 +723,7 @@ class View:
         """Whether the basis knows ``event``: recorded at or below its position, and
         reported by its bound (a claim whose reported interval straddles it counts)."""
         return event.position <= self.basis.position and (
-            reported_by(event, self.basis.reported_by) != "later"
+            reported_by(event, self.basis.reported_by, day_zone=self._zone) != "later"
         )
 
     def _on_basis(self) -> str:
@@ -756,27 +765,27 @@ class View:
         shaped_late = {
             root
             for root, fixes in standing_corrections(known.meta).items()
-            if any(reported_by(fix, bound) == "uncertain" for fix in fixes)
+            if any(reported_by(fix, bound, day_zone=self._zone) == "uncertain" for fix in fixes)
         }
 
         def unsure(event: Any) -> bool:
-            if reported_by(event, bound) == "uncertain":
+            if reported_by(event, bound, day_zone=self._zone) == "uncertain":
                 return True
             return getattr(event, "id", None) in shaped_late
 
         return unsure
-
-    def _known_start(self) -> dt.datetime | None:
-        if self._known_from is not None or self.basis.known_at is None:
-            return self._known_from
-        return self.basis.known_at[0]
 
     def _snapshot_key(self) -> str | None:
         """The fingerprint snapshots of this question key on; ``None``: no snapshots (off,
         a fold function without a version, or a reported bound, which they do not hold)."""
         if not self._timeline.snapshot_interval or self.basis.reported_by is not None:
             return None
-        return self._timeline._folder.fingerprint()
+        fingerprint = self._timeline._folder.fingerprint()
+        if fingerprint is None or self._zone is UTC:
+            return fingerprint
+        # where days end (a snapshot's max_end) depends on the day zone
+        keyed = f"{fingerprint}\nday_zone={zone_name(self._zone)}".encode()
+        return hashlib.sha256(keyed).hexdigest()[:32]
 
     def _snapshot_start(
         self, actor: str, fingerprint: str | None, at: Bound | None, conn: sa.Connection
@@ -825,17 +834,30 @@ class View:
             _log.warning("timeline: snapshots not saved: %s", e)
 
 
-def _selected(event: RecordedEvent, where: EventFilter) -> bool:
-    """Whether an event as it now stands passes the filters that corrections can move."""
-    if where.types is not None and event.type not in where.types:
-        return False
-    if where.occurred_from is not None and event.occurred_at < where.occurred_from:
-        return False
-    if where.occurred_to is not None:
-        moment, inclusive = where.occurred_to
-        if event.occurred_at > moment or (event.occurred_at == moment and not inclusive):
-            return False
-    return where.actor is None or where.actor in involved(event)
+@attrs.frozen
+class _Window:
+    """The ``since``/``until`` window of :meth:`View.events` and :meth:`View.chart`: the
+    rule is :func:`timeline.times.in_window`, on the timeline's day zone."""
+
+    since: dt.datetime | None
+    until: Bound | None
+    wholly: bool
+    zone: ZoneInput
+
+    @property
+    def exact_in_sql(self) -> bool:
+        """Whether the store's query alone selects exactly: only bounds on the start."""
+        return self.since is None and (self.until is None or not self.wholly)
+
+    def holds(self, event: Any) -> bool:
+        return in_window(
+            event.occurred_at,
+            event.precision,
+            self.since,
+            self.until,
+            wholly=self.wholly,
+            day_zone=self.zone,
+        )
 
 
 def _whole(report: SequenceReport, store: _store.Store, conn: sa.Connection) -> SequenceReport:
