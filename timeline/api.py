@@ -224,13 +224,15 @@ def copy(
     """
     if non_negative(page_size, "page_size") == 0:
         raise InvalidEventError("page_size", "must be at least 1")
+    if not isinstance(dst, Timeline):
+        _checked_url(dst, "to")
     opened: list[Store] = []
     try:
         source = src._store if isinstance(src, Timeline) else _open_source(src, opened)
         if isinstance(dst, Timeline):
             destination = dst._store
         else:
-            destination = Store.open(_checked_url(dst, "to"))
+            destination = Store.open(dst)
             opened.append(destination)
         if source is destination:
             raise InvalidEventError("to", f"{destination.url} is the store copied from")
