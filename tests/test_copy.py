@@ -179,6 +179,26 @@ def test_the_copy_takes_appends_where_the_source_left_off(urls: tuple[str, str])
         assert source.head() == (newest.position, newest.hash)
 
 
+@pytest.mark.parametrize("page_size", [1, 3])
+def test_pages_of_any_size_copy_the_same(urls: tuple[str, str], page_size: int) -> None:
+    """A page boundary between an event and its corrections changes nothing: the index
+    rows of a correction are checked against the events stored before it, in any page."""
+    source_url, copy_url = urls
+    with timeline.open(source_url) as source:
+        stored = build(source)
+    steps: list[int] = []
+    result = timeline.copy(
+        source_url, copy_url, page_size=page_size, progress=lambda done, _: steps.append(done)
+    )
+    assert (len(stored), list(range(page_size, len(stored), page_size))) == (
+        result.events,
+        steps[:-1],
+    )
+    assert index_rows(source_url) == index_rows(copy_url)
+    with timeline.open(copy_url) as copied:
+        assert stored == list(copied.events())
+
+
 def test_a_destination_holding_an_event_is_refused_and_left_unchanged(
     urls: tuple[str, str],
 ) -> None:

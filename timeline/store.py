@@ -832,23 +832,30 @@ class Store:
                     event.position, f"it mends {link.target}, which is not stored before it"
                 )
             roots[event.position] = target.corrects or target.id
-        found.update(self._by_ids(conn, [r for r in set(roots.values()) if r not in found]))
-        corrections = [
-            _recorded(row)
+        root_ids = list(dict.fromkeys(roots.values()))
+        found.update(self._by_ids(conn, [r for r in root_ids if r not in found]))
+        corrections: dict[uuid.UUID, list[RecordedEvent]] = {}
+        for start in range(0, len(root_ids), _ID_CHUNK):
             for row in conn.execute(
-                sa.select(*_STORED)
-                .where(events.c.corrects.in_(list(set(roots.values()))))
-                .order_by(events.c.position)
-            )
-        ]
-        names: dict[int, list[str]] = {}
-        for position, root in roots.items():
-            named = _named_actors(found[root])
-            for correction in corrections:
-                if correction.corrects == root and correction.position < position:
-                    named += _named_actors(correction)
-            names[position] = named
-        return names
+                sa.select(*_STORED).where(
+                    events.c.corrects.in_(root_ids[start : start + _ID_CHUNK])
+                )
+            ):
+                correction = _recorded(row)
+                assert correction.corrects is not None
+                corrections.setdefault(correction.corrects, []).append(correction)
+        return {
+            position: [
+                *_named_actors(found[root]),
+                *(
+                    name
+                    for correction in corrections.get(root, ())
+                    if correction.position < position
+                    for name in _named_actors(correction)
+                ),
+            ]
+            for position, root in roots.items()
+        }
 
     # -- reading -----------------------------------------------------------------------
 
