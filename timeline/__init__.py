@@ -8,8 +8,10 @@ Example:
 """
 
 from timeline.api import (
+    CopyResult,
     Timeline,
     Verification,
+    copy,
     head_revision,
     open,
     schema_revision,
@@ -38,6 +40,7 @@ __all__ = [
     "Basis",
     "Change",
     "ConcurrencyError",
+    "CopyResult",
     "DuplicateEventError",
     "Event",
     "HistoryEntry",
@@ -56,6 +59,7 @@ __all__ = [
     "TimelineError",
     "Verification",
     "View",
+    "copy",
     "head_revision",
     "open",
     "schema_revision",

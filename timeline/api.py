@@ -15,7 +15,7 @@ import attrs
 from sqlalchemy.engine import URL
 
 from timeline import store as _store
-from timeline.errors import InvalidEventError, StoreError, TimelineError
+from timeline.errors import InvalidEventError, NotFoundError, StoreError, TimelineError
 from timeline.events import (
     Event,
     RecordedEvent,
@@ -171,6 +171,128 @@ def schema_revision(url: str | URL | None = None) -> str | None:
         raise StoreError(f"cannot read {_store.display_url(target)}: {e}") from e
     finally:
         engine.dispose()
+
+
+@attrs.frozen
+class CopyResult:
+    """What :func:`copy` did: how many events it copied, and the head both stores share.
+
+    ``head`` is ``(position, hash)`` of the newest event copied, the head of the source
+    when the copy began and of the destination when it committed; ``(0, "")`` for an
+    empty source.
+
+    Example:
+        >>> result = CopyResult(events=2, head=(2, "5f" * 32))
+        >>> (result.events, result.head[0])
+        (2, 2)
+    """
+
+    events: int
+    head: tuple[int, str]
+
+
+def copy(
+    src: str | URL | Timeline,
+    dst: str | URL | Timeline,
+    *,
+    page_size: int = _store.DEFAULT_PAGE_SIZE,
+    progress: Callable[[int, int], None] | None = None,
+) -> CopyResult:
+    """Copy every event of one store into an empty one, as stored; return what was copied.
+
+    Unlike export and import, which give the events new recorded times, hashes and
+    positions, a copy keeps ids, positions, versions, recorded and reported times and
+    hashes: every ``events``, ``state``, ``history`` and ``sequence`` answer of the copy,
+    for any ``at``, ``known_at`` and ``reported_by``, is the source's. Use it to move a
+    store, from SQLite to PostgreSQL or back.
+
+    Args:
+        src: the store to copy, a URL or an open :class:`Timeline`. A URL must name a
+            database with the newest schema (nothing is created there).
+        dst: the store to copy into, a URL (given the schema if empty) or an open
+            :class:`Timeline`; it must hold no event.
+        page_size: events read from the source, and written, at a time; memory holds
+            about one page.
+        progress: called after each page with ``(events copied, events to copy)``.
+
+    The source is copied as it is when the copy begins (up to its head then); events
+    appended to it meanwhile are not copied. The copy is one transaction in the
+    destination, holding its write lock: nothing is stored unless all is, and appends
+    there wait for it. It refuses, storing nothing, a source whose events do not verify
+    (a copy never carries a broken chain over) and ends by checking that the destination's
+    head is the source's. How: :meth:`timeline.store.Store.copy_from`.
+
+    Raises:
+        InvalidEventError: the destination holds events (field ``to``), or a source
+            event does not verify (field ``from``, naming the position).
+        StoreError: a database failed, or (PostgreSQL) the destination's role is not
+            the owner of its tables (a copy writes recorded times of the past).
+        SchemaVersionError: either schema is not the newest.
+
+    Example:
+        >>> import timeline
+        >>> source = timeline.open("sqlite://")
+        >>> _ = source.record("truce", "Syria", "2017-06-17", incident="daraa")
+        >>> moved = timeline.open("sqlite://")
+        >>> result = timeline.copy(source, moved)
+        >>> (result.events, result.head == source.head() == moved.head())
+        (1, True)
+        >>> [e.recorded_at for e in moved.events()] == [e.recorded_at for e in source.events()]
+        True
+    """
+    if non_negative(page_size, "page_size") == 0:
+        raise InvalidEventError("page_size", "must be at least 1")
+    if not isinstance(dst, Timeline):
+        _checked_url(dst, "to")
+    opened: list[Store] = []
+    try:
+        source = src._store if isinstance(src, Timeline) else _open_source(src, opened)
+        if isinstance(dst, Timeline):
+            destination = dst._store
+        else:
+            destination = Store.open(dst)
+            opened.append(destination)
+        if source is destination:
+            raise InvalidEventError("to", f"{destination.url} is the store copied from")
+        head = source.last()
+        done = 0
+
+        def on_page(count: int) -> None:
+            nonlocal done
+            done += count
+            if progress is not None:
+                progress(done, head[0])
+
+        copied = destination.copy_from(
+            source.rows(through=head[0], page_size=page_size),
+            head=head,
+            page_size=page_size,
+            on_page=on_page,
+        )
+    finally:
+        for store in opened:
+            store.close()
+    return CopyResult(events=copied, head=head)
+
+
+def _checked_url(url: str | URL, field: str) -> str | URL:
+    try:
+        _store.normalize_url(url)
+    except InvalidEventError as e:
+        raise InvalidEventError(field, e.problem) from e
+    return url
+
+
+def _open_source(url: str | URL, opened: list[Store]) -> Store:
+    """Open the store a copy reads, creating nothing: no file, no schema."""
+    parsed = _store.normalize_url(_checked_url(url, "from"))
+    database = parsed.database or ":memory:"
+    is_file = parsed.get_backend_name() == "sqlite" and database != ":memory:"
+    if is_file and not Path(database).exists():  # connecting would create the file
+        raise NotFoundError(f"from: there is no database file {database}")
+    store = Store.open(parsed, create=False)
+    opened.append(store)
+    return store
 
 
 def head_revision() -> str:

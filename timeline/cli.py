@@ -353,6 +353,51 @@ def export(obj: Context, output: Path | None, incident: str | None, fmt: str | N
         click.echo(f"exported {_count(count, 'event')} to {output}")
 
 
+@main.command("copy")
+@click.option(
+    "--from",
+    "source",
+    metavar="URL",
+    help="The store to copy. Default: the --db database ($TIMELINE_DB, else "
+    "sqlite:///timeline.db).",
+)
+@click.option(
+    "--to",
+    "destination",
+    metavar="URL",
+    required=True,
+    help="The store to copy into: an empty database (given the schema) or a timeline "
+    "store that holds no event.",
+)
+@click.pass_obj
+def copy(obj: Context, source: str | None, destination: str) -> None:
+    """Copy every event of one store into an empty one, keeping everything it stored.
+
+    Unlike export and import, the copy keeps ids, positions, versions, recorded and
+    reported times and hashes, so every answer of the copy, for any --known-at, is the
+    source's: the way to move from the SQLite file to a PostgreSQL server, or back. One
+    transaction: a destination that holds any event, or a source event that does not
+    verify, is refused and nothing is stored. Progress goes to standard error; the last
+    line names both heads, which the copy checked are equal. On PostgreSQL, copy as the
+    owner of the destination's tables.
+
+    \b
+    Example:
+        timeline copy --from sqlite:///incidents.db --to postgresql://timeline_owner@db.example/incidents
+        timeline copy --from postgresql://timeline_owner@db.example/incidents --to sqlite:///back.db
+    """
+    from timeline.api import default_url
+
+    source = source or obj.db or default_url()
+    with reported(obj.debug), _copy_progress() as progress:
+        result = timeline.copy(source, destination, progress=progress)
+    head = _head_text(result.head)
+    click.echo(
+        f"copied {_count(result.events, 'event')}; head of {_shown(source)}: {head}; "
+        f"head of {_shown(destination)}: {head}"
+    )
+
+
 @main.command()
 @db_option
 @click.argument("type")
@@ -1421,6 +1466,37 @@ def _progress(total: Callable[[], int], label: str) -> Iterator[Callable[[int], 
         return
     with click.progressbar(length=total(), label=label, file=sys.stderr) as bar:
         yield bar.update
+
+
+@contextmanager
+def _copy_progress() -> Iterator[Callable[[int, int], None]]:
+    """Report a copy's progress on standard error: on a terminal one line rewritten after
+    each page, elsewhere (a log) a line at each tenth of the way."""
+    terminal = sys.stderr.isatty()
+    shown = -1
+
+    def report(done: int, total: int) -> None:
+        nonlocal shown
+        line = f"copied {done:,} of {total:,} events"
+        if terminal:
+            click.echo(f"\r{line}", err=True, nl=False)
+            shown = done
+            return
+        tenth = done * 10 // total if total else 10
+        if tenth > shown:
+            click.echo(line, err=True)
+            shown = tenth
+
+    try:
+        yield report
+    finally:
+        if terminal and shown >= 0:
+            click.echo(err=True)
+
+
+def _head_text(head: tuple[int, str]) -> str:
+    position, digest = head
+    return f"position {position}, hash {digest}" if position else "position 0 (empty)"
 
 
 def _echo_state(answer: timeline.State) -> None:

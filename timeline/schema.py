@@ -45,6 +45,27 @@ MENDING = "corrects IS NOT NULL OR retracts IS NOT NULL"
 """The events that correct or retract another: the condition of a partial index."""
 
 
+COPY_SETTING = "timeline.copying"
+"""The PostgreSQL setting that says "this transaction is a copy": ``Store.copy_from`` sets
+it with ``SET LOCAL`` (so it ends with the transaction) before it writes a row."""
+
+OWNS_EVENTS = (
+    "pg_has_role(current_user, "
+    "(SELECT relowner FROM pg_class WHERE oid = 'timeline_events'::regclass), 'USAGE')"
+)
+"""PostgreSQL: whether the role at work has the privileges of the owner of the events table."""
+
+IN_A_COPY = f"coalesce(current_setting('{COPY_SETTING}', true), '') = 'on' AND {OWNS_EVENTS}"
+"""PostgreSQL: the condition, true inside a copy's transaction, by which an INSERT trigger
+lets a copy write ``recorded_at`` values of the past (``IF {IN_A_COPY} THEN ...``).
+
+Any role may set a custom setting, so the setting alone proves nothing: the condition
+trusts it only for the owner of the events table, who may disable the triggers anyway and
+so gains nothing by it; ``Store.copy_from`` refuses any other role, and any store that
+holds an event. Checks that a copy still meets (positions without gaps, ``recorded_at``
+never decreasing) should stay on for it."""
+
+
 def _partial(name: str, column: str, *, where: str) -> sa.Index:
     condition = sa.text(where)
     return sa.Index(name, column, sqlite_where=condition, postgresql_where=condition)

@@ -39,7 +39,16 @@ from timeline.events import (
     differing_fields,
     event_content,
 )
-from timeline.schema import MENDING, UTCDateTime, event_actors, events, snapshots
+from timeline.schema import (
+    COPY_SETTING,
+    IN_A_COPY,
+    MENDING,
+    OWNS_EVENTS,
+    UTCDateTime,
+    event_actors,
+    events,
+    snapshots,
+)
 from timeline.times import isoformat
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
@@ -221,7 +230,7 @@ class _AppendRun:
     fresh: int = 0
 
 
-def _link(event: Event) -> Link | None:
+def _link(event: Event | RecordedEvent) -> Link | None:
     if event.corrects is None and event.retracts is None:
         return None
     return Link(corrects=event.corrects, retracts=event.retracts)
@@ -276,6 +285,41 @@ def _check_size(index: int, content: dict[str, Any], size: int, limit: int) -> N
         f"events[{index}].{largest}",
         f"makes the event {size:,} bytes of JSON; the limit is {limit:,} (max_event_bytes)",
     )
+
+
+@attrs.frozen
+class StoredEvent:
+    """One event as a store holds it, for a copy: the row, and the rows of the actor index
+    that list it, as ``(actor, occurred_at)``."""
+
+    event: RecordedEvent
+    index: tuple[tuple[str, dt.datetime], ...]
+
+
+@attrs.define
+class _ChainWalk:
+    """Where a walk along the stored events stands: the checks :meth:`Timeline.verify`
+    makes, one event at a time, for a copy that must not carry a broken chain over."""
+
+    position: int = 0
+    hash: str = ""
+    recorded_at: dt.datetime | None = None
+    versions: dict[str, int] = attrs.field(factory=dict)
+
+    def step(self, event: RecordedEvent) -> str | None:
+        """Take the next event; return what is wrong with it, or ``None``."""
+        version = self.versions.get(event.incident, 0)
+        if event.position != self.position + 1:
+            return f"positions jump from {self.position} to {event.position}"
+        if event.version != version + 1:
+            return f"incident {event.incident!r} goes from version {version} to {event.version}"
+        if self.recorded_at is not None and event.recorded_at < self.recorded_at:
+            return "recorded_at is earlier than the event before it"
+        if chain_hash(self.hash, event) != event.hash:
+            return "its stored fields do not match its hash"
+        self.position, self.hash, self.recorded_at = event.position, event.hash, event.recorded_at
+        self.versions[event.incident] = event.version
+        return None
 
 
 @attrs.frozen
@@ -528,23 +572,32 @@ class Store:
     def _insert(
         self, conn: sa.Connection, event_rows: list[tuple[Any, ...]], actor_rows: list[Any]
     ) -> None:
+        self._insert_rows(conn, "events", event_rows)
+        self._insert_rows(conn, "actors", actor_rows)
+
+    def _insert_rows(self, conn: sa.Connection, which: str, rows: list[tuple[Any, ...]]) -> None:
+        """Write rows of ``_event_values`` (``which="events"``) or of ``ACTOR_COLUMNS``."""
+        if not rows:
+            return
         if conn.dialect.name != "postgresql":
-            conn.exec_driver_sql(_insert_sql("events"), event_rows)
-            conn.exec_driver_sql(_insert_sql("actors"), actor_rows)
+            conn.exec_driver_sql(_insert_sql(which), rows)
             return
         # PostgreSQL: COPY, one stream per table in the append's transaction, rather than
         # an INSERT per row (about three times the rows per second).
         import psycopg
 
+        table, columns = (
+            ("timeline_event_actors", ACTOR_COLUMNS)
+            if which == "actors"
+            else ("timeline_events", EVENT_COLUMNS)
+        )
         try:
-            with conn.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
-                for table, columns, rows in (
-                    ("timeline_events", EVENT_COLUMNS, event_rows),
-                    ("timeline_event_actors", ACTOR_COLUMNS, actor_rows),
-                ):
-                    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                        for row in rows:
-                            copy.write_row(row)
+            with (
+                conn.connection.driver_connection.cursor() as cursor,  # type: ignore[union-attr]
+                cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
         except psycopg.Error as e:
             raise StoreError(f"{self.url}: {str(e).strip().splitlines()[0]}") from e
 
@@ -644,6 +697,193 @@ class Store:
                 event = _recorded(row)
                 found[event.id] = event
         return found
+
+    # -- copying -----------------------------------------------------------------------
+
+    def rows(self, *, through: int, page_size: int = DEFAULT_PAGE_SIZE) -> Iterator[StoredEvent]:
+        """Yield the stored events up to position ``through``, each with its rows of the
+        actor index, in position order, as :meth:`copy_from` takes them.
+
+        A page per read (keyset paging on position, as :meth:`read`), its index rows read
+        in the same transaction; a reader holds one page in memory.
+        """
+        after = 0
+        while after < through:
+            query = self._select(EventFilter(after_position=after, known_position=through))
+            with self._read() as conn:
+                page = [_recorded(row) for row in conn.execute(query.limit(page_size)).all()]
+                if not page:
+                    return
+                index: dict[int, list[tuple[str, dt.datetime]]] = {}
+                for row in conn.execute(
+                    _INDEX_ROWS, {"after": after, "last": page[-1].position}
+                ).all():
+                    index.setdefault(row.position, []).append(
+                        (row.actor, _raw_time(row.occurred_at))
+                    )
+            for event in page:
+                yield StoredEvent(event, tuple(index.get(event.position, ())))
+            after = page[-1].position
+
+    def copy_from(
+        self,
+        rows: Iterable[StoredEvent],
+        *,
+        head: tuple[int, str],
+        page_size: int = DEFAULT_PAGE_SIZE,
+        on_page: Callable[[int], None] | None = None,
+    ) -> int:
+        """Write another store's events into this one as they are stored, in one
+        transaction; return how many.
+
+        ``rows`` are the other store's :meth:`rows` up to its ``head`` (``(position,
+        hash)``), in position order. Ids, positions, versions, recorded and reported times
+        and hashes are written as they are, so every answer here, for any ``known_at``,
+        is the other store's. Nothing is stored unless all of it is:
+
+        - this store must hold no event (``InvalidEventError`` naming ``to``); the copy
+          takes the write lock an append takes, so no append gets in first or between;
+        - on PostgreSQL the role must have the privileges of the events table's owner
+          (``StoreError`` naming ``to``): the copy writes recorded times of the past,
+          and it says so for the rest of its transaction with ``SET LOCAL
+          timeline.copying = 'on'``, which an insert trigger recognises by
+          :data:`timeline.schema.IN_A_COPY`;
+        - every event must pass the checks of :meth:`Timeline.verify` (positions and
+          versions without gaps, ``recorded_at`` never decreasing, the hash recomputed
+          from the fields and the hash before it), so a copy never carries a broken
+          chain over (``InvalidEventError`` naming ``from`` and the position);
+        - the actor index rows are copied as the other store holds them, not recomputed,
+          because an append indexes a correction or retraction under the actors named
+          when its chunk was checked, which a recomputation in position order can exceed:
+          copied, ``events(actor=...)`` lists what the other store lists. The index is
+          outside the hash chain, so each event's rows are checked against what an
+          append writes: every actor the event names, no other actor than those of the
+          event it mends and that event's earlier corrections, its own ``occurred_at``;
+        - at the end this store's head, read in the transaction, must be ``head``.
+
+        The rows are written ``page_size`` at a time (COPY on PostgreSQL); ``on_page`` is
+        told how many each page took.
+        """
+        copied = 0
+        with self._write() as conn:
+            last = self._lock_and_read_last(conn)
+            if last is not None:
+                raise InvalidEventError(
+                    "to",
+                    f"{self.url} holds {last.position:,} events; a copy goes into an empty "
+                    "store; nothing was copied",
+                )
+            if conn.dialect.name == "postgresql":
+                self._mark_copying(conn)
+            walk = _ChainWalk()
+            for page in _pages(rows, page_size):
+                self._copy_page(conn, walk, page)
+                copied += len(page)
+                if on_page is not None:
+                    on_page(len(page))
+            last = conn.execute(_LAST).first()
+            found = (0, "") if last is None else (last.position, last.hash)
+            if found != tuple(head):
+                raise InvalidEventError(
+                    "from",
+                    f"the copy ends at position {found[0]} (hash {found[1] or '-'}), not at "
+                    f"the head read before it began, position {head[0]} (hash "
+                    f"{head[1] or '-'}); nothing was copied",
+                )
+        return copied
+
+    def _mark_copying(self, conn: sa.Connection) -> None:
+        """Say, for the rest of this PostgreSQL transaction, that it is a copy."""
+        owner, owns = conn.execute(
+            sa.text(
+                "SELECT pg_get_userbyid(relowner), "
+                f"{OWNS_EVENTS} FROM pg_class WHERE oid = 'timeline_events'::regclass"
+            )
+        ).one()
+        if not owns:
+            raise StoreError(
+                f"to: {self.url}: a copy writes recorded times of the past, which only the "
+                f"owner of timeline_events ({owner}) may do; copy as that role; nothing was "
+                "copied"
+            )
+        conn.execute(sa.text(f"SET LOCAL {COPY_SETTING} = 'on'"))
+        # the condition an insert trigger tests must hold from here on, or the hook is broken
+        assert conn.execute(sa.text(f"SELECT {IN_A_COPY}")).scalar_one()
+
+    def _copy_page(self, conn: sa.Connection, walk: _ChainWalk, page: list[StoredEvent]) -> None:
+        as_text = conn.dialect.name == "sqlite"
+        event_rows = []
+        for stored in page:
+            event = stored.event
+            problem = walk.step(event)
+            if problem is not None:
+                raise _not_copied(event.position, problem)
+            event_rows.append(
+                _event_values(
+                    event,
+                    _db_time(event.occurred_at, as_text),
+                    _db_time(event.recorded_at, as_text),
+                    as_text,
+                )
+            )
+        # The events first: what the index of a correction may name is read from the
+        # events it mends, which may be in this very page.
+        self._insert_rows(conn, "events", event_rows)
+        mended = self._mended_names(conn, [s.event for s in page if _link(s.event) is not None])
+        actor_rows: list[tuple[Any, ...]] = []
+        for stored in page:
+            event = stored.event
+            problem = _index_problem(stored, mended.get(event.position, ()))
+            if problem is not None:
+                raise _not_copied(event.position, problem)
+            occurred = _db_time(event.occurred_at, as_text)
+            actor_rows.extend((name, event.position, occurred) for name, _ in stored.index)
+        self._insert_rows(conn, "actors", actor_rows)
+
+    def _mended_names(
+        self, conn: sa.Connection, mending: list[RecordedEvent]
+    ) -> dict[int, list[str]]:
+        """The actors an append may index each correction or retraction under besides its
+        own: those of the event it mends and of that event's corrections stored before it
+        (as :meth:`_check_links` finds them), by the mending event's position."""
+        if not mending:
+            return {}
+        links = {e.position: _link(e) for e in mending}
+        found = self._by_ids(conn, [link.target for link in links.values() if link is not None])
+        roots: dict[int, uuid.UUID] = {}
+        for event in mending:
+            link = links[event.position]
+            assert link is not None
+            target = found.get(link.target)
+            if target is None or target.position >= event.position:
+                raise _not_copied(
+                    event.position, f"it mends {link.target}, which is not stored before it"
+                )
+            roots[event.position] = target.corrects or target.id
+        root_ids = list(dict.fromkeys(roots.values()))
+        found.update(self._by_ids(conn, [r for r in root_ids if r not in found]))
+        corrections: dict[uuid.UUID, list[RecordedEvent]] = {}
+        for start in range(0, len(root_ids), _ID_CHUNK):
+            for row in conn.execute(
+                sa.select(*_STORED).where(
+                    events.c.corrects.in_(root_ids[start : start + _ID_CHUNK])
+                )
+            ):
+                correction = _recorded(row)
+                assert correction.corrects is not None
+                corrections.setdefault(correction.corrects, []).append(correction)
+        return {
+            position: [
+                *_named_actors(found[root]),
+                *(
+                    name
+                    for correction in corrections.get(root, ())
+                    if correction.position < position
+                    for name in _named_actors(correction)
+                ),
+            ]
+            for position, root in roots.items()
+        }
 
     # -- reading -----------------------------------------------------------------------
 
@@ -1158,6 +1398,47 @@ def _insert_sql(which: str) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
 
 
+def _pages(rows: Iterable[StoredEvent], size: int) -> Iterator[list[StoredEvent]]:
+    page: list[StoredEvent] = []
+    for row in rows:
+        page.append(row)
+        if len(page) >= size:
+            yield page
+            page = []
+    if page:
+        yield page
+
+
+def _not_copied(position: int, problem: str) -> InvalidEventError:
+    return InvalidEventError(
+        "from", f"position {position} does not verify: {problem}; nothing was copied"
+    )
+
+
+def _index_problem(stored: StoredEvent, mended: Iterable[str]) -> str | None:
+    """What is wrong with an event's actor index rows, as an append would have written
+    them (``mended``: the other actors a correction or retraction may be listed under)."""
+    event = stored.event
+    own = _named_actors(event)
+    listed = [name for name, _ in stored.index]
+    for name in own:
+        if name not in listed:
+            return f"the actor index does not list it under {name!r}, which it names"
+    allowed = {*own, *mended}
+    for name, occurred in stored.index:
+        if name not in allowed:
+            return (
+                f"the actor index lists it under {name!r}, which neither it nor the event "
+                "it mends names"
+            )
+        if occurred != event.occurred_at:
+            return (
+                f"the actor index row under {name!r} says it occurred at "
+                f"{isoformat(occurred)}, not {isoformat(event.occurred_at)}"
+            )
+    return None
+
+
 def _db_time(moment: dt.datetime, as_text: bool) -> Any:
     # SQLite keeps UTC times as sortable text, as SQLAlchemy's DateTime does there.
     if as_text:
@@ -1297,6 +1578,18 @@ _LAST = (
     sa.select(events.c.position, events.c.hash, events.c.recorded_at)
     .order_by(events.c.position.desc())
     .limit(1)
+)
+_INDEX_ROWS = (
+    sa.select(
+        event_actors.c.actor,
+        event_actors.c.position,
+        sa.type_coerce(event_actors.c.occurred_at, sa.String).label("occurred_at"),
+    )
+    .where(
+        event_actors.c.position > sa.bindparam("after"),
+        event_actors.c.position <= sa.bindparam("last"),
+    )
+    .order_by(event_actors.c.position, event_actors.c.actor)
 )
 
 
