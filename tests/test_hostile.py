@@ -14,16 +14,19 @@ import re
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import timeline
-from timeline.events import EVENT_FIELDS, event_from_dict
+from timeline.cli import main
+from timeline.events import EVENT_FIELDS, event_from_dict, parse_json
 from timeline.times import isoformat
 
 from helpers import raw_engine, stored_count
@@ -42,6 +45,7 @@ INCIDENT = "syria-2017-06"
 GOOD = {"type": "shootdown", "actor": "US", "at": "2017-06-18T18:43+03:00", "incident": INCIDENT}
 GOOD_EVENT = {"occurred_at" if k == "at" else k: v for k, v in GOOD.items()}
 GOOD_DICT = {**GOOD_EVENT, "targets": ["Syria"], "data": {"aircraft": "Su-22"}}
+RECORD_ARGS = ("shootdown", "US", "2017-06-18T18:43+03:00", "--incident", INCIDENT)
 
 HYPOTHESIS = settings(
     max_examples=100,
@@ -152,6 +156,14 @@ def event(**changes: Any) -> Attempt:
 def imported(fields: Any) -> Attempt:
     """Append a good import-style event and one read from ``fields``."""
     return lambda h: h.tl.append([event_from_dict(GOOD_DICT), event_from_dict(fields)])
+
+
+def imported_line(text: str) -> Attempt:
+    """Append a good import-style event and one read from a line of JSON text, parsed as
+    an import parses it."""
+    return lambda h: h.tl.append(
+        [event_from_dict(GOOD_DICT), event_from_dict(parse_json(text, field="event"))]
+    )
 
 
 def good_events(n: int, incident: str = "daraa") -> list[timeline.Event]:
@@ -501,6 +513,42 @@ def case_groups() -> dict[str, list[tuple[str, str, Attempt]]]:
         ("open('::::')", "url", lambda h: timeline.open("::::")),
     ]  # fmt: skip
 
+    too_long = "9" * 5000
+    past_limits = [
+        ("data integer of 5,000 digits", "data", rec(data={"x": 10**5000})),
+        ("effects $inc of 5,000 digits", "effects",
+         rec(effects={"US": {"n": {"$inc": 10**5000}}})),
+        ("events(after_position=2**63)", "after_position",
+         lambda h: list(h.tl.events(after_position=2**63))),
+        ("events(limit=2**63)", "limit", lambda h: list(h.tl.events(limit=2**63))),
+        ("events(page_size=2**63)", "page_size", lambda h: list(h.tl.events(page_size=2**63))),
+        ("events(after_position=10**400)", "after_position",
+         lambda h: list(h.tl.events(after_position=10**400))),
+        ("as_of(Basis(2**63))", "known_at",
+         lambda h: h.tl.as_of(timeline.Basis(2**63)).state("US")),
+        ("expected_version=2**63", "expected_version", rec(expected_version=2**63)),
+        ("load(chunk_size=2**63)", "chunk_size",
+         lambda h: h.tl.load(good_events(2), chunk_size=2**63)),
+        ("open(max_event_bytes=2**63)", "max_event_bytes",
+         lambda h: timeline.open(h.url, max_event_bytes=2**63)),
+        ("sequence(within='99999999999999999d')", "within",
+         lambda h: h.tl.sequence([timeline.Step("shootdown")], within="99999999999999999d")),
+        ("sequence(within=<400 digits>d)", "within",
+         lambda h: h.tl.sequence([timeline.Step("shootdown")], within=too_long[:400] + "d")),
+        ("Step(max_gap='99999999999999999d')", "max_gap",
+         lambda h: timeline.Step("shootdown", max_gap="99999999999999999d")),
+        ("Step(max_gap='1e400w')", "max_gap",
+         lambda h: timeline.Step("shootdown", max_gap=too_long[:400] + ".5w")),
+    ]  # fmt: skip
+    json_text = [
+        (f"import line {label}", "event", imported_line(text))
+        for label, text in {
+            "nested 100,000 deep": "[" * 100_000 + "]" * 100_000,
+            "nested 100,000 deep, unclosed": "{\"a\": " * 100_000,
+            "with an integer of 5,000 digits": '{"data": {"n": ' + too_long + "}}",
+        }.items()
+    ]  # fmt: skip
+
     return {
         "wrong types": wrong_types,
         "naive datetimes": naive,
@@ -512,6 +560,8 @@ def case_groups() -> dict[str, list[tuple[str, str, Attempt]]]:
         "invalid type names": type_names,
         "import dicts": import_dicts,
         "other calls": calls,
+        "numbers past their limits": past_limits,
+        "JSON text past Python's limits": json_text,
     }
 
 
@@ -800,3 +850,67 @@ def test_a_non_iterable_where_events_or_types_go_is_refused(
     """A value that is not a collection where one is wanted raises a TimelineError."""
     with timeline.open(sqlite_url) as tl:
         refused_field(lambda: call(tl))
+
+
+# -- refusals that escaped as Python errors -------------------------------------------------
+
+
+def cli(*args: str) -> tuple[int, list[str]]:
+    """Run ``timeline ARGS``; return the exit code and the lines printed (stdout and stderr)."""
+    result = CliRunner().invoke(main, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
+    return result.exit_code, result.output.splitlines()
+
+
+def test_a_within_reaching_back_past_year_1_finds_the_matches(tl: timeline.Timeline) -> None:
+    """A ``within`` that fits a duration but reaches back past year 1 bounds nothing (it
+    raised OverflowError while matching)."""
+    tl.record("shootdown", "US", "2017-06-18", incident=INCIDENT)
+    tl.record("cooperation_suspended", "Russia", "2017-06-19", incident=INCIDENT)
+    steps = [timeline.Step("shootdown"), timeline.Step("cooperation_suspended")]
+    assert 1 == len(tl.sequence(steps, within="3000000d").matches)
+    assert 1 == len(tl.sequence(steps, within=dt.timedelta.max).matches)
+
+
+def test_the_largest_whole_number_is_taken(tl: timeline.Timeline) -> None:
+    """2**63 - 1 is a position and a limit the databases take: nothing after it."""
+    tl.record(**GOOD)
+    assert [] == list(tl.events(after_position=2**63 - 1, limit=2**63 - 1))
+    assert 1 == len(list(tl.events(limit=2**63 - 1)))
+
+
+NINES = "9" * 5000
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (("events", "--after-position", str(2**63)), "after_position"),
+        (("events", "--limit", str(2**63)), "limit"),
+        (("record", *RECORD_ARGS, "--expected-version", str(2**63)), "expected_version"),
+        (("record", *RECORD_ARGS, "--data", "[" * 100_000 + "]" * 100_000), "data"),
+        (("record", *RECORD_ARGS, "--effects", '{"US": {"n": ' + NINES + "}}"), "effects"),
+        (
+            ("correct", "01900000-0000-7000-8000-000000000001", "--data", '{"n": -' + NINES + "}"),
+            "data",
+        ),
+        (("report", "sequence", "shootdown", "truce", "--within", "99999999999999999d"), "within"),
+        (("report", "sequence", "shootdown", "truce/99999999999999999d"), "max_gap"),
+        (("report", "sequence", "shootdown", "--where", "1:data.n=" + NINES), "--where"),
+        (("chart", "-o", "x.svg", "--step", "shootdown", "--within", "9" * 400 + "d"), "within"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else v[0] if v[0] != "report" else v[-1][:12],
+)
+def test_the_command_line_refuses_numbers_and_json_past_their_limits(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], field: str
+) -> None:
+    """A number or JSON text past what Python or the database takes is one error line
+    naming the option's field, exit 1, nothing stored (it was a traceback)."""
+    monkeypatch.chdir(tmp_path)
+    timeline.upgrade(db_url)
+    code, lines = cli("--db", db_url, *args)
+    assert (1, 1) == (code, len(lines)), lines
+    assert lines[0].startswith(f"error: {field}: "), lines
+    assert 0 == stored_count(db_url)

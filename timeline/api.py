@@ -436,6 +436,7 @@ class Timeline:
                 raise InvalidEventError(
                     "reported_by", "a basis has its own reported_by; give one or the other"
                 )
+            non_negative(known_at.position, "known_at.position")
             return View(self, known_at)
         known_bound, known_start = self._moment(known_at, "known_at")
         reported_bound, _ = self._moment(reported_by, "reported_by")

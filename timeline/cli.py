@@ -21,7 +21,7 @@ from typing import Any
 import click
 
 import timeline
-from timeline.events import Event
+from timeline.events import Event, parse_json
 from timeline.fold import resolve
 from timeline.io import (
     FORMATS,
@@ -932,9 +932,11 @@ def _where_option(values: tuple[str, ...], count: int) -> dict[int, dict[str, An
                 param_hint="--where",
             )
         try:
-            parsed = json.loads(raw)
-        except json.JSONDecodeError:
-            parsed = raw
+            parsed = parse_json(raw, field="--where")
+        except timeline.InvalidEventError as e:
+            if not isinstance(e.__cause__, json.JSONDecodeError):
+                raise
+            parsed = raw  # not JSON: the text itself
         found.setdefault(int(number) - 1, {})[field] = parsed
     return found
 
@@ -1503,12 +1505,7 @@ def _echo_rows(header: Sequence[str], rows: Sequence[Sequence[str]], indent: str
 
 
 def _json_option(text: str | None, field: str) -> Any:
-    if text is None:
-        return None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as e:
-        raise timeline.InvalidEventError(field, f"is not valid JSON: {e.msg}") from e
+    return None if text is None else parse_json(text, field=field)
 
 
 def _shown(url: str | None) -> str:

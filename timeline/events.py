@@ -133,7 +133,9 @@ def check_json(value: object, *, field: str, _depth: int = 0) -> JSONValue:
     """Return a deep copy of ``value`` made only of JSON types, or raise.
 
     Tuples become lists. Refused: non-text keys, NaN and infinities, the NUL character
-    (PostgreSQL cannot store it in text), nesting deeper than 64, and any other type.
+    (PostgreSQL cannot store it in text), nesting deeper than 64, integers of more digits
+    than Python writes as text (4,300 by default; ``sys.set_int_max_str_digits``), and
+    any other type.
 
     Example:
         >>> check_json({"casualties": 0, "aircraft": ("Su-22",)}, field="data")
@@ -144,6 +146,8 @@ def check_json(value: object, *, field: str, _depth: int = 0) -> JSONValue:
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int):
+        if value.bit_length() > _SAFE_INT_BITS:
+            _check_digits(value, field=field)
         return int(value)
     if isinstance(value, float):
         if not math.isfinite(value):
@@ -171,6 +175,51 @@ def check_json(value: object, *, field: str, _depth: int = 0) -> JSONValue:
             for i, item in enumerate(value)
         ]
     raise InvalidEventError(field, f"{type(value).__name__} is not a JSON value")
+
+
+# An integer of at most 1,920 bits has at most 579 digits, under the lowest limit on
+# int-to-text conversion Python allows (640 digits): only wider ones need asking.
+_SAFE_INT_BITS: Final = 1920
+
+
+def _check_digits(value: int, *, field: str) -> None:
+    try:
+        str(value)
+    except ValueError as e:  # Python's limit on int-to-text conversion
+        raise InvalidEventError(
+            field, f"is an integer of more than {sys.get_int_max_str_digits():,} digits"
+        ) from e
+
+
+def parse_json(text: str | bytes, *, field: str) -> JSONValue:
+    """Return the value of JSON text, or raise :class:`InvalidEventError` naming ``field``.
+
+    Text that is not JSON is refused saying where (``column N``, or ``line L, column N``);
+    so is text that nests too deep for Python to parse (deeper than Python's recursion
+    limit, far deeper than the 64 levels an event may hold) and text holding an integer
+    of more digits than Python reads (4,300 by default), which would otherwise escape as
+    ``RecursionError`` and ``ValueError``. The JSON error, when there is one, is the
+    ``__cause__``.
+
+    Example:
+        >>> parse_json('{"aircraft": "Su-22"}', field="data")
+        {'aircraft': 'Su-22'}
+        >>> parse_json("[" * 100_000, field="data")
+        Traceback (most recent call last):
+        ...
+        timeline.errors.InvalidEventError: data: nests deeper than 64 levels
+    """
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        where = f"column {e.colno}" if e.lineno == 1 else f"line {e.lineno}, column {e.colno}"
+        raise InvalidEventError(field, f"is not valid JSON: {e.msg} ({where})") from e
+    except RecursionError as e:
+        raise InvalidEventError(field, f"nests deeper than {MAX_JSON_DEPTH} levels") from e
+    except ValueError as e:  # an integer past Python's limit on text-to-int conversion
+        raise InvalidEventError(
+            field, f"holds an integer of more than {sys.get_int_max_str_digits():,} digits"
+        ) from e
 
 
 def _check_object(value: object, *, field: str) -> dict[str, JSONValue]:
@@ -680,5 +729,6 @@ __all__ = [
     "event_content",
     "event_from_dict",
     "new_id",
+    "parse_json",
     "reported_time",
 ]

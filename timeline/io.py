@@ -28,7 +28,14 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 from timeline.errors import InvalidEventError
-from timeline.events import EVENT_FIELDS, Event, RecordedEvent, event_content, event_from_dict
+from timeline.events import (
+    EVENT_FIELDS,
+    Event,
+    RecordedEvent,
+    event_content,
+    event_from_dict,
+    parse_json,
+)
 from timeline.times import ZoneInput, isoformat
 
 FORMATS: Final = ("jsonl", "csv")
@@ -122,12 +129,9 @@ def read_jsonl(path: str | Path) -> Iterator[Line]:
             if not text.strip():
                 continue
             try:
-                fields = json.loads(text)
-            except json.JSONDecodeError as e:
-                yield (
-                    number,
-                    InvalidEventError("event", f"is not valid JSON: {e.msg} (column {e.colno})"),
-                )
+                fields = parse_json(text, field="event")
+            except InvalidEventError as e:
+                yield number, e
                 continue
             if not isinstance(fields, dict):
                 yield (
@@ -461,11 +465,15 @@ def read_templates(path: str | Path) -> dict[str, dict[str, dict[str, Any]]]:
     except OSError as e:
         raise InvalidEventError("templates", f"cannot read {path}: {e.strerror}") from e
     try:
-        templates = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise InvalidEventError(
-            "templates", f"{path} is not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})"
-        ) from e
+        templates = parse_json(text, field="templates")
+    except InvalidEventError as refused:
+        e = refused.__cause__
+        problem = (
+            f"is not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})"
+            if isinstance(e, json.JSONDecodeError)
+            else refused.problem
+        )
+        raise InvalidEventError("templates", f"{path} {problem}") from e
     if not isinstance(templates, dict):
         raise InvalidEventError(
             "templates",
@@ -496,8 +504,11 @@ def _csv_fields(columns: list[str | None], row: list[str]) -> dict[str, Any]:
 
 def _json_cell(name: str, cell: str) -> Any:
     try:
-        return json.loads(cell)
-    except json.JSONDecodeError as e:
+        return parse_json(cell, field=name)
+    except InvalidEventError as refused:
+        e = refused.__cause__
+        if not isinstance(e, json.JSONDecodeError):
+            raise
         raise InvalidEventError(
             name, f"is not valid JSON: {e.msg} (character {e.pos + 1} of the cell)"
         ) from e

@@ -155,6 +155,7 @@ class Step:
 
 
 _MISSING: Final = object()
+_EARLIEST: Final = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 def _lookup(event: RecordedEvent, path: str) -> Any:
@@ -575,7 +576,8 @@ class Matcher:
         """Take the next event (in ``(occurred_at, position)`` order)."""
         start = event.occurred_at
         self._let_go(start)
-        if self.within is not None:
+        if self.within is not None and start - _EARLIEST > self.within:
+            # a span reaching back past year 1 (``within="9999999d"``) expires nothing
             self._expire(start - self.within)
         if self.until is not None and self.until.takes(event):
             for key in self.keys(self.until, event):
