@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 import math
 import re
+import tracemalloc
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -27,6 +29,7 @@ from hypothesis import strategies as st
 import timeline
 from timeline.cli import main
 from timeline.events import EVENT_FIELDS, event_from_dict, parse_json
+from timeline.io import read_events, write_csv, write_jsonl
 from timeline.times import isoformat
 
 from helpers import raw_engine, stored_count
@@ -914,3 +917,113 @@ def test_the_command_line_refuses_numbers_and_json_past_their_limits(
     assert (1, 1) == (code, len(lines)), lines
     assert lines[0].startswith(f"error: {field}: "), lines
     assert 0 == stored_count(db_url)
+
+
+# -- import files: lines too long to read, events too large to store ---------------------
+
+MIB = 1 << 20
+LINE_LIMIT = 2 * MIB + 4096  # max_line_bytes of the default max_event_bytes
+
+
+def jsonl_line(**changes: Any) -> str:
+    """A line of an import file: the good event with ``changes``."""
+    return json.dumps({**GOOD_DICT, **changes})
+
+
+def test_import_names_the_line_of_each_hostile_jsonl_line(db_url: str, tmp_path: Path) -> None:
+    """An import lists, by line, JSON nested too deep, an integer too long, an event over
+    max_event_bytes and a line too long to read, and stores nothing (they were a
+    RecursionError, a ValueError, ``events[1].data`` and a 2.9 GB read)."""
+    path = tmp_path / "hostile.jsonl"
+    lines = [
+        jsonl_line(),
+        "[" * 100_000 + "]" * 100_000,
+        '{"type": "truce", "data": {"n": ' + "9" * 5000 + "}}",
+        jsonl_line(data={"note": "x" * (MIB + 10)}),
+        jsonl_line(data={"note": "y" * LINE_LIMIT}),
+        jsonl_line(type="truce"),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, output = cli("--db", db_url, "import", str(path))
+    assert 1 == code
+    assert [
+        "line 2: event: nests deeper than 64 levels",
+        "line 3: event: holds an integer of more than 4,300 digits",
+        "line 4: data: makes the event 1,048,851 bytes of JSON; the limit is 1,048,576 "
+        "(max_event_bytes)",
+        "line 5: event: is over max_event_bytes (the line is longer than 2,101,248 bytes, "
+        "twice the limit of 1,048,576 and 4,096 more; skipped, not parsed)",
+        f"error: {path}: 4 problems; nothing was stored",
+    ] == output
+    assert 0 == stored_count(db_url)
+
+
+def test_import_names_the_line_of_each_hostile_csv_row(db_url: str, tmp_path: Path) -> None:
+    """A CSV row too long to read is skipped to its end, quoted line breaks included, and
+    the rows after it keep their line numbers; nothing is stored."""
+    path = tmp_path / "hostile.csv"
+    huge = "z" * LINE_LIMIT
+    path.write_text(
+        "type,actor,occurred_at,incident,data\n"
+        "truce,Syria,2017-06-17,s,\n"
+        f'truce,Syria,2017-06-17,s,"{{""note"": ""{huge}\n'
+        f'{huge}""}}"\n'
+        "truce,Syria,2017-13-45,s,\n"
+        'truce,Syria,2017-06-17,s,"{""n"": ' + "9" * 5000 + '}"\n'
+        'truce,Syria,2017-06-17,s,"' + "[" * 100_000 + '"\n'
+        "truce,Syria,2017-06-17,s,\n",
+        encoding="utf-8",
+    )
+    code, output = cli("--db", db_url, "import", str(path))
+    assert 1 == code
+    assert [
+        "line 3: event: is over max_event_bytes (the line is longer than 2,101,248 bytes, "
+        "twice the limit of 1,048,576 and 4,096 more; skipped, not parsed)",
+        "line 5: occurred_at: cannot read '2017-13-45' as a date or time",
+        "line 6: data: holds an integer of more than 4,300 digits",
+        "line 7: data: nests deeper than 64 levels",
+        f"error: {path}: 4 problems; nothing was stored",
+    ] == output
+    assert 0 == stored_count(db_url)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_line_too_long_is_refused_without_holding_it(tmp_path: Path, fmt: str) -> None:
+    """Reading a file of one 40 MB line (with max_event_bytes 10,000) never holds more
+    than a few of its limit: the line is refused, and the line after it read."""
+    path = tmp_path / f"huge.{fmt}"
+    with path.open("w", encoding="utf-8", newline="") as file:
+        if fmt == "csv":
+            file.write('type,actor,occurred_at,incident,data\ntruce,Syria,2017-06-17,s,"')
+        for _ in range(40):
+            file.write('{"a": "' + "x" * (MIB - 10) + '"}')
+        file.write('"\n' if fmt == "csv" else "\n")
+        file.write(
+            "truce,Syria,2017-06-17,s,\n" if fmt == "csv" else jsonl_line(type="truce") + "\n"
+        )
+    first = 2 if fmt == "csv" else 1
+    tracemalloc.start()
+    try:
+        found = list(read_events(path, max_event_bytes=10_000))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [(first, "event: is over max_event_bytes"), (first + 1, "truce")] == [
+        (n, e.type if isinstance(e, timeline.Event) else str(e).split(" (")[0]) for n, e in found
+    ]
+    assert peak < 1 * MIB, f"peak {peak:,} bytes"
+
+
+def test_an_export_of_large_events_imports_back(db_url: str, tmp_path: Path) -> None:
+    """Events near max_event_bytes export to lines an import takes back, in JSON Lines and
+    CSV (CSV cells over csv's own 128 KiB field limit were refused)."""
+    with timeline.open(db_url, max_event_bytes=400_000) as tl:
+        tl.record(**GOOD, data={"quotes": ['"'] * 60_000})
+        tl.record(**GOOD, data={"note": "é" * 150_000})
+        tl.record(**GOOD, data={"n": [0] * 190_000})
+        expected = [e.content() for e in tl.events()]
+        for fmt in ("jsonl", "csv"):
+            with (tmp_path / f"export.{fmt}").open("w", encoding="utf-8", newline="") as file:
+                (write_csv if fmt == "csv" else write_jsonl)(tl.events(), file)
+            read = [e for _, e in read_events(tmp_path / f"export.{fmt}", max_event_bytes=400_000)]
+            assert expected == [e.content() for e in read], fmt

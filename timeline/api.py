@@ -227,6 +227,18 @@ class Timeline:
         self._folder = Folder()
 
     @property
+    def max_event_bytes(self) -> int | None:
+        """The largest event this timeline stores, in bytes of JSON (``None``: no limit);
+        ``timeline import`` refuses longer lines of a file before reading them.
+
+        Example:
+            >>> import timeline
+            >>> timeline.open("sqlite://", max_event_bytes=10_000).max_event_bytes
+            10000
+        """
+        return self._store.max_event_bytes
+
+    @property
     def url(self) -> str:
         """The database URL, with any password hidden."""
         return self._store.url

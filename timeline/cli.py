@@ -8,6 +8,7 @@ status 1 (2 for usage mistakes), without a traceback unless ``--debug`` is given
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import shlex
@@ -260,9 +261,10 @@ def import_(obj: Context, file: Path, fmt: str | None) -> None:
     """
     with reported(obj.debug), obj.open() as tl:
         fmt = file_format(file, fmt)
-        reading = _Import(file, fmt, tl.default_tz)
+        reading = _Import(file, fmt, tl.default_tz, tl.max_event_bytes)
         try:
-            with _progress(lambda: _count_records(file, fmt), f"importing {file.name}") as advance:
+            counting = functools.partial(_count_records, file, fmt, tl.max_event_bytes)
+            with _progress(counting, f"importing {file.name}") as advance:
                 stored = tl.load(reading.events(), on_chunk=advance)
         except _Refused:
             problems = reading.problems
@@ -1354,13 +1356,20 @@ class _Import:
     the load's one transaction is rolled back: nothing is stored.
     """
 
-    def __init__(self, path: Path, fmt: str, zone: dt.tzinfo | None) -> None:
+    def __init__(
+        self, path: Path, fmt: str, zone: dt.tzinfo | None, max_event_bytes: int | None
+    ) -> None:
         self.path, self.fmt, self.zone = path, fmt, zone
+        self.max_event_bytes = max_event_bytes
         self.count = 0
         self.problems: list[tuple[int, timeline.InvalidEventError]] = []
 
     def events(self) -> Iterator[Event]:
-        for number, event in read_events(self.path, format=self.fmt, default_tz=self.zone):
+        # the timeline's own limit: each line is refused, with its number, before the
+        # store would refuse its event by its place in the batch
+        for number, event in read_events(
+            self.path, format=self.fmt, default_tz=self.zone, max_event_bytes=self.max_event_bytes
+        ):
             if isinstance(event, timeline.InvalidEventError):
                 self.problems.append((number, event))
             else:
@@ -1371,12 +1380,13 @@ class _Import:
             raise _Refused
 
 
-def _count_records(path: Path, fmt: str) -> int:
-    """How many records a file holds (for a progress bar), without reading the events."""
+def _count_records(path: Path, fmt: str, max_event_bytes: int | None) -> int:
+    """How many records a file holds (for a progress bar), without reading the events
+    (nor holding a line longer than an event may be)."""
     if fmt == "jsonl":
         with open(path, "rb") as file:
-            return sum(1 for line in file if line.strip())
-    return sum(1 for _ in read_records(path, format=fmt))
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: file.read(1 << 20), b""))
+    return sum(1 for _ in read_records(path, format=fmt, max_event_bytes=max_event_bytes))
 
 
 @contextmanager

@@ -669,6 +669,44 @@ def canonical_json(value: JSONValue) -> str:
     )
 
 
+def check_event_size(
+    event: Event | RecordedEvent | Mapping[str, JSONValue],
+    max_bytes: int | None,
+    *,
+    size: int | None = None,
+) -> None:
+    """Refuse an event whose canonical JSON is over ``max_bytes`` bytes, naming its
+    largest field (``data``, ``effects``, ``source`` or ``targets``); ``None``: no limit.
+
+    ``event`` may be an event or its :meth:`~Event.content`; ``size``, when known, is the
+    byte length of its canonical JSON.
+
+    Example:
+        >>> e = Event("report", "US", "2017-06-18", incident="s", data={"note": "x" * 500})
+        >>> check_event_size(e, 1000)
+        >>> check_event_size(e, 400)
+        Traceback (most recent call last):
+        ...
+        timeline.errors.InvalidEventError: data: makes the event 740 bytes of JSON; the limit
+        is 400 (max_event_bytes)
+    """
+    if max_bytes is None:
+        return
+    content = event if isinstance(event, Mapping) else event_content(event)
+    if size is None:
+        size = len(canonical_json(content).encode())
+    if size <= max_bytes:
+        return
+    largest = max(
+        ("data", "effects", "source", "targets"),
+        key=lambda name: len(canonical_json(content.get(name)).encode()),
+    )
+    raise InvalidEventError(
+        largest,
+        f"makes the event {size:,} bytes of JSON; the limit is {max_bytes:,} (max_event_bytes)",
+    )
+
+
 def differing_fields(a: Mapping[str, JSONValue], b: Mapping[str, JSONValue]) -> list[str]:
     """Return the names of the content fields in which two contents differ."""
     return [f for f in CONTENT_FIELDS if canonical_json(a.get(f)) != canonical_json(b.get(f))]
@@ -720,6 +758,7 @@ __all__ = [
     "RecordedEvent",
     "canonical_json",
     "check_effects",
+    "check_event_size",
     "check_id",
     "check_json",
     "check_name",
