@@ -40,6 +40,7 @@ from timeline.io import (
     write_csv,
     write_jsonl,
 )
+from timeline.render import printable
 from timeline.times import isoformat
 
 from helpers import raw_engine, stored_count
@@ -1127,3 +1128,76 @@ def test_csv_outputs_neutralise_formulas_and_import_reads_them_back(
     assert 0 == cli("--db", copy, "import", "export.csv")[0]
     with timeline.open(copy) as tl:
         assert expected == [e.content() for e in tl.events()]
+
+
+# -- text printed to a terminal ----------------------------------------------------------------
+
+SCREEN_CONTROLS = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
+)
+"""What a terminal obeys instead of showing: controls (but the line break), C1 (``\\x9b``
+is CSI), bidirectional controls, Unicode line breaks."""
+
+
+@HYPOTHESIS
+@given(text=st.text())
+def test_printable_text_holds_nothing_a_terminal_obeys(text: str) -> None:
+    """printable() leaves no control or bidirectional character but line breaks, and
+    none at all with lines=False; text without them is left as it is."""
+    assert None is SCREEN_CONTROLS.search(printable(text))
+    assert (None, None) == (
+        SCREEN_CONTROLS.search(printable(text, lines=False)),
+        re.search("\n", printable(text, lines=False)),
+    )
+    if SCREEN_CONTROLS.search(text) is None:
+        assert text == printable(text)
+
+
+CLEAR = "\x1b[2J\x1b[H"
+HOSTILE_VALUES = {
+    "status": f"suspended{CLEAR}",
+    "flag": "US\u202eAIRAK",
+    "csi": "\x9b2J",
+    "note": "first line\nsecond line\r\tand a tab",
+}
+
+
+def test_terminal_output_escapes_control_characters(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """state, history, revisions, report sequence (text and Markdown) and error lines
+    show control characters and bidirectional overrides as escapes (an effect value
+    holding ESC[2J cleared the screen); --json and CSV keep them exactly."""
+    monkeypatch.chdir(tmp_path)
+    with timeline.open(db_url) as tl:
+        first = tl.record(
+            "shootdown", "US", "2017-06-18", incident=INCIDENT,
+            effects={"US": HOSTILE_VALUES}, data={"key": CLEAR},
+        )  # fmt: skip
+        tl.retract(first.id, f"mistaken{CLEAR}")
+        tl.record("shootdown", "US", "2017-06-19", incident=INCIDENT,
+                  effects={"US": HOSTILE_VALUES}, data={"key": CLEAR})  # fmt: skip
+    outputs = {
+        "state": cli("--db", db_url, "state", "US"),
+        "history": cli("--db", db_url, "history", "US"),
+        "revisions": cli("--db", db_url, "revisions", str(first.id)),
+        "report": cli("--db", db_url, "report", "sequence", "shootdown:data.key"),
+        "markdown": cli(
+            "--db", db_url, "report", "sequence", "shootdown:data.key", "--format", "markdown"
+        ),
+        "error": cli("--db", db_url, "export", "-o", f"no{CLEAR}folder/x.csv"),
+    }
+    shown = {name: "\n".join(lines) for name, (_, lines) in outputs.items()}
+    assert {name: None for name in outputs} == {
+        name: SCREEN_CONTROLS.search(text) for name, text in shown.items()
+    }
+    assert "suspended\\x1b[2J\\x1b[H" in shown["state"]
+    assert "US\\u202eAIRAK" in shown["state"] and "\\x9b2J" in shown["history"]
+    assert "first line\\nsecond line\\r\\tand a tab" in shown["state"]
+    assert "(retracted: mistaken\\x1b[2J\\x1b[H)" in shown["revisions"]
+    assert "\\x1b[2J\\x1b[H" in shown["report"] and "\\x1b[2J\\x1b[H" in shown["markdown"]
+    assert 1 == len(outputs["error"][1]) and "no\\x1b[2J\\x1b[Hfolder" in shown["error"]
+    code, lines = cli("--db", db_url, "state", "US", "--json")
+    assert (0, HOSTILE_VALUES) == (code, json.loads(lines[0])["values"])
+    code, lines = cli("--db", db_url, "events", "--format", "jsonl")
+    assert (0, CLEAR) == (code, json.loads(lines[-1])["data"]["key"])

@@ -35,7 +35,7 @@ from timeline.io import (
     write_jsonl,
     write_timelinejs,
 )
-from timeline.render import bound_json
+from timeline.render import bound_json, printable
 from timeline.times import isoformat, parse_time
 
 MAX_PROBLEMS_SHOWN = 20
@@ -123,7 +123,7 @@ def reported(debug: bool) -> Iterator[None]:
     except timeline.TimelineError as e:
         if debug:
             raise
-        click.echo(f"error: {e}", err=True)
+        _echo(f"error: {e}", err=True, lines=False)
         sys.exit(1)
     except BrokenPipeError:
         # The reader went away (`timeline events | head`): stop quietly, and keep Python
@@ -134,7 +134,7 @@ def reported(debug: bool) -> Iterator[None]:
         if debug:
             raise
         where = f"{e.filename}: " if e.filename else ""
-        click.echo(f"error: {where}{e.strerror or e}", err=True)
+        _echo(f"error: {where}{e.strerror or e}", err=True, lines=False)
         sys.exit(1)
 
 
@@ -207,7 +207,7 @@ def db_upgrade(obj: Context) -> None:
     """
     with reported(obj.debug):
         revision = timeline.upgrade(obj.db)
-        click.echo(f"{_shown(obj.db)} is at schema revision {revision} (newest)")
+        _echo(f"{_shown(obj.db)} is at schema revision {revision} (newest)")
 
 
 @db.command("current")
@@ -225,10 +225,10 @@ def db_current(obj: Context) -> None:
     with reported(obj.debug):
         revision, head = timeline.schema_revision(obj.db), timeline.head_revision()
     if revision == head:
-        click.echo(f"{_shown(obj.db)} is at schema revision {revision} (newest)")
+        _echo(f"{_shown(obj.db)} is at schema revision {revision} (newest)")
         return
     state = "has no timeline schema" if revision is None else f"is at schema revision {revision}"
-    click.echo(f"{_shown(obj.db)} {state}; newest is {head}: run timeline db upgrade", err=True)
+    _echo(f"{_shown(obj.db)} {state}; newest is {head}: run timeline db upgrade", err=True)
     sys.exit(1)
 
 
@@ -269,13 +269,13 @@ def import_(obj: Context, file: Path, fmt: str | None) -> None:
         except _Refused:
             problems = reading.problems
             for number, problem in problems[:MAX_PROBLEMS_SHOWN]:
-                click.echo(f"line {number}: {problem}", err=True)
+                _echo(f"line {number}: {problem}", err=True, lines=False)
             if len(problems) > MAX_PROBLEMS_SHOWN:
-                click.echo(f"... and {len(problems) - MAX_PROBLEMS_SHOWN} more", err=True)
+                _echo(f"... and {len(problems) - MAX_PROBLEMS_SHOWN} more", err=True)
             noun = "problem" if len(problems) == 1 else "problems"
-            click.echo(f"error: {file}: {len(problems)} {noun}; nothing was stored", err=True)
+            _echo(f"error: {file}: {len(problems)} {noun}; nothing was stored", err=True)
             sys.exit(1)
-        click.echo(
+        _echo(
             f"stored {_count(stored, 'event')} from {file} "
             f"({reading.count - stored} already stored)"
         )
@@ -343,7 +343,7 @@ def export(obj: Context, output: Path | None, incident: str | None, fmt: str | N
             raise OSError(e.errno, e.strerror, str(output)) from e
         finally:
             partial.unlink(missing_ok=True)
-        click.echo(f"exported {_count(count, 'event')} to {output}")
+        _echo(f"exported {_count(count, 'event')} to {output}")
 
 
 @main.command()
@@ -420,7 +420,7 @@ def record(
             expected_version=expected_version,
             reported_at=reported_at,
         )
-        click.echo(
+        _echo(
             f"recorded {recorded.id}: {recorded.incident} version {recorded.version}, "
             f"position {recorded.position}, occurred {isoformat(recorded.occurred_at)} "
             f"({recorded.precision}){_reported_text(recorded)}"
@@ -544,14 +544,14 @@ def state(
             click.echo(json.dumps(state_json(answer), ensure_ascii=False))
         else:
             zone = tl.default_tz
-            click.echo(
+            _echo(
                 f"{answer.actor} {_asked_at(at, zone)}, {_asked_known(known_at, zone)}"
                 f"{_asked_reported(reported_by, zone)}: "
                 f"{_count(answer.events_applied, 'event')} applied"
             )
             _echo_state(answer)
         for problem in answer.problems:
-            click.echo(f"warning: {problem}", err=True)
+            _echo(f"warning: {problem}", err=True)
 
 
 def state_json(answer: timeline.State) -> dict[str, Any]:
@@ -642,7 +642,7 @@ def history(
     ]
     _echo_rows(("when (UTC)", "precision", "attribute", "from", "to", "event", "id"), rows)
     if not rows:
-        click.echo("(no changes)")
+        _echo("(no changes)")
 
 
 def history_json(
@@ -742,7 +742,7 @@ def correct(
             )
         with obj.open() as tl:
             fix = tl.correct(event_id, reported_at=reported_at, **fields)
-        click.echo(
+        _echo(
             f"recorded correction {fix.id} of {fix.corrects}: position {fix.position}, "
             f"{fix.type} by {fix.actor}, occurred {isoformat(fix.occurred_at)} ({fix.precision})"
             f"{_reported_text(fix)}"
@@ -775,7 +775,7 @@ def retract(obj: Context, event_id: str, reason: str, reported_at: str | None) -
     """
     with reported(obj.debug), obj.open() as tl:
         retraction = tl.retract(event_id, reason, reported_at=reported_at)
-        click.echo(
+        _echo(
             f"recorded retraction {retraction.id} of {retraction.retracts}: "
             f"position {retraction.position}{_reported_text(retraction)}"
         )
@@ -816,7 +816,7 @@ def revisions(
             click.echo(json.dumps(revisions_json(found), ensure_ascii=False))
             return
         first = found[0].by
-        click.echo(
+        _echo(
             f"Revisions of {first.id} ({first.type} by {first.actor}), "
             f"{_asked_known(known_at, zone)}{_asked_reported(reported_by, zone)}:"
         )
@@ -1125,7 +1125,7 @@ def chart(
             title=title,
         )
     matches = "" if report is None else f", {_count(len(report.matches), 'sequence match', 'es')}"
-    click.echo(f"wrote the chart to {output}{matches}; open it in a browser")
+    _echo(f"wrote the chart to {output}{matches}; open it in a browser")
 
 
 def _where_steps(parsed: list[timeline.Step], wheres: tuple[str, ...]) -> list[timeline.Step]:
@@ -1150,7 +1150,7 @@ def verify(obj: Context) -> None:
     """
     with reported(obj.debug), obj.open() as tl:
         result = tl.verify()
-    click.echo(str(result))
+    _echo(str(result))
     if not result.ok:
         sys.exit(1)
 
@@ -1187,30 +1187,30 @@ def demo(obj: Context, out: Path) -> None:
         with timeline.open(url) as tl:
             define_templates(tl, templates)
             loaded = _load_seed(tl, demo_file("syria-2017-06.jsonl"))
-            click.echo(f"Loaded the June 2017 Syria example into {out} in one append:")
-            click.echo(
+            _echo(f"Loaded the June 2017 Syria example into {out} in one append:")
+            _echo(
                 f"{_count(len(loaded), 'event')}, in the article's own (scrambled) order, "
                 "each with the day it was reported."
             )
-            click.echo(
+            _echo(
                 "\nIn the order they happened (valid time, UTC; precision shown; reported:"
                 " when the claim\nbecame public):"
             )
             _echo_table(sorted(tl.events(), key=lambda e: (e.occurred_at, e.position)))
-            click.echo(f"\nStatus of {', '.join(DEMO_ACTORS)} on each day (UTC), by the templates")
-            click.echo(f"in {templates.name} (? = may have happened after that day):")
+            _echo(f"\nStatus of {', '.join(DEMO_ACTORS)} on each day (UTC), by the templates")
+            _echo(f"in {templates.name} (? = may have happened after that day):")
             _echo_status(tl, DEMO_ACTORS, DEMO_DATES)
             _echo_sequence_report(tl)
             _echo_reported_by(tl, url, templates)
             picture = demo_chart(tl, out.with_name(out.stem + ".chart.html"))
-            click.echo(f"\nHash chain: {tl.verify()}")
+            _echo(f"\nHash chain: {tl.verify()}")
         base = f"timeline --db {shlex.quote(url)}"
         with_templates = f"{base} --templates {shlex.quote(str(templates))}"
-        click.echo("\nTry:")
-        click.echo(f'  {with_templates} state US --at "June 19 2017"')
-        click.echo(f"  {with_templates} history Russia cooperation")
-        click.echo(f"  {base} events --actor US")
-        click.echo(
+        _echo("\nTry:")
+        _echo(f'  {with_templates} state US --at "June 19 2017"')
+        _echo(f"  {with_templates} history Russia cooperation")
+        _echo(f"  {base} events --actor US")
+        _echo(
             f"\nChart: wrote {picture} (open it in a browser): {', '.join(DEMO_CHART_ACTORS)}"
             f" from {DEMO_CHART_SINCE} to {DEMO_CHART_UNTIL}, the cooperation bands and the"
             " sequence match."
@@ -1297,11 +1297,11 @@ def _echo_sequence_report(tl: timeline.Timeline) -> None:
     ``aircraft_repositioned.actor``, within 3 days.
     """
     found = tl.sequence(DEMO_SEQUENCE, within="3d")
-    click.echo("\nThe sequence: a shootdown, then cooperation suspended with the shooter,")
-    click.echo("then the shooter repositioning its aircraft, within 3 days:")
+    _echo("\nThe sequence: a shootdown, then cooperation suspended with the shooter,")
+    _echo("then the shooter repositioning its aircraft, within 3 days:")
     for line in found.to_text().splitlines():
-        click.echo(f"  {line}".rstrip())
-    click.echo(
+        _echo(f"  {line}".rstrip())
+    _echo(
         "  (order certain: no: the suspension and the repositioning are known only to the\n"
         "   day, so either may have come first; the match is kept and flagged.)"
     )
@@ -1319,13 +1319,13 @@ def _echo_reported_by(tl: timeline.Timeline, url: str, templates: Path) -> None:
         (bound, _value_text(tl.state("Russia", at=day, reported_by=bound).get("cooperation.US")))
         for bound in DEMO_REPORTED_BY
     ]
-    click.echo(f"\nWhat was public, and when: Russia's cooperation with the US on {day}")
+    _echo(f"\nWhat was public, and when: Russia's cooperation with the US on {day}")
     _echo_rows(("as reported by", "cooperation.US"), rows, indent="  ")
-    click.echo(
+    _echo(
         "Russia announced the suspension on June 19: asked --reported-by June 18, the answer\n"
         "rests only on the claims made public by the end of that day. Ask it yourself:"
     )
-    click.echo(
+    _echo(
         f"  timeline --db {shlex.quote(url)} --templates {shlex.quote(str(templates))} "
         f"state Russia --at {day} --reported-by {DEMO_REPORTED_BY[0]}"
     )
@@ -1398,7 +1398,7 @@ def _progress(total: Callable[[], int], label: str) -> Iterator[Callable[[int], 
     if not sys.stderr.isatty():
         yield lambda _done: None
         return
-    with click.progressbar(length=total(), label=label, file=sys.stderr) as bar:
+    with click.progressbar(length=total(), label=printable(label), file=sys.stderr) as bar:
         yield bar.update
 
 
@@ -1409,14 +1409,14 @@ def _echo_state(answer: timeline.State) -> None:
         for path, value in answer.items()
     ]
     if not rows:
-        click.echo("(no attributes)")
+        _echo("(no attributes)")
         return
     _echo_rows(("attribute", "value", ""), rows)
     if answer.uncertain:
         note = "? set by an event that may have happened just after the moment asked about"
         if answer.basis is not None and answer.basis.reported_by is not None:
             note += ",\n  or that may have been reported just after the reported bound"
-        click.echo(note)
+        _echo(note)
 
 
 def _asked_at(text: str | None, zone: dt.tzinfo | None) -> str:
@@ -1504,14 +1504,24 @@ def _echo_table(found: Iterable[timeline.RecordedEvent], *, corrections: bool = 
         rows.append(row)
     _echo_rows(header, rows)
     if not rows:
-        click.echo("(no events)")
+        _echo("(no events)")
 
 
-def _echo_rows(header: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "") -> None:
+def _echo(text: str = "", *, err: bool = False, nl: bool = True, lines: bool = True) -> None:
+    """Print text for a person: control characters and bidirectional controls escaped
+    (see :func:`~timeline.render.printable`); ``lines=False`` escapes line breaks too, for
+    a message that must stay one line. JSON and CSV are printed with ``click.echo``."""
+    click.echo(printable(text, lines=lines), err=err, nl=nl)
+
+
+def _echo_rows(header: Sequence[str], given: Sequence[Sequence[str]], indent: str = "") -> None:
+    # escaped before measuring, so that a value with a line break or an escape sequence
+    # keeps to its cell
+    rows = [[printable(cell, lines=False) for cell in row] for row in given]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         cells = "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
-        click.echo(f"{indent}{cells}".rstrip())
+        _echo(f"{indent}{cells}".rstrip())
 
 
 def _json_option(text: str | None, field: str) -> Any:
