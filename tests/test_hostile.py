@@ -566,6 +566,61 @@ def case_groups() -> dict[str, list[tuple[str, str, Attempt]]]:
         }.items()
     ]  # fmt: skip
 
+    look_alikes = [
+        (f"actor {label}", "actor", rec(actor=name))
+        for label, name in {
+            "with a zero-width space": "U\u200bS",
+            "with a right-to-left override": "US\u202eAIRAK",
+            "with a left-to-right embedding": "\u202aUS",
+            "with a pop directional formatting": "US\u202c",
+            "with a right-to-left isolate": "US\u2067AIRAK\u2069",
+            "with a left-to-right mark": "US\u200e",
+            "with a right-to-left mark": "\u200fUS",
+            "with an Arabic letter mark": "U\u061cS",
+            "with a zero-width non-joiner between Latin letters": "U\u200cS",
+            "with a zero-width joiner between Latin letters": "U\u200dS",
+            "starting with a zero-width joiner": "\u200dUS",
+            "with a soft hyphen": "U\u00adS",
+            "with a word joiner": "U\u2060S",
+            "with a byte-order mark": "\ufeffUS",
+            "with a line separator": "U\u2028S",
+            "with a paragraph separator": "U\u2029S",
+            "of a Hangul filler": "\u3164",
+            "ending in a halfwidth Hangul filler": "US\uffa0",
+            "with a tag character": "US\U000e0041",
+            "of 300 characters once composed": "\u0958" * 150,
+        }.items()
+    ]  # fmt: skip
+    look_alikes += [
+        ("incident with a right-to-left override", "incident",
+         rec(incident="syria\u202e2017")),
+        ("target with a zero-width space", "targets", rec(targets=["Sy\u200bria"])),
+        ("target twice, composed and decomposed", "targets",
+         rec(targets=["Cr\u00e9pieux", "Cre\u0301pieux"])),
+        ("effects actor with a right-to-left override", "effects",
+         rec(effects={"Rus\u202esia": {"x": 1}})),
+        ("effects actor twice, composed and decomposed", "effects",
+         rec(effects={"Cr\u00e9pieux": {"x": 1}, "Cre\u0301pieux": {"x": 2}})),
+        ("effects path with a right-to-left override", "effects",
+         rec(effects={"US": {"cooperation\u202e.US": "x"}})),
+        ("effects path with a zero-width space", "effects",
+         rec(effects={"US": {"cooperation.U\u200bS": "x"}})),
+        ("effects path with ESC", "effects", rec(effects={"US": {"status\x1b[2J": "x"}})),
+        ("effects path twice, composed and decomposed", "effects",
+         rec(effects={"US": {"caf\u00e9": 1, "cafe\u0301": 2}})),
+        ("expected_version key with a right-to-left override", "expected_version",
+         rec(expected_version={"syria\u202e": 0})),
+        ("events(actor=<zero-width space>)", "actor",
+         lambda h: list(h.tl.events(actor="U\u200bS"))),
+        ("events(incident=<bidi override>)", "incident",
+         lambda h: list(h.tl.events(incident="syria\u202e"))),
+        ("state(<bidi override>)", "actor", lambda h: h.tl.state("US\u202eAIRAK")),
+        ("history(attribute=<bidi override>)", "attribute",
+         lambda h: h.tl.history("US", "coop\u202e")),
+        ("correct(actor=<zero-width joiner>)", "actor",
+         lambda h: h.tl.correct(h.seed.id, actor="U\u200dS")),
+    ]  # fmt: skip
+
     return {
         "wrong types": wrong_types,
         "naive datetimes": naive,
@@ -579,6 +634,7 @@ def case_groups() -> dict[str, list[tuple[str, str, Attempt]]]:
         "other calls": calls,
         "numbers past their limits": past_limits,
         "JSON text past Python's limits": json_text,
+        "look-alike names": look_alikes,
     }
 
 
@@ -1201,3 +1257,61 @@ def test_terminal_output_escapes_control_characters(
     assert (0, HOSTILE_VALUES) == (code, json.loads(lines[0])["values"])
     code, lines = cli("--db", db_url, "events", "--format", "jsonl")
     assert (0, CLEAR) == (code, json.loads(lines[-1])["data"]["key"])
+
+
+# -- names that look alike ---------------------------------------------------------------------
+
+PERSIAN = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # "I want", with its ZWNJ
+CONJUNCT = "\u0915\u094d\u200d\u0937"  # Devanagari k + virama + ZWJ + ss: a half form
+EMOJI = "\U0001f469\u200d\U0001f4bb"  # woman technologist, a ZWJ sequence
+COMPOSED, DECOMPOSED = "Cr\u00e9pieux", "Cre\u0301pieux"
+
+
+def test_names_keep_what_scripts_need_and_are_one_name_however_accents_are_typed(
+    tl: timeline.Timeline,
+) -> None:
+    """Joiners stay where Persian, Indic scripts and emoji need them; a name typed with a
+    composed or a decomposed accent is stored composed (NFC) and found either way, by
+    events, state, history, sequence steps and expected_version."""
+    recorded = tl.record(
+        "statement", DECOMPOSED, "2017-06-18", incident=f"lyon-{DECOMPOSED}",
+        targets=[PERSIAN, CONJUNCT, EMOJI],
+        effects={DECOMPOSED: {f"cafe\u0301.{PERSIAN}": "open"}},
+    )  # fmt: skip
+    assert (COMPOSED, f"lyon-{COMPOSED}", (PERSIAN, CONJUNCT, EMOJI)) == (
+        recorded.actor,
+        recorded.incident,
+        recorded.targets,
+    )
+    assert {COMPOSED: {f"caf\u00e9.{PERSIAN}": "open"}} == recorded.effects
+    for name in (COMPOSED, DECOMPOSED):
+        assert [recorded.id] == [e.id for e in tl.events(actor=name)]
+        assert [recorded.id] == [e.id for e in tl.events(incident=f"lyon-{name}")]
+        assert "open" == tl.state(name)[f"caf\u00e9.{PERSIAN}"]
+        assert 1 == len(tl.history(name, "cafe\u0301"))
+        assert 1 == tl.incident_version(f"lyon-{name}")
+        step = timeline.Step(
+            "statement", where={"actor": name, "targets": [PERSIAN, CONJUNCT, EMOJI]}
+        )
+        assert 1 == len(tl.sequence([step]).matches)
+    for name in (PERSIAN, CONJUNCT, EMOJI):
+        assert [recorded.id] == [e.id for e in tl.events(actor=name)]
+    tl.record("statement", COMPOSED, "2017-06-19", incident=f"lyon-{COMPOSED}",
+              expected_version={f"lyon-{DECOMPOSED}": 1})  # fmt: skip
+    assert [COMPOSED, COMPOSED] == [e.actor for e in tl.events(actor=DECOMPOSED)]
+
+
+def test_the_command_line_finds_a_name_however_its_accents_are_typed(db_url: str) -> None:
+    """timeline record and state take a name typed decomposed as the composed one."""
+    cli("--db", db_url, "record", "statement", DECOMPOSED, "2017-06-18", "--incident", "x",
+        "--effects", json.dumps({COMPOSED: {"status": "open"}}))  # fmt: skip
+    code, lines = cli("--db", db_url, "state", DECOMPOSED)
+    assert (0, f"{COMPOSED} after all its events, as known now: 1 event applied") == (
+        code,
+        lines[0],
+    )
+    assert ["status", "open"] == lines[2].split()
+    code, lines = cli("--db", db_url, "record", "statement", "U\u200bS", "2017-06-18",
+                      "--incident", "x")  # fmt: skip
+    assert (1, ["error: actor: must not contain U+200B (ZERO WIDTH SPACE), which is invisible "
+                "or reorders the text around it"]) == (code, lines)  # fmt: skip

@@ -1104,8 +1104,8 @@ def _expected_versions(
     if isinstance(expected, Mapping):
         result = {}
         for incident, version in expected.items():
-            check_name(incident, field="expected_version")
-            result[incident] = non_negative(version, f"expected_version[{incident!r}]")
+            name = check_name(incident, field="expected_version")
+            result[name] = non_negative(version, f"expected_version[{incident!r}]")
         return result
     version = non_negative(expected, "expected_version")
     if len(incidents) != 1:

@@ -74,15 +74,40 @@ def check_type_name(value: object, *, field: str = "type") -> str:
     return value
 
 
-def check_name(value: object, *, field: str) -> str:
-    """Return ``value`` if it can name an actor or an incident, else raise.
+ZWNJ: Final = "\u200c"
+ZWJ: Final = "\u200d"
+INVISIBLE_FILLERS: Final = frozenset("\u3164\uffa0")
+"""Hangul fillers: letters (so not format characters) that show as nothing."""
+_CURSIVE: Final = (
+    (0x0600, 0x08FF),  # Arabic (Persian, Urdu, ...), Syriac, Thaana, N'Ko, ...
+    (0x1800, 0x18AF),  # Mongolian
+    (0xA840, 0xA87F),  # Phags-pa
+    (0xFB50, 0xFDFF),  # Arabic presentation forms
+    (0xFE70, 0xFEFF),
+    (0x10AC0, 0x10AFF),  # Manichaean
+    (0x10F30, 0x10F6F),  # Sogdian
+)
 
-    A name is non-empty text of at most 200 characters, without control characters and
-    without white space at either end (so that "US" and "US " are never two actors).
+
+def check_name(value: object, *, field: str) -> str:
+    """Return ``value``, in Unicode's composed form (NFC), if it can name an actor or an
+    incident, else raise.
+
+    A name is non-empty text of at most 200 characters, without white space at either end
+    (so that "US" and "US " are never two actors). It is kept in NFC, so that "é" typed
+    as one character or as "e" and an accent is one name. Refused, since they would make
+    names that look alike but differ: control characters, line and paragraph
+    separators, format characters (bidirectional controls such as U+202E, the zero-width
+    space U+200B, the soft hyphen, ...) and the Hangul fillers. The zero-width non-joiner
+    and joiner (U+200C, U+200D) stay where a script needs them, inside a word: after a
+    virama (Indic scripts), the non-joiner between two letters of a joining script
+    (Persian "می‌خواهم"), the joiner between two emoji; elsewhere they are refused.
 
     Example:
         >>> check_name("Russian Federation", field="actor")
         'Russian Federation'
+        >>> check_name("Cre\u0301pieux", field="actor") == "Cr\u00e9pieux"
+        True
     """
     if not isinstance(value, str):
         raise InvalidEventError(field, f"expected text, got {type(value).__name__}")
@@ -94,10 +119,93 @@ def check_name(value: object, *, field: str) -> str:
         )
     if value != value.strip():
         raise InvalidEventError(field, f"must not start or end with white space: {value!r}")
-    for ch in value:
-        if unicodedata.category(ch) in ("Cc", "Cs"):
+    check_characters(value, field=field)
+    if value.isascii():
+        return value
+    name = unicodedata.normalize("NFC", value)
+    if len(name) > MAX_NAME_LENGTH:  # a few characters grow under NFC
+        raise InvalidEventError(
+            field, f"is {len(name)} characters long in NFC; at most {MAX_NAME_LENGTH}"
+        )
+    return name
+
+
+def check_characters(value: str, *, field: str) -> str:
+    """Return ``value`` if it holds no character that is invisible or that changes how
+    the text around it is shown, else raise (the rule of :func:`check_name`).
+
+    Refused: control characters (categories Cc, Cs), line and paragraph separators (Zl,
+    Zp), format characters (Cf: bidirectional controls, zero-width space, soft hyphen,
+    ...) and the Hangul fillers, but for the zero-width non-joiner and joiner inside a
+    word of a script that needs them.
+
+    Example:
+        >>> check_characters("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", field="actor")
+        'می‌خواهم'
+        >>> check_characters("US\u202eAIRAK", field="actor")
+        Traceback (most recent call last):
+        ...
+        timeline.errors.InvalidEventError: actor: must not contain U+202E (RIGHT-TO-LEFT
+        OVERRIDE), which is invisible or reorders the text around it
+    """
+    if value.isascii():
+        for ch in value:
+            if ch < " " or ch == "\x7f":
+                raise InvalidEventError(field, f"must not contain control character {ch!r}")
+        return value
+    for index, ch in enumerate(value):
+        category = unicodedata.category(ch)
+        if category in ("Cc", "Cs"):
             raise InvalidEventError(field, f"must not contain control character {ch!r}")
+        if category in ("Zl", "Zp"):
+            raise InvalidEventError(field, f"must not contain a line break, {_code(ch)}")
+        if category == "Cf" or ch in INVISIBLE_FILLERS:
+            if ch not in (ZWNJ, ZWJ):
+                raise InvalidEventError(
+                    field,
+                    f"must not contain {_code(ch)}, which is invisible or reorders the "
+                    "text around it",
+                )
+            if not _joins(value, index):
+                raise InvalidEventError(
+                    field,
+                    f"must not contain {_code(ch)} here: a joiner is kept only inside a word "
+                    "that needs it (after a virama, between letters of an Arabic-script "
+                    "word, between emoji)",
+                )
     return value
+
+
+def _code(ch: str) -> str:
+    return f"U+{ord(ch):04X} ({unicodedata.name(ch, 'unnamed')})"
+
+
+def _joins(text: str, index: int) -> bool:
+    """Whether the ZWNJ or ZWJ at ``index`` stands where a script needs it (after
+    Unicode's rules for joiners in identifiers, UAX #31, with emoji sequences added)."""
+    before = text[index - 1] if index > 0 else ""
+    after = text[index + 1] if index + 1 < len(text) else ""
+    if not before or before in (ZWNJ, ZWJ):
+        return False
+    if unicodedata.combining(before) == 9:  # a virama: Indic conjuncts and half forms
+        return True
+    if not after:
+        return False
+    if text[index] == ZWNJ:
+        return _cursive(before) and _cursive(after)
+    return _emoji(before) and _emoji(after)
+
+
+def _cursive(ch: str) -> bool:
+    code = ord(ch)
+    return any(low <= code <= high for low, high in _CURSIVE) and unicodedata.category(
+        ch
+    ).startswith(("L", "M"))
+
+
+def _emoji(ch: str) -> bool:
+    # a pictograph (So), a skin tone (Sk) or the emoji presentation selector U+FE0F
+    return ord(ch) > 0x2000 and (unicodedata.category(ch) in ("So", "Sk") or ch == "\ufe0f")
 
 
 def check_targets(value: object, *, field: str = "targets") -> tuple[str, ...]:
@@ -235,30 +343,55 @@ def check_effects(value: object, *, field: str = "effects") -> dict[str, dict[st
     """Return validated ``effects``: ``{actor: {attribute.path: value}}``.
 
     A value may be any JSON value (``None`` removes the attribute) or ``{"$inc": n}``
-    with a finite number ``n``.
+    with a finite number ``n``. Actors are names (see :func:`check_name`) and each part of
+    an attribute path is held to the same characters; both are kept in NFC, so two keys
+    that differ only in how an accent is encoded are one key, refused when given twice.
 
     Example:
         >>> check_effects({"Russia": {"cooperation.US": "suspended"}})
         {'Russia': {'cooperation.US': 'suspended'}}
     """
     effects = _check_object(value, field=field)
+    checked: dict[str, dict[str, JSONValue]] = {}
     for actor, changes in effects.items():
-        check_name(actor, field=f"{field} actor")
+        name = check_name(actor, field=f"{field} actor")
+        if name in checked:
+            raise InvalidEventError(f"{field} actor", f"{name!r} appears twice (as {actor!r})")
         if not isinstance(changes, dict):
             raise InvalidEventError(
                 f"{field}.{actor}", f"expected {{attribute: value}}, got {type(changes).__name__}"
             )
+        paths: dict[str, JSONValue] = {}
         for path, change in changes.items():
             where = f"{field}.{actor}.{path}"
             if not path or any(not part for part in path.split(".")):
                 raise InvalidEventError(where, "an attribute path needs non-empty dotted parts")
+            attribute = check_path(path, field=where)
+            if attribute in paths:
+                raise InvalidEventError(where, f"{attribute!r} appears twice (as {path!r})")
             if isinstance(change, dict) and any(k.startswith("$") for k in change):
                 if set(change) != {"$inc"}:
                     raise InvalidEventError(where, f"unknown operator in {change!r}; use $inc")
                 n = change["$inc"]
                 if isinstance(n, bool) or not isinstance(n, int | float):
                     raise InvalidEventError(where, f"$inc needs a number, got {n!r}")
-    return effects
+            paths[attribute] = change
+        checked[name] = paths
+    return checked
+
+
+def check_path(value: str, *, field: str = "attribute") -> str:
+    """Return an attribute path (``cooperation.US``) in NFC, refusing the characters a
+    name may not hold (see :func:`check_characters`), which would make two paths look
+    alike or reorder the text of a ``timeline state`` table.
+
+    Example:
+        >>> check_path("cooperation.US")
+        'cooperation.US'
+    """
+    if value.isascii():
+        return check_characters(value, field=field)
+    return unicodedata.normalize("NFC", check_characters(value, field=field))
 
 
 def check_source(value: object, *, field: str = "source") -> dict[str, str]:
@@ -757,11 +890,13 @@ __all__ = [
     "Event",
     "RecordedEvent",
     "canonical_json",
+    "check_characters",
     "check_effects",
     "check_event_size",
     "check_id",
     "check_json",
     "check_name",
+    "check_path",
     "check_source",
     "check_targets",
     "check_type_name",

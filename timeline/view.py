@@ -28,7 +28,7 @@ import sqlalchemy as sa
 
 from timeline import store as _store
 from timeline.errors import InvalidEventError, NotFoundError, TimelineError
-from timeline.events import RecordedEvent, check_id, check_name, check_type_name
+from timeline.events import RecordedEvent, check_id, check_name, check_path, check_type_name
 from timeline.fold import (
     Bound,
     HistoryEntry,
@@ -501,6 +501,8 @@ class View:
         actor = check_name(actor, field="actor")
         if attribute is not None and not (isinstance(attribute, str) and attribute):
             raise InvalidEventError("attribute", "expected a non-empty attribute path")
+        if attribute is not None:
+            attribute = check_path(attribute, field="attribute")
         _, since_start = self._timeline._moment(since, "since")
         until_bound, _ = self._timeline._moment(until, "until")
         folder = self._timeline._folder
