@@ -1,5 +1,8 @@
-"""Hostile input: every bad argument is refused with a TimelineError naming its field, and
-stores nothing; text full of SQL meta-characters is stored verbatim and read back equal.
+"""Hostile input and output: every bad argument is refused with a TimelineError naming its
+field (and its line, in an import file), and stores nothing; text full of SQL
+meta-characters is stored verbatim and read back equal; a line too long for any event is
+refused without being held; names that only look alike are one name or refused; CSV never
+hands a spreadsheet a formula, and text for a terminal never hands it a control sequence.
 
 Each refusal is counted per backend; the totals are printed at the end of the test run
 ("hostile input [sqlite]: refused N of N bad inputs, stored 0 of them").
