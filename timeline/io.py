@@ -721,13 +721,13 @@ def read_templates(path: str | Path) -> dict[str, dict[str, dict[str, Any]]]:
     try:
         templates = parse_json(text, field="templates")
     except InvalidEventError as refused:
-        e = refused.__cause__
+        cause = refused.__cause__
         problem = (
-            f"is not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})"
-            if isinstance(e, json.JSONDecodeError)
+            f"is not valid JSON: {cause.msg} (line {cause.lineno}, column {cause.colno})"
+            if isinstance(cause, json.JSONDecodeError)
             else refused.problem
         )
-        raise InvalidEventError("templates", f"{path} {problem}") from e
+        raise InvalidEventError("templates", f"{path} {problem}") from cause
     if not isinstance(templates, dict):
         raise InvalidEventError(
             "templates",
