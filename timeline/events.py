@@ -356,7 +356,9 @@ def check_effects(value: object, *, field: str = "effects") -> dict[str, dict[st
     for actor, changes in effects.items():
         name = check_name(actor, field=f"{field} actor")
         if name in checked:
-            raise InvalidEventError(f"{field} actor", f"{name!r} appears twice (as {actor!r})")
+            raise InvalidEventError(
+                f"{field} actor", f"{name!r} appears twice (in NFC; once as {actor!a})"
+            )
         if not isinstance(changes, dict):
             raise InvalidEventError(
                 f"{field}.{actor}", f"expected {{attribute: value}}, got {type(changes).__name__}"
@@ -366,9 +368,17 @@ def check_effects(value: object, *, field: str = "effects") -> dict[str, dict[st
             where = f"{field}.{actor}.{path}"
             if not path or any(not part for part in path.split(".")):
                 raise InvalidEventError(where, "an attribute path needs non-empty dotted parts")
-            attribute = check_path(path, field=where)
+            try:
+                attribute = check_path(path)
+            except InvalidEventError as e:  # named by its repr: the path is not fit to show
+                raise InvalidEventError(
+                    f"{field}.{name}", f"attribute {path!r} {e.problem}"
+                ) from None
             if attribute in paths:
-                raise InvalidEventError(where, f"{attribute!r} appears twice (as {path!r})")
+                raise InvalidEventError(
+                    f"{field}.{name}",
+                    f"attribute {attribute!r} appears twice (in NFC; once as {path!a})",
+                )
             if isinstance(change, dict) and any(k.startswith("$") for k in change):
                 if set(change) != {"$inc"}:
                     raise InvalidEventError(where, f"unknown operator in {change!r}; use $inc")
