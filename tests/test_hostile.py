@@ -38,7 +38,10 @@ from timeline.events import EVENT_FIELDS, event_from_dict, parse_json
 from timeline.io import (
     SPREADSHEET_STARTS,
     from_spreadsheet_cell,
+    max_line_bytes,
+    read_csv,
     read_events,
+    read_jsonl,
     spreadsheet_cell,
     write_csv,
     write_jsonl,
@@ -1318,3 +1321,31 @@ def test_the_command_line_finds_a_name_however_its_accents_are_typed(db_url: str
                       "--incident", "x")  # fmt: skip
     assert (1, ["error: actor: must not contain U+200B (ZERO WIDTH SPACE), which is invisible "
                 "or reorders the text around it"]) == (code, lines)  # fmt: skip
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+def test_a_line_of_exactly_the_limit_is_read_and_one_byte_more_is_not(
+    tmp_path: Path, ending: str
+) -> None:
+    """The line limit counts a line without its line break: a line of exactly
+    max_line_bytes is read (its \\r\\n too, not left over as a line of its own), one byte
+    longer is refused, and the lines after both keep their numbers."""
+    limit = max_line_bytes(1000)
+    assert limit is not None
+    line = jsonl_line(type="truce", data={"note": ""})
+    exact = line.replace('"note": ""', '"note": "' + "x" * (limit - len(line)) + '"')
+    longer = exact.replace('"note": "', '"note": "y')
+    assert (limit, limit + 1) == (len(exact), len(longer))
+    path = tmp_path / "edge.jsonl"
+    path.write_bytes(ending.join([exact, longer, line, ""]).encode())
+    found = [(n, str(e).split(" (")[0]) for n, e in read_jsonl(path, max_event_bytes=1000)]
+    assert [1, 2, 3] == [n for n, _ in found]
+    assert "event: is over max_event_bytes" == found[1][1]
+    cell = "z" * (limit - len("truce,Syria,2017-06-17,s,"))
+    rows = ["type,actor,occurred_at,incident,data", f"truce,Syria,2017-06-17,s,{cell}",
+            f"truce,Syria,2017-06-17,s,{cell}z", "truce,Syria,2017-06-17,s,"]  # fmt: skip
+    path = tmp_path / "edge.csv"
+    path.write_bytes((ending.join(rows) + ending).encode())
+    found = [(n, str(e).split(" (")[0]) for n, e in read_csv(path, max_event_bytes=1000)]
+    assert [2, 3, 4] == [n for n, _ in found]
+    assert "event: is over max_event_bytes" == found[1][1]

@@ -238,7 +238,8 @@ def _bounded_lines(file: IO[bytes], limit: int | None) -> Iterator[bytes | None]
     """Each line of a binary file, or ``None`` for one longer than ``limit`` bytes (its
     line ending not counted), whose rest is skipped a chunk at a time, never held."""
     while True:
-        line = file.readline(-1 if limit is None else limit + 1)
+        # 2 more: a line of exactly the limit still gets its \r\n in one piece
+        line = file.readline(-1 if limit is None else limit + 2)
         if not line:
             return
         if limit is None or len(line.rstrip(b"\r\n")) <= limit:
