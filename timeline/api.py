@@ -369,6 +369,18 @@ class Timeline:
         self._folder = Folder()
 
     @property
+    def max_event_bytes(self) -> int | None:
+        """The largest event this timeline stores, in bytes of JSON (``None``: no limit);
+        ``timeline import`` refuses longer lines of a file before reading them.
+
+        Example:
+            >>> import timeline
+            >>> timeline.open("sqlite://", max_event_bytes=10_000).max_event_bytes
+            10000
+        """
+        return self._store.max_event_bytes
+
+    @property
     def url(self) -> str:
         """The database URL, with any password hidden."""
         return self._store.url
@@ -580,6 +592,7 @@ class Timeline:
                 raise InvalidEventError(
                     "reported_by", "a basis has its own reported_by; give one or the other"
                 )
+            non_negative(known_at.position, "known_at.position")
             return View(self, known_at)
         known_bound, _ = self._moment(known_at, "known_at")
         reported_bound, _ = self._moment(reported_by, "reported_by")
@@ -1277,8 +1290,8 @@ def _expected_versions(
     if isinstance(expected, Mapping):
         result = {}
         for incident, version in expected.items():
-            check_name(incident, field="expected_version")
-            result[incident] = non_negative(version, f"expected_version[{incident!r}]")
+            name = check_name(incident, field="expected_version")
+            result[name] = non_negative(version, f"expected_version[{incident!r}]")
         return result
     version = non_negative(expected, "expected_version")
     if len(incidents) != 1:

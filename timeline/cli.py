@@ -8,6 +8,7 @@ status 1 (2 for usage mistakes), without a traceback unless ``--debug`` is given
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import shlex
@@ -21,7 +22,7 @@ from typing import Any
 import click
 
 import timeline
-from timeline.events import Event
+from timeline.events import Event, parse_json
 from timeline.fold import resolve
 from timeline.io import (
     FORMATS,
@@ -34,7 +35,7 @@ from timeline.io import (
     write_jsonl,
     write_timelinejs,
 )
-from timeline.render import bound_json
+from timeline.render import bound_json, printable
 from timeline.times import CALENDAR_UNITS, bound_text, isoformat, parse_time, zone_name
 
 MAX_PROBLEMS_SHOWN = 20
@@ -124,7 +125,7 @@ def reported(debug: bool) -> Iterator[None]:
     except timeline.TimelineError as e:
         if debug:
             raise
-        click.echo(f"error: {e}", err=True)
+        _echo(f"error: {e}", err=True, lines=False)
         sys.exit(1)
     except BrokenPipeError:
         # The reader went away (`timeline events | head`): stop quietly, and keep Python
@@ -135,7 +136,7 @@ def reported(debug: bool) -> Iterator[None]:
         if debug:
             raise
         where = f"{e.filename}: " if e.filename else ""
-        click.echo(f"error: {where}{e.strerror or e}", err=True)
+        _echo(f"error: {where}{e.strerror or e}", err=True, lines=False)
         sys.exit(1)
 
 
@@ -215,7 +216,7 @@ def db_upgrade(obj: Context) -> None:
     """
     with reported(obj.debug):
         revision = timeline.upgrade(obj.db)
-        click.echo(f"{_shown(obj.db)} is at schema revision {revision} (newest)")
+        _echo(f"{_shown(obj.db)} is at schema revision {revision} (newest)")
 
 
 @db.command("current")
@@ -233,10 +234,10 @@ def db_current(obj: Context) -> None:
     with reported(obj.debug):
         revision, head = timeline.schema_revision(obj.db), timeline.head_revision()
     if revision == head:
-        click.echo(f"{_shown(obj.db)} is at schema revision {revision} (newest)")
+        _echo(f"{_shown(obj.db)} is at schema revision {revision} (newest)")
         return
     state = "has no timeline schema" if revision is None else f"is at schema revision {revision}"
-    click.echo(f"{_shown(obj.db)} {state}; newest is {head}: run timeline db upgrade", err=True)
+    _echo(f"{_shown(obj.db)} {state}; newest is {head}: run timeline db upgrade", err=True)
     sys.exit(1)
 
 
@@ -269,20 +270,21 @@ def import_(obj: Context, file: Path, fmt: str | None) -> None:
     """
     with reported(obj.debug), obj.open() as tl:
         fmt = file_format(file, fmt)
-        reading = _Import(file, fmt, tl.default_tz, tl.day_zone)
+        reading = _Import(file, fmt, tl.default_tz, tl.max_event_bytes, tl.day_zone)
         try:
-            with _progress(lambda: _count_records(file, fmt), f"importing {file.name}") as advance:
+            counting = functools.partial(_count_records, file, fmt, tl.max_event_bytes)
+            with _progress(counting, f"importing {file.name}") as advance:
                 stored = tl.load(reading.events(), on_chunk=advance)
         except _Refused:
             problems = reading.problems
             for number, problem in problems[:MAX_PROBLEMS_SHOWN]:
-                click.echo(f"line {number}: {problem}", err=True)
+                _echo(f"line {number}: {problem}", err=True, lines=False)
             if len(problems) > MAX_PROBLEMS_SHOWN:
-                click.echo(f"... and {len(problems) - MAX_PROBLEMS_SHOWN} more", err=True)
+                _echo(f"... and {len(problems) - MAX_PROBLEMS_SHOWN} more", err=True)
             noun = "problem" if len(problems) == 1 else "problems"
-            click.echo(f"error: {file}: {len(problems)} {noun}; nothing was stored", err=True)
+            _echo(f"error: {file}: {len(problems)} {noun}; nothing was stored", err=True)
             sys.exit(1)
-        click.echo(
+        _echo(
             f"stored {_count(stored, 'event')} from {file} "
             f"({reading.count - stored} already stored)"
         )
@@ -350,7 +352,7 @@ def export(obj: Context, output: Path | None, incident: str | None, fmt: str | N
             raise OSError(e.errno, e.strerror, str(output)) from e
         finally:
             partial.unlink(missing_ok=True)
-        click.echo(f"exported {_count(count, 'event')} to {output}")
+        _echo(f"exported {_count(count, 'event')} to {output}")
 
 
 @main.command("copy")
@@ -472,7 +474,7 @@ def record(
             expected_version=expected_version,
             reported_at=reported_at,
         )
-        click.echo(
+        _echo(
             f"recorded {recorded.id}: {recorded.incident} version {recorded.version}, "
             f"position {recorded.position}, occurred {isoformat(recorded.occurred_at)} "
             f"({recorded.precision}){_reported_text(recorded)}"
@@ -616,14 +618,14 @@ def state(
         if as_json:
             click.echo(json.dumps(state_json(answer), ensure_ascii=False))
         else:
-            click.echo(
+            _echo(
                 f"{answer.actor} {_asked_at(at, tl)}, {_asked_known(answer.basis, tl)}"
                 f"{_asked_reported(answer.basis, tl)}: "
                 f"{_count(answer.events_applied, 'event')} applied"
             )
             _echo_state(answer)
         for problem in answer.problems:
-            click.echo(f"warning: {problem}", err=True)
+            _echo(f"warning: {problem}", err=True)
 
 
 def state_json(answer: timeline.State) -> dict[str, Any]:
@@ -715,7 +717,7 @@ def history(
     when = "when (UTC)" if days == "UTC" else f"when (UTC; days of {days})"
     _echo_rows((when, "precision", "attribute", "from", "to", "event", "id"), rows)
     if not rows:
-        click.echo("(no changes)")
+        _echo("(no changes)")
 
 
 def history_json(
@@ -815,7 +817,7 @@ def correct(
             )
         with obj.open() as tl:
             fix = tl.correct(event_id, reported_at=reported_at, **fields)
-        click.echo(
+        _echo(
             f"recorded correction {fix.id} of {fix.corrects}: position {fix.position}, "
             f"{fix.type} by {fix.actor}, occurred {isoformat(fix.occurred_at)} ({fix.precision})"
             f"{_reported_text(fix)}"
@@ -848,7 +850,7 @@ def retract(obj: Context, event_id: str, reason: str, reported_at: str | None) -
     """
     with reported(obj.debug), obj.open() as tl:
         retraction = tl.retract(event_id, reason, reported_at=reported_at)
-        click.echo(
+        _echo(
             f"recorded retraction {retraction.id} of {retraction.retracts}: "
             f"position {retraction.position}{_reported_text(retraction)}"
         )
@@ -888,7 +890,7 @@ def revisions(
             click.echo(json.dumps(revisions_json(found), ensure_ascii=False))
             return
         first = found[0].by
-        click.echo(
+        _echo(
             f"Revisions of {first.id} ({first.type} by {first.actor}), "
             f"{_asked_known(found.basis, tl)}{_asked_reported(found.basis, tl)}:"
         )
@@ -1006,9 +1008,11 @@ def _where_option(values: tuple[str, ...], count: int) -> dict[int, dict[str, An
                 param_hint="--where",
             )
         try:
-            parsed = json.loads(raw)
-        except json.JSONDecodeError:
-            parsed = raw
+            parsed = parse_json(raw, field="--where")
+        except timeline.InvalidEventError as e:
+            if not isinstance(e.__cause__, json.JSONDecodeError):
+                raise
+            parsed = raw  # not JSON: the text itself
         found.setdefault(int(number) - 1, {})[field] = parsed
     return found
 
@@ -1195,7 +1199,7 @@ def chart(
             title=title,
         )
     matches = "" if report is None else f", {_count(len(report.matches), 'sequence match', 'es')}"
-    click.echo(f"wrote the chart to {output}{matches}; open it in a browser")
+    _echo(f"wrote the chart to {output}{matches}; open it in a browser")
 
 
 def _where_steps(parsed: list[timeline.Step], wheres: tuple[str, ...]) -> list[timeline.Step]:
@@ -1220,7 +1224,7 @@ def verify(obj: Context) -> None:
     """
     with reported(obj.debug), obj.open() as tl:
         result = tl.verify()
-    click.echo(str(result))
+    _echo(str(result))
     if not result.ok:
         sys.exit(1)
 
@@ -1257,30 +1261,30 @@ def demo(obj: Context, out: Path) -> None:
         with timeline.open(url) as tl:
             define_templates(tl, templates)
             loaded = _load_seed(tl, demo_file("syria-2017-06.jsonl"))
-            click.echo(f"Loaded the June 2017 Syria example into {out} in one append:")
-            click.echo(
+            _echo(f"Loaded the June 2017 Syria example into {out} in one append:")
+            _echo(
                 f"{_count(len(loaded), 'event')}, in the article's own (scrambled) order, "
                 "each with the day it was reported."
             )
-            click.echo(
+            _echo(
                 "\nIn the order they happened (valid time, UTC; precision shown; reported:"
                 " when the claim\nbecame public):"
             )
             _echo_table(sorted(tl.events(), key=lambda e: (e.occurred_at, e.position)))
-            click.echo(f"\nStatus of {', '.join(DEMO_ACTORS)} on each day (UTC), by the templates")
-            click.echo(f"in {templates.name} (? = may have happened after that day):")
+            _echo(f"\nStatus of {', '.join(DEMO_ACTORS)} on each day (UTC), by the templates")
+            _echo(f"in {templates.name} (? = may have happened after that day):")
             _echo_status(tl, DEMO_ACTORS, DEMO_DATES)
             _echo_sequence_report(tl)
             _echo_reported_by(tl, url, templates)
             picture = demo_chart(tl, out.with_name(out.stem + ".chart.html"))
-            click.echo(f"\nHash chain: {tl.verify()}")
+            _echo(f"\nHash chain: {tl.verify()}")
         base = f"timeline --db {shlex.quote(url)}"
         with_templates = f"{base} --templates {shlex.quote(str(templates))}"
-        click.echo("\nTry:")
-        click.echo(f'  {with_templates} state US --at "June 19 2017"')
-        click.echo(f"  {with_templates} history Russia cooperation")
-        click.echo(f"  {base} events --actor US")
-        click.echo(
+        _echo("\nTry:")
+        _echo(f'  {with_templates} state US --at "June 19 2017"')
+        _echo(f"  {with_templates} history Russia cooperation")
+        _echo(f"  {base} events --actor US")
+        _echo(
             f"\nChart: wrote {picture} (open it in a browser): {', '.join(DEMO_CHART_ACTORS)}"
             f" from {DEMO_CHART_SINCE} to {DEMO_CHART_UNTIL}, the cooperation bands and the"
             " sequence match."
@@ -1367,11 +1371,11 @@ def _echo_sequence_report(tl: timeline.Timeline) -> None:
     ``aircraft_repositioned.actor``, within 3 days.
     """
     found = tl.sequence(DEMO_SEQUENCE, within="3d")
-    click.echo("\nThe sequence: a shootdown, then cooperation suspended with the shooter,")
-    click.echo("then the shooter repositioning its aircraft, within 3 days:")
+    _echo("\nThe sequence: a shootdown, then cooperation suspended with the shooter,")
+    _echo("then the shooter repositioning its aircraft, within 3 days:")
     for line in found.to_text().splitlines():
-        click.echo(f"  {line}".rstrip())
-    click.echo(
+        _echo(f"  {line}".rstrip())
+    _echo(
         "  (order certain: no: the suspension and the repositioning are known only to the\n"
         "   day, so either may have come first; the match is kept and flagged.)"
     )
@@ -1389,13 +1393,13 @@ def _echo_reported_by(tl: timeline.Timeline, url: str, templates: Path) -> None:
         (bound, _value_text(tl.state("Russia", at=day, reported_by=bound).get("cooperation.US")))
         for bound in DEMO_REPORTED_BY
     ]
-    click.echo(f"\nWhat was public, and when: Russia's cooperation with the US on {day}")
+    _echo(f"\nWhat was public, and when: Russia's cooperation with the US on {day}")
     _echo_rows(("as reported by", "cooperation.US"), rows, indent="  ")
-    click.echo(
+    _echo(
         "Russia announced the suspension on June 19: asked --reported-by June 18, the answer\n"
         "rests only on the claims made public by the end of that day. Ask it yourself:"
     )
-    click.echo(
+    _echo(
         f"  timeline --db {shlex.quote(url)} --templates {shlex.quote(str(templates))} "
         f"state Russia --at {day} --reported-by {DEMO_REPORTED_BY[0]}"
     )
@@ -1427,15 +1431,27 @@ class _Import:
     """
 
     def __init__(
-        self, path: Path, fmt: str, zone: dt.tzinfo | None, day_zone: dt.tzinfo | None = None
+        self,
+        path: Path,
+        fmt: str,
+        zone: dt.tzinfo | None,
+        max_event_bytes: int | None,
+        day_zone: dt.tzinfo | None = None,
     ) -> None:
         self.path, self.fmt, self.zone, self.day_zone = path, fmt, zone, day_zone
+        self.max_event_bytes = max_event_bytes
         self.count = 0
         self.problems: list[tuple[int, timeline.InvalidEventError]] = []
 
     def events(self) -> Iterator[Event]:
+        # the timeline's own limit: each line is refused, with its number, before the
+        # store would refuse its event by its place in the batch
         for number, event in read_events(
-            self.path, format=self.fmt, default_tz=self.zone, day_zone=self.day_zone
+            self.path,
+            format=self.fmt,
+            default_tz=self.zone,
+            day_zone=self.day_zone,
+            max_event_bytes=self.max_event_bytes,
         ):
             if isinstance(event, timeline.InvalidEventError):
                 self.problems.append((number, event))
@@ -1447,12 +1463,13 @@ class _Import:
             raise _Refused
 
 
-def _count_records(path: Path, fmt: str) -> int:
-    """How many records a file holds (for a progress bar), without reading the events."""
+def _count_records(path: Path, fmt: str, max_event_bytes: int | None) -> int:
+    """How many records a file holds (for a progress bar), without reading the events
+    (nor holding a line longer than an event may be)."""
     if fmt == "jsonl":
         with open(path, "rb") as file:
-            return sum(1 for line in file if line.strip())
-    return sum(1 for _ in read_records(path, format=fmt))
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: file.read(1 << 20), b""))
+    return sum(1 for _ in read_records(path, format=fmt, max_event_bytes=max_event_bytes))
 
 
 @contextmanager
@@ -1464,7 +1481,7 @@ def _progress(total: Callable[[], int], label: str) -> Iterator[Callable[[int], 
     if not sys.stderr.isatty():
         yield lambda _done: None
         return
-    with click.progressbar(length=total(), label=label, file=sys.stderr) as bar:
+    with click.progressbar(length=total(), label=printable(label), file=sys.stderr) as bar:
         yield bar.update
 
 
@@ -1506,14 +1523,14 @@ def _echo_state(answer: timeline.State) -> None:
         for path, value in answer.items()
     ]
     if not rows:
-        click.echo("(no attributes)")
+        _echo("(no attributes)")
         return
     _echo_rows(("attribute", "value", ""), rows)
     if answer.uncertain:
         note = "? set by an event that may have happened just after the moment asked about"
         if answer.basis is not None and answer.basis.reported_by is not None:
             note += ",\n  or that may have been reported just after the reported bound"
-        click.echo(note)
+        _echo(note)
 
 
 def _asked_at(text: str | None, tl: timeline.Timeline) -> str:
@@ -1600,23 +1617,28 @@ def _echo_table(found: Iterable[timeline.RecordedEvent], *, corrections: bool = 
         rows.append(row)
     _echo_rows(header, rows)
     if not rows:
-        click.echo("(no events)")
+        _echo("(no events)")
 
 
-def _echo_rows(header: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "") -> None:
+def _echo(text: str = "", *, err: bool = False, nl: bool = True, lines: bool = True) -> None:
+    """Print text for a person: control characters and bidirectional controls escaped
+    (see :func:`~timeline.render.printable`); ``lines=False`` escapes line breaks too, for
+    a message that must stay one line. JSON and CSV are printed with ``click.echo``."""
+    click.echo(printable(text, lines=lines), err=err, nl=nl)
+
+
+def _echo_rows(header: Sequence[str], given: Sequence[Sequence[str]], indent: str = "") -> None:
+    # escaped before measuring, so that a value with a line break or an escape sequence
+    # keeps to its cell
+    rows = [[printable(cell, lines=False) for cell in row] for row in given]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         cells = "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
-        click.echo(f"{indent}{cells}".rstrip())
+        _echo(f"{indent}{cells}".rstrip())
 
 
 def _json_option(text: str | None, field: str) -> Any:
-    if text is None:
-        return None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as e:
-        raise timeline.InvalidEventError(field, f"is not valid JSON: {e.msg}") from e
+    return None if text is None else parse_json(text, field=field)
 
 
 def _shown(url: str | None) -> str:

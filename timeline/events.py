@@ -76,15 +76,40 @@ def check_type_name(value: object, *, field: str = "type") -> str:
     return value
 
 
-def check_name(value: object, *, field: str) -> str:
-    """Return ``value`` if it can name an actor or an incident, else raise.
+ZWNJ: Final = "\u200c"
+ZWJ: Final = "\u200d"
+INVISIBLE_FILLERS: Final = frozenset("\u3164\uffa0")
+"""Hangul fillers: letters (so not format characters) that show as nothing."""
+_CURSIVE: Final = (
+    (0x0600, 0x08FF),  # Arabic (Persian, Urdu, ...), Syriac, Thaana, N'Ko, ...
+    (0x1800, 0x18AF),  # Mongolian
+    (0xA840, 0xA87F),  # Phags-pa
+    (0xFB50, 0xFDFF),  # Arabic presentation forms
+    (0xFE70, 0xFEFF),
+    (0x10AC0, 0x10AFF),  # Manichaean
+    (0x10F30, 0x10F6F),  # Sogdian
+)
 
-    A name is non-empty text of at most 200 characters, without control characters and
-    without white space at either end (so that "US" and "US " are never two actors).
+
+def check_name(value: object, *, field: str) -> str:
+    """Return ``value``, in Unicode's composed form (NFC), if it can name an actor or an
+    incident, else raise.
+
+    A name is non-empty text of at most 200 characters, without white space at either end
+    (so that "US" and "US " are never two actors). It is kept in NFC, so that "é" typed
+    as one character or as "e" and an accent is one name. Refused, since they would make
+    names that look alike but differ: control characters, line and paragraph
+    separators, format characters (bidirectional controls such as U+202E, the zero-width
+    space U+200B, the soft hyphen, ...) and the Hangul fillers. The zero-width non-joiner
+    and joiner (U+200C, U+200D) stay where a script needs them, inside a word: after a
+    virama (Indic scripts), the non-joiner between two letters of a joining script
+    (Persian "می‌خواهم"), the joiner between two emoji; elsewhere they are refused.
 
     Example:
         >>> check_name("Russian Federation", field="actor")
         'Russian Federation'
+        >>> check_name("Cre\u0301pieux", field="actor") == "Cr\u00e9pieux"
+        True
     """
     if not isinstance(value, str):
         raise InvalidEventError(field, f"expected text, got {type(value).__name__}")
@@ -96,10 +121,93 @@ def check_name(value: object, *, field: str) -> str:
         )
     if value != value.strip():
         raise InvalidEventError(field, f"must not start or end with white space: {value!r}")
-    for ch in value:
-        if unicodedata.category(ch) in ("Cc", "Cs"):
+    check_characters(value, field=field)
+    if value.isascii():
+        return value
+    name = unicodedata.normalize("NFC", value)
+    if len(name) > MAX_NAME_LENGTH:  # a few characters grow under NFC
+        raise InvalidEventError(
+            field, f"is {len(name)} characters long in NFC; at most {MAX_NAME_LENGTH}"
+        )
+    return name
+
+
+def check_characters(value: str, *, field: str) -> str:
+    """Return ``value`` if it holds no character that is invisible or that changes how
+    the text around it is shown, else raise (the rule of :func:`check_name`).
+
+    Refused: control characters (categories Cc, Cs), line and paragraph separators (Zl,
+    Zp), format characters (Cf: bidirectional controls, zero-width space, soft hyphen,
+    ...) and the Hangul fillers, but for the zero-width non-joiner and joiner inside a
+    word of a script that needs them.
+
+    Example:
+        >>> check_characters("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", field="actor")
+        'می‌خواهم'
+        >>> check_characters("US\u202eAIRAK", field="actor")
+        Traceback (most recent call last):
+        ...
+        timeline.errors.InvalidEventError: actor: must not contain U+202E (RIGHT-TO-LEFT
+        OVERRIDE), which is invisible or reorders the text around it
+    """
+    if value.isascii():
+        for ch in value:
+            if ch < " " or ch == "\x7f":
+                raise InvalidEventError(field, f"must not contain control character {ch!r}")
+        return value
+    for index, ch in enumerate(value):
+        category = unicodedata.category(ch)
+        if category in ("Cc", "Cs"):
             raise InvalidEventError(field, f"must not contain control character {ch!r}")
+        if category in ("Zl", "Zp"):
+            raise InvalidEventError(field, f"must not contain a line break, {_code(ch)}")
+        if category == "Cf" or ch in INVISIBLE_FILLERS:
+            if ch not in (ZWNJ, ZWJ):
+                raise InvalidEventError(
+                    field,
+                    f"must not contain {_code(ch)}, which is invisible or reorders the "
+                    "text around it",
+                )
+            if not _joins(value, index):
+                raise InvalidEventError(
+                    field,
+                    f"must not contain {_code(ch)} here: a joiner is kept only inside a word "
+                    "that needs it (after a virama, between letters of an Arabic-script "
+                    "word, between emoji)",
+                )
     return value
+
+
+def _code(ch: str) -> str:
+    return f"U+{ord(ch):04X} ({unicodedata.name(ch, 'unnamed')})"
+
+
+def _joins(text: str, index: int) -> bool:
+    """Whether the ZWNJ or ZWJ at ``index`` stands where a script needs it (after
+    Unicode's rules for joiners in identifiers, UAX #31, with emoji sequences added)."""
+    before = text[index - 1] if index > 0 else ""
+    after = text[index + 1] if index + 1 < len(text) else ""
+    if not before or before in (ZWNJ, ZWJ):
+        return False
+    if unicodedata.combining(before) == 9:  # a virama: Indic conjuncts and half forms
+        return True
+    if not after:
+        return False
+    if text[index] == ZWNJ:
+        return _cursive(before) and _cursive(after)
+    return _emoji(before) and _emoji(after)
+
+
+def _cursive(ch: str) -> bool:
+    code = ord(ch)
+    return any(low <= code <= high for low, high in _CURSIVE) and unicodedata.category(
+        ch
+    ).startswith(("L", "M"))
+
+
+def _emoji(ch: str) -> bool:
+    # a pictograph (So), a skin tone (Sk) or the emoji presentation selector U+FE0F
+    return ord(ch) > 0x2000 and (unicodedata.category(ch) in ("So", "Sk") or ch == "\ufe0f")
 
 
 def check_targets(value: object, *, field: str = "targets") -> tuple[str, ...]:
@@ -135,7 +243,9 @@ def check_json(value: object, *, field: str, _depth: int = 0) -> JSONValue:
     """Return a deep copy of ``value`` made only of JSON types, or raise.
 
     Tuples become lists. Refused: non-text keys, NaN and infinities, the NUL character
-    (PostgreSQL cannot store it in text), nesting deeper than 64, and any other type.
+    (PostgreSQL cannot store it in text), nesting deeper than 64, integers of more digits
+    than Python writes as text (4,300 by default; ``sys.set_int_max_str_digits``), and
+    any other type.
 
     Example:
         >>> check_json({"casualties": 0, "aircraft": ("Su-22",)}, field="data")
@@ -146,6 +256,8 @@ def check_json(value: object, *, field: str, _depth: int = 0) -> JSONValue:
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int):
+        if value.bit_length() > _SAFE_INT_BITS:
+            _check_digits(value, field=field)
         return int(value)
     if isinstance(value, float):
         if not math.isfinite(value):
@@ -175,6 +287,51 @@ def check_json(value: object, *, field: str, _depth: int = 0) -> JSONValue:
     raise InvalidEventError(field, f"{type(value).__name__} is not a JSON value")
 
 
+# An integer of at most 1,920 bits has at most 579 digits, under the lowest limit on
+# int-to-text conversion Python allows (640 digits): only wider ones need asking.
+_SAFE_INT_BITS: Final = 1920
+
+
+def _check_digits(value: int, *, field: str) -> None:
+    try:
+        str(value)
+    except ValueError as e:  # Python's limit on int-to-text conversion
+        raise InvalidEventError(
+            field, f"is an integer of more than {sys.get_int_max_str_digits():,} digits"
+        ) from e
+
+
+def parse_json(text: str | bytes, *, field: str) -> JSONValue:
+    """Return the value of JSON text, or raise :class:`InvalidEventError` naming ``field``.
+
+    Text that is not JSON is refused saying where (``column N``, or ``line L, column N``);
+    so is text that nests too deep for Python to parse (deeper than Python's recursion
+    limit, far deeper than the 64 levels an event may hold) and text holding an integer
+    of more digits than Python reads (4,300 by default), which would otherwise escape as
+    ``RecursionError`` and ``ValueError``. The JSON error, when there is one, is the
+    ``__cause__``.
+
+    Example:
+        >>> parse_json('{"aircraft": "Su-22"}', field="data")
+        {'aircraft': 'Su-22'}
+        >>> parse_json("[" * 100_000, field="data")
+        Traceback (most recent call last):
+        ...
+        timeline.errors.InvalidEventError: data: nests deeper than 64 levels
+    """
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        where = f"column {e.colno}" if e.lineno == 1 else f"line {e.lineno}, column {e.colno}"
+        raise InvalidEventError(field, f"is not valid JSON: {e.msg} ({where})") from e
+    except RecursionError as e:
+        raise InvalidEventError(field, f"nests deeper than {MAX_JSON_DEPTH} levels") from e
+    except ValueError as e:  # an integer past Python's limit on text-to-int conversion
+        raise InvalidEventError(
+            field, f"holds an integer of more than {sys.get_int_max_str_digits():,} digits"
+        ) from e
+
+
 def _check_object(value: object, *, field: str) -> dict[str, JSONValue]:
     if value is None:
         return {}
@@ -191,7 +348,9 @@ def check_effects(value: object, *, field: str = "effects") -> dict[str, dict[st
     templates pass too: a value is any JSON value (``None`` removes the attribute) or one
     operator of :data:`timeline.effects.OPERATORS` (``{"$inc": n}``, ``n`` a finite int
     or float); paths have non-empty dotted parts, and one object never holds a path and
-    a path inside it.
+    a path inside it. Actors are names (see :func:`check_name`) and each part of an
+    attribute path is held to the same characters; both are kept in NFC, so two keys
+    that differ only in how an accent is encoded are one key, refused when given twice.
 
     Example:
         >>> check_effects({"Russia": {"cooperation.US": "suspended"}})
@@ -202,10 +361,48 @@ def check_effects(value: object, *, field: str = "effects") -> dict[str, dict[st
         timeline.errors.InvalidEventError: effects.Russia.army: unknown operator '$mul'; use $inc
     """
     effects = _check_object(value, field=field)
+    checked: dict[str, dict[str, JSONValue]] = {}
     for actor, changes in effects.items():
-        check_name(actor, field=f"{field} actor")
-        check_changes(changes, field=f"{field}.{actor}")
-    return effects
+        name = check_name(actor, field=f"{field} actor")
+        if name in checked:
+            raise InvalidEventError(
+                f"{field} actor", f"{name!r} appears twice (in NFC; once as {actor!a})"
+            )
+        if not isinstance(changes, dict):
+            raise InvalidEventError(
+                f"{field}.{actor}", f"expected {{attribute: value}}, got {type(changes).__name__}"
+            )
+        paths: dict[str, JSONValue] = {}
+        for path, change in changes.items():
+            try:
+                attribute = check_path(path)
+            except InvalidEventError as e:  # named by its repr: the path is not fit to show
+                raise InvalidEventError(
+                    f"{field}.{name}", f"attribute {path!r} {e.problem}"
+                ) from None
+            if attribute in paths:
+                raise InvalidEventError(
+                    f"{field}.{name}",
+                    f"attribute {attribute!r} appears twice (in NFC; once as {path!a})",
+                )
+            paths[attribute] = change
+        check_changes(paths, field=f"{field}.{name}")
+        checked[name] = paths
+    return checked
+
+
+def check_path(value: str, *, field: str = "attribute") -> str:
+    """Return an attribute path (``cooperation.US``) in NFC, refusing the characters a
+    name may not hold (see :func:`check_characters`), which would make two paths look
+    alike or reorder the text of a ``timeline state`` table.
+
+    Example:
+        >>> check_path("cooperation.US")
+        'cooperation.US'
+    """
+    if value.isascii():
+        return check_characters(value, field=field)
+    return unicodedata.normalize("NFC", check_characters(value, field=field))
 
 
 def check_source(value: object, *, field: str = "source") -> dict[str, str]:
@@ -664,6 +861,44 @@ def canonical_json(value: JSONValue) -> str:
     )
 
 
+def check_event_size(
+    event: Event | RecordedEvent | Mapping[str, JSONValue],
+    max_bytes: int | None,
+    *,
+    size: int | None = None,
+) -> None:
+    """Refuse an event whose canonical JSON is over ``max_bytes`` bytes, naming its
+    largest field (``data``, ``effects``, ``source`` or ``targets``); ``None``: no limit.
+
+    ``event`` may be an event or its :meth:`~Event.content`; ``size``, when known, is the
+    byte length of its canonical JSON.
+
+    Example:
+        >>> e = Event("report", "US", "2017-06-18", incident="s", data={"note": "x" * 500})
+        >>> check_event_size(e, 1000)
+        >>> check_event_size(e, 400)
+        Traceback (most recent call last):
+        ...
+        timeline.errors.InvalidEventError: data: makes the event 740 bytes of JSON; the limit
+        is 400 (max_event_bytes)
+    """
+    if max_bytes is None:
+        return
+    content = event if isinstance(event, Mapping) else event_content(event)
+    if size is None:
+        size = len(canonical_json(content).encode())
+    if size <= max_bytes:
+        return
+    largest = max(
+        ("data", "effects", "source", "targets"),
+        key=lambda name: len(canonical_json(content.get(name)).encode()),
+    )
+    raise InvalidEventError(
+        largest,
+        f"makes the event {size:,} bytes of JSON; the limit is {max_bytes:,} (max_event_bytes)",
+    )
+
+
 def differing_fields(a: Mapping[str, JSONValue], b: Mapping[str, JSONValue]) -> list[str]:
     """Return the names of the content fields in which two contents differ."""
     return [f for f in CONTENT_FIELDS if canonical_json(a.get(f)) != canonical_json(b.get(f))]
@@ -717,15 +952,19 @@ __all__ = [
     "Event",
     "RecordedEvent",
     "canonical_json",
+    "check_characters",
     "check_effects",
+    "check_event_size",
     "check_id",
     "check_json",
     "check_name",
+    "check_path",
     "check_source",
     "check_targets",
     "check_type_name",
     "event_content",
     "event_from_dict",
     "new_id",
+    "parse_json",
     "reported_time",
 ]

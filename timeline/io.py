@@ -15,6 +15,19 @@ Readers never stop at a bad line: a line that cannot be read comes back as the
 :class:`~timeline.errors.InvalidEventError` that says why, with its line number, so that a
 caller can list every problem of a file in one pass (``timeline import`` does, and stores
 nothing unless there are none). Files are read as UTF-8, with or without a byte-order mark.
+
+Hostile files: given ``max_event_bytes``, a reader refuses a line (a CSV row) longer than
+:func:`max_line_bytes` before parsing it and skips the rest of it without holding it, so
+a file of one huge line costs no more memory than a line of that size; JSON nested too
+deep for Python, or holding integers of more digits than Python reads, is a problem of
+its line like any other.
+
+Spreadsheets: a CSV cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+return is a formula to a spreadsheet, which would run it on opening the file. The CSV
+writers (here and in :mod:`timeline.render`) put a ``'`` before such a cell, and before
+a cell that starts with ``'`` itself (see :func:`spreadsheet_cell`); the CSV reader takes
+one ``'`` away where a writer would have put it (:func:`from_spreadsheet_cell`), so every
+cell reads back as it was.
 """
 
 from __future__ import annotations
@@ -23,12 +36,21 @@ import csv
 import datetime as dt
 import html
 import json
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, Final
 
 from timeline.errors import InvalidEventError
-from timeline.events import EVENT_FIELDS, Event, RecordedEvent, event_content, event_from_dict
+from timeline.events import (
+    EVENT_FIELDS,
+    Event,
+    RecordedEvent,
+    check_event_size,
+    event_content,
+    event_from_dict,
+    parse_json,
+)
 from timeline.times import CALENDAR_UNITS, ZoneInput, isoformat, resolve_zone
 
 FORMATS: Final = ("jsonl", "csv")
@@ -44,6 +66,64 @@ STORED_FIELDS: Final = ("version", "position", "recorded_at", "hash")
 
 Line = tuple[int, dict[str, Any] | InvalidEventError]
 """A line of a file: its number (from 1) and its fields, or the error that says why not."""
+
+SPREADSHEET_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+"""The first characters that make a spreadsheet read a cell as a formula."""
+
+LINE_ROOM: Final = 4096
+"""Bytes a line may hold besides twice its event (see :func:`max_line_bytes`)."""
+
+_SKIP_CHUNK: Final = 1 << 16
+_QUOTED: Final = (*SPREADSHEET_STARTS, "'")
+
+
+def max_line_bytes(max_event_bytes: int | None) -> int | None:
+    """Return the longest line (CSV row) a reader takes for events of at most
+    ``max_event_bytes`` bytes of JSON; ``None``: no limit.
+
+    Twice the event's size and 4 KiB more: a line is written less tightly than the
+    canonical JSON the limit measures (``export``'s JSON has a space after each ``,`` and
+    ``:``, and CSV doubles each ``"`` of its JSON cells), so an event under the limit
+    always fits on its line, and a longer line can hold no such event.
+
+    Example:
+        >>> max_line_bytes(1 << 20)
+        2101248
+    """
+    return None if max_event_bytes is None else 2 * max_event_bytes + LINE_ROOM
+
+
+def spreadsheet_cell(text: str) -> str:
+    """Return ``text`` as a CSV cell that a spreadsheet shows and never runs.
+
+    A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+    ``'`` before it (OWASP's advice against CSV injection); so does one that starts with
+    ``'``, so that :func:`from_spreadsheet_cell` can tell the two apart and give every
+    cell back as it was.
+
+    Example:
+        >>> spreadsheet_cell("=1+1"), spreadsheet_cell("-2"), spreadsheet_cell("US")
+        ("'=1+1", "'-2", 'US')
+        >>> spreadsheet_cell("'s-Hertogenbosch")
+        "''s-Hertogenbosch"
+    """
+    return "'" + text if text.startswith(_QUOTED) else text
+
+
+def from_spreadsheet_cell(cell: str) -> str:
+    """Return the text a CSV cell holds: one ``'`` taken away where
+    :func:`spreadsheet_cell` would have put it (before ``=``, ``+``, ``-``, ``@``, a tab,
+    a carriage return or ``'``); any other cell as it is.
+
+    Example:
+        >>> from_spreadsheet_cell("'=1+1"), from_spreadsheet_cell("''=1+1")
+        ('=1+1', "'=1+1")
+        >>> from_spreadsheet_cell("'s-Hertogenbosch")
+        "'s-Hertogenbosch"
+    """
+    if cell.startswith("'") and cell[1:2] and cell[1:].startswith(_QUOTED):
+        return cell[1:]
+    return cell
 
 
 def file_format(path: str | Path, given: str | None = None) -> str:
@@ -92,23 +172,40 @@ def event_to_record(event: Event | RecordedEvent, *, stored: bool = False) -> di
     return record
 
 
-def read_jsonl(path: str | Path) -> Iterator[Line]:
+def read_jsonl(path: str | Path, *, max_event_bytes: int | None = None) -> Iterator[Line]:
     """Yield ``(line number, fields)`` for each non-blank line of a JSON Lines file.
 
-    A line that is not a JSON object comes as ``(line number, InvalidEventError)``.
+    A line that is not a JSON object comes as ``(line number, InvalidEventError)``; so
+    does a line longer than :func:`max_line_bytes` of ``max_event_bytes``, refused before
+    it is parsed and skipped without being held.
 
     Example:
         >>> import pathlib, tempfile
         >>> path = pathlib.Path(tempfile.mkdtemp()) / "events.jsonl"
-        >>> _ = path.write_text('{"type": "truce"}\\n\\n{"type": \\n[1]\\n')
+        >>> _ = path.write_text('{"type": "truce"}\\n\\n{"type": \\n[1]\\n' + "[" * 9999)
         >>> for number, fields in read_jsonl(path):
         ...     print(number, fields)
         1 {'type': 'truce'}
         3 event: is not valid JSON: Expecting value (column 10)
         4 event: expected a JSON object, got a list
+        5 event: nests deeper than 64 levels
+        >>> [number for number, _ in read_jsonl(path, max_event_bytes=1000)]
+        [1, 3, 4, 5]
+        >>> print(list(read_jsonl(path, max_event_bytes=1000))[-1][1])
+        event: is over max_event_bytes (the line is longer than 6,096 bytes, twice the limit
+        of 1,000 and 4,096 more; skipped, not parsed)
     """
+    for number, fields, _ in _jsonl_lines(path, max_line_bytes(max_event_bytes)):
+        yield number, fields
+
+
+def _jsonl_lines(path: str | Path, limit: int | None) -> Iterator[tuple[int, Any, int]]:
+    """``(line number, fields or error, the line's size in bytes)`` per non-blank line."""
     with open(path, "rb") as file:
-        for number, raw in enumerate(file, start=1):
+        for number, raw in enumerate(_bounded_lines(file, limit), start=1):
+            if raw is None:
+                yield number, _too_long(limit), 0
+                continue
             try:
                 text = raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n")
             except UnicodeDecodeError as e:
@@ -117,34 +214,63 @@ def read_jsonl(path: str | Path) -> Iterator[Line]:
                     InvalidEventError(
                         "event", f"is not UTF-8 text (byte {e.start + 1}: {raw[e.start]:#04x})"
                     ),
+                    0,
                 )
                 continue
             if not text.strip():
                 continue
             try:
-                fields = json.loads(text)
-            except json.JSONDecodeError as e:
-                yield (
-                    number,
-                    InvalidEventError("event", f"is not valid JSON: {e.msg} (column {e.colno})"),
-                )
+                fields = parse_json(text, field="event")
+            except InvalidEventError as e:
+                yield number, e, 0
                 continue
             if not isinstance(fields, dict):
                 yield (
                     number,
                     InvalidEventError("event", f"expected a JSON object, got {_json_type(fields)}"),
+                    0,
                 )
                 continue
-            yield number, fields
+            yield number, fields, len(raw)
 
 
-def read_csv(path: str | Path) -> Iterator[Line]:
+def _bounded_lines(file: IO[bytes], limit: int | None) -> Iterator[bytes | None]:
+    """Each line of a binary file, or ``None`` for one longer than ``limit`` bytes (its
+    line ending not counted), whose rest is skipped a chunk at a time, never held."""
+    while True:
+        # 2 more: a line of exactly the limit still gets its \r\n in one piece
+        line = file.readline(-1 if limit is None else limit + 2)
+        if not line:
+            return
+        if limit is None or len(line.rstrip(b"\r\n")) <= limit:
+            yield line
+            continue
+        while not line.endswith(b"\n"):
+            line = file.readline(_SKIP_CHUNK)
+            if not line:
+                break
+        yield None
+
+
+def _too_long(limit: int | None) -> InvalidEventError:
+    assert limit is not None
+    return InvalidEventError(
+        "event",
+        f"is over max_event_bytes (the line is longer than {limit:,} bytes, twice the limit "
+        f"of {(limit - LINE_ROOM) // 2:,} and {LINE_ROOM:,} more; skipped, not parsed)",
+    )
+
+
+def read_csv(path: str | Path, *, max_event_bytes: int | None = None) -> Iterator[Line]:
     """Yield ``(line number, fields)`` for each row of a CSV file with a header row.
 
     The numbers are those of the file's lines (a row with a quoted line break counts its
-    first). Empty cells are left out; ``targets`` and the JSON columns are decoded (see
-    the module's notes). A header that names an unknown field, or lacks a required one,
-    is reported as line 1; rows are still checked, without the unknown columns.
+    first). Empty cells are left out; a ``'`` that a spreadsheet-safe writer put before a
+    cell is taken away (see :func:`from_spreadsheet_cell`); ``targets`` and the JSON
+    columns are decoded (see the module's notes). A header that names an unknown field, or
+    lacks a required one, is reported as line 1; rows are still checked, without the
+    unknown columns. A row longer than :func:`max_line_bytes` of ``max_event_bytes`` is
+    refused before it is parsed and skipped without being held.
 
     Example:
         >>> import pathlib, tempfile
@@ -152,20 +278,32 @@ def read_csv(path: str | Path) -> Iterator[Line]:
         >>> _ = path.write_text(
         ...     "type,actor,targets,occurred_at,incident,data\\n"
         ...     'shootdown,US,Syria,2017-06-18,s,"{""aircraft"": ""Su-22""}"\\n'
-        ...     "truce,Syria,Syrian rebels;Daraa council,2017-06-17,s,{oops\\n")
+        ...     "truce,Syria,Syrian rebels;Daraa council,2017-06-17,s,{oops\\n"
+        ...     "truce,'=1+1,,2017-06-17,s,\\n")
         >>> for number, fields in read_csv(path):
         ...     print(number, fields)
         2 {'type': 'shootdown', 'actor': 'US', 'targets': ['Syria'],
            'occurred_at': '2017-06-18', 'incident': 's', 'data': {'aircraft': 'Su-22'}}
         3 data: is not valid JSON: Expecting property name enclosed in double quotes
           (character 2 of the cell)
+        4 {'type': 'truce', 'actor': '=1+1', 'occurred_at': '2017-06-17', 'incident': 's'}
     """
+    for number, fields, _ in _csv_rows(path, max_line_bytes(max_event_bytes)):
+        yield number, fields
+
+
+def _csv_rows(path: str | Path, limit: int | None) -> Iterator[tuple[int, Any, int]]:
+    """``(line number, fields or error, the row's size bound in bytes)`` per row."""
     with open(path, encoding="utf-8-sig", newline="") as file:
-        reader = csv.reader(file, skipinitialspace=True)
+        lines = _BoundedRows(file, limit)
+        reader = csv.reader(lines, skipinitialspace=True)
         try:
-            header = next(reader, None)
+            header = lines.next_row(reader)
         except (csv.Error, UnicodeDecodeError) as e:
-            yield 1, _unreadable(e)
+            yield 1, _unreadable(e), 0
+            return
+        except _RowTooLong:
+            yield 1, _too_long(limit), 0
             return
         if header is None:
             return
@@ -173,10 +311,14 @@ def read_csv(path: str | Path) -> Iterator[Line]:
         for name in header:
             name = name.strip()
             if name not in EVENT_FIELDS:
-                yield 1, InvalidEventError(name, f"unknown field; use {', '.join(EVENT_FIELDS)}")
+                yield (
+                    1,
+                    InvalidEventError(name, f"unknown field; use {', '.join(EVENT_FIELDS)}"),
+                    0,
+                )
                 columns.append(None)
             elif name in columns:
-                yield 1, InvalidEventError(name, "is a column twice")
+                yield 1, InvalidEventError(name, "is a column twice"), 0
                 columns.append(None)
             else:
                 columns.append(name)
@@ -187,19 +329,21 @@ def read_csv(path: str | Path) -> Iterator[Line]:
                 InvalidEventError(
                     missing[0], f"no such column; the header needs {', '.join(REQUIRED_FIELDS)}"
                 ),
+                0,
             )
             return
-        last_line = reader.line_num
         while True:
-            number = last_line + 1
+            number = lines.line_num + 1
             try:
-                row = next(reader, None)
+                row = lines.next_row(reader)
             except (csv.Error, UnicodeDecodeError) as e:
-                yield number, _unreadable(e)
+                yield number, _unreadable(e), 0
                 return
+            except _RowTooLong:
+                yield number, _too_long(limit), 0
+                continue
             if row is None:
                 return
-            last_line = reader.line_num
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) > len(columns):
@@ -208,16 +352,103 @@ def read_csv(path: str | Path) -> Iterator[Line]:
                     InvalidEventError(
                         "event", f"has {len(row)} cells; the header has {len(columns)}"
                     ),
+                    0,
                 )
                 continue
             try:
-                yield number, _csv_fields(columns, row)
+                yield number, _csv_fields(columns, row), 4 * lines.row_chars
             except InvalidEventError as e:
-                yield number, e
+                yield number, e, 0
 
 
-def read_records(path: str | Path, *, format: str | None = None) -> Iterator[Line]:
+class _RowTooLong(Exception):
+    """A CSV row longer than the limit; its lines were skipped."""
+
+
+class _BoundedRows:
+    """The lines of a CSV file (opened with ``newline=""``) for ``csv.reader``, a row at
+    a time, refusing a row longer than ``limit`` characters (a character is at least a
+    byte, so no row of ``limit`` bytes is refused).
+
+    The rest of a row too long is skipped a chunk at a time, following CSV's quotes to
+    find where the row ends (at a line break outside quotes: after an even number of
+    ``"``), and :class:`_RowTooLong` is raised to the reader, which starts afresh on the
+    next line. ``line_num`` counts the file's lines read, skipped ones included.
+    """
+
+    def __init__(self, file: IO[str], limit: int | None) -> None:
+        self.file, self.limit = file, limit
+        self.line_num = 0
+        self.row_chars = 0
+        self._quotes = 0
+        self._after_cr = False
+
+    def __iter__(self) -> _BoundedRows:
+        return self
+
+    def __next__(self) -> str:
+        # 2 more: a row of exactly the limit still gets its \r\n in one piece
+        line = self._readline(-1 if self.limit is None else self.limit - self.row_chars + 2)
+        if not line:
+            raise StopIteration
+        self.row_chars += len(line)
+        self._quotes += line.count('"')
+        if self.limit is not None and self.row_chars - _ending(line) > self.limit:
+            self._skip_row(line)
+            raise _RowTooLong
+        self.line_num += 1
+        return line
+
+    def next_row(self, reader: Iterator[list[str]]) -> list[str] | None:
+        """The reader's next row (``None`` at the end), its fields allowed up to the
+        row limit (``csv``'s own field limit, 128 KiB, is lifted for the call)."""
+        self.row_chars = self._quotes = 0
+        wanted = sys.maxsize if self.limit is None else self.limit
+        before = csv.field_size_limit()
+        if before < wanted:
+            csv.field_size_limit(wanted)
+        try:
+            return next(reader, None)
+        finally:
+            if before < wanted:
+                csv.field_size_limit(before)
+
+    def _readline(self, size: int) -> str:
+        line = self.file.readline(size)
+        if self._after_cr and line == "\n":  # the rest of a \r\n cut by a chunk
+            line = self.file.readline(size)
+        self._after_cr = line.endswith("\r")
+        return line
+
+    def _skip_row(self, line: str) -> None:
+        while True:
+            if _ending(line):
+                self.line_num += 1
+                if self._quotes % 2 == 0:
+                    break
+            following = self._readline(_SKIP_CHUNK)
+            if not following:
+                self.line_num += 0 if _ending(line) else 1
+                break
+            line = following
+            self._quotes += line.count('"')
+        self.row_chars = self._quotes = 0
+
+
+def _ending(line: str) -> int:
+    """How many characters of ``line`` are its line break."""
+    if line.endswith("\r\n"):
+        return 2
+    return 1 if line.endswith(("\n", "\r")) else 0
+
+
+def read_records(
+    path: str | Path, *, format: str | None = None, max_event_bytes: int | None = None
+) -> Iterator[Line]:
     """Yield ``(line number, fields)`` from a JSON Lines or CSV file (see :func:`file_format`).
+
+    ``max_event_bytes`` refuses lines longer than :func:`max_line_bytes` before reading
+    them (see :func:`read_jsonl`).
 
     Example:
         >>> import pathlib, tempfile
@@ -226,9 +457,22 @@ def read_records(path: str | Path, *, format: str | None = None) -> Iterator[Lin
         >>> list(read_records(path))
         [(2, {'type': 'truce', 'actor': 'Syria', 'occurred_at': '2017-06-17', 'incident': 's'})]
     """
+    for number, fields, _ in _records(path, format, max_line_bytes(max_event_bytes)):
+        yield number, fields
+
+
+def _records(
+    path: str | Path, format: str | None, limit: int | None
+) -> Iterator[tuple[int, Any, int]]:
     if file_format(path, format) == "csv":
-        return read_csv(path)
-    return read_jsonl(path)
+        return _csv_rows(path, limit)
+    return _jsonl_lines(path, limit)
+
+
+# Parsed and made an event, a line of N bytes gives at most 4.5 N bytes of canonical JSON
+# (a number written 1e15 is 1000000000000000.0 there) and the fields it left out: below
+# this, the exact size need not be measured.
+_GROWTH: Final = 5
 
 
 def read_events(
@@ -237,35 +481,44 @@ def read_events(
     format: str | None = None,
     default_tz: ZoneInput = None,
     day_zone: ZoneInput = None,
+    max_event_bytes: int | None = None,
 ) -> Iterator[tuple[int, Event | InvalidEventError]]:
     """Yield ``(line number, Event)`` for each line of a file, or the error that line has.
 
     Each line becomes an :class:`~timeline.events.Event` through
     :func:`~timeline.events.event_from_dict`, reading times without an offset in
     ``default_tz`` (refused without one) and dates as days of ``day_zone`` (UTC by
-    default).
+    default). ``max_event_bytes`` (a timeline's :attr:`~timeline.Timeline.max_event_bytes`)
+    refuses, with their line numbers, lines too long to read (see :func:`read_jsonl`) and
+    events larger than the timeline stores, naming their largest field.
 
     Example:
         >>> import pathlib, tempfile
         >>> path = pathlib.Path(tempfile.mkdtemp()) / "events.jsonl"
         >>> line = '{"type": "truce", "actor": "Syria", "occurred_at": "%s", "incident": "s"%s}'
         >>> _ = path.write_text("\\n".join([line % ("2017-06-17", ""),
-        ...                                  line % ("June 2017", ', "colour": "red"')]))
-        >>> for number, event in read_events(path):
+        ...                                  line % ("June 2017", ', "colour": "red"'),
+        ...                                  line % ("2017-06-17", ', "data": {"n": 1e15}')]))
+        >>> for number, event in read_events(path, max_event_bytes=250):
         ...     print(number, event if isinstance(event, InvalidEventError) else event.precision)
         1 day
         2 colour: unknown field; use id, incident, type, actor, targets, occurred_at, precision,
           data, effects, source, corrects, retracts, reported_at,
           reported_precision
+        3 data: makes the event 255 bytes of JSON; the limit is 250 (max_event_bytes)
     """
-    for number, fields in read_records(path, format=format):
+    for number, fields, size in _records(path, format, max_line_bytes(max_event_bytes)):
         if isinstance(fields, InvalidEventError):
             yield number, fields
             continue
         try:
-            yield number, event_from_dict(fields, default_tz=default_tz, day_zone=day_zone)
+            event = event_from_dict(fields, default_tz=default_tz, day_zone=day_zone)
+            if max_event_bytes is not None and size * _GROWTH + LINE_ROOM > max_event_bytes:
+                check_event_size(event, max_event_bytes)
         except InvalidEventError as e:
             yield number, e
+            continue
+        yield number, event
 
 
 def write_jsonl(
@@ -302,8 +555,10 @@ def write_csv(
 
     ``targets`` are written as names separated by ``;`` (a JSON list when a name holds a
     ``;`` or starts with ``[``), the JSON columns as JSON text, empty values as empty
-    cells. ``stored`` adds columns for the fields the store assigned (see
-    :func:`event_to_record`). Open ``file`` with ``newline=""``.
+    cells; a cell a spreadsheet would run as a formula gets a ``'`` before it (see
+    :func:`spreadsheet_cell`), which :func:`read_csv` takes away. ``stored`` adds
+    columns for the fields the store assigned (see :func:`event_to_record`). Open
+    ``file`` with ``newline=""``.
 
     Example:
         >>> import io
@@ -325,7 +580,7 @@ def write_csv(
     count = 0
     for event in events:
         record = event_to_record(event, stored=stored)
-        writer.writerow([_csv_cell(name, record.get(name)) for name in columns])
+        writer.writerow([spreadsheet_cell(_csv_cell(name, record.get(name))) for name in columns])
         count += 1
     return count
 
@@ -482,11 +737,15 @@ def read_templates(path: str | Path) -> dict[str, dict[str, dict[str, Any]]]:
     except OSError as e:
         raise InvalidEventError("templates", f"cannot read {path}: {e.strerror}") from e
     try:
-        templates = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise InvalidEventError(
-            "templates", f"{path} is not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})"
-        ) from e
+        templates = parse_json(text, field="templates")
+    except InvalidEventError as refused:
+        cause = refused.__cause__
+        problem = (
+            f"is not valid JSON: {cause.msg} (line {cause.lineno}, column {cause.colno})"
+            if isinstance(cause, json.JSONDecodeError)
+            else refused.problem
+        )
+        raise InvalidEventError("templates", f"{path} {problem}") from cause
     if not isinstance(templates, dict):
         raise InvalidEventError(
             "templates",
@@ -503,9 +762,10 @@ def read_templates(path: str | Path) -> dict[str, dict[str, dict[str, Any]]]:
 
 def _csv_fields(columns: list[str | None], row: list[str]) -> dict[str, Any]:
     fields: dict[str, Any] = {}
-    for name, cell in zip(columns, row, strict=False):
-        if name is None or not cell.strip():
+    for name, given in zip(columns, row, strict=False):
+        if name is None or not given.strip():
             continue
+        cell = from_spreadsheet_cell(given)
         if name in CSV_JSON_FIELDS:
             fields[name] = _json_cell(name, cell)
         elif name == "targets":
@@ -517,8 +777,11 @@ def _csv_fields(columns: list[str | None], row: list[str]) -> dict[str, Any]:
 
 def _json_cell(name: str, cell: str) -> Any:
     try:
-        return json.loads(cell)
-    except json.JSONDecodeError as e:
+        return parse_json(cell, field=name)
+    except InvalidEventError as refused:
+        e = refused.__cause__
+        if not isinstance(e, json.JSONDecodeError):
+            raise
         raise InvalidEventError(
             name, f"is not valid JSON: {e.msg} (character {e.pos + 1} of the cell)"
         ) from e
@@ -563,17 +826,22 @@ def _json_type(value: object) -> str:
 __all__ = [
     "CSV_JSON_FIELDS",
     "FORMATS",
+    "LINE_ROOM",
     "REQUIRED_FIELDS",
+    "SPREADSHEET_STARTS",
     "STORED_FIELDS",
     "TIMELINEJS_PARTS",
     "Line",
     "event_to_record",
     "file_format",
+    "from_spreadsheet_cell",
+    "max_line_bytes",
     "read_csv",
     "read_events",
     "read_jsonl",
     "read_records",
     "read_templates",
+    "spreadsheet_cell",
     "timelinejs_date",
     "to_timelinejs",
     "write_csv",

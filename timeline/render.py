@@ -1,7 +1,13 @@
-"""Renderers for sequence reports: plain text, Markdown, JSON and CSV.
+"""Renderers for sequence reports: plain text, Markdown, JSON and CSV, and the rule for
+text meant for a terminal.
 
 Thin functions of a :class:`~timeline.sequences.SequenceReport`; nothing here that the
-report itself does not hold.
+report itself does not hold. Text for people (the plain text and Markdown reports, every
+table and message of the ``timeline`` command) goes through :func:`printable`, so that
+a value holding a terminal's control sequence (``ESC[2J`` clears the screen) or a
+bidirectional override is shown, not obeyed; JSON and CSV are for programs and keep every
+character (JSON escapes the control characters, CSV quotes the cells; see
+:func:`timeline.io.spreadsheet_cell` for the cells a spreadsheet would run).
 """
 
 from __future__ import annotations
@@ -13,8 +19,35 @@ import json
 from collections.abc import Hashable, Sequence
 from typing import Any
 
+from timeline.io import spreadsheet_cell
 from timeline.sequences import GapStats, Match, Partial, SequenceReport
 from timeline.times import bound_text, isoformat
+
+_CONTROLS = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]
+# bidirectional controls (and the two Unicode line breaks), which reorder or break the
+# text around them on the screen
+_REORDERING = [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+_ESCAPES = {
+    **{code: f"\\x{code:02x}" for code in _CONTROLS},
+    **{code: f"\\u{code:04x}" for code in (*_REORDERING, 0x2028, 0x2029)},
+    **{ord(c): escape for c, escape in (("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))},
+}
+_ESCAPES_BUT_NEWLINE = {code: escape for code, escape in _ESCAPES.items() if code != 0x0A}
+
+
+def printable(text: str, *, lines: bool = True) -> str:
+    """Return ``text`` safe to print to a terminal: each control character (C0 but the
+    line break, DEL, C1) and each bidirectional control written as an escape (``\\x1b``,
+    ``\\u202e``) instead of acting on the screen. ``lines=False`` escapes line breaks
+    too, for a table cell or a message that must stay on one line.
+
+    Example:
+        >>> printable("suspended\\x1b[2J"), printable("US\\u202eAIRAK")
+        ('suspended\\\\x1b[2J', 'US\\\\u202eAIRAK')
+        >>> printable("a\\nb"), printable("a\\nb", lines=False)
+        ('a\\nb', 'a\\\\nb')
+    """
+    return text.translate(_ESCAPES_BUT_NEWLINE if lines else _ESCAPES)
 
 
 def duration(value: dt.timedelta | None, *, parts: int | None = None) -> str:
@@ -75,7 +108,8 @@ def _reported_bound(report: SequenceReport) -> tuple[dt.datetime, bool] | None:
     return None if basis is None else basis.reported_by
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+def _table(header: Sequence[str], given: Sequence[Sequence[str]]) -> list[str]:
+    rows = [[printable(cell, lines=False) for cell in row] for row in given]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     return [
         "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
@@ -122,7 +156,15 @@ def _summary(report: SequenceReport) -> list[tuple[str, str]]:
 
 
 def report_text(report: SequenceReport) -> str:
-    """Return the report as aligned plain text."""
+    """Return the report as aligned plain text, safe to print (see :func:`printable`).
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> _ = tl.record("shootdown", "US", "2017-06-18", incident="s")
+        >>> print(report_text(tl.sequence([timeline.Step("shootdown")])).splitlines()[0])
+        sequence: shootdown (key incident)
+    """
     lines = [f"sequence: {_query(report)}", f"matches: {len(report.matches)}", ""]
     if report.matches:
         lines += _table(MATCH_HEADER, _match_rows(report))
@@ -133,11 +175,20 @@ def report_text(report: SequenceReport) -> str:
         for partial in report.partial:
             reached = " -> ".join(e.type for e in partial.events)
             lines.append(f"  {key_text(partial.key)}: {reached}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(printable(line, lines=False) for line in lines) + "\n"
 
 
 def report_markdown(report: SequenceReport) -> str:
-    """Return the report as Markdown: the query, a table of matches, the summary."""
+    """Return the report as Markdown: the query, a table of matches, the summary; safe
+    to print (see :func:`printable`).
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> _ = tl.record("shootdown", "US", "2017-06-18", incident="s")
+        >>> print(report_markdown(tl.sequence([timeline.Step("shootdown")])).splitlines()[0])
+        **Sequence:** shootdown (key incident)
+    """
     lines = [f"**Sequence:** {_query(report)}", "", f"**Matches:** {len(report.matches)}", ""]
     if report.matches:
         lines.append("| " + " | ".join(MATCH_HEADER) + " |")
@@ -149,7 +200,7 @@ def report_markdown(report: SequenceReport) -> str:
     lines.append("|---|---|")
     lines += [f"| {name} | {value} |" for name, value in _summary(report)]
     lines.append(f"| partial matches still open | {len(report.partial)} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(printable(line, lines=False) for line in lines) + "\n"
 
 
 def _event_json(event: Any, placement: dt.datetime) -> dict[str, Any]:
@@ -239,7 +290,17 @@ def report_json(report: SequenceReport) -> str:
 
 
 def report_csv(report: SequenceReport) -> str:
-    """Return the matches as CSV: one row per match and step."""
+    """Return the matches as CSV: one row per match and step, each cell a spreadsheet
+    would run as a formula with a ``'`` before it (see
+    :func:`timeline.io.spreadsheet_cell`).
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> _ = tl.record("shootdown", "=cmd", "2017-06-18", incident="s")
+        >>> report_csv(tl.sequence([timeline.Step("shootdown", key="actor")])).splitlines()[1]
+        "1,'=cmd,1,shootdown,'=cmd,,2017-06-18T00:00:00.000000Z,day,..."
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
@@ -254,21 +315,20 @@ def report_csv(report: SequenceReport) -> str:
             zip(match.events, match.placements, strict=True), 1
         ):
             gap = gaps[step - 1]
-            writer.writerow(
-                [
-                    number,
-                    key_text(match.key),
-                    step,
-                    event.type,
-                    event.actor,
-                    ";".join(event.targets),
-                    isoformat(event.occurred_at),
-                    event.precision,
-                    isoformat(placement),
-                    "" if gap is None else gap.total_seconds(),
-                    match.span.total_seconds(),
-                    match.order_certain,
-                    event.id,
-                ]
-            )
+            cells = [
+                number,
+                key_text(match.key),
+                step,
+                event.type,
+                event.actor,
+                ";".join(event.targets),
+                isoformat(event.occurred_at),
+                event.precision,
+                isoformat(placement),
+                "" if gap is None else gap.total_seconds(),
+                match.span.total_seconds(),
+                match.order_certain,
+                event.id,
+            ]
+            writer.writerow([spreadsheet_cell(str(cell)) for cell in cells])
     return out.getvalue()

@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import statistics
+import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
@@ -76,7 +77,21 @@ def _check_where(where: object, *, field: str) -> Where:
                 f"{field}.{path}",
                 f"unknown field; use {', '.join(WHERE_FIELDS[:5])}, data.<path> or source.<field>",
             )
-    return dict(where)
+    return {path: _named(str(path), value) for path, value in where.items()}
+
+
+def _named(path: str, value: Any) -> Any:
+    """A wanted actor, target or incident in NFC, the form names are stored in, so that
+    it matches however its accents were typed."""
+    if path not in ("actor", "targets", "incident"):
+        return value
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, list | tuple):
+        return type(value)(
+            unicodedata.normalize("NFC", v) if isinstance(v, str) else v for v in value
+        )
+    return value
 
 
 @attrs.frozen(init=False)
@@ -155,6 +170,7 @@ class Step:
 
 
 _MISSING: Final = object()
+_EARLIEST: Final = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 def _lookup(event: RecordedEvent, path: str) -> Any:
@@ -583,7 +599,8 @@ class Matcher:
         """Take the next event (in ``(occurred_at, position)`` order)."""
         start = event.occurred_at
         self._let_go(start)
-        if self.within is not None:
+        if self.within is not None and start - _EARLIEST > self.within:
+            # a span reaching back past year 1 (``within="9999999d"``) expires nothing
             self._expire(start - self.within)
         if self.until is not None and self.until.takes(event):
             for key in self.keys(self.until, event):

@@ -36,6 +36,7 @@ from timeline.events import (
     Glimpse,
     RecordedEvent,
     canonical_json,
+    check_event_size,
     differing_fields,
     event_content,
 )
@@ -275,16 +276,10 @@ def _chunks(
 
 
 def _check_size(index: int, content: dict[str, Any], size: int, limit: int) -> None:
-    if size <= limit:
-        return
-    largest = max(
-        ("data", "effects", "source", "targets"),
-        key=lambda name: len(canonical_json(content[name]).encode()),
-    )
-    raise InvalidEventError(
-        f"events[{index}].{largest}",
-        f"makes the event {size:,} bytes of JSON; the limit is {limit:,} (max_event_bytes)",
-    )
+    try:
+        check_event_size(content, limit, size=size)
+    except InvalidEventError as e:
+        raise e.within(f"events[{index}]") from None
 
 
 @attrs.frozen

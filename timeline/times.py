@@ -716,10 +716,15 @@ def parse_duration(value: object, *, field: str) -> dt.timedelta:
         raise InvalidEventError(
             field, f"cannot read {value!r} as a duration; write e.g. 3d, 12h, 90m, 500ms"
         )
-    return sum(
-        (float(number) * _DURATION_UNITS[unit.lower()] for number, unit in parts),
-        dt.timedelta(0),
-    )
+    try:
+        return sum(
+            (float(number) * _DURATION_UNITS[unit.lower()] for number, unit in parts),
+            dt.timedelta(0),
+        )
+    except OverflowError as e:
+        raise InvalidEventError(
+            field, f"{value!r} is longer than a duration can be (999,999,999 days)"
+        ) from e
 
 
 __all__ = [

@@ -30,7 +30,7 @@ import sqlalchemy as sa
 
 from timeline import store as _store
 from timeline.errors import InvalidEventError, NotFoundError, TimelineError
-from timeline.events import RecordedEvent, check_id, check_name, check_type_name
+from timeline.events import RecordedEvent, check_id, check_name, check_path, check_type_name
 from timeline.fold import (
     Bound,
     HistoryEntry,
@@ -502,6 +502,8 @@ class View:
         actor = check_name(actor, field="actor")
         if attribute is not None and not (isinstance(attribute, str) and attribute):
             raise InvalidEventError("attribute", "expected a non-empty attribute path")
+        if attribute is not None:
+            attribute = check_path(attribute, field="attribute")
         _, since_start = self._timeline._moment(since, "since")
         until_bound, _ = self._timeline._moment(until, "until")
         folder = self._timeline._folder
@@ -879,17 +881,36 @@ def _whole(report: SequenceReport, store: _store.Store, conn: sa.Connection) -> 
     )
 
 
+MAX_WHOLE_NUMBER = 2**63 - 1
+"""The largest position, limit or count an argument may give: the databases' BIGINT."""
+
+
 def non_negative(value: object, field: str) -> int:
-    """Return ``value`` if it is a whole number of at least 0, else raise.
+    """Return ``value`` if it is a whole number from 0 to 2**63 - 1, else raise.
+
+    The upper bound is the databases' (a BIGINT): a larger number would reach the driver
+    and fail there.
 
     Example:
         >>> non_negative(3, "limit")
         3
+        >>> non_negative(2**63, "after_position")
+        Traceback (most recent call last):
+        ...
+        timeline.errors.InvalidEventError: after_position: must be at most
+        9,223,372,036,854,775,807 (2**63 - 1), got 9223372036854775808
     """
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidEventError(field, f"expected a whole number, got {type(value).__name__}")
     if value < 0:
         raise InvalidEventError(field, f"must not be negative, got {value}")
+    if value > MAX_WHOLE_NUMBER:
+        shown = (
+            f"{value}" if value.bit_length() < 256 else f"a number of {value.bit_length():,} bits"
+        )
+        raise InvalidEventError(
+            field, f"must be at most {MAX_WHOLE_NUMBER:,} (2**63 - 1), got {shown}"
+        )
     return value
 
 
