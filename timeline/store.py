@@ -1357,10 +1357,10 @@ def upgrade(engine: sa.Engine) -> None:
 
 
 _MENDING = sa.text(f"({MENDING})")
+"""The mending events (corrections, retractions): the partial index's condition, verbatim."""
 
 _REPORTED = sa.func.coalesce(events.c.reported_at, events.c.recorded_at, type_=UTCDateTime)
 """When an event's claim became public: its reported time if given, else its recorded time."""
-"""The mending events (corrections, retractions): the partial index's condition, verbatim."""
 
 
 def _named_actors(event: Event | RecordedEvent) -> list[str]:
