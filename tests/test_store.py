@@ -296,6 +296,22 @@ def test_load_streams_many_events_in_one_transaction(tl: timeline.Timeline, db_u
     assert tl.verify().ok
 
 
+@pytest.mark.postgres
+def test_postgres_plans_statements_for_the_tables_as_they_are(postgres_url: str) -> None:
+    """No statement keeps a plan made while a new store's tables were empty (issue 15):
+    psycopg prepares nothing on the server, so a load that grows the tables in its one
+    transaction is planned for them as they are, chunk after chunk."""
+    with timeline.open(postgres_url) as tl:
+        stream = (ev("report", f"X{n % 7}", "2017-06-18", data={"n": n}) for n in range(120))
+        assert 120 == tl.load(stream, chunk_size=10)  # each lookup of ids run 12 times
+        for n in range(8):
+            tl.record("report", "Y", "2017-06-19", incident=f"i{n}")
+        assert 128 == len(list(tl.events()))
+        with tl._store.engine.connect() as conn:  # the pool's one connection, reused
+            prepared = conn.exec_driver_sql("SELECT statement FROM pg_prepared_statements")
+            assert [] == prepared.scalars().all()
+
+
 def test_load_is_all_or_nothing(tl: timeline.Timeline, db_url: str) -> None:
     """A bad item late in the stream leaves nothing of the earlier chunks stored."""
 

@@ -99,6 +99,13 @@ def create_engine(url: str | URL, **kwargs: Any) -> sa.Engine:
     writer), ``synchronous=FULL`` (a committed append survives a power cut) and a busy
     timeout of 30 s (writers queue instead of failing).
 
+    PostgreSQL: psycopg never prepares a statement on the server, so each statement is
+    planned as it runs, for the tables as they are then. A prepared statement keeps
+    the generic plan PostgreSQL made on one of its first runs: made while a new
+    store's tables were empty, that plan reads the whole table (a lookup of 500 ids
+    compared each row with every id), and a load that grows the tables in its one
+    transaction got slower with every chunk (issue 15).
+
     Example:
         >>> create_engine("sqlite://").dialect.name
         'sqlite'
@@ -107,6 +114,8 @@ def create_engine(url: str | URL, **kwargs: Any) -> sa.Engine:
     options: dict[str, Any] = {"json_serializer": canonical_json, **kwargs}
     if parsed.get_backend_name() == "sqlite":
         options.setdefault("connect_args", {})["timeout"] = SQLITE_BUSY_TIMEOUT_S
+    else:
+        options.setdefault("connect_args", {}).setdefault("prepare_threshold", None)
     engine = sa.create_engine(parsed, **options)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
