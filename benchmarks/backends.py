@@ -132,6 +132,23 @@ class Postgres:
         return psycopg.connect(self.conninfo, autocommit=True)
 
     @contextmanager
+    def new_database(self) -> Iterator[str]:
+        """Create another database on the server, yield its URL (for ``timeline --db``),
+        then drop it: a store made in a database that nothing has used yet."""
+        from psycopg import sql
+
+        name = f"{self.name}_new"
+        with self._admin() as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        try:
+            yield self.url.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with self._admin() as conn:
+                conn.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                )
+
+    @contextmanager
     def fresh(self) -> Iterator[None]:
         """Empty the run's database (a new ``public`` schema) and checkpoint, then yield."""
         import psycopg

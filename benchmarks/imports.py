@@ -10,11 +10,20 @@ included, unlike the tracemalloc peaks of the other workloads.
 
 The baseline is the floor of any Python import of the file: a process that reads it and
 ``json.loads`` every line, keeping nothing.
+
+On PostgreSQL the import runs three times (issue 15): into the run's database emptied
+(a new ``public`` schema: the server has served the earlier workloads, "warmed"), into a
+database created for it just before ("new"), and into a new database again with the
+session's ``plan_cache_mode`` set to ``force_generic_plan`` (through ``PGOPTIONS``): the
+plan PostgreSQL itself settles on for a statement prepared and run a few times, made
+while the tables were empty, which is how an import into a new database slowed with
+every chunk before the library stopped preparing statements.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -29,6 +38,9 @@ DEFAULT_EVENTS = 200_000
 QUICK_EVENTS = 2_000
 
 OURS = "ours: timeline import FILE.jsonl (1 pass, 1 transaction)"
+NEW = "ours: the same import into a new PostgreSQL database"
+GENERIC = "ours: into a new database, generic plans forced (plan_cache_mode)"
+FORCE_GENERIC = "-c plan_cache_mode=force_generic_plan"
 PARSE = "python: read the file, json.loads each line (the parse floor)"
 NOTE = "peak MB: peak resident set of the whole process (ru_maxrss)"
 
@@ -66,6 +78,14 @@ def importing(ctx: Context) -> list[Row]:
             rows.append(_row(backend, OURS, count, ours, ours))
             if backend == "sqlite":
                 first = ours
+            else:
+                warmed = ours
+        if ctx.postgres is not None:
+            for what, options in ((NEW, None), (GENERIC, FORCE_GENERIC)):
+                with ctx.postgres.new_database() as url:
+                    command = [*_cli(), "--db", url, "import", str(path)]
+                    found = _run(ctx, f"postgresql {what}", command, count, pgoptions=options)
+                rows.append(_row("postgresql", what, count, found, warmed, compared_to=OURS))
         rows.append(_row("-", PARSE, count, parse, first))
     finally:
         path.unlink(missing_ok=True)
@@ -100,14 +120,25 @@ def _cli() -> list[str]:
     return [sys.executable, "-c", "from timeline.cli import main; main()"]
 
 
-def _run(ctx: Context, label: str, command: list[str], count: int) -> tuple[float, float]:
-    """Run ``command``; return its wall seconds and peak resident MB. Fail on an error."""
+def _run(
+    ctx: Context, label: str, command: list[str], count: int, *, pgoptions: str | None = None
+) -> tuple[float, float]:
+    """Run ``command``; return its wall seconds and peak resident MB. Fail on an error.
+
+    ``pgoptions``: libpq's ``PGOPTIONS`` for the command (session settings of its
+    PostgreSQL connections).
+    """
+    env = None if pgoptions is None else {**os.environ, "PGOPTIONS": pgoptions}
     ctx.log(f"  {label}: {count:,} events ...")
     # A small Python process starts the command and reports its peak: a child forked from
     # this (large) process would count this process's pages in its own peak until exec.
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-c", _PEAK_OF, *command], capture_output=True, text=True, check=False
+        [sys.executable, "-c", _PEAK_OF, *command],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
     )
     seconds = time.perf_counter() - start
     if done.returncode != 0:
@@ -123,7 +154,10 @@ def _row(
     count: int,
     found: tuple[float, float],
     ours: tuple[float, float],
+    *,
+    compared_to: str = OURS,
 ) -> Row:
+    """A row of the table; ``ratio`` is this row's events/s ÷ those of ``ours``."""
     seconds, peak_mb = found
     return Row(
         workload="import",
@@ -134,6 +168,6 @@ def _row(
         events_per_s=count / seconds,
         ratio=ours[0] / seconds,
         peak_mb=peak_mb,
-        compared_to=OURS,
+        compared_to=compared_to,
         note=NOTE,
     )
