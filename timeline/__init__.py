@@ -9,6 +9,7 @@ Example:
 
 from timeline.api import (
     CopyResult,
+    ImportResult,
     Timeline,
     Verification,
     copy,
@@ -21,6 +22,7 @@ from timeline.errors import (
     ConcurrencyError,
     DuplicateEventError,
     InvalidEventError,
+    InvalidFileError,
     NotFoundError,
     SchemaVersionError,
     StoreError,
@@ -44,7 +46,9 @@ __all__ = [
     "DuplicateEventError",
     "Event",
     "HistoryEntry",
+    "ImportResult",
     "InvalidEventError",
+    "InvalidFileError",
     "Match",
     "NotFoundError",
     "Partial",

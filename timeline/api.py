@@ -9,11 +9,12 @@ import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import attrs
 from sqlalchemy.engine import URL
 
+from timeline import io as _io
 from timeline import store as _store
 from timeline.errors import InvalidEventError, NotFoundError, StoreError, TimelineError
 from timeline.events import (
@@ -23,7 +24,7 @@ from timeline.events import (
     check_name,
     reported_time,
 )
-from timeline.fold import CORRECTABLE, Bound, Folder, FoldFunction, State
+from timeline.fold import CORRECTABLE, Bound, Folder, FoldFunction, State, resolve
 from timeline.sequences import SequenceReport, Step
 from timeline.store import EventFilter, Store, chain_hash
 from timeline.times import UTC, ZoneInput, parse_time, resolve_zone, through, zone_name
@@ -309,6 +310,21 @@ def head_revision() -> str:
 
 
 @attrs.frozen
+class ImportResult:
+    """What :meth:`Timeline.import_file` did: how many events the file held, and how many
+    of them were new (the others were stored already, with the same id and content).
+
+    Example:
+        >>> result = ImportResult(events=17, stored=15)
+        >>> result.events - result.stored
+        2
+    """
+
+    events: int
+    stored: int
+
+
+@attrs.frozen
 class Verification:
     """The result of :meth:`Timeline.verify`; true when every stored event verified.
 
@@ -548,6 +564,127 @@ class Timeline:
         return self._store.load(
             _checked(events), expected=expected, chunk_size=chunk_size, on_chunk=on_chunk
         )
+
+    # -- files -------------------------------------------------------------------------
+
+    def import_file(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        format: str | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+        chunk_size: int = 1000,
+    ) -> ImportResult:
+        """Store every event of a JSON Lines or CSV file in one transaction, or none.
+
+        The fields are the event's (see :mod:`timeline.io`); times without an offset are
+        read in ``default_tz``, dates as days of ``day_zone``; lines too long for
+        ``max_event_bytes`` are refused before they are read. The file is read once,
+        streaming, so it may be larger than memory. ``timeline import`` runs this.
+
+        Args:
+            path: the file.
+            format: ``"jsonl"`` or ``"csv"``; default ``csv`` for a ``.csv`` name, else
+                ``jsonl``.
+            on_progress: called after each chunk stored with ``(events read, events in
+                the file)``; the file is counted first only when it is given.
+            chunk_size: events written at a time inside the one transaction.
+
+        Returns:
+            An :class:`ImportResult`: the events the file held and how many were new.
+            An event whose id is stored already with the same content is not stored
+            again, so an import can be repeated.
+
+        Raises:
+            InvalidFileError: lines are wrong; ``problems`` lists every one by line
+                number, and nothing was stored.
+            InvalidEventError: the file cannot be read (field ``path``), or an event is
+                refused by the store (named by its line).
+
+        Example:
+            >>> import pathlib, tempfile, timeline
+            >>> path = pathlib.Path(tempfile.mkdtemp()) / "events.jsonl"
+            >>> _ = path.write_text('{"id": "01900000-0000-7000-8000-000000000015", '
+            ...                     '"type": "truce", "actor": "Syria", '
+            ...                     '"occurred_at": "2017-06-17", "incident": "daraa"}\\n')
+            >>> tl = timeline.open("sqlite://")
+            >>> tl.import_file(path)
+            ImportResult(events=1, stored=1)
+            >>> tl.import_file(path).stored  # the same id and content: stored already
+            0
+        """
+        reading = _io.FileEvents(
+            path,
+            format=format,
+            default_tz=self.default_tz,
+            day_zone=self.day_zone,
+            max_event_bytes=self.max_event_bytes,
+        )
+        try:
+            total = reading.total() if on_progress is not None else 0
+            done = 0
+
+            def advance(count: int) -> None:
+                nonlocal done
+                done += count
+                assert on_progress is not None
+                on_progress(done, total)
+
+            stored = self.load(
+                reading,
+                chunk_size=chunk_size,
+                on_chunk=None if on_progress is None else advance,
+            )
+        except OSError as e:
+            raise InvalidEventError("path", f"cannot read {path}: {e.strerror or e}") from e
+        return ImportResult(events=reading.count, stored=stored)
+
+    def export(
+        self,
+        path_or_file: str | os.PathLike[str] | IO[str],
+        *,
+        format: str | None = None,
+        incident: str | None = None,
+    ) -> int:
+        """Write every stored event (of one incident) to a file; return how many.
+
+        ``jsonl`` and ``csv`` write each event in position order with all its fields
+        (``id``, ``corrects`` and ``retracts`` included), the form :meth:`import_file`
+        reads back into the same events, corrections, retractions and state (the new
+        store assigns its own ``recorded_at`` and hash). ``timelinejs`` writes TimelineJS
+        3 JSON for publishing: the events as they now stand, corrected, retracted ones
+        left out (see :func:`timeline.io.to_timelinejs`). ``timeline export`` runs this.
+
+        Args:
+            path_or_file: a path (written beside itself and renamed over it at the end,
+                so a failure never leaves half a file under that name) or an open text
+                file (for CSV, opened with ``newline=""``).
+            format: one of :data:`timeline.io.EXPORT_FORMATS`; default ``csv`` for a
+                ``.csv`` path, else ``jsonl``.
+            incident: only this incident's events (with their corrections).
+
+        Example:
+            >>> import io, timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("truce", "Syria", "2017-06-17", incident="daraa")
+            >>> out = io.StringIO()
+            >>> tl.export(out, format="csv")
+            1
+            >>> out.getvalue().splitlines()[1].split(",")[1:4]
+            ['daraa', 'truce', 'Syria']
+        """
+        kind = _io.export_format(path_or_file, format)
+        found: Iterable[RecordedEvent] = self.events(incident=incident)
+        if kind == "timelinejs":
+            standing = resolve(found)
+            return _io.write_to(
+                path_or_file,
+                lambda file: _io.write_timelinejs(
+                    standing, file, title=incident, day_zone=self.day_zone
+                ),
+            )
+        writer = _io.write_csv if kind == "csv" else _io.write_jsonl
+        return _io.write_to(path_or_file, lambda file: writer(found, file))
 
     # -- reading -----------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ status 1 (2 for usage mistakes), without a traceback unless ``--debug`` is given
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import os
 import shlex
@@ -23,17 +22,14 @@ import click
 
 import timeline
 from timeline.events import Event, parse_json
-from timeline.fold import resolve
 from timeline.io import (
+    EXPORT_FORMATS,
     FORMATS,
     event_to_record,
-    file_format,
     read_events,
-    read_records,
     read_templates,
     write_csv,
     write_jsonl,
-    write_timelinejs,
 )
 from timeline.render import bound_json, printable
 from timeline.times import CALENDAR_UNITS, bound_text, isoformat, parse_time, zone_name
@@ -269,24 +265,19 @@ def import_(obj: Context, file: Path, fmt: str | None) -> None:
         timeline --default-tz Asia/Damascus import reports.csv
     """
     with reported(obj.debug), obj.open() as tl:
-        fmt = file_format(file, fmt)
-        reading = _Import(file, fmt, tl.default_tz, tl.max_event_bytes, tl.day_zone)
         try:
-            counting = functools.partial(_count_records, file, fmt, tl.max_event_bytes)
-            with _progress(counting, f"importing {file.name}") as advance:
-                stored = tl.load(reading.events(), on_chunk=advance)
-        except _Refused:
-            problems = reading.problems
-            for number, problem in problems[:MAX_PROBLEMS_SHOWN]:
+            with _progress(f"importing {file.name}") as advance:
+                result = tl.import_file(file, format=fmt, on_progress=advance)
+        except timeline.InvalidFileError as e:
+            for number, problem in e.problems[:MAX_PROBLEMS_SHOWN]:
                 _echo(f"line {number}: {problem}", err=True, lines=False)
-            if len(problems) > MAX_PROBLEMS_SHOWN:
-                _echo(f"... and {len(problems) - MAX_PROBLEMS_SHOWN} more", err=True)
-            noun = "problem" if len(problems) == 1 else "problems"
-            _echo(f"error: {file}: {len(problems)} {noun}; nothing was stored", err=True)
+            if len(e.problems) > MAX_PROBLEMS_SHOWN:
+                _echo(f"... and {len(e.problems) - MAX_PROBLEMS_SHOWN} more", err=True)
+            _echo(f"error: {file}: {e.summary}", err=True)
             sys.exit(1)
         _echo(
-            f"stored {_count(stored, 'event')} from {file} "
-            f"({reading.count - stored} already stored)"
+            f"stored {_count(result.stored, 'event')} from {file} "
+            f"({result.events - result.stored} already stored)"
         )
 
 
@@ -302,7 +293,7 @@ def import_(obj: Context, file: Path, fmt: str | None) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice([*FORMATS, "timelinejs"]),
+    type=click.Choice(EXPORT_FORMATS),
     help="Default: csv for a .csv output name, else jsonl. timelinejs: TimelineJS 3 JSON, "
     "for publishing, not for import.",
 )
@@ -328,30 +319,8 @@ def export(obj: Context, output: Path | None, incident: str | None, fmt: str | N
         timeline --db sqlite:///incidents.db export --format timelinejs -o timeline.json
     """
     with reported(obj.debug), obj.open() as tl:
-        found: Iterable[timeline.RecordedEvent] = tl.events(incident=incident)
-        write: Callable[..., int]
-        if fmt == "timelinejs":
-            found = resolve(found)
-
-            def write(events: Iterable[timeline.RecordedEvent], file: Any) -> int:
-                return write_timelinejs(events, file, title=incident, day_zone=tl.day_zone)
-        else:
-            fmt = file_format(output or "-", fmt)
-            write = write_csv if fmt == "csv" else write_jsonl
-        if output is None:
-            write(found, sys.stdout)
-            return
-        # Written beside the target and renamed over it at the end, so that a failure
-        # halfway never leaves a partial export under the name asked for.
-        partial = output.with_name(output.name + ".part")
-        try:
-            with partial.open("w", encoding="utf-8", newline="") as file:
-                count = write(found, file)
-            partial.replace(output)
-        except OSError as e:
-            raise OSError(e.errno, e.strerror, str(output)) from e
-        finally:
-            partial.unlink(missing_ok=True)
+        count = tl.export(sys.stdout if output is None else output, format=fmt, incident=incident)
+    if output is not None:
         _echo(f"exported {_count(count, 'event')} to {output}")
 
 
@@ -1418,71 +1387,27 @@ def _fresh_demo_file(out: Path) -> None:
         Path(f"{out}{suffix}").unlink(missing_ok=True)
 
 
-class _Refused(Exception):
-    """Raised through Timeline.load, so rolling it back, when a line of an import is wrong."""
-
-
-class _Import:
-    """One pass over an import file: its events for ``Timeline.load``, and its problems.
-
-    Once a line is wrong no more events are given to the load, but the rest of the file is
-    still read so that every problem can be listed; then :class:`_Refused` is raised, and
-    the load's one transaction is rolled back: nothing is stored.
-    """
-
-    def __init__(
-        self,
-        path: Path,
-        fmt: str,
-        zone: dt.tzinfo | None,
-        max_event_bytes: int | None,
-        day_zone: dt.tzinfo | None = None,
-    ) -> None:
-        self.path, self.fmt, self.zone, self.day_zone = path, fmt, zone, day_zone
-        self.max_event_bytes = max_event_bytes
-        self.count = 0
-        self.problems: list[tuple[int, timeline.InvalidEventError]] = []
-
-    def events(self) -> Iterator[Event]:
-        # the timeline's own limit: each line is refused, with its number, before the
-        # store would refuse its event by its place in the batch
-        for number, event in read_events(
-            self.path,
-            format=self.fmt,
-            default_tz=self.zone,
-            day_zone=self.day_zone,
-            max_event_bytes=self.max_event_bytes,
-        ):
-            if isinstance(event, timeline.InvalidEventError):
-                self.problems.append((number, event))
-            else:
-                self.count += 1
-                if not self.problems:
-                    yield event
-        if self.problems:
-            raise _Refused
-
-
-def _count_records(path: Path, fmt: str, max_event_bytes: int | None) -> int:
-    """How many records a file holds (for a progress bar), without reading the events
-    (nor holding a line longer than an event may be)."""
-    if fmt == "jsonl":
-        with open(path, "rb") as file:
-            return sum(chunk.count(b"\n") for chunk in iter(lambda: file.read(1 << 20), b""))
-    return sum(1 for _ in read_records(path, format=fmt, max_event_bytes=max_event_bytes))
-
-
 @contextmanager
-def _progress(total: Callable[[], int], label: str) -> Iterator[Callable[[int], None]]:
-    """A progress bar on standard error when it is a terminal; otherwise nothing.
-
-    ``total`` is called only when the bar is shown.
-    """
+def _progress(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on standard error when it is a terminal, as an ``on_progress(done,
+    total)`` for the API; otherwise ``None`` (so that the file is not counted)."""
     if not sys.stderr.isatty():
-        yield lambda _done: None
+        yield None
         return
-    with click.progressbar(length=total(), label=printable(label), file=sys.stderr) as bar:
-        yield bar.update
+    bar: Any = None
+
+    def advance(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label=printable(label), file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    try:
+        yield advance
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
 
 
 @contextmanager

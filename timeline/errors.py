@@ -44,6 +44,32 @@ class InvalidEventError(TimelineError, ValueError):
         return err
 
 
+class InvalidFileError(InvalidEventError):
+    """A file of events was refused: some of its lines are wrong, and nothing was stored.
+
+    ``field`` is the file, ``problems`` every wrong line as ``(line number, error)`` in
+    file order; the message names how many and the first.
+
+    Example:
+        >>> err = InvalidFileError("events.jsonl", [(3, InvalidEventError("actor", "is required"))])
+        >>> (err.problems[0][0], str(err))
+        (3, 'events.jsonl: 1 problem; nothing was stored (line 3: actor: is required)')
+    """
+
+    def __init__(self, path: object, problems: list[tuple[int, InvalidEventError]]) -> None:
+        self.problems = problems
+        self.path = path
+        count = f"{len(problems)} problem{'' if len(problems) == 1 else 's'}"
+        first = f"line {problems[0][0]}: {problems[0][1]}" if problems else ""
+        more = f"; and {len(problems) - 1} more" if len(problems) > 1 else ""
+        super().__init__(str(path), f"{count}; nothing was stored ({first}{more})")
+        self.summary = f"{count}; nothing was stored"
+
+    def within(self, prefix: str) -> InvalidFileError:
+        """The same error (a file's problems are named by line, not by a prefix)."""
+        return self
+
+
 class ConcurrencyError(TimelineError, RuntimeError):
     """An append named an ``expected_version`` the incident is no longer at.
 
@@ -120,6 +146,7 @@ __all__ = [
     "ConcurrencyError",
     "DuplicateEventError",
     "InvalidEventError",
+    "InvalidFileError",
     "NotFoundError",
     "SchemaVersionError",
     "StoreError",

@@ -36,12 +36,13 @@ import csv
 import datetime as dt
 import html
 import json
+import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, Final
 
-from timeline.errors import InvalidEventError
+from timeline.errors import InvalidEventError, InvalidFileError
 from timeline.events import (
     EVENT_FIELDS,
     Event,
@@ -55,6 +56,10 @@ from timeline.times import CALENDAR_UNITS, ZoneInput, isoformat, resolve_zone
 
 FORMATS: Final = ("jsonl", "csv")
 """The file formats: JSON Lines and CSV."""
+
+EXPORT_FORMATS: Final = (*FORMATS, "timelinejs")
+"""What :meth:`Timeline.export <timeline.Timeline.export>` writes: the file formats, and
+TimelineJS 3 JSON (for publishing; not read back)."""
 
 CSV_JSON_FIELDS: Final = ("data", "effects", "source")
 """The CSV columns whose cells are JSON text."""
@@ -521,6 +526,124 @@ def read_events(
         yield number, event
 
 
+class FileEvents:
+    """One pass over an import file: its events, for :meth:`Timeline.load
+    <timeline.Timeline.load>`, and its problems.
+
+    Iterating gives the events of the file's lines, read as :func:`read_events` reads
+    them. Once a line is wrong no more events are given, but the rest of the file is still
+    read so that every problem is listed; at the end an
+    :class:`~timeline.errors.InvalidFileError` names them all, and the load it is raised
+    through stores nothing. ``count`` is how many lines held an event.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "events.csv"
+        >>> _ = path.write_text("type,actor,occurred_at,incident\\n"
+        ...                     "truce,Syria,2017-06-17,s\\ntruce,,2017-06-18,s\\n")
+        >>> reading = FileEvents(path)
+        >>> try:
+        ...     list(reading)
+        ... except InvalidFileError as e:
+        ...     print(reading.count, e.problems[0][0], e.problems[0][1])
+        1 3 actor: is required
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        format: str | None = None,
+        default_tz: ZoneInput = None,
+        day_zone: ZoneInput = None,
+        max_event_bytes: int | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.format = file_format(self.path, format)
+        self.default_tz, self.day_zone = default_tz, day_zone
+        self.max_event_bytes = max_event_bytes
+        self.count = 0
+        self.problems: list[tuple[int, InvalidEventError]] = []
+
+    def __iter__(self) -> Iterator[Event]:
+        # the timeline's own limit: each line is refused, with its number, before the
+        # store would refuse its event by its place in the batch
+        for number, event in read_events(
+            self.path,
+            format=self.format,
+            default_tz=self.default_tz,
+            day_zone=self.day_zone,
+            max_event_bytes=self.max_event_bytes,
+        ):
+            if isinstance(event, InvalidEventError):
+                self.problems.append((number, event))
+            else:
+                self.count += 1
+                if not self.problems:
+                    yield event
+        if self.problems:
+            raise InvalidFileError(self.path, self.problems)
+
+    def total(self) -> int:
+        """How many records the file holds (for a progress bar), without reading the
+        events (nor holding a line longer than an event may be)."""
+        if self.format == "jsonl":
+            with open(self.path, "rb") as file:
+                return sum(chunk.count(b"\n") for chunk in iter(lambda: file.read(1 << 20), b""))
+        rows = read_records(self.path, format="csv", max_event_bytes=self.max_event_bytes)
+        return sum(1 for _ in rows)
+
+
+def export_format(target: str | os.PathLike[str] | IO[str], given: str | None = None) -> str:
+    """Return the format to export to ``target``: ``given`` (one of
+    :data:`EXPORT_FORMATS`), else ``csv`` for a ``.csv`` path, else ``jsonl``.
+
+    Example:
+        >>> import io
+        >>> export_format("out.csv"), export_format(io.StringIO()), export_format("x", "timelinejs")
+        ('csv', 'jsonl', 'timelinejs')
+    """
+    if given is not None:
+        if given not in EXPORT_FORMATS:
+            raise InvalidEventError(
+                "format", f"must be one of {', '.join(EXPORT_FORMATS)}; got {given!r}"
+            )
+        return given
+    if isinstance(target, str | os.PathLike):
+        return file_format(os.fspath(target))
+    return "jsonl"
+
+
+def write_to(target: str | os.PathLike[str] | IO[str], write: Callable[[IO[str]], int]) -> int:
+    """Call ``write(file)`` on ``target``, an open text file or a path; return its count.
+
+    A path is written beside itself (``NAME.part``) and renamed over it at the end, so a
+    failure halfway never leaves a partial file under the name asked for; an
+    ``OSError`` names the path asked for.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "out.txt"
+        >>> write_to(path, lambda file: file.write("hello"))
+        5
+        >>> path.read_text()
+        'hello'
+    """
+    if not isinstance(target, str | os.PathLike):
+        return write(target)
+    output = Path(target)
+    partial = output.with_name(output.name + ".part")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as file:
+            count = write(file)
+        partial.replace(output)
+    except OSError as e:
+        raise OSError(e.errno, e.strerror, str(output)) from e
+    finally:
+        partial.unlink(missing_ok=True)
+    return count
+
+
 def write_jsonl(
     events: Iterable[Event | RecordedEvent], file: IO[str], *, stored: bool = False
 ) -> int:
@@ -825,14 +948,17 @@ def _json_type(value: object) -> str:
 
 __all__ = [
     "CSV_JSON_FIELDS",
+    "EXPORT_FORMATS",
     "FORMATS",
     "LINE_ROOM",
     "REQUIRED_FIELDS",
     "SPREADSHEET_STARTS",
     "STORED_FIELDS",
     "TIMELINEJS_PARTS",
+    "FileEvents",
     "Line",
     "event_to_record",
+    "export_format",
     "file_format",
     "from_spreadsheet_cell",
     "max_line_bytes",
@@ -847,4 +973,5 @@ __all__ = [
     "write_csv",
     "write_jsonl",
     "write_timelinejs",
+    "write_to",
 ]
