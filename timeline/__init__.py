@@ -9,6 +9,7 @@ Example:
 
 from timeline.api import (
     CopyResult,
+    Finding,
     Timeline,
     Verification,
     copy,
@@ -43,6 +44,7 @@ __all__ = [
     "CopyResult",
     "DuplicateEventError",
     "Event",
+    "Finding",
     "HistoryEntry",
     "InvalidEventError",
     "Match",

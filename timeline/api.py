@@ -25,7 +25,7 @@ from timeline.events import (
 )
 from timeline.fold import CORRECTABLE, Bound, Folder, FoldFunction, State
 from timeline.sequences import SequenceReport, Step
-from timeline.store import EventFilter, Store, chain_hash
+from timeline.store import EventFilter, Store
 from timeline.times import UTC, ZoneInput, parse_time, resolve_zone, through, zone_name
 from timeline.view import Basis, Events, History, Revisions, View, non_negative
 
@@ -125,7 +125,7 @@ def upgrade(url: str | URL | None = None) -> str:
     Example:
         >>> import timeline
         >>> timeline.upgrade("sqlite://")
-        '0004'
+        '0005'
     """
     from timeline import migrate
 
@@ -301,7 +301,7 @@ def head_revision() -> str:
     Example:
         >>> import timeline
         >>> timeline.head_revision()
-        '0004'
+        '0005'
     """
     from timeline import migrate
 
@@ -309,11 +309,50 @@ def head_revision() -> str:
 
 
 @attrs.frozen
-class Verification:
-    """The result of :meth:`Timeline.verify`; true when every stored event verified.
+class Finding:
+    """One thing :meth:`Timeline.verify` found wrong: in which part of the store
+    (``part``), where (``position``, and the ``actor`` or ``field`` when they say more),
+    and what (``problem``).
 
-    ``first_bad_position`` names the first position that does not verify and
-    ``problem`` says why; both are ``None`` when all is well.
+    ``part`` is ``"events"`` (the hash chain and the rows it covers), ``"actor index"``,
+    ``"snapshots"``, ``"database"`` (the deep check) or ``"anchor"``.
+
+    Example:
+        >>> print(Finding("snapshots", "its digest does not match", position=7, actor="US"))
+        snapshot of 'US' through position 7: its digest does not match
+    """
+
+    part: str
+    problem: str
+    position: int | None = None
+    actor: str | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        what = self.problem if self.field is None else f"{self.field}: {self.problem}"
+        if self.part == "events":
+            return f"position {self.position} does not verify: {what}"
+        if self.part == "snapshots":
+            where = f"snapshot of {self.actor!r}"
+            if self.position is not None:
+                where += f" through position {self.position}"
+            return f"{where}: {what}"
+        if self.position is not None:
+            return f"{self.part} at position {self.position}: {what}"
+        return f"{self.part}: {what}"
+
+
+@attrs.frozen
+class Verification:
+    """The result of :meth:`Timeline.verify`; true when nothing was found wrong.
+
+    ``first_bad_position`` names the first position whose event does not verify and
+    ``problem`` says why (both ``None`` when the chain verified); ``findings`` lists
+    every problem found (:class:`Finding`), the chain's first among them;
+    ``events_checked`` and ``snapshots_checked`` say how much was checked, and
+    ``snapshots_folded`` how many snapshots were folded again (those of the verifying
+    timeline's templates, fold versions and day zone; the others are checked against the
+    events only); ``notes`` say what was not checked, and why.
 
     Example:
         >>> result = Verification(3, first_bad_position=2, problem="hash mismatch")
@@ -324,19 +363,31 @@ class Verification:
     events_checked: int
     first_bad_position: int | None = None
     problem: str | None = None
+    findings: tuple[Finding, ...] = ()
+    snapshots_checked: int = 0
+    snapshots_folded: int = 0
+    notes: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
-        """Whether every stored event verified."""
-        return self.first_bad_position is None
+        """Whether nothing was found wrong."""
+        return self.first_bad_position is None and not self.findings
 
     def __bool__(self) -> bool:
         return self.ok
 
     def __str__(self) -> str:
         if self.ok:
-            return f"ok: {self.events_checked} events verified"
-        return f"position {self.first_bad_position} does not verify: {self.problem}"
+            text = f"ok: {self.events_checked} events verified"
+            if self.snapshots_checked:
+                text += f", {self.snapshots_checked} snapshots checked"
+                other = self.snapshots_checked - self.snapshots_folded
+                if other:
+                    text += f" ({other} of another fold or day zone against the events only)"
+            return "; ".join([text, *self.notes])
+        if not self.findings:
+            return f"position {self.first_bad_position} does not verify: {self.problem}"
+        return "\n".join(str(finding) for finding in self.findings)
 
 
 class Timeline:
@@ -1231,6 +1282,12 @@ class Timeline:
         fails here. Removing the newest events leaves a shorter chain that still
         verifies: to detect that, keep :meth:`head` somewhere else and compare.
 
+        Then every stored snapshot is checked against the events it claims to stand for
+        (its positions, its time, its digest: what ``state()`` checks before using one),
+        and those of this timeline's fold (templates, fold versions, day zone) are folded
+        again from the events and compared; each bad one is named by actor and position
+        in ``findings``.
+
         Example:
             >>> import timeline
             >>> tl = timeline.open("sqlite://")
@@ -1238,29 +1295,70 @@ class Timeline:
             >>> print(tl.verify())
             ok: 1 events verified
         """
-        previous_hash = ""
-        previous_recorded: dt.datetime | None = None
-        versions: dict[str, int] = {}
-        checked = 0
+        walk = _store.ChainWalk()
+        bad: Finding | None = None
         for event in self._store.read(EventFilter()):
-            problem = None
-            if event.position != checked + 1:
-                problem = f"positions jump from {checked} to {event.position}"
-            elif event.version != versions.get(event.incident, 0) + 1:
-                problem = (
-                    f"incident {event.incident!r} goes from version "
-                    f"{versions.get(event.incident, 0)} to {event.version}"
-                )
-            elif previous_recorded is not None and event.recorded_at < previous_recorded:
-                problem = "recorded_at is earlier than the event before it"
-            elif chain_hash(previous_hash, event) != event.hash:
-                problem = "its stored fields do not match its hash"
+            problem = walk.step(event)
             if problem is not None:
-                return Verification(checked, event.position, problem)
-            previous_hash, previous_recorded = event.hash, event.recorded_at
-            versions[event.incident] = event.version
+                bad = Finding("events", problem, position=event.position)
+                break
+        if bad is not None:
+            return Verification(walk.position, bad.position, bad.problem, (bad,))
+        notes: list[str] = []
+        findings: list[Finding] = []
+        checked = folded = 0
+        with self._store.session() as conn:
+            readable = self._store.snapshot_rights(conn)[0]
+        if readable:
+            findings, checked, folded = self._verify_snapshots()
+        else:
+            notes.append("snapshots not checked: this role may not read timeline_snapshots")
+        return Verification(
+            walk.position,
+            findings=tuple(findings),
+            snapshots_checked=checked,
+            snapshots_folded=folded,
+            notes=tuple(notes),
+        )
+
+    def _verify_snapshots(self) -> tuple[list[Finding], int, int]:
+        """Check every stored snapshot against the events and fold again those of this
+        timeline's fold; return what is wrong, how many were checked and folded."""
+        findings: list[Finding] = []
+        ours = View(self, Basis(0))._fold_key()
+        sound: dict[int, list[_store.Snapshot]] = {}
+        checked = 0
+        batch: list[_store.Snapshot] = []
+
+        def check(batch: list[_store.Snapshot]) -> None:
+            for snap, problem in zip(batch, self._store.snapshot_problems(batch), strict=True):
+                if problem is not None:
+                    findings.append(_snapshot_finding(snap, problem))
+                elif snap.fingerprint == ours:
+                    sound.setdefault(snap.known_position, []).append(snap)
+
+        for found in self._store.all_snapshots():
             checked += 1
-        return Verification(checked)
+            if isinstance(found, str):
+                findings.append(Finding("snapshots", found))
+                continue
+            batch.append(found)
+            if len(batch) >= 500:
+                check(batch)
+                batch = []
+        check(batch)
+        folded = 0
+        for position, group in sorted(sound.items()):
+            view = View(self, Basis(position, day_zone=self.day_zone))
+            findings += [_snapshot_finding(s, p) for s, p in view._refold_snapshots(group)]
+            folded += len(group)
+        return findings, checked, folded
+
+
+def _snapshot_finding(snap: _store.Snapshot, problem: str) -> Finding:
+    return Finding(
+        "snapshots", f"{problem} (row {snap.id})", position=snap.through_position, actor=snap.actor
+    )
 
 
 def _checked(events: Iterable[Any], limit: int | None = None) -> Iterator[Event]:

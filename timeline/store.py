@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import heapq
 import json
+import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -51,6 +52,8 @@ from timeline.schema import (
     snapshots,
 )
 from timeline.times import isoformat
+
+_log = logging.getLogger("timeline")
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
 """How long a SQLite writer waits for another's lock before failing (seconds)."""
@@ -292,7 +295,7 @@ class StoredEvent:
 
 
 @attrs.define
-class _ChainWalk:
+class ChainWalk:
     """Where a walk along the stored events stands: the checks :meth:`Timeline.verify`
     makes, one event at a time, for a copy that must not carry a broken chain over."""
 
@@ -319,7 +322,11 @@ class _ChainWalk:
 
 @attrs.frozen
 class Snapshot:
-    """A stored fold of one actor's events up to a point in valid time (a cache row)."""
+    """A stored fold of one actor's events up to a point in valid time (a cache row).
+
+    ``digest`` is :func:`snapshot_digest` of the row, which the store sets when it saves
+    one; ``id`` is the row's, once stored.
+    """
 
     actor: str
     fingerprint: str
@@ -330,6 +337,77 @@ class Snapshot:
     events_applied: int
     last_position: int
     state: dict[str, Any]
+    digest: str = ""
+    id: int | None = None
+
+
+def snapshot_digest(snapshot: Snapshot, chain: str) -> str:
+    """Return the digest that binds a snapshot to the hash chain: SHA-256 over its fields
+    and ``chain``, the hash of the event at its ``known_position``.
+
+    That hash covers every event up to the position, so a snapshot whose fields or state
+    were edited, or that outlived a rewrite of the events, does not match. Anyone who can
+    write snapshots can compute it too: it is a check against the events, not a
+    signature (see :meth:`Store.snapshot_problems`).
+    """
+    fields = [
+        snapshot.actor,
+        snapshot.fingerprint,
+        isoformat(snapshot.through_occurred_at),
+        snapshot.through_position,
+        snapshot.known_position,
+        chain,
+        isoformat(snapshot.max_end),
+        snapshot.events_applied,
+        snapshot.last_position,
+        snapshot.state,
+    ]
+    return hashlib.sha256(canonical_json(fields).encode()).hexdigest()
+
+
+def _snapshot_problem(snapshot: Snapshot, found: Mapping[int, RecordedEvent]) -> str | None:
+    """What is wrong with a snapshot, seen against the stored events at its positions
+    (``found``, by position); ``None`` when it holds together with them.
+
+    A snapshot ends at an event of its actor (``through_position``) that is not a
+    correction or retraction and occurred at ``through_occurred_at``, was made on a
+    knowledge (``known_position``) that is stored and at or after every event it folded,
+    and carries the digest of its fields and of the chain's hash there. A snapshot whose
+    last event a correction moved fails this too, and is only not used.
+    """
+    known = found.get(snapshot.known_position)
+    if known is None:
+        return f"its known_position {snapshot.known_position} is not a stored position"
+    if not 0 < snapshot.through_position <= snapshot.last_position <= snapshot.known_position:
+        return (
+            f"its positions are out of order (through {snapshot.through_position}, last "
+            f"{snapshot.last_position}, known {snapshot.known_position})"
+        )
+    if not 0 < snapshot.events_applied <= snapshot.last_position:
+        return (
+            f"it claims {snapshot.events_applied} events applied by position "
+            f"{snapshot.last_position}"
+        )
+    through = found.get(snapshot.through_position)
+    if through is None or found.get(snapshot.last_position) is None:
+        return "its through_position or last_position is not a stored position"
+    if through.corrects is not None or through.retracts is not None:
+        return f"it ends at position {through.position}, a correction or retraction"
+    if snapshot.actor not in _named_actors(through):
+        return f"it ends at position {through.position}, which does not name {snapshot.actor!r}"
+    if through.occurred_at != snapshot.through_occurred_at:
+        return (
+            f"its through_occurred_at {isoformat(snapshot.through_occurred_at)} is not when "
+            f"the event at position {through.position} occurred, {isoformat(through.occurred_at)}"
+        )
+    if snapshot.max_end < snapshot.through_occurred_at:
+        return "its max_end is before its through_occurred_at"
+    if snapshot_digest(snapshot, known.hash) != snapshot.digest:
+        return (
+            "its digest does not match its fields and the hash chain at position "
+            f"{snapshot.known_position}"
+        )
+    return None
 
 
 class Store:
@@ -345,6 +423,7 @@ class Store:
         self.engine = engine
         self.url = url
         self.max_event_bytes = max_event_bytes
+        self._snapshot_rights: tuple[bool, bool] | None = None
 
     @classmethod
     def open(cls, url: str | URL, *, create: bool = True) -> Store:
@@ -770,7 +849,7 @@ class Store:
                 )
             if conn.dialect.name == "postgresql":
                 self._mark_copying(conn)
-            walk = _ChainWalk()
+            walk = ChainWalk()
             for page in _pages(rows, page_size):
                 self._copy_page(conn, walk, page)
                 copied += len(page)
@@ -805,7 +884,7 @@ class Store:
         # the condition an insert trigger tests must hold from here on, or the hook is broken
         assert conn.execute(sa.text(f"SELECT {IN_A_COPY}")).scalar_one()
 
-    def _copy_page(self, conn: sa.Connection, walk: _ChainWalk, page: list[StoredEvent]) -> None:
+    def _copy_page(self, conn: sa.Connection, walk: ChainWalk, page: list[StoredEvent]) -> None:
         as_text = conn.dialect.name == "sqlite"
         event_rows = []
         for stored in page:
@@ -1254,6 +1333,30 @@ class Store:
 
     # -- snapshots ---------------------------------------------------------------------
 
+    def snapshot_rights(self, conn: sa.Connection) -> tuple[bool, bool]:
+        """Return whether this role may read and may write snapshots, asked once.
+
+        PostgreSQL: reading needs SELECT on ``timeline_snapshots``; writing needs SELECT,
+        INSERT and DELETE (a save prunes) and USAGE of its id sequence. A role without
+        them answers without snapshots, rather than failing (a failed statement would
+        end the read's transaction). SQLite has no roles: both are true.
+        """
+        if self._snapshot_rights is None:
+            if conn.dialect.name != "postgresql":
+                self._snapshot_rights = (True, True)
+            else:
+                row = conn.execute(_SNAPSHOT_RIGHTS).one()
+                self._snapshot_rights = (bool(row.reads), bool(row.reads and row.writes))
+        return self._snapshot_rights
+
+    def may_write_snapshots(self) -> bool:
+        """Whether this role may write snapshots (see :meth:`snapshot_rights`)."""
+        if self._snapshot_rights is None:
+            with self._read() as conn:
+                self.snapshot_rights(conn)
+        assert self._snapshot_rights is not None
+        return self._snapshot_rights[1]
+
     def snapshots_for(
         self,
         actor: str,
@@ -1262,28 +1365,83 @@ class Store:
         through: Bound | None,
         conn: sa.Connection | None = None,
     ) -> list[Snapshot]:
-        """Return the actor's snapshots that end at or before ``through``, newest first."""
+        """Return the actor's snapshots that end at or before ``through``, newest first.
+
+        Rows that cannot be read as snapshots are left out (a warning is logged): they
+        are a cache, and :meth:`Timeline.verify` names them.
+        """
         values: dict[str, Any] = {"actor": actor, "fingerprint": fingerprint}
         if through is None:
             query = _SNAPSHOTS[None]
         else:
             query = _SNAPSHOTS[through[1]]
             values["bound"] = through[0]
+        found = []
         with self._using(conn) as conn:
-            return [
-                Snapshot(
-                    actor=row.actor,
-                    fingerprint=row.fingerprint,
-                    through_occurred_at=row.through_occurred_at,
-                    through_position=row.through_position,
-                    known_position=row.known_position,
-                    max_end=row.max_end,
-                    events_applied=row.events_applied,
-                    last_position=row.last_position,
-                    state=row.state,
+            for row in conn.execute(query, values):
+                snapshot = _snapshot(row)
+                if isinstance(snapshot, str):
+                    _log.warning(
+                        "timeline: snapshot %s of %r not used: %s", row.id, actor, snapshot
+                    )
+                    continue
+                # the bound again, on the times as read (the SQL compared stored text)
+                if through is not None and (
+                    not _at_or_before(snapshot.through_occurred_at, through)
+                    or snapshot.max_end > through[0]
+                ):
+                    continue
+                found.append(snapshot)
+        return found
+
+    def all_snapshots(self, *, page_size: int = DEFAULT_PAGE_SIZE) -> Iterator[Snapshot | str]:
+        """Yield every stored snapshot by id, each as a :class:`Snapshot`, or as the text
+        ``"snapshot ID of ACTOR: problem"`` when its row cannot be read as one."""
+        after = -1
+        while True:
+            with self._read() as conn:
+                page = conn.execute(
+                    sa.select(*_SNAPSHOT_COLUMNS)
+                    .where(snapshots.c.id > after)
+                    .order_by(snapshots.c.id)
+                    .limit(page_size)
+                ).all()
+            for row in page:
+                snapshot = _snapshot(row)
+                yield (
+                    snapshot
+                    if not isinstance(snapshot, str)
+                    else (f"snapshot {row.id} of {row.actor!r}: {snapshot}")
                 )
-                for row in conn.execute(query, values)
-            ]
+            if len(page) < page_size:
+                return
+            after = page[-1].id
+
+    def snapshot_problems(
+        self, found: Sequence[Snapshot], *, conn: sa.Connection | None = None
+    ) -> list[str | None]:
+        """Check snapshots against the events they claim to stand for; return, for each,
+        what is wrong with it or ``None``.
+
+        What a reader can check cheaply, with one read of the events at a few positions:
+        that they end at a stored event of their actor, at its time, on a stored
+        knowledge, and carry the digest of their fields and of the hash chain there
+        (:func:`snapshot_digest`). An edited row, one made up with positions or times
+        the events do not have, or one that outlived a rewrite of the events fails. The
+        state itself is checked only by folding again, which :meth:`Timeline.verify`
+        does: a role that can write snapshots and computes the digest can make one that
+        passes here, which is why only the owner should hold that right.
+        """
+        if not found:
+            return []
+        positions = {
+            p
+            for s in found
+            for p in (s.known_position, s.through_position, s.last_position)
+            if 0 < p < 2**63
+        }
+        stored = self.at_positions(positions, conn=conn)
+        return [_snapshot_problem(s, stored) for s in found]
 
     def changed_behind(
         self,
@@ -1320,16 +1478,55 @@ class Store:
         with self._using(conn) as conn:
             return conn.execute(query).first() is not None
 
-    def save_snapshots(self, rows: Sequence[Snapshot]) -> None:
-        """Store snapshots (a cache: the caller may ignore a failure)."""
+    def save_snapshots(self, rows: Sequence[Snapshot], *, interval: int) -> None:
+        """Store snapshots made every ``interval`` events of a fold, bound to the chain
+        (their digest), and prune (a cache: the caller may ignore a failure).
+
+        The cache stays bounded: per actor and fold key, at most twice the snapshots one
+        fold of the actor's events makes (its events applied / ``interval``, plus one)
+        are kept; beyond that the snapshots of the oldest knowledge (``known_position``)
+        go first. Each late report makes every snapshot behind it stale for the
+        questions after it, which then fold again and store a new set: without pruning,
+        each would add a set for good.
+        """
         if not rows:
             return
         now = dt.datetime.now(dt.UTC)
         with self._write() as conn:
-            conn.execute(
-                snapshots.insert(),
-                [{**attrs.asdict(row, recurse=False), "created_at": now} for row in rows],
+            wanted = sorted({row.known_position for row in rows})
+            chain = dict(
+                conn.execute(
+                    sa.select(events.c.position, events.c.hash).where(events.c.position.in_(wanted))
+                ).all()
             )
+            sealed = [
+                {
+                    **attrs.asdict(row, recurse=False, filter=lambda a, _: a.name != "id"),
+                    "digest": snapshot_digest(row, chain[row.known_position]),
+                    "created_at": now,
+                }
+                for row in rows
+                if row.known_position in chain
+            ]
+            if not sealed:
+                return
+            conn.execute(snapshots.insert(), sealed)
+            for actor, fingerprint in sorted({(row.actor, row.fingerprint) for row in rows}):
+                applied = max(r.events_applied for r in rows if r.actor == actor)
+                keep = 2 * (applied // max(interval, 1) + 1)
+                kept = (
+                    sa.select(snapshots.c.id)
+                    .where(snapshots.c.actor == actor, snapshots.c.fingerprint == fingerprint)
+                    .order_by(snapshots.c.known_position.desc(), snapshots.c.id.desc())
+                    .limit(keep)
+                )
+                conn.execute(
+                    snapshots.delete().where(
+                        snapshots.c.actor == actor,
+                        snapshots.c.fingerprint == fingerprint,
+                        snapshots.c.id.not_in(kept),
+                    )
+                )
 
     def clear_snapshots(self, actor: str | None = None) -> int:
         """Delete snapshots (of one actor, or all); return how many."""
@@ -1541,8 +1738,57 @@ _KNOWN: dict[bool | None, Any] = {
 }
 
 
+_SNAPSHOT_COLUMNS = [
+    sa.type_coerce(c, sa.String).label(c.name)
+    if isinstance(c.type, UTCDateTime) or c.name == "state"
+    else c
+    for c in snapshots.c
+]
+"""The columns of a snapshot as the driver returns them, decoded by :func:`_snapshot`
+(which turns a row it cannot read into a problem rather than an exception)."""
+
+_SNAPSHOT_RIGHTS = sa.text(
+    "SELECT has_table_privilege('timeline_snapshots', 'SELECT') AS reads, "
+    "has_table_privilege('timeline_snapshots', 'INSERT') "
+    "AND has_table_privilege('timeline_snapshots', 'DELETE') "
+    "AND has_sequence_privilege(pg_get_serial_sequence('timeline_snapshots', 'id'), 'USAGE') "
+    "AS writes"
+)
+
+
+def _snapshot(row: sa.Row[Any]) -> Snapshot | str:
+    """Build a Snapshot from a row of :data:`_SNAPSHOT_COLUMNS`, or say why not."""
+    try:
+        state = _raw_json(row.state)
+        if not (
+            isinstance(state, dict)
+            and isinstance(state.get("values"), dict)
+            and isinstance(state.get("problems"), list)
+        ):
+            return "its state is not {values: {...}, problems: [...]}"
+        return Snapshot(
+            actor=row.actor,
+            fingerprint=row.fingerprint,
+            through_occurred_at=_raw_time(row.through_occurred_at),
+            through_position=row.through_position,
+            known_position=row.known_position,
+            max_end=_raw_time(row.max_end),
+            events_applied=row.events_applied,
+            last_position=row.last_position,
+            state=state,
+            digest=row.digest,
+            id=row.id,
+        )
+    except (ValueError, TypeError, OverflowError) as e:  # JSONDecodeError is a ValueError
+        return f"its row cannot be read: {e}"
+
+
+def _at_or_before(moment: dt.datetime, bound: Bound) -> bool:
+    return moment <= bound[0] if bound[1] else moment < bound[0]
+
+
 def _snapshots_query(inclusive: bool | None) -> Any:
-    query = sa.select(snapshots).where(
+    query = sa.select(*_SNAPSHOT_COLUMNS).where(
         snapshots.c.actor == sa.bindparam("actor"),
         snapshots.c.fingerprint == sa.bindparam("fingerprint"),
     )
