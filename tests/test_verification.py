@@ -236,3 +236,255 @@ def test_a_role_without_snapshot_rights_answers_without_them(
             conn.execute(sa.text(f"DROP OWNED BY {role}"))
             conn.execute(sa.text(f"DROP ROLE IF EXISTS {role}"))
         owner.dispose()
+
+
+# -- the actor index, the stored rows, SQLite's time text ----------------------------------
+
+
+def tamper(url: str, *statements: str) -> None:
+    """Run statements with the immutability triggers (and, on PostgreSQL, the foreign
+    keys) off, as a database owner could."""
+    engine = raw_engine(url)
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            else:
+                for table in ("timeline_events", "timeline_event_actors"):
+                    for action in ("update", "delete"):
+                        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
+            for statement in statements:
+                conn.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+
+
+def record_retracted_claim(tl: timeline.Timeline) -> tuple[int, int]:
+    """Iran's claim of a strike on the US, retracted; return both positions."""
+    claim = tl.record(
+        "strike", "Iran", "2020-01-08", incident=INCIDENT, targets=["US"],
+        effects={"US": {"bases.hit": 2}},
+    )  # fmt: skip
+    gone = tl.retract(claim.id, "no base was hit")
+    tl.record("statement", "US", "2020-01-09", incident=INCIDENT)
+    return claim.position, gone.position
+
+
+INDEX_CHANGES = {
+    "deleted": (
+        "DELETE FROM timeline_event_actors WHERE position = 2 AND actor = 'US'",
+        2,
+        "does not list it under 'US', which it names",
+    ),
+    "renamed": (
+        "UPDATE timeline_event_actors SET actor = 'Iraq' WHERE position = 1 AND actor = 'US'",
+        1,
+        "does not list it under 'US'",
+    ),
+    "re-dated": (
+        "UPDATE timeline_event_actors SET occurred_at = '2020-01-10 00:00:00.000000' "
+        "WHERE position = 1 AND actor = 'US'",
+        1,
+        "says it occurred at 2020-01-10T00:00:00.000000Z, not 2020-01-08T00:00:00.000000Z",
+    ),
+    "added": (
+        "INSERT INTO timeline_event_actors (actor, position, occurred_at) "
+        "VALUES ('Saudi Arabia', 3, '2020-01-09 00:00:00.000000')",
+        3,
+        "lists it under 'Saudi Arabia', which neither it nor the event it mends names",
+    ),
+    "listing nothing": (
+        "INSERT INTO timeline_event_actors (actor, position, occurred_at) "
+        "VALUES ('Saudi Arabia', 99, '2020-01-09 00:00:00.000000')",
+        99,
+        "a row under 'Saudi Arabia' lists no stored event",
+    ),
+}
+
+
+@pytest.mark.parametrize("change", list(INDEX_CHANGES))
+def test_verify_checks_the_actor_index_against_the_events(
+    tl: timeline.Timeline, db_url: str, change: str
+) -> None:
+    """A row of the actor index deleted, renamed, re-dated, added or listing no event
+    changes answers (a deleted retraction's row brings the claim back) and is named by
+    verify(): position and problem."""
+    record_retracted_claim(tl)
+    assert {} == tl.state("US").to_dict()
+    assert tl.verify().ok
+    statement, position, problem = INDEX_CHANGES[change]
+    tamper(db_url, statement)
+    if change == "deleted":
+        assert {"bases.hit": 2} == tl.state("US").to_dict()  # the answer changed
+    result = tl.verify()
+    assert not result.ok
+    assert result.first_bad_position is None  # the chain itself still verifies
+    [finding] = result.findings
+    assert ("actor index", position) == (finding.part, finding.position)
+    assert problem in finding.problem
+    assert str(result).startswith(f"actor index at position {position}: ")
+
+
+def test_a_writer_cannot_list_an_event_under_another_actor_unseen(
+    tl: timeline.Timeline, db_url: str
+) -> None:
+    """An INSERT-only writer that adds index rows makes events(actor=...) list events that
+    do not name the actor; verify() names each such row."""
+    record_retracted_claim(tl)
+    engine = raw_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO timeline_event_actors (actor, position, occurred_at) "
+                "VALUES ('Saudi Arabia', 3, '2020-01-09 00:00:00.000000')"
+            )
+    finally:
+        engine.dispose()
+    assert [3] == [e.position for e in tl.events(actor="Saudi Arabia")]
+    result = tl.verify()
+    assert [("actor index", 3)] == [(f.part, f.position) for f in result.findings]
+
+
+UNREADABLE = {
+    "data not an object": ("UPDATE timeline_events SET data = '[1]' WHERE position = 2", "data"),
+    "targets not names": (
+        "UPDATE timeline_events SET targets = '[1, 2]' WHERE position = 2",
+        "targets",
+    ),
+}
+SQLITE_UNREADABLE = {
+    "data not JSON": ("UPDATE timeline_events SET data = '{\"a\": ' WHERE position = 2", "data"),
+    "effects not JSON": ("UPDATE timeline_events SET effects = 'x' WHERE position = 2", "effects"),
+    "time not a time": (
+        "UPDATE timeline_events SET occurred_at = 'soon' WHERE position = 2",
+        "occurred_at",
+    ),
+    "time out of range": (
+        "UPDATE timeline_events SET recorded_at = '2020-13-45 00:00:00.000000' WHERE position = 2",
+        "recorded_at",
+    ),
+    "id not a UUID": ("UPDATE timeline_events SET id = 'zz' WHERE position = 2", "id"),
+    "time with T": (
+        "UPDATE timeline_events SET occurred_at = replace(occurred_at, ' ', 'T') "
+        "WHERE position = 2",
+        "occurred_at",
+    ),
+    "recorded time with an offset": (
+        "UPDATE timeline_events SET recorded_at = recorded_at || '+00:00' WHERE position = 2",
+        "recorded_at",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(UNREADABLE))
+def test_verify_names_a_value_it_cannot_read(tl: timeline.Timeline, db_url: str, case: str) -> None:
+    """A stored JSON value of the wrong shape is named with its position and field."""
+    statement, field = UNREADABLE[case]
+    check_unreadable(tl, db_url, statement, field)
+
+
+@pytest.mark.parametrize("case", list(SQLITE_UNREADABLE))
+def test_verify_names_a_sqlite_value_it_cannot_read_and_never_raises(
+    sqlite_url: str, case: str
+) -> None:
+    """On SQLite, which keeps JSON, ids and times as text: a value that is not JSON, not a
+    time, not an id, or a time in another text form than the one stored (``T`` for the
+    space, an offset: the same instant, so the hash holds, but range reads compare the
+    text) is named with its position and field; verify() returns, it does not raise."""
+    statement, field = SQLITE_UNREADABLE[case]
+    with timeline.open(sqlite_url) as tl:
+        check_unreadable(tl, sqlite_url, statement, field)
+
+
+def check_unreadable(tl: timeline.Timeline, url: str, statement: str, field: str) -> None:
+    """Tamper with position 2 and check that verify() names it and its field."""
+    record_retracted_claim(tl)
+    tamper(url, statement)
+    result = tl.verify()
+    assert not result.ok
+    assert (2, 1) == (result.first_bad_position, result.events_checked)
+    finding = result.findings[0]
+    assert ("events", 2, field) == (finding.part, finding.position, finding.field)
+    assert str(result).startswith(f"position 2 does not verify: {field}: ")
+
+
+def test_sqlite_keeps_one_stored_form_of_time(sqlite_url: str) -> None:
+    """SQLite refuses to store a time in another text form (insert triggers), and verify()
+    names an actor index time rewritten in another form, which range reads compare."""
+    with timeline.open(sqlite_url) as tl:
+        record_retracted_claim(tl)
+        engine = raw_engine(sqlite_url)
+        try:
+            for statement in (
+                "INSERT INTO timeline_event_actors (actor, position, occurred_at) "
+                "VALUES ('Iraq', 3, '2020-01-09T00:00:00.000000')",
+                "INSERT INTO timeline_events SELECT position + 10, id, incident, version, type, "
+                "actor, targets, replace(occurred_at, ' ', 'T'), precision, data, effects, "
+                "source, corrects, retracts, recorded_at, hash, reported_at, reported_precision "
+                "FROM timeline_events WHERE position = 1",
+            ):
+                with (
+                    pytest.raises(sa.exc.IntegrityError, match="a time is not stored as"),
+                    engine.begin() as conn,
+                ):
+                    conn.exec_driver_sql(statement)
+        finally:
+            engine.dispose()
+        assert tl.verify().ok
+        until = "2020-01-09T00:00Z"
+        assert [1, 2, 3] == [e.position for e in tl.events(actor="US", until=until)]
+        tamper(
+            sqlite_url,
+            "UPDATE timeline_event_actors SET occurred_at = replace(occurred_at, ' ', 'T') "
+            "WHERE position = 3",
+        )
+        # the same instant, in another form: the range read no longer finds it
+        assert [1, 2] == [e.position for e in tl.events(actor="US", until=until)]
+        [finding] = tl.verify().findings
+        assert ("actor index", 3) == (finding.part, finding.position)
+        assert "'2020-01-09T00:00:00.000000' is not in the stored form" in finding.problem
+
+
+def test_the_command_line_names_what_verify_finds_without_a_traceback(sqlite_url: str) -> None:
+    """timeline verify prints each finding on a line of its own and exits 1, with no
+    traceback, for a value that is not JSON."""
+    from click.testing import CliRunner
+
+    from timeline.cli import main
+
+    with timeline.open(sqlite_url) as tl:
+        record_retracted_claim(tl)
+    tamper(sqlite_url, "UPDATE timeline_events SET data = '{\"a\": ' WHERE position = 2")
+    result = CliRunner().invoke(main, ["--db", sqlite_url, "verify"])
+    assert 1 == result.exit_code and isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert result.output.startswith("position 2 does not verify: data: is not JSON (")
+
+
+def test_revision_0005_upgrades_a_store_in_place(db_url: str) -> None:
+    """A store at 0004 with snapshots upgrades to 0005: its chain verifies, its answers are
+    the same, and the cache starts empty (old snapshots have no digest)."""
+    from alembic import command
+
+    from timeline import migrate
+
+    with timeline.open(db_url, snapshot_interval=2) as tl:
+        record_retracted_claim(tl)
+        record_reports(tl, 6)
+        before = (tl.state("US").to_dict(), tl.head())
+    engine = raw_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(migrate.alembic_config(conn), "0004")
+            conn.execute(sa.text("INSERT INTO timeline_snapshots (actor, fingerprint, "
+                "through_occurred_at, through_position, known_position, max_end, "
+                "events_applied, last_position, state, created_at) VALUES ('US', 'x', "
+                "'2020-01-01 00:00:00.000000', 4, 9, '2020-01-01 00:00:00.000000', 1, 4, "
+                "'{\"values\": {}, \"problems\": []}', '2020-01-01 00:00:00.000000')"))  # fmt: skip
+    finally:
+        engine.dispose()
+    assert migrate.head_revision() == timeline.upgrade(db_url)
+    with timeline.open(db_url) as tl:
+        assert 0 == tl.clear_snapshots()
+        assert before == (tl.state("US").to_dict(), tl.head())
+        assert "ok: 9 events verified" == str(tl.verify())

@@ -25,7 +25,7 @@ from timeline.events import (
 )
 from timeline.fold import CORRECTABLE, Bound, Folder, FoldFunction, State
 from timeline.sequences import SequenceReport, Step
-from timeline.store import EventFilter, Store
+from timeline.store import Store
 from timeline.times import UTC, ZoneInput, parse_time, resolve_zone, through, zone_name
 from timeline.view import Basis, Events, History, Revisions, View, non_negative
 
@@ -35,6 +35,7 @@ DEFAULT_URL = "sqlite:///timeline.db"
 DEFAULT_SNAPSHOT_INTERVAL = 100
 DEFAULT_MAX_EVENT_BYTES = 1 << 20
 DEFAULT_MAX_BATCH = 100_000
+_MAX_POSITION = 2**63 - 1
 _log = logging.getLogger("timeline")
 
 
@@ -328,8 +329,13 @@ class Finding:
     actor: str | None = None
     field: str | None = None
 
+    @property
+    def what(self) -> str:
+        """The problem, after the field it concerns if any: ``"data: is not JSON (…)"``."""
+        return self.problem if self.field is None else f"{self.field}: {self.problem}"
+
     def __str__(self) -> str:
-        what = self.problem if self.field is None else f"{self.field}: {self.problem}"
+        what = self.what
         if self.part == "events":
             return f"position {self.position} does not verify: {what}"
         if self.part == "snapshots":
@@ -1280,7 +1286,16 @@ class Timeline:
         do too, and that ``recorded_at`` never decreases. A row changed or removed behind
         the library's back (the triggers disabled by the database owner, a file edited)
         fails here. Removing the newest events leaves a shorter chain that still
-        verifies: to detect that, keep :meth:`head` somewhere else and compare.
+        verifies: to detect that, keep :meth:`head` somewhere else and compare. A value
+        that cannot be read (not JSON, not a time, not an id; on SQLite, a time stored in
+        another text form than ``YYYY-MM-DD HH:MM:SS.ffffff``, which range reads would
+        compare elsewhere) is named by position and field; verify() reports what it finds
+        and never raises for it.
+
+        Each event's rows of the actor index (outside the hash chain, and what
+        ``events(actor=...)``, ``state`` and ``history`` read) are checked against what an
+        append writes: a row missing, added, renamed, re-dated or listing no event is
+        named by position.
 
         Then every stored snapshot is checked against the events it claims to stand for
         (its positions, its time, its digest: what ``state()`` checks before using one),
@@ -1296,30 +1311,74 @@ class Timeline:
             ok: 1 events verified
         """
         walk = _store.ChainWalk()
-        bad: Finding | None = None
-        for event in self._store.read(EventFilter()):
-            problem = walk.step(event)
-            if problem is not None:
-                bad = Finding("events", problem, position=event.position)
-                break
-        if bad is not None:
-            return Verification(walk.position, bad.position, bad.problem, (bad,))
-        notes: list[str] = []
         findings: list[Finding] = []
+        notes: list[str] = []
         checked = folded = 0
-        with self._store.session() as conn:
-            readable = self._store.snapshot_rights(conn)[0]
-        if readable:
-            findings, checked, folded = self._verify_snapshots()
-        else:
-            notes.append("snapshots not checked: this role may not read timeline_snapshots")
+        try:
+            findings += self._verify_events(walk)
+            if not findings:
+                with self._store.session() as conn:
+                    readable = self._store.snapshot_rights(conn)[0]
+                if readable:
+                    found, checked, folded = self._verify_snapshots()
+                    findings += found
+                else:
+                    notes.append("snapshots not checked: this role may not read timeline_snapshots")
+        except StoreError as e:  # a page that cannot be read (a damaged file, a lost server)
+            findings.append(Finding("database", f"cannot read past position {walk.position}: {e}"))
+        except Exception as e:  # verify() reports, it never fails: whatever broke is a finding
+            findings.append(
+                Finding(
+                    "database",
+                    f"verification stopped after position {walk.position}: {type(e).__name__}: {e}",
+                )
+            )
+        first = next((f for f in findings if f.part == "events"), None)
         return Verification(
             walk.position,
+            first_bad_position=None if first is None else first.position,
+            problem=None if first is None else first.what,
             findings=tuple(findings),
             snapshots_checked=checked,
             snapshots_folded=folded,
             notes=tuple(notes),
         )
+
+    def _verify_events(self, walk: _store.ChainWalk) -> list[Finding]:
+        """Walk the chain from position 1 and check each event's actor index rows; stop at
+        the first event that does not verify. Return what is wrong."""
+        findings: list[Finding] = []
+        page: list[_store.StoredEvent] = []
+
+        def check_index() -> None:
+            for position, (field, problem) in sorted(self._store.index_problems(page).items()):
+                part = "actor index" if field is None else "events"
+                findings.append(Finding(part, problem, position=position, field=field))
+            page.clear()
+
+        for row in self._store.rows(through=_MAX_POSITION):
+            if isinstance(row, _store.Unreadable):
+                findings.append(Finding("events", row.problem, row.position, field=row.field))
+                break
+            problem = walk.step(row.event)
+            if problem is not None:
+                findings.append(Finding("events", problem, position=row.event.position))
+                break
+            page.append(row)
+            if len(page) >= _store.DEFAULT_PAGE_SIZE:
+                check_index()
+        check_index()
+        if not any(f.part == "events" for f in findings):
+            for actor, position in self._store.index_orphans(last=walk.position):
+                findings.append(
+                    Finding(
+                        "actor index",
+                        f"a row under {actor!r} lists no stored event",
+                        position=position,
+                    )
+                )
+        findings.sort(key=lambda f: (f.position or 0, f.part != "events"))
+        return findings
 
     def _verify_snapshots(self) -> tuple[list[Finding], int, int]:
         """Check every stored snapshot against the events and fold again those of this

@@ -13,6 +13,7 @@ import hashlib
 import heapq
 import json
 import logging
+import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -287,11 +288,26 @@ def _check_size(index: int, content: dict[str, Any], size: int, limit: int) -> N
 
 @attrs.frozen
 class StoredEvent:
-    """One event as a store holds it, for a copy: the row, and the rows of the actor index
-    that list it, as ``(actor, occurred_at)``."""
+    """One event as a store holds it, for a copy or a check: the row, and the rows of the
+    actor index that list it, as ``(actor, occurred_at)``; ``unreadable_index`` says
+    what is wrong with the index rows that could not be read."""
 
     event: RecordedEvent
     index: tuple[tuple[str, dt.datetime], ...]
+    unreadable_index: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Unreadable:
+    """A stored row that cannot be read as an event: its position, the field that cannot
+    be read (``None``: the row as a whole) and why."""
+
+    position: int
+    field: str | None
+    problem: str
+
+    def __str__(self) -> str:
+        return self.problem if self.field is None else f"{self.field}: {self.problem}"
 
 
 @attrs.define
@@ -774,34 +790,95 @@ class Store:
 
     # -- copying -----------------------------------------------------------------------
 
-    def rows(self, *, through: int, page_size: int = DEFAULT_PAGE_SIZE) -> Iterator[StoredEvent]:
+    def rows(
+        self, *, through: int, page_size: int = DEFAULT_PAGE_SIZE
+    ) -> Iterator[StoredEvent | Unreadable]:
         """Yield the stored events up to position ``through``, each with its rows of the
-        actor index, in position order, as :meth:`copy_from` takes them.
+        actor index, in position order, as :meth:`copy_from` and :meth:`Timeline.verify`
+        take them.
 
-        A page per read (keyset paging on position, as :meth:`read`), its index rows read
-        in the same transaction; a reader holds one page in memory.
+        A row that cannot be read as an event (a value that is not JSON, a time or an id,
+        or a time not in the one form SQLite stores: ``TIME_FORM``) comes as an
+        :class:`Unreadable` naming the field, never as an exception. A page per read
+        (keyset paging on position, as :meth:`read`), its index rows read in the same
+        transaction; a reader holds one page in memory.
         """
         after = 0
         while after < through:
             query = self._select(EventFilter(after_position=after, known_position=through))
             with self._read() as conn:
-                page = [_recorded(row) for row in conn.execute(query.limit(page_size)).all()]
+                page = [_decoded(row) for row in conn.execute(query.limit(page_size)).all()]
                 if not page:
                     return
                 index: dict[int, list[tuple[str, dt.datetime]]] = {}
+                unreadable: dict[int, list[str]] = {}
                 for row in conn.execute(
                     _INDEX_ROWS, {"after": after, "last": page[-1].position}
                 ).all():
-                    index.setdefault(row.position, []).append(
-                        (row.actor, _raw_time(row.occurred_at))
-                    )
+                    try:
+                        occurred = _checked_time(row.occurred_at)
+                    except (ValueError, TypeError, OverflowError) as e:
+                        unreadable.setdefault(row.position, []).append(
+                            f"the actor index row under {row.actor!r}: occurred_at {e}"
+                        )
+                        continue
+                    index.setdefault(row.position, []).append((row.actor, occurred))
             for event in page:
-                yield StoredEvent(event, tuple(index.get(event.position, ())))
+                if isinstance(event, Unreadable):
+                    yield event
+                    continue
+                yield StoredEvent(
+                    event,
+                    tuple(index.get(event.position, ())),
+                    tuple(unreadable.get(event.position, ())),
+                )
             after = page[-1].position
+
+    def index_problems(self, page: Sequence[StoredEvent]) -> dict[int, tuple[str | None, str]]:
+        """Check each event's actor index rows against what an append writes; return
+        ``{position: (field, problem)}`` for those that differ.
+
+        The index is outside the hash chain: an append lists an event under every actor
+        it names, and a correction or retraction also under those of the event it mends
+        and of that event's earlier corrections, each row with the event's own
+        ``occurred_at``. A row missing, added, renamed or re-dated is named (``field``
+        ``None``); so is a correction or retraction of an event not stored before it
+        (``field`` ``"corrects"`` or ``"retracts"``). The events must be stored here.
+        """
+        with self._read() as conn:
+            return self._index_problems(conn, page)
+
+    def index_orphans(self, *, last: int, limit: int = 100) -> list[tuple[str, int]]:
+        """Return ``(actor, position)`` of actor index rows that list no event at or
+        below ``last``, the head of a chain that verified (at most ``limit``)."""
+        query = (
+            sa.select(event_actors.c.actor, event_actors.c.position)
+            .where(sa.or_(event_actors.c.position > last, event_actors.c.position < 1))
+            .order_by(event_actors.c.position, event_actors.c.actor)
+            .limit(limit)
+        )
+        with self._read() as conn:
+            return [(row.actor, row.position) for row in conn.execute(query)]
+
+    def _index_problems(
+        self, conn: sa.Connection, page: Sequence[StoredEvent]
+    ) -> dict[int, tuple[str | None, str]]:
+        names, problems = self._mended_names(
+            conn, [s.event for s in page if _link(s.event) is not None]
+        )
+        found: dict[int, tuple[str | None, str]] = dict(problems)
+        for stored in page:
+            position = stored.event.position
+            if position in found:
+                continue
+            problem = _index_problem(stored, names.get(position, ()))
+            if problem is not None:
+                found[position] = (None, problem)
+        return found
 
     def copy_from(
         self,
-        rows: Iterable[StoredEvent],
+        rows: Iterable[StoredEvent | Unreadable],
         *,
         head: tuple[int, str],
         page_size: int = DEFAULT_PAGE_SIZE,
@@ -884,10 +961,16 @@ class Store:
         # the condition an insert trigger tests must hold from here on, or the hook is broken
         assert conn.execute(sa.text(f"SELECT {IN_A_COPY}")).scalar_one()
 
-    def _copy_page(self, conn: sa.Connection, walk: ChainWalk, page: list[StoredEvent]) -> None:
+    def _copy_page(
+        self, conn: sa.Connection, walk: ChainWalk, rows: list[StoredEvent | Unreadable]
+    ) -> None:
         as_text = conn.dialect.name == "sqlite"
         event_rows = []
-        for stored in page:
+        page: list[StoredEvent] = []
+        for stored in rows:
+            if isinstance(stored, Unreadable):
+                raise _not_copied(stored.position, str(stored))
+            page.append(stored)
             event = stored.event
             problem = walk.step(event)
             if problem is not None:
@@ -903,36 +986,40 @@ class Store:
         # The events first: what the index of a correction may name is read from the
         # events it mends, which may be in this very page.
         self._insert_rows(conn, "events", event_rows)
-        mended = self._mended_names(conn, [s.event for s in page if _link(s.event) is not None])
+        problems = self._index_problems(conn, page)
         actor_rows: list[tuple[Any, ...]] = []
         for stored in page:
             event = stored.event
-            problem = _index_problem(stored, mended.get(event.position, ()))
-            if problem is not None:
-                raise _not_copied(event.position, problem)
+            if event.position in problems:
+                raise _not_copied(event.position, problems[event.position][1])
             occurred = _db_time(event.occurred_at, as_text)
             actor_rows.extend((name, event.position, occurred) for name, _ in stored.index)
         self._insert_rows(conn, "actors", actor_rows)
 
     def _mended_names(
         self, conn: sa.Connection, mending: list[RecordedEvent]
-    ) -> dict[int, list[str]]:
+    ) -> tuple[dict[int, list[str]], dict[int, tuple[str, str]]]:
         """The actors an append may index each correction or retraction under besides its
         own: those of the event it mends and of that event's corrections stored before it
-        (as :meth:`_check_links` finds them), by the mending event's position."""
+        (as :meth:`_check_links` finds them), by the mending event's position; and, by
+        position, ``(field, problem)`` for those that mend no event stored before them."""
         if not mending:
-            return {}
+            return {}, {}
         links = {e.position: _link(e) for e in mending}
         found = self._by_ids(conn, [link.target for link in links.values() if link is not None])
         roots: dict[int, uuid.UUID] = {}
+        problems: dict[int, tuple[str, str]] = {}
         for event in mending:
             link = links[event.position]
             assert link is not None
             target = found.get(link.target)
             if target is None or target.position >= event.position:
-                raise _not_copied(
-                    event.position, f"it mends {link.target}, which is not stored before it"
+                field = "corrects" if link.corrects is not None else "retracts"
+                problems[event.position] = (
+                    field,
+                    f"it mends {link.target}, which is not stored before it",
                 )
+                continue
             roots[event.position] = target.corrects or target.id
         root_ids = list(dict.fromkeys(roots.values()))
         found.update(self._by_ids(conn, [r for r in root_ids if r not in found]))
@@ -946,7 +1033,7 @@ class Store:
                 correction = _recorded(row)
                 assert correction.corrects is not None
                 corrections.setdefault(correction.corrects, []).append(correction)
-        return {
+        names = {
             position: [
                 *_named_actors(found[root]),
                 *(
@@ -958,6 +1045,7 @@ class Store:
             ]
             for position, root in roots.items()
         }
+        return names, problems
 
     # -- reading -----------------------------------------------------------------------
 
@@ -1590,8 +1678,10 @@ def _insert_sql(which: str) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
 
 
-def _pages(rows: Iterable[StoredEvent], size: int) -> Iterator[list[StoredEvent]]:
-    page: list[StoredEvent] = []
+def _pages(
+    rows: Iterable[StoredEvent | Unreadable], size: int
+) -> Iterator[list[StoredEvent | Unreadable]]:
+    page: list[StoredEvent | Unreadable] = []
     for row in rows:
         page.append(row)
         if len(page) >= size:
@@ -1610,6 +1700,8 @@ def _not_copied(position: int, problem: str) -> InvalidEventError:
 def _index_problem(stored: StoredEvent, mended: Iterable[str]) -> str | None:
     """What is wrong with an event's actor index rows, as an append would have written
     them (``mended``: the other actors a correction or retraction may be listed under)."""
+    if stored.unreadable_index:
+        return stored.unreadable_index[0]
     event = stored.event
     own = _named_actors(event)
     listed = [name for name, _ in stored.index]
@@ -1617,6 +1709,8 @@ def _index_problem(stored: StoredEvent, mended: Iterable[str]) -> str | None:
         if name not in listed:
             return f"the actor index does not list it under {name!r}, which it names"
     allowed = {*own, *mended}
+    if len(set(listed)) != len(listed):
+        return "the actor index lists it twice under one actor"
     for name, occurred in stored.index:
         if name not in allowed:
             return (
@@ -1681,11 +1775,21 @@ def _event_values(
 
 _from_iso = dt.datetime.fromisoformat
 
+TIME_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}")
+"""The one form of a stored time on SQLite, UTC: ``YYYY-MM-DD HH:MM:SS.ffffff``. Range
+reads compare the text, so another form of the same instant (``T`` for the space, an
+offset) would sort elsewhere; insert triggers refuse it (migration 0005) and
+:meth:`Store.rows` names a row stored so before them."""
 
-def _raw_time(value: Any) -> dt.datetime:
+
+def _raw_time(value: Any, *, checked: bool = False) -> dt.datetime:
     # SQLite: the stored UTC text; PostgreSQL: psycopg's aware datetime
     if isinstance(value, str):
+        if checked and not TIME_FORM.fullmatch(value):
+            raise ValueError(f"{value!r} is not in the stored form YYYY-MM-DD HH:MM:SS.ffffff")
         return _from_iso(value + "+00:00")  # several times faster than .replace(tzinfo=)
+    if checked and not isinstance(value, dt.datetime):
+        raise ValueError(f"{value!r} is not a time")
     return value.astimezone(dt.UTC)  # type: ignore[no-any-return]
 
 
@@ -1856,6 +1960,76 @@ def _recorded(row: sa.Row[Any]) -> RecordedEvent:
         reported_at=None if row.reported_at is None else _raw_time(row.reported_at),
         reported_precision=row.reported_precision,
     )
+
+
+def _json(value: Any) -> Any:
+    try:
+        return _raw_json(value)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"is not JSON ({e})") from e
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return _raw_uuid(value)
+    except (ValueError, TypeError, AttributeError) as e:
+        raise ValueError(f"{value!r} is not a UUID") from e
+
+
+def _object(value: Any) -> Any:
+    found = _json(value)
+    if not isinstance(found, dict):
+        raise ValueError(f"is {type(found).__name__}, not a JSON object")
+    return found
+
+
+def _array(value: Any) -> Any:
+    found = _json(value)
+    if not isinstance(found, list) or not all(isinstance(x, str) for x in found):
+        raise ValueError("is not a JSON array of names")
+    return found
+
+
+def _checked_time(value: Any) -> dt.datetime:
+    try:
+        return _raw_time(value, checked=True)
+    except (ValueError, TypeError, OverflowError) as e:
+        if isinstance(value, str) and TIME_FORM.fullmatch(value):
+            raise ValueError(f"{value!r} is not a time ({e})") from e
+        raise
+
+
+_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "id": _uuid,
+    "occurred_at": _checked_time,
+    "recorded_at": _checked_time,
+    "reported_at": lambda v: None if v is None else _checked_time(v),
+    "corrects": _uuid,
+    "retracts": _uuid,
+    "targets": _array,
+    "data": _object,
+    "effects": _object,
+    "source": _object,
+}
+"""How :func:`_decoded` reads each field whose stored value may not decode."""
+
+
+def _decoded(row: sa.Row[Any]) -> RecordedEvent | Unreadable:
+    """Build a RecordedEvent from a row of :data:`_STORED`, or name the field that cannot
+    be read (a value that is not JSON, a time in another form than ``TIME_FORM``, an id
+    that is not a UUID) and why."""
+    for field, decode in _FIELDS.items():
+        try:
+            decode(getattr(row, field))
+        except (ValueError, TypeError, AttributeError, OverflowError, RecursionError) as e:
+            return Unreadable(row.position, field, str(e) or type(e).__name__)
+    for field in ("incident", "type", "actor", "precision", "hash"):
+        if not isinstance(getattr(row, field), str):
+            return Unreadable(row.position, field, "is not text")
+    try:
+        return _recorded(row)
+    except (ValueError, TypeError, AttributeError, OverflowError, RecursionError) as e:
+        return Unreadable(row.position, None, f"cannot be read: {e!r}")
 
 
 def _reason(error: sa.exc.SQLAlchemyError) -> str:
