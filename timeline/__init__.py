@@ -9,6 +9,7 @@ Example:
 
 from timeline.api import (
     CopyResult,
+    Finding,
     ImportResult,
     Timeline,
     Verification,
@@ -45,6 +46,7 @@ __all__ = [
     "CopyResult",
     "DuplicateEventError",
     "Event",
+    "Finding",
     "HistoryEntry",
     "ImportResult",
     "InvalidEventError",

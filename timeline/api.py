@@ -26,7 +26,7 @@ from timeline.events import (
 )
 from timeline.fold import CORRECTABLE, Bound, Folder, FoldFunction, State, resolve
 from timeline.sequences import SequenceReport, Step
-from timeline.store import EventFilter, Store, chain_hash
+from timeline.store import Store
 from timeline.times import UTC, ZoneInput, parse_time, resolve_zone, through, zone_name
 from timeline.view import Basis, Events, History, Revisions, View, non_negative
 
@@ -36,6 +36,7 @@ DEFAULT_URL = "sqlite:///timeline.db"
 DEFAULT_SNAPSHOT_INTERVAL = 100
 DEFAULT_MAX_EVENT_BYTES = 1 << 20
 DEFAULT_MAX_BATCH = 100_000
+_MAX_POSITION = 2**63 - 1
 _log = logging.getLogger("timeline")
 
 
@@ -126,7 +127,7 @@ def upgrade(url: str | URL | None = None) -> str:
     Example:
         >>> import timeline
         >>> timeline.upgrade("sqlite://")
-        '0004'
+        '0005'
     """
     from timeline import migrate
 
@@ -302,7 +303,7 @@ def head_revision() -> str:
     Example:
         >>> import timeline
         >>> timeline.head_revision()
-        '0004'
+        '0005'
     """
     from timeline import migrate
 
@@ -325,11 +326,55 @@ class ImportResult:
 
 
 @attrs.frozen
-class Verification:
-    """The result of :meth:`Timeline.verify`; true when every stored event verified.
+class Finding:
+    """One thing :meth:`Timeline.verify` found wrong: in which part of the store
+    (``part``), where (``position``, and the ``actor`` or ``field`` when they say more),
+    and what (``problem``).
 
-    ``first_bad_position`` names the first position that does not verify and
-    ``problem`` says why; both are ``None`` when all is well.
+    ``part`` is ``"events"`` (the hash chain and the rows it covers), ``"actor index"``,
+    ``"snapshots"``, ``"database"`` (the deep check) or ``"anchor"``.
+
+    Example:
+        >>> print(Finding("snapshots", "its digest does not match", position=7, actor="US"))
+        snapshot of 'US' through position 7: its digest does not match
+    """
+
+    part: str
+    problem: str
+    position: int | None = None
+    actor: str | None = None
+    field: str | None = None
+
+    @property
+    def what(self) -> str:
+        """The problem, after the field it concerns if any: ``"data: is not JSON (…)"``."""
+        return self.problem if self.field is None else f"{self.field}: {self.problem}"
+
+    def __str__(self) -> str:
+        what = self.what
+        if self.part == "events":
+            return f"position {self.position} does not verify: {what}"
+        if self.part == "snapshots":
+            where = f"snapshot of {self.actor!r}"
+            if self.position is not None:
+                where += f" through position {self.position}"
+            return f"{where}: {what}"
+        if self.position is not None:
+            return f"{self.part} at position {self.position}: {what}"
+        return f"{self.part}: {what}"
+
+
+@attrs.frozen
+class Verification:
+    """The result of :meth:`Timeline.verify`; true when nothing was found wrong.
+
+    ``first_bad_position`` names the first position whose event does not verify and
+    ``problem`` says why (both ``None`` when the chain verified); ``findings`` lists
+    every problem found (:class:`Finding`), the chain's first among them;
+    ``events_checked`` and ``snapshots_checked`` say how much was checked, and
+    ``snapshots_folded`` how many snapshots were folded again (those of the verifying
+    timeline's templates, fold versions and day zone; the others are checked against the
+    events only); ``notes`` say what was not checked, and why.
 
     Example:
         >>> result = Verification(3, first_bad_position=2, problem="hash mismatch")
@@ -340,19 +385,31 @@ class Verification:
     events_checked: int
     first_bad_position: int | None = None
     problem: str | None = None
+    findings: tuple[Finding, ...] = ()
+    snapshots_checked: int = 0
+    snapshots_folded: int = 0
+    notes: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
-        """Whether every stored event verified."""
-        return self.first_bad_position is None
+        """Whether nothing was found wrong."""
+        return self.first_bad_position is None and not self.findings
 
     def __bool__(self) -> bool:
         return self.ok
 
     def __str__(self) -> str:
         if self.ok:
-            return f"ok: {self.events_checked} events verified"
-        return f"position {self.first_bad_position} does not verify: {self.problem}"
+            text = f"ok: {self.events_checked} events verified"
+            if self.snapshots_checked:
+                text += f", {self.snapshots_checked} snapshots checked"
+                other = self.snapshots_checked - self.snapshots_folded
+                if other:
+                    text += f" ({other} of another fold or day zone against the events only)"
+            return "; ".join([text, *self.notes])
+        if not self.findings:
+            return f"position {self.first_bad_position} does not verify: {self.problem}"
+        return "\n".join(str(finding) for finding in self.findings)
 
 
 class Timeline:
@@ -1366,7 +1423,22 @@ class Timeline:
         do too, and that ``recorded_at`` never decreases. A row changed or removed behind
         the library's back (the triggers disabled by the database owner, a file edited)
         fails here. Removing the newest events leaves a shorter chain that still
-        verifies: to detect that, keep :meth:`head` somewhere else and compare.
+        verifies: to detect that, keep :meth:`head` somewhere else and compare. A value
+        that cannot be read (not JSON, not a time, not an id; on SQLite, a time stored in
+        another text form than ``YYYY-MM-DD HH:MM:SS.ffffff``, which range reads would
+        compare elsewhere) is named by position and field; verify() reports what it finds
+        and never raises for it.
+
+        Each event's rows of the actor index (outside the hash chain, and what
+        ``events(actor=...)``, ``state`` and ``history`` read) are checked against what an
+        append writes: a row missing, added, renamed, re-dated or listing no event is
+        named by position.
+
+        Then every stored snapshot is checked against the events it claims to stand for
+        (its positions, its time, its digest: what ``state()`` checks before using one),
+        and those of this timeline's fold (templates, fold versions, day zone) are folded
+        again from the events and compared; each bad one is named by actor and position
+        in ``findings``.
 
         Example:
             >>> import timeline
@@ -1375,29 +1447,114 @@ class Timeline:
             >>> print(tl.verify())
             ok: 1 events verified
         """
-        previous_hash = ""
-        previous_recorded: dt.datetime | None = None
-        versions: dict[str, int] = {}
-        checked = 0
-        for event in self._store.read(EventFilter()):
-            problem = None
-            if event.position != checked + 1:
-                problem = f"positions jump from {checked} to {event.position}"
-            elif event.version != versions.get(event.incident, 0) + 1:
-                problem = (
-                    f"incident {event.incident!r} goes from version "
-                    f"{versions.get(event.incident, 0)} to {event.version}"
+        walk = _store.ChainWalk()
+        findings: list[Finding] = []
+        notes: list[str] = []
+        checked = folded = 0
+        try:
+            findings += self._verify_events(walk)
+            if not findings:
+                with self._store.session() as conn:
+                    readable = self._store.snapshot_rights(conn)[0]
+                if readable:
+                    found, checked, folded = self._verify_snapshots()
+                    findings += found
+                else:
+                    notes.append("snapshots not checked: this role may not read timeline_snapshots")
+        except StoreError as e:  # a page that cannot be read (a damaged file, a lost server)
+            findings.append(Finding("database", f"cannot read past position {walk.position}: {e}"))
+        except Exception as e:  # verify() reports, it never fails: whatever broke is a finding
+            findings.append(
+                Finding(
+                    "database",
+                    f"verification stopped after position {walk.position}: {type(e).__name__}: {e}",
                 )
-            elif previous_recorded is not None and event.recorded_at < previous_recorded:
-                problem = "recorded_at is earlier than the event before it"
-            elif chain_hash(previous_hash, event) != event.hash:
-                problem = "its stored fields do not match its hash"
+            )
+        first = next((f for f in findings if f.part == "events"), None)
+        return Verification(
+            walk.position,
+            first_bad_position=None if first is None else first.position,
+            problem=None if first is None else first.what,
+            findings=tuple(findings),
+            snapshots_checked=checked,
+            snapshots_folded=folded,
+            notes=tuple(notes),
+        )
+
+    def _verify_events(self, walk: _store.ChainWalk) -> list[Finding]:
+        """Walk the chain from position 1 and check each event's actor index rows; stop at
+        the first event that does not verify. Return what is wrong."""
+        findings: list[Finding] = []
+        page: list[_store.StoredEvent] = []
+
+        def check_index() -> None:
+            for position, (field, problem) in sorted(self._store.index_problems(page).items()):
+                part = "actor index" if field is None else "events"
+                findings.append(Finding(part, problem, position=position, field=field))
+            page.clear()
+
+        for row in self._store.rows(through=_MAX_POSITION):
+            if isinstance(row, _store.Unreadable):
+                findings.append(Finding("events", row.problem, row.position, field=row.field))
+                break
+            problem = walk.step(row.event)
             if problem is not None:
-                return Verification(checked, event.position, problem)
-            previous_hash, previous_recorded = event.hash, event.recorded_at
-            versions[event.incident] = event.version
+                findings.append(Finding("events", problem, position=row.event.position))
+                break
+            page.append(row)
+            if len(page) >= _store.DEFAULT_PAGE_SIZE:
+                check_index()
+        check_index()
+        if not any(f.part == "events" for f in findings):
+            for actor, position in self._store.index_orphans(last=walk.position):
+                findings.append(
+                    Finding(
+                        "actor index",
+                        f"a row under {actor!r} lists no stored event",
+                        position=position,
+                    )
+                )
+        findings.sort(key=lambda f: (f.position or 0, f.part != "events"))
+        return findings
+
+    def _verify_snapshots(self) -> tuple[list[Finding], int, int]:
+        """Check every stored snapshot against the events and fold again those of this
+        timeline's fold; return what is wrong, how many were checked and folded."""
+        findings: list[Finding] = []
+        ours = View(self, Basis(0))._fold_key()
+        sound: dict[int, list[_store.Snapshot]] = {}
+        checked = 0
+        batch: list[_store.Snapshot] = []
+
+        def check(batch: list[_store.Snapshot]) -> None:
+            for snap, problem in zip(batch, self._store.snapshot_problems(batch), strict=True):
+                if problem is not None:
+                    findings.append(_snapshot_finding(snap, problem))
+                elif snap.fingerprint == ours:
+                    sound.setdefault(snap.known_position, []).append(snap)
+
+        for found in self._store.all_snapshots():
             checked += 1
-        return Verification(checked)
+            if isinstance(found, str):
+                findings.append(Finding("snapshots", found))
+                continue
+            batch.append(found)
+            if len(batch) >= 500:
+                check(batch)
+                batch = []
+        check(batch)
+        folded = 0
+        for position, group in sorted(sound.items()):
+            view = View(self, Basis(position, day_zone=self.day_zone))
+            findings += [_snapshot_finding(s, p) for s, p in view._refold_snapshots(group)]
+            folded += len(group)
+        return findings, checked, folded
+
+
+def _snapshot_finding(snap: _store.Snapshot, problem: str) -> Finding:
+    return Finding(
+        "snapshots", f"{problem} (row {snap.id})", position=snap.through_position, actor=snap.actor
+    )
 
 
 def _checked(events: Iterable[Any], limit: int | None = None) -> Iterator[Event]:

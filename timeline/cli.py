@@ -1185,7 +1185,10 @@ def _where_steps(parsed: list[timeline.Step], wheres: tuple[str, ...]) -> list[t
 @db_option
 @click.pass_obj
 def verify(obj: Context) -> None:
-    """Check every stored event against the hash chain; exit 1 naming the first bad one.
+    """Check the hash chain, the actor index and the snapshots; exit 1 naming what fails.
+
+    Each problem is one line: the first event that does not verify (its position, the
+    field and why), each actor index row and each snapshot that does not match the events.
 
     \b
     Example:

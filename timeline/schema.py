@@ -125,7 +125,8 @@ event_actors = sa.Table(
 
 # A cache of folded states, outside the immutability triggers: deletable at any time,
 # rebuilt on demand. ``state`` holds the attributes, uncertainty-free by construction
-# (a snapshot is used only where every event it folded is certain).
+# (a snapshot is used only where every event it folded is certain). ``digest`` binds a
+# row to the hash chain at ``known_position`` (see ``timeline.store.snapshot_digest``).
 snapshots = sa.Table(
     "timeline_snapshots",
     metadata,
@@ -140,6 +141,7 @@ snapshots = sa.Table(
     sa.Column("last_position", sa.BigInteger, nullable=False),
     sa.Column("state", sa.JSON, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("digest", sa.String(64), nullable=False),
     sa.Index("ix_timeline_snapshots_actor", "actor", "fingerprint", "through_occurred_at"),
 )
 

@@ -12,6 +12,8 @@ import datetime as dt
 import hashlib
 import heapq
 import json
+import logging
+import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -51,6 +53,8 @@ from timeline.schema import (
     snapshots,
 )
 from timeline.times import isoformat
+
+_log = logging.getLogger("timeline")
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
 """How long a SQLite writer waits for another's lock before failing (seconds)."""
@@ -303,15 +307,30 @@ def _check_size(index: int, content: dict[str, Any], size: int, limit: int) -> N
 
 @attrs.frozen
 class StoredEvent:
-    """One event as a store holds it, for a copy: the row, and the rows of the actor index
-    that list it, as ``(actor, occurred_at)``."""
+    """One event as a store holds it, for a copy or a check: the row, and the rows of the
+    actor index that list it, as ``(actor, occurred_at)``; ``unreadable_index`` says
+    what is wrong with the index rows that could not be read."""
 
     event: RecordedEvent
     index: tuple[tuple[str, dt.datetime], ...]
+    unreadable_index: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Unreadable:
+    """A stored row that cannot be read as an event: its position, the field that cannot
+    be read (``None``: the row as a whole) and why."""
+
+    position: int
+    field: str | None
+    problem: str
+
+    def __str__(self) -> str:
+        return self.problem if self.field is None else f"{self.field}: {self.problem}"
 
 
 @attrs.define
-class _ChainWalk:
+class ChainWalk:
     """Where a walk along the stored events stands: the checks :meth:`Timeline.verify`
     makes, one event at a time, for a copy that must not carry a broken chain over."""
 
@@ -338,7 +357,11 @@ class _ChainWalk:
 
 @attrs.frozen
 class Snapshot:
-    """A stored fold of one actor's events up to a point in valid time (a cache row)."""
+    """A stored fold of one actor's events up to a point in valid time (a cache row).
+
+    ``digest`` is :func:`snapshot_digest` of the row, which the store sets when it saves
+    one; ``id`` is the row's, once stored.
+    """
 
     actor: str
     fingerprint: str
@@ -349,6 +372,77 @@ class Snapshot:
     events_applied: int
     last_position: int
     state: dict[str, Any]
+    digest: str = ""
+    id: int | None = None
+
+
+def snapshot_digest(snapshot: Snapshot, chain: str) -> str:
+    """Return the digest that binds a snapshot to the hash chain: SHA-256 over its fields
+    and ``chain``, the hash of the event at its ``known_position``.
+
+    That hash covers every event up to the position, so a snapshot whose fields or state
+    were edited, or that outlived a rewrite of the events, does not match. Anyone who can
+    write snapshots can compute it too: it is a check against the events, not a
+    signature (see :meth:`Store.snapshot_problems`).
+    """
+    fields = [
+        snapshot.actor,
+        snapshot.fingerprint,
+        isoformat(snapshot.through_occurred_at),
+        snapshot.through_position,
+        snapshot.known_position,
+        chain,
+        isoformat(snapshot.max_end),
+        snapshot.events_applied,
+        snapshot.last_position,
+        snapshot.state,
+    ]
+    return hashlib.sha256(canonical_json(fields).encode()).hexdigest()
+
+
+def _snapshot_problem(snapshot: Snapshot, found: Mapping[int, RecordedEvent]) -> str | None:
+    """What is wrong with a snapshot, seen against the stored events at its positions
+    (``found``, by position); ``None`` when it holds together with them.
+
+    A snapshot ends at an event of its actor (``through_position``) that is not a
+    correction or retraction and occurred at ``through_occurred_at``, was made on a
+    knowledge (``known_position``) that is stored and at or after every event it folded,
+    and carries the digest of its fields and of the chain's hash there. A snapshot whose
+    last event a correction moved fails this too, and is only not used.
+    """
+    known = found.get(snapshot.known_position)
+    if known is None:
+        return f"its known_position {snapshot.known_position} is not a stored position"
+    if not 0 < snapshot.through_position <= snapshot.last_position <= snapshot.known_position:
+        return (
+            f"its positions are out of order (through {snapshot.through_position}, last "
+            f"{snapshot.last_position}, known {snapshot.known_position})"
+        )
+    if not 0 < snapshot.events_applied <= snapshot.last_position:
+        return (
+            f"it claims {snapshot.events_applied} events applied by position "
+            f"{snapshot.last_position}"
+        )
+    through = found.get(snapshot.through_position)
+    if through is None or found.get(snapshot.last_position) is None:
+        return "its through_position or last_position is not a stored position"
+    if through.corrects is not None or through.retracts is not None:
+        return f"it ends at position {through.position}, a correction or retraction"
+    if snapshot.actor not in _named_actors(through):
+        return f"it ends at position {through.position}, which does not name {snapshot.actor!r}"
+    if through.occurred_at != snapshot.through_occurred_at:
+        return (
+            f"its through_occurred_at {isoformat(snapshot.through_occurred_at)} is not when "
+            f"the event at position {through.position} occurred, {isoformat(through.occurred_at)}"
+        )
+    if snapshot.max_end < snapshot.through_occurred_at:
+        return "its max_end is before its through_occurred_at"
+    if snapshot_digest(snapshot, known.hash) != snapshot.digest:
+        return (
+            "its digest does not match its fields and the hash chain at position "
+            f"{snapshot.known_position}"
+        )
+    return None
 
 
 class Store:
@@ -364,6 +458,7 @@ class Store:
         self.engine = engine
         self.url = url
         self.max_event_bytes = max_event_bytes
+        self._snapshot_rights: tuple[bool, bool] | None = None
 
     @classmethod
     def open(cls, url: str | URL, *, create: bool = True) -> Store:
@@ -714,34 +809,95 @@ class Store:
 
     # -- copying -----------------------------------------------------------------------
 
-    def rows(self, *, through: int, page_size: int = DEFAULT_PAGE_SIZE) -> Iterator[StoredEvent]:
+    def rows(
+        self, *, through: int, page_size: int = DEFAULT_PAGE_SIZE
+    ) -> Iterator[StoredEvent | Unreadable]:
         """Yield the stored events up to position ``through``, each with its rows of the
-        actor index, in position order, as :meth:`copy_from` takes them.
+        actor index, in position order, as :meth:`copy_from` and :meth:`Timeline.verify`
+        take them.
 
-        A page per read (keyset paging on position, as :meth:`read`), its index rows read
-        in the same transaction; a reader holds one page in memory.
+        A row that cannot be read as an event (a value that is not JSON, a time or an id,
+        or a time not in the one form SQLite stores: ``TIME_FORM``) comes as an
+        :class:`Unreadable` naming the field, never as an exception. A page per read
+        (keyset paging on position, as :meth:`read`), its index rows read in the same
+        transaction; a reader holds one page in memory.
         """
         after = 0
         while after < through:
             query = self._select(EventFilter(after_position=after, known_position=through))
             with self._read() as conn:
-                page = [_recorded(row) for row in conn.execute(query.limit(page_size)).all()]
+                page = [_decoded(row) for row in conn.execute(query.limit(page_size)).all()]
                 if not page:
                     return
                 index: dict[int, list[tuple[str, dt.datetime]]] = {}
+                unreadable: dict[int, list[str]] = {}
                 for row in conn.execute(
                     _INDEX_ROWS, {"after": after, "last": page[-1].position}
                 ).all():
-                    index.setdefault(row.position, []).append(
-                        (row.actor, _raw_time(row.occurred_at))
-                    )
+                    try:
+                        occurred = _checked_time(row.occurred_at)
+                    except (ValueError, TypeError, OverflowError) as e:
+                        unreadable.setdefault(row.position, []).append(
+                            f"the actor index row under {row.actor!r}: occurred_at {e}"
+                        )
+                        continue
+                    index.setdefault(row.position, []).append((row.actor, occurred))
             for event in page:
-                yield StoredEvent(event, tuple(index.get(event.position, ())))
+                if isinstance(event, Unreadable):
+                    yield event
+                    continue
+                yield StoredEvent(
+                    event,
+                    tuple(index.get(event.position, ())),
+                    tuple(unreadable.get(event.position, ())),
+                )
             after = page[-1].position
+
+    def index_problems(self, page: Sequence[StoredEvent]) -> dict[int, tuple[str | None, str]]:
+        """Check each event's actor index rows against what an append writes; return
+        ``{position: (field, problem)}`` for those that differ.
+
+        The index is outside the hash chain: an append lists an event under every actor
+        it names, and a correction or retraction also under those of the event it mends
+        and of that event's earlier corrections, each row with the event's own
+        ``occurred_at``. A row missing, added, renamed or re-dated is named (``field``
+        ``None``); so is a correction or retraction of an event not stored before it
+        (``field`` ``"corrects"`` or ``"retracts"``). The events must be stored here.
+        """
+        with self._read() as conn:
+            return self._index_problems(conn, page)
+
+    def index_orphans(self, *, last: int, limit: int = 100) -> list[tuple[str, int]]:
+        """Return ``(actor, position)`` of actor index rows that list no event at or
+        below ``last``, the head of a chain that verified (at most ``limit``)."""
+        query = (
+            sa.select(event_actors.c.actor, event_actors.c.position)
+            .where(sa.or_(event_actors.c.position > last, event_actors.c.position < 1))
+            .order_by(event_actors.c.position, event_actors.c.actor)
+            .limit(limit)
+        )
+        with self._read() as conn:
+            return [(row.actor, row.position) for row in conn.execute(query)]
+
+    def _index_problems(
+        self, conn: sa.Connection, page: Sequence[StoredEvent]
+    ) -> dict[int, tuple[str | None, str]]:
+        names, problems = self._mended_names(
+            conn, [s.event for s in page if _link(s.event) is not None]
+        )
+        found: dict[int, tuple[str | None, str]] = dict(problems)
+        for stored in page:
+            position = stored.event.position
+            if position in found:
+                continue
+            problem = _index_problem(stored, names.get(position, ()))
+            if problem is not None:
+                found[position] = (None, problem)
+        return found
 
     def copy_from(
         self,
-        rows: Iterable[StoredEvent],
+        rows: Iterable[StoredEvent | Unreadable],
         *,
         head: tuple[int, str],
         page_size: int = DEFAULT_PAGE_SIZE,
@@ -789,7 +945,7 @@ class Store:
                 )
             if conn.dialect.name == "postgresql":
                 self._mark_copying(conn)
-            walk = _ChainWalk()
+            walk = ChainWalk()
             for page in _pages(rows, page_size):
                 self._copy_page(conn, walk, page)
                 copied += len(page)
@@ -824,10 +980,16 @@ class Store:
         # the condition an insert trigger tests must hold from here on, or the hook is broken
         assert conn.execute(sa.text(f"SELECT {IN_A_COPY}")).scalar_one()
 
-    def _copy_page(self, conn: sa.Connection, walk: _ChainWalk, page: list[StoredEvent]) -> None:
+    def _copy_page(
+        self, conn: sa.Connection, walk: ChainWalk, rows: list[StoredEvent | Unreadable]
+    ) -> None:
         as_text = conn.dialect.name == "sqlite"
         event_rows = []
-        for stored in page:
+        page: list[StoredEvent] = []
+        for stored in rows:
+            if isinstance(stored, Unreadable):
+                raise _not_copied(stored.position, str(stored))
+            page.append(stored)
             event = stored.event
             problem = walk.step(event)
             if problem is not None:
@@ -843,36 +1005,40 @@ class Store:
         # The events first: what the index of a correction may name is read from the
         # events it mends, which may be in this very page.
         self._insert_rows(conn, "events", event_rows)
-        mended = self._mended_names(conn, [s.event for s in page if _link(s.event) is not None])
+        problems = self._index_problems(conn, page)
         actor_rows: list[tuple[Any, ...]] = []
         for stored in page:
             event = stored.event
-            problem = _index_problem(stored, mended.get(event.position, ()))
-            if problem is not None:
-                raise _not_copied(event.position, problem)
+            if event.position in problems:
+                raise _not_copied(event.position, problems[event.position][1])
             occurred = _db_time(event.occurred_at, as_text)
             actor_rows.extend((name, event.position, occurred) for name, _ in stored.index)
         self._insert_rows(conn, "actors", actor_rows)
 
     def _mended_names(
         self, conn: sa.Connection, mending: list[RecordedEvent]
-    ) -> dict[int, list[str]]:
+    ) -> tuple[dict[int, list[str]], dict[int, tuple[str, str]]]:
         """The actors an append may index each correction or retraction under besides its
         own: those of the event it mends and of that event's corrections stored before it
-        (as :meth:`_check_links` finds them), by the mending event's position."""
+        (as :meth:`_check_links` finds them), by the mending event's position; and, by
+        position, ``(field, problem)`` for those that mend no event stored before them."""
         if not mending:
-            return {}
+            return {}, {}
         links = {e.position: _link(e) for e in mending}
         found = self._by_ids(conn, [link.target for link in links.values() if link is not None])
         roots: dict[int, uuid.UUID] = {}
+        problems: dict[int, tuple[str, str]] = {}
         for event in mending:
             link = links[event.position]
             assert link is not None
             target = found.get(link.target)
             if target is None or target.position >= event.position:
-                raise _not_copied(
-                    event.position, f"it mends {link.target}, which is not stored before it"
+                field = "corrects" if link.corrects is not None else "retracts"
+                problems[event.position] = (
+                    field,
+                    f"it mends {link.target}, which is not stored before it",
                 )
+                continue
             roots[event.position] = target.corrects or target.id
         root_ids = list(dict.fromkeys(roots.values()))
         found.update(self._by_ids(conn, [r for r in root_ids if r not in found]))
@@ -886,7 +1052,7 @@ class Store:
                 correction = _recorded(row)
                 assert correction.corrects is not None
                 corrections.setdefault(correction.corrects, []).append(correction)
-        return {
+        names = {
             position: [
                 *_named_actors(found[root]),
                 *(
@@ -898,6 +1064,7 @@ class Store:
             ]
             for position, root in roots.items()
         }
+        return names, problems
 
     # -- reading -----------------------------------------------------------------------
 
@@ -1273,6 +1440,30 @@ class Store:
 
     # -- snapshots ---------------------------------------------------------------------
 
+    def snapshot_rights(self, conn: sa.Connection) -> tuple[bool, bool]:
+        """Return whether this role may read and may write snapshots, asked once.
+
+        PostgreSQL: reading needs SELECT on ``timeline_snapshots``; writing needs SELECT,
+        INSERT and DELETE (a save prunes) and USAGE of its id sequence. A role without
+        them answers without snapshots, rather than failing (a failed statement would
+        end the read's transaction). SQLite has no roles: both are true.
+        """
+        if self._snapshot_rights is None:
+            if conn.dialect.name != "postgresql":
+                self._snapshot_rights = (True, True)
+            else:
+                row = conn.execute(_SNAPSHOT_RIGHTS).one()
+                self._snapshot_rights = (bool(row.reads), bool(row.reads and row.writes))
+        return self._snapshot_rights
+
+    def may_write_snapshots(self) -> bool:
+        """Whether this role may write snapshots (see :meth:`snapshot_rights`)."""
+        if self._snapshot_rights is None:
+            with self._read() as conn:
+                self.snapshot_rights(conn)
+        assert self._snapshot_rights is not None
+        return self._snapshot_rights[1]
+
     def snapshots_for(
         self,
         actor: str,
@@ -1281,28 +1472,83 @@ class Store:
         through: Bound | None,
         conn: sa.Connection | None = None,
     ) -> list[Snapshot]:
-        """Return the actor's snapshots that end at or before ``through``, newest first."""
+        """Return the actor's snapshots that end at or before ``through``, newest first.
+
+        Rows that cannot be read as snapshots are left out (a warning is logged): they
+        are a cache, and :meth:`Timeline.verify` names them.
+        """
         values: dict[str, Any] = {"actor": actor, "fingerprint": fingerprint}
         if through is None:
             query = _SNAPSHOTS[None]
         else:
             query = _SNAPSHOTS[through[1]]
             values["bound"] = through[0]
+        found = []
         with self._using(conn) as conn:
-            return [
-                Snapshot(
-                    actor=row.actor,
-                    fingerprint=row.fingerprint,
-                    through_occurred_at=row.through_occurred_at,
-                    through_position=row.through_position,
-                    known_position=row.known_position,
-                    max_end=row.max_end,
-                    events_applied=row.events_applied,
-                    last_position=row.last_position,
-                    state=row.state,
+            for row in conn.execute(query, values):
+                snapshot = _snapshot(row)
+                if isinstance(snapshot, str):
+                    _log.warning(
+                        "timeline: snapshot %s of %r not used: %s", row.id, actor, snapshot
+                    )
+                    continue
+                # the bound again, on the times as read (the SQL compared stored text)
+                if through is not None and (
+                    not _at_or_before(snapshot.through_occurred_at, through)
+                    or snapshot.max_end > through[0]
+                ):
+                    continue
+                found.append(snapshot)
+        return found
+
+    def all_snapshots(self, *, page_size: int = DEFAULT_PAGE_SIZE) -> Iterator[Snapshot | str]:
+        """Yield every stored snapshot by id, each as a :class:`Snapshot`, or as the text
+        ``"snapshot ID of ACTOR: problem"`` when its row cannot be read as one."""
+        after = -1
+        while True:
+            with self._read() as conn:
+                page = conn.execute(
+                    sa.select(*_SNAPSHOT_COLUMNS)
+                    .where(snapshots.c.id > after)
+                    .order_by(snapshots.c.id)
+                    .limit(page_size)
+                ).all()
+            for row in page:
+                snapshot = _snapshot(row)
+                yield (
+                    snapshot
+                    if not isinstance(snapshot, str)
+                    else (f"snapshot {row.id} of {row.actor!r}: {snapshot}")
                 )
-                for row in conn.execute(query, values)
-            ]
+            if len(page) < page_size:
+                return
+            after = page[-1].id
+
+    def snapshot_problems(
+        self, found: Sequence[Snapshot], *, conn: sa.Connection | None = None
+    ) -> list[str | None]:
+        """Check snapshots against the events they claim to stand for; return, for each,
+        what is wrong with it or ``None``.
+
+        What a reader can check cheaply, with one read of the events at a few positions:
+        that they end at a stored event of their actor, at its time, on a stored
+        knowledge, and carry the digest of their fields and of the hash chain there
+        (:func:`snapshot_digest`). An edited row, one made up with positions or times
+        the events do not have, or one that outlived a rewrite of the events fails. The
+        state itself is checked only by folding again, which :meth:`Timeline.verify`
+        does: a role that can write snapshots and computes the digest can make one that
+        passes here, which is why only the owner should hold that right.
+        """
+        if not found:
+            return []
+        positions = {
+            p
+            for s in found
+            for p in (s.known_position, s.through_position, s.last_position)
+            if 0 < p < 2**63
+        }
+        stored = self.at_positions(positions, conn=conn)
+        return [_snapshot_problem(s, stored) for s in found]
 
     def changed_behind(
         self,
@@ -1339,16 +1585,55 @@ class Store:
         with self._using(conn) as conn:
             return conn.execute(query).first() is not None
 
-    def save_snapshots(self, rows: Sequence[Snapshot]) -> None:
-        """Store snapshots (a cache: the caller may ignore a failure)."""
+    def save_snapshots(self, rows: Sequence[Snapshot], *, interval: int) -> None:
+        """Store snapshots made every ``interval`` events of a fold, bound to the chain
+        (their digest), and prune (a cache: the caller may ignore a failure).
+
+        The cache stays bounded: per actor and fold key, at most twice the snapshots one
+        fold of the actor's events makes (its events applied / ``interval``, plus one)
+        are kept; beyond that the snapshots of the oldest knowledge (``known_position``)
+        go first. Each late report makes every snapshot behind it stale for the
+        questions after it, which then fold again and store a new set: without pruning,
+        each would add a set for good.
+        """
         if not rows:
             return
         now = dt.datetime.now(dt.UTC)
         with self._write() as conn:
-            conn.execute(
-                snapshots.insert(),
-                [{**attrs.asdict(row, recurse=False), "created_at": now} for row in rows],
+            wanted = sorted({row.known_position for row in rows})
+            chain = dict(
+                conn.execute(
+                    sa.select(events.c.position, events.c.hash).where(events.c.position.in_(wanted))
+                ).all()
             )
+            sealed = [
+                {
+                    **attrs.asdict(row, recurse=False, filter=lambda a, _: a.name != "id"),
+                    "digest": snapshot_digest(row, chain[row.known_position]),
+                    "created_at": now,
+                }
+                for row in rows
+                if row.known_position in chain
+            ]
+            if not sealed:
+                return
+            conn.execute(snapshots.insert(), sealed)
+            for actor, fingerprint in sorted({(row.actor, row.fingerprint) for row in rows}):
+                applied = max(r.events_applied for r in rows if r.actor == actor)
+                keep = 2 * (applied // max(interval, 1) + 1)
+                kept = (
+                    sa.select(snapshots.c.id)
+                    .where(snapshots.c.actor == actor, snapshots.c.fingerprint == fingerprint)
+                    .order_by(snapshots.c.known_position.desc(), snapshots.c.id.desc())
+                    .limit(keep)
+                )
+                conn.execute(
+                    snapshots.delete().where(
+                        snapshots.c.actor == actor,
+                        snapshots.c.fingerprint == fingerprint,
+                        snapshots.c.id.not_in(kept),
+                    )
+                )
 
     def clear_snapshots(self, actor: str | None = None) -> int:
         """Delete snapshots (of one actor, or all); return how many."""
@@ -1412,8 +1697,10 @@ def _insert_sql(which: str) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
 
 
-def _pages(rows: Iterable[StoredEvent], size: int) -> Iterator[list[StoredEvent]]:
-    page: list[StoredEvent] = []
+def _pages(
+    rows: Iterable[StoredEvent | Unreadable], size: int
+) -> Iterator[list[StoredEvent | Unreadable]]:
+    page: list[StoredEvent | Unreadable] = []
     for row in rows:
         page.append(row)
         if len(page) >= size:
@@ -1432,6 +1719,8 @@ def _not_copied(position: int, problem: str) -> InvalidEventError:
 def _index_problem(stored: StoredEvent, mended: Iterable[str]) -> str | None:
     """What is wrong with an event's actor index rows, as an append would have written
     them (``mended``: the other actors a correction or retraction may be listed under)."""
+    if stored.unreadable_index:
+        return stored.unreadable_index[0]
     event = stored.event
     own = _named_actors(event)
     listed = [name for name, _ in stored.index]
@@ -1439,6 +1728,8 @@ def _index_problem(stored: StoredEvent, mended: Iterable[str]) -> str | None:
         if name not in listed:
             return f"the actor index does not list it under {name!r}, which it names"
     allowed = {*own, *mended}
+    if len(set(listed)) != len(listed):
+        return "the actor index lists it twice under one actor"
     for name, occurred in stored.index:
         if name not in allowed:
             return (
@@ -1503,11 +1794,21 @@ def _event_values(
 
 _from_iso = dt.datetime.fromisoformat
 
+TIME_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}")
+"""The one form of a stored time on SQLite, UTC: ``YYYY-MM-DD HH:MM:SS.ffffff``. Range
+reads compare the text, so another form of the same instant (``T`` for the space, an
+offset) would sort elsewhere; insert triggers refuse it (migration 0005) and
+:meth:`Store.rows` names a row stored so before them."""
 
-def _raw_time(value: Any) -> dt.datetime:
+
+def _raw_time(value: Any, *, checked: bool = False) -> dt.datetime:
     # SQLite: the stored UTC text; PostgreSQL: psycopg's aware datetime
     if isinstance(value, str):
+        if checked and not TIME_FORM.fullmatch(value):
+            raise ValueError(f"{value!r} is not in the stored form YYYY-MM-DD HH:MM:SS.ffffff")
         return _from_iso(value + "+00:00")  # several times faster than .replace(tzinfo=)
+    if checked and not isinstance(value, dt.datetime):
+        raise ValueError(f"{value!r} is not a time")
     return value.astimezone(dt.UTC)  # type: ignore[no-any-return]
 
 
@@ -1560,8 +1861,57 @@ _KNOWN: dict[bool | None, Any] = {
 }
 
 
+_SNAPSHOT_COLUMNS = [
+    sa.type_coerce(c, sa.String).label(c.name)
+    if isinstance(c.type, UTCDateTime) or c.name == "state"
+    else c
+    for c in snapshots.c
+]
+"""The columns of a snapshot as the driver returns them, decoded by :func:`_snapshot`
+(which turns a row it cannot read into a problem rather than an exception)."""
+
+_SNAPSHOT_RIGHTS = sa.text(
+    "SELECT has_table_privilege('timeline_snapshots', 'SELECT') AS reads, "
+    "has_table_privilege('timeline_snapshots', 'INSERT') "
+    "AND has_table_privilege('timeline_snapshots', 'DELETE') "
+    "AND has_sequence_privilege(pg_get_serial_sequence('timeline_snapshots', 'id'), 'USAGE') "
+    "AS writes"
+)
+
+
+def _snapshot(row: sa.Row[Any]) -> Snapshot | str:
+    """Build a Snapshot from a row of :data:`_SNAPSHOT_COLUMNS`, or say why not."""
+    try:
+        state = _raw_json(row.state)
+        if not (
+            isinstance(state, dict)
+            and isinstance(state.get("values"), dict)
+            and isinstance(state.get("problems"), list)
+        ):
+            return "its state is not {values: {...}, problems: [...]}"
+        return Snapshot(
+            actor=row.actor,
+            fingerprint=row.fingerprint,
+            through_occurred_at=_raw_time(row.through_occurred_at),
+            through_position=row.through_position,
+            known_position=row.known_position,
+            max_end=_raw_time(row.max_end),
+            events_applied=row.events_applied,
+            last_position=row.last_position,
+            state=state,
+            digest=row.digest,
+            id=row.id,
+        )
+    except (ValueError, TypeError, OverflowError) as e:  # JSONDecodeError is a ValueError
+        return f"its row cannot be read: {e}"
+
+
+def _at_or_before(moment: dt.datetime, bound: Bound) -> bool:
+    return moment <= bound[0] if bound[1] else moment < bound[0]
+
+
 def _snapshots_query(inclusive: bool | None) -> Any:
-    query = sa.select(snapshots).where(
+    query = sa.select(*_SNAPSHOT_COLUMNS).where(
         snapshots.c.actor == sa.bindparam("actor"),
         snapshots.c.fingerprint == sa.bindparam("fingerprint"),
     )
@@ -1629,6 +1979,76 @@ def _recorded(row: sa.Row[Any]) -> RecordedEvent:
         reported_at=None if row.reported_at is None else _raw_time(row.reported_at),
         reported_precision=row.reported_precision,
     )
+
+
+def _json(value: Any) -> Any:
+    try:
+        return _raw_json(value)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"is not JSON ({e})") from e
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return _raw_uuid(value)
+    except (ValueError, TypeError, AttributeError) as e:
+        raise ValueError(f"{value!r} is not a UUID") from e
+
+
+def _object(value: Any) -> Any:
+    found = _json(value)
+    if not isinstance(found, dict):
+        raise ValueError(f"is {type(found).__name__}, not a JSON object")
+    return found
+
+
+def _array(value: Any) -> Any:
+    found = _json(value)
+    if not isinstance(found, list) or not all(isinstance(x, str) for x in found):
+        raise ValueError("is not a JSON array of names")
+    return found
+
+
+def _checked_time(value: Any) -> dt.datetime:
+    try:
+        return _raw_time(value, checked=True)
+    except (ValueError, TypeError, OverflowError) as e:
+        if isinstance(value, str) and TIME_FORM.fullmatch(value):
+            raise ValueError(f"{value!r} is not a time ({e})") from e
+        raise
+
+
+_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "id": _uuid,
+    "occurred_at": _checked_time,
+    "recorded_at": _checked_time,
+    "reported_at": lambda v: None if v is None else _checked_time(v),
+    "corrects": _uuid,
+    "retracts": _uuid,
+    "targets": _array,
+    "data": _object,
+    "effects": _object,
+    "source": _object,
+}
+"""How :func:`_decoded` reads each field whose stored value may not decode."""
+
+
+def _decoded(row: sa.Row[Any]) -> RecordedEvent | Unreadable:
+    """Build a RecordedEvent from a row of :data:`_STORED`, or name the field that cannot
+    be read (a value that is not JSON, a time in another form than ``TIME_FORM``, an id
+    that is not a UUID) and why."""
+    for field, decode in _FIELDS.items():
+        try:
+            decode(getattr(row, field))
+        except (ValueError, TypeError, AttributeError, OverflowError, RecursionError) as e:
+            return Unreadable(row.position, field, str(e) or type(e).__name__)
+    for field in ("incident", "type", "actor", "precision", "hash"):
+        if not isinstance(getattr(row, field), str):
+            return Unreadable(row.position, field, "is not text")
+    try:
+        return _recorded(row)
+    except (ValueError, TypeError, AttributeError, OverflowError, RecursionError) as e:
+        return Unreadable(row.position, None, f"cannot be read: {e!r}")
 
 
 def _reason(error: sa.exc.SQLAlchemyError) -> str:

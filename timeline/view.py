@@ -30,7 +30,14 @@ import sqlalchemy as sa
 
 from timeline import store as _store
 from timeline.errors import InvalidEventError, NotFoundError, TimelineError
-from timeline.events import RecordedEvent, check_id, check_name, check_path, check_type_name
+from timeline.events import (
+    RecordedEvent,
+    canonical_json,
+    check_id,
+    check_name,
+    check_path,
+    check_type_name,
+)
 from timeline.fold import (
     Bound,
     HistoryEntry,
@@ -40,6 +47,7 @@ from timeline.fold import (
     by_root,
     fold,
     involved,
+    key,
     reported_by,
     resolve_stream,
     standing_corrections,
@@ -418,6 +426,8 @@ class View:
         fingerprint = self._snapshot_key()
         checkpoints: list[Replay] = []
         with self._store.session() as conn:
+            if fingerprint is not None and not self._store.snapshot_rights(conn)[0]:
+                fingerprint = None  # a role without SELECT on the snapshots: none used
             start, after = self._snapshot_start(actor, fingerprint, at_bound, conn)
             known = self._knowledge(conn, actor)
             originals = self._store.in_valid_time(
@@ -439,7 +449,7 @@ class View:
                 unsure=self._unsure(known),
                 day_zone=self._zone,
             )
-        if fingerprint is not None:
+        if fingerprint is not None and checkpoints:
             self._save_snapshots(actor, fingerprint, checkpoints)
         return State(replay, at=at_bound, known_at=self.basis.known_at, basis=self.basis)
 
@@ -777,11 +787,66 @@ class View:
 
         return unsure
 
+    def _refold_snapshots(self, found: Sequence[Snapshot]) -> list[tuple[Snapshot, str]]:
+        """Fold again what each snapshot stands for; return those that differ, with why.
+
+        ``found`` are snapshots of this timeline's fold (:meth:`_fold_key`) made on this
+        basis's position; each actor's events are folded once, without snapshots, and the
+        fold is compared with each snapshot where it passes that snapshot's end. What
+        :meth:`Timeline.verify <timeline.Timeline.verify>` runs on every stored snapshot.
+        """
+        bad: list[tuple[Snapshot, str]] = []
+        folder = self._timeline._folder
+        by_actor: dict[str, list[Snapshot]] = {}
+        for snap in found:
+            by_actor.setdefault(snap.actor, []).append(snap)
+        for actor, group in sorted(by_actor.items()):
+            pending = sorted(group, key=lambda s: (s.through_occurred_at, s.through_position))
+            replay = Replay(actor)
+            with self._store.session() as conn:
+                known = self._knowledge(conn, actor)
+                originals = self._store.in_valid_time(
+                    known_position=self.basis.position, actor=actor, conn=conn
+                )
+                for event in known.stream(originals):
+                    if actor not in involved(event):
+                        continue
+                    point = key(event)
+                    while (
+                        pending
+                        and (
+                            pending[0].through_occurred_at,
+                            pending[0].through_position,
+                        )
+                        < point
+                    ):
+                        bad.append((pending.pop(0), "the fold of its events never ends there"))
+                    replay.step(event, folder, day_zone=self._zone)
+                    while (
+                        pending
+                        and (
+                            pending[0].through_occurred_at,
+                            pending[0].through_position,
+                        )
+                        == point
+                    ):
+                        snap = pending.pop(0)
+                        difference = _snapshot_difference(snap, replay)
+                        if difference is not None:
+                            bad.append((snap, difference))
+            bad += [(snap, "it ends past the fold of its events") for snap in pending]
+        return bad
+
     def _snapshot_key(self) -> str | None:
         """The fingerprint snapshots of this question key on; ``None``: no snapshots (off,
         a fold function without a version, or a reported bound, which they do not hold)."""
         if not self._timeline.snapshot_interval or self.basis.reported_by is not None:
             return None
+        return self._fold_key()
+
+    def _fold_key(self) -> str | None:
+        """The fingerprint of this timeline's fold (templates, versioned functions, day
+        zone); ``None`` with a fold function that has no version."""
         fingerprint = self._timeline._folder.fingerprint()
         if fingerprint is None or self._zone is UTC:
             return fingerprint
@@ -792,11 +857,22 @@ class View:
     def _snapshot_start(
         self, actor: str, fingerprint: str | None, at: Bound | None, conn: sa.Connection
     ) -> tuple[Replay | None, Key | None]:
-        """Return the newest snapshot that holds for this question, as a replay to go on."""
+        """Return the newest snapshot that holds for this question, as a replay to go on.
+
+        A snapshot is used only when it holds together with the events it claims to
+        stand for (:meth:`Store.snapshot_problems <timeline.store.Store.snapshot_problems>`;
+        one that does not is logged and left for ``verify()`` to name) and nothing
+        recorded between its knowledge and this basis reaches behind it.
+        """
         if fingerprint is None:
             return None, None
         known = self.basis.position
-        for snap in self._store.snapshots_for(actor, fingerprint, through=at, conn=conn):
+        found = self._store.snapshots_for(actor, fingerprint, through=at, conn=conn)
+        problems = self._store.snapshot_problems(found, conn=conn)
+        for snap, problem in zip(found, problems, strict=True):
+            if problem is not None:
+                _log.warning("timeline: snapshot %s of %r not used: %s", snap.id, actor, problem)
+                continue
             point = (snap.through_occurred_at, snap.through_position)
             if self._store.changed_behind(
                 actor, between=(snap.known_position, known), through=point, conn=conn
@@ -830,10 +906,37 @@ class View:
             for r in checkpoints
             if r.last_key is not None and r.max_end is not None
         ]
+        interval = self._timeline.snapshot_interval or 1
+        if not rows or not self._store.may_write_snapshots():
+            return  # a role without the rights to write them (see Store.snapshot_rights)
         try:
-            self._store.save_snapshots(rows)
+            self._store.save_snapshots(rows, interval=interval)
         except TimelineError as e:  # a cache: a read never fails for want of one
             _log.warning("timeline: snapshots not saved: %s", e)
+
+
+def _snapshot_difference(snap: Snapshot, replay: Replay) -> str | None:
+    """How a snapshot differs from the fold it stands for (at its end); ``None``: not."""
+    stored = {
+        "values": snap.state["values"],
+        "problems": snap.state["problems"],
+        "events_applied": snap.events_applied,
+        "last_position": snap.last_position,
+        "max_end": snap.max_end.isoformat(),
+    }
+    folded = {
+        "values": replay.values,
+        "problems": replay.problems,
+        "events_applied": replay.events_applied,
+        "last_position": replay.last_position,
+        "max_end": None if replay.max_end is None else replay.max_end.isoformat(),
+    }
+    differing = [
+        name for name in stored if canonical_json(stored[name]) != canonical_json(folded[name])
+    ]
+    if not differing:
+        return None
+    return f"its {', '.join(differing)} differ from the fold of its events"
 
 
 @attrs.frozen

@@ -1,0 +1,490 @@
+"""Nothing an answer rests on is outside verification (issue 14): snapshots, the actor
+index, SQLite's time text, undecodable rows, damaged pages and anchors, on SQLite and
+PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+import timeline
+from timeline.schema import VERSION_TABLE, snapshots
+
+from helpers import raw_engine
+
+INCIDENT = "iran-2020-01"
+
+
+def record_reports(tl: timeline.Timeline, count: int, *, day: int = 1) -> None:
+    """``count`` reports of the US, each adding one to ``n`` and setting ``last``."""
+    tl.append(
+        [
+            timeline.Event(
+                "report",
+                "US",
+                f"2020-01-{day + i // 24:02d}T{i % 24:02d}:00Z",
+                incident=INCIDENT,
+                effects={"US": {"n": {"$inc": 1}, "last": i}},
+            )
+            for i in range(count)
+        ]
+    )
+
+
+@pytest.fixture
+def cached(db_url: str) -> Iterator[tuple[timeline.Timeline, timeline.Timeline]]:
+    """A timeline that snapshots every 5 events and one that uses none, on one store of
+    20 reports, with snapshots stored."""
+    with (
+        timeline.open(db_url, snapshot_interval=5) as snap,
+        timeline.open(db_url, snapshot_interval=None) as plain,
+    ):
+        record_reports(snap, 20)
+        assert plain.state("US") == snap.state("US")
+        assert snapshot_rows(db_url)
+        yield snap, plain
+
+
+def snapshot_rows(url: str) -> list[dict[str, Any]]:
+    """Every stored snapshot row, as the database holds it."""
+    engine = raw_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(sa.select(snapshots))]
+    finally:
+        engine.dispose()
+
+
+def write_snapshots(url: str, statement: Any, rows: list[dict[str, Any]] | None = None) -> None:
+    """Run a statement on the snapshots table behind the library's back."""
+    engine = raw_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(statement, rows) if rows is not None else conn.execute(statement)
+    finally:
+        engine.dispose()
+
+
+def forged(url: str, **changes: Any) -> None:
+    """Insert a copy of the newest snapshot with ``changes`` and a forged value."""
+    newest = max(snapshot_rows(url), key=lambda r: r["through_occurred_at"])
+    row = {k: v for k, v in newest.items() if k != "id"}
+    row["state"] = {"values": {"n": 999, "forged": True}, "problems": []}
+    row.update(changes)
+    write_snapshots(url, snapshots.insert(), [row])
+
+
+@pytest.mark.parametrize(
+    "forgery",
+    [
+        "future and unknown position",
+        "future through time",
+        "position above any",
+        "edited state",
+        "not the actor's event",
+    ],
+)
+def test_a_forged_snapshot_never_changes_an_answer(
+    cached: tuple[timeline.Timeline, timeline.Timeline], db_url: str, forgery: str
+) -> None:
+    """A snapshot with a far-future end, a knowledge above any position, an edited state
+    or an end at another actor's event is not used: state() is the fold of the events,
+    also after new honest events, and verify() names it."""
+    snap, plain = cached
+    far = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+    if forgery == "future and unknown position":
+        forged(db_url, through_occurred_at=far, max_end=far, known_position=10**9)
+    elif forgery == "future through time":
+        forged(db_url, through_occurred_at=far, max_end=far)
+    elif forgery == "position above any":
+        forged(db_url, known_position=10**9, through_position=10**9 - 1, last_position=10**9 - 1)
+    elif forgery == "edited state":
+        write_snapshots(
+            db_url,
+            snapshots.update().values(state={"values": {"n": 999}, "problems": []}),
+        )
+    else:
+        snap.record("report", "Iran", "2020-02-01", incident=INCIDENT)
+        forged(
+            db_url, through_position=21, through_occurred_at=dt.datetime(2020, 2, 1, tzinfo=dt.UTC)
+        )
+    for at in (None, "2020-01-01T10:00Z", "2020-06-01"):
+        assert plain.state("US", at=at) == snap.state("US", at=at)
+    record_reports(snap, 3, day=3)
+    assert plain.state("US") == snap.state("US")
+    assert 23 == snap.state("US")["n"]
+    result = snap.verify()
+    assert not result.ok and result.first_bad_position is None
+    assert result.findings and all(f.part == "snapshots" for f in result.findings)
+    assert all(f.actor == "US" and f.position is not None for f in result.findings)
+    assert str(result).startswith("snapshot of 'US' through position ")
+
+
+def test_a_forged_snapshot_with_a_recomputed_digest_is_named_by_verify(
+    cached: tuple[timeline.Timeline, timeline.Timeline], db_url: str
+) -> None:
+    """A snapshot that passes the reader's checks (its digest recomputed by whoever could
+    write it) but holds another state is found by verify(), which folds it again."""
+    from timeline.store import Snapshot, snapshot_digest
+
+    snap, _ = cached
+    newest = max(snapshot_rows(db_url), key=lambda r: r["through_occurred_at"])
+    fields = {k: v for k, v in newest.items() if k not in ("id", "created_at", "digest")}
+    fields["state"] = {"values": {"n": 999, "last": 0}, "problems": []}
+    for name in ("through_occurred_at", "max_end"):
+        fields[name] = fields[name].replace(tzinfo=fields[name].tzinfo or dt.UTC)
+    chain = list(snap.events())[fields["known_position"] - 1].hash
+    fields["digest"] = snapshot_digest(Snapshot(**fields), chain)
+    write_snapshots(db_url, snapshots.insert(), [{**fields, "created_at": newest["created_at"]}])
+    result = snap.verify()
+    assert not result.ok
+    assert any("values differ from the fold of its events" in f.problem for f in result.findings)
+
+
+def test_verify_folds_every_honest_snapshot_again(
+    cached: tuple[timeline.Timeline, timeline.Timeline], db_url: str
+) -> None:
+    """An untouched store with snapshots verifies; verify() says how many it checked."""
+    snap, _ = cached
+    stored = len(snapshot_rows(db_url))
+    result = snap.verify()
+    assert result.ok and (stored, stored) == (result.snapshots_checked, result.snapshots_folded)
+    assert f"ok: 20 events verified, {stored} snapshots checked" == str(result)
+
+
+def test_a_snapshot_row_that_cannot_be_read_is_named_not_raised(
+    cached: tuple[timeline.Timeline, timeline.Timeline], db_url: str
+) -> None:
+    """A snapshot whose state is not JSON (SQLite), or not a state (PostgreSQL keeps only
+    JSON), is skipped by state() and named by verify()."""
+    snap, plain = cached
+    bad = "'{not json'" if db_url.startswith("sqlite") else "'[1]'"
+    write_snapshots(db_url, sa.text(f"UPDATE timeline_snapshots SET state = {bad}"))
+    assert plain.state("US") == snap.state("US")
+    result = snap.verify()
+    assert not result.ok
+    problem = "cannot be read" if db_url.startswith("sqlite") else "its state is not"
+    assert problem in str(result)
+
+
+def test_the_snapshot_cache_stays_bounded_after_late_reports(db_url: str) -> None:
+    """Each state() after a late report folds again and stores a new set of snapshots;
+    the oldest knowledge's are pruned, so the cache stays within twice one fold's set
+    per actor, and answers stay those without snapshots."""
+    with (
+        timeline.open(db_url, snapshot_interval=5) as snap,
+        timeline.open(db_url, snapshot_interval=None) as plain,
+    ):
+        record_reports(snap, 30)
+        counts = []
+        for i in range(8):
+            snap.record(
+                "report", "US", "2020-01-01T00:30Z", incident=INCIDENT,
+                effects={"US": {"n": {"$inc": 1}}},
+            )  # fmt: skip
+            assert plain.state("US") == snap.state("US")
+            counts.append(len(snapshot_rows(db_url)))
+            one_fold = (30 + i + 1) // 5 + 1
+            assert counts[-1] <= 2 * one_fold
+        # each late report made a new set of about one fold's: without pruning they add up
+        made = max(row["id"] for row in snapshot_rows(db_url))
+        assert made > 2 * counts[-1]
+        assert snap.verify().ok
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("snapshot_grant", [None, "SELECT", "SELECT, INSERT"])
+def test_a_role_without_snapshot_rights_answers_without_them(
+    postgres_url: str, snapshot_grant: str | None
+) -> None:
+    """A writer role without rights on timeline_snapshots, or with too few to keep the
+    cache bounded, runs state() and stores no snapshot; with SELECT it may use the
+    owner's."""
+    with timeline.open(postgres_url, snapshot_interval=5) as owner_tl:
+        record_reports(owner_tl, 12)
+        expected = owner_tl.state("US")
+    stored = len(snapshot_rows(postgres_url))
+    role = f"timeline_writer_{uuid.uuid4().hex[:8]}"
+    grants = [
+        f"CREATE ROLE {role} LOGIN",
+        f"GRANT USAGE ON SCHEMA public TO {role}",
+        f"GRANT SELECT, INSERT ON timeline_events, timeline_event_actors TO {role}",
+        f"GRANT SELECT ON {VERSION_TABLE} TO {role}",
+    ]
+    if snapshot_grant is not None:
+        grants.append(f"GRANT {snapshot_grant} ON timeline_snapshots TO {role}")
+    owner = raw_engine(postgres_url)
+    try:
+        with owner.begin() as conn:
+            for statement in grants:
+                conn.execute(sa.text(statement))
+        writer_url = make_url(postgres_url).set(username=role, password=None)
+        with timeline.open(writer_url, snapshot_interval=5) as tl:
+            assert expected == tl.state("US")
+            record_reports(tl, 12, day=5)
+            assert 24 == tl.state("US")["n"]
+            assert 24 == tl.state("US", at="2020-01-06")["n"]
+        assert stored == len(snapshot_rows(postgres_url))
+    finally:
+        with owner.begin() as conn:
+            conn.execute(sa.text(f"DROP OWNED BY {role}"))
+            conn.execute(sa.text(f"DROP ROLE IF EXISTS {role}"))
+        owner.dispose()
+
+
+# -- the actor index, the stored rows, SQLite's time text ----------------------------------
+
+
+def tamper(url: str, *statements: str) -> None:
+    """Run statements with the immutability triggers (and, on PostgreSQL, the foreign
+    keys) off, as a database owner could."""
+    engine = raw_engine(url)
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            else:
+                for table in ("timeline_events", "timeline_event_actors"):
+                    for action in ("update", "delete"):
+                        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
+            for statement in statements:
+                conn.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+
+
+def record_retracted_claim(tl: timeline.Timeline) -> tuple[int, int]:
+    """Iran's claim of a strike on the US, retracted; return both positions."""
+    claim = tl.record(
+        "strike", "Iran", "2020-01-08", incident=INCIDENT, targets=["US"],
+        effects={"US": {"bases.hit": 2}},
+    )  # fmt: skip
+    gone = tl.retract(claim.id, "no base was hit")
+    tl.record("statement", "US", "2020-01-09", incident=INCIDENT)
+    return claim.position, gone.position
+
+
+INDEX_CHANGES = {
+    "deleted": (
+        "DELETE FROM timeline_event_actors WHERE position = 2 AND actor = 'US'",
+        2,
+        "does not list it under 'US', which it names",
+    ),
+    "renamed": (
+        "UPDATE timeline_event_actors SET actor = 'Iraq' WHERE position = 1 AND actor = 'US'",
+        1,
+        "does not list it under 'US'",
+    ),
+    "re-dated": (
+        "UPDATE timeline_event_actors SET occurred_at = '2020-01-10 00:00:00.000000' "
+        "WHERE position = 1 AND actor = 'US'",
+        1,
+        "says it occurred at 2020-01-10T00:00:00.000000Z, not 2020-01-08T00:00:00.000000Z",
+    ),
+    "added": (
+        "INSERT INTO timeline_event_actors (actor, position, occurred_at) "
+        "VALUES ('Saudi Arabia', 3, '2020-01-09 00:00:00.000000')",
+        3,
+        "lists it under 'Saudi Arabia', which neither it nor the event it mends names",
+    ),
+    "listing nothing": (
+        "INSERT INTO timeline_event_actors (actor, position, occurred_at) "
+        "VALUES ('Saudi Arabia', 99, '2020-01-09 00:00:00.000000')",
+        99,
+        "a row under 'Saudi Arabia' lists no stored event",
+    ),
+}
+
+
+@pytest.mark.parametrize("change", list(INDEX_CHANGES))
+def test_verify_checks_the_actor_index_against_the_events(
+    tl: timeline.Timeline, db_url: str, change: str
+) -> None:
+    """A row of the actor index deleted, renamed, re-dated, added or listing no event
+    changes answers (a deleted retraction's row brings the claim back) and is named by
+    verify(): position and problem."""
+    record_retracted_claim(tl)
+    assert {} == tl.state("US").to_dict()
+    assert tl.verify().ok
+    statement, position, problem = INDEX_CHANGES[change]
+    tamper(db_url, statement)
+    if change == "deleted":
+        assert {"bases.hit": 2} == tl.state("US").to_dict()  # the answer changed
+    result = tl.verify()
+    assert not result.ok
+    assert result.first_bad_position is None  # the chain itself still verifies
+    [finding] = result.findings
+    assert ("actor index", position) == (finding.part, finding.position)
+    assert problem in finding.problem
+    assert str(result).startswith(f"actor index at position {position}: ")
+
+
+def test_a_writer_cannot_list_an_event_under_another_actor_unseen(
+    tl: timeline.Timeline, db_url: str
+) -> None:
+    """An INSERT-only writer that adds index rows makes events(actor=...) list events that
+    do not name the actor; verify() names each such row."""
+    record_retracted_claim(tl)
+    engine = raw_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO timeline_event_actors (actor, position, occurred_at) "
+                "VALUES ('Saudi Arabia', 3, '2020-01-09 00:00:00.000000')"
+            )
+    finally:
+        engine.dispose()
+    assert [3] == [e.position for e in tl.events(actor="Saudi Arabia")]
+    result = tl.verify()
+    assert [("actor index", 3)] == [(f.part, f.position) for f in result.findings]
+
+
+UNREADABLE = {
+    "data not an object": ("UPDATE timeline_events SET data = '[1]' WHERE position = 2", "data"),
+    "targets not names": (
+        "UPDATE timeline_events SET targets = '[1, 2]' WHERE position = 2",
+        "targets",
+    ),
+}
+SQLITE_UNREADABLE = {
+    "data not JSON": ("UPDATE timeline_events SET data = '{\"a\": ' WHERE position = 2", "data"),
+    "effects not JSON": ("UPDATE timeline_events SET effects = 'x' WHERE position = 2", "effects"),
+    "time not a time": (
+        "UPDATE timeline_events SET occurred_at = 'soon' WHERE position = 2",
+        "occurred_at",
+    ),
+    "time out of range": (
+        "UPDATE timeline_events SET recorded_at = '2020-13-45 00:00:00.000000' WHERE position = 2",
+        "recorded_at",
+    ),
+    "id not a UUID": ("UPDATE timeline_events SET id = 'zz' WHERE position = 2", "id"),
+    "time with T": (
+        "UPDATE timeline_events SET occurred_at = replace(occurred_at, ' ', 'T') "
+        "WHERE position = 2",
+        "occurred_at",
+    ),
+    "recorded time with an offset": (
+        "UPDATE timeline_events SET recorded_at = recorded_at || '+00:00' WHERE position = 2",
+        "recorded_at",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(UNREADABLE))
+def test_verify_names_a_value_it_cannot_read(tl: timeline.Timeline, db_url: str, case: str) -> None:
+    """A stored JSON value of the wrong shape is named with its position and field."""
+    statement, field = UNREADABLE[case]
+    check_unreadable(tl, db_url, statement, field)
+
+
+@pytest.mark.parametrize("case", list(SQLITE_UNREADABLE))
+def test_verify_names_a_sqlite_value_it_cannot_read_and_never_raises(
+    sqlite_url: str, case: str
+) -> None:
+    """On SQLite, which keeps JSON, ids and times as text: a value that is not JSON, not a
+    time, not an id, or a time in another text form than the one stored (``T`` for the
+    space, an offset: the same instant, so the hash holds, but range reads compare the
+    text) is named with its position and field; verify() returns, it does not raise."""
+    statement, field = SQLITE_UNREADABLE[case]
+    with timeline.open(sqlite_url) as tl:
+        check_unreadable(tl, sqlite_url, statement, field)
+
+
+def check_unreadable(tl: timeline.Timeline, url: str, statement: str, field: str) -> None:
+    """Tamper with position 2 and check that verify() names it and its field."""
+    record_retracted_claim(tl)
+    tamper(url, statement)
+    result = tl.verify()
+    assert not result.ok
+    assert (2, 1) == (result.first_bad_position, result.events_checked)
+    finding = result.findings[0]
+    assert ("events", 2, field) == (finding.part, finding.position, finding.field)
+    assert str(result).startswith(f"position 2 does not verify: {field}: ")
+
+
+def test_sqlite_keeps_one_stored_form_of_time(sqlite_url: str) -> None:
+    """SQLite refuses to store a time in another text form (insert triggers), and verify()
+    names an actor index time rewritten in another form, which range reads compare."""
+    with timeline.open(sqlite_url) as tl:
+        record_retracted_claim(tl)
+        engine = raw_engine(sqlite_url)
+        try:
+            for statement in (
+                "INSERT INTO timeline_event_actors (actor, position, occurred_at) "
+                "VALUES ('Iraq', 3, '2020-01-09T00:00:00.000000')",
+                "INSERT INTO timeline_events SELECT position + 10, id, incident, version, type, "
+                "actor, targets, replace(occurred_at, ' ', 'T'), precision, data, effects, "
+                "source, corrects, retracts, recorded_at, hash, reported_at, reported_precision "
+                "FROM timeline_events WHERE position = 1",
+            ):
+                with (
+                    pytest.raises(sa.exc.IntegrityError, match="a time is not stored as"),
+                    engine.begin() as conn,
+                ):
+                    conn.exec_driver_sql(statement)
+        finally:
+            engine.dispose()
+        assert tl.verify().ok
+        until = "2020-01-09T00:00Z"
+        assert [1, 2, 3] == [e.position for e in tl.events(actor="US", until=until)]
+        tamper(
+            sqlite_url,
+            "UPDATE timeline_event_actors SET occurred_at = replace(occurred_at, ' ', 'T') "
+            "WHERE position = 3",
+        )
+        # the same instant, in another form: the range read no longer finds it
+        assert [1, 2] == [e.position for e in tl.events(actor="US", until=until)]
+        [finding] = tl.verify().findings
+        assert ("actor index", 3) == (finding.part, finding.position)
+        assert "'2020-01-09T00:00:00.000000' is not in the stored form" in finding.problem
+
+
+def test_the_command_line_names_what_verify_finds_without_a_traceback(sqlite_url: str) -> None:
+    """timeline verify prints each finding on a line of its own and exits 1, with no
+    traceback, for a value that is not JSON."""
+    from click.testing import CliRunner
+
+    from timeline.cli import main
+
+    with timeline.open(sqlite_url) as tl:
+        record_retracted_claim(tl)
+    tamper(sqlite_url, "UPDATE timeline_events SET data = '{\"a\": ' WHERE position = 2")
+    result = CliRunner().invoke(main, ["--db", sqlite_url, "verify"])
+    assert 1 == result.exit_code and isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert result.output.startswith("position 2 does not verify: data: is not JSON (")
+
+
+def test_revision_0005_upgrades_a_store_in_place(db_url: str) -> None:
+    """A store at 0004 with snapshots upgrades to 0005: its chain verifies, its answers are
+    the same, and the cache starts empty (old snapshots have no digest)."""
+    from alembic import command
+
+    from timeline import migrate
+
+    with timeline.open(db_url, snapshot_interval=2) as tl:
+        record_retracted_claim(tl)
+        record_reports(tl, 6)
+        before = (tl.state("US").to_dict(), tl.head())
+    engine = raw_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(migrate.alembic_config(conn), "0004")
+            conn.execute(sa.text("INSERT INTO timeline_snapshots (actor, fingerprint, "
+                "through_occurred_at, through_position, known_position, max_end, "
+                "events_applied, last_position, state, created_at) VALUES ('US', 'x', "
+                "'2020-01-01 00:00:00.000000', 4, 9, '2020-01-01 00:00:00.000000', 1, 4, "
+                "'{\"values\": {}, \"problems\": []}', '2020-01-01 00:00:00.000000')"))  # fmt: skip
+    finally:
+        engine.dispose()
+    assert migrate.head_revision() == timeline.upgrade(db_url)
+    with timeline.open(db_url) as tl:
+        assert 0 == tl.clear_snapshots()
+        assert before == (tl.state("US").to_dict(), tl.head())
+        assert "ok: 9 events verified" == str(tl.verify())
