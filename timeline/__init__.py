@@ -32,7 +32,7 @@ from timeline.events import Event, RecordedEvent
 from timeline.fold import ActorState, Change, HistoryEntry, State
 from timeline.sequences import Match, Partial, SequenceReport, Step
 from timeline.times import PRECISIONS
-from timeline.view import Basis, Revision, View
+from timeline.view import Basis, Revision, Summaries, Summary, View
 
 __version__ = "0.1.0"
 
@@ -59,6 +59,8 @@ __all__ = [
     "State",
     "Step",
     "StoreError",
+    "Summaries",
+    "Summary",
     "Timeline",
     "TimelineError",
     "Verification",

@@ -28,7 +28,7 @@ from timeline.fold import CORRECTABLE, Bound, Folder, FoldFunction, State, resol
 from timeline.sequences import SequenceReport, Step
 from timeline.store import EventFilter, Store, chain_hash
 from timeline.times import UTC, ZoneInput, parse_time, resolve_zone, through, zone_name
-from timeline.view import Basis, Events, History, Revisions, View, non_negative
+from timeline.view import Basis, Events, History, Revisions, Summaries, View, non_negative
 
 TimeInput = dt.datetime | dt.date | str
 
@@ -738,6 +738,55 @@ class Timeline:
             known_bound = (clock, True)
         basis = Basis(position, known_bound, reported_bound, day_zone=self.day_zone)
         return View(self, basis)
+
+    def actors(
+        self, *, known_at: TimeInput | None = None, reported_by: TimeInput | None = None
+    ) -> Summaries:
+        """Return every actor in the store, sorted, each a :class:`~timeline.view.Summary`
+        of how many events name it (as actor, target or in effects) and when the first
+        and last of them occurred (as recorded; corrections and retractions are not
+        counted on their own). ``known_at`` and ``reported_by`` as in :meth:`state`.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("strike", "US", "2017-06-18", incident="s", targets=["Syria"])
+            >>> _ = tl.record("truce", "Syria", "2017-06-20", incident="s")
+            >>> [(s.name, s.events, s.first.day, s.last.day) for s in tl.actors()]
+            [('Syria', 2, 18, 20), ('US', 1, 18, 18)]
+        """
+        return self.as_of(known_at, reported_by).actors()
+
+    def incidents(
+        self, *, known_at: TimeInput | None = None, reported_by: TimeInput | None = None
+    ) -> Summaries:
+        """Return every incident in the store, sorted, with its count of events and when
+        the first and last of them occurred (see :meth:`actors`).
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("strike", "US", "2017-06-18", incident="syria-2017-06")
+            >>> [(s.name, s.events) for s in tl.incidents()]
+            [('syria-2017-06', 1)]
+        """
+        return self.as_of(known_at, reported_by).incidents()
+
+    def types(
+        self, *, known_at: TimeInput | None = None, reported_by: TimeInput | None = None
+    ) -> Summaries:
+        """Return every event type in the store, sorted, with its count of events and
+        when the first and last of them occurred (see :meth:`actors`).
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("strike", "US", "2017-06-18", incident="s")
+            >>> _ = tl.record("strike", "US", "2017-06-19", incident="s")
+            >>> [(s.name, s.events) for s in tl.types()]
+            [('strike', 2)]
+        """
+        return self.as_of(known_at, reported_by).types()
 
     def incident_version(self, incident: str) -> int:
         """Return the incident's current version (its event count; 0 when it has none).

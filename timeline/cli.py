@@ -7,6 +7,7 @@ status 1 (2 for usage mistakes), without a traceback unless ``--debug`` is given
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import os
@@ -28,6 +29,7 @@ from timeline.io import (
     event_to_record,
     read_events,
     read_templates,
+    spreadsheet_cell,
     write_csv,
     write_jsonl,
 )
@@ -540,6 +542,78 @@ def events(
             write_csv(found, sys.stdout, stored=True)
         else:
             _echo_table(found, corrections=current)
+
+
+def _summary_command(kind: str, plural: str, example: str) -> click.Command:
+    """The command that lists the actors, incidents or types of the store (``kind``)."""
+
+    @db_option
+    @reader_options
+    @click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["table", "json", "csv"]),
+        default="table",
+        show_default=True,
+        help="A readable table; one JSON list of {name, events, first, last}; or CSV.",
+    )
+    @click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
+    @click.pass_obj
+    def command(
+        obj: Context, known_at: str | None, reported_by: str | None, fmt: str, as_json: bool
+    ) -> None:
+        with reported(obj.debug), obj.open() as tl:
+            found = getattr(tl, plural)(known_at=known_at, reported_by=reported_by)
+        rows = [summary_json(s) for s in found]
+        if as_json or fmt == "json":
+            click.echo(json.dumps(rows, ensure_ascii=False))
+        elif fmt == "csv":
+            out = csv.writer(sys.stdout, lineterminator="\n")
+            out.writerow(["name", "events", "first", "last"])
+            for row in rows:
+                out.writerow([spreadsheet_cell(str(v)) for v in row.values()])
+        else:
+            _echo_rows(
+                (kind, "events", "first (UTC)", "last (UTC)"),
+                [(s.name, str(s.events), _minute(s.first), _minute(s.last)) for s in found],
+            )
+            if not found:
+                _echo(f"(no {plural})")
+
+    command.__doc__ = f"""List the {plural} in the store, each with how many events name it
+    and when the first and last of them occurred (UTC, as recorded; corrections and
+    retractions are not counted on their own).
+
+    \b
+    Example:
+        {example}
+    """
+    return main.command(plural)(command)
+
+
+def summary_json(summary: timeline.Summary) -> dict[str, Any]:
+    """Return a :class:`~timeline.Summary` as ``timeline actors --json`` prints it."""
+    return {
+        "name": summary.name,
+        "events": summary.events,
+        "first": isoformat(summary.first),
+        "last": isoformat(summary.last),
+    }
+
+
+def _minute(moment: dt.datetime) -> str:
+    return isoformat(moment)[:16].replace("T", " ")
+
+
+actors = _summary_command(
+    "actor", "actors", "timeline --db sqlite:///incidents.db actors --format csv"
+)
+incidents = _summary_command(
+    "incident", "incidents", "timeline --db sqlite:///incidents.db incidents --json"
+)
+types = _summary_command(
+    "type", "types", "timeline --db sqlite:///incidents.db types --known-at 2017-06-19"
+)
 
 
 @main.command()

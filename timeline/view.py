@@ -180,6 +180,59 @@ class Revisions(builtins.list[Revision]):
 
 
 @attrs.frozen
+class Summary:
+    """One name in the store: an actor, an incident or a type, with how many recorded
+    events name it and when the earliest and the latest of them occurred (their
+    ``occurred_at``, as recorded; corrections and retractions are not counted).
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> _ = tl.record("truce", "Syria", "2017-06-17", incident="daraa")
+        >>> _ = tl.record("strike", "US", "2017-06-18", incident="daraa", targets=["Syria"])
+        >>> [(s.name, s.events, s.first.day, s.last.day) for s in tl.actors()]
+        [('Syria', 2, 17, 18), ('US', 1, 18, 18)]
+    """
+
+    name: str
+    events: int
+    first: dt.datetime
+    last: dt.datetime
+
+
+class Summaries(builtins.list[Summary]):
+    """The answer of :meth:`View.actors`, :meth:`View.incidents` and :meth:`View.types`:
+    a list of :class:`Summary`, sorted by name, with its ``basis``.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> _ = tl.record("truce", "Syria", "2017-06-17", incident="daraa")
+        >>> found = tl.incidents()
+        >>> (found.names(), found.basis.position)
+        (['daraa'], 1)
+    """
+
+    basis: Basis
+
+    def __init__(self, entries: Iterable[Summary], basis: Basis) -> None:
+        super().__init__(entries)
+        self.basis = basis
+
+    def names(self) -> list[str]:
+        """The names alone, in order.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("truce", "Syria", "2017-06-17", incident="daraa")
+            >>> tl.types().names()
+            ['truce']
+        """
+        return [s.name for s in self]
+
+
+@attrs.frozen
 class Knowledge:
     """The mending a basis knows: corrections and retractions (``meta``), the events they
     mend (``roots``), and every mending event recorded by the basis's position
@@ -395,6 +448,53 @@ class View:
                 kind = "correction retracted"
             revisions.append(Revision(kind, standing_form(plain, seen, history=history), change))
         return Revisions(revisions, self.basis)
+
+    # -- what is in the store ---------------------------------------------------------
+
+    def actors(self) -> Summaries:
+        """Return every actor the basis's events name (as actor, target or in effects),
+        with how many events name it and when the first and last of them occurred.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("strike", "US", "2017-06-18", incident="s", targets=["Syria"])
+            >>> [(s.name, s.events) for s in tl.as_of().actors()]
+            [('Syria', 1), ('US', 1)]
+        """
+        return self._tally("actor")
+
+    def incidents(self) -> Summaries:
+        """Return every incident of the basis, with its count of events (corrections and
+        retractions not counted) and when the first and last of them occurred.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("strike", "US", "2017-06-18", incident="s")
+            >>> [(s.name, s.events) for s in tl.as_of().incidents()]
+            [('s', 1)]
+        """
+        return self._tally("incident")
+
+    def types(self) -> Summaries:
+        """Return every event type of the basis, with its count of events and when the
+        first and last of them occurred.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("strike", "US", "2017-06-18", incident="s")
+            >>> [(s.name, s.events) for s in tl.as_of().types()]
+            [('strike', 1)]
+        """
+        return self._tally("type")
+
+    def _tally(self, by: str) -> Summaries:
+        rows = self._store.tally(
+            by, known_position=self.basis.position, reported_to=self.basis.reported_by
+        )
+        return Summaries((Summary(*row) for row in rows), self.basis)
 
     # -- state -------------------------------------------------------------------------
 
@@ -924,4 +1024,14 @@ def _type_names(value: str | Iterable[str]) -> tuple[str, ...]:
     return tuple(check_type_name(v, field=f"type[{i}]") for i, v in enumerate(value))
 
 
-__all__ = ["Basis", "Events", "History", "Revision", "Revisions", "View", "bound_text"]
+__all__ = [
+    "Basis",
+    "Events",
+    "History",
+    "Revision",
+    "Revisions",
+    "Summaries",
+    "Summary",
+    "View",
+    "bound_text",
+]
