@@ -1285,7 +1285,7 @@ class Store:
             name, occurred, source = events.c[by], events.c.occurred_at, events
         else:
             raise InvalidEventError("by", f"expected actor, incident or type, got {by!r}")
-        conditions = [events.c.corrects.is_(None), events.c.retracts.is_(None)]
+        conditions: list[Any] = [events.c.corrects.is_(None), events.c.retracts.is_(None)]
         if known_position is not None:
             conditions.append(events.c.position <= known_position)
         if reported_to is not None:
