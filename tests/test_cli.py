@@ -560,10 +560,13 @@ def test_state_dates_as_people_write_them(db_url: str) -> None:
 
 
 def test_state_without_templates_uses_the_events_own_effects(db_url: str) -> None:
-    """Without --templates only effects written in the events change attributes."""
+    """Without --templates only effects written in the events change attributes; when
+    none does, standard error says that the templates may have been forgotten."""
     run("--db", db_url, "import", str(SEED))
-    answer = json.loads(run("--db", db_url, "state", "Russia", "--json"))
+    result = CliRunner().invoke(main, ["--db", db_url, "state", "Russia", "--json"])
+    answer = json.loads(result.stdout)
     assert ({}, 5) == (answer["values"], answer["events_applied"])
+    assert "no templates are defined" in result.stderr
 
 
 def test_history(db_url: str) -> None:

@@ -27,6 +27,7 @@ from timeline.errors import (
     SchemaVersionError,
     StoreError,
     TimelineError,
+    TimelineWarning,
 )
 from timeline.events import Event, RecordedEvent
 from timeline.fold import ActorState, Change, HistoryEntry, State
@@ -63,6 +64,7 @@ __all__ = [
     "Summary",
     "Timeline",
     "TimelineError",
+    "TimelineWarning",
     "Verification",
     "View",
     "copy",

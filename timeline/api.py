@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import os
 import uuid
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -16,7 +17,13 @@ from sqlalchemy.engine import URL
 
 from timeline import io as _io
 from timeline import store as _store
-from timeline.errors import InvalidEventError, NotFoundError, StoreError, TimelineError
+from timeline.errors import (
+    InvalidEventError,
+    NotFoundError,
+    StoreError,
+    TimelineError,
+    TimelineWarning,
+)
 from timeline.events import (
     Event,
     RecordedEvent,
@@ -28,7 +35,16 @@ from timeline.fold import CORRECTABLE, Bound, Folder, FoldFunction, State, resol
 from timeline.sequences import SequenceReport, Step
 from timeline.store import EventFilter, Store, chain_hash
 from timeline.times import UTC, ZoneInput, parse_time, resolve_zone, through, zone_name
-from timeline.view import Basis, Events, History, Revisions, Summaries, View, non_negative
+from timeline.view import (
+    Basis,
+    Events,
+    History,
+    Revisions,
+    Summaries,
+    View,
+    did_you_mean,
+    non_negative,
+)
 
 TimeInput = dt.datetime | dt.date | str
 
@@ -1124,6 +1140,15 @@ class Timeline:
             'suspended'
         """
         self._folder.define(type, effects)
+        # a template for a type no stored event has, beside one that is close: a typo
+        if not self._store.has_name("type", type):
+            hint = did_you_mean(type, self._store.names("type"), cutoff=0.8)
+            if hint:
+                warnings.warn(
+                    f"define: no event in the store has the type {type!r}{hint}",
+                    TimelineWarning,
+                    stacklevel=2,
+                )
 
     def define_fold(self, type: str, function: FoldFunction, *, version: str | None = None) -> None:
         """Fold events of ``type`` with ``function(state, event) -> attributes``.

@@ -13,6 +13,7 @@ import json
 import os
 import shlex
 import sys
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
@@ -117,9 +118,21 @@ def reader_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @contextmanager
 def reported(debug: bool) -> Iterator[None]:
     """Turn library errors, and files that cannot be read or written, into one clean
-    line and exit status 1."""
+    line and exit status 1; print the library's warnings (a name that matches nothing in
+    the store, …) as ``warning: …`` lines on standard error, each time they occur."""
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", timeline.TimelineWarning)
+            shown = warnings.showwarning
+
+            def show(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+                if issubclass(category, timeline.TimelineWarning):
+                    _echo(f"warning: {message}", err=True, lines=False)
+                else:
+                    shown(message, category, *args, **kwargs)
+
+            warnings.showwarning = show
+            yield
     except timeline.TimelineError as e:
         if debug:
             raise

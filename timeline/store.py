@@ -1262,6 +1262,21 @@ class Store:
         with self._using(conn) as conn:
             return self._by_ids(conn, list(dict.fromkeys(ids)))
 
+    def has_name(self, by: str, name: str, *, conn: sa.Connection | None = None) -> bool:
+        """Whether any stored event has this actor (as actor, target or in effects),
+        incident or type (``by``); one probe of an index."""
+        column = _NAMED[by]
+        with self._using(conn) as conn:
+            return (
+                conn.execute(sa.select(column).where(column == name).limit(1)).first() is not None
+            )
+
+    def names(self, by: str, *, conn: sa.Connection | None = None) -> list[str]:
+        """Every actor, incident or type (``by``) of the stored events, sorted."""
+        column = _NAMED[by]
+        with self._using(conn) as conn:
+            return list(conn.execute(sa.select(column).distinct().order_by(column)).scalars())
+
     def tally(
         self,
         by: str,
@@ -1625,6 +1640,8 @@ _VERSION = (
     .limit(1)
 )
 _BY_IDS = sa.select(*_STORED).where(events.c.id.in_(sa.bindparam("ids", expanding=True)))
+_NAMED = {"actor": event_actors.c.actor, "incident": events.c.incident, "type": events.c.type}
+"""The column that holds each kind of name, each the start of an index."""
 _LAST = (
     sa.select(events.c.position, events.c.hash, events.c.recorded_at)
     .order_by(events.c.position.desc())

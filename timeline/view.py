@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import difflib
 import hashlib
 import itertools
 import logging
 import os
 import uuid
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,7 +31,7 @@ import attrs
 import sqlalchemy as sa
 
 from timeline import store as _store
-from timeline.errors import InvalidEventError, NotFoundError, TimelineError
+from timeline.errors import InvalidEventError, NotFoundError, TimelineError, TimelineWarning
 from timeline.events import RecordedEvent, check_id, check_name, check_path, check_type_name
 from timeline.fold import (
     Bound,
@@ -541,6 +543,10 @@ class View:
             )
         if fingerprint is not None:
             self._save_snapshots(actor, fingerprint, checkpoints)
+        if replay.events_applied == 0:
+            self._warn_unknown("actor", actor)
+        elif not replay.values:
+            self._warn_no_templates(actor, replay.events_applied)
         return State(replay, at=at_bound, known_at=self.basis.known_at, basis=self.basis)
 
     def states(self, *, at: TimeInput | None = None) -> dict[str, State]:
@@ -599,6 +605,19 @@ class View:
             >>> [(h.attribute, h.new) for h in tl.as_of().history("Russia")]
             [('cooperation.US', 'suspended')]
         """
+        return self._history(actor, attribute, since=since, until=until, warn=True)
+
+    def _history(
+        self,
+        actor: str,
+        attribute: str | None,
+        *,
+        since: TimeInput | None,
+        until: TimeInput | None,
+        warn: bool,
+    ) -> History:
+        """:meth:`history`; ``warn=False`` leaves an empty answer unexplained (the chart
+        asks every lane for each band, and says once when a band is on none)."""
         actor = check_name(actor, field="actor")
         if attribute is not None and not (isinstance(attribute, str) and attribute):
             raise InvalidEventError("attribute", "expected a non-empty attribute path")
@@ -619,6 +638,7 @@ class View:
                 conn=conn,
             )
             replay = Replay(actor)
+            changed: set[str] = set()  # every path changed, to say so when none is asked
             for event in known.stream(originals):
                 if actor not in involved(event):
                     continue
@@ -627,6 +647,7 @@ class View:
                     break
                 doubt = when == "uncertain" or (unsure is not None and unsure(event))
                 for change in replay.step(event, folder, uncertain=doubt, day_zone=self._zone):
+                    changed.add(change.attribute)
                     if attribute is not None and not (
                         change.attribute == attribute
                         or change.attribute.startswith(attribute + ".")
@@ -644,6 +665,13 @@ class View:
                             event=event,
                         )
                     )
+        if warn and not entries:
+            if replay.events_applied == 0:
+                self._warn_unknown("actor", actor)
+            elif not changed:
+                self._warn_no_templates(actor, replay.events_applied)
+            elif attribute is not None:
+                self._warn_no_attribute(actor, attribute, changed)
         return History(entries, self.basis)
 
     # -- sequences ---------------------------------------------------------------------
@@ -684,6 +712,11 @@ class View:
             certain_only=certain_only,
             day_zone=self._zone,
         )
+        asked = [(f"steps[{i}].type", s.type) for i, s in enumerate(matcher.steps)]
+        if until is not None:
+            asked.append(("until.type", until.type))
+        for field, name in asked:
+            self._warn_unknown("type", name, field=field)
         reported = self.basis.reported_by
         with self._store.session() as conn:
             known = self._knowledge(conn, None)
@@ -798,10 +831,18 @@ class View:
                 drawn.append(event)
         band_actors = lanes if lanes is not None else list(dict.fromkeys(e.actor for e in drawn))
         histories = {
-            (actor, attribute): self.history(actor, attribute, until=until)
+            (actor, attribute): self._history(actor, attribute, since=None, until=until, warn=False)
             for attribute in attributes
             for actor in band_actors
         }
+        for attribute in attributes:
+            if not any(histories[actor, attribute] for actor in band_actors):
+                warnings.warn(
+                    f"bands: no change of {', '.join(map(repr, band_actors)) or 'any actor'} "
+                    f"is at or under {attribute!r}; the band is not drawn",
+                    TimelineWarning,
+                    stacklevel=3,
+                )
         render = drawing.html if kind == "html" else drawing.svg
         text = render(
             drawn,
@@ -818,6 +859,47 @@ class View:
         if path is not None:
             Path(path).write_text(text, encoding="utf-8")
         return text
+
+    # -- answers that say why they are empty ----------------------------------------------
+
+    def _warn_unknown(self, kind: str, name: str, *, field: str | None = None) -> None:
+        """Warn when no stored event has this actor or type, naming the closest ones."""
+        if self._store.has_name(kind, name):
+            return
+        what = "names" if kind == "actor" else "has the type"
+        hint = did_you_mean(name, self._store.names(kind))
+        warnings.warn(
+            f"{field or kind}: no event in the store {what} {name!r}{hint}",
+            TimelineWarning,
+            stacklevel=4,
+        )
+
+    def _warn_no_templates(self, actor: str, applied: int) -> None:
+        """Warn when events apply but none changes an attribute, and nothing is declared
+        that would: the templates were probably forgotten."""
+        folder = self._timeline._folder
+        if folder.templates or folder.functions:
+            return
+        warnings.warn(
+            f"templates: {applied} event{'' if applied == 1 else 's'} of {actor!r} "
+            f"appl{'ies' if applied == 1 else 'y'} but none changes an attribute: "
+            "no effects, and no templates are defined "
+            "(Timeline.define; on the command line --templates FILE.json)",
+            TimelineWarning,
+            stacklevel=4,
+        )
+
+    def _warn_no_attribute(self, actor: str, attribute: str, changed: set[str]) -> None:
+        """Warn when no change of the actor is at or under the attribute asked about."""
+        if any(path == attribute or path.startswith(attribute + ".") for path in changed):
+            return
+        paths = {".".join(p.split(".")[: i + 1]) for p in changed for i in range(p.count(".") + 1)}
+        warnings.warn(
+            f"attribute: no change of {actor!r} is at or under {attribute!r}"
+            f"{did_you_mean(attribute, paths)}",
+            TimelineWarning,
+            stacklevel=4,
+        )
 
     # -- the knowledge of the basis ------------------------------------------------------
 
@@ -981,6 +1063,20 @@ def _whole(report: SequenceReport, store: _store.Store, conn: sa.Connection) -> 
     )
 
 
+def did_you_mean(name: str, names: Iterable[str], *, cutoff: float = 0.6) -> str:
+    """Return ``; did you mean 'A' or 'B'?`` naming the (up to three) closest of
+    ``names`` to ``name`` (:func:`difflib.get_close_matches`), or ``""`` if none is close.
+
+    Example:
+        >>> did_you_mean("Irak", ["Iran", "Iraq", "US"])
+        "; did you mean 'Iraq' or 'Iran'?"
+        >>> did_you_mean("Russia", ["US"])
+        ''
+    """
+    close = difflib.get_close_matches(name, sorted(set(names)), n=3, cutoff=cutoff)
+    return f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+
+
 MAX_WHOLE_NUMBER = 2**63 - 1
 """The largest position, limit or count an argument may give: the databases' BIGINT."""
 
@@ -1034,4 +1130,5 @@ __all__ = [
     "Summary",
     "View",
     "bound_text",
+    "did_you_mean",
 ]
