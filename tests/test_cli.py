@@ -1015,10 +1015,17 @@ def readme_commands(section: str | None = None) -> list[list[str]]:
     commands = []
     for block in re.findall(r"```sh\n(.*?)```", text, re.S):
         for line in block.replace("\\\n", " ").splitlines():
-            for part in re.split(r"&&|\|\||;|\|", line):
-                words = shlex.split(part, comments=True)
+            # split at the shell's && || ; | outside quotes ('a|b:actor' is one word)
+            lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+            lexer.whitespace_split, lexer.commenters = True, "#"
+            words: list[str] = []
+            for token in [*lexer, ";"]:
+                if token not in ("&&", "||", ";", "|"):
+                    words.append(token)
+                    continue
                 if words and words[0].rsplit("/", 1)[-1] == "timeline":
                     commands.append(words[1:])
+                words = []
     return commands
 
 

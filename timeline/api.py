@@ -853,6 +853,7 @@ class Timeline:
         page_size: int = _store.DEFAULT_PAGE_SIZE,
         current: bool = False,
         wholly_within: bool = False,
+        where: Mapping[str, Any] | Callable[[RecordedEvent], bool] | None = None,
     ) -> Events:
         """Yield stored events in position (commit) order, filtered, a page at a time.
 
@@ -881,6 +882,11 @@ class Timeline:
             current: list the events as they now stand: corrected fields applied (each
                 names its corrections in ``corrected_by``), retracted events, corrections
                 and retractions left out; the filters apply to the corrected fields.
+            where: only events whose fields have these values, as a :class:`Step`'s
+                ``where`` takes them: ``{"source.publisher": "SANA"}``,
+                ``{"data.aircraft": "Su-22"}``, ``{"targets": "US"}`` (among the
+                targets), ``precision``, or a predicate ``event -> bool``. Tested on each
+                event as read, after the other filters.
 
         The iterator reads lazily, each page a short query of its own, on the basis fixed
         when it was made (``.basis``): events committed while you iterate are not
@@ -899,6 +905,10 @@ class Timeline:
             ['shootdown']
             >>> [e.type for e in tl.events(**window, wholly_within=True)]
             []
+            >>> _ = tl.record("statement", "Syria", "2017-06-19", incident="syria-2017-06",
+            ...               source={"publisher": "SANA"})
+            >>> [e.type for e in tl.events(where={"source.publisher": "SANA"})]
+            ['statement']
         """
         return self.as_of(known_at, reported_by).events(
             incident=incident,
@@ -911,6 +921,7 @@ class Timeline:
             page_size=page_size,
             current=current,
             wholly_within=wholly_within,
+            where=where,
         )
 
     def revisions(

@@ -491,6 +491,14 @@ def record(
     help="The events as they now stand: corrections applied, retracted events (and the "
     "corrections and retractions themselves) left out.",
 )
+@click.option(
+    "--where",
+    "wheres",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="Only events whose FIELD has VALUE: source.publisher=SANA, data.aircraft=Su-22; "
+    "targets=US means among the targets. Repeatable (all must hold).",
+)
 @click.option("--after-position", type=int, default=0, help="Only events after this position.")
 @click.option("--limit", type=int, help="At most this many events.")
 @click.option(
@@ -514,6 +522,7 @@ def events(
     known_at: str | None,
     reported_by: str | None,
     current: bool,
+    wheres: tuple[str, ...],
     after_position: int,
     limit: int | None,
     fmt: str,
@@ -534,7 +543,9 @@ def events(
         timeline events --actor Russia --since 2017-06-19 --format jsonl
         timeline events --type shootdown --format csv
         timeline events --current --reported-by 2017-06-19
+        timeline events --where source.publisher=SANA --where targets=US
     """
+    condition = _where_fields(wheres)
     with reported(obj.debug), obj.open() as tl:
         found = tl.events(
             incident=incident,
@@ -548,6 +559,7 @@ def events(
             after_position=after_position,
             limit=limit,
             current=current,
+            where=condition,
         )
         if fmt == "jsonl":
             write_jsonl(found, sys.stdout, stored=True)
@@ -1028,7 +1040,8 @@ def report() -> None:
     """
 
 
-STEP_HELP = """Each STEP is [!]TYPE[:KEY[+KEY...]][/MAX_GAP]: the event type; the field that ties
+STEP_HELP = """Each STEP is [!]TYPE[|TYPE...][:KEY[+KEY...]][/MAX_GAP]: the event type (several
+joined by | take any of them: airstrike|drone_strike); the field that ties
 it to the other steps (incident, actor, targets, type, precision or data.<path>; default
 incident; several joined by + make a composite key); the largest time since the step
 before (3d, 12h, 90m). A leading ! makes the step an absence: no such event, same key,
@@ -1042,14 +1055,19 @@ def parse_step(text: str) -> timeline.Step:
         >>> step = parse_step("!cooperation_restored:targets/2d")
         >>> (step.type, step.key, step.max_gap.days, step.absent)
         ('cooperation_restored', ('targets',), 2, True)
+        >>> parse_step("airstrike|drone_strike:actor").types
+        ('airstrike', 'drone_strike')
     """
     absent = text.startswith("!")
     body = text[1:] if absent else text
     body, _, gap = body.partition("/")
-    type_, _, key = body.partition(":")
+    types, _, key = body.partition(":")
     fields = tuple(key.split("+")) if key else ("incident",)
     return timeline.Step(
-        type_, key=fields if len(fields) > 1 else fields[0], max_gap=gap or None, absent=absent
+        types.split("|"),
+        key=fields if len(fields) > 1 else fields[0],
+        max_gap=gap or None,
+        absent=absent,
     )
 
 
@@ -1063,14 +1081,29 @@ def _where_option(values: tuple[str, ...], count: int) -> dict[int, dict[str, An
                 f"{value!r}: write N:FIELD=VALUE with N a step number from 1 to {count}",
                 param_hint="--where",
             )
-        try:
-            parsed = parse_json(raw, field="--where")
-        except timeline.InvalidEventError as e:
-            if not isinstance(e.__cause__, json.JSONDecodeError):
-                raise
-            parsed = raw  # not JSON: the text itself
-        found.setdefault(int(number) - 1, {})[field] = parsed
+        found.setdefault(int(number) - 1, {})[field] = _where_value(raw)
     return found
+
+
+def _where_value(raw: str) -> Any:
+    """A --where VALUE: JSON when it reads as JSON (1, true, ["US"]), else the text."""
+    try:
+        return parse_json(raw, field="--where")
+    except timeline.InvalidEventError as e:
+        if not isinstance(e.__cause__, json.JSONDecodeError):
+            raise
+        return raw  # not JSON: the text itself
+
+
+def _where_fields(values: tuple[str, ...]) -> dict[str, Any] | None:
+    """The conditions of ``events --where FIELD=VALUE`` (repeatable); ``None`` if none."""
+    found: dict[str, Any] = {}
+    for value in values:
+        field, equals, raw = value.partition("=")
+        if not (equals and field):
+            raise click.BadParameter(f"{value!r}: write FIELD=VALUE", param_hint="--where")
+        found[field] = _where_value(raw)
+    return found or None
 
 
 @report.command("sequence", epilog=STEP_HELP)
@@ -1263,7 +1296,7 @@ def _where_steps(parsed: list[timeline.Step], wheres: tuple[str, ...]) -> list[t
     for index, where in _where_option(wheres, len(parsed)).items():
         step = parsed[index]
         parsed[index] = timeline.Step(
-            step.type, key=step.key, where=where, max_gap=step.max_gap, absent=step.absent
+            step.types, key=step.key, where=where, max_gap=step.max_gap, absent=step.absent
         )
     return parsed
 

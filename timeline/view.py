@@ -48,7 +48,16 @@ from timeline.fold import (
     standing_form,
     timing,
 )
-from timeline.sequences import Match, Matcher, Partial, SequenceReport, Step
+from timeline.sequences import (
+    Match,
+    Matcher,
+    Partial,
+    SequenceReport,
+    Step,
+    Where,
+    check_where,
+    fits,
+)
 from timeline.store import EventFilter, Snapshot
 from timeline.times import UTC, ZoneInput, bound_text, in_window, zone_name
 
@@ -291,6 +300,7 @@ class View:
         page_size: int = _store.DEFAULT_PAGE_SIZE,
         current: bool = False,
         wholly_within: bool = False,
+        where: Where = None,
     ) -> Events:
         """Yield the events of the basis in position (commit) order, filtered, lazily.
 
@@ -314,7 +324,8 @@ class View:
         _, since_start = self._timeline._moment(since, "since")
         until_bound, _ = self._timeline._moment(until, "until")
         window = _Window(since_start, until_bound, bool(wholly_within), self._zone)
-        where = EventFilter(
+        condition = check_where(where)
+        query = EventFilter(
             incident=None if incident is None else check_name(incident, field="incident"),
             actor=None if actor is None else check_name(actor, field="actor"),
             types=None if type is None else _type_names(type),
@@ -330,11 +341,13 @@ class View:
         if non_negative(page_size, "page_size") == 0:
             raise InvalidEventError("page_size", "must be at least 1")
         if current:
-            found = self._current_events(where, window, page_size)
-        elif window.exact_in_sql:
-            return Events(self._store.read(where, limit=limit, page_size=page_size), self.basis)
+            found = self._current_events(query, window, page_size)
+        elif window.exact_in_sql and condition is None:
+            return Events(self._store.read(query, limit=limit, page_size=page_size), self.basis)
         else:  # the query selects by start; where each event ends is decided here
-            found = (e for e in self._store.read(where, page_size=page_size) if window.holds(e))
+            found = (e for e in self._store.read(query, page_size=page_size) if window.holds(e))
+        if condition is not None:  # on the fields as listed (corrected, with current)
+            found = (e for e in found if fits(e, condition))
         return Events(found if limit is None else itertools.islice(found, limit), self.basis)
 
     def _current_events(
@@ -712,9 +725,9 @@ class View:
             certain_only=certain_only,
             day_zone=self._zone,
         )
-        asked = [(f"steps[{i}].type", s.type) for i, s in enumerate(matcher.steps)]
+        asked = [(f"steps[{i}].type", t) for i, s in enumerate(matcher.steps) for t in s.types]
         if until is not None:
-            asked.append(("until.type", until.type))
+            asked += [("until.type", t) for t in until.types]
         for field, name in asked:
             self._warn_unknown("type", name, field=field)
         reported = self.basis.reported_by
