@@ -46,7 +46,7 @@ def reference_matches(
 ) -> tuple[list[tuple[Hashable, list[int], bool]], list[int], list[tuple[Hashable, list[int]]]]:
     """Return (matches as (key, positions, certain), funnel, partial as (key, positions))."""
     # Only the events of the query's types take part (as in EQL): others never arrive.
-    types = {s.type for s in steps} | ({until.type} if until is not None else set())
+    types = {t for s in [*steps, *([until] if until is not None else [])] for t in s.types}
     ordered = sorted(
         (e for e in events if e.type in types), key=lambda e: (e.occurred_at, e.position)
     )

@@ -566,10 +566,13 @@ def test_state_dates_as_people_write_them(db_url: str) -> None:
 
 
 def test_state_without_templates_uses_the_events_own_effects(db_url: str) -> None:
-    """Without --templates only effects written in the events change attributes."""
+    """Without --templates only effects written in the events change attributes; when
+    none does, standard error says that the templates may have been forgotten."""
     run("--db", db_url, "import", str(SEED))
-    answer = json.loads(run("--db", db_url, "state", "Russia", "--json"))
+    result = CliRunner().invoke(main, ["--db", db_url, "state", "Russia", "--json"])
+    answer = json.loads(result.stdout)
     assert ({}, 5) == (answer["values"], answer["events_applied"])
+    assert "no templates are defined" in result.stderr
 
 
 def test_history(db_url: str) -> None:
@@ -1018,10 +1021,17 @@ def readme_commands(section: str | None = None) -> list[list[str]]:
     commands = []
     for block in re.findall(r"```sh\n(.*?)```", text, re.S):
         for line in block.replace("\\\n", " ").splitlines():
-            for part in re.split(r"&&|\|\||;|\|", line):
-                words = shlex.split(part, comments=True)
+            # split at the shell's && || ; | outside quotes ('a|b:actor' is one word)
+            lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+            lexer.whitespace_split, lexer.commenters = True, "#"
+            words: list[str] = []
+            for token in [*lexer, ";"]:
+                if token not in ("&&", "||", ";", "|"):
+                    words.append(token)
+                    continue
                 if words and words[0].rsplit("/", 1)[-1] == "timeline":
                     commands.append(words[1:])
+                words = []
     return commands
 
 

@@ -28,12 +28,13 @@ from timeline.errors import (
     SchemaVersionError,
     StoreError,
     TimelineError,
+    TimelineWarning,
 )
 from timeline.events import Event, RecordedEvent
 from timeline.fold import ActorState, Change, HistoryEntry, State
 from timeline.sequences import Match, Partial, SequenceReport, Step
 from timeline.times import PRECISIONS
-from timeline.view import Basis, Revision, View
+from timeline.view import Basis, Revision, Summaries, Summary, View
 
 __version__ = "0.1.0"
 
@@ -61,8 +62,11 @@ __all__ = [
     "State",
     "Step",
     "StoreError",
+    "Summaries",
+    "Summary",
     "Timeline",
     "TimelineError",
+    "TimelineWarning",
     "Verification",
     "View",
     "copy",

@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import os
 import uuid
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -16,7 +17,13 @@ from sqlalchemy.engine import URL
 
 from timeline import io as _io
 from timeline import store as _store
-from timeline.errors import InvalidEventError, NotFoundError, StoreError, TimelineError
+from timeline.errors import (
+    InvalidEventError,
+    NotFoundError,
+    StoreError,
+    TimelineError,
+    TimelineWarning,
+)
 from timeline.events import (
     Event,
     RecordedEvent,
@@ -28,7 +35,16 @@ from timeline.fold import CORRECTABLE, Bound, Folder, FoldFunction, State, resol
 from timeline.sequences import SequenceReport, Step
 from timeline.store import Store
 from timeline.times import UTC, ZoneInput, parse_time, resolve_zone, through, zone_name
-from timeline.view import Basis, Events, History, Revisions, View, non_negative
+from timeline.view import (
+    Basis,
+    Events,
+    History,
+    Revisions,
+    Summaries,
+    View,
+    did_you_mean,
+    non_negative,
+)
 
 TimeInput = dt.datetime | dt.date | str
 
@@ -796,6 +812,55 @@ class Timeline:
         basis = Basis(position, known_bound, reported_bound, day_zone=self.day_zone)
         return View(self, basis)
 
+    def actors(
+        self, *, known_at: TimeInput | None = None, reported_by: TimeInput | None = None
+    ) -> Summaries:
+        """Return every actor in the store, sorted, each a :class:`~timeline.view.Summary`
+        of how many events name it (as actor, target or in effects) and when the first
+        and last of them occurred (as recorded; corrections and retractions are not
+        counted on their own). ``known_at`` and ``reported_by`` as in :meth:`state`.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("strike", "US", "2017-06-18", incident="s", targets=["Syria"])
+            >>> _ = tl.record("truce", "Syria", "2017-06-20", incident="s")
+            >>> [(s.name, s.events, s.first.day, s.last.day) for s in tl.actors()]
+            [('Syria', 2, 18, 20), ('US', 1, 18, 18)]
+        """
+        return self.as_of(known_at, reported_by).actors()
+
+    def incidents(
+        self, *, known_at: TimeInput | None = None, reported_by: TimeInput | None = None
+    ) -> Summaries:
+        """Return every incident in the store, sorted, with its count of events and when
+        the first and last of them occurred (see :meth:`actors`).
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("strike", "US", "2017-06-18", incident="syria-2017-06")
+            >>> [(s.name, s.events) for s in tl.incidents()]
+            [('syria-2017-06', 1)]
+        """
+        return self.as_of(known_at, reported_by).incidents()
+
+    def types(
+        self, *, known_at: TimeInput | None = None, reported_by: TimeInput | None = None
+    ) -> Summaries:
+        """Return every event type in the store, sorted, with its count of events and
+        when the first and last of them occurred (see :meth:`actors`).
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("strike", "US", "2017-06-18", incident="s")
+            >>> _ = tl.record("strike", "US", "2017-06-19", incident="s")
+            >>> [(s.name, s.events) for s in tl.types()]
+            [('strike', 2)]
+        """
+        return self.as_of(known_at, reported_by).types()
+
     def incident_version(self, incident: str) -> int:
         """Return the incident's current version (its event count; 0 when it has none).
 
@@ -845,6 +910,7 @@ class Timeline:
         page_size: int = _store.DEFAULT_PAGE_SIZE,
         current: bool = False,
         wholly_within: bool = False,
+        where: Mapping[str, Any] | Callable[[RecordedEvent], bool] | None = None,
     ) -> Events:
         """Yield stored events in position (commit) order, filtered, a page at a time.
 
@@ -873,6 +939,11 @@ class Timeline:
             current: list the events as they now stand: corrected fields applied (each
                 names its corrections in ``corrected_by``), retracted events, corrections
                 and retractions left out; the filters apply to the corrected fields.
+            where: only events whose fields have these values, as a :class:`Step`'s
+                ``where`` takes them: ``{"source.publisher": "SANA"}``,
+                ``{"data.aircraft": "Su-22"}``, ``{"targets": "US"}`` (among the
+                targets), ``precision``, or a predicate ``event -> bool``. Tested on each
+                event as read, after the other filters.
 
         The iterator reads lazily, each page a short query of its own, on the basis fixed
         when it was made (``.basis``): events committed while you iterate are not
@@ -891,6 +962,10 @@ class Timeline:
             ['shootdown']
             >>> [e.type for e in tl.events(**window, wholly_within=True)]
             []
+            >>> _ = tl.record("statement", "Syria", "2017-06-19", incident="syria-2017-06",
+            ...               source={"publisher": "SANA"})
+            >>> [e.type for e in tl.events(where={"source.publisher": "SANA"})]
+            ['statement']
         """
         return self.as_of(known_at, reported_by).events(
             incident=incident,
@@ -903,6 +978,7 @@ class Timeline:
             page_size=page_size,
             current=current,
             wholly_within=wholly_within,
+            where=where,
         )
 
     def revisions(
@@ -1132,6 +1208,15 @@ class Timeline:
             'suspended'
         """
         self._folder.define(type, effects)
+        # a template for a type no stored event has, beside one that is close: a typo
+        if not self._store.has_name("type", type):
+            hint = did_you_mean(type, self._store.names("type"), cutoff=0.8)
+            if hint:
+                warnings.warn(
+                    f"define: no event in the store has the type {type!r}{hint}",
+                    TimelineWarning,
+                    stacklevel=2,
+                )
 
     def define_fold(self, type: str, function: FoldFunction, *, version: str | None = None) -> None:
         """Fold events of ``type`` with ``function(state, event) -> attributes``.

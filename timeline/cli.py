@@ -7,11 +7,13 @@ status 1 (2 for usage mistakes), without a traceback unless ``--debug`` is given
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import os
 import shlex
 import sys
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
@@ -28,6 +30,7 @@ from timeline.io import (
     event_to_record,
     read_events,
     read_templates,
+    spreadsheet_cell,
     write_csv,
     write_jsonl,
 )
@@ -115,9 +118,21 @@ def reader_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @contextmanager
 def reported(debug: bool) -> Iterator[None]:
     """Turn library errors, and files that cannot be read or written, into one clean
-    line and exit status 1."""
+    line and exit status 1; print the library's warnings (a name that matches nothing in
+    the store, …) as ``warning: …`` lines on standard error, each time they occur."""
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", timeline.TimelineWarning)
+            shown = warnings.showwarning
+
+            def show(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+                if issubclass(category, timeline.TimelineWarning):
+                    _echo(f"warning: {message}", err=True, lines=False)
+                else:
+                    shown(message, category, *args, **kwargs)
+
+            warnings.showwarning = show
+            yield
     except timeline.TimelineError as e:
         if debug:
             raise
@@ -476,6 +491,14 @@ def record(
     help="The events as they now stand: corrections applied, retracted events (and the "
     "corrections and retractions themselves) left out.",
 )
+@click.option(
+    "--where",
+    "wheres",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="Only events whose FIELD has VALUE: source.publisher=SANA, data.aircraft=Su-22; "
+    "targets=US means among the targets. Repeatable (all must hold).",
+)
 @click.option("--after-position", type=int, default=0, help="Only events after this position.")
 @click.option("--limit", type=int, help="At most this many events.")
 @click.option(
@@ -499,6 +522,7 @@ def events(
     known_at: str | None,
     reported_by: str | None,
     current: bool,
+    wheres: tuple[str, ...],
     after_position: int,
     limit: int | None,
     fmt: str,
@@ -519,7 +543,9 @@ def events(
         timeline events --actor Russia --since 2017-06-19 --format jsonl
         timeline events --type shootdown --format csv
         timeline events --current --reported-by 2017-06-19
+        timeline events --where source.publisher=SANA --where targets=US
     """
+    condition = _where_fields(wheres)
     with reported(obj.debug), obj.open() as tl:
         found = tl.events(
             incident=incident,
@@ -533,6 +559,7 @@ def events(
             after_position=after_position,
             limit=limit,
             current=current,
+            where=condition,
         )
         if fmt == "jsonl":
             write_jsonl(found, sys.stdout, stored=True)
@@ -540,6 +567,78 @@ def events(
             write_csv(found, sys.stdout, stored=True)
         else:
             _echo_table(found, corrections=current)
+
+
+def _summary_command(kind: str, plural: str, example: str) -> click.Command:
+    """The command that lists the actors, incidents or types of the store (``kind``)."""
+
+    @db_option
+    @reader_options
+    @click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["table", "json", "csv"]),
+        default="table",
+        show_default=True,
+        help="A readable table; one JSON list of {name, events, first, last}; or CSV.",
+    )
+    @click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
+    @click.pass_obj
+    def command(
+        obj: Context, known_at: str | None, reported_by: str | None, fmt: str, as_json: bool
+    ) -> None:
+        with reported(obj.debug), obj.open() as tl:
+            found = getattr(tl, plural)(known_at=known_at, reported_by=reported_by)
+        rows = [summary_json(s) for s in found]
+        if as_json or fmt == "json":
+            click.echo(json.dumps(rows, ensure_ascii=False))
+        elif fmt == "csv":
+            out = csv.writer(sys.stdout, lineterminator="\n")
+            out.writerow(["name", "events", "first", "last"])
+            for row in rows:
+                out.writerow([spreadsheet_cell(str(v)) for v in row.values()])
+        else:
+            _echo_rows(
+                (kind, "events", "first (UTC)", "last (UTC)"),
+                [(s.name, str(s.events), _minute(s.first), _minute(s.last)) for s in found],
+            )
+            if not found:
+                _echo(f"(no {plural})")
+
+    command.__doc__ = f"""List the {plural} in the store, each with how many events name it
+    and when the first and last of them occurred (UTC, as recorded; corrections and
+    retractions are not counted on their own).
+
+    \b
+    Example:
+        {example}
+    """
+    return main.command(plural)(command)
+
+
+def summary_json(summary: timeline.Summary) -> dict[str, Any]:
+    """Return a :class:`~timeline.Summary` as ``timeline actors --json`` prints it."""
+    return {
+        "name": summary.name,
+        "events": summary.events,
+        "first": isoformat(summary.first),
+        "last": isoformat(summary.last),
+    }
+
+
+def _minute(moment: dt.datetime) -> str:
+    return isoformat(moment)[:16].replace("T", " ")
+
+
+actors = _summary_command(
+    "actor", "actors", "timeline --db sqlite:///incidents.db actors --format csv"
+)
+incidents = _summary_command(
+    "incident", "incidents", "timeline --db sqlite:///incidents.db incidents --json"
+)
+types = _summary_command(
+    "type", "types", "timeline --db sqlite:///incidents.db types --known-at 2017-06-19"
+)
 
 
 @main.command()
@@ -941,7 +1040,8 @@ def report() -> None:
     """
 
 
-STEP_HELP = """Each STEP is [!]TYPE[:KEY[+KEY...]][/MAX_GAP]: the event type; the field that ties
+STEP_HELP = """Each STEP is [!]TYPE[|TYPE...][:KEY[+KEY...]][/MAX_GAP]: the event type (several
+joined by | take any of them: airstrike|drone_strike); the field that ties
 it to the other steps (incident, actor, targets, type, precision or data.<path>; default
 incident; several joined by + make a composite key); the largest time since the step
 before (3d, 12h, 90m). A leading ! makes the step an absence: no such event, same key,
@@ -955,14 +1055,19 @@ def parse_step(text: str) -> timeline.Step:
         >>> step = parse_step("!cooperation_restored:targets/2d")
         >>> (step.type, step.key, step.max_gap.days, step.absent)
         ('cooperation_restored', ('targets',), 2, True)
+        >>> parse_step("airstrike|drone_strike:actor").types
+        ('airstrike', 'drone_strike')
     """
     absent = text.startswith("!")
     body = text[1:] if absent else text
     body, _, gap = body.partition("/")
-    type_, _, key = body.partition(":")
+    types, _, key = body.partition(":")
     fields = tuple(key.split("+")) if key else ("incident",)
     return timeline.Step(
-        type_, key=fields if len(fields) > 1 else fields[0], max_gap=gap or None, absent=absent
+        types.split("|"),
+        key=fields if len(fields) > 1 else fields[0],
+        max_gap=gap or None,
+        absent=absent,
     )
 
 
@@ -976,14 +1081,29 @@ def _where_option(values: tuple[str, ...], count: int) -> dict[int, dict[str, An
                 f"{value!r}: write N:FIELD=VALUE with N a step number from 1 to {count}",
                 param_hint="--where",
             )
-        try:
-            parsed = parse_json(raw, field="--where")
-        except timeline.InvalidEventError as e:
-            if not isinstance(e.__cause__, json.JSONDecodeError):
-                raise
-            parsed = raw  # not JSON: the text itself
-        found.setdefault(int(number) - 1, {})[field] = parsed
+        found.setdefault(int(number) - 1, {})[field] = _where_value(raw)
     return found
+
+
+def _where_value(raw: str) -> Any:
+    """A --where VALUE: JSON when it reads as JSON (1, true, ["US"]), else the text."""
+    try:
+        return parse_json(raw, field="--where")
+    except timeline.InvalidEventError as e:
+        if not isinstance(e.__cause__, json.JSONDecodeError):
+            raise
+        return raw  # not JSON: the text itself
+
+
+def _where_fields(values: tuple[str, ...]) -> dict[str, Any] | None:
+    """The conditions of ``events --where FIELD=VALUE`` (repeatable); ``None`` if none."""
+    found: dict[str, Any] = {}
+    for value in values:
+        field, equals, raw = value.partition("=")
+        if not (equals and field):
+            raise click.BadParameter(f"{value!r}: write FIELD=VALUE", param_hint="--where")
+        found[field] = _where_value(raw)
+    return found or None
 
 
 @report.command("sequence", epilog=STEP_HELP)
@@ -1176,7 +1296,7 @@ def _where_steps(parsed: list[timeline.Step], wheres: tuple[str, ...]) -> list[t
     for index, where in _where_option(wheres, len(parsed)).items():
         step = parsed[index]
         parsed[index] = timeline.Step(
-            step.type, key=step.key, where=where, max_gap=step.max_gap, absent=step.absent
+            step.types, key=step.key, where=where, max_gap=step.max_gap, absent=step.absent
         )
     return parsed
 

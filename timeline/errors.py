@@ -142,6 +142,26 @@ class StoreError(TimelineError, RuntimeError):
     """
 
 
+class TimelineWarning(UserWarning):
+    """A legitimate answer that is probably not the one meant: a name that matches nothing
+    in the store (an actor, an event type, an attribute path, a template's type), or
+    events that change nothing for want of templates. The message names what matched
+    nothing and suggests the closest names; the command line prints it on standard error
+    as ``warning: …``.
+
+    Example:
+        >>> import warnings, timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> _ = tl.record("strike", "Iran", "2017-06-18", incident="s")
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     tl.state("Irn").events_applied
+        0
+        >>> print(caught[0].message)
+        actor: no event in the store names 'Irn'; did you mean 'Iran'?
+    """
+
+
 __all__ = [
     "ConcurrencyError",
     "DuplicateEventError",
@@ -151,4 +171,5 @@ __all__ = [
     "SchemaVersionError",
     "StoreError",
     "TimelineError",
+    "TimelineWarning",
 ]

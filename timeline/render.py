@@ -269,6 +269,7 @@ def report_json(report: SequenceReport) -> str:
             "steps": [
                 {
                     "type": s.type,
+                    "types": list(s.types),
                     "key": list(s.key),
                     "absent": s.absent,
                     "max_gap_seconds": None if s.max_gap is None else s.max_gap.total_seconds(),

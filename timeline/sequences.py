@@ -65,7 +65,22 @@ def _check_key(key: object, *, field: str) -> tuple[str, ...]:
     return names
 
 
-def _check_where(where: object, *, field: str) -> Where:
+def check_where(where: object, *, field: str = "where") -> Where:
+    """Return ``where`` checked, as a :class:`Step` and :meth:`Timeline.events
+    <timeline.Timeline.events>` take it: ``None``, a predicate ``event -> bool``, or a
+    mapping of field path to wanted value, whose paths are ``incident``, ``actor``,
+    ``targets``, ``type``, ``precision``, ``data.<path>`` or ``source.<field>`` (names in
+    NFC, as stored).
+
+    Example:
+        >>> check_where({"source.publisher": "SANA"})
+        {'source.publisher': 'SANA'}
+        >>> check_where({"colour": "red"})
+        Traceback (most recent call last):
+        ...
+        timeline.errors.InvalidEventError: where.colour: unknown field; use incident,
+        actor, targets, type, precision, data.<path> or source.<field>
+    """
     if where is None or callable(where):
         return where  # type: ignore[return-value]
     if not isinstance(where, Mapping):
@@ -94,12 +109,29 @@ def _named(path: str, value: Any) -> Any:
     return value
 
 
+def _check_types(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (check_type_name(value),)
+    if isinstance(value, bytes | Mapping) or not isinstance(value, Iterable):
+        raise InvalidEventError(
+            "type", f"expected a type name or a list of them, got {type(value).__name__}"
+        )
+    names = tuple(
+        dict.fromkeys(check_type_name(v, field=f"type[{i}]") for i, v in enumerate(value))
+    )
+    if not names:
+        raise InvalidEventError("type", "expected at least one type name")
+    return names
+
+
 @attrs.frozen(init=False)
 class Step:
     """One step of a sequence: an event type, what ties it to the others, and limits.
 
     Args:
-        type: the event type this step takes.
+        type: the event type this step takes, or a list of types (any one of them:
+            ``["airstrike", "drone_strike"]``); ``types`` holds them, ``type`` names them
+            as the command line writes them (``airstrike|drone_strike``).
         key: the field that ties this step to the others: ``"incident"`` (the default),
             ``"actor"``, ``"targets"`` (any one of the event's targets), ``"type"``,
             ``"precision"``, ``"data.<path>"``, or a tuple of these (a composite key).
@@ -113,9 +145,11 @@ class Step:
     Example:
         >>> Step("cooperation_suspended", key="targets", max_gap="2d").max_gap
         datetime.timedelta(days=2)
+        >>> Step(["airstrike", "drone_strike"], key="actor").type
+        'airstrike|drone_strike'
     """
 
-    type: str
+    types: tuple[str, ...]
     key: tuple[str, ...]
     where: Where
     max_gap: dt.timedelta | None
@@ -123,7 +157,7 @@ class Step:
 
     def __init__(
         self,
-        type: str,
+        type: str | Iterable[str],
         *,
         key: KeySpec = "incident",
         where: Where = None,
@@ -133,12 +167,17 @@ class Step:
         if not isinstance(absent, bool):
             raise InvalidEventError("absent", f"expected True or False, got {absent!r}")
         self.__attrs_init__(  # type: ignore[attr-defined]
-            type=check_type_name(type),
+            types=_check_types(type),
             key=_check_key(key, field="key"),
-            where=_check_where(where, field="where"),
+            where=check_where(where, field="where"),
             max_gap=None if max_gap is None else parse_duration(max_gap, field="max_gap"),
             absent=absent,
         )
+
+    @property
+    def type(self) -> str:
+        """The step's type, or its types joined by ``|`` (``airstrike|drone_strike``)."""
+        return "|".join(self.types)
 
     def takes(self, event: RecordedEvent) -> bool:
         """Whether ``event`` is of this step's type and passes its ``where``.
@@ -151,13 +190,7 @@ class Step:
             >>> Step("shootdown", where={"data.aircraft": "Su-22"}).takes(e)
             True
         """
-        if event.type != self.type:
-            return False
-        if self.where is None:
-            return True
-        if callable(self.where):
-            return bool(self.where(event))
-        return all(_field_matches(event, path, value) for path, value in self.where.items())
+        return event.type in self.types and fits(event, self.where)
 
     def describe(self) -> str:
         """A short text for reports: ``not cooperation_restored`` for an absence.
@@ -183,6 +216,26 @@ def _lookup(event: RecordedEvent, path: str) -> Any:
             return _MISSING
         value = value[part]
     return value
+
+
+def fits(event: RecordedEvent, where: Where) -> bool:
+    """Whether ``event`` passes ``where`` (checked by :func:`check_where`): every path
+    has its wanted value (a ``targets`` name: among the targets; a list: the targets
+    themselves), or the predicate is true.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> e = tl.record("statement", "Syria", "2017-06-18", incident="s",
+        ...               targets=["US"], source={"publisher": "SANA"})
+        >>> fits(e, {"source.publisher": "SANA", "targets": "US"}), fits(e, {"data.n": 1})
+        (True, False)
+    """
+    if where is None:
+        return True
+    if callable(where):
+        return bool(where(event))
+    return all(_field_matches(event, path, value) for path, value in where.items())
 
 
 def _field_matches(event: RecordedEvent, path: str, wanted: Any) -> bool:
@@ -574,7 +627,7 @@ class Matcher:
         self._serial = 0
         self.matches: list[Match] = []
         self.funnel = [0] * len(self.present)
-        self.types = {s.type for s in self.steps} | ({until.type} if until else set())
+        self.types = {t for s in (*self.steps, *([until] if until else [])) for t in s.types}
         asked = [*self.steps, *([until] if until else [])]
         # What the scan must read: whole events for a predicate or a source condition,
         # data when a key or a condition looks into it; else only the glimpse.
@@ -782,6 +835,8 @@ __all__ = [
     "Partial",
     "SequenceReport",
     "Step",
+    "check_where",
+    "fits",
     "follow",
     "key_values",
 ]

@@ -1438,6 +1438,67 @@ class Store:
         with self._using(conn) as conn:
             return self._by_ids(conn, list(dict.fromkeys(ids)))
 
+    def has_name(self, by: str, name: str, *, conn: sa.Connection | None = None) -> bool:
+        """Whether any stored event has this actor (as actor, target or in effects),
+        incident or type (``by``); one probe of an index."""
+        column = _NAMED[by]
+        with self._using(conn) as conn:
+            return (
+                conn.execute(sa.select(column).where(column == name).limit(1)).first() is not None
+            )
+
+    def names(self, by: str, *, conn: sa.Connection | None = None) -> list[str]:
+        """Every actor, incident or type (``by``) of the stored events, sorted."""
+        column = _NAMED[by]
+        with self._using(conn) as conn:
+            return list(conn.execute(sa.select(column).distinct().order_by(column)).scalars())
+
+    def tally(
+        self,
+        by: str,
+        *,
+        known_position: int | None = None,
+        reported_to: Bound | None = None,
+        conn: sa.Connection | None = None,
+    ) -> list[tuple[str, int, dt.datetime, dt.datetime]]:
+        """Return ``(name, events, first, last)`` per actor, incident or type (``by``),
+        sorted by name: how many recorded events (not corrections or retractions) name
+        it, and the earliest and latest ``occurred_at`` among them, as recorded.
+
+        Actors are counted through the actor index, so an event counts for its actor, each
+        target and each actor of its effects. One grouped scan; for listings and the
+        suggestions of near names, not for hot paths.
+        """
+        if by == "actor":
+            name, occurred = event_actors.c.actor, event_actors.c.occurred_at
+            source: Any = event_actors.join(events, event_actors.c.position == events.c.position)
+        elif by in ("incident", "type"):
+            name, occurred, source = events.c[by], events.c.occurred_at, events
+        else:
+            raise InvalidEventError("by", f"expected actor, incident or type, got {by!r}")
+        conditions: list[Any] = [events.c.corrects.is_(None), events.c.retracts.is_(None)]
+        if known_position is not None:
+            conditions.append(events.c.position <= known_position)
+        if reported_to is not None:
+            conditions.append(_at_most(_REPORTED, reported_to))
+        query = (
+            sa.select(
+                name,
+                sa.func.count(),
+                sa.type_coerce(sa.func.min(occurred), sa.String),
+                sa.type_coerce(sa.func.max(occurred), sa.String),
+            )
+            .select_from(source)
+            .where(*conditions)
+            .group_by(name)
+            .order_by(name)
+        )
+        with self._using(conn) as conn:
+            return [
+                (row[0], row[1], _raw_time(row[2]), _raw_time(row[3]))
+                for row in conn.execute(query)
+            ]
+
     # -- snapshots ---------------------------------------------------------------------
 
     def snapshot_rights(self, conn: sa.Connection) -> tuple[bool, bool]:
@@ -1938,6 +1999,8 @@ _VERSION = (
     .limit(1)
 )
 _BY_IDS = sa.select(*_STORED).where(events.c.id.in_(sa.bindparam("ids", expanding=True)))
+_NAMED = {"actor": event_actors.c.actor, "incident": events.c.incident, "type": events.c.type}
+"""The column that holds each kind of name, each the start of an index."""
 _LAST = (
     sa.select(events.c.position, events.c.hash, events.c.recorded_at)
     .order_by(events.c.position.desc())

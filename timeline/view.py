@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import difflib
 import hashlib
 import itertools
 import logging
 import os
 import uuid
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,7 +31,7 @@ import attrs
 import sqlalchemy as sa
 
 from timeline import store as _store
-from timeline.errors import InvalidEventError, NotFoundError, TimelineError
+from timeline.errors import InvalidEventError, NotFoundError, TimelineError, TimelineWarning
 from timeline.events import (
     RecordedEvent,
     canonical_json,
@@ -54,7 +56,16 @@ from timeline.fold import (
     standing_form,
     timing,
 )
-from timeline.sequences import Match, Matcher, Partial, SequenceReport, Step
+from timeline.sequences import (
+    Match,
+    Matcher,
+    Partial,
+    SequenceReport,
+    Step,
+    Where,
+    check_where,
+    fits,
+)
 from timeline.store import EventFilter, Snapshot
 from timeline.times import UTC, ZoneInput, bound_text, in_window, zone_name
 
@@ -188,6 +199,59 @@ class Revisions(builtins.list[Revision]):
 
 
 @attrs.frozen
+class Summary:
+    """One name in the store: an actor, an incident or a type, with how many recorded
+    events name it and when the earliest and the latest of them occurred (their
+    ``occurred_at``, as recorded; corrections and retractions are not counted).
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> _ = tl.record("truce", "Syria", "2017-06-17", incident="daraa")
+        >>> _ = tl.record("strike", "US", "2017-06-18", incident="daraa", targets=["Syria"])
+        >>> [(s.name, s.events, s.first.day, s.last.day) for s in tl.actors()]
+        [('Syria', 2, 17, 18), ('US', 1, 18, 18)]
+    """
+
+    name: str
+    events: int
+    first: dt.datetime
+    last: dt.datetime
+
+
+class Summaries(builtins.list[Summary]):
+    """The answer of :meth:`View.actors`, :meth:`View.incidents` and :meth:`View.types`:
+    a list of :class:`Summary`, sorted by name, with its ``basis``.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> _ = tl.record("truce", "Syria", "2017-06-17", incident="daraa")
+        >>> found = tl.incidents()
+        >>> (found.names(), found.basis.position)
+        (['daraa'], 1)
+    """
+
+    basis: Basis
+
+    def __init__(self, entries: Iterable[Summary], basis: Basis) -> None:
+        super().__init__(entries)
+        self.basis = basis
+
+    def names(self) -> list[str]:
+        """The names alone, in order.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("truce", "Syria", "2017-06-17", incident="daraa")
+            >>> tl.types().names()
+            ['truce']
+        """
+        return [s.name for s in self]
+
+
+@attrs.frozen
 class Knowledge:
     """The mending a basis knows: corrections and retractions (``meta``), the events they
     mend (``roots``), and every mending event recorded by the basis's position
@@ -244,6 +308,7 @@ class View:
         page_size: int = _store.DEFAULT_PAGE_SIZE,
         current: bool = False,
         wholly_within: bool = False,
+        where: Where = None,
     ) -> Events:
         """Yield the events of the basis in position (commit) order, filtered, lazily.
 
@@ -267,7 +332,8 @@ class View:
         _, since_start = self._timeline._moment(since, "since")
         until_bound, _ = self._timeline._moment(until, "until")
         window = _Window(since_start, until_bound, bool(wholly_within), self._zone)
-        where = EventFilter(
+        condition = check_where(where)
+        query = EventFilter(
             incident=None if incident is None else check_name(incident, field="incident"),
             actor=None if actor is None else check_name(actor, field="actor"),
             types=None if type is None else _type_names(type),
@@ -283,11 +349,13 @@ class View:
         if non_negative(page_size, "page_size") == 0:
             raise InvalidEventError("page_size", "must be at least 1")
         if current:
-            found = self._current_events(where, window, page_size)
-        elif window.exact_in_sql:
-            return Events(self._store.read(where, limit=limit, page_size=page_size), self.basis)
+            found = self._current_events(query, window, page_size)
+        elif window.exact_in_sql and condition is None:
+            return Events(self._store.read(query, limit=limit, page_size=page_size), self.basis)
         else:  # the query selects by start; where each event ends is decided here
-            found = (e for e in self._store.read(where, page_size=page_size) if window.holds(e))
+            found = (e for e in self._store.read(query, page_size=page_size) if window.holds(e))
+        if condition is not None:  # on the fields as listed (corrected, with current)
+            found = (e for e in found if fits(e, condition))
         return Events(found if limit is None else itertools.islice(found, limit), self.basis)
 
     def _current_events(
@@ -404,6 +472,53 @@ class View:
             revisions.append(Revision(kind, standing_form(plain, seen, history=history), change))
         return Revisions(revisions, self.basis)
 
+    # -- what is in the store ---------------------------------------------------------
+
+    def actors(self) -> Summaries:
+        """Return every actor the basis's events name (as actor, target or in effects),
+        with how many events name it and when the first and last of them occurred.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("strike", "US", "2017-06-18", incident="s", targets=["Syria"])
+            >>> [(s.name, s.events) for s in tl.as_of().actors()]
+            [('Syria', 1), ('US', 1)]
+        """
+        return self._tally("actor")
+
+    def incidents(self) -> Summaries:
+        """Return every incident of the basis, with its count of events (corrections and
+        retractions not counted) and when the first and last of them occurred.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("strike", "US", "2017-06-18", incident="s")
+            >>> [(s.name, s.events) for s in tl.as_of().incidents()]
+            [('s', 1)]
+        """
+        return self._tally("incident")
+
+    def types(self) -> Summaries:
+        """Return every event type of the basis, with its count of events and when the
+        first and last of them occurred.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("strike", "US", "2017-06-18", incident="s")
+            >>> [(s.name, s.events) for s in tl.as_of().types()]
+            [('strike', 1)]
+        """
+        return self._tally("type")
+
+    def _tally(self, by: str) -> Summaries:
+        rows = self._store.tally(
+            by, known_position=self.basis.position, reported_to=self.basis.reported_by
+        )
+        return Summaries((Summary(*row) for row in rows), self.basis)
+
     # -- state -------------------------------------------------------------------------
 
     def state(self, actor: str, *, at: TimeInput | None = None) -> State:
@@ -451,6 +566,10 @@ class View:
             )
         if fingerprint is not None and checkpoints:
             self._save_snapshots(actor, fingerprint, checkpoints)
+        if replay.events_applied == 0:
+            self._warn_unknown("actor", actor)
+        elif not replay.values:
+            self._warn_no_templates(actor, replay.events_applied)
         return State(replay, at=at_bound, known_at=self.basis.known_at, basis=self.basis)
 
     def states(self, *, at: TimeInput | None = None) -> dict[str, State]:
@@ -509,6 +628,19 @@ class View:
             >>> [(h.attribute, h.new) for h in tl.as_of().history("Russia")]
             [('cooperation.US', 'suspended')]
         """
+        return self._history(actor, attribute, since=since, until=until, warn=True)
+
+    def _history(
+        self,
+        actor: str,
+        attribute: str | None,
+        *,
+        since: TimeInput | None,
+        until: TimeInput | None,
+        warn: bool,
+    ) -> History:
+        """:meth:`history`; ``warn=False`` leaves an empty answer unexplained (the chart
+        asks every lane for each band, and says once when a band is on none)."""
         actor = check_name(actor, field="actor")
         if attribute is not None and not (isinstance(attribute, str) and attribute):
             raise InvalidEventError("attribute", "expected a non-empty attribute path")
@@ -529,6 +661,7 @@ class View:
                 conn=conn,
             )
             replay = Replay(actor)
+            changed: set[str] = set()  # every path changed, to say so when none is asked
             for event in known.stream(originals):
                 if actor not in involved(event):
                     continue
@@ -537,6 +670,7 @@ class View:
                     break
                 doubt = when == "uncertain" or (unsure is not None and unsure(event))
                 for change in replay.step(event, folder, uncertain=doubt, day_zone=self._zone):
+                    changed.add(change.attribute)
                     if attribute is not None and not (
                         change.attribute == attribute
                         or change.attribute.startswith(attribute + ".")
@@ -554,6 +688,13 @@ class View:
                             event=event,
                         )
                     )
+        if warn and not entries:
+            if replay.events_applied == 0:
+                self._warn_unknown("actor", actor)
+            elif not changed:
+                self._warn_no_templates(actor, replay.events_applied)
+            elif attribute is not None:
+                self._warn_no_attribute(actor, attribute, changed)
         return History(entries, self.basis)
 
     # -- sequences ---------------------------------------------------------------------
@@ -594,6 +735,11 @@ class View:
             certain_only=certain_only,
             day_zone=self._zone,
         )
+        asked = [(f"steps[{i}].type", t) for i, s in enumerate(matcher.steps) for t in s.types]
+        if until is not None:
+            asked += [("until.type", t) for t in until.types]
+        for field, name in asked:
+            self._warn_unknown("type", name, field=field)
         reported = self.basis.reported_by
         with self._store.session() as conn:
             known = self._knowledge(conn, None)
@@ -708,10 +854,18 @@ class View:
                 drawn.append(event)
         band_actors = lanes if lanes is not None else list(dict.fromkeys(e.actor for e in drawn))
         histories = {
-            (actor, attribute): self.history(actor, attribute, until=until)
+            (actor, attribute): self._history(actor, attribute, since=None, until=until, warn=False)
             for attribute in attributes
             for actor in band_actors
         }
+        for attribute in attributes:
+            if not any(histories[actor, attribute] for actor in band_actors):
+                warnings.warn(
+                    f"bands: no change of {', '.join(map(repr, band_actors)) or 'any actor'} "
+                    f"is at or under {attribute!r}; the band is not drawn",
+                    TimelineWarning,
+                    stacklevel=3,
+                )
         render = drawing.html if kind == "html" else drawing.svg
         text = render(
             drawn,
@@ -728,6 +882,47 @@ class View:
         if path is not None:
             Path(path).write_text(text, encoding="utf-8")
         return text
+
+    # -- answers that say why they are empty ----------------------------------------------
+
+    def _warn_unknown(self, kind: str, name: str, *, field: str | None = None) -> None:
+        """Warn when no stored event has this actor or type, naming the closest ones."""
+        if self._store.has_name(kind, name):
+            return
+        what = "names" if kind == "actor" else "has the type"
+        hint = did_you_mean(name, self._store.names(kind))
+        warnings.warn(
+            f"{field or kind}: no event in the store {what} {name!r}{hint}",
+            TimelineWarning,
+            stacklevel=4,
+        )
+
+    def _warn_no_templates(self, actor: str, applied: int) -> None:
+        """Warn when events apply but none changes an attribute, and nothing is declared
+        that would: the templates were probably forgotten."""
+        folder = self._timeline._folder
+        if folder.templates or folder.functions:
+            return
+        warnings.warn(
+            f"templates: {applied} event{'' if applied == 1 else 's'} of {actor!r} "
+            f"appl{'ies' if applied == 1 else 'y'} but none changes an attribute: "
+            "no effects, and no templates are defined "
+            "(Timeline.define; on the command line --templates FILE.json)",
+            TimelineWarning,
+            stacklevel=4,
+        )
+
+    def _warn_no_attribute(self, actor: str, attribute: str, changed: set[str]) -> None:
+        """Warn when no change of the actor is at or under the attribute asked about."""
+        if any(path == attribute or path.startswith(attribute + ".") for path in changed):
+            return
+        paths = {".".join(p.split(".")[: i + 1]) for p in changed for i in range(p.count(".") + 1)}
+        warnings.warn(
+            f"attribute: no change of {actor!r} is at or under {attribute!r}"
+            f"{did_you_mean(attribute, paths)}",
+            TimelineWarning,
+            stacklevel=4,
+        )
 
     # -- the knowledge of the basis ------------------------------------------------------
 
@@ -984,6 +1179,20 @@ def _whole(report: SequenceReport, store: _store.Store, conn: sa.Connection) -> 
     )
 
 
+def did_you_mean(name: str, names: Iterable[str], *, cutoff: float = 0.6) -> str:
+    """Return ``; did you mean 'A' or 'B'?`` naming the (up to three) closest of
+    ``names`` to ``name`` (:func:`difflib.get_close_matches`), or ``""`` if none is close.
+
+    Example:
+        >>> did_you_mean("Irak", ["Iran", "Iraq", "US"])
+        "; did you mean 'Iraq' or 'Iran'?"
+        >>> did_you_mean("Russia", ["US"])
+        ''
+    """
+    close = difflib.get_close_matches(name, sorted(set(names)), n=3, cutoff=cutoff)
+    return f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+
+
 MAX_WHOLE_NUMBER = 2**63 - 1
 """The largest position, limit or count an argument may give: the databases' BIGINT."""
 
@@ -1027,4 +1236,15 @@ def _type_names(value: str | Iterable[str]) -> tuple[str, ...]:
     return tuple(check_type_name(v, field=f"type[{i}]") for i, v in enumerate(value))
 
 
-__all__ = ["Basis", "Events", "History", "Revision", "Revisions", "View", "bound_text"]
+__all__ = [
+    "Basis",
+    "Events",
+    "History",
+    "Revision",
+    "Revisions",
+    "Summaries",
+    "Summary",
+    "View",
+    "bound_text",
+    "did_you_mean",
+]

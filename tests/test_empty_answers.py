@@ -1,0 +1,129 @@
+"""No silent empty answers: a name that matches nothing in the store is said, with the
+closest names; a legitimate empty answer stays silent, and nothing raises."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import timeline
+from timeline import Step, TimelineWarning
+from timeline.cli import main
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+SEED = EXAMPLES / "syria-2017-06.jsonl"
+TEMPLATES = EXAMPLES / "syria-2017-06.templates.json"
+
+
+@contextmanager
+def silent() -> Iterator[None]:
+    """Fail if a TimelineWarning is raised inside."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TimelineWarning)
+        yield
+
+
+@pytest.fixture
+def seeded(tl: timeline.Timeline) -> timeline.Timeline:
+    """The seed example, with casualties counted on the US."""
+    tl.import_file(SEED)
+    tl.record("casualties_reported", "US", "2017-06-20", incident="syria-2017-06",
+              effects={"US": {"casualties": 2}})  # fmt: skip
+    return tl
+
+
+def test_state_of_an_unknown_actor_names_the_closest(seeded: timeline.Timeline) -> None:
+    """state("Irn") answers with no attributes, and a warning suggests Iran."""
+    with pytest.warns(TimelineWarning, match=r"actor: no event in the store names 'Irn'; "
+                      r"did you mean 'Iran'\?"):  # fmt: skip
+        answer = seeded.state("Irn")
+    assert 0 == answer.events_applied
+    with silent():  # Iran is known: nothing before 2000 is a legitimate empty answer
+        assert 0 == seeded.state("Iran", at="2000-01-01").events_applied
+        seeded.history("Iran", until="2000-01-01")
+
+
+def test_a_step_of_an_unknown_type(seeded: timeline.Timeline) -> None:
+    """Step("missle_strike") finds nothing, and says that no event has that type."""
+    steps = [Step("missle_strike"), Step("shootdown")]
+    with pytest.warns(TimelineWarning, match=r"steps\[0\].type: no event in the store has the "
+                      r"type 'missle_strike'; did you mean 'missile_strike'\?"):  # fmt: skip
+        report = seeded.sequence(steps)
+    assert () == report.matches
+    with pytest.warns(TimelineWarning, match=r"until.type: .* 'truse'; did you mean 'truce'"):
+        seeded.sequence([Step("shootdown")], until=Step("truse"))
+    with silent():
+        seeded.sequence([Step("missile_strike"), Step("shootdown")])
+
+
+def test_history_of_an_attribute_that_never_changed(seeded: timeline.Timeline) -> None:
+    """history("US", "casualtes") is empty, and names the attribute that is there."""
+    with pytest.warns(TimelineWarning, match=r"attribute: no change of 'US' is at or under "
+                      r"'casualtes'; did you mean 'casualties'\?"):  # fmt: skip
+        assert [] == seeded.history("US", "casualtes")
+    with silent():  # there, but not since then: a legitimate empty answer
+        assert [] == seeded.history("US", "casualties", since="2018-01-01")
+    with pytest.warns(TimelineWarning, match="actor: no event in the store names 'USA'"):
+        seeded.history("USA")
+
+
+def test_a_template_for_a_misspelt_type(seeded: timeline.Timeline) -> None:
+    """define("trruce") beside a stored truce warns; a type far from every stored one, or
+    a template defined before any event, does not."""
+    template = {"{actor}": {"fighting": "paused"}}
+    with pytest.warns(TimelineWarning, match=r"define: .* 'trruce'; did you mean 'truce'\?"):
+        seeded.define("trruce", template)
+    with silent():
+        seeded.define("ceasefire_declared", template)
+        timeline.open("sqlite://").define("trruce", template)
+
+
+def test_a_forgotten_template(seeded: timeline.Timeline) -> None:
+    """Events that apply but change nothing, with nothing defined: the templates were
+    forgotten, and the warning says how to give them."""
+    with pytest.warns(TimelineWarning, match=r"templates: 5 events of 'Russia' apply but "
+                      r"none changes an attribute.*Timeline.define"):  # fmt: skip
+        assert {} == dict(seeded.state("Russia"))
+    seeded.define("cooperation_suspended", {"{actor}": {"cooperation.{target}": "suspended"}})
+    with silent():
+        assert "suspended" == seeded.state("Russia")["cooperation.US"]
+
+
+def test_the_command_line_says_it_on_standard_error(tmp_path: Path) -> None:
+    """The CLI prints each warning as one line on standard error; the answer is unchanged
+    and the exit status 0."""
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    with timeline.open(url) as tl:
+        tl.import_file(SEED)
+
+    def run(*args: str) -> tuple[str, str]:
+        result = CliRunner().invoke(main, ["--db", url, *args])
+        assert 0 == result.exit_code, result.output
+        return result.stdout, result.stderr
+
+    out, err = run("state", "Irn")
+    assert "(no attributes)" in out
+    assert "warning: actor: no event in the store names 'Irn'; did you mean 'Iran'?\n" == err
+    _, err = run("state", "Russia")
+    assert "--templates FILE.json" in err
+    _, err = run("--templates", str(TEMPLATES), "state", "Russia")
+    assert "" == err
+    _, err = run("report", "sequence", "missle_strike", "shootdown")
+    assert "did you mean 'missile_strike'?" in err
+    _, err = run("--templates", str(TEMPLATES), "history", "Russia", "coperation")
+    assert "did you mean 'cooperation' or 'cooperation.US'?" in err
+
+
+def test_a_chart_band_on_no_lane(seeded: timeline.Timeline) -> None:
+    """A band that no lane's history has is said once; one on some lanes is not."""
+    seeded.define("cooperation_suspended", {"{actor}": {"cooperation.{target}": "suspended"}})
+    with pytest.warns(TimelineWarning, match=r"bands: no change of 'US', 'Russia' is at or "
+                      r"under 'cooperaton.US'; the band is not drawn"):  # fmt: skip
+        seeded.chart(actors=["US", "Russia"], bands=["cooperaton.US"], format="svg")
+    with silent():
+        seeded.chart(actors=["US", "Russia"], bands=["cooperation.US"], format="svg")

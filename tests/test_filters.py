@@ -1,0 +1,84 @@
+"""A step of several types, and events filtered by source and data, as steps filter."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+import timeline
+from timeline import Step
+from timeline.cli import main
+
+
+@pytest.fixture
+def strikes(tl: timeline.Timeline) -> timeline.Timeline:
+    """An airstrike and a drone strike by the US, then a withdrawal; two reports by two
+    publishers."""
+    tl.record("airstrike", "US", "2017-06-18T10:00Z", incident="s", targets=["ISIS"],
+              source={"publisher": "SANA"}, data={"aircraft": "F-15"})  # fmt: skip
+    tl.record("drone_strike", "US", "2017-06-19T10:00Z", incident="s", targets=["ISIS"],
+              source={"publisher": "Reuters"})  # fmt: skip
+    tl.record("withdrawal", "ISIS", "2017-06-20T10:00Z", incident="s")
+    return tl
+
+
+def test_a_step_of_several_types(strikes: timeline.Timeline) -> None:
+    """Step([a, b]) takes an event of either type; both strikes start a match."""
+    either = Step(["airstrike", "drone_strike"], key="targets")
+    assert ("airstrike", "drone_strike") == either.types
+    assert "airstrike|drone_strike" == either.type
+    report = strikes.sequence([either, Step("withdrawal", key="actor")])
+    assert [["drone_strike", "withdrawal"]] == [[e.type for e in m.events] for m in report.matches]
+    assert (2, 1) == report.funnel
+    assert ("airstrike",) == Step(["airstrike", "airstrike"]).types
+
+
+def test_a_step_of_no_type_or_a_bad_one_is_refused() -> None:
+    """An empty list, a non-list and a bad name are refused, naming the field."""
+    with pytest.raises(timeline.InvalidEventError, match="type: expected at least one"):
+        Step([])
+    with pytest.raises(timeline.InvalidEventError, match=r"type\[1\]: "):
+        Step(["airstrike", "Drone Strike"])
+    with pytest.raises(timeline.InvalidEventError, match="type: expected a type name or a list"):
+        Step(3)  # type: ignore[arg-type]
+
+
+def test_events_where_source_and_data(strikes: timeline.Timeline) -> None:
+    """events(where=...) filters on source fields, data paths and targets, as a Step's
+    where does; with current=True on the corrected fields; limit counts what passes."""
+    assert ["airstrike"] == [e.type for e in strikes.events(where={"source.publisher": "SANA"})]
+    assert ["airstrike"] == [e.type for e in strikes.events(where={"data.aircraft": "F-15"})]
+    assert ["airstrike", "drone_strike"] == [
+        e.type for e in strikes.events(where={"targets": "ISIS"})
+    ]
+    assert ["drone_strike"] == [
+        e.type for e in strikes.events(where={"targets": "ISIS"}, since="2017-06-19", limit=1)
+    ]
+    assert ["withdrawal"] == [e.type for e in strikes.events(where=lambda e: not e.targets)]
+    first = next(iter(strikes.events(where={"source.publisher": "SANA"})))
+    strikes.correct(first.id, source={"publisher": "Reuters"})
+    assert [] == list(strikes.events(where={"source.publisher": "SANA"}, current=True))
+    assert 2 == len(list(strikes.events(where={"source.publisher": "Reuters"}, current=True)))
+    with pytest.raises(timeline.InvalidEventError, match=r"where\.publisher: unknown field"):
+        strikes.events(where={"publisher": "SANA"})
+
+
+def test_the_command_line(strikes: timeline.Timeline) -> None:
+    """--step a|b:KEY and events --where FIELD=VALUE reach the API."""
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(main, ["--db", strikes.url, *args])
+        assert 0 == result.exit_code, result.output
+        return result.stdout
+
+    document = json.loads(run("report", "sequence", "airstrike|drone_strike:targets",
+                              "withdrawal:actor", "--format", "json"))  # fmt: skip
+    assert ["airstrike", "drone_strike"] == document["query"]["steps"][0]["types"]
+    assert 1 == len(document["matches"])
+    lines = run("events", "--where", "source.publisher=SANA", "--format", "jsonl").splitlines()
+    assert ["airstrike"] == [json.loads(line)["type"] for line in lines]
+    assert 2 == len(run("events", "--where", "targets=ISIS", "--format", "jsonl").splitlines())
+    result = CliRunner().invoke(main, ["--db", strikes.url, "events", "--where", "nothing"])
+    assert 2 == result.exit_code
