@@ -350,12 +350,11 @@ class Drawing:
 
     def svg(self) -> str:
         """Return the chart as one SVG document."""
-        return self.render()
+        return "\n".join([*self._lines(), ""])
 
     def html(self) -> str:
         """Return the chart as one HTML page (see :func:`html`)."""
-        picture = self.render().removeprefix('<?xml version="1.0" encoding="UTF-8"?>\n')
-        return (
+        page = (
             "<!DOCTYPE html>\n"
             '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f"<title>{escape(self.title)}</title>\n"
@@ -363,10 +362,9 @@ class Drawing:
             '<link rel="icon" href="data:,">\n'
             "<style>body{margin:16px;background:#fff;color:#222;"
             f"font-family:{_FONT}}}svg{{max-width:100%;height:auto}}</style>\n"
-            "</head>\n<body>\n"
-            f"{picture}\n"
-            "</body>\n</html>\n"
+            "</head>\n<body>"
         )
+        return "\n".join([page, *self._lines(), "", "</body>", "</html>", ""])
 
     # -- layout --------------------------------------------------------------------
 
@@ -423,7 +421,9 @@ class Drawing:
 
     # -- drawing -------------------------------------------------------------------
 
-    def render(self) -> str:
+    def _lines(self) -> list[str]:
+        """The SVG document's lines (joined once by :meth:`svg` or :meth:`html`: a large
+        chart's text is tens of megabytes, and each copy of it counts)."""
         head: list[str] = []
         notes_top = 52
         match_notes = [self._match_note(i, m) for i, m in enumerate(self.matches, 1)]
@@ -475,13 +475,12 @@ class Drawing:
             head.append(
                 f'<text x="16" y="{notes_top + 18 * number + 8}" class="note">{escape(note)}</text>'
             )
-        body = [
-            *self._axis(axis_top, plot_top, plot_bottom),
-            *self._lanes(),
-            *self._matches(),
-            *self._legend(legend_top),
-        ]
-        return "\n".join([*head, *body, "</svg>"]) + "\n"
+        head += self._axis(axis_top, plot_top, plot_bottom)
+        head += self._lanes()
+        head += self._matches()
+        head += self._legend(legend_top)
+        head.append("</svg>")
+        return head
 
     def _axis(self, axis_top: float, plot_top: float, plot_bottom: float) -> list[str]:
         out = ['<g class="axis">']
