@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 import re
 import uuid
 import xml.etree.ElementTree as ET
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -392,3 +394,68 @@ def test_ids_in_marks_are_the_events_ids() -> None:
     root = parse(chart.svg(SAMPLE[:1]))
     (mark,) = by_class(root, "event")
     assert SAMPLE[0].id == uuid.UUID(mark.get("data-event-id", ""))
+
+
+def test_time_bins_kept_compactly_are_those_of_the_whole_events() -> None:
+    """Past max_marks the drawing keeps only each lane's moments and types (issue 15: a
+    chart of a million events held every event); its lanes, bins, counts, commonest
+    types and match marks are those computed from the whole events, in any input order."""
+    rnd = random.Random(15)
+    base = dt.datetime(2017, 6, 1, tzinfo=UTC)
+    kinds = ["patrol", "strike", "talks", "truce", "shootdown"]
+    events = [
+        stored(
+            rnd.choice(kinds),
+            rnd.choice(["US", "Russia", "Syria"]),
+            base + dt.timedelta(seconds=rnd.randrange(30 * 86400), microseconds=n),
+            n + 1,
+        )
+        for n in range(1500)
+    ]
+    ordered = sorted(events, key=lambda e: (e.occurred_at, e.position))
+    match = Match("US", (ordered[3], ordered[9]), (ordered[3].occurred_at,) * 2, True)
+    text = chart.svg(ordered, max_marks=100, matches=[match])
+    assert text == chart.svg(rnd.sample(events, len(events)), max_marks=100, matches=[match])
+    root = parse(text)
+    lanes = list(dict.fromkeys(e.actor for e in ordered))
+    assert lanes == [g.get("data-lane") for g in by_class(root, "lane")]
+    # the axis: the events' extent padded by a 40th; 1200 px less the margins (170 left,
+    # 30 right) is 125 bins of 8 px
+    first, last = ordered[0].occurred_at, ordered[-1].occurred_at
+    pad = (last - first) / 40
+    start, span = first - pad, (last - first + 2 * pad) / 125
+    for lane in lanes:
+        bins: dict[int, list[RecordedEvent]] = {}
+        for event in (e for e in ordered if e.actor == lane):
+            bins.setdefault(min(int((event.occurred_at - start) / span), 124), []).append(event)
+        expected = [
+            (
+                str(len(members)),
+                ", ".join(f"{n:,} {k}" for k, n in Counter(e.type for e in members).most_common(3))
+                + (" …" if len({e.type for e in members}) > 3 else ""),
+            )
+            for _, members in sorted(bins.items())
+        ]
+        drawn = [
+            (b.get("data-count"), title_of(b).split(" UTC: ")[1])
+            for b in by_class(root, "bin")
+            if b.get("data-lane") == lane
+        ]
+        assert expected == drawn
+    circles = [c.get("data-event-id") for c in root.iter(f"{SVG}circle")]
+    assert [str(ordered[3].id), str(ordered[9].id)] == circles
+
+
+def test_timeline_chart_streams_the_store(tl: timeline.Timeline) -> None:
+    """Timeline.chart reads the store as a stream and draws what chart.svg draws from the
+    same events held in a list, as marks and as time bins."""
+    base = dt.datetime(2017, 6, 1, tzinfo=UTC)
+    tl.append(
+        Event("patrol", ["US", "Russia"][n % 2], base + dt.timedelta(hours=5 * n), incident="s")
+        for n in range(60)
+    )
+    events = list(tl.events())
+    for most in (20, 400):
+        drawn = tl.chart(format="svg", max_marks=most)
+        assert chart.svg(events, max_marks=most) == drawn
+        assert (most == 20) == ('data-aggregated="true"' in drawn)

@@ -1446,8 +1446,9 @@ class Timeline:
             max_marks: above this many events, lanes become time bins with counts and
                 the chart says so.
 
-        The events drawn are held in memory; narrow a large store with ``since``,
-        ``until``, ``incident`` or ``actors``.
+        The events are read once, as a stream: up to ``max_marks`` are held whole
+        (drawn as marks), past that only their moments and types (drawn as time bins),
+        so a chart of a million events holds tens of megabytes, not the events.
 
         Raises:
             InvalidEventError: an unknown format or file suffix, or a bad filter.

@@ -35,8 +35,9 @@ import datetime as dt
 import html as _html
 import json
 import re
+from array import array
 from collections import Counter
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 import attrs
@@ -161,7 +162,9 @@ class _Lane:
     height: float = 0.0
     bands: list[tuple[str, list[HistoryEntry]]] = attrs.field(factory=list)
     marks: list[_Mark] = attrs.field(factory=list)
-    events: list[RecordedEvent] = attrs.field(factory=list)
+    events: list[RecordedEvent] = attrs.field(factory=list)  # whole, when drawn as marks
+    count: int = 0
+    column: _Column | None = None  # compact, when drawn as time bins
 
     @property
     def rows_top(self) -> float:
@@ -220,10 +223,9 @@ def svg(
         >>> picture.startswith("<svg") and 'data-event-id="' + str(e.id) + '"' in picture
         True
     """
-    return _Drawing(
-        list(events),
+    drawing = Drawing(
+        events,
         lanes=lanes,
-        bands=bands or {},
         matches=matches,
         start=start,
         end=end,
@@ -231,7 +233,9 @@ def svg(
         width=width,
         max_marks=max_marks,
         day_zone=day_zone,
-    ).render()
+    )
+    drawing.add_bands(bands or {})
+    return drawing.svg()
 
 
 def html(events: Iterable[RecordedEvent], *, title: str | None = None, **options: Any) -> str:
@@ -247,67 +251,120 @@ def html(events: Iterable[RecordedEvent], *, title: str | None = None, **options
         >>> page.startswith("<!DOCTYPE html>"), "<script" in page, "<svg" in page
         (True, False, True)
     """
-    heading = title or "Timeline"
-    picture = svg(events, title=heading, **options)
-    picture = picture.removeprefix('<?xml version="1.0" encoding="UTF-8"?>\n')
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{escape(heading)}</title>\n"
-        # an empty icon, so that the browser asks for no favicon.ico beside the file
-        '<link rel="icon" href="data:,">\n'
-        "<style>body{margin:16px;background:#fff;color:#222;"
-        f"font-family:{_FONT}}}svg{{max-width:100%;height:auto}}</style>\n"
-        "</head>\n<body>\n"
-        f"{picture}\n"
-        "</body>\n</html>\n"
-    )
+    bands = options.pop("bands", None)
+    drawing = Drawing(events, title=title or "Timeline", **options)
+    drawing.add_bands(bands or {})
+    return drawing.html()
 
 
-class _Drawing:
-    """The layout and the SVG text of one chart."""
+class Drawing:
+    """The layout and the SVG text of one chart, made from a stream of events.
+
+    The events are read once, as they come, and only what the picture needs is kept:
+    up to ``max_marks`` events whole (drawn as marks); past that, for each lane, the
+    moment, position and type of each event in flat arrays (about 20 bytes an event,
+    drawn as time bins), so that a chart of a million events holds tens of megabytes,
+    not every event. Bands are added once the events are read (:meth:`add_bands`), so
+    that a caller can read histories for the lanes the events made.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> e = tl.record("truce", "Syria", "2017-06-17", incident="s")
+        >>> drawing = Drawing(iter([e]))
+        >>> drawing.lane_names, drawing.svg().count('class="event"')
+        (['Syria'], 1)
+    """
 
     def __init__(
         self,
-        events: list[RecordedEvent],
+        events: Iterable[RecordedEvent],
         *,
-        lanes: Sequence[str] | None,
-        bands: Mapping[tuple[str, str], Sequence[HistoryEntry]],
-        matches: Sequence[Match],
-        start: dt.datetime | None,
-        end: dt.datetime | None,
-        title: str,
-        width: int,
-        max_marks: int,
+        lanes: Sequence[str] | None = None,
+        matches: Sequence[Match] = (),
+        start: dt.datetime | None = None,
+        end: dt.datetime | None = None,
+        title: str = "Timeline",
+        width: int = DEFAULT_WIDTH,
+        max_marks: int = DEFAULT_MAX_MARKS,
         day_zone: ZoneInput = None,
     ) -> None:
         self.zone = resolve_zone(day_zone, field="day_zone")
         self.title = title
         self.width = max(int(width), _LEFT + _RIGHT + 200)
-        events = sorted(events, key=lambda e: (e.occurred_at, e.position))
-        names = list(lanes) if lanes is not None else list(dict.fromkeys(e.actor for e in events))
+        self.matches = list(matches)
+        self.max_marks = max_marks
+        given = None if lanes is None else list(lanes)
+        tally = _Tally(
+            None if given is None else set(given),
+            max_marks,
+            self.zone,
+            {e.id for m in self.matches for e in m.events},
+        )
+        for event in events:
+            tally.add(event)
+        self.count = tally.count
+        self.aggregated = self.count > max_marks
+        self.labelled = self.count <= LABEL_LIMIT
+        names = given if given is not None else tally.actors()
         self.lanes = {
             name: _Lane(name, _LANE_COLOURS[i % len(_LANE_COLOURS)]) for i, name in enumerate(names)
         }
         self.placed: list[tuple[RecordedEvent, str, bool]] = []
-        for event in events:
-            lane = _lane_of(event, self.lanes)
-            if lane is not None:
-                self.placed.append((event, lane, lane == event.actor))
-                self.lanes[lane].events.append(event)
+        self.matched = tally.matched
+        if self.aggregated:
+            for name, column in tally.columns.items():
+                self.lanes[name].column = column
+                self.lanes[name].count = len(column.moments)
+        else:
+            for event in sorted(tally.whole, key=lambda e: (e.occurred_at, e.position)):
+                lane = _lane_of(event, self.lanes)
+                if lane is not None:
+                    self.placed.append((event, lane, lane == event.actor))
+                    self.lanes[lane].events.append(event)
+                    self.lanes[lane].count += 1
+        self.start, self.end = _extent(tally.first, tally.last, start, end)
+        self.scale = _Scale(self.start, self.end, _LEFT, self.width - _RIGHT)
+        self.band_attributes: list[str] = []
+        self.values: dict[str, str] = {}
+        self.notes: list[str] = []
+        self.centres: dict[Any, tuple[float, float]] = {}
+
+    @property
+    def lane_names(self) -> list[str]:
+        """The lanes, top to bottom."""
+        return list(self.lanes)
+
+    def add_bands(self, bands: Mapping[tuple[str, str], Sequence[HistoryEntry]]) -> None:
+        """Draw ``{(actor, attribute): history entries}`` as strips in the actors' lanes
+        (see :func:`svg`)."""
         for (actor, attribute), entries in bands.items():
             if actor in self.lanes and entries:
                 self.lanes[actor].bands.append((attribute, list(entries)))
-        self.band_attributes = list(dict.fromkeys(attribute for _, attribute in bands))
-        self.matches = list(matches)
-        self.start, self.end = _extent([e for e, _, _ in self.placed], start, end, self.zone)
-        self.scale = _Scale(self.start, self.end, _LEFT, self.width - _RIGHT)
-        self.max_marks = max_marks
-        self.aggregated = len(self.placed) > max_marks
-        self.labelled = len(self.placed) <= LABEL_LIMIT
+        self.band_attributes += [
+            a
+            for a in dict.fromkeys(attribute for _, attribute in bands)
+            if a not in self.band_attributes
+        ]
         self.values = _band_values(self.lanes.values())
-        self.notes: list[str] = []
-        self.centres: dict[Any, tuple[float, float]] = {}
+
+    def svg(self) -> str:
+        """Return the chart as one SVG document."""
+        return "\n".join([*self._lines(), ""])
+
+    def html(self) -> str:
+        """Return the chart as one HTML page (see :func:`html`)."""
+        page = (
+            "<!DOCTYPE html>\n"
+            '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>{escape(self.title)}</title>\n"
+            # an empty icon, so that the browser asks for no favicon.ico beside the file
+            '<link rel="icon" href="data:,">\n'
+            "<style>body{margin:16px;background:#fff;color:#222;"
+            f"font-family:{_FONT}}}svg{{max-width:100%;height:auto}}</style>\n"
+            "</head>\n<body>"
+        )
+        return "\n".join([page, *self._lines(), "", "</body>", "</html>", ""])
 
     # -- layout --------------------------------------------------------------------
 
@@ -324,13 +381,13 @@ class _Drawing:
         if self.aggregated:
             span = (self.end - self.start) / bins
             self.notes.append(
-                f"{len(self.placed):,} events shown as counts in {bins} time bins per lane "
+                f"{self.count:,} events shown as counts in {bins} time bins per lane "
                 f"(each bin {duration(span, parts=2)}); give a shorter time range or fewer actors "
                 f"to see each event (marks are drawn up to {self.max_marks:,} events)."
             )
         elif not self.labelled:
             self.notes.append(
-                f"{len(self.placed):,} events: labels are left out above {LABEL_LIMIT}; "
+                f"{self.count:,} events: labels are left out above {LABEL_LIMIT}; "
                 "hover over a mark for its type, actor, targets, time and source."
             )
         return top
@@ -364,7 +421,9 @@ class _Drawing:
 
     # -- drawing -------------------------------------------------------------------
 
-    def render(self) -> str:
+    def _lines(self) -> list[str]:
+        """The SVG document's lines (joined once by :meth:`svg` or :meth:`html`: a large
+        chart's text is tens of megabytes, and each copy of it counts)."""
         head: list[str] = []
         notes_top = 52
         match_notes = [self._match_note(i, m) for i, m in enumerate(self.matches, 1)]
@@ -386,7 +445,7 @@ class _Drawing:
             f'<svg xmlns="http://www.w3.org/2000/svg" width="{self.width}" '
             f'height="{height:.0f}" viewBox="0 0 {self.width} {height:.0f}" '
             f'font-family="{_FONT}" font-size="12" class="timeline-chart" '
-            f'data-events="{len(self.placed)}" data-lanes="{len(self.lanes)}" '
+            f'data-events="{self.count}" data-lanes="{len(self.lanes)}" '
             f'data-aggregated="{str(self.aggregated).lower()}">'
         )
         head.append(f"<title>{escape(self.title)}</title>")
@@ -407,7 +466,7 @@ class _Drawing:
         if (last.hour, last.minute, last.second, last.microsecond) == (0, 0, 0, 0):
             last, through = last - dt.timedelta(days=1), "through"  # the axis ends at midnight
         subtitle = (
-            f"{len(self.placed):,} events, {len(self.lanes)} lanes, "
+            f"{self.count:,} events, {len(self.lanes)} lanes, "
             f"{_day(self.start, zone=self.zone)} {through} {_day(last, zone=self.zone)} "
             f"({zone_name(self.zone)})"
         )
@@ -416,13 +475,12 @@ class _Drawing:
             head.append(
                 f'<text x="16" y="{notes_top + 18 * number + 8}" class="note">{escape(note)}</text>'
             )
-        body = [
-            *self._axis(axis_top, plot_top, plot_bottom),
-            *self._lanes(),
-            *self._matches(),
-            *self._legend(legend_top),
-        ]
-        return "\n".join([*head, *body, "</svg>"]) + "\n"
+        head += self._axis(axis_top, plot_top, plot_bottom)
+        head += self._lanes()
+        head += self._matches()
+        head += self._legend(legend_top)
+        head.append("</svg>")
+        return head
 
     def _axis(self, axis_top: float, plot_top: float, plot_bottom: float) -> list[str]:
         out = ['<g class="axis">']
@@ -456,7 +514,7 @@ class _Drawing:
         out: list[str] = []
         for index, lane in enumerate(self.lanes.values()):
             out.append(
-                f'<g class="lane" data-lane="{escape(lane.name)}" data-events="{len(lane.events)}">'
+                f'<g class="lane" data-lane="{escape(lane.name)}" data-events="{lane.count}">'
             )
             fill = "#f6f7f9" if index % 2 == 0 else "#fff"
             out.append(
@@ -581,34 +639,46 @@ class _Drawing:
     def _bins(self, lane: _Lane) -> list[str]:
         count = max(int((self.scale.right - self.scale.left) // _BIN_PX), 1)
         span = (self.end - self.start) / count
-        bins: list[list[RecordedEvent]] = [[] for _ in range(count)]
-        for event in lane.events:
-            index = int((event.occurred_at - self.start) / span) if span else 0
-            bins[min(max(index, 0), count - 1)].append(event)
+        origin, width = _micros(self.start), span // _MICROSECOND
+        # each bin's types counted in the lane's (occurred_at, position) order, so that
+        # the commonest types are named in the same order as from whole events
+        kinds: list[Counter[int] | None] = [None] * count
+        sizes = [0] * count
+        column = lane.column or _Column()
+        for moment, kind in column.in_order():
+            index = int((moment - origin) / width) if width else 0
+            index = min(max(index, 0), count - 1)
+            sizes[index] += 1
+            found = kinds[index]
+            if found is None:
+                found = kinds[index] = Counter()
+            found[kind] += 1
         top = lane.rows_top
-        biggest = max((len(b) for b in bins), default=0) or 1
+        biggest = max(sizes, default=0) or 1
         out = []
-        for index, members in enumerate(bins):
+        for index, members in enumerate(sizes):
             if not members:
                 continue
+            counted = kinds[index]
+            assert counted is not None
             begin = self.start + span * index
             x = self.scale.x(begin)
-            h = 4 + 32 * len(members) / biggest
-            kinds = Counter(e.type for e in members).most_common(3)
+            h = 4 + 32 * members / biggest
             tip = (
-                f"{len(members):,} events of {lane.name}, {_day(begin, clock=True)} to "
+                f"{members:,} events of {lane.name}, {_day(begin, clock=True)} to "
                 f"{_day(begin + span, clock=True)} UTC: "
-                + ", ".join(f"{n:,} {kind}" for kind, n in kinds)
-                + (" …" if len({e.type for e in members}) > 3 else "")
+                + ", ".join(f"{n:,} {column.names[kind]}" for kind, n in counted.most_common(3))
+                + (" …" if len(counted) > 3 else "")
             )
             out.append(
-                f'<g class="bin" data-lane="{escape(lane.name)}" data-count="{len(members)}">'
+                f'<g class="bin" data-lane="{escape(lane.name)}" data-count="{members}">'
                 f"<title>{escape(tip)}</title>"
                 f'<rect x="{x:.1f}" y="{top + 36 - h:.1f}" width="{_BIN_PX - 1}" '
                 f'height="{h:.1f}" fill="{lane.colour}" fill-opacity="0.75"/></g>'
             )
-            for event in members:
-                self.centres[event.id] = (self.scale.x(event.occurred_at), top + 18)
+        for event_id, (name, occurred_at) in self.matched.items():
+            if name == lane.name:
+                self.centres[event_id] = (self.scale.x(occurred_at), top + 18)
         return out
 
     def _match_note(self, number: int, match: Match) -> str:
@@ -756,7 +826,7 @@ _STYLE: Final = (
 )
 
 
-def _lane_of(event: RecordedEvent, lanes: Mapping[str, _Lane]) -> str | None:
+def _lane_of(event: RecordedEvent, lanes: Mapping[str, _Lane] | set[str]) -> str | None:
     if event.actor in lanes:
         return event.actor
     for name in (*event.targets, *event.effects):
@@ -766,15 +836,14 @@ def _lane_of(event: RecordedEvent, lanes: Mapping[str, _Lane]) -> str | None:
 
 
 def _extent(
-    events: Sequence[RecordedEvent],
+    first: dt.datetime | None,
+    last: dt.datetime | None,
     start: dt.datetime | None,
     end: dt.datetime | None,
-    zone: dt.tzinfo | None = None,
 ) -> tuple[dt.datetime, dt.datetime]:
-    if events:
-        first = min(e.occurred_at for e in events)
-        last = max(interval_end(e.occurred_at, e.precision, zone) for e in events)
-    else:
+    """The time axis: ``start`` to ``end``, else the events' extent (their earliest
+    start ``first`` to their latest end ``last``) a little padded."""
+    if first is None or last is None:
         first = last = start or end or dt.datetime(2000, 1, 1, tzinfo=UTC)
     pad = max((last - first) / 40, dt.timedelta(minutes=30))
     lo = start if start is not None else first - pad
@@ -782,6 +851,104 @@ def _extent(
     if hi <= lo:
         hi = lo + dt.timedelta(hours=1)
     return lo, hi
+
+
+_EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND: Final = dt.timedelta(microseconds=1)
+
+
+def _micros(moment: dt.datetime) -> int:
+    """Microseconds since 1970 (exact: the time bins divide these as ``timedelta`` does)."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+class _Column:
+    """One lane's events in flat arrays: moment (µs), position and type number of each."""
+
+    def __init__(self, names: list[str] | None = None) -> None:
+        self.moments = array("q")
+        self.positions = array("q")
+        self.kinds = array("L")
+        self.names = names if names is not None else []  # type numbers' names (shared)
+        self.ordered = True  # appended in (moment, position) order
+
+    def append(self, moment: int, position: int, kind: int) -> None:
+        if (
+            self.ordered
+            and self.moments
+            and (moment, position)
+            < (
+                self.moments[-1],
+                self.positions[-1],
+            )
+        ):
+            self.ordered = False
+        self.moments.append(moment)
+        self.positions.append(position)
+        self.kinds.append(kind)
+
+    def in_order(self) -> Iterator[tuple[int, int]]:
+        """``(moment, type number)`` of each event, in ``(occurred_at, position)`` order
+        (ties in the order given, as a stable sort leaves them)."""
+        if self.ordered:
+            return zip(self.moments, self.kinds, strict=True)
+        moments, positions = self.moments, self.positions
+        order = sorted(range(len(moments)), key=lambda i: (moments[i], positions[i]))
+        return ((moments[i], self.kinds[i]) for i in order)
+
+
+class _Tally:
+    """What a chart keeps of a stream of events: every event whole up to ``max_marks``,
+    the lanes' columns, the extent, the order of the actors' first events, and the lane
+    of each event that a drawn sequence match names."""
+
+    def __init__(
+        self, lanes: set[str] | None, max_marks: int, zone: dt.tzinfo | None, wanted: set[Any]
+    ) -> None:
+        self.lanes, self.max_marks, self.zone, self.wanted = lanes, max_marks, zone, wanted
+        self.count = 0
+        self.whole: list[RecordedEvent] = []
+        self.columns: dict[str, _Column] = {}
+        self.kinds: dict[str, int] = {}
+        self.names: list[str] = []
+        self.first: dt.datetime | None = None
+        self.last: dt.datetime | None = None
+        self.firsts: dict[str, tuple[dt.datetime, int, int]] = {}
+        self.matched: dict[Any, tuple[str, dt.datetime]] = {}
+
+    def add(self, event: RecordedEvent) -> None:
+        lane = event.actor if self.lanes is None else _lane_of(event, self.lanes)
+        if lane is None:
+            return
+        self.count += 1
+        if self.count <= self.max_marks:
+            self.whole.append(event)
+        elif self.whole:
+            self.whole = []  # drawn as time bins: the columns hold what they need
+        moment = event.occurred_at
+        if self.first is None or moment < self.first:
+            self.first = moment
+        ends = interval_end(moment, event.precision, self.zone)
+        if self.last is None or ends > self.last:
+            self.last = ends
+        if self.lanes is None:
+            seen = self.firsts.get(lane)
+            if seen is None or (moment, event.position) < seen[:2]:
+                self.firsts[lane] = (moment, event.position, self.count)
+        kind = self.kinds.get(event.type)
+        if kind is None:
+            kind = self.kinds[event.type] = len(self.names)
+            self.names.append(event.type)
+        column = self.columns.get(lane)
+        if column is None:
+            column = self.columns[lane] = _Column(self.names)
+        column.append(_micros(moment), event.position, kind)
+        if event.id in self.wanted:
+            self.matched[event.id] = (lane, moment)
+
+    def actors(self) -> list[str]:
+        """Every actor with a lane, in the order of their first events."""
+        return sorted(self.firsts, key=lambda actor: self.firsts[actor])
 
 
 def _band_values(lanes: Iterable[_Lane]) -> dict[str, str]:

@@ -835,7 +835,6 @@ class View:
         until_bound, _ = self._timeline._moment(until, "until")
         window = _Window(since_start, until_bound, False, self._zone)
         wanted = None if lanes is None else set(lanes)
-        drawn: list[RecordedEvent] = []
         with self._store.session() as conn:
             known = self._knowledge(conn, None)
             originals = self._store.in_valid_time(
@@ -844,20 +843,31 @@ class View:
                 reported_to=self.basis.reported_by,
                 conn=conn,
             )
-            for event in known.stream(originals):
-                if (
-                    (incident is not None and event.incident != incident)
-                    or not window.holds(event)  # a correction may have moved it out
-                    or (wanted is not None and not wanted.intersection(involved(event)))
-                ):
-                    continue
-                drawn.append(event)
-        band_actors = lanes if lanes is not None else list(dict.fromkeys(e.actor for e in drawn))
+            drawn = (
+                event
+                for event in known.stream(originals)
+                if (incident is None or event.incident == incident)
+                and window.holds(event)  # a correction may have moved it out
+                and (wanted is None or wanted.intersection(involved(event)))
+            )
+            # read once, as a stream: the drawing keeps what it needs, not every event
+            picture = drawing.Drawing(
+                drawn,
+                lanes=lanes,
+                matches=() if sequence is None else sequence.matches,
+                start=since_start,
+                end=None if until_bound is None else until_bound[0],
+                title=title or incident or "Timeline",
+                width=width,
+                max_marks=max_marks,
+                day_zone=self._zone,
+            )
         histories = {
             (actor, attribute): self._history(actor, attribute, since=None, until=until, warn=False)
             for attribute in attributes
-            for actor in band_actors
+            for actor in (lanes if lanes is not None else picture.lane_names)
         }
+        band_actors = lanes if lanes is not None else picture.lane_names
         for attribute in attributes:
             if not any(histories[actor, attribute] for actor in band_actors):
                 warnings.warn(
@@ -866,19 +876,8 @@ class View:
                     TimelineWarning,
                     stacklevel=3,
                 )
-        render = drawing.html if kind == "html" else drawing.svg
-        text = render(
-            drawn,
-            lanes=lanes,
-            bands={key: entries for key, entries in histories.items() if entries},
-            matches=() if sequence is None else sequence.matches,
-            start=since_start,
-            end=None if until_bound is None else until_bound[0],
-            title=title or incident or "Timeline",
-            width=width,
-            max_marks=max_marks,
-            day_zone=self._zone,
-        )
+        picture.add_bands({key: entries for key, entries in histories.items() if entries})
+        text = picture.html() if kind == "html" else picture.svg()
         if path is not None:
             Path(path).write_text(text, encoding="utf-8")
         return text
