@@ -488,3 +488,67 @@ def test_revision_0005_upgrades_a_store_in_place(db_url: str) -> None:
         assert 0 == tl.clear_snapshots()
         assert before == (tl.state("US").to_dict(), tl.head())
         assert "ok: 9 events verified" == str(tl.verify())
+
+
+# -- the deep check ------------------------------------------------------------------------
+
+
+def damage_index_page(path: str, index: str) -> None:
+    """Overwrite the root page of a SQLite index with bytes that are no page at all."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        [root] = conn.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = ?", [index]
+        ).fetchone()
+    finally:
+        conn.close()
+    with open(path, "r+b") as file:
+        file.seek((root - 1) * page_size)
+        file.write(b"\xff" * page_size)
+
+
+def test_a_damaged_sqlite_page_is_found_by_the_deep_check(sqlite_url: str) -> None:
+    """A damaged page of the index state() reads makes state() fail while the walk of
+    verify() never reads it; verify(deep=True) and timeline verify --deep find it."""
+    from click.testing import CliRunner
+
+    from timeline.cli import main
+
+    with timeline.open(sqlite_url) as tl:
+        record_reports(tl, 50)
+    damage_index_page(
+        sqlite_url.removeprefix("sqlite:///"), "ix_timeline_event_actors_actor_occurred"
+    )
+    with timeline.open(sqlite_url) as tl:
+        with pytest.raises(timeline.StoreError, match="malformed"):
+            tl.state("US")
+        assert tl.verify().ok  # the walk reads the events and the index by position
+        result = tl.verify(deep=True)
+    assert not result.ok and result.first_bad_position is None
+    assert result.findings and all(f.part == "database" for f in result.findings)
+    out = CliRunner().invoke(main, ["--db", sqlite_url, "verify", "--deep"])
+    assert 1 == out.exit_code and "Traceback" not in out.output
+    assert out.output.startswith("database: ")
+
+
+def test_the_deep_check_passes_on_a_sound_store(tl: timeline.Timeline, db_url: str) -> None:
+    """verify(deep=True) passes on an untouched store; on PostgreSQL it checks every
+    index with amcheck when the extension is installed, and says so when it is not."""
+    record_retracted_claim(tl)
+    result = tl.verify(deep=True)
+    assert result.ok
+    if db_url.startswith("sqlite"):
+        assert "ok: 3 events verified" == str(result)
+        return
+    assert "amcheck extension is not installed" in str(result)
+    engine = raw_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE EXTENSION amcheck")
+    finally:
+        engine.dispose()
+    assert "ok: 3 events verified" == str(tl.verify(deep=True))

@@ -1278,7 +1278,7 @@ class Timeline:
         start, _ = parse_time(value, field=field, **zones)
         return through(value, field=field, **zones), start
 
-    def verify(self) -> Verification:
+    def verify(self, *, deep: bool = False) -> Verification:
         """Check the stored events against their hash chain; name the first that fails.
 
         Recomputes each event's hash from its stored fields and the hash before it, and
@@ -1296,6 +1296,12 @@ class Timeline:
         ``events(actor=...)``, ``state`` and ``history`` read) are checked against what an
         append writes: a row missing, added, renamed, re-dated or listing no event is
         named by position.
+
+        ``deep=True`` first checks the database's own structures, which an answer may
+        read and the walk does not (the pages of the other indexes): SQLite's ``PRAGMA
+        integrity_check``; on PostgreSQL, ``bt_index_check`` of the ``amcheck`` extension
+        on each index of timeline's tables when it is installed (else ``notes`` says it
+        was not). Each problem it reports is a finding of part ``"database"``.
 
         Then every stored snapshot is checked against the events it claims to stand for
         (its positions, its time, its digest: what ``state()`` checks before using one),
@@ -1315,8 +1321,12 @@ class Timeline:
         notes: list[str] = []
         checked = folded = 0
         try:
+            if deep:  # first: a damaged page may stop the walk
+                problems, deep_notes = self._store.integrity()
+                findings += [Finding("database", problem) for problem in problems]
+                notes += deep_notes
             findings += self._verify_events(walk)
-            if not findings:
+            if not any(f.part == "events" for f in findings):
                 with self._store.session() as conn:
                     readable = self._store.snapshot_rights(conn)[0]
                 if readable:

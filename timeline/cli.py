@@ -1214,8 +1214,14 @@ def _where_steps(parsed: list[timeline.Step], wheres: tuple[str, ...]) -> list[t
 
 @main.command()
 @db_option
+@click.option(
+    "--deep",
+    is_flag=True,
+    help="Also check the database's own pages and indexes (SQLite: PRAGMA integrity_check; "
+    "PostgreSQL: amcheck, when installed).",
+)
 @click.pass_obj
-def verify(obj: Context) -> None:
+def verify(obj: Context, deep: bool) -> None:
     """Check the hash chain, the actor index and the snapshots; exit 1 naming what fails.
 
     Each problem is one line: the first event that does not verify (its position, the
@@ -1226,7 +1232,7 @@ def verify(obj: Context) -> None:
         timeline --db postgresql://auditor@db.example/incidents verify
     """
     with reported(obj.debug), obj.open() as tl:
-        result = tl.verify()
+        result = tl.verify(deep=deep)
     _echo(str(result))
     if not result.ok:
         sys.exit(1)

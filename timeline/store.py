@@ -1624,6 +1624,51 @@ class Store:
         with self._write() as conn:
             return conn.execute(query).rowcount
 
+    def integrity(self, *, limit: int = 100) -> tuple[list[str], list[str]]:
+        """Check the database's own structures; return ``(problems, notes)``.
+
+        SQLite: ``PRAGMA integrity_check`` (every page, every index against its table);
+        each line it reports is a problem. PostgreSQL has no such pragma: when the
+        ``amcheck`` extension is installed in the database, ``bt_index_check`` (with
+        ``heapallindexed``) checks each index of timeline's tables against its table, each
+        failure a problem; without it, or without the right to run it, a note says so.
+        Table pages are read whole by the walk of :meth:`Timeline.verify` (PostgreSQL
+        checks their checksums as it reads them, on a cluster that has them on).
+        """
+        if self.engine.dialect.name != "postgresql":
+            try:
+                with self.engine.connect() as conn, conn.begin():
+                    check = conn.exec_driver_sql(f"PRAGMA integrity_check({int(limit)})")
+                    lines = [row[0] for row in check]
+            except sa.exc.SQLAlchemyError as e:  # a page so damaged that the check stops
+                return [f"integrity_check stopped: {_reason(e)}"], []
+            return [f"integrity_check: {line}" for line in lines if line != "ok"], []
+        with self._read() as conn:
+            installed = conn.execute(
+                sa.text("SELECT 1 FROM pg_extension WHERE extname = 'amcheck'")
+            ).first()
+            indexes = [] if installed is None else conn.execute(_TIMELINE_INDEXES).scalars().all()
+        if installed is None:
+            return [], [
+                "deep: the amcheck extension is not installed in this database, so its indexes "
+                "were not checked (CREATE EXTENSION amcheck, as a superuser)"
+            ]
+        problems: list[str] = []
+        for name in indexes:
+            try:
+                with self.engine.connect() as conn, conn.begin():
+                    conn.execute(
+                        sa.text("SELECT bt_index_check(CAST(:name AS regclass), true)"),
+                        {"name": name},
+                    )
+            except sa.exc.ProgrammingError as e:
+                if "permission denied" in _reason(e):
+                    return problems, [f"deep: indexes not checked: {_reason(e)}"]
+                problems.append(f"index {name}: {_reason(e)}")
+            except sa.exc.SQLAlchemyError as e:
+                problems.append(f"index {name}: {_reason(e)}")
+        return problems, []
+
     def last(self) -> tuple[int, str]:
         """Return the position and hash of the newest event; ``(0, "")`` when empty."""
         with self._read() as conn:
@@ -1905,6 +1950,15 @@ def _snapshots_query(inclusive: bool | None) -> Any:
         snapshots.c.through_occurred_at.desc(), snapshots.c.through_position.desc()
     ).limit(3)
 
+
+_TIMELINE_INDEXES = sa.text(
+    "SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+    "JOIN pg_class t ON t.oid = x.indrelid JOIN pg_am a ON a.oid = i.relam "
+    "WHERE t.relname IN ('timeline_events', 'timeline_event_actors', 'timeline_snapshots') "
+    "AND a.amname = 'btree' "
+    "AND pg_table_is_visible(t.oid) ORDER BY i.relname"
+)
+"""PostgreSQL: the B-tree indexes of timeline's tables (as the search path finds them)."""
 
 _SNAPSHOTS = {inclusive: _snapshots_query(inclusive) for inclusive in (None, True, False)}
 
