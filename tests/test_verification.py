@@ -552,3 +552,116 @@ def test_the_deep_check_passes_on_a_sound_store(tl: timeline.Timeline, db_url: s
     finally:
         engine.dispose()
     assert "ok: 3 events verified" == str(tl.verify(deep=True))
+
+
+# -- anchors -------------------------------------------------------------------------------
+
+
+def rewrite_history(tl: timeline.Timeline, url: str, position: int, data: dict[str, Any]) -> None:
+    """As an owner could: change the data of the event at ``position`` and recompute
+    every hash from position 1, so that the chain verifies again."""
+    import attrs
+
+    from timeline.events import canonical_json
+    from timeline.store import chain_hash
+
+    previous = ""
+    statements = []
+    for event in list(tl.events()):
+        if event.position == position:
+            event = attrs.evolve(event, data=data)
+            text = canonical_json(data).replace("'", "''")
+            statements.append(
+                f"UPDATE timeline_events SET data = '{text}' WHERE position = {position}"
+            )
+        previous = chain_hash(previous, event)
+        statements.append(
+            f"UPDATE timeline_events SET hash = '{previous}' WHERE position = {event.position}"
+        )
+    tamper(url, *statements)
+
+
+def test_an_anchor_catches_a_history_rewritten_with_every_hash_recomputed(
+    tl: timeline.Timeline, db_url: str
+) -> None:
+    """A value rewritten with every hash recomputed passes plain verify(); verify with an
+    anchor kept from before names the anchor's position."""
+    record_retracted_claim(tl)
+    anchor = tl.head()
+    later = tl.record("statement", "Iran", "2020-01-10", incident=INCIDENT)
+    rewrite_history(tl, db_url, 1, {"casualties": 80})
+    assert 80 == next(iter(tl.events())).data["casualties"]
+    assert tl.verify().ok  # the chain alone cannot tell
+    result = tl.verify(anchor=anchor)
+    assert not result.ok and result.first_bad_position is None
+    [finding] = result.findings
+    assert ("anchor", 3) == (finding.part, finding.position)
+    assert str(result).startswith("anchor at position 3: the hash here is ")
+    # an anchor is checked in whatever form it was kept
+    assert not tl.verify(anchors=[f"{anchor[0]}:{anchor[1]}"]).ok
+    assert later.position == tl.head()[0]
+
+
+def test_an_anchor_catches_events_removed_at_the_end(tl: timeline.Timeline, db_url: str) -> None:
+    """The newest events removed leave a chain that verifies, and a store that no longer
+    reaches the anchor."""
+    record_retracted_claim(tl)
+    anchor = tl.head()
+    assert "ok: 3 events verified; extends 1 anchor" == str(tl.verify(anchor=anchor))
+    tamper(
+        db_url,
+        "DELETE FROM timeline_event_actors WHERE position = 3",
+        "DELETE FROM timeline_events WHERE position = 3",
+    )
+    assert tl.verify().ok
+    [finding] = tl.verify(anchor=anchor).findings
+    assert ("anchor", 3) == (finding.part, finding.position)
+    assert "the store ends at position 2" in finding.problem
+
+
+def test_head_append_then_verify_anchors_on_the_command_line(
+    sqlite_url: str, tmp_path: Any
+) -> None:
+    """timeline head --append FILE keeps each head; timeline verify --anchors FILE (or
+    --anchor N:HASH) proves the store still extends them, and fails once history was
+    rewritten; a bad anchor is one error line."""
+    from click.testing import CliRunner
+
+    from timeline.cli import main
+
+    def run(*args: str, code: int = 0) -> str:
+        result = CliRunner().invoke(main, ["--db", sqlite_url, *args])
+        assert code == result.exit_code, result.output
+        return result.output
+
+    heads = tmp_path / "heads.txt"
+    with timeline.open(sqlite_url) as tl:
+        record_retracted_claim(tl)
+        first = run("head", "--append", str(heads)).strip()
+        assert first == f"3:{tl.head()[1]}"
+        tl.record("statement", "Iran", "2020-01-10", incident=INCIDENT)
+        run("head", "--append", str(heads))
+        lines = heads.read_text().splitlines()
+        assert 2 == len(lines) and lines[0].startswith(first + "  # ")
+        assert "ok: 4 events verified; extends 2 anchors" in run("verify", "--anchors", str(heads))
+        assert "extends 1 anchor" in run("verify", "--anchor", first)
+        rewrite_history(tl, sqlite_url, 2, {"reason": "rewritten"})
+    assert run("verify").startswith("ok: 4 events verified")
+    out = run("verify", "--anchors", str(heads), code=1)
+    assert out.startswith("anchor at position 3: the hash here is ")
+    assert "anchor at position 4: " in out and "Traceback" not in out
+    assert "error: anchor: the hash must be 64" in run("verify", "--anchor", "3:abc", code=1)
+    heads.write_text(first + "\nnot an anchor\n")
+    bad = run("verify", "--anchors", str(heads), code=1)
+    assert "error: anchors: line 2: expected POSITION:HASH, got 'not an anchor'" in bad
+
+
+def test_anchors_are_checked_as_given() -> None:
+    """An anchor is a position and a SHA-256 hash; anything else is refused, naming it."""
+    digest = "0f" * 32
+    assert (7, digest) == timeline.parse_anchor(f" 7:{digest} ")
+    assert (0, "") == timeline.parse_anchor("0:")
+    assert f"7:{digest}  # kept" == timeline.anchor_line((7, digest), note="kept")
+    for bad in ("7", "-1:" + digest, "7:" + digest.upper(), "1:", (True, digest), [7, digest]):
+        with pytest.raises(timeline.InvalidEventError, match=r"^anchor: "):
+            timeline.parse_anchor(bad)  # type: ignore[arg-type]

@@ -8,13 +8,17 @@ Example:
 """
 
 from timeline.api import (
+    Anchor,
     CopyResult,
     Finding,
     Timeline,
     Verification,
+    anchor_line,
     copy,
     head_revision,
     open,
+    parse_anchor,
+    read_anchors,
     schema_revision,
     upgrade,
 )
@@ -38,6 +42,7 @@ __version__ = "0.1.0"
 __all__ = [
     "PRECISIONS",
     "ActorState",
+    "Anchor",
     "Basis",
     "Change",
     "ConcurrencyError",
@@ -61,9 +66,12 @@ __all__ = [
     "TimelineError",
     "Verification",
     "View",
+    "anchor_line",
     "copy",
     "head_revision",
     "open",
+    "parse_anchor",
+    "read_anchors",
     "schema_revision",
     "upgrade",
 ]

@@ -296,6 +296,81 @@ def _open_source(url: str | URL, opened: list[Store]) -> Store:
     return store
 
 
+Anchor = tuple[int, str]
+"""A head kept outside the store, ``(position, hash)``, as :meth:`Timeline.head` gives it."""
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def parse_anchor(text: str | Anchor, *, field: str = "anchor") -> Anchor:
+    """Return an anchor from ``"N:HASH"`` (what ``timeline head`` prints) or a
+    ``(position, hash)`` pair, checked.
+
+    Raises:
+        InvalidEventError: not a position and a SHA-256 hash (64 lowercase hex digits;
+            ``0:`` for an empty store), naming ``field``.
+
+    Example:
+        >>> parse_anchor("2:" + "ab" * 32)[0]
+        2
+    """
+    if isinstance(text, str):
+        position_text, colon, digest = text.strip().partition(":")
+        if not colon or not position_text.isdigit() or len(position_text) > 19:
+            raise InvalidEventError(field, f"expected POSITION:HASH, got {text.strip()!r}")
+        position: Any = int(position_text)
+    elif isinstance(text, tuple) and len(text) == 2:
+        position, digest = text
+    else:
+        raise InvalidEventError(field, f"expected (position, hash), got {text!r}")
+    if isinstance(position, bool) or not isinstance(position, int) or not 0 <= position < 2**63:
+        raise InvalidEventError(field, f"the position must be a whole number, got {position!r}")
+    if not isinstance(digest, str) or not (
+        (position == 0 and digest == "") or (len(digest) == 64 and set(digest) <= _HEX)
+    ):
+        raise InvalidEventError(
+            field, f"the hash must be 64 lowercase hex digits (empty at position 0), got {digest!r}"
+        )
+    return position, digest
+
+
+def anchor_line(head: Anchor, *, note: str = "") -> str:
+    """Return the line of an anchors file for ``head``: ``N:HASH``, then ``  # note``.
+
+    Example:
+        >>> anchor_line((0, ""))
+        '0:'
+    """
+    position, digest = parse_anchor(head)
+    return f"{position}:{digest}" + (f"  # {note}" if note else "")
+
+
+def read_anchors(path: str | os.PathLike[str]) -> list[Anchor]:
+    """Return the anchors of a file of ``N:HASH`` lines (as ``timeline head --append``
+    writes them); ``#`` starts a comment, blank lines are skipped.
+
+    Raises:
+        InvalidEventError: a line that is not an anchor, naming its number.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "anchors"
+        >>> _ = path.write_text("0:  # empty\\n")
+        >>> read_anchors(path)
+        [(0, '')]
+    """
+    found = []
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise InvalidEventError("anchors", f"cannot read {path}: {e}") from e
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.split("#", 1)[0].strip()
+        if line:
+            found.append(parse_anchor(line, field=f"anchors: line {number}"))
+    return found
+
+
 def head_revision() -> str:
     """Return the newest schema revision this version of timeline knows.
 
@@ -373,6 +448,7 @@ class Verification:
     snapshots_checked: int = 0
     snapshots_folded: int = 0
     notes: tuple[str, ...] = ()
+    anchors_checked: int = 0
 
     @property
     def ok(self) -> bool:
@@ -390,6 +466,10 @@ class Verification:
                 other = self.snapshots_checked - self.snapshots_folded
                 if other:
                     text += f" ({other} of another fold or day zone against the events only)"
+            if self.anchors_checked:
+                text += f"; extends {self.anchors_checked} anchor" + (
+                    "s" if self.anchors_checked > 1 else ""
+                )
             return "; ".join([text, *self.notes])
         if not self.findings:
             return f"position {self.first_bad_position} does not verify: {self.problem}"
@@ -1278,7 +1358,13 @@ class Timeline:
         start, _ = parse_time(value, field=field, **zones)
         return through(value, field=field, **zones), start
 
-    def verify(self, *, deep: bool = False) -> Verification:
+    def verify(
+        self,
+        *,
+        deep: bool = False,
+        anchor: str | Anchor | None = None,
+        anchors: Iterable[str | Anchor] = (),
+    ) -> Verification:
         """Check the stored events against their hash chain; name the first that fails.
 
         Recomputes each event's hash from its stored fields and the hash before it, and
@@ -1316,6 +1402,8 @@ class Timeline:
             >>> print(tl.verify())
             ok: 1 events verified
         """
+        kept = [*([] if anchor is None else [anchor]), *anchors]
+        wanted = dict(parse_anchor(a, field="anchor") for a in kept)
         walk = _store.ChainWalk()
         findings: list[Finding] = []
         notes: list[str] = []
@@ -1325,7 +1413,7 @@ class Timeline:
                 problems, deep_notes = self._store.integrity()
                 findings += [Finding("database", problem) for problem in problems]
                 notes += deep_notes
-            findings += self._verify_events(walk)
+            findings += self._verify_events(walk, wanted)
             if not any(f.part == "events" for f in findings):
                 with self._store.session() as conn:
                     readable = self._store.snapshot_rights(conn)[0]
@@ -1352,11 +1440,13 @@ class Timeline:
             snapshots_checked=checked,
             snapshots_folded=folded,
             notes=tuple(notes),
+            anchors_checked=len(wanted),
         )
 
-    def _verify_events(self, walk: _store.ChainWalk) -> list[Finding]:
-        """Walk the chain from position 1 and check each event's actor index rows; stop at
-        the first event that does not verify. Return what is wrong."""
+    def _verify_events(self, walk: _store.ChainWalk, anchors: Mapping[int, str]) -> list[Finding]:
+        """Walk the chain from position 1 and check each event's actor index rows and
+        ``anchors`` (``{position: hash}``); stop at the first event that does not verify.
+        Return what is wrong."""
         findings: list[Finding] = []
         page: list[_store.StoredEvent] = []
 
@@ -1374,11 +1464,31 @@ class Timeline:
             if problem is not None:
                 findings.append(Finding("events", problem, position=row.event.position))
                 break
+            kept = anchors.get(walk.position)
+            if kept is not None and kept != walk.hash:
+                findings.append(
+                    Finding(
+                        "anchor",
+                        f"the hash here is {walk.hash}, not the anchor's {kept}: the events up "
+                        "to it were rewritten (their hashes recomputed), or this is another "
+                        "store",
+                        position=walk.position,
+                    )
+                )
             page.append(row)
             if len(page) >= _store.DEFAULT_PAGE_SIZE:
                 check_index()
         check_index()
         if not any(f.part == "events" for f in findings):
+            for position in sorted(p for p in anchors if p > walk.position):
+                findings.append(
+                    Finding(
+                        "anchor",
+                        f"the store ends at position {walk.position}: the events after it "
+                        "were removed, or this is another store",
+                        position=position,
+                    )
+                )
             for actor, position in self._store.index_orphans(last=walk.position):
                 findings.append(
                     Finding(
