@@ -158,6 +158,28 @@ def test_verify_folds_every_honest_snapshot_again(
     assert f"ok: 20 events verified, {stored} snapshots checked" == str(result)
 
 
+def test_a_snapshot_ending_at_a_corrected_event_holds(db_url: str) -> None:
+    """A snapshot may end at an event as a correction put it (moved in time, or now
+    naming the actor): it passes the reader's checks and verify(), and is used."""
+    with timeline.open(db_url, snapshot_interval=1) as tl:
+        tl.record("report", "US", "2020-01-01", incident=INCIDENT, effects={"US": {"n": 1}})
+        moved = tl.record("report", "US", "2020-01-02", incident=INCIDENT, effects={"US": {"n": 2}})
+        named = tl.record("report", "Iran", "2020-01-03", incident=INCIDENT)
+        tl.correct(moved.id, occurred_at="2020-01-05")
+        tl.correct(named.id, actor="US", effects={"US": {"m": 3}})
+        expected = tl.state("US")
+        assert {"n": 2, "m": 3} == expected.to_dict()
+        result = tl.verify()
+        assert result.ok and 3 == result.snapshots_folded, str(result)
+        view = tl.as_of()
+        fingerprint = view._snapshot_key()
+        assert fingerprint is not None
+        with tl._store.session() as conn:
+            start, _ = view._snapshot_start("US", fingerprint, None, conn)
+        assert start is not None and 3 == start.events_applied  # the newest one is used
+        assert expected == tl.state("US")
+
+
 def test_a_snapshot_row_that_cannot_be_read_is_named_not_raised(
     cached: tuple[timeline.Timeline, timeline.Timeline], db_url: str
 ) -> None:

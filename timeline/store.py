@@ -381,15 +381,20 @@ def snapshot_digest(snapshot: Snapshot, chain: str) -> str:
     return hashlib.sha256(canonical_json(fields).encode()).hexdigest()
 
 
-def _snapshot_problem(snapshot: Snapshot, found: Mapping[int, RecordedEvent]) -> str | None:
+def _snapshot_problem(
+    snapshot: Snapshot,
+    found: Mapping[int, RecordedEvent],
+    corrections: Mapping[uuid.UUID, Sequence[RecordedEvent]],
+) -> str | None:
     """What is wrong with a snapshot, seen against the stored events at its positions
-    (``found``, by position); ``None`` when it holds together with them.
+    (``found``, by position) and the corrections of the event it ends at (by the id
+    corrected); ``None`` when it holds together with them.
 
     A snapshot ends at an event of its actor (``through_position``) that is not a
-    correction or retraction and occurred at ``through_occurred_at``, was made on a
-    knowledge (``known_position``) that is stored and at or after every event it folded,
-    and carries the digest of its fields and of the chain's hash there. A snapshot whose
-    last event a correction moved fails this too, and is only not used.
+    correction or retraction and occurred at ``through_occurred_at`` (as recorded, or as
+    a correction known to the snapshot put it), was made on a knowledge
+    (``known_position``) that is stored and at or after every event it folded, and
+    carries the digest of its fields and of the chain's hash there.
     """
     known = found.get(snapshot.known_position)
     if known is None:
@@ -409,9 +414,16 @@ def _snapshot_problem(snapshot: Snapshot, found: Mapping[int, RecordedEvent]) ->
         return "its through_position or last_position is not a stored position"
     if through.corrects is not None or through.retracts is not None:
         return f"it ends at position {through.position}, a correction or retraction"
-    if snapshot.actor not in _named_actors(through):
+    forms = [
+        through,
+        *(c for c in corrections.get(through.id, ()) if c.position <= snapshot.known_position),
+    ]
+    if not any(snapshot.actor in _named_actors(form) for form in forms):
         return f"it ends at position {through.position}, which does not name {snapshot.actor!r}"
-    if through.occurred_at != snapshot.through_occurred_at:
+    if not any(
+        form.occurred_at == snapshot.through_occurred_at and snapshot.actor in _named_actors(form)
+        for form in forms
+    ):
         return (
             f"its through_occurred_at {isoformat(snapshot.through_occurred_at)} is not when "
             f"the event at position {through.position} occurred, {isoformat(through.occurred_at)}"
@@ -1529,7 +1541,22 @@ class Store:
             if 0 < p < 2**63
         }
         stored = self.at_positions(positions, conn=conn)
-        return [_snapshot_problem(s, stored) for s in found]
+        # a correction may have moved the event a snapshot ends at, or named its actor:
+        # read the corrections of those that do not match as recorded (a few, by index)
+        moved = {
+            stored[s.through_position].id
+            for s in found
+            if s.through_position in stored
+            and (
+                stored[s.through_position].occurred_at != s.through_occurred_at
+                or s.actor not in _named_actors(stored[s.through_position])
+            )
+        }
+        corrections: dict[uuid.UUID, list[RecordedEvent]] = {}
+        for fix in self.mending_of_many(sorted(moved), conn=conn) if moved else ():
+            if fix.corrects is not None:
+                corrections.setdefault(fix.corrects, []).append(fix)
+        return [_snapshot_problem(s, stored, corrections) for s in found]
 
     def changed_behind(
         self,
