@@ -1540,7 +1540,10 @@ class Store:
             for p in (s.known_position, s.through_position, s.last_position)
             if 0 < p < 2**63
         }
-        stored = self.at_positions(positions, conn=conn)
+        try:
+            stored = self.at_positions(positions, conn=conn)
+        except (ValueError, TypeError) as e:  # a damaged event: verify() names it
+            return [f"the events at its positions cannot be read ({e})"] * len(found)
         # a correction may have moved the event a snapshot ends at, or named its actor:
         # read the corrections of those that do not match as recorded (a few, by index)
         moved = {
@@ -2099,18 +2102,26 @@ def _decoded(row: sa.Row[Any]) -> RecordedEvent | Unreadable:
     """Build a RecordedEvent from a row of :data:`_STORED`, or name the field that cannot
     be read (a value that is not JSON, a time in another form than ``TIME_FORM``, an id
     that is not a UUID) and why."""
+    values: dict[str, Any] = {}
     for field, decode in _FIELDS.items():
         try:
-            decode(getattr(row, field))
+            values[field] = decode(getattr(row, field))
         except (ValueError, TypeError, AttributeError, OverflowError, RecursionError) as e:
             return Unreadable(row.position, field, str(e) or type(e).__name__)
     for field in ("incident", "type", "actor", "precision", "hash"):
         if not isinstance(getattr(row, field), str):
             return Unreadable(row.position, field, "is not text")
-    try:
-        return _recorded(row)
-    except (ValueError, TypeError, AttributeError, OverflowError, RecursionError) as e:
-        return Unreadable(row.position, None, f"cannot be read: {e!r}")
+    return RecordedEvent(
+        incident=row.incident,
+        version=row.version,
+        position=row.position,
+        type=row.type,
+        actor=row.actor,
+        precision=row.precision,
+        hash=row.hash,
+        reported_precision=row.reported_precision,
+        **{**values, "targets": tuple(values["targets"])},
+    )
 
 
 def _reason(error: sa.exc.SQLAlchemyError) -> str:
