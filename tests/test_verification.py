@@ -687,3 +687,18 @@ def test_anchors_are_checked_as_given() -> None:
     for bad in ("7", "-1:" + digest, "7:" + digest.upper(), "1:", (True, digest), [7, digest]):
         with pytest.raises(timeline.InvalidEventError, match=r"^anchor: "):
             timeline.parse_anchor(bad)  # type: ignore[arg-type]
+
+
+def test_verify_lists_at_most_a_hundred_findings_of_a_part(
+    tl: timeline.Timeline, db_url: str
+) -> None:
+    """A store damaged throughout gives the first hundred findings of each part and one
+    more saying how many were left out, not a list as long as the store."""
+    record_reports(tl, 130)
+    tamper(db_url, "UPDATE timeline_event_actors SET occurred_at = '2000-01-01 00:00:00.000000'")
+    result = tl.verify()
+    assert 101 == len(result.findings)
+    assert [100, 130] == [result.findings[99].position, 130] and result.findings[
+        -1
+    ].position is None
+    assert "actor index: 30 more problems of this part are not listed" == str(result.findings[-1])

@@ -423,6 +423,46 @@ class Finding:
         return f"{self.part}: {what}"
 
 
+MAX_FINDINGS = 100
+"""How many findings of each part :meth:`Timeline.verify` lists; past it, one more finding
+says how many were left out (a store damaged throughout must not fill the memory)."""
+
+
+class _Findings(builtins.list[Finding]):
+    """The findings of one verification, at most ``MAX_FINDINGS`` listed per part."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counts: dict[str, int] = {}
+
+    def append(self, finding: Finding) -> None:
+        count = self.counts[finding.part] = self.counts.get(finding.part, 0) + 1
+        if count <= MAX_FINDINGS:
+            super().append(finding)
+
+    def extend(self, findings: Iterable[Finding]) -> None:
+        for finding in findings:
+            self.append(finding)
+
+    def __iadd__(self, findings: Iterable[Finding]) -> _Findings:  # type: ignore[override,misc]
+        if isinstance(findings, _Findings):  # counts and all: what it left out stays out
+            for part, count in findings.counts.items():
+                self.counts[part] = self.counts.get(part, 0) + count
+            super().extend(findings)
+        else:
+            self.extend(findings)
+        return self
+
+    def listed(self) -> tuple[Finding, ...]:
+        """Every finding listed, in order, then one per part whose findings were cut."""
+        cut = [
+            Finding(part, f"{count - MAX_FINDINGS} more problems of this part are not listed")
+            for part, count in self.counts.items()
+            if count > MAX_FINDINGS
+        ]
+        return (*self, *cut)
+
+
 @attrs.frozen
 class Verification:
     """The result of :meth:`Timeline.verify`; true when nothing was found wrong.
@@ -1405,7 +1445,7 @@ class Timeline:
         kept = [*([] if anchor is None else [anchor]), *anchors]
         wanted = dict(parse_anchor(a, field="anchor") for a in kept)
         walk = _store.ChainWalk()
-        findings: list[Finding] = []
+        findings = _Findings()
         notes: list[str] = []
         checked = folded = 0
         try:
@@ -1436,18 +1476,18 @@ class Timeline:
             walk.position,
             first_bad_position=None if first is None else first.position,
             problem=None if first is None else first.what,
-            findings=tuple(findings),
+            findings=findings.listed(),
             snapshots_checked=checked,
             snapshots_folded=folded,
             notes=tuple(notes),
             anchors_checked=len(wanted),
         )
 
-    def _verify_events(self, walk: _store.ChainWalk, anchors: Mapping[int, str]) -> list[Finding]:
+    def _verify_events(self, walk: _store.ChainWalk, anchors: Mapping[int, str]) -> _Findings:
         """Walk the chain from position 1 and check each event's actor index rows and
         ``anchors`` (``{position: hash}``); stop at the first event that does not verify.
         Return what is wrong."""
-        findings: list[Finding] = []
+        findings = _Findings()
         page: list[_store.StoredEvent] = []
 
         def check_index() -> None:
@@ -1500,10 +1540,10 @@ class Timeline:
         findings.sort(key=lambda f: (f.position or 0, f.part != "events"))
         return findings
 
-    def _verify_snapshots(self) -> tuple[list[Finding], int, int]:
+    def _verify_snapshots(self) -> tuple[_Findings, int, int]:
         """Check every stored snapshot against the events and fold again those of this
         timeline's fold; return what is wrong, how many were checked and folded."""
-        findings: list[Finding] = []
+        findings = _Findings()
         ours = View(self, Basis(0))._fold_key()
         sound: dict[int, list[_store.Snapshot]] = {}
         checked = 0
