@@ -702,3 +702,48 @@ def test_verify_lists_at_most_a_hundred_findings_of_a_part(
         -1
     ].position is None
     assert "actor index: 30 more problems of this part are not listed" == str(result.findings[-1])
+
+
+@pytest.mark.postgres
+def test_a_role_that_may_insert_snapshots_cannot_make_the_owner_use_a_forged_one(
+    postgres_url: str,
+) -> None:
+    """The issue's case: a role with SELECT and INSERT on timeline_snapshots inserts a
+    snapshot with a far-future end and a knowledge above any position; the owner's
+    state() is the fold of the events, also after new honest events, and verify() names
+    the row."""
+    with (
+        timeline.open(postgres_url, snapshot_interval=5) as owner_tl,
+        timeline.open(postgres_url, snapshot_interval=None) as plain,
+    ):
+        record_reports(owner_tl, 12)
+        assert plain.state("US") == owner_tl.state("US")
+        role = f"timeline_forger_{uuid.uuid4().hex[:8]}"
+        owner = raw_engine(postgres_url)
+        try:
+            with owner.begin() as conn:
+                for statement in (
+                    f"CREATE ROLE {role} LOGIN",
+                    f"GRANT USAGE ON SCHEMA public TO {role}",
+                    f"GRANT SELECT, INSERT ON timeline_snapshots TO {role}",
+                    f"GRANT USAGE ON SEQUENCE timeline_snapshots_id_seq TO {role}",
+                ):
+                    conn.execute(sa.text(statement))
+            forger_url = make_url(postgres_url).set(username=role, password=None)
+            far = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+            forged(
+                forger_url.render_as_string(hide_password=False),
+                through_occurred_at=far,
+                max_end=far,
+                known_position=10**9,
+            )
+            assert plain.state("US") == owner_tl.state("US")
+            record_reports(owner_tl, 3, day=3)
+            assert 15 == owner_tl.state("US")["n"]
+            assert plain.state("US") == owner_tl.state("US")
+            assert "snapshot of 'US' through position " in str(owner_tl.verify())
+        finally:
+            with owner.begin() as conn:
+                conn.execute(sa.text(f"DROP OWNED BY {role}"))
+                conn.execute(sa.text(f"DROP ROLE IF EXISTS {role}"))
+            owner.dispose()
