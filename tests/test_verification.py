@@ -684,7 +684,9 @@ def test_anchors_are_checked_as_given() -> None:
     assert (7, digest) == timeline.parse_anchor(f" 7:{digest} ")
     assert (0, "") == timeline.parse_anchor("0:")
     assert f"7:{digest}  # kept" == timeline.anchor_line((7, digest), note="kept")
-    for bad in ("7", "-1:" + digest, "7:" + digest.upper(), "1:", (True, digest), [7, digest]):
+    assert f"7:{digest}  # a b" == timeline.anchor_line((7, digest), note="a\nb")
+    bad_anchors = ("7", "-1:" + digest, "\u0663:" + digest, "7:" + digest.upper(), "1:")
+    for bad in (*bad_anchors, (True, digest), [7, digest]):
         with pytest.raises(timeline.InvalidEventError, match=r"^anchor: "):
             timeline.parse_anchor(bad)  # type: ignore[arg-type]
 

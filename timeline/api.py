@@ -6,6 +6,7 @@ import builtins
 import datetime as dt
 import logging
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -300,6 +301,7 @@ Anchor = tuple[int, str]
 """A head kept outside the store, ``(position, hash)``, as :meth:`Timeline.head` gives it."""
 
 _HEX = frozenset("0123456789abcdef")
+_DIGITS = re.compile(r"[0-9]{1,19}")
 
 
 def parse_anchor(text: str | Anchor, *, field: str = "anchor") -> Anchor:
@@ -316,7 +318,7 @@ def parse_anchor(text: str | Anchor, *, field: str = "anchor") -> Anchor:
     """
     if isinstance(text, str):
         position_text, colon, digest = text.strip().partition(":")
-        if not colon or not position_text.isdigit() or len(position_text) > 19:
+        if not colon or not _DIGITS.fullmatch(position_text):
             raise InvalidEventError(field, f"expected POSITION:HASH, got {text.strip()!r}")
         position: Any = int(position_text)
     elif isinstance(text, tuple) and len(text) == 2:
@@ -342,6 +344,7 @@ def anchor_line(head: Anchor, *, note: str = "") -> str:
         '0:'
     """
     position, digest = parse_anchor(head)
+    note = " ".join(note.split())  # one line, whatever the note holds
     return f"{position}:{digest}" + (f"  # {note}" if note else "")
 
 
