@@ -158,6 +158,28 @@ def test_verify_folds_every_honest_snapshot_again(
     assert f"ok: 20 events verified, {stored} snapshots checked" == str(result)
 
 
+def test_a_snapshot_ending_at_a_corrected_event_holds(db_url: str) -> None:
+    """A snapshot may end at an event as a correction put it (moved in time, or now
+    naming the actor): it passes the reader's checks and verify(), and is used."""
+    with timeline.open(db_url, snapshot_interval=1) as tl:
+        tl.record("report", "US", "2020-01-01", incident=INCIDENT, effects={"US": {"n": 1}})
+        moved = tl.record("report", "US", "2020-01-02", incident=INCIDENT, effects={"US": {"n": 2}})
+        named = tl.record("report", "Iran", "2020-01-03", incident=INCIDENT)
+        tl.correct(moved.id, occurred_at="2020-01-05")
+        tl.correct(named.id, actor="US", effects={"US": {"m": 3}})
+        expected = tl.state("US")
+        assert {"n": 2, "m": 3} == expected.to_dict()
+        result = tl.verify()
+        assert result.ok and 3 == result.snapshots_folded, str(result)
+        view = tl.as_of()
+        fingerprint = view._snapshot_key()
+        assert fingerprint is not None
+        with tl._store.session() as conn:
+            start, _ = view._snapshot_start("US", fingerprint, None, conn)
+        assert start is not None and 3 == start.events_applied  # the newest one is used
+        assert expected == tl.state("US")
+
+
 def test_a_snapshot_row_that_cannot_be_read_is_named_not_raised(
     cached: tuple[timeline.Timeline, timeline.Timeline], db_url: str
 ) -> None:
@@ -488,3 +510,242 @@ def test_revision_0005_upgrades_a_store_in_place(db_url: str) -> None:
         assert 0 == tl.clear_snapshots()
         assert before == (tl.state("US").to_dict(), tl.head())
         assert "ok: 9 events verified" == str(tl.verify())
+
+
+# -- the deep check ------------------------------------------------------------------------
+
+
+def damage_index_page(path: str, index: str) -> None:
+    """Overwrite the root page of a SQLite index with bytes that are no page at all."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        [root] = conn.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = ?", [index]
+        ).fetchone()
+    finally:
+        conn.close()
+    with open(path, "r+b") as file:
+        file.seek((root - 1) * page_size)
+        file.write(b"\xff" * page_size)
+
+
+def test_a_damaged_sqlite_page_is_found_by_the_deep_check(sqlite_url: str) -> None:
+    """A damaged page of the index state() reads makes state() fail while the walk of
+    verify() never reads it; verify(deep=True) and timeline verify --deep find it."""
+    from click.testing import CliRunner
+
+    from timeline.cli import main
+
+    with timeline.open(sqlite_url) as tl:
+        record_reports(tl, 50)
+    damage_index_page(
+        sqlite_url.removeprefix("sqlite:///"), "ix_timeline_event_actors_actor_occurred"
+    )
+    with timeline.open(sqlite_url) as tl:
+        with pytest.raises(timeline.StoreError, match="malformed"):
+            tl.state("US")
+        assert tl.verify().ok  # the walk reads the events and the index by position
+        result = tl.verify(deep=True)
+    assert not result.ok and result.first_bad_position is None
+    assert result.findings and all(f.part == "database" for f in result.findings)
+    out = CliRunner().invoke(main, ["--db", sqlite_url, "verify", "--deep"])
+    assert 1 == out.exit_code and "Traceback" not in out.output
+    assert out.output.startswith("database: ")
+
+
+def test_the_deep_check_passes_on_a_sound_store(tl: timeline.Timeline, db_url: str) -> None:
+    """verify(deep=True) passes on an untouched store; on PostgreSQL it checks every
+    index with amcheck when the extension is installed, and says so when it is not."""
+    record_retracted_claim(tl)
+    result = tl.verify(deep=True)
+    assert result.ok
+    if db_url.startswith("sqlite"):
+        assert "ok: 3 events verified" == str(result)
+        return
+    assert "amcheck extension is not installed" in str(result)
+    engine = raw_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE EXTENSION amcheck")
+    finally:
+        engine.dispose()
+    assert "ok: 3 events verified" == str(tl.verify(deep=True))
+
+
+# -- anchors -------------------------------------------------------------------------------
+
+
+def rewrite_history(tl: timeline.Timeline, url: str, position: int, data: dict[str, Any]) -> None:
+    """As an owner could: change the data of the event at ``position`` and recompute
+    every hash from position 1, so that the chain verifies again."""
+    import attrs
+
+    from timeline.events import canonical_json
+    from timeline.store import chain_hash
+
+    previous = ""
+    statements = []
+    for event in list(tl.events()):
+        if event.position == position:
+            event = attrs.evolve(event, data=data)
+            text = canonical_json(data).replace("'", "''")
+            statements.append(
+                f"UPDATE timeline_events SET data = '{text}' WHERE position = {position}"
+            )
+        previous = chain_hash(previous, event)
+        statements.append(
+            f"UPDATE timeline_events SET hash = '{previous}' WHERE position = {event.position}"
+        )
+    tamper(url, *statements)
+
+
+def test_an_anchor_catches_a_history_rewritten_with_every_hash_recomputed(
+    tl: timeline.Timeline, db_url: str
+) -> None:
+    """A value rewritten with every hash recomputed passes plain verify(); verify with an
+    anchor kept from before names the anchor's position."""
+    record_retracted_claim(tl)
+    anchor = tl.head()
+    later = tl.record("statement", "Iran", "2020-01-10", incident=INCIDENT)
+    rewrite_history(tl, db_url, 1, {"casualties": 80})
+    assert 80 == next(iter(tl.events())).data["casualties"]
+    assert tl.verify().ok  # the chain alone cannot tell
+    result = tl.verify(anchor=anchor)
+    assert not result.ok and result.first_bad_position is None
+    [finding] = result.findings
+    assert ("anchor", 3) == (finding.part, finding.position)
+    assert str(result).startswith("anchor at position 3: the hash here is ")
+    # an anchor is checked in whatever form it was kept
+    assert not tl.verify(anchors=[f"{anchor[0]}:{anchor[1]}"]).ok
+    assert later.position == tl.head()[0]
+
+
+def test_an_anchor_catches_events_removed_at_the_end(tl: timeline.Timeline, db_url: str) -> None:
+    """The newest events removed leave a chain that verifies, and a store that no longer
+    reaches the anchor."""
+    record_retracted_claim(tl)
+    anchor = tl.head()
+    assert "ok: 3 events verified; extends 1 anchor" == str(tl.verify(anchor=anchor))
+    tamper(
+        db_url,
+        "DELETE FROM timeline_event_actors WHERE position = 3",
+        "DELETE FROM timeline_events WHERE position = 3",
+    )
+    assert tl.verify().ok
+    [finding] = tl.verify(anchor=anchor).findings
+    assert ("anchor", 3) == (finding.part, finding.position)
+    assert "the store ends at position 2" in finding.problem
+
+
+def test_head_append_then_verify_anchors_on_the_command_line(
+    sqlite_url: str, tmp_path: Any
+) -> None:
+    """timeline head --append FILE keeps each head; timeline verify --anchors FILE (or
+    --anchor N:HASH) proves the store still extends them, and fails once history was
+    rewritten; a bad anchor is one error line."""
+    from click.testing import CliRunner
+
+    from timeline.cli import main
+
+    def run(*args: str, code: int = 0) -> str:
+        result = CliRunner().invoke(main, ["--db", sqlite_url, *args])
+        assert code == result.exit_code, result.output
+        return result.output
+
+    heads = tmp_path / "heads.txt"
+    with timeline.open(sqlite_url) as tl:
+        record_retracted_claim(tl)
+        first = run("head", "--append", str(heads)).strip()
+        assert first == f"3:{tl.head()[1]}"
+        tl.record("statement", "Iran", "2020-01-10", incident=INCIDENT)
+        run("head", "--append", str(heads))
+        lines = heads.read_text().splitlines()
+        assert 2 == len(lines) and lines[0].startswith(first + "  # ")
+        assert "ok: 4 events verified; extends 2 anchors" in run("verify", "--anchors", str(heads))
+        assert "extends 1 anchor" in run("verify", "--anchor", first)
+        rewrite_history(tl, sqlite_url, 2, {"reason": "rewritten"})
+    assert run("verify").startswith("ok: 4 events verified")
+    out = run("verify", "--anchors", str(heads), code=1)
+    assert out.startswith("anchor at position 3: the hash here is ")
+    assert "anchor at position 4: " in out and "Traceback" not in out
+    assert "error: anchor: the hash must be 64" in run("verify", "--anchor", "3:abc", code=1)
+    heads.write_text(first + "\nnot an anchor\n")
+    bad = run("verify", "--anchors", str(heads), code=1)
+    assert "error: anchors: line 2: expected POSITION:HASH, got 'not an anchor'" in bad
+
+
+def test_anchors_are_checked_as_given() -> None:
+    """An anchor is a position and a SHA-256 hash; anything else is refused, naming it."""
+    digest = "0f" * 32
+    assert (7, digest) == timeline.parse_anchor(f" 7:{digest} ")
+    assert (0, "") == timeline.parse_anchor("0:")
+    assert f"7:{digest}  # kept" == timeline.anchor_line((7, digest), note="kept")
+    assert f"7:{digest}  # a b" == timeline.anchor_line((7, digest), note="a\nb")
+    bad_anchors = ("7", "-1:" + digest, "\u0663:" + digest, "7:" + digest.upper(), "1:")
+    for bad in (*bad_anchors, (True, digest), [7, digest]):
+        with pytest.raises(timeline.InvalidEventError, match=r"^anchor: "):
+            timeline.parse_anchor(bad)  # type: ignore[arg-type]
+
+
+def test_verify_lists_at_most_a_hundred_findings_of_a_part(
+    tl: timeline.Timeline, db_url: str
+) -> None:
+    """A store damaged throughout gives the first hundred findings of each part and one
+    more saying how many were left out, not a list as long as the store."""
+    record_reports(tl, 130)
+    tamper(db_url, "UPDATE timeline_event_actors SET occurred_at = '2000-01-01 00:00:00.000000'")
+    result = tl.verify()
+    assert 101 == len(result.findings)
+    assert [100, 130] == [result.findings[99].position, 130] and result.findings[
+        -1
+    ].position is None
+    assert "actor index: 30 more problems of this part are not listed" == str(result.findings[-1])
+
+
+@pytest.mark.postgres
+def test_a_role_that_may_insert_snapshots_cannot_make_the_owner_use_a_forged_one(
+    postgres_url: str,
+) -> None:
+    """The issue's case: a role with SELECT and INSERT on timeline_snapshots inserts a
+    snapshot with a far-future end and a knowledge above any position; the owner's
+    state() is the fold of the events, also after new honest events, and verify() names
+    the row."""
+    with (
+        timeline.open(postgres_url, snapshot_interval=5) as owner_tl,
+        timeline.open(postgres_url, snapshot_interval=None) as plain,
+    ):
+        record_reports(owner_tl, 12)
+        assert plain.state("US") == owner_tl.state("US")
+        role = f"timeline_forger_{uuid.uuid4().hex[:8]}"
+        owner = raw_engine(postgres_url)
+        try:
+            with owner.begin() as conn:
+                for statement in (
+                    f"CREATE ROLE {role} LOGIN",
+                    f"GRANT USAGE ON SCHEMA public TO {role}",
+                    f"GRANT SELECT, INSERT ON timeline_snapshots TO {role}",
+                    f"GRANT USAGE ON SEQUENCE timeline_snapshots_id_seq TO {role}",
+                ):
+                    conn.execute(sa.text(statement))
+            forger_url = make_url(postgres_url).set(username=role, password=None)
+            far = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+            forged(
+                forger_url.render_as_string(hide_password=False),
+                through_occurred_at=far,
+                max_end=far,
+                known_position=10**9,
+            )
+            assert plain.state("US") == owner_tl.state("US")
+            record_reports(owner_tl, 3, day=3)
+            assert 15 == owner_tl.state("US")["n"]
+            assert plain.state("US") == owner_tl.state("US")
+            assert "snapshot of 'US' through position " in str(owner_tl.verify())
+        finally:
+            with owner.begin() as conn:
+                conn.execute(sa.text(f"DROP OWNED BY {role}"))
+                conn.execute(sa.text(f"DROP ROLE IF EXISTS {role}"))
+            owner.dispose()

@@ -8,14 +8,18 @@ Example:
 """
 
 from timeline.api import (
+    Anchor,
     CopyResult,
     Finding,
     ImportResult,
     Timeline,
     Verification,
+    anchor_line,
     copy,
     head_revision,
     open,
+    parse_anchor,
+    read_anchors,
     schema_revision,
     upgrade,
 )
@@ -41,6 +45,7 @@ __version__ = "0.1.0"
 __all__ = [
     "PRECISIONS",
     "ActorState",
+    "Anchor",
     "Basis",
     "Change",
     "ConcurrencyError",
@@ -69,9 +74,12 @@ __all__ = [
     "TimelineWarning",
     "Verification",
     "View",
+    "anchor_line",
     "copy",
     "head_revision",
     "open",
+    "parse_anchor",
+    "read_anchors",
     "schema_revision",
     "upgrade",
 ]

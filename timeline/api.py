@@ -6,6 +6,7 @@ import builtins
 import datetime as dt
 import logging
 import os
+import re
 import uuid
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -313,6 +314,83 @@ def _open_source(url: str | URL, opened: list[Store]) -> Store:
     return store
 
 
+Anchor = tuple[int, str]
+"""A head kept outside the store, ``(position, hash)``, as :meth:`Timeline.head` gives it."""
+
+_HEX = frozenset("0123456789abcdef")
+_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+def parse_anchor(text: str | Anchor, *, field: str = "anchor") -> Anchor:
+    """Return an anchor from ``"N:HASH"`` (what ``timeline head`` prints) or a
+    ``(position, hash)`` pair, checked.
+
+    Raises:
+        InvalidEventError: not a position and a SHA-256 hash (64 lowercase hex digits;
+            ``0:`` for an empty store), naming ``field``.
+
+    Example:
+        >>> parse_anchor("2:" + "ab" * 32)[0]
+        2
+    """
+    if isinstance(text, str):
+        position_text, colon, digest = text.strip().partition(":")
+        if not colon or not _DIGITS.fullmatch(position_text):
+            raise InvalidEventError(field, f"expected POSITION:HASH, got {text.strip()!r}")
+        position: Any = int(position_text)
+    elif isinstance(text, tuple) and len(text) == 2:
+        position, digest = text
+    else:
+        raise InvalidEventError(field, f"expected (position, hash), got {text!r}")
+    if isinstance(position, bool) or not isinstance(position, int) or not 0 <= position < 2**63:
+        raise InvalidEventError(field, f"the position must be a whole number, got {position!r}")
+    if not isinstance(digest, str) or not (
+        (position == 0 and digest == "") or (len(digest) == 64 and set(digest) <= _HEX)
+    ):
+        raise InvalidEventError(
+            field, f"the hash must be 64 lowercase hex digits (empty at position 0), got {digest!r}"
+        )
+    return position, digest
+
+
+def anchor_line(head: Anchor, *, note: str = "") -> str:
+    """Return the line of an anchors file for ``head``: ``N:HASH``, then ``  # note``.
+
+    Example:
+        >>> anchor_line((0, ""))
+        '0:'
+    """
+    position, digest = parse_anchor(head)
+    note = " ".join(note.split())  # one line, whatever the note holds
+    return f"{position}:{digest}" + (f"  # {note}" if note else "")
+
+
+def read_anchors(path: str | os.PathLike[str]) -> list[Anchor]:
+    """Return the anchors of a file of ``N:HASH`` lines (as ``timeline head --append``
+    writes them); ``#`` starts a comment, blank lines are skipped.
+
+    Raises:
+        InvalidEventError: a line that is not an anchor, naming its number.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "anchors"
+        >>> _ = path.write_text("0:  # empty\\n")
+        >>> read_anchors(path)
+        [(0, '')]
+    """
+    found = []
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise InvalidEventError("anchors", f"cannot read {path}: {e}") from e
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.split("#", 1)[0].strip()
+        if line:
+            found.append(parse_anchor(line, field=f"anchors: line {number}"))
+    return found
+
+
 def head_revision() -> str:
     """Return the newest schema revision this version of timeline knows.
 
@@ -380,6 +458,46 @@ class Finding:
         return f"{self.part}: {what}"
 
 
+MAX_FINDINGS = 100
+"""How many findings of each part :meth:`Timeline.verify` lists; past it, one more finding
+says how many were left out (a store damaged throughout must not fill the memory)."""
+
+
+class _Findings(builtins.list[Finding]):
+    """The findings of one verification, at most ``MAX_FINDINGS`` listed per part."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counts: dict[str, int] = {}
+
+    def append(self, finding: Finding) -> None:
+        count = self.counts[finding.part] = self.counts.get(finding.part, 0) + 1
+        if count <= MAX_FINDINGS:
+            super().append(finding)
+
+    def extend(self, findings: Iterable[Finding]) -> None:
+        for finding in findings:
+            self.append(finding)
+
+    def __iadd__(self, findings: Iterable[Finding]) -> _Findings:  # type: ignore[override,misc]
+        if isinstance(findings, _Findings):  # counts and all: what it left out stays out
+            for part, count in findings.counts.items():
+                self.counts[part] = self.counts.get(part, 0) + count
+            super().extend(findings)
+        else:
+            self.extend(findings)
+        return self
+
+    def listed(self) -> tuple[Finding, ...]:
+        """Every finding listed, in order, then one per part whose findings were cut."""
+        cut = [
+            Finding(part, f"{count - MAX_FINDINGS} more problems of this part are not listed")
+            for part, count in self.counts.items()
+            if count > MAX_FINDINGS
+        ]
+        return (*self, *cut)
+
+
 @attrs.frozen
 class Verification:
     """The result of :meth:`Timeline.verify`; true when nothing was found wrong.
@@ -405,6 +523,7 @@ class Verification:
     snapshots_checked: int = 0
     snapshots_folded: int = 0
     notes: tuple[str, ...] = ()
+    anchors_checked: int = 0
 
     @property
     def ok(self) -> bool:
@@ -422,6 +541,10 @@ class Verification:
                 other = self.snapshots_checked - self.snapshots_folded
                 if other:
                     text += f" ({other} of another fold or day zone against the events only)"
+            if self.anchors_checked:
+                text += f"; extends {self.anchors_checked} anchor" + (
+                    "s" if self.anchors_checked > 1 else ""
+                )
             return "; ".join([text, *self.notes])
         if not self.findings:
             return f"position {self.first_bad_position} does not verify: {self.problem}"
@@ -1501,7 +1624,13 @@ class Timeline:
         start, _ = parse_time(value, field=field, **zones)
         return through(value, field=field, **zones), start
 
-    def verify(self) -> Verification:
+    def verify(
+        self,
+        *,
+        deep: bool = False,
+        anchor: str | Anchor | None = None,
+        anchors: Iterable[str | Anchor] = (),
+    ) -> Verification:
         """Check the stored events against their hash chain; name the first that fails.
 
         Recomputes each event's hash from its stored fields and the hash before it, and
@@ -1520,6 +1649,12 @@ class Timeline:
         append writes: a row missing, added, renamed, re-dated or listing no event is
         named by position.
 
+        ``deep=True`` first checks the database's own structures, which an answer may
+        read and the walk does not (the pages of the other indexes): SQLite's ``PRAGMA
+        integrity_check``; on PostgreSQL, ``bt_index_check`` of the ``amcheck`` extension
+        on each index of timeline's tables when it is installed (else ``notes`` says it
+        was not). Each problem it reports is a finding of part ``"database"``.
+
         Then every stored snapshot is checked against the events it claims to stand for
         (its positions, its time, its digest: what ``state()`` checks before using one),
         and those of this timeline's fold (templates, fold versions, day zone) are folded
@@ -1533,13 +1668,19 @@ class Timeline:
             >>> print(tl.verify())
             ok: 1 events verified
         """
+        kept = [*([] if anchor is None else [anchor]), *anchors]
+        wanted = dict(parse_anchor(a, field="anchor") for a in kept)
         walk = _store.ChainWalk()
-        findings: list[Finding] = []
+        findings = _Findings()
         notes: list[str] = []
         checked = folded = 0
         try:
-            findings += self._verify_events(walk)
-            if not findings:
+            if deep:  # first: a damaged page may stop the walk
+                problems, deep_notes = self._store.integrity()
+                findings += [Finding("database", problem) for problem in problems]
+                notes += deep_notes
+            findings += self._verify_events(walk, wanted)
+            if not any(f.part == "events" for f in findings):
                 with self._store.session() as conn:
                     readable = self._store.snapshot_rights(conn)[0]
                 if readable:
@@ -1561,16 +1702,18 @@ class Timeline:
             walk.position,
             first_bad_position=None if first is None else first.position,
             problem=None if first is None else first.what,
-            findings=tuple(findings),
+            findings=findings.listed(),
             snapshots_checked=checked,
             snapshots_folded=folded,
             notes=tuple(notes),
+            anchors_checked=len(wanted),
         )
 
-    def _verify_events(self, walk: _store.ChainWalk) -> list[Finding]:
-        """Walk the chain from position 1 and check each event's actor index rows; stop at
-        the first event that does not verify. Return what is wrong."""
-        findings: list[Finding] = []
+    def _verify_events(self, walk: _store.ChainWalk, anchors: Mapping[int, str]) -> _Findings:
+        """Walk the chain from position 1 and check each event's actor index rows and
+        ``anchors`` (``{position: hash}``); stop at the first event that does not verify.
+        Return what is wrong."""
+        findings = _Findings()
         page: list[_store.StoredEvent] = []
 
         def check_index() -> None:
@@ -1587,11 +1730,31 @@ class Timeline:
             if problem is not None:
                 findings.append(Finding("events", problem, position=row.event.position))
                 break
+            kept = anchors.get(walk.position)
+            if kept is not None and kept != walk.hash:
+                findings.append(
+                    Finding(
+                        "anchor",
+                        f"the hash here is {walk.hash}, not the anchor's {kept}: the events up "
+                        "to it were rewritten (their hashes recomputed), or this is another "
+                        "store",
+                        position=walk.position,
+                    )
+                )
             page.append(row)
             if len(page) >= _store.DEFAULT_PAGE_SIZE:
                 check_index()
         check_index()
         if not any(f.part == "events" for f in findings):
+            for position in sorted(p for p in anchors if p > walk.position):
+                findings.append(
+                    Finding(
+                        "anchor",
+                        f"the store ends at position {walk.position}: the events after it "
+                        "were removed, or this is another store",
+                        position=position,
+                    )
+                )
             for actor, position in self._store.index_orphans(last=walk.position):
                 findings.append(
                     Finding(
@@ -1603,10 +1766,10 @@ class Timeline:
         findings.sort(key=lambda f: (f.position or 0, f.part != "events"))
         return findings
 
-    def _verify_snapshots(self) -> tuple[list[Finding], int, int]:
+    def _verify_snapshots(self) -> tuple[_Findings, int, int]:
         """Check every stored snapshot against the events and fold again those of this
         timeline's fold; return what is wrong, how many were checked and folded."""
-        findings: list[Finding] = []
+        findings = _Findings()
         ours = View(self, Basis(0))._fold_key()
         sound: dict[int, list[_store.Snapshot]] = {}
         checked = 0

@@ -1303,22 +1303,80 @@ def _where_steps(parsed: list[timeline.Step], wheres: tuple[str, ...]) -> list[t
 
 @main.command()
 @db_option
+@click.option(
+    "--deep",
+    is_flag=True,
+    help="Also check the database's own pages and indexes (SQLite: PRAGMA integrity_check; "
+    "PostgreSQL: amcheck, when installed).",
+)
+@click.option(
+    "--anchor",
+    "anchor_texts",
+    metavar="N:HASH",
+    multiple=True,
+    help="A head kept elsewhere (as timeline head prints it): the store must still extend "
+    "it, with the same hash at position N. May be given several times.",
+)
+@click.option(
+    "--anchors",
+    "anchors_file",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A file of N:HASH lines (as timeline head --append writes them), each an anchor.",
+)
 @click.pass_obj
-def verify(obj: Context) -> None:
+def verify(
+    obj: Context, deep: bool, anchor_texts: tuple[str, ...], anchors_file: Path | None
+) -> None:
     """Check the hash chain, the actor index and the snapshots; exit 1 naming what fails.
 
     Each problem is one line: the first event that does not verify (its position, the
     field and why), each actor index row and each snapshot that does not match the events.
+    The chain alone cannot tell a store whose owner rewrote a value and recomputed every
+    hash after it: an anchor kept elsewhere (--anchor, --anchors) can.
 
     \b
     Example:
-        timeline --db postgresql://auditor@db.example/incidents verify
+        timeline --db postgresql://auditor@db.example/incidents verify --anchors heads.txt
     """
-    with reported(obj.debug), obj.open() as tl:
-        result = tl.verify()
+    with reported(obj.debug):
+        anchors = [timeline.parse_anchor(text) for text in anchor_texts]
+        if anchors_file is not None:
+            anchors += timeline.read_anchors(anchors_file)
+        with obj.open() as tl:
+            result = tl.verify(deep=deep, anchors=anchors)
     _echo(str(result))
     if not result.ok:
         sys.exit(1)
+
+
+@main.command()
+@db_option
+@click.option(
+    "--append",
+    "append_to",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also append the line, with the time and the store, to FILE (an anchors file for "
+    "timeline verify --anchors); keep it outside the database.",
+)
+@click.pass_obj
+def head(obj: Context, append_to: Path | None) -> None:
+    """Print the newest event's position and hash as N:HASH: an anchor for verify.
+
+    \b
+    Example:
+        timeline --db sqlite:///incidents.db head --append ~/incident-heads.txt
+    """
+    with reported(obj.debug):
+        with obj.open() as tl:
+            found = tl.head()
+            url = tl.url
+        _echo(timeline.anchor_line(found))
+        if append_to is not None:
+            now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            with append_to.open("a", encoding="utf-8") as file:
+                file.write(timeline.anchor_line(found, note=f"{now} {url}") + "\n")
 
 
 @main.command()

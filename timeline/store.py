@@ -400,15 +400,20 @@ def snapshot_digest(snapshot: Snapshot, chain: str) -> str:
     return hashlib.sha256(canonical_json(fields).encode()).hexdigest()
 
 
-def _snapshot_problem(snapshot: Snapshot, found: Mapping[int, RecordedEvent]) -> str | None:
+def _snapshot_problem(
+    snapshot: Snapshot,
+    found: Mapping[int, RecordedEvent],
+    corrections: Mapping[uuid.UUID, Sequence[RecordedEvent]],
+) -> str | None:
     """What is wrong with a snapshot, seen against the stored events at its positions
-    (``found``, by position); ``None`` when it holds together with them.
+    (``found``, by position) and the corrections of the event it ends at (by the id
+    corrected); ``None`` when it holds together with them.
 
     A snapshot ends at an event of its actor (``through_position``) that is not a
-    correction or retraction and occurred at ``through_occurred_at``, was made on a
-    knowledge (``known_position``) that is stored and at or after every event it folded,
-    and carries the digest of its fields and of the chain's hash there. A snapshot whose
-    last event a correction moved fails this too, and is only not used.
+    correction or retraction and occurred at ``through_occurred_at`` (as recorded, or as
+    a correction known to the snapshot put it), was made on a knowledge
+    (``known_position``) that is stored and at or after every event it folded, and
+    carries the digest of its fields and of the chain's hash there.
     """
     known = found.get(snapshot.known_position)
     if known is None:
@@ -428,9 +433,16 @@ def _snapshot_problem(snapshot: Snapshot, found: Mapping[int, RecordedEvent]) ->
         return "its through_position or last_position is not a stored position"
     if through.corrects is not None or through.retracts is not None:
         return f"it ends at position {through.position}, a correction or retraction"
-    if snapshot.actor not in _named_actors(through):
+    forms = [
+        through,
+        *(c for c in corrections.get(through.id, ()) if c.position <= snapshot.known_position),
+    ]
+    if not any(snapshot.actor in _named_actors(form) for form in forms):
         return f"it ends at position {through.position}, which does not name {snapshot.actor!r}"
-    if through.occurred_at != snapshot.through_occurred_at:
+    if not any(
+        form.occurred_at == snapshot.through_occurred_at and snapshot.actor in _named_actors(form)
+        for form in forms
+    ):
         return (
             f"its through_occurred_at {isoformat(snapshot.through_occurred_at)} is not when "
             f"the event at position {through.position} occurred, {isoformat(through.occurred_at)}"
@@ -1608,8 +1620,26 @@ class Store:
             for p in (s.known_position, s.through_position, s.last_position)
             if 0 < p < 2**63
         }
-        stored = self.at_positions(positions, conn=conn)
-        return [_snapshot_problem(s, stored) for s in found]
+        try:
+            stored = self.at_positions(positions, conn=conn)
+        except (ValueError, TypeError) as e:  # a damaged event: verify() names it
+            return [f"the events at its positions cannot be read ({e})"] * len(found)
+        # a correction may have moved the event a snapshot ends at, or named its actor:
+        # read the corrections of those that do not match as recorded (a few, by index)
+        moved = {
+            stored[s.through_position].id
+            for s in found
+            if s.through_position in stored
+            and (
+                stored[s.through_position].occurred_at != s.through_occurred_at
+                or s.actor not in _named_actors(stored[s.through_position])
+            )
+        }
+        corrections: dict[uuid.UUID, list[RecordedEvent]] = {}
+        for fix in self.mending_of_many(sorted(moved), conn=conn) if moved else ():
+            if fix.corrects is not None:
+                corrections.setdefault(fix.corrects, []).append(fix)
+        return [_snapshot_problem(s, stored, corrections) for s in found]
 
     def changed_behind(
         self,
@@ -1703,6 +1733,51 @@ class Store:
             query = query.where(snapshots.c.actor == actor)
         with self._write() as conn:
             return conn.execute(query).rowcount
+
+    def integrity(self, *, limit: int = 100) -> tuple[list[str], list[str]]:
+        """Check the database's own structures; return ``(problems, notes)``.
+
+        SQLite: ``PRAGMA integrity_check`` (every page, every index against its table);
+        each line it reports is a problem. PostgreSQL has no such pragma: when the
+        ``amcheck`` extension is installed in the database, ``bt_index_check`` (with
+        ``heapallindexed``) checks each index of timeline's tables against its table, each
+        failure a problem; without it, or without the right to run it, a note says so.
+        Table pages are read whole by the walk of :meth:`Timeline.verify` (PostgreSQL
+        checks their checksums as it reads them, on a cluster that has them on).
+        """
+        if self.engine.dialect.name != "postgresql":
+            try:
+                with self.engine.connect() as conn, conn.begin():
+                    check = conn.exec_driver_sql(f"PRAGMA integrity_check({int(limit)})")
+                    lines = [row[0] for row in check]
+            except sa.exc.SQLAlchemyError as e:  # a page so damaged that the check stops
+                return [f"integrity_check stopped: {_reason(e)}"], []
+            return [f"integrity_check: {line}" for line in lines if line != "ok"], []
+        with self._read() as conn:
+            installed = conn.execute(
+                sa.text("SELECT 1 FROM pg_extension WHERE extname = 'amcheck'")
+            ).first()
+            indexes = [] if installed is None else conn.execute(_TIMELINE_INDEXES).scalars().all()
+        if installed is None:
+            return [], [
+                "deep: the amcheck extension is not installed in this database, so its indexes "
+                "were not checked (CREATE EXTENSION amcheck, as a superuser)"
+            ]
+        problems: list[str] = []
+        for name in indexes:
+            try:
+                with self.engine.connect() as conn, conn.begin():
+                    conn.execute(
+                        sa.text("SELECT bt_index_check(CAST(:name AS regclass), true)"),
+                        {"name": name},
+                    )
+            except sa.exc.ProgrammingError as e:
+                if "permission denied" in _reason(e):
+                    return problems, [f"deep: indexes not checked: {_reason(e)}"]
+                problems.append(f"index {name}: {_reason(e)}")
+            except sa.exc.SQLAlchemyError as e:
+                problems.append(f"index {name}: {_reason(e)}")
+        return problems, []
 
     def last(self) -> tuple[int, str]:
         """Return the position and hash of the newest event; ``(0, "")`` when empty."""
@@ -1986,6 +2061,15 @@ def _snapshots_query(inclusive: bool | None) -> Any:
     ).limit(3)
 
 
+_TIMELINE_INDEXES = sa.text(
+    "SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+    "JOIN pg_class t ON t.oid = x.indrelid JOIN pg_am a ON a.oid = i.relam "
+    "WHERE t.relname IN ('timeline_events', 'timeline_event_actors', 'timeline_snapshots') "
+    "AND a.amname = 'btree' "
+    "AND pg_table_is_visible(t.oid) ORDER BY i.relname"
+)
+"""PostgreSQL: the B-tree indexes of timeline's tables (as the search path finds them)."""
+
 _SNAPSHOTS = {inclusive: _snapshots_query(inclusive) for inclusive in (None, True, False)}
 
 # Statements of the append path, built once (SQLAlchemy then reuses their compiled form).
@@ -2100,18 +2184,26 @@ def _decoded(row: sa.Row[Any]) -> RecordedEvent | Unreadable:
     """Build a RecordedEvent from a row of :data:`_STORED`, or name the field that cannot
     be read (a value that is not JSON, a time in another form than ``TIME_FORM``, an id
     that is not a UUID) and why."""
+    values: dict[str, Any] = {}
     for field, decode in _FIELDS.items():
         try:
-            decode(getattr(row, field))
+            values[field] = decode(getattr(row, field))
         except (ValueError, TypeError, AttributeError, OverflowError, RecursionError) as e:
             return Unreadable(row.position, field, str(e) or type(e).__name__)
     for field in ("incident", "type", "actor", "precision", "hash"):
         if not isinstance(getattr(row, field), str):
             return Unreadable(row.position, field, "is not text")
-    try:
-        return _recorded(row)
-    except (ValueError, TypeError, AttributeError, OverflowError, RecursionError) as e:
-        return Unreadable(row.position, None, f"cannot be read: {e!r}")
+    return RecordedEvent(
+        incident=row.incident,
+        version=row.version,
+        position=row.position,
+        type=row.type,
+        actor=row.actor,
+        precision=row.precision,
+        hash=row.hash,
+        reported_precision=row.reported_precision,
+        **{**values, "targets": tuple(values["targets"])},
+    )
 
 
 def _reason(error: sa.exc.SQLAlchemyError) -> str:
