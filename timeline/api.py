@@ -125,7 +125,7 @@ def upgrade(url: str | URL | None = None) -> str:
     Example:
         >>> import timeline
         >>> timeline.upgrade("sqlite://")
-        '0004'
+        '0006'
     """
     from timeline import migrate
 
@@ -301,7 +301,7 @@ def head_revision() -> str:
     Example:
         >>> import timeline
         >>> timeline.head_revision()
-        '0004'
+        '0006'
     """
     from timeline import migrate
 

@@ -490,6 +490,17 @@ class Store:
         return results, 0 if run is None else run.fresh
 
     def _start_run(self, conn: sa.Connection, expected: Mapping[str, int] | None) -> _AppendRun:
+        if conn.dialect.name == "postgresql":
+            # The database gives the append its place: the lock, the head and the clock,
+            # and a ticket that its insert trigger checks every row against (migration
+            # 0006), so that a role that may insert cannot choose them.
+            position, previous, recorded_at = conn.execute(_BEGIN_APPEND).one()
+            return _AppendRun(
+                position=position,
+                previous=previous,
+                recorded_at=recorded_at.astimezone(dt.UTC),
+                expected=dict(expected or {}),
+            )
         last = self._lock_and_read_last(conn)
         recorded_at = self._now(conn)
         if last is not None and recorded_at < last.recorded_at:
@@ -1569,6 +1580,9 @@ _VERSION = (
     .limit(1)
 )
 _BY_IDS = sa.select(*_STORED).where(events.c.id.in_(sa.bindparam("ids", expanding=True)))
+_BEGIN_APPEND = sa.text("SELECT last_position, last_hash, recorded_at FROM timeline_begin_append()")
+"""PostgreSQL: take the append lock, read the head and the clock under it, and record
+this transaction's ticket (``SECURITY DEFINER``; see migration 0006)."""
 _LAST = (
     sa.select(events.c.position, events.c.hash, events.c.recorded_at)
     .order_by(events.c.position.desc())
