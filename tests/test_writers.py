@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 import timeline
 from timeline.events import RecordedEvent
-from timeline.schema import COPY_SETTING, VERSION_TABLE, events
+from timeline.schema import COPY_SETTING, VERSION_TABLE, event_actors, events
 from timeline.store import chain_hash
 
 from helpers import raw_engine, stored_count
@@ -349,3 +349,34 @@ def test_revision_0006_upgrades_a_store_in_place_and_keeps_its_writers(postgres_
             conn.execute(sa.text(f"DROP OWNED BY {role}"))
             conn.execute(sa.text(f"DROP ROLE IF EXISTS {role}"))
         owner.dispose()
+
+
+@pytest.mark.parametrize("own", [False, True])
+def test_a_writer_cannot_list_an_event_under_an_actor_it_does_not_name(
+    writer_url: str, own: bool
+) -> None:
+    """Reproduced: an INSERT-only writer added actor index rows so that
+    events(actor="Iran") listed events that do not name Iran. Refused: an index row must
+    be one an append writes, for an event of its own transaction, under an actor that
+    event (or the event it mends) names, at its occurred_at."""
+    newest, _ = seed(writer_url)
+    engine = raw_engine(writer_url)
+    try:
+        with engine.begin() as conn:
+            recorded_at = begin_append(conn)
+            event = forged(newest, recorded_at=recorded_at)  # names Iran and Syria
+            conn.execute(events.insert().values(**row(event)))
+            rows = [{"actor": "Iran", "position": event.position, "occurred_at": event.occurred_at}]
+            if own:  # its own event, under an actor it does not name
+                rows = [{**rows[0], "actor": "Russia"}]
+                refusal = r"\(Russia, 3\) refused: its event does not name that actor"
+            else:  # an older event, under an actor this one names
+                rows = [{**rows[0], "position": 1}]
+                refusal = r"\(Iran, 1\) refused: its event was not appended by this transaction"
+            with pytest.raises(sa.exc.DatabaseError, match=refusal):
+                conn.execute(event_actors.insert(), rows)
+    finally:
+        engine.dispose()
+    with timeline.open(writer_url, snapshot_interval=None) as tl:
+        assert [] == list(tl.events(actor="Iran"))
+        assert newest.position == len(list(tl.events()))

@@ -16,9 +16,13 @@ From this revision the database itself assigns and checks them:
   incident's, a hash other than the one recomputed here, in SQL, from the row and the
   stored hash before it (the canonical JSON the library hashes, rebuilt from the row).
   A transaction without a ticket stores no event.
+- An ``AFTER INSERT`` statement trigger on ``timeline_event_actors`` (the index is
+  outside the hash chain) refuses a row that is not one an append writes: for an event
+  of another transaction, under an actor neither the event nor the event it mends (and
+  that event's earlier corrections) names, or at another ``occurred_at``.
 - A copy (``timeline copy``, ``SET LOCAL timeline.copying``) is trusted only for the owner
   of the table (``timeline.schema.IN_A_COPY``): it keeps its recorded times, and every
-  other check still holds.
+  other check on events still holds (a copy checks the index rows it copies itself).
 
 Tickets live in ``timeline_append_tickets`` (one row per server process, unlogged: a
 ticket never outlives its transaction), which only the owner can read or write. Every
@@ -63,7 +67,8 @@ def _functions(schema: str) -> list[str]:
         CREATE UNLOGGED TABLE timeline_append_tickets (
             pid integer PRIMARY KEY,
             xact bigint NOT NULL,
-            recorded_at timestamptz NOT NULL
+            recorded_at timestamptz NOT NULL,
+            after_position bigint NOT NULL
         )
         """,
         "REVOKE ALL ON timeline_append_tickets FROM PUBLIC",
@@ -80,20 +85,22 @@ def _functions(schema: str) -> list[str]:
             SELECT e.position, e.hash, e.recorded_at INTO last_position, last_hash, newest
                 FROM timeline_events e ORDER BY e.position DESC LIMIT 1;
             recorded_at := greatest(clock_timestamp(), newest);
-            INSERT INTO timeline_append_tickets AS t
-                VALUES (pg_backend_pid(), txid_current(), recorded_at)
-                ON CONFLICT (pid) DO UPDATE
-                SET xact = excluded.xact, recorded_at = excluded.recorded_at;
             last_position := coalesce(last_position, 0);
             last_hash := coalesce(last_hash, '');
+            INSERT INTO timeline_append_tickets AS t
+                VALUES (pg_backend_pid(), txid_current(), recorded_at, last_position)
+                ON CONFLICT (pid) DO UPDATE
+                SET xact = excluded.xact, recorded_at = excluded.recorded_at,
+                    after_position = excluded.after_position;
         END
         $$
         """,
         "REVOKE ALL ON FUNCTION timeline_begin_append() FROM PUBLIC",
         f"""
-        CREATE FUNCTION timeline_append_ticket() RETURNS timestamptz
-        LANGUAGE sql STABLE SECURITY DEFINER {path} AS $$
-            SELECT recorded_at FROM timeline_append_tickets
+        CREATE FUNCTION timeline_append_ticket(
+            OUT recorded_at timestamptz, OUT after_position bigint
+        ) LANGUAGE sql STABLE SECURITY DEFINER {path} AS $$
+            SELECT recorded_at, after_position FROM timeline_append_tickets
             WHERE pid = pg_backend_pid() AND xact = txid_current_if_assigned()
         $$
         """,
@@ -221,7 +228,7 @@ def _functions(schema: str) -> list[str]:
         LANGUAGE plpgsql {path} {_SETTINGS} AS $$
         DECLARE
             copying boolean := {in_a_copy};
-            ticket timestamptz;
+            ticket record;
             first_position bigint;
             last_position bigint;
             added_count bigint;
@@ -232,9 +239,9 @@ def _functions(schema: str) -> list[str]:
             IF added_count = 0 THEN
                 RETURN NULL;
             END IF;
+            SELECT * INTO ticket FROM timeline_append_ticket();
             IF NOT copying THEN
-                ticket := timeline_append_ticket();
-                IF ticket IS NULL THEN
+                IF ticket.recorded_at IS NULL THEN
                     RAISE EXCEPTION 'timeline: events are appended through '
                         'timeline_begin_append(), which gives each its place; this '
                         'transaction did not call it' USING ERRCODE = 'check_violation';
@@ -298,7 +305,7 @@ def _functions(schema: str) -> list[str]:
             )
             SELECT checked.position, checked.problem INTO bad FROM (
                 SELECT a.position, CASE
-                    WHEN NOT copying AND a.recorded_at <> ticket THEN
+                    WHEN NOT copying AND a.recorded_at <> ticket.recorded_at THEN
                         'its recorded_at is not the one timeline_begin_append() gave'
                     WHEN a.recorded_at < p.recorded_at THEN
                         'its recorded_at is earlier than the event before it'
@@ -330,6 +337,60 @@ def _functions(schema: str) -> list[str]:
         END
         $$
         """,
+        # Whether an event names an actor: as its actor, a target, or in its effects.
+        r"""
+        CREATE FUNCTION timeline_names(e timeline_events, name text) RETURNS boolean
+        LANGUAGE sql STABLE AS $$
+            SELECT e.actor = name
+                OR EXISTS (SELECT 1 FROM json_array_elements_text(e.targets) t WHERE t = name)
+                OR EXISTS (SELECT 1 FROM json_object_keys(e.effects) k WHERE k = name)
+        $$
+        """,
+        # The actor index is outside the hash chain: a row there must be one an append
+        # writes, for an event of its own transaction (an index row of an older event
+        # would list it under an actor it does not name), under an actor the event names,
+        # or the event it mends and that event's earlier corrections, at its occurred_at.
+        f"""
+        CREATE FUNCTION timeline_check_indexed() RETURNS trigger
+        LANGUAGE plpgsql {path} {_SETTINGS} AS $$
+        DECLARE
+            ticket record;
+            bad record;
+        BEGIN
+            IF {in_a_copy} THEN
+                RETURN NULL;  -- a copy checks each event's index rows itself
+            END IF;
+            SELECT * INTO ticket FROM timeline_append_ticket();
+            SELECT checked.actor, checked.position, checked.problem INTO bad FROM (
+                SELECT r.actor, r.position, CASE
+                    WHEN ticket.recorded_at IS NULL THEN
+                        'events are indexed by the transaction that appends them, through '
+                        'timeline_begin_append(); this transaction did not call it'
+                    WHEN r.position <= ticket.after_position THEN
+                        'its event was not appended by this transaction'
+                    WHEN r.occurred_at <> e.occurred_at THEN
+                        'it gives another occurred_at than its event'
+                    WHEN NOT (timeline_names(e, r.actor) OR EXISTS (
+                        -- the event it mends, and that event's corrections before it
+                        SELECT 1 FROM timeline_events m JOIN timeline_events n
+                            ON n.id = coalesce(m.corrects, m.id)
+                            OR n.corrects = coalesce(m.corrects, m.id)
+                        WHERE m.id = coalesce(e.corrects, e.retracts)
+                            AND n.position < e.position AND timeline_names(n, r.actor)))
+                    THEN 'its event does not name that actor, nor does the event it mends'
+                    END AS problem
+                FROM indexed r JOIN timeline_events e ON e.position = r.position
+            ) AS checked
+            WHERE checked.problem IS NOT NULL
+            ORDER BY checked.position, checked.actor LIMIT 1;
+            IF FOUND THEN
+                RAISE EXCEPTION 'timeline: the actor index row (%, %) refused: %',
+                    bad.actor, bad.position, bad.problem USING ERRCODE = 'check_violation';
+            END IF;
+            RETURN NULL;
+        END
+        $$
+        """,
     ]
 
 
@@ -348,6 +409,11 @@ def upgrade() -> None:
         "REFERENCING NEW TABLE AS added FOR EACH STATEMENT "
         "EXECUTE FUNCTION timeline_check_appended()"
     )
+    op.execute(
+        "CREATE TRIGGER timeline_event_actors_indexed AFTER INSERT ON timeline_event_actors "
+        "REFERENCING NEW TABLE AS indexed FOR EACH STATEMENT "
+        "EXECUTE FUNCTION timeline_check_indexed()"
+    )
     # the roles that could append before keep appending, now through the function
     writers = conn.execute(
         sa.text(
@@ -364,7 +430,10 @@ def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute("DROP TRIGGER timeline_events_appended ON timeline_events")
+    op.execute("DROP TRIGGER timeline_event_actors_indexed ON timeline_event_actors")
     for function in (
+        "timeline_check_indexed()",
+        "timeline_names(timeline_events, text)",
         "timeline_check_appended()",
         "timeline_event_hash(text, timeline_events, text, text, text, text)",
         "timeline_time_text(timestamptz)",
