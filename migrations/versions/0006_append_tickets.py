@@ -278,6 +278,7 @@ def _functions(schema: str) -> list[str]:
                         WHEN json_typeof(n.value) = 'array' THEN n.value ELSE '[]' END)
                         WITH ORDINALITY AS i(value, n)
                 ) AS m(step, key, value)
+                WHERE json_typeof(n.value) IN ('object', 'array')
             ), tokens AS (
                 SELECT position, col, path,
                     CASE WHEN row_number() OVER siblings > 1 THEN ',' ELSE '' END
