@@ -40,15 +40,10 @@ def run(*args: str, code: int = 0) -> str:
 def test_db_upgrade_and_current(db_url: str) -> None:
     """db current reports an empty database; db upgrade creates the schema; current agrees."""
     assert "has no timeline schema" in run("--db", db_url, "db", "current", code=1)
-    assert f"is at schema revision {timeline.head_revision()} (newest)" in run(
-        "db", "upgrade", "--db", db_url
-    )
-    assert f"is at schema revision {timeline.head_revision()} (newest)" in run(
-        "--db", db_url, "db", "current"
-    )
-    assert f"is at schema revision {timeline.head_revision()} (newest)" in run(
-        "db", "current", "--db", db_url
-    )
+    newest = f"is at schema revision {timeline.head_revision()} (newest)"
+    assert newest in run("db", "upgrade", "--db", db_url)
+    assert newest in run("--db", db_url, "db", "current")
+    assert newest in run("db", "current", "--db", db_url)
 
 
 def test_record_then_events(db_url: str) -> None:

@@ -128,7 +128,8 @@ def test_head_anchors_the_chain(tl: timeline.Timeline) -> None:
 
 @pytest.mark.postgres
 def test_an_insert_and_select_role_can_record_and_read_but_not_alter(postgres_url: str) -> None:
-    """A PostgreSQL role granted only INSERT and SELECT records and reads, and cannot alter."""
+    """A PostgreSQL role with the writer grants (INSERT and SELECT, and EXECUTE on
+    timeline_begin_append) records and reads, and cannot alter."""
     timeline.upgrade(postgres_url)
     role = f"timeline_writer_{uuid.uuid4().hex[:8]}"
     owner = raw_engine(postgres_url)
@@ -137,6 +138,7 @@ def test_an_insert_and_select_role_can_record_and_read_but_not_alter(postgres_ur
         f"GRANT USAGE ON SCHEMA public TO {role}",
         f"GRANT SELECT, INSERT ON timeline_events, timeline_event_actors TO {role}",
         f"GRANT SELECT ON {VERSION_TABLE} TO {role}",
+        f"GRANT EXECUTE ON FUNCTION timeline_begin_append() TO {role}",
     ]
     try:
         with owner.begin() as conn:

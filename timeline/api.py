@@ -76,6 +76,9 @@ def open(
     snapshot_interval: int | None = DEFAULT_SNAPSHOT_INTERVAL,
     max_event_bytes: int | None = DEFAULT_MAX_EVENT_BYTES,
     max_batch: int | None = DEFAULT_MAX_BATCH,
+    lock_timeout: float | None = _store.DEFAULT_LOCK_TIMEOUT_S,
+    statement_timeout: float | None = _store.DEFAULT_STATEMENT_TIMEOUT_S,
+    idle_timeout: float | None = _store.DEFAULT_IDLE_TIMEOUT_S,
 ) -> Timeline:
     """Open the timeline stored at ``url`` (SQLite or PostgreSQL).
 
@@ -99,6 +102,17 @@ def open(
         max_batch: refuse an :meth:`Timeline.append` of more events than this (default
             100,000), which it would hold in memory; :meth:`Timeline.load` streams any
             number. ``None``: no limit.
+        lock_timeout: seconds an append (or a ``known_at`` question about the present)
+            waits for a lock another connection holds before it fails with a
+            :class:`~timeline.errors.LockTimeoutError` that names the holder where the
+            database can tell (default 30; PostgreSQL's ``lock_timeout``, SQLite's busy
+            timeout). ``None``: wait for ever.
+        statement_timeout: PostgreSQL: seconds one statement may run (default 300).
+        idle_timeout: PostgreSQL: seconds a session may sit idle inside a transaction
+            before the server ends it and rolls the transaction back (default 60), so a
+            client that died or was cut off never holds the append lock longer. A
+            :meth:`Timeline.load` whose events come slower than a chunk per
+            ``idle_timeout`` fails; raise it for slow sources.
 
     An empty database is given the schema. A database with an older schema is refused
     with a :class:`~timeline.errors.SchemaVersionError` that names the upgrade command.
@@ -123,8 +137,13 @@ def open(
     ):
         if value is not None:
             non_negative(value, name)
+    timeouts = _store.Timeouts(
+        lock=_seconds(lock_timeout, "lock_timeout"),
+        statement=_seconds(statement_timeout, "statement_timeout"),
+        idle=_seconds(idle_timeout, "idle_timeout"),
+    )
     target = default_url() if url is None else url
-    store = Store.open(target)
+    store = Store.open(target, timeouts=timeouts)
     store.max_event_bytes = max_event_bytes
     return Timeline(
         store,
@@ -133,6 +152,19 @@ def open(
         snapshot_interval=snapshot_interval,
         max_batch=max_batch,
     )
+
+
+def _seconds(value: object, field: str) -> float | None:
+    """A timeout: ``None`` (no limit) or a positive number of seconds up to a day."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidEventError(field, f"expected seconds as a number, got {type(value).__name__}")
+    if not 0 < value <= 86_400:  # NaN fails this too
+        raise InvalidEventError(
+            field, f"must be more than 0 and at most 86400 seconds (None: no limit), got {value}"
+        )
+    return float(value)
 
 
 def upgrade(url: str | URL | None = None) -> str:
@@ -144,7 +176,7 @@ def upgrade(url: str | URL | None = None) -> str:
     Example:
         >>> import timeline
         >>> timeline.upgrade("sqlite://")
-        '0005'
+        '0006'
     """
     from timeline import migrate
 
@@ -397,7 +429,7 @@ def head_revision() -> str:
     Example:
         >>> import timeline
         >>> timeline.head_revision()
-        '0005'
+        '0006'
     """
     from timeline import migrate
 

@@ -162,11 +162,30 @@ class TimelineWarning(UserWarning):
     """
 
 
+class LockTimeoutError(StoreError):
+    """A wait for another connection's lock ran out (``lock_timeout``); nothing was stored.
+
+    ``holders`` names the connections that held the append lock, as far as the database
+    tells (PostgreSQL: ``pid 4242 (user alice, application 'psql', idle in transaction,
+    since ...)``; SQLite cannot tell).
+
+    Example:
+        >>> err = LockTimeoutError("waited 30 s for a lock", holders=["pid 4242"])
+        >>> (isinstance(err, StoreError), err.holders)
+        (True, ['pid 4242'])
+    """
+
+    def __init__(self, message: str, *, holders: list[str] | None = None) -> None:
+        self.holders = list(holders or [])
+        super().__init__(message)
+
+
 __all__ = [
     "ConcurrencyError",
     "DuplicateEventError",
     "InvalidEventError",
     "InvalidFileError",
+    "LockTimeoutError",
     "NotFoundError",
     "SchemaVersionError",
     "StoreError",

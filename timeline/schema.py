@@ -146,3 +146,7 @@ snapshots = sa.Table(
 )
 
 TABLES = ("timeline_events", "timeline_event_actors", "timeline_snapshots")
+
+TICKETS_TABLE = "timeline_append_tickets"
+"""PostgreSQL: the append tickets ``timeline_begin_append()`` records and the insert
+trigger checks (migration 0006); the database's own, never read by the library."""

@@ -29,6 +29,7 @@ from timeline.errors import (
     ConcurrencyError,
     DuplicateEventError,
     InvalidEventError,
+    LockTimeoutError,
     NotFoundError,
     StoreError,
     TimelineError,
@@ -56,8 +57,59 @@ from timeline.times import isoformat
 
 _log = logging.getLogger("timeline")
 
-SQLITE_BUSY_TIMEOUT_S = 30.0
-"""How long a SQLite writer waits for another's lock before failing (seconds)."""
+DEFAULT_LOCK_TIMEOUT_S = 30.0
+"""How long a write (or a ``known_at`` question at the present) waits for another's lock
+before failing with :class:`~timeline.errors.LockTimeoutError` (seconds): PostgreSQL's
+``lock_timeout``, SQLite's busy timeout."""
+
+DEFAULT_STATEMENT_TIMEOUT_S = 300.0
+"""PostgreSQL: the longest one statement may run (``statement_timeout``, seconds)."""
+
+DEFAULT_IDLE_TIMEOUT_S = 60.0
+"""PostgreSQL: the longest a session may sit idle inside a transaction before the server
+ends it and rolls back (``idle_in_transaction_session_timeout``, seconds): a client that
+died or was cut off mid-append never holds the append lock longer."""
+
+KEEPALIVE = {"keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+"""PostgreSQL: TCP keepalives on both ends of each connection (seconds, probes), so that
+either side finds a peer gone silent (a blackholed connection) within about a minute;
+``tcp_user_timeout`` bounds data sent and never acknowledged the same way."""
+TCP_USER_TIMEOUT_MS = 60_000
+
+
+@attrs.frozen
+class Timeouts:
+    """How long the store's sessions wait, in seconds; ``None``: no limit.
+
+    Example:
+        >>> Timeouts().lock
+        30.0
+    """
+
+    lock: float | None = DEFAULT_LOCK_TIMEOUT_S
+    statement: float | None = DEFAULT_STATEMENT_TIMEOUT_S
+    idle: float | None = DEFAULT_IDLE_TIMEOUT_S
+
+    def postgres_options(self) -> str:
+        """The session settings, as libpq's ``options`` (sent when a connection starts)."""
+        settings = {
+            "lock_timeout": _milliseconds(self.lock),
+            "statement_timeout": _milliseconds(self.statement),
+            "idle_in_transaction_session_timeout": _milliseconds(self.idle),
+            "tcp_keepalives_idle": KEEPALIVE["keepalives_idle"],
+            "tcp_keepalives_interval": KEEPALIVE["keepalives_interval"],
+            "tcp_keepalives_count": KEEPALIVE["keepalives_count"],
+            "tcp_user_timeout": TCP_USER_TIMEOUT_MS,
+        }
+        return " ".join(f"-c {name}={value}" for name, value in settings.items())
+
+
+def _milliseconds(seconds: float | None) -> int:
+    # PostgreSQL: 0 is no limit; a positive limit is at least 1 ms
+    return 0 if seconds is None else max(1, round(seconds * 1000))
+
+
+SQLITE_NO_LIMIT_MS = 2**31 - 1
 
 DEFAULT_PAGE_SIZE = 1000
 POSTGRES_INSTALL = "pip install 'incident-timeline[postgres]'"
@@ -96,14 +148,19 @@ def display_url(url: str | URL) -> str:
     return normalize_url(url).render_as_string(hide_password=True)
 
 
-def create_engine(url: str | URL, **kwargs: Any) -> sa.Engine:
+def create_engine(url: str | URL, *, timeouts: Timeouts | None = None, **kwargs: Any) -> sa.Engine:
     """Return a SQLAlchemy engine set up the way the store needs it.
 
     SQLite: the driver's own transaction handling is turned off so that the store can
     begin write transactions with ``BEGIN IMMEDIATE`` (a writer takes the lock up front
     instead of failing half-way); a file database uses WAL (readers never block the
     writer), ``synchronous=FULL`` (a committed append survives a power cut) and a busy
-    timeout of 30 s (writers queue instead of failing).
+    timeout of ``timeouts.lock`` (writers queue instead of failing, for that long).
+
+    PostgreSQL: every session starts with ``timeouts`` as ``lock_timeout``,
+    ``statement_timeout`` and ``idle_in_transaction_session_timeout``, TCP keepalives
+    and ``tcp_user_timeout`` on both ends (:data:`KEEPALIVE`), a bounded connect, and
+    pooled connections are pinged before use (a server restarted since is reconnected to).
 
     PostgreSQL: psycopg never prepares a statement on the server, so each statement is
     planned as it runs, for the tables as they are then. A prepared statement keeps
@@ -117,11 +174,24 @@ def create_engine(url: str | URL, **kwargs: Any) -> sa.Engine:
         'sqlite'
     """
     parsed = normalize_url(url)
+    limits = Timeouts() if timeouts is None else timeouts
     options: dict[str, Any] = {"json_serializer": canonical_json, **kwargs}
+    connect_args = options.setdefault("connect_args", {})
     if parsed.get_backend_name() == "sqlite":
-        options.setdefault("connect_args", {})["timeout"] = SQLITE_BUSY_TIMEOUT_S
+        connect_args["timeout"] = SQLITE_NO_LIMIT_MS / 1000 if limits.lock is None else limits.lock
     else:
-        options.setdefault("connect_args", {}).setdefault("prepare_threshold", None)
+        given = parsed.query.get("options")
+        connect_args["options"] = " ".join(
+            part for part in (limits.postgres_options(), given) if isinstance(part, str)
+        )
+        connect_args.setdefault("keepalives", 1)
+        for name, value in KEEPALIVE.items():
+            connect_args.setdefault(name, value)
+        connect_args.setdefault("tcp_user_timeout", TCP_USER_TIMEOUT_MS)
+        connect_args.setdefault("connect_timeout", 30)
+        options.setdefault("pool_pre_ping", True)
+        # no server-side prepared statements: see above (issue 15)
+        connect_args.setdefault("prepare_threshold", None)
     try:
         engine = sa.create_engine(parsed, **options)
     except ImportError as e:  # the driver is an extra: say which, not a traceback
@@ -132,11 +202,15 @@ def create_engine(url: str | URL, **kwargs: Any) -> sa.Engine:
             f"installed; install the postgres extra: {POSTGRES_INSTALL}"
         ) from e
     if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
+        _configure_sqlite(
+            engine, in_memory=parsed.database in (None, "", ":memory:"), lock_timeout=limits.lock
+        )
     return engine
 
 
-def _configure_sqlite(engine: sa.Engine, *, in_memory: bool) -> None:
+def _configure_sqlite(engine: sa.Engine, *, in_memory: bool, lock_timeout: float | None) -> None:
+    busy_ms = SQLITE_NO_LIMIT_MS if lock_timeout is None else _milliseconds(lock_timeout)
+
     @sa_event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
@@ -144,7 +218,7 @@ def _configure_sqlite(engine: sa.Engine, *, in_memory: bool) -> None:
         if not in_memory:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -466,17 +540,27 @@ class Store:
         0
     """
 
-    def __init__(self, engine: sa.Engine, *, url: str, max_event_bytes: int | None = None) -> None:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        *,
+        url: str,
+        max_event_bytes: int | None = None,
+        timeouts: Timeouts | None = None,
+    ) -> None:
         self.engine = engine
         self.url = url
         self.max_event_bytes = max_event_bytes
         self._snapshot_rights: tuple[bool, bool] | None = None
+        self.timeouts = Timeouts() if timeouts is None else timeouts
 
     @classmethod
-    def open(cls, url: str | URL, *, create: bool = True) -> Store:
+    def open(
+        cls, url: str | URL, *, create: bool = True, timeouts: Timeouts | None = None
+    ) -> Store:
         """Connect, give an empty database the schema, refuse an out-of-date one."""
         shown = display_url(url)
-        engine = create_engine(url)
+        engine = create_engine(url, timeouts=timeouts)
         try:
             with engine.connect() as conn:
                 revision = migrate.check_schema(conn, url=shown)
@@ -490,7 +574,7 @@ class Store:
         except sa.exc.SQLAlchemyError as e:
             engine.dispose()
             raise StoreError(f"cannot open {shown}: {_reason(e)}") from e
-        return cls(engine, url=shown)
+        return cls(engine, url=shown, timeouts=timeouts)
 
     def close(self) -> None:
         """Release every pooled connection."""
@@ -531,7 +615,31 @@ class Store:
         except TimelineError:
             raise
         except sa.exc.SQLAlchemyError as e:
+            if _lock_timed_out(e):
+                raise self._lock_timeout(e) from e
             raise StoreError(f"{self.url}: {_reason(e)}") from e
+
+    def _lock_timeout(self, error: sa.exc.SQLAlchemyError) -> LockTimeoutError:
+        """The error for a lock wait that ran out, naming the append lock's holders as
+        far as the database tells (PostgreSQL: pg_locks and pg_stat_activity)."""
+        waited = self.timeouts.lock
+        limit = "" if waited is None else f" {waited:g} s (lock_timeout)"
+        holders: list[str] = []
+        if self.engine.dialect.name == "postgresql":
+            try:
+                with self.engine.connect() as conn:
+                    holders = [_holder(row) for row in conn.execute(_HOLDERS, _LOCK_KEY_PARTS)]
+            except sa.exc.SQLAlchemyError:
+                holders = []  # the error to raise is the timeout; the names are a courtesy
+        if holders:
+            held = "; the append lock is held by " + ", ".join(holders)
+        elif self.engine.dialect.name == "postgresql":
+            held = f" ({_reason(error)})"
+        else:
+            held = " (another connection holds the database's write lock; SQLite cannot tell which)"
+        return LockTimeoutError(
+            f"{self.url}: waited{limit} for a lock{held}; nothing was stored", holders=holders
+        )
 
     # -- writing -----------------------------------------------------------------------
 
@@ -616,6 +724,17 @@ class Store:
         return results, 0 if run is None else run.fresh
 
     def _start_run(self, conn: sa.Connection, expected: Mapping[str, int] | None) -> _AppendRun:
+        if conn.dialect.name == "postgresql":
+            # The database gives the append its place: the lock, the head and the clock,
+            # and a ticket that its insert trigger checks every row against (migration
+            # 0006), so that a role that may insert cannot choose them.
+            position, previous, recorded_at = conn.execute(_BEGIN_APPEND).one()
+            return _AppendRun(
+                position=position,
+                previous=previous,
+                recorded_at=recorded_at.astimezone(dt.UTC),
+                expected=dict(expected or {}),
+            )
         last = self._lock_and_read_last(conn)
         recorded_at = self._now(conn)
         if last is not None and recorded_at < last.recorded_at:
@@ -2085,6 +2204,9 @@ _VERSION = (
 _BY_IDS = sa.select(*_STORED).where(events.c.id.in_(sa.bindparam("ids", expanding=True)))
 _NAMED = {"actor": event_actors.c.actor, "incident": events.c.incident, "type": events.c.type}
 """The column that holds each kind of name, each the start of an index."""
+_BEGIN_APPEND = sa.text("SELECT last_position, last_hash, recorded_at FROM timeline_begin_append()")
+"""PostgreSQL: take the append lock, read the head and the clock under it, and record
+this transaction's ticket (``SECURITY DEFINER``; see migration 0006)."""
 _LAST = (
     sa.select(events.c.position, events.c.hash, events.c.recorded_at)
     .order_by(events.c.position.desc())
@@ -2204,6 +2326,40 @@ def _decoded(row: sa.Row[Any]) -> RecordedEvent | Unreadable:
         reported_precision=row.reported_precision,
         **{**values, "targets": tuple(values["targets"])},
     )
+
+
+_LOCK_KEY_PARTS = {"high": APPEND_LOCK_KEY >> 32, "low": APPEND_LOCK_KEY & 0xFFFFFFFF}
+_HOLDERS = sa.text(
+    "SELECT l.pid, a.usename, a.application_name, a.state, "
+    "coalesce(a.xact_start, a.backend_start) AS since, l.mode "
+    "FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
+    "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = :high AND l.objid = :low "
+    "AND l.objsubid = 1 AND l.database = "
+    "(SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY l.pid"
+)
+"""PostgreSQL: who holds the append lock (a bigint advisory key is classid, objid and
+objsubid 1 in pg_locks), with what pg_stat_activity shows of them to this role."""
+
+
+def _holder(row: Any) -> str:
+    facts = [f"user {row.usename}"] if row.usename else []
+    if row.application_name:
+        facts.append(f"application {row.application_name!r}")
+    if row.state:
+        facts.append(row.state)
+    if row.since is not None:
+        facts.append(f"since {isoformat(row.since)}")
+    shown = f" ({', '.join(facts)})" if facts else ""
+    return f"pid {row.pid}{shown}"
+
+
+def _lock_timed_out(error: sa.exc.SQLAlchemyError) -> bool:
+    """Whether a lock wait ran out: PostgreSQL's lock_timeout (SQLSTATE 55P03), SQLite's
+    busy timeout ("database is locked")."""
+    original = getattr(error, "orig", None)
+    if getattr(original, "sqlstate", None) == "55P03":
+        return True
+    return type(original).__name__ == "OperationalError" and "database is locked" in str(original)
 
 
 def _reason(error: sa.exc.SQLAlchemyError) -> str:

@@ -1,0 +1,382 @@
+"""A writer is only a writer: on PostgreSQL the database gives each event its place.
+
+A role with the writer grants the README documents may insert rows, but only rows the
+library would have written: the position after the newest, the ``recorded_at`` that
+``timeline_begin_append()`` read under the append lock, the next version of the incident,
+and the hash of its fields chained to the stored hash before it (recomputed in SQL).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+import timeline
+from timeline.events import RecordedEvent
+from timeline.schema import COPY_SETTING, VERSION_TABLE, event_actors, events
+from timeline.store import chain_hash
+
+from helpers import raw_engine, stored_count
+
+pytestmark = pytest.mark.postgres
+
+INCIDENT = "syria-2017-06"
+
+
+def writer_grants(role: str) -> list[str]:
+    """The README's writer grants (section PostgreSQL), for ``role``."""
+    return [
+        f"GRANT USAGE ON SCHEMA public TO {role}",
+        f"GRANT SELECT, INSERT ON timeline_events, timeline_event_actors TO {role}",
+        f"GRANT SELECT ON {VERSION_TABLE} TO {role}",
+        f"GRANT EXECUTE ON FUNCTION timeline_begin_append() TO {role}",
+    ]
+
+
+@pytest.fixture
+def writer_url(postgres_url: str) -> Iterator[str]:
+    """The URL of a fresh store as a new login role with the writer grants; the role
+    (cluster-wide) is dropped afterwards."""
+    timeline.upgrade(postgres_url)
+    role = f"timeline_writer_{uuid.uuid4().hex[:8]}"
+    owner = raw_engine(postgres_url)
+    try:
+        with owner.begin() as conn:
+            conn.execute(sa.text(f"CREATE ROLE {role} LOGIN"))
+            for statement in writer_grants(role):
+                conn.execute(sa.text(statement))
+        yield make_url(postgres_url).set(username=role).render_as_string(hide_password=False)
+    finally:
+        with owner.begin() as conn:
+            conn.execute(sa.text(f"DROP OWNED BY {role}"))
+            conn.execute(sa.text(f"DROP ROLE IF EXISTS {role}"))
+        owner.dispose()
+
+
+def seed(url: str) -> tuple[RecordedEvent, dict[str, Any]]:
+    """Two honest events; return the newest and the state of Syria known when it was
+    recorded (K, a moment now past)."""
+    with timeline.open(url, snapshot_interval=None) as tl:
+        tl.define("shootdown", {"{target}": {"status": "shot at"}})
+        tl.record("shootdown", "US", "2017-06-18", incident=INCIDENT, targets=["Syria"])
+        newest = tl.record("cooperation_suspended", "Russia", "2017-06-19", incident=INCIDENT)
+        return newest, tl.state("Syria", known_at=newest.recorded_at).to_dict()
+
+
+def forged(
+    after: RecordedEvent, *, recorded_at: dt.datetime, previous: str | None = None, **fields: Any
+) -> RecordedEvent:
+    """The event after ``after``, as a forger would write it: a valid hash over the fields
+    it chose (chained to ``previous``, by default ``after``'s hash)."""
+    event = RecordedEvent(
+        id=uuid.uuid4(),
+        incident=INCIDENT,
+        version=after.version + 1,
+        position=after.position + 1,
+        type="report",
+        actor="Iran",
+        targets=("Syria",),
+        occurred_at=dt.datetime(2017, 6, 18, tzinfo=dt.UTC),
+        precision="day",
+        data={},
+        effects={"Syria": {"status": "forged"}},
+        source={},
+        recorded_at=recorded_at,
+        hash="",
+    )
+    event = attrs.evolve(event, **fields)
+    return attrs.evolve(event, hash=chain_hash(after.hash if previous is None else previous, event))
+
+
+def row(event: RecordedEvent) -> dict[str, Any]:
+    """The event as a row of timeline_events."""
+    values = attrs.asdict(event, recurse=False)
+    for name in ("corrected_by", "retracted_by"):
+        values.pop(name)
+    values["targets"] = list(event.targets)
+    return values
+
+
+def insert(url: str, event: RecordedEvent, *, ticket: bool = False, setup: str = "") -> None:
+    """Insert ``event`` as a raw row, as the role of ``url``; ``ticket``: after calling
+    timeline_begin_append() in the same transaction; ``setup``: a statement run first."""
+    engine = raw_engine(url)
+    try:
+        with engine.begin() as conn:
+            if setup:
+                conn.execute(sa.text(setup))
+            if ticket:
+                conn.execute(sa.text("SELECT * FROM timeline_begin_append()"))
+            conn.execute(events.insert().values(**row(event)))
+    finally:
+        engine.dispose()
+
+
+def begin_append(conn: sa.Connection) -> dt.datetime:
+    """Call timeline_begin_append() as the library does; return the ticket's time."""
+    return conn.execute(sa.text("SELECT recorded_at FROM timeline_begin_append()")).scalar_one()
+
+
+def clock(url: str) -> dt.datetime:
+    """The server's clock now."""
+    engine = raw_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text("SELECT clock_timestamp()")).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def assert_untouched(url: str, newest: RecordedEvent, known: dict[str, Any]) -> None:
+    """Nothing was stored: the same events, the same answer for K, a chain that verifies,
+    and an honest append that takes the next place at the server's time."""
+    assert newest.position == stored_count(url)
+    with timeline.open(url, snapshot_interval=None) as tl:
+        tl.define("shootdown", {"{target}": {"status": "shot at"}})
+        assert {"status": "shot at"} == known
+        assert known == tl.state("Syria", known_at=newest.recorded_at).to_dict()
+        assert tl.verify().ok
+        before = clock(url)
+        after = tl.record("truce", "Syria", "2017-06-20", incident=INCIDENT)
+        assert (newest.position + 1, newest.version + 1) == (after.position, after.version)
+        assert before <= after.recorded_at <= clock(url)
+
+
+def test_a_writer_cannot_backdate_a_report(writer_url: str) -> None:
+    """Reproduced: a writer inserted a raw row with a valid hash and a recorded_at in the
+    past, which changed state(known_at=K) for a K already past. Refused: without
+    timeline_begin_append() there is no place to take, and with it the time is the
+    server's."""
+    newest, known = seed(writer_url)
+    backdated = forged(newest, recorded_at=newest.recorded_at)
+    with pytest.raises(sa.exc.DatabaseError, match="did not call it"):
+        insert(writer_url, backdated)
+    with pytest.raises(sa.exc.DatabaseError, match="recorded_at is not the one"):
+        insert(writer_url, backdated, ticket=True)
+    assert_untouched(writer_url, newest, known)
+
+
+def test_a_writer_cannot_date_a_report_in_2100(writer_url: str) -> None:
+    """Reproduced: a row recorded in 2100 made every later honest append be clamped to
+    2100. Refused; the next append is recorded at the server's time."""
+    newest, known = seed(writer_url)
+    future = forged(newest, recorded_at=dt.datetime(2100, 1, 1, tzinfo=dt.UTC))
+    with pytest.raises(sa.exc.DatabaseError, match="recorded_at is not the one"):
+        insert(writer_url, future, ticket=True)
+    assert_untouched(writer_url, newest, known)
+
+
+def test_the_copy_setting_is_no_way_around_for_a_writer(writer_url: str) -> None:
+    """Anyone may set timeline.copying; a writer who does is still held to the ticket."""
+    newest, known = seed(writer_url)
+    backdated = forged(newest, recorded_at=newest.recorded_at)
+    with pytest.raises(sa.exc.DatabaseError, match="did not call it"):
+        insert(writer_url, backdated, setup=f"SET LOCAL {COPY_SETTING} = 'on'")
+    assert_untouched(writer_url, newest, known)
+
+
+@pytest.mark.parametrize(
+    ("change", "refusal"),
+    [
+        ({"position": 4}, "positions 4 to 4 do not follow"),  # a gap
+        ({"position": 2}, "duplicate key"),  # a place taken
+        ({"version": 5}, "its version does not follow"),
+        ({"version": 1, "incident": "elsewhere"}, None),  # a new incident starts at 1
+        ({"previous": "0" * 64}, "its hash is not the one"),
+        ({"hash": "f" * 64}, "its hash is not the one"),
+        ({"data": {"n": 1}, "hash": None}, "its hash is not the one"),  # hash of other data
+    ],
+)
+def test_a_writer_cannot_choose_a_place_or_a_chain_link(
+    writer_url: str, change: dict[str, Any], refusal: str | None
+) -> None:
+    """With a ticket and the ticket's time, a row must still take the next position and
+    version and carry the hash of its own fields chained to the stored hash before it; a
+    row exactly as the library would write it is taken (a writer writes)."""
+    newest, known = seed(writer_url)
+    engine = raw_engine(writer_url)
+    try:
+        with engine.begin() as conn:
+            recorded_at = begin_append(conn)
+            fields = {k: v for k, v in change.items() if k not in ("previous", "hash")}
+            previous = change.get("previous")
+            event = forged(newest, recorded_at=recorded_at, previous=previous, **fields)
+            if "hash" in change:
+                wrong = change["hash"] or chain_hash(newest.hash, attrs.evolve(event, data={}))
+                event = attrs.evolve(event, hash=wrong)
+            if refusal is None:
+                conn.execute(events.insert().values(**row(event)))
+            else:
+                with pytest.raises(sa.exc.DatabaseError, match=refusal):
+                    conn.execute(events.insert().values(**row(event)))
+    finally:
+        engine.dispose()
+    if refusal is None:
+        with timeline.open(writer_url) as tl:
+            assert event == tl.get(event.id)
+            assert tl.verify().ok
+        return
+    assert_untouched(writer_url, newest, known)
+
+
+def test_the_owner_appends_through_the_ticket_too(postgres_url: str) -> None:
+    """The owner is held to the same rules outside a copy: a raw row without a ticket is
+    refused (the owner could disable the trigger, which verify() then catches)."""
+    newest, known = seed(postgres_url)
+    with pytest.raises(sa.exc.DatabaseError, match="did not call it"):
+        insert(postgres_url, forged(newest, recorded_at=newest.recorded_at))
+    assert_untouched(postgres_url, newest, known)
+
+
+TRICKY_NUMBERS = [
+    0, -1, 10**30, -(10**40), 0.0, -0.0, 1.0, 1.5, -2.25, 0.1 + 0.2, 1 / 3, 100.0, 1e15,
+    1234567890123456.0, 1e16, 1.5e16, 1e22, 1e-4, 1.5e-4, 1e-5, 1.2345e-7, 5e-324,
+    2.2250738585072014e-308, 1.7976931348623157e308, -1.7976931348623157e308,
+    123456789.123456789, 2.0**53 + 2, 2.109793591122499e16, 3.092535278770144e18,
+    math.pi * 1e100, -math.e * 1e-100,
+]  # fmt: skip
+
+
+def test_what_the_library_writes_passes_the_check(postgres_url: str) -> None:
+    """The canonical JSON recomputed in SQL is the library's for every kind of value:
+    numbers of every magnitude (integers as digits, floats as Python's repr), escapes,
+    non-ASCII, nested objects and arrays, keys that sort by code point."""
+    values = {
+        "numbers": TRICKY_NUMBERS,
+        "text": [
+            'quote " back \\ slash', "tab\tnew\nline\rcr\bbs\fff", "\x01\x1f\x7f",
+            "é ’ دمشق 👩‍💻",
+        ],
+        "nested": {
+            "b": [{"z": None, "a": True}, [], {}], "a": {"": False, "é": 1, "Z": 2, "z": [[1]]},
+        },
+        "\x1f key": "k", "😀": "astral", "\u00e9": "é",
+    }  # fmt: skip
+    with timeline.open(postgres_url) as tl:
+        tl.record(
+            "report",
+            "US",
+            "0999-01-02T03:04:05.000006Z",
+            incident=INCIDENT,
+            targets=["Syria", "Iran ’s"],
+            data=values,
+            effects={"Syria": {"a.b": 1.5e300, "c": ["x"]}},
+            source={"title": "t\u00e9", "published_at": "2017-06-19"},
+            reported_at="2017-06-19T10:00Z",
+        )
+        first = tl.record("report", "US", "2017-06-18", incident=INCIDENT)
+        tl.correct(first.id, data={"n": 2.5})
+        tl.retract(first.id, "wrong")
+        tl.load(
+            timeline.Event("report", "US", "2017-06-18", incident=f"i{n % 3}", data={"x": x})
+            for n, x in enumerate(TRICKY_NUMBERS * 40)
+        )
+        assert tl.verify().ok
+
+
+def test_stored_json_in_another_form_is_hashed_as_read(writer_url: str) -> None:
+    """JSON stored in another form than the library's (spaces, keys out of order, 1.50
+    for 1.5, escapes) reads back as the same values, so it is hashed as the library reads
+    it: the row is taken and verifies. 1E0 reads back as the float 1.0, not the integer
+    1, so it is another value; an object that names a key twice, which the library would
+    read as one key, is refused."""
+    newest, _ = seed(writer_url)
+    forms = [
+        ('{ "b" : 1.50, "a" : [1E0, "\\u00e9"] }', "its hash is not the one"),
+        ('{"a": 1, "a": [1, "\u00e9"], "b": 1.5}', "names a key twice"),
+        ('{ "b" : 1.50, "a" : [1, "\\u00e9"] }', None),
+    ]
+    for text, refusal in forms:
+        engine = raw_engine(writer_url)
+        try:
+            with engine.begin() as conn:
+                event = forged(
+                    newest, recorded_at=begin_append(conn), data={"b": 1.5, "a": [1, "\u00e9"]}
+                )
+                values = {**row(event), "data": sa.cast(sa.literal(text), sa.JSON)}
+                if refusal is None:
+                    conn.execute(events.insert().values(**values))
+                    continue
+                with pytest.raises(sa.exc.DatabaseError, match=refusal):
+                    conn.execute(events.insert().values(**values))
+        finally:
+            engine.dispose()
+    with timeline.open(writer_url, snapshot_interval=None) as tl:
+        assert event == tl.get(event.id)
+        assert tl.verify().ok
+
+
+def test_revision_0006_upgrades_a_store_in_place_and_keeps_its_writers(postgres_url: str) -> None:
+    """A store at 0004 with events and a writer role upgrades in place: its chain verifies,
+    the role that could insert is granted the function and keeps appending, and only
+    through it."""
+    from alembic import command
+
+    from timeline import migrate
+
+    with timeline.open(postgres_url) as tl:
+        tl.record("shootdown", "US", "2017-06-18", incident=INCIDENT, targets=["Syria"])
+        head = tl.head()
+    role = f"timeline_writer_{uuid.uuid4().hex[:8]}"
+    owner = raw_engine(postgres_url)
+    try:
+        with owner.begin() as conn:
+            command.downgrade(migrate.alembic_config(conn), "0004")
+        with owner.begin() as conn:
+            conn.execute(sa.text(f"CREATE ROLE {role} LOGIN"))
+            for statement in writer_grants(role)[:-1]:  # the grants of 0004: no function
+                conn.execute(sa.text(statement))
+        assert migrate.head_revision() == timeline.upgrade(postgres_url)
+        writer = make_url(postgres_url).set(username=role).render_as_string(hide_password=False)
+        with timeline.open(writer, snapshot_interval=None) as tl:
+            assert head == tl.head()
+            after = tl.record("truce", "Syria", "2017-06-20", incident=INCIDENT)
+            assert (2, 2) == (after.position, after.version)
+            assert "ok: 2 events verified" == str(tl.verify())
+        newest = forged(after, recorded_at=after.recorded_at)
+        with pytest.raises(sa.exc.DatabaseError, match="did not call it"):
+            insert(writer, newest)
+    finally:
+        with owner.begin() as conn:
+            conn.execute(sa.text(f"DROP OWNED BY {role}"))
+            conn.execute(sa.text(f"DROP ROLE IF EXISTS {role}"))
+        owner.dispose()
+
+
+@pytest.mark.parametrize("own", [False, True])
+def test_a_writer_cannot_list_an_event_under_an_actor_it_does_not_name(
+    writer_url: str, own: bool
+) -> None:
+    """Reproduced: an INSERT-only writer added actor index rows so that
+    events(actor="Iran") listed events that do not name Iran. Refused: an index row must
+    be one an append writes, for an event of its own transaction, under an actor that
+    event (or the event it mends) names, at its occurred_at."""
+    newest, _ = seed(writer_url)
+    engine = raw_engine(writer_url)
+    try:
+        with engine.begin() as conn:
+            recorded_at = begin_append(conn)
+            event = forged(newest, recorded_at=recorded_at)  # names Iran and Syria
+            conn.execute(events.insert().values(**row(event)))
+            rows = [{"actor": "Iran", "position": event.position, "occurred_at": event.occurred_at}]
+            if own:  # its own event, under an actor it does not name
+                rows = [{**rows[0], "actor": "Russia"}]
+                refusal = r"\(Russia, 3\) refused: its event does not name that actor"
+            else:  # an older event, under an actor this one names
+                rows = [{**rows[0], "position": 1}]
+                refusal = r"\(Iran, 1\) refused: its event was not appended by this transaction"
+            with pytest.raises(sa.exc.DatabaseError, match=refusal):
+                conn.execute(event_actors.insert(), rows)
+    finally:
+        engine.dispose()
+    with timeline.open(writer_url, snapshot_interval=None) as tl:
+        assert [] == list(tl.events(actor="Iran"))
+        assert newest.position == len(list(tl.events()))
