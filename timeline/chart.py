@@ -868,7 +868,7 @@ class _Column:
     def __init__(self, names: list[str] | None = None) -> None:
         self.moments = array("q")
         self.positions = array("q")
-        self.kinds = array("L")
+        self.kinds = array("I")
         self.names = names if names is not None else []  # type numbers' names (shared)
         self.ordered = True  # appended in (moment, position) order
 
