@@ -294,3 +294,37 @@ def test_bad_sequence_options_are_refused(tl: timeline.Timeline) -> None:
         tl.sequence(AB, by="colour")
     with pytest.raises(InvalidEventError, match=r"^known_at:"):
         tl.sequence(AB, known_at="Monday")
+
+
+def test_many_matches_are_held_compactly_and_read_back_the_same(
+    tl: timeline.Timeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report with more matches than a page holds them compactly (issue 15: every
+    matched event was held whole, 7.5 KB a match) and reads them back a page at a time:
+    the same matches, events, gaps and renderings as when read whole at once, a
+    corrected event and a match of uncertain order included."""
+    events = put(
+        tl,
+        *[(kind, 10 * n + step) for n in range(7) for step, kind in enumerate("ab")],
+        ("b", 180, {"precision": "hour", "actor": "Syria"}),
+        ("a", 185, {"actor": "Syria"}),
+    )
+    tl.correct(events[4].id, occurred_at=at(41))
+    steps = [Step("a", key="actor"), Step("b", key="actor")]
+    whole = tl.sequence(steps)
+    assert isinstance(whole.matches, tuple)
+    monkeypatch.setattr(timeline.view, "MATCHES_PAGE", 2)
+    monkeypatch.setattr(timeline.sequences, "MATCHES_PAGE", 2)
+    compact = tl.sequence(steps)
+    assert isinstance(compact.matches, timeline.sequences.Matches)
+    assert 7 == len(compact.matches) == len(whole.matches)
+    assert list(whole.matches) == list(compact.matches)
+    assert [False] == [m.order_certain for m in compact.matches if m.key == "Syria"]
+    corrected = [e for m in compact.matches for e in m.events if e.id == events[4].id]
+    assert [at(41)] == [e.occurred_at for e in corrected]
+    assert whole.matches[3] == compact.matches[3]
+    assert whole.matches[1:6] == compact.matches[1:6]
+    assert whole.matches == compact.matches
+    assert whole.gap_stats == compact.gap_stats
+    for render in ("to_text", "to_markdown", "to_json", "to_csv"):
+        assert getattr(whole, render)() == getattr(compact, render)()

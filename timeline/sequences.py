@@ -35,7 +35,7 @@ import datetime as dt
 import heapq
 import statistics
 import unicodedata
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 import attrs
@@ -422,6 +422,75 @@ def follow(
     return placement, certain
 
 
+MatchRow = tuple[Hashable, tuple[Any, ...], tuple[dt.datetime, ...], bool]
+"""A match held compactly: key, its events (each a position, or an event read whole
+already), placements, whether the order is certain."""
+
+MATCHES_PAGE: Final = 1000
+"""How many matches :class:`Matches` reads whole at a time."""
+
+
+class Matches(Sequence[Match]):
+    """The matches of a report, held compactly and read whole a page at a time.
+
+    A report over a million events may hold tens of thousands of matches; each is kept
+    as its key, the positions of its events, their placements and whether their order
+    is certain (a few hundred bytes, against about 7.5 KB with three whole events).
+    Reading the matches (iterating, indexing) reads their events whole from the store,
+    :data:`MATCHES_PAGE` matches at a time: stored events never change, so they are
+    the events the report found. Reading them needs the store open.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> e = tl.record("shootdown", "US", "2017-06-18", incident="s")
+        >>> found = Matches([("s", (e.position,), (e.occurred_at,), True)],
+        ...                 lambda positions: {e.position: e})
+        >>> (len(found), found[0].events == (e,))
+        (1, True)
+    """
+
+    def __init__(
+        self,
+        rows: Sequence[MatchRow],
+        read: Callable[[list[int]], Mapping[int, RecordedEvent]],
+    ) -> None:
+        self._rows = rows
+        self._read = read
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return tuple(self._whole(self._rows[index]))
+        return self._whole([self._rows[index]])[0]
+
+    def __iter__(self) -> Iterator[Match]:
+        for start in range(0, len(self._rows), MATCHES_PAGE):
+            yield from self._whole(self._rows[start : start + MATCHES_PAGE])
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or len(other) != len(self):
+            return False
+        return all(a == b for a, b in zip(self, other, strict=True))
+
+    def __repr__(self) -> str:
+        return f"<Matches: {len(self):,}>"
+
+    def placements(self) -> Iterator[tuple[dt.datetime, ...]]:
+        """Each match's placements, without reading its events."""
+        return (row[2] for row in self._rows)
+
+    def _whole(self, rows: Sequence[MatchRow]) -> list[Match]:
+        wanted = [e for row in rows for e in row[1] if isinstance(e, int)]
+        whole = self._read(wanted) if wanted else {}
+        return [
+            Match(key, tuple(whole[e] if isinstance(e, int) else e for e in events), at, sure)
+            for key, events, at, sure in rows
+        ]
+
+
 # -- the report -----------------------------------------------------------------------------
 
 
@@ -460,7 +529,7 @@ class SequenceReport:
     """
 
     steps: tuple[Step, ...]
-    matches: tuple[Match, ...]
+    matches: Sequence[Match]  # a tuple, or Matches (held compactly) from Timeline.sequence
     partial: tuple[Partial, ...]
     funnel: tuple[int, ...]
     within: dt.timedelta | None = None
@@ -479,8 +548,13 @@ class SequenceReport:
     def gap_stats(self) -> tuple[GapStats, ...]:
         """Gap statistics for each present step after the first (numbered from 2)."""
         stats = []
+        placements = (
+            list(self.matches.placements())
+            if isinstance(self.matches, Matches)
+            else [m.placements for m in self.matches]
+        )
         for index in range(1, len(self.present_steps)):
-            gaps = sorted(m.gaps[index - 1] for m in self.matches)
+            gaps = sorted(b[index] - b[index - 1] for b in placements)
             stats.append(
                 GapStats(
                     step=index + 1,
@@ -787,6 +861,22 @@ class Matcher:
                     queue.append(placed)
                     break
 
+    def take_matches(self) -> list[Match]:
+        """Return the matches completed so far and forget them (for a caller that keeps
+        them elsewhere, compactly: a later :meth:`report` lists only newer ones).
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> e = tl.record("shootdown", "US", "2017-06-18", incident="s")
+            >>> matcher = Matcher([Step("shootdown")])
+            >>> matcher.feed(e)
+            >>> len(matcher.take_matches()), len(matcher.report().matches)
+            (1, 0)
+        """
+        taken, self.matches = self.matches, []
+        return taken
+
     def report(self, *, known_at: Bound | None = None) -> SequenceReport:
         """Return the report: matches so far, and partial matches still pending.
 
@@ -832,6 +922,7 @@ __all__ = [
     "GapStats",
     "Match",
     "Matcher",
+    "Matches",
     "Partial",
     "SequenceReport",
     "Step",

@@ -57,8 +57,11 @@ from timeline.fold import (
     timing,
 )
 from timeline.sequences import (
+    MATCHES_PAGE,
     Match,
     Matcher,
+    Matches,
+    MatchRow,
     Partial,
     SequenceReport,
     Step,
@@ -760,6 +763,7 @@ class View:
                     conn=conn,
                 )
             doubtful: set[int] = set()
+            rows: list[MatchRow] = []
             for event in known.stream(originals, by_position=True):
                 if event.type not in matcher.types:
                     continue
@@ -768,19 +772,25 @@ class View:
                         continue
                     doubtful.add(event.position)
                 matcher.feed(event)
-            report = matcher.report(known_at=self.basis.known_at)
-            report = _whole(report, self._store, conn)
-        if doubtful:
-            report = attrs.evolve(
-                report,
-                matches=tuple(
-                    attrs.evolve(m, order_certain=False)
-                    if any(e.position in doubtful for e in m.events)
-                    else m
-                    for m in report.matches
-                ),
-            )
-        return attrs.evolve(report, basis=self.basis)
+                if len(matcher.matches) >= MATCHES_PAGE:
+                    rows += _compact(matcher.take_matches())
+            rows += _compact(matcher.take_matches())
+            if doubtful:
+                rows = [
+                    (key, events, at, False)
+                    if any(getattr(e, "position", e) in doubtful for e in events)
+                    else (key, events, at, sure)
+                    for key, events, at, sure in rows
+                ]
+            report = _whole(matcher.report(known_at=self.basis.known_at), self._store, conn)
+            matches: Sequence[Match]
+            if len(rows) <= MATCHES_PAGE:  # read whole now: a tuple, as the matcher gives
+                matches = tuple(Matches(rows, lambda at: self._store.at_positions(at, conn=conn)))
+            else:
+                # held compactly; their events are read whole a page at a time, when the
+                # matches are read (a million events may make tens of thousands)
+                matches = Matches(rows, lambda at: self._store.at_positions(at))
+        return attrs.evolve(report, matches=matches, basis=self.basis)
 
     # -- the picture -------------------------------------------------------------------
 
@@ -1157,6 +1167,20 @@ class _Window:
             wholly=self.wholly,
             day_zone=self.zone,
         )
+
+
+def _compact(found: list[Match]) -> list[MatchRow]:
+    """Matches as rows of :class:`Matches`: an event the scan read in part as its
+    position (read whole later), an event read whole (a corrected form) as itself."""
+    return [
+        (
+            m.key,
+            tuple(e if isinstance(e, RecordedEvent) else e.position for e in m.events),
+            m.placements,
+            m.order_certain,
+        )
+        for m in found
+    ]
 
 
 def _whole(report: SequenceReport, store: _store.Store, conn: sa.Connection) -> SequenceReport:
