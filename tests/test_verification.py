@@ -238,6 +238,7 @@ def test_a_role_without_snapshot_rights_answers_without_them(
         f"GRANT USAGE ON SCHEMA public TO {role}",
         f"GRANT SELECT, INSERT ON timeline_events, timeline_event_actors TO {role}",
         f"GRANT SELECT ON {VERSION_TABLE} TO {role}",
+        f"GRANT EXECUTE ON FUNCTION timeline_begin_append() TO {role}",
     ]
     if snapshot_grant is not None:
         grants.append(f"GRANT {snapshot_grant} ON timeline_snapshots TO {role}")
