@@ -156,6 +156,12 @@ def test_verify_folds_every_honest_snapshot_again(
     result = snap.verify()
     assert result.ok and (stored, stored) == (result.snapshots_checked, result.snapshots_folded)
     assert f"ok: 20 events verified, {stored} snapshots checked" == str(result)
+    # later events: snapshots of two knowledges, the older still holding on the newer
+    record_reports(snap, 10, day=5)
+    snap.state("US")
+    assert 2 == len({row["known_position"] for row in snapshot_rows(db_url)})
+    result = snap.verify()
+    assert result.ok and result.snapshots_folded == len(snapshot_rows(db_url)) > stored
 
 
 def test_a_snapshot_ending_at_a_corrected_event_holds(db_url: str) -> None:

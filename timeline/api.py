@@ -1803,6 +1803,10 @@ class Timeline:
         timeline's fold; return what is wrong, how many were checked and folded."""
         findings = _Findings()
         ours = View(self, Basis(0))._fold_key()
+        head = self._store.last()[0]
+        # by the knowledge to fold them on: the head's, for every snapshot that nothing
+        # recorded since reaches behind (as state() would use it there), else its own;
+        # so an actor is folded once, not once per knowledge its snapshots were made on
         sound: dict[int, list[_store.Snapshot]] = {}
         checked = 0
         batch: list[_store.Snapshot] = []
@@ -1812,7 +1816,11 @@ class Timeline:
                 if problem is not None:
                     findings.append(_snapshot_finding(snap, problem))
                 elif snap.fingerprint == ours:
-                    sound.setdefault(snap.known_position, []).append(snap)
+                    point = (snap.through_occurred_at, snap.through_position)
+                    stale = self._store.changed_behind(
+                        snap.actor, between=(snap.known_position, head), through=point
+                    )
+                    sound.setdefault(snap.known_position if stale else head, []).append(snap)
 
         for found in self._store.all_snapshots():
             checked += 1

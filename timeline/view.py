@@ -994,8 +994,9 @@ class View:
     def _refold_snapshots(self, found: Sequence[Snapshot]) -> list[tuple[Snapshot, str]]:
         """Fold again what each snapshot stands for; return those that differ, with why.
 
-        ``found`` are snapshots of this timeline's fold (:meth:`_fold_key`) made on this
-        basis's position; each actor's events are folded once, without snapshots, and the
+        ``found`` are snapshots of this timeline's fold (:meth:`_fold_key`) that hold on
+        this basis (made on its position, or on one before it that nothing recorded since
+        reaches behind); each actor's events are folded once, without snapshots, and the
         fold is compared with each snapshot where it passes that snapshot's end. What
         :meth:`Timeline.verify <timeline.Timeline.verify>` runs on every stored snapshot.
         """
@@ -1004,8 +1005,12 @@ class View:
         by_actor: dict[str, list[Snapshot]] = {}
         for snap in found:
             by_actor.setdefault(snap.actor, []).append(snap)
+
+        def end(snap: Snapshot) -> tuple[dt.datetime, int]:
+            return (snap.through_occurred_at, snap.through_position)
+
         for actor, group in sorted(by_actor.items()):
-            pending = sorted(group, key=lambda s: (s.through_occurred_at, s.through_position))
+            pending = sorted(group, key=end)
             replay = Replay(actor)
             with self._store.session() as conn:
                 known = self._knowledge(conn, actor)
@@ -1016,24 +1021,10 @@ class View:
                     if actor not in involved(event):
                         continue
                     point = key(event)
-                    while (
-                        pending
-                        and (
-                            pending[0].through_occurred_at,
-                            pending[0].through_position,
-                        )
-                        < point
-                    ):
+                    while pending and end(pending[0]) < point:
                         bad.append((pending.pop(0), "the fold of its events never ends there"))
                     replay.step(event, folder, day_zone=self._zone)
-                    while (
-                        pending
-                        and (
-                            pending[0].through_occurred_at,
-                            pending[0].through_position,
-                        )
-                        == point
-                    ):
+                    while pending and end(pending[0]) == point:
                         snap = pending.pop(0)
                         difference = _snapshot_difference(snap, replay)
                         if difference is not None:
