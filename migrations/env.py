@@ -27,6 +27,9 @@ def run(connection: sa.Connection) -> None:
     )
     with context.begin_transaction():
         if connection.dialect.name == "postgresql":
+            # an index built over a large store may take longer than a statement of the
+            # library's may (timeline.store.Timeouts); an upgrade is run on purpose, once
+            connection.execute(sa.text("SET LOCAL statement_timeout = 0"))
             connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": UPGRADE_LOCK_KEY})
         context.run_migrations()
 

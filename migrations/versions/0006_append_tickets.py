@@ -280,21 +280,24 @@ def _functions(schema: str) -> list[str]:
                 ) AS m(step, key, value)
                 WHERE json_typeof(n.value) IN ('object', 'array')
             ), tokens AS (
+                -- a member starts with E'\\x01', which canonical JSON never holds (it
+                -- escapes control characters): a comma, unless it follows its opening
+                -- bracket; duplicate keys are two nodes with one path
                 SELECT position, col, path,
-                    CASE WHEN row_number() OVER siblings > 1 THEN ',' ELSE '' END
+                    CASE WHEN parent IS NULL THEN '' ELSE E'\\x01' END
                     || CASE WHEN key IS NULL THEN '' ELSE to_json(key)::text || ':' END
                     || CASE json_typeof(value) WHEN 'object' THEN '{{' WHEN 'array' THEN '['
-                        ELSE timeline_json_scalar(value) END AS token,
-                    coalesce(path = lag(path) OVER siblings, false) AS twice
+                        ELSE timeline_json_scalar(value) END AS token
                 FROM nodes
-                WINDOW siblings AS (PARTITION BY position, col, parent ORDER BY path COLLATE "C")
                 UNION ALL
                 SELECT position, col, path || '2'::text,
-                    CASE json_typeof(value) WHEN 'object' THEN '}}' ELSE ']' END, false
+                    CASE json_typeof(value) WHEN 'object' THEN '}}' ELSE ']' END
                 FROM nodes WHERE json_typeof(value) IN ('object', 'array')
             ), texts AS (
-                SELECT position, col, string_agg(token, '' ORDER BY path COLLATE "C") AS text,
-                    bool_or(twice) AS twice
+                SELECT position, col,
+                    replace(replace(replace(string_agg(token, '' ORDER BY path COLLATE "C"),
+                        E'{{\\x01', '{{'), E'[\\x01', '['), E'\\x01', ',') AS text,
+                    count(*) <> count(DISTINCT path) AS twice
                 FROM tokens GROUP BY position, col
             ), canonical AS (
                 SELECT position, bool_or(twice) AS twice,
