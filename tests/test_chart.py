@@ -459,3 +459,25 @@ def test_timeline_chart_streams_the_store(tl: timeline.Timeline) -> None:
         drawn = tl.chart(format="svg", max_marks=most)
         assert chart.svg(events, max_marks=most) == drawn
         assert (most == 20) == ('data-aggregated="true"' in drawn)
+
+
+def test_a_report_held_compactly_draws_as_one_read_whole(
+    tl: timeline.Timeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sequence report of more matches than a page (held compactly, issue 15) draws the
+    same matches as the same report read whole."""
+    base = dt.datetime(2017, 6, 1, tzinfo=UTC)
+    tl.append(
+        Event(kind, "US", base + dt.timedelta(hours=5 * n + step), incident="s")
+        for n in range(5)
+        for step, kind in enumerate(["shootdown", "aircraft_repositioned"])
+    )
+    steps = [Step("shootdown"), Step("aircraft_repositioned")]
+    whole = tl.sequence(steps)
+    monkeypatch.setattr(timeline.view, "MATCHES_PAGE", 2)
+    monkeypatch.setattr(timeline.sequences, "MATCHES_PAGE", 2)
+    compact = tl.sequence(steps)
+    assert isinstance(compact.matches, timeline.sequences.Matches)
+    drawn = tl.chart(format="svg", sequence=compact)
+    assert tl.chart(format="svg", sequence=whole) == drawn
+    assert 5 == len(by_class(parse(drawn), "match"))

@@ -1534,6 +1534,10 @@ class Timeline:
         those of :mod:`timeline.sequences`. Events stream from the database in
         ``(occurred_at, position)`` order through the type index; memory holds the
         pending partial matches and the imprecise events still open, not the history.
+        Up to 1,000 matches are read whole before it returns; more are held compactly
+        (:class:`~timeline.sequences.Matches`: key, positions, placements) and their
+        events read whole, 1,000 matches at a time, when ``report.matches`` is read,
+        which needs the timeline open.
 
         Example:
             >>> import timeline

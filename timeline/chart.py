@@ -171,6 +171,28 @@ class _Lane:
         return self.top + 8 + len(self.bands) * _BAND + (4 if self.bands else 0)
 
 
+@attrs.frozen(slots=True)
+class _Named:
+    """An event of a drawn match: its id (where its mark is) and its type (the note)."""
+
+    id: Any
+    type: str
+
+
+@attrs.frozen(slots=True)
+class _Drawn:
+    """A sequence match as the picture draws it."""
+
+    key: Hashable
+    events: tuple[_Named, ...]
+    placements: tuple[dt.datetime, ...]
+    order_certain: bool
+
+    @property
+    def span(self) -> dt.timedelta:
+        return self.placements[-1] - self.placements[0]
+
+
 class _Scale:
     def __init__(self, start: dt.datetime, end: dt.datetime, left: float, right: float):
         self.start, self.end, self.left, self.right = start, end, left, right
@@ -292,7 +314,14 @@ class Drawing:
         self.zone = resolve_zone(day_zone, field="day_zone")
         self.title = title
         self.width = max(int(width), _LEFT + _RIGHT + 200)
-        self.matches = list(matches)
+        # what the picture draws of each match, not its events whole: a report's matches
+        # may be many, read a page at a time (timeline.sequences.Matches)
+        self.matches = [
+            _Drawn(
+                m.key, tuple(_Named(e.id, e.type) for e in m.events), m.placements, m.order_certain
+            )
+            for m in matches
+        ]
         self.max_marks = max_marks
         given = None if lanes is None else list(lanes)
         tally = _Tally(
@@ -684,7 +713,7 @@ class Drawing:
                 self.centres[event_id] = (self.scale.x(occurred_at), top + 18)
         return out
 
-    def _match_note(self, number: int, match: Match) -> str:
+    def _match_note(self, number: int, match: _Drawn) -> str:
         steps = " → ".join(e.type for e in match.events)
         order = (
             "order certain (solid line)"
