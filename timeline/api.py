@@ -19,6 +19,7 @@ from timeline import io as _io
 from timeline import store as _store
 from timeline.errors import (
     InvalidEventError,
+    InvalidFileError,
     NotFoundError,
     StoreError,
     TimelineError,
@@ -614,8 +615,10 @@ class Timeline:
         Raises:
             InvalidFileError: lines are wrong; ``problems`` lists every one by line
                 number, and nothing was stored.
-            InvalidEventError: the file cannot be read (field ``path``), or an event is
-                refused by the store (named by its line).
+            InvalidFileError: the store refused an event for what it holds (its id
+                stored with other content, an unknown ``corrects`` or ``retracts``),
+                named by its line; nothing was stored.
+            InvalidEventError: the file cannot be read (field ``path``).
 
         Example:
             >>> import pathlib, tempfile, timeline
@@ -653,6 +656,13 @@ class Timeline:
             )
         except OSError as e:
             raise InvalidEventError("path", f"cannot read {path}: {e.strerror or e}") from e
+        except InvalidFileError:
+            raise
+        except TimelineError as e:  # the store refused one event: name its line
+            refused = reading.refused(e)
+            if refused is None:
+                raise
+            raise refused from e
         return ImportResult(events=reading.count, stored=stored)
 
     def export(

@@ -381,7 +381,8 @@ class _Drawing:
         self.notes.clear()
         plot_bottom = self._layout(plot_top)
         legend_top = plot_bottom + 24
-        height = legend_top + 90
+        legend, legend_bottom = self._legend(legend_top)
+        height = legend_top + max(90, legend_bottom + 26)
         head.append(
             f'<svg xmlns="http://www.w3.org/2000/svg" width="{self.width}" '
             f'height="{height:.0f}" viewBox="0 0 {self.width} {height:.0f}" '
@@ -420,7 +421,7 @@ class _Drawing:
             *self._axis(axis_top, plot_top, plot_bottom),
             *self._lanes(),
             *self._matches(),
-            *self._legend(legend_top),
+            *legend,
         ]
         return "\n".join([*head, *body, "</svg>"]) + "\n"
 
@@ -665,7 +666,8 @@ class _Drawing:
             out.append("</g>")
         return out
 
-    def _legend(self, top: float) -> list[str]:
+    def _legend(self, top: float) -> tuple[list[str], float]:
+        """The legend's SVG, wrapped to the width, and how far down it reaches."""
         out = [f'<g class="legend" transform="translate(16,{top:.0f})">']
         x = 0.0
         items: list[tuple[str, str]] = [
@@ -714,26 +716,38 @@ class _Drawing:
             out.append(f'<g transform="translate({x:.0f},{y:.0f})">{symbol}')
             out.append(f'<text x="42" y="12" class="legend-text">{escape(text)}</text></g>')
             x += 42 + len(text) * 6.2 + 24
+        bottom = y + 16
         if self.values:
+            # Wrapped to the width like the row above: several bands' names and values
+            # ran past the right edge on one line.
+            room = self.width - 32
             y += 30
-            states = "state: " + ", ".join(self.band_attributes)
+            *heads, states = _wrap("state: " + ", ".join(self.band_attributes), room / 6.2)
+            for line in heads:
+                out.append(
+                    f'<text x="0" y="{y + 10:.0f}" class="legend-text">{escape(line)}</text>'
+                )
+                y += 20
             out.append(f'<text x="0" y="{y + 10:.0f}" class="legend-text">{escape(states)}</text>')
             x = len(states) * 6.2 + 24
-            for value, colour in self.values.items():
+            swatches = [
+                (f'fill="{colour}"', value) for value, colour in self.values.items()
+            ] + [
+                ('fill="url(#hatch)" stroke="#999" stroke-width="0.5"',
+                 "changing: inside the imprecision of the event that changed it"),
+            ]  # fmt: skip
+            for paint, value in swatches:
+                if x and x + 24 + len(value) * 6.2 > room:
+                    x, y = 0.0, y + 20
                 out.append(
-                    f'<rect x="{x:.0f}" y="{y:.0f}" width="18" height="12" fill="{colour}"/>'
+                    f'<rect x="{x:.0f}" y="{y:.0f}" width="18" height="12" {paint}/>'
                     f'<text x="{x + 24:.0f}" y="{y + 10:.0f}" class="legend-text">'
                     f"{escape(value)}</text>"
                 )
                 x += 24 + len(value) * 6.2 + 18
-            out.append(
-                f'<rect x="{x:.0f}" y="{y:.0f}" width="18" height="12" fill="url(#hatch)" '
-                'stroke="#999" stroke-width="0.5"/>'
-                f'<text x="{x + 24:.0f}" y="{y + 10:.0f}" class="legend-text">'
-                "changing: inside the imprecision of the event that changed it</text>"
-            )
+            bottom = y + 12
         out.append("</g>")
-        return out
+        return out, bottom
 
 
 _STYLE: Final = (

@@ -271,7 +271,9 @@ def import_(obj: Context, file: Path, fmt: str | None) -> None:
     fields; targets is a JSON list or names separated by ";"; data, effects and source
     are JSON text; an empty cell is an absent field. The file is read once and stored in
     one transaction: if any line is wrong, every problem is listed by line number and
-    nothing is stored. An event whose id is stored already with the same content is not
+    nothing is stored; an event the store refuses (its id stored with other content, an
+    unknown corrects) is named by its line too. Interrupted (Ctrl-C), it stores nothing
+    and says so. An event whose id is stored already with the same content is not
     stored again, so an import can be repeated.
 
     \b
@@ -290,6 +292,10 @@ def import_(obj: Context, file: Path, fmt: str | None) -> None:
                 _echo(f"... and {len(e.problems) - MAX_PROBLEMS_SHOWN} more", err=True)
             _echo(f"error: {file}: {e.summary}", err=True)
             sys.exit(1)
+        except KeyboardInterrupt:
+            # the load's one transaction was rolled back on the way here
+            _echo(f"interrupted: nothing of {file} was stored", err=True)
+            sys.exit(130)
         _echo(
             f"stored {_count(result.stored, 'event')} from {file} "
             f"({result.events - result.stored} already stored)"

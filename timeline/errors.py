@@ -19,6 +19,12 @@ class TimelineError(Exception):
         actor: must not be empty
     """
 
+    index: int | None = None
+    """When an append or load refused one event of its batch for what the store holds
+    (an id stored with other content, an unknown ``corrects``), its place in the batch,
+    from 0; :meth:`Timeline.import_file <timeline.Timeline.import_file>` turns it into the
+    file's line number."""
+
 
 class InvalidEventError(TimelineError, ValueError):
     """An event, or an argument about events, is not acceptable.

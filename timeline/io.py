@@ -9,7 +9,9 @@ required, and an unknown field is refused (a misspelt field is never silently dr
 - **JSON Lines**: each non-blank line is a JSON object of those fields.
 - **CSV**: a header row of field names, then one row per event. An empty cell is an
   absent field. ``targets`` is a JSON list (``["US", "Syria"]``) or names separated by
-  ``;`` (``US;Syria``); ``data``, ``effects`` and ``source`` are JSON text.
+  ``;`` (``US;Syria``); a cell with a comma (``US, Iraq``) is refused, since it may be
+  two names or one (a name with a comma is written as a JSON list); ``data``,
+  ``effects`` and ``source`` are JSON text.
 
 Readers never stop at a bad line: a line that cannot be read comes back as the
 :class:`~timeline.errors.InvalidEventError` that says why, with its line number, so that a
@@ -42,7 +44,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, Final
 
-from timeline.errors import InvalidEventError, InvalidFileError
+from timeline.errors import InvalidEventError, InvalidFileError, TimelineError
 from timeline.events import (
     EVENT_FIELDS,
     Event,
@@ -584,6 +586,52 @@ class FileEvents:
         if self.problems:
             raise InvalidFileError(self.path, self.problems)
 
+    def line_of(self, index: int) -> int | None:
+        """Return the line of the ``index``-th event given (from 0), reading the file
+        again (a refusal is rare: no line numbers are held while the file streams)."""
+        lines = read_events(
+            self.path,
+            format=self.format,
+            default_tz=self.default_tz,
+            day_zone=self.day_zone,
+            max_event_bytes=self.max_event_bytes,
+        )
+        for given, (number, event) in enumerate(lines):
+            if isinstance(event, InvalidEventError):
+                return None  # no event was given past a wrong line
+            if given == index:
+                return number
+        return None
+
+    def refused(self, error: TimelineError) -> InvalidFileError | None:
+        """Return the store's refusal of one event (``error.index``) as a problem of its
+        line, or ``None`` when the error names no event of the file.
+
+        Example:
+            >>> import pathlib, tempfile, timeline
+            >>> path = pathlib.Path(tempfile.mkdtemp()) / "events.jsonl"
+            >>> _ = path.write_text('{"type": "truce", "actor": "Syria", "incident": "s", '
+            ...     '"occurred_at": "2017-06-17"}\\n\\n{"type": "retraction", "actor": '
+            ...     '"Syria", "incident": "s", "occurred_at": "2017-06-17", '
+            ...     '"retracts": "01900000-0000-7000-8000-000000000099"}\\n')
+            >>> try:
+            ...     timeline.open("sqlite://").import_file(path)
+            ... except InvalidFileError as e:
+            ...     print(e.problems)
+            [(3, InvalidEventError('retracts: no event 01900000-0000-7000-8000-000000000099
+            is stored'))]
+        """
+        line = None if error.index is None else self.line_of(error.index)
+        if line is None:
+            return None
+        if isinstance(error, InvalidEventError):
+            problem = InvalidEventError(error.field, error.problem)
+        else:
+            field, _, text = str(error).partition(": ")
+            problem = InvalidEventError(field, text.removesuffix("; nothing was stored"))
+        problem.__cause__ = error
+        return InvalidFileError(self.path, [(line, problem)])
+
     def total(self) -> int:
         """How many records the file holds (for a progress bar), without reading the
         events (nor holding a line longer than an event may be)."""
@@ -677,7 +725,7 @@ def write_csv(
     """Write a header row and one row per event (see :func:`read_csv`); return how many.
 
     ``targets`` are written as names separated by ``;`` (a JSON list when a name holds a
-    ``;`` or starts with ``[``), the JSON columns as JSON text, empty values as empty
+    ``;`` or a ``,`` or starts with ``[``), the JSON columns as JSON text, empty values as empty
     cells; a cell a spreadsheet would run as a formula gets a ``'`` before it (see
     :func:`spreadsheet_cell`), which :func:`read_csv` takes away. ``stored`` adds
     columns for the fields the store assigned (see :func:`event_to_record`). Open
@@ -913,6 +961,15 @@ def _json_cell(name: str, cell: str) -> Any:
 def _targets_cell(cell: str) -> Any:
     if cell.lstrip().startswith("["):
         return _json_cell("targets", cell)
+    if "," in cell:
+        # "US, Iraq" is two names written the way a person lists them, or one name that
+        # holds a comma: refused rather than guessed
+        names = [name.strip() for name in cell.replace(";", ",").split(",") if name.strip()]
+        raise InvalidEventError(
+            "targets",
+            f"{cell!r} holds a comma; separate names with ';' ({';'.join(names)}), or write "
+            f"a JSON list ({json.dumps([cell], ensure_ascii=False)}) for one name with a comma",
+        )
     return [name.strip() for name in cell.split(";") if name.strip()]
 
 
@@ -922,7 +979,7 @@ def _csv_cell(name: str, value: Any) -> str:
     if name in CSV_JSON_FIELDS:
         return json.dumps(value, ensure_ascii=False)
     if name == "targets":
-        if any(";" in target for target in value) or value[0].startswith("["):
+        if any(";" in target or "," in target for target in value) or value[0].startswith("["):
             return json.dumps(value, ensure_ascii=False)
         return ";".join(value)
     return str(value)
