@@ -23,6 +23,7 @@ from timeline.errors import (
     DuplicateEventError,
     InvalidEventError,
     InvalidFileError,
+    MissingExtraError,
     NotFoundError,
     SchemaVersionError,
     StoreError,
@@ -33,7 +34,7 @@ from timeline.events import Event, RecordedEvent
 from timeline.fold import ActorState, Change, HistoryEntry, State
 from timeline.sequences import Match, Partial, SequenceReport, Step
 from timeline.times import PRECISIONS
-from timeline.view import Basis, Revision, Summaries, Summary, View
+from timeline.view import Basis, Revision, States, Summaries, Summary, View
 
 __version__ = "0.1.0"
 
@@ -51,6 +52,7 @@ __all__ = [
     "InvalidEventError",
     "InvalidFileError",
     "Match",
+    "MissingExtraError",
     "NotFoundError",
     "Partial",
     "RecordedEvent",
@@ -58,6 +60,7 @@ __all__ = [
     "SchemaVersionError",
     "SequenceReport",
     "State",
+    "States",
     "Step",
     "StoreError",
     "Summaries",

@@ -181,6 +181,38 @@ class _Scale:
         return min(max(x, self.left), self.right)
 
 
+class Chart(str):
+    """The text of a chart, an HTML page or an SVG picture, that also shows itself in a
+    notebook: ``_repr_html_`` gives the picture inline as SVG (no script, no network).
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> _ = tl.record("truce", "Syria", "2017-06-17", incident="s")
+        >>> page = tl.chart()
+        >>> (page.kind, page.startswith("<!DOCTYPE html>"), page._repr_html_()[:4])
+        ('html', True, '<svg')
+    """
+
+    kind: str
+    """``"html"`` or ``"svg"``."""
+
+    def __new__(cls, text: str, kind: str) -> Chart:
+        chart = super().__new__(cls, text)
+        chart.kind = kind
+        return chart
+
+    @property
+    def svg(self) -> str:
+        """The picture alone, as SVG (an HTML page holds it)."""
+        start = self.find("<svg")
+        end = self.rfind("</svg>")
+        return str(self[start : end + len("</svg>")]) if start != -1 and end != -1 else ""
+
+    def _repr_html_(self) -> str:
+        return self.svg
+
+
 def svg(
     events: Iterable[RecordedEvent],
     *,

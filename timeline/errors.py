@@ -148,6 +148,26 @@ class StoreError(TimelineError, RuntimeError):
     """
 
 
+class MissingExtraError(TimelineError, ImportError):
+    """A feature needs a package of an optional extra that is not installed.
+
+    ``extra`` names the extra; the message gives the command that installs it.
+
+    Example:
+        >>> err = MissingExtraError("to_pandas()", "pandas", "pandas")
+        >>> print(err.extra, err)
+        pandas to_pandas() needs pandas, which is not installed:
+        pip install 'incident-timeline[pandas]'
+    """
+
+    def __init__(self, feature: str, package: str, extra: str) -> None:
+        self.extra = extra
+        super().__init__(
+            f"{feature} needs {package}, which is not installed: "
+            f"pip install 'incident-timeline[{extra}]'"
+        )
+
+
 class TimelineWarning(UserWarning):
     """A legitimate answer that is probably not the one meant: a name that matches nothing
     in the store (an actor, an event type, an attribute path, a template's type), or
@@ -173,6 +193,7 @@ __all__ = [
     "DuplicateEventError",
     "InvalidEventError",
     "InvalidFileError",
+    "MissingExtraError",
     "NotFoundError",
     "SchemaVersionError",
     "StoreError",

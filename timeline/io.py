@@ -44,7 +44,12 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, Final
 
-from timeline.errors import InvalidEventError, InvalidFileError, TimelineError
+from timeline.errors import (
+    InvalidEventError,
+    InvalidFileError,
+    MissingExtraError,
+    TimelineError,
+)
 from timeline.events import (
     EVENT_FIELDS,
     Event,
@@ -59,9 +64,10 @@ from timeline.times import CALENDAR_UNITS, ZoneInput, isoformat, resolve_zone
 FORMATS: Final = ("jsonl", "csv")
 """The file formats: JSON Lines and CSV."""
 
-EXPORT_FORMATS: Final = (*FORMATS, "timelinejs")
-"""What :meth:`Timeline.export <timeline.Timeline.export>` writes: the file formats, and
-TimelineJS 3 JSON (for publishing; not read back)."""
+EXPORT_FORMATS: Final = (*FORMATS, "timelinejs", "parquet")
+"""What :meth:`Timeline.export <timeline.Timeline.export>` writes: the file formats,
+TimelineJS 3 JSON (for publishing) and Parquet (for analysis; needs the ``parquet``
+extra); the last two are not read back."""
 
 CSV_JSON_FIELDS: Final = ("data", "effects", "source")
 """The CSV columns whose cells are JSON text."""
@@ -658,16 +664,24 @@ def export_format(target: str | os.PathLike[str] | IO[str], given: str | None = 
             )
         return given
     if isinstance(target, str | os.PathLike):
+        if Path(target).suffix.lower() == ".parquet":
+            return "parquet"
         return file_format(os.fspath(target))
     return "jsonl"
 
 
-def write_to(target: str | os.PathLike[str] | IO[str], write: Callable[[IO[str]], int]) -> int:
-    """Call ``write(file)`` on ``target``, an open text file or a path; return its count.
+def write_to(
+    target: str | os.PathLike[str] | IO[Any],
+    write: Callable[[IO[Any]], int],
+    *,
+    binary: bool = False,
+) -> int:
+    """Call ``write(file)`` on ``target``, an open file or a path; return its count.
 
     A path is written beside itself (``NAME.part``) and renamed over it at the end, so a
     failure halfway never leaves a partial file under the name asked for; an
-    ``OSError`` names the path asked for.
+    ``OSError`` names the path asked for. ``binary`` opens a path for bytes, else for
+    UTF-8 text.
 
     Example:
         >>> import pathlib, tempfile
@@ -682,7 +696,9 @@ def write_to(target: str | os.PathLike[str] | IO[str], write: Callable[[IO[str]]
     output = Path(target)
     partial = output.with_name(output.name + ".part")
     try:
-        with partial.open("w", encoding="utf-8", newline="") as file:
+        with (
+            partial.open("wb") if binary else partial.open("w", encoding="utf-8", newline="")
+        ) as file:
             count = write(file)
         partial.replace(output)
     except OSError as e:
@@ -753,6 +769,65 @@ def write_csv(
         record = event_to_record(event, stored=stored)
         writer.writerow([spreadsheet_cell(_csv_cell(name, record.get(name))) for name in columns])
         count += 1
+    return count
+
+
+PARQUET_BATCH: Final = 10_000
+"""Events per row group of a Parquet export: memory holds one batch, not the store."""
+
+
+def write_parquet(events: Iterable[RecordedEvent], file: Any) -> int:
+    """Write stored events as Parquet, a batch at a time; return how many.
+
+    One row per event with the columns of :data:`timeline.frames.EVENT_COLUMNS`: the
+    event's fields and those the store assigned; times as UTC timestamps (microseconds),
+    ``targets`` a list of text, ``data``, ``effects`` and ``source`` JSON text (their
+    shapes differ from event to event). ``file`` is a path or a binary file. Needs
+    pyarrow (the ``parquet`` extra).
+
+    Example:
+        >>> import io, timeline
+        >>> import pyarrow.parquet as pq
+        >>> tl = timeline.open("sqlite://")
+        >>> _ = tl.record("truce", "Syria", "2017-06-17", incident="s", data={"n": 1})
+        >>> out = io.BytesIO()
+        >>> write_parquet(tl.events(), out)
+        1
+        >>> pq.read_table(io.BytesIO(out.getvalue())).to_pylist()[0]["data"]
+        '{"n": 1}'
+    """
+    from timeline.frames import EVENT_COLUMNS, event_row
+
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError as e:
+        raise MissingExtraError("Parquet export", "pyarrow", "parquet") from e
+    moment = pa.timestamp("us", tz="UTC")
+    types = {
+        "targets": pa.list_(pa.string()),
+        "occurred_at": moment,
+        "reported_at": moment,
+        "recorded_at": moment,
+        "version": pa.int64(),
+        "position": pa.int64(),
+    }
+    schema = pa.schema([(name, types.get(name, pa.string())) for name in EVENT_COLUMNS])
+    count = 0
+    with pq.ParquetWriter(file, schema) as writer:
+        batch: list[dict[str, Any]] = []
+        for event in events:
+            row = event_row(event)
+            for name in CSV_JSON_FIELDS:
+                row[name] = json.dumps(row[name], ensure_ascii=False, sort_keys=True)
+            batch.append(row)
+            if len(batch) >= PARQUET_BATCH:
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                count += len(batch)
+                batch = []
+        if batch or not count:
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+            count += len(batch)
     return count
 
 
@@ -1008,6 +1083,7 @@ __all__ = [
     "EXPORT_FORMATS",
     "FORMATS",
     "LINE_ROOM",
+    "PARQUET_BATCH",
     "REQUIRED_FIELDS",
     "SPREADSHEET_STARTS",
     "STORED_FIELDS",
@@ -1029,6 +1105,7 @@ __all__ = [
     "to_timelinejs",
     "write_csv",
     "write_jsonl",
+    "write_parquet",
     "write_timelinejs",
     "write_to",
 ]

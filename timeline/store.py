@@ -27,6 +27,7 @@ from timeline.errors import (
     ConcurrencyError,
     DuplicateEventError,
     InvalidEventError,
+    MissingExtraError,
     NotFoundError,
     StoreError,
     TimelineError,
@@ -56,8 +57,6 @@ SQLITE_BUSY_TIMEOUT_S = 30.0
 """How long a SQLite writer waits for another's lock before failing (seconds)."""
 
 DEFAULT_PAGE_SIZE = 1000
-POSTGRES_INSTALL = "pip install 'incident-timeline[postgres]'"
-"""The command that installs the PostgreSQL driver (psycopg 3), the ``postgres`` extra."""
 APPEND_LOCK_KEY = 0x746C617070656E64  # "tlappend": PostgreSQL's advisory lock for appends
 _ID_CHUNK = 500  # ids per IN (...) lookup, well under every driver's parameter limit
 
@@ -114,9 +113,8 @@ def create_engine(url: str | URL, **kwargs: Any) -> sa.Engine:
     except ImportError as e:  # the driver is an extra: say which, not a traceback
         if parsed.get_backend_name() != "postgresql":
             raise
-        raise StoreError(
-            f"{display_url(parsed)}: PostgreSQL needs the psycopg driver, which is not "
-            f"installed; install the postgres extra: {POSTGRES_INSTALL}"
+        raise MissingExtraError(
+            f"{display_url(parsed)}: PostgreSQL", "the psycopg driver", "postgres"
         ) from e
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
