@@ -424,15 +424,35 @@ class View:
             limit = non_negative(limit, "limit")
         if non_negative(page_size, "page_size") == 0:
             raise InvalidEventError("page_size", "must be at least 1")
+        names = [("actor", query.actor), ("incident", query.incident)]
+        names += [("type", name) for name in query.types or ()]
         if current:
             found = self._current_events(query, window, page_size)
         elif window.exact_in_sql and condition is None:
-            return Events(self._store.read(query, limit=limit, page_size=page_size), self.basis)
+            found = self._store.read(query, limit=limit, page_size=page_size)
+            return Events(self._said_if_none(found, names), self.basis)
         else:  # the query selects by start; where each event ends is decided here
             found = (e for e in self._store.read(query, page_size=page_size) if window.holds(e))
         if condition is not None:  # on the fields as listed (corrected, with current)
             found = (e for e in found if fits(e, condition))
-        return Events(found if limit is None else itertools.islice(found, limit), self.basis)
+        if limit is not None:
+            found = itertools.islice(found, limit)
+        return Events(self._said_if_none(found, names), self.basis)
+
+    def _said_if_none(
+        self, found: Iterator[RecordedEvent], names: list[tuple[str, str | None]]
+    ) -> Iterator[RecordedEvent]:
+        """Yield ``found``; if it held no event, warn for each name asked (an actor, an
+        incident, a type) that no stored event has, naming the closest ones. An answer
+        with events costs nothing more."""
+        empty = True
+        for event in found:
+            empty = False
+            yield event
+        if empty:
+            for kind, name in names:
+                if name is not None:
+                    self._warn_unknown(kind, name)
 
     def _current_events(
         self, where: EventFilter, window: _Window, page_size: int
@@ -966,7 +986,7 @@ class View:
         """Warn when no stored event has this actor or type, naming the closest ones."""
         if self._store.has_name(kind, name):
             return
-        what = "names" if kind == "actor" else "has the type"
+        what = {"actor": "names", "type": "has the type", "incident": "is in the incident"}[kind]
         hint = did_you_mean(name, self._store.names(kind))
         warnings.warn(
             f"{field or kind}: no event in the store {what} {name!r}{hint}",
