@@ -481,3 +481,33 @@ def test_a_report_held_compactly_draws_as_one_read_whole(
     drawn = tl.chart(format="svg", sequence=compact)
     assert tl.chart(format="svg", sequence=whole) == drawn
     assert 5 == len(by_class(parse(drawn), "match"))
+
+
+def test_the_legend_fits_with_three_bands(tmp_path: Path) -> None:
+    """With three bands (and their values) the state legend wraps inside the picture:
+    every legend text ends inside the width, and the picture is tall enough for it."""
+    bands = ["deconfliction.US-led coalition", "overflight.Iraq", "diplomatic_relations.US"]
+    values = ["active", "suspended", "restored under the 2015 memorandum", "under review"]
+    with timeline.open(f"sqlite:///{tmp_path / 'legend.db'}") as tl:
+        for day, value in enumerate(values, start=17):
+            tl.record("status", "Russia", f"2017-06-{day}", incident="s",
+                      effects={"Russia": dict.fromkeys(bands, value)})  # fmt: skip
+        picture = tl.chart(actors=["Russia"], bands=bands, format="svg")
+    root = parse(picture)
+    width, height = float(root.get("width") or 0), float(root.get("height") or 0)
+    [legend] = by_class(root, "legend")
+    top = float(re.findall(r"translate\(16,([\d.]+)\)", legend.get("transform") or "")[0])
+    texts = legend.iter("{http://www.w3.org/2000/svg}text")
+    placed = []
+    for text in texts:
+        x, y = float(text.get("x") or 0), float(text.get("y") or 0)
+        for group in legend.findall("{http://www.w3.org/2000/svg}g"):
+            if text in list(group):  # a symbol's text sits in a translated group
+                gx, gy = re.findall(
+                    r"translate\(([\d.]+),([\d.]+)\)", group.get("transform") or ""
+                )[0]
+                x, y = x + float(gx), y + float(gy)
+        placed.append((16 + x + len(text.text or "") * 6.2, top + y, text.text))
+    assert any("diplomatic_relations.US" in (t or "") for _, _, t in placed)
+    assert [] == [t for right, _, t in placed if right > width]
+    assert [] == [t for _, bottom, t in placed if bottom > height - 8]

@@ -355,7 +355,8 @@ def test_import_reads_times_in_the_default_zone(db_url: str, tmp_path: Path) -> 
 
 
 def test_import_refused_by_the_store_stores_nothing(db_url: str, tmp_path: Path) -> None:
-    """A file that is valid line by line but clashes with the store is refused whole."""
+    """A file that is valid line by line but clashes with the store is refused whole,
+    naming the line of the event the store refused."""
     run("--db", db_url, "import", str(SEED))
     changed = [json.loads(line) for line in SEED.read_text(encoding="utf-8").splitlines()]
     changed[5]["actor"] = "Russia"
@@ -364,8 +365,9 @@ def test_import_refused_by_the_store_stores_nothing(db_url: str, tmp_path: Path)
     path.write_text("\n".join(json.dumps(e) for e in [extra, *changed]) + "\n")
     output = failed("--db", db_url, "import", str(path))
     assert [
-        "error: id: event 01900000-0000-7000-8000-000000000006 is already stored with other "
-        "content (differs in actor); nothing was stored"
+        "line 7: id: event 01900000-0000-7000-8000-000000000006 is already stored with other "
+        "content (differs in actor)",
+        f"error: {path}: 1 problem; nothing was stored",
     ] == output
     assert 17 == stored_count(db_url)
 

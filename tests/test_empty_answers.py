@@ -127,3 +127,19 @@ def test_a_chart_band_on_no_lane(seeded: timeline.Timeline) -> None:
         seeded.chart(actors=["US", "Russia"], bands=["cooperaton.US"], format="svg")
     with silent():
         seeded.chart(actors=["US", "Russia"], bands=["cooperation.US"], format="svg")
+
+
+def test_events_of_unknown_names(seeded: timeline.Timeline) -> None:
+    """events(actor=, type=, incident=) that list nothing say which name matches nothing;
+    an answer with events, or an empty window of known names, says nothing."""
+    with pytest.warns(TimelineWarning) as caught:
+        assert [] == list(seeded.events(actor="Irn", type=["missle_strike", "truce"]))
+    assert [
+        "actor: no event in the store names 'Irn'; did you mean 'Iran'?",
+        "type: no event in the store has the type 'missle_strike'; did you mean 'missile_strike'?",
+    ] == [str(w.message) for w in caught]
+    with pytest.warns(TimelineWarning, match="is in the incident 'syria-2017-6'; did you mean"):
+        assert [] == list(seeded.events(incident="syria-2017-6", current=True))
+    with silent():
+        assert [] == list(seeded.events(actor="Iran", until="2000-01-01"))
+        assert 1 == len(list(seeded.events(actor="Iran", type=["missile_strike", "truse"])))

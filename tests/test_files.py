@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 import timeline
+import timeline.io
 from timeline.cli import main
 
 from helpers import stored_count
@@ -104,3 +106,121 @@ def test_the_command_line_runs_the_same_code(tmp_path: Path) -> None:
         expected = io.StringIO(newline="")
         tl.export(expected, format="csv")
     assert expected.getvalue() == out.read_text(encoding="utf-8")
+
+
+# -- what the store refuses is named by its line ---------------------------------------------
+
+UNKNOWN = "01900000-0000-7000-8000-0000000000ff"
+
+
+def lines(*events: dict[str, object]) -> str:
+    """JSON Lines of these events, one per line."""
+    return "".join(json.dumps(e) + "\n" for e in events)
+
+
+def truce(**fields: object) -> dict[str, object]:
+    """A truce by Syria in incident s, with these fields added."""
+    return {"type": "truce", "actor": "Syria", "occurred_at": "2017-06-17", "incident": "s",
+            **fields}  # fmt: skip
+
+
+def test_an_unknown_corrects_id_is_named_by_its_line(db_url: str, tmp_path: Path) -> None:
+    """A correction of an event that is not stored is refused as a problem of its line
+    (it was an error without a line), and nothing is stored."""
+    path = tmp_path / "fix.jsonl"
+    path.write_text(lines(truce(), truce()) + "\n" + lines(truce(corrects=UNKNOWN)))
+    with timeline.open(db_url) as tl, pytest.raises(timeline.InvalidFileError) as refused:
+        tl.import_file(path)
+    assert [(4, f"corrects: no event {UNKNOWN} is stored")] == [
+        (n, str(p)) for n, p in refused.value.problems
+    ]
+    assert 0 == stored_count(db_url)
+
+
+def test_a_changed_duplicate_id_is_named_by_its_line(db_url: str, tmp_path: Path) -> None:
+    """An id given twice with other content, in the file or against the store, is the
+    problem of the line that changed it."""
+    same = "01900000-0000-7000-8000-000000000001"
+    twice = tmp_path / "twice.jsonl"
+    twice.write_text(lines(truce(id=same), truce(), truce(id=same, actor="Iraq")))
+    with timeline.open(db_url) as tl:
+        with pytest.raises(timeline.InvalidFileError) as refused:
+            tl.import_file(twice)
+        assert 3 == refused.value.problems[0][0]
+        assert "id: event" in str(refused.value.problems[0][1])
+        tl.record("truce", "Syria", "2017-06-17", incident="s", id=same)
+        again = tmp_path / "again.jsonl"
+        again.write_text(lines(truce(), truce(id=same, data={"n": 1})))
+        with pytest.raises(timeline.InvalidFileError) as refused:
+            tl.import_file(again)
+        [(line, problem)] = refused.value.problems
+        assert (2, f"id: event {same} is already stored with other content (differs in data)"
+                ) == (line, str(problem))  # fmt: skip
+    assert 1 == stored_count(db_url)
+
+
+def test_the_command_line_names_the_line(sqlite_url: str, tmp_path: Path) -> None:
+    """timeline import prints the line and the problem, then one error line."""
+    path = tmp_path / "fix.jsonl"
+    path.write_text(lines(truce(), truce(retracts=UNKNOWN)))
+    result = CliRunner().invoke(main, ["--db", sqlite_url, "import", str(path)])
+    assert 1 == result.exit_code
+    assert [
+        f"line 2: retracts: no event {UNKNOWN} is stored",
+        f"error: {path}: 1 problem; nothing was stored",
+    ] == result.output.splitlines()
+
+
+def test_csv_targets_with_a_comma_are_refused(tl: timeline.Timeline, tmp_path: Path) -> None:
+    """ "US, Iraq" in a CSV targets cell is refused with its line (two names, or one with a
+    comma?), never stored as one actor; ";" separates names and a JSON list holds a name
+    with a comma, which export writes back as a JSON list."""
+    path = tmp_path / "targets.csv"
+    path.write_text(
+        "type,actor,targets,occurred_at,incident\n"
+        'strike,Iran,"US, Iraq",2017-06-18,s\n'
+        "strike,Iran,US;Iraq,2017-06-18,s\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(timeline.InvalidFileError) as refused:
+        tl.import_file(path)
+    [(line, problem)] = refused.value.problems
+    assert 2 == line
+    assert ("targets: 'US, Iraq' holds a comma; separate names with ';' (US;Iraq), or write "
+            'a JSON list (["US, Iraq"]) for one name with a comma') == str(problem)  # fmt: skip
+    assert [] == tl.actors()
+    path.write_text(
+        "type,actor,targets,occurred_at,incident\n"
+        'strike,Iran,"[""Korea, Republic of""]",2017-06-18,s\n'
+        "strike,Iran,US;Iraq,2017-06-18,s\n",
+        encoding="utf-8",
+    )
+    tl.import_file(path)
+    assert [("Korea, Republic of",), ("US", "Iraq")] == [e.targets for e in tl.events()]
+    out = tmp_path / "out.csv"
+    tl.export(out)
+    with timeline.open(f"sqlite:///{tmp_path / 'back.db'}") as back:
+        back.import_file(out)
+        assert [e.targets for e in tl.events()] == [e.targets for e in back.events()]
+
+
+def test_ctrl_c_during_an_import_stores_nothing_and_says_so(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Interrupted after a first chunk was written, the import stores nothing; the
+    command says so and exits 130."""
+    path = tmp_path / "many.jsonl"
+    path.write_text(lines(*(truce(occurred_at=f"2017-06-{1 + i % 28:02d}") for i in range(1500))))
+    reading = timeline.io.read_events
+
+    def interrupted(*args: object, **kwargs: object) -> Iterator[object]:
+        for number, event in reading(*args, **kwargs):  # type: ignore[arg-type]
+            if number > 1200:
+                raise KeyboardInterrupt
+            yield number, event
+
+    monkeypatch.setattr(timeline.io, "read_events", interrupted)
+    result = CliRunner().invoke(main, ["--db", sqlite_url, "import", str(path)])
+    assert 130 == result.exit_code
+    assert f"interrupted: nothing of {path} was stored\n" == result.stderr
+    assert 0 == stored_count(sqlite_url)

@@ -27,7 +27,7 @@ def test_the_distribution_has_a_name_of_its_own() -> None:
     project = PYPROJECT["project"]
     assert DISTRIBUTION == project["name"]
     assert "timeline.cli:main" == project["scripts"]["timeline"]
-    assert f"{DISTRIBUTION}[postgres]" in project["optional-dependencies"]["test"]
+    assert f"{DISTRIBUTION}[postgres,pandas,parquet]" in project["optional-dependencies"]["test"]
     assert ["timeline"] == PYPROJECT["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]
 
 
@@ -64,11 +64,13 @@ def without_psycopg(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_postgresql_url_without_the_driver_names_the_extra(without_psycopg: None) -> None:
-    """Without psycopg, a postgresql:// URL is a StoreError naming the extra to install,
-    not a ModuleNotFoundError."""
-    with pytest.raises(timeline.StoreError, match=r"pip install 'incident-timeline\[postgres\]'"):
+    """Without psycopg, a postgresql:// URL is a MissingExtraError naming the extra to
+    install, not a ModuleNotFoundError."""
+    with pytest.raises(
+        timeline.MissingExtraError, match=r"pip install 'incident-timeline\[postgres\]'"
+    ):
         timeline.open("postgresql://nobody@127.0.0.1/nowhere")
-    with pytest.raises(timeline.StoreError, match="psycopg"):
+    with pytest.raises(timeline.MissingExtraError, match="psycopg"):
         timeline.upgrade("postgresql://nobody@127.0.0.1/nowhere")
 
 

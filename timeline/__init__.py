@@ -29,6 +29,7 @@ from timeline.errors import (
     InvalidEventError,
     InvalidFileError,
     LockTimeoutError,
+    MissingExtraError,
     NotFoundError,
     SchemaVersionError,
     StoreError,
@@ -39,7 +40,7 @@ from timeline.events import Event, RecordedEvent
 from timeline.fold import ActorState, Change, HistoryEntry, State
 from timeline.sequences import Match, Partial, SequenceReport, Step
 from timeline.times import PRECISIONS
-from timeline.view import Basis, Revision, Summaries, Summary, View
+from timeline.view import Basis, Revision, States, Summaries, Summary, View
 
 __version__ = "0.1.0"
 
@@ -60,6 +61,7 @@ __all__ = [
     "InvalidFileError",
     "LockTimeoutError",
     "Match",
+    "MissingExtraError",
     "NotFoundError",
     "Partial",
     "RecordedEvent",
@@ -67,6 +69,7 @@ __all__ = [
     "SchemaVersionError",
     "SequenceReport",
     "State",
+    "States",
     "Step",
     "StoreError",
     "Summaries",

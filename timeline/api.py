@@ -18,8 +18,10 @@ from sqlalchemy.engine import URL
 
 from timeline import io as _io
 from timeline import store as _store
+from timeline.chart import Chart
 from timeline.errors import (
     InvalidEventError,
+    InvalidFileError,
     NotFoundError,
     StoreError,
     TimelineError,
@@ -41,6 +43,7 @@ from timeline.view import (
     Events,
     History,
     Revisions,
+    States,
     Summaries,
     View,
     did_you_mean,
@@ -826,8 +829,10 @@ class Timeline:
         Raises:
             InvalidFileError: lines are wrong; ``problems`` lists every one by line
                 number, and nothing was stored.
-            InvalidEventError: the file cannot be read (field ``path``), or an event is
-                refused by the store (named by its line).
+            InvalidFileError: the store refused an event for what it holds (its id
+                stored with other content, an unknown ``corrects`` or ``retracts``),
+                named by its line; nothing was stored.
+            InvalidEventError: the file cannot be read (field ``path``).
 
         Example:
             >>> import pathlib, tempfile, timeline
@@ -865,6 +870,13 @@ class Timeline:
             )
         except OSError as e:
             raise InvalidEventError("path", f"cannot read {path}: {e.strerror or e}") from e
+        except InvalidFileError:
+            raise
+        except TimelineError as e:  # the store refused one event: name its line
+            refused = reading.refused(e)
+            if refused is None:
+                raise
+            raise refused from e
         return ImportResult(events=reading.count, stored=stored)
 
     def export(
@@ -881,14 +893,17 @@ class Timeline:
         reads back into the same events, corrections, retractions and state (the new
         store assigns its own ``recorded_at`` and hash). ``timelinejs`` writes TimelineJS
         3 JSON for publishing: the events as they now stand, corrected, retracted ones
-        left out (see :func:`timeline.io.to_timelinejs`). ``timeline export`` runs this.
+        left out (see :func:`timeline.io.to_timelinejs`). ``parquet`` writes the stored
+        events with the fields the store assigned, a batch at a time, for analysis
+        (:func:`timeline.io.write_parquet`; needs the ``parquet`` extra). ``timeline
+        export`` runs this.
 
         Args:
             path_or_file: a path (written beside itself and renamed over it at the end,
                 so a failure never leaves half a file under that name) or an open text
-                file (for CSV, opened with ``newline=""``).
+                file (for CSV, opened with ``newline=""``; for Parquet, a binary file).
             format: one of :data:`timeline.io.EXPORT_FORMATS`; default ``csv`` for a
-                ``.csv`` path, else ``jsonl``.
+                ``.csv`` path, ``parquet`` for a ``.parquet`` one, else ``jsonl``.
             incident: only this incident's events (with their corrections).
 
         Example:
@@ -910,6 +925,10 @@ class Timeline:
                 lambda file: _io.write_timelinejs(
                     standing, file, title=incident, day_zone=self.day_zone
                 ),
+            )
+        if kind == "parquet":
+            return _io.write_to(
+                path_or_file, lambda file: _io.write_parquet(found, file), binary=True
             )
         writer = _io.write_csv if kind == "csv" else _io.write_jsonl
         return _io.write_to(path_or_file, lambda file: writer(found, file))
@@ -1454,11 +1473,12 @@ class Timeline:
         at: TimeInput | None = None,
         known_at: TimeInput | None = None,
         reported_by: TimeInput | None = None,
-    ) -> dict[str, State]:
+    ) -> States:
         """Return the state of every actor at once, in one pass over the events.
 
         The same rules as :meth:`state`; the result maps each actor named by an applied
-        event to its state, sorted by actor.
+        event to its state, sorted by actor (a :class:`~timeline.view.States`, a dict
+        with its ``basis`` and ``to_pandas()``: actors by attributes).
 
         Example:
             >>> import timeline
@@ -1576,8 +1596,9 @@ class Timeline:
         format: str | None = None,
         width: int = 1200,
         max_marks: int = 400,
-    ) -> str:
-        """Draw the timeline as one self-contained HTML page or SVG; return its text.
+    ) -> Chart:
+        """Draw the timeline as one self-contained HTML page or SVG; return its text (a
+        :class:`~timeline.chart.Chart`, a ``str`` that a notebook shows as the picture).
 
         One lane per actor, a time axis in UTC, each event a mark at its moment or a bar
         across its precision interval, state bands from :meth:`history`, and the matches

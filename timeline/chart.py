@@ -206,6 +206,38 @@ class _Scale:
         return min(max(x, self.left), self.right)
 
 
+class Chart(str):
+    """The text of a chart, an HTML page or an SVG picture, that also shows itself in a
+    notebook: ``_repr_html_`` gives the picture inline as SVG (no script, no network).
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> _ = tl.record("truce", "Syria", "2017-06-17", incident="s")
+        >>> page = tl.chart()
+        >>> (page.kind, page.startswith("<!DOCTYPE html>"), page._repr_html_()[:4])
+        ('html', True, '<svg')
+    """
+
+    kind: str
+    """``"html"`` or ``"svg"``."""
+
+    def __new__(cls, text: str, kind: str) -> Chart:
+        chart = super().__new__(cls, text)
+        chart.kind = kind
+        return chart
+
+    @property
+    def svg(self) -> str:
+        """The picture alone, as SVG (an HTML page holds it)."""
+        start = self.find("<svg")
+        end = self.rfind("</svg>")
+        return str(self[start : end + len("</svg>")]) if start != -1 and end != -1 else ""
+
+    def _repr_html_(self) -> str:
+        return self.svg
+
+
 def svg(
     events: Iterable[RecordedEvent],
     *,
@@ -469,7 +501,8 @@ class Drawing:
         self.notes.clear()
         plot_bottom = self._layout(plot_top)
         legend_top = plot_bottom + 24
-        height = legend_top + 90
+        legend, legend_bottom = self._legend(legend_top)
+        height = legend_top + max(90, legend_bottom + 26)
         head.append(
             f'<svg xmlns="http://www.w3.org/2000/svg" width="{self.width}" '
             f'height="{height:.0f}" viewBox="0 0 {self.width} {height:.0f}" '
@@ -507,7 +540,7 @@ class Drawing:
         head += self._axis(axis_top, plot_top, plot_bottom)
         head += self._lanes()
         head += self._matches()
-        head += self._legend(legend_top)
+        head += legend
         head.append("</svg>")
         return head
 
@@ -767,7 +800,8 @@ class Drawing:
             out.append("</g>")
         return out
 
-    def _legend(self, top: float) -> list[str]:
+    def _legend(self, top: float) -> tuple[list[str], float]:
+        """The legend's SVG, wrapped to the width, and how far down it reaches."""
         out = [f'<g class="legend" transform="translate(16,{top:.0f})">']
         x = 0.0
         items: list[tuple[str, str]] = [
@@ -817,26 +851,38 @@ class Drawing:
             shown = escape(text).replace("…", "&#8230;")  # ASCII, as the bins' (above)
             out.append(f'<text x="42" y="12" class="legend-text">{shown}</text></g>')
             x += 42 + len(text) * 6.2 + 24
+        bottom = y + 16
         if self.values:
+            # Wrapped to the width like the row above: several bands' names and values
+            # ran past the right edge on one line.
+            room = self.width - 32
             y += 30
-            states = "state: " + ", ".join(self.band_attributes)
+            *heads, states = _wrap("state: " + ", ".join(self.band_attributes), room / 6.2)
+            for line in heads:
+                out.append(
+                    f'<text x="0" y="{y + 10:.0f}" class="legend-text">{escape(line)}</text>'
+                )
+                y += 20
             out.append(f'<text x="0" y="{y + 10:.0f}" class="legend-text">{escape(states)}</text>')
             x = len(states) * 6.2 + 24
-            for value, colour in self.values.items():
+            swatches = [
+                (f'fill="{colour}"', value) for value, colour in self.values.items()
+            ] + [
+                ('fill="url(#hatch)" stroke="#999" stroke-width="0.5"',
+                 "changing: inside the imprecision of the event that changed it"),
+            ]  # fmt: skip
+            for paint, value in swatches:
+                if x and x + 24 + len(value) * 6.2 > room:
+                    x, y = 0.0, y + 20
                 out.append(
-                    f'<rect x="{x:.0f}" y="{y:.0f}" width="18" height="12" fill="{colour}"/>'
+                    f'<rect x="{x:.0f}" y="{y:.0f}" width="18" height="12" {paint}/>'
                     f'<text x="{x + 24:.0f}" y="{y + 10:.0f}" class="legend-text">'
                     f"{escape(value)}</text>"
                 )
                 x += 24 + len(value) * 6.2 + 18
-            out.append(
-                f'<rect x="{x:.0f}" y="{y:.0f}" width="18" height="12" fill="url(#hatch)" '
-                'stroke="#999" stroke-width="0.5"/>'
-                f'<text x="{x + 24:.0f}" y="{y + 10:.0f}" class="legend-text">'
-                "changing: inside the imprecision of the event that changed it</text>"
-            )
+            bottom = y + 12
         out.append("</g>")
-        return out
+        return out, bottom
 
 
 _STYLE: Final = (

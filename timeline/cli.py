@@ -271,7 +271,9 @@ def import_(obj: Context, file: Path, fmt: str | None) -> None:
     fields; targets is a JSON list or names separated by ";"; data, effects and source
     are JSON text; an empty cell is an absent field. The file is read once and stored in
     one transaction: if any line is wrong, every problem is listed by line number and
-    nothing is stored. An event whose id is stored already with the same content is not
+    nothing is stored; an event the store refuses (its id stored with other content, an
+    unknown corrects) is named by its line too. Interrupted (Ctrl-C), it stores nothing
+    and says so. An event whose id is stored already with the same content is not
     stored again, so an import can be repeated.
 
     \b
@@ -290,6 +292,10 @@ def import_(obj: Context, file: Path, fmt: str | None) -> None:
                 _echo(f"... and {len(e.problems) - MAX_PROBLEMS_SHOWN} more", err=True)
             _echo(f"error: {file}: {e.summary}", err=True)
             sys.exit(1)
+        except KeyboardInterrupt:
+            # the load's one transaction was rolled back on the way here
+            _echo(f"interrupted: nothing of {file} was stored", err=True)
+            sys.exit(130)
         _echo(
             f"stored {_count(result.stored, 'event')} from {file} "
             f"({result.events - result.stored} already stored)"
@@ -309,8 +315,9 @@ def import_(obj: Context, file: Path, fmt: str | None) -> None:
     "--format",
     "fmt",
     type=click.Choice(EXPORT_FORMATS),
-    help="Default: csv for a .csv output name, else jsonl. timelinejs: TimelineJS 3 JSON, "
-    "for publishing, not for import.",
+    help="Default: csv for a .csv output name, parquet for .parquet, else jsonl. "
+    "timelinejs: TimelineJS 3 JSON, for publishing; parquet: for analysis (needs the "
+    "parquet extra); neither is read back by import.",
 )
 @click.pass_obj
 def export(obj: Context, output: Path | None, incident: str | None, fmt: str | None) -> None:
@@ -325,14 +332,19 @@ def export(obj: Context, output: Path | None, incident: str | None, fmt: str | N
     --format timelinejs writes the TimelineJS 3 JSON format instead, for publishing with
     TimelineJS: the events as they now stand (corrected, retracted ones left out) in
     the order they happened, one group per actor, each date given only to the parts its
-    precision knows (a month-precision event has a year and a month).
+    precision knows (a month-precision event has a year and a month). --format parquet
+    (or a .parquet name) writes every stored event with the fields the store assigned,
+    for pandas, DuckDB or Spark (needs the parquet extra).
 
     \b
     Example:
         timeline --db sqlite:///incidents.db export -o incidents.jsonl
         timeline --db sqlite:///copy.db import incidents.jsonl
         timeline --db sqlite:///incidents.db export --format timelinejs -o timeline.json
+        timeline --db sqlite:///incidents.db export -o incidents.parquet
     """
+    if output is None and fmt == "parquet":
+        raise click.UsageError("--format parquet writes a file: give -o FILE.parquet")
     with reported(obj.debug), obj.open() as tl:
         count = tl.export(sys.stdout if output is None else output, format=fmt, incident=incident)
     if output is not None:

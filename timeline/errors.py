@@ -19,6 +19,12 @@ class TimelineError(Exception):
         actor: must not be empty
     """
 
+    index: int | None = None
+    """When an append or load refused one event of its batch for what the store holds
+    (an id stored with other content, an unknown ``corrects``), its place in the batch,
+    from 0; :meth:`Timeline.import_file <timeline.Timeline.import_file>` turns it into the
+    file's line number."""
+
 
 class InvalidEventError(TimelineError, ValueError):
     """An event, or an argument about events, is not acceptable.
@@ -142,6 +148,26 @@ class StoreError(TimelineError, RuntimeError):
     """
 
 
+class MissingExtraError(TimelineError, ImportError):
+    """A feature needs a package of an optional extra that is not installed.
+
+    ``extra`` names the extra; the message gives the command that installs it.
+
+    Example:
+        >>> err = MissingExtraError("to_pandas()", "pandas", "pandas")
+        >>> print(err.extra, err)
+        pandas to_pandas() needs pandas, which is not installed:
+        pip install 'incident-timeline[pandas]'
+    """
+
+    def __init__(self, feature: str, package: str, extra: str) -> None:
+        self.extra = extra
+        super().__init__(
+            f"{feature} needs {package}, which is not installed: "
+            f"pip install 'incident-timeline[{extra}]'"
+        )
+
+
 class TimelineWarning(UserWarning):
     """A legitimate answer that is probably not the one meant: a name that matches nothing
     in the store (an actor, an event type, an attribute path, a template's type), or
@@ -186,6 +212,7 @@ __all__ = [
     "InvalidEventError",
     "InvalidFileError",
     "LockTimeoutError",
+    "MissingExtraError",
     "NotFoundError",
     "SchemaVersionError",
     "StoreError",

@@ -774,6 +774,12 @@ class State(ActorState):
             return NotImplemented
         return _comparable(self) == _comparable(other)
 
+    def _repr_html_(self) -> str:
+        """How a notebook shows the state: a table (see :func:`timeline.render.state_html`)."""
+        from timeline.render import state_html
+
+        return state_html(self)
+
     __hash__ = None  # type: ignore[assignment]
 
 

@@ -9,7 +9,9 @@ required, and an unknown field is refused (a misspelt field is never silently dr
 - **JSON Lines**: each non-blank line is a JSON object of those fields.
 - **CSV**: a header row of field names, then one row per event. An empty cell is an
   absent field. ``targets`` is a JSON list (``["US", "Syria"]``) or names separated by
-  ``;`` (``US;Syria``); ``data``, ``effects`` and ``source`` are JSON text.
+  ``;`` (``US;Syria``); a cell with a comma (``US, Iraq``) is refused, since it may be
+  two names or one (a name with a comma is written as a JSON list); ``data``,
+  ``effects`` and ``source`` are JSON text.
 
 Readers never stop at a bad line: a line that cannot be read comes back as the
 :class:`~timeline.errors.InvalidEventError` that says why, with its line number, so that a
@@ -42,7 +44,12 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, Final
 
-from timeline.errors import InvalidEventError, InvalidFileError
+from timeline.errors import (
+    InvalidEventError,
+    InvalidFileError,
+    MissingExtraError,
+    TimelineError,
+)
 from timeline.events import (
     EVENT_FIELDS,
     Event,
@@ -57,9 +64,10 @@ from timeline.times import CALENDAR_UNITS, ZoneInput, isoformat, resolve_zone
 FORMATS: Final = ("jsonl", "csv")
 """The file formats: JSON Lines and CSV."""
 
-EXPORT_FORMATS: Final = (*FORMATS, "timelinejs")
-"""What :meth:`Timeline.export <timeline.Timeline.export>` writes: the file formats, and
-TimelineJS 3 JSON (for publishing; not read back)."""
+EXPORT_FORMATS: Final = (*FORMATS, "timelinejs", "parquet")
+"""What :meth:`Timeline.export <timeline.Timeline.export>` writes: the file formats,
+TimelineJS 3 JSON (for publishing) and Parquet (for analysis; needs the ``parquet``
+extra); the last two are not read back."""
 
 CSV_JSON_FIELDS: Final = ("data", "effects", "source")
 """The CSV columns whose cells are JSON text."""
@@ -584,6 +592,52 @@ class FileEvents:
         if self.problems:
             raise InvalidFileError(self.path, self.problems)
 
+    def line_of(self, index: int) -> int | None:
+        """Return the line of the ``index``-th event given (from 0), reading the file
+        again (a refusal is rare: no line numbers are held while the file streams)."""
+        lines = read_events(
+            self.path,
+            format=self.format,
+            default_tz=self.default_tz,
+            day_zone=self.day_zone,
+            max_event_bytes=self.max_event_bytes,
+        )
+        for given, (number, event) in enumerate(lines):
+            if isinstance(event, InvalidEventError):
+                return None  # no event was given past a wrong line
+            if given == index:
+                return number
+        return None
+
+    def refused(self, error: TimelineError) -> InvalidFileError | None:
+        """Return the store's refusal of one event (``error.index``) as a problem of its
+        line, or ``None`` when the error names no event of the file.
+
+        Example:
+            >>> import pathlib, tempfile, timeline
+            >>> path = pathlib.Path(tempfile.mkdtemp()) / "events.jsonl"
+            >>> _ = path.write_text('{"type": "truce", "actor": "Syria", "incident": "s", '
+            ...     '"occurred_at": "2017-06-17"}\\n\\n{"type": "retraction", "actor": '
+            ...     '"Syria", "incident": "s", "occurred_at": "2017-06-17", '
+            ...     '"retracts": "01900000-0000-7000-8000-000000000099"}\\n')
+            >>> try:
+            ...     timeline.open("sqlite://").import_file(path)
+            ... except InvalidFileError as e:
+            ...     print(e.problems)
+            [(3, InvalidEventError('retracts: no event 01900000-0000-7000-8000-000000000099
+            is stored'))]
+        """
+        line = None if error.index is None else self.line_of(error.index)
+        if line is None:
+            return None
+        if isinstance(error, InvalidEventError):
+            problem = InvalidEventError(error.field, error.problem)
+        else:
+            field, _, text = str(error).partition(": ")
+            problem = InvalidEventError(field, text.removesuffix("; nothing was stored"))
+        problem.__cause__ = error
+        return InvalidFileError(self.path, [(line, problem)])
+
     def total(self) -> int:
         """How many records the file holds (for a progress bar), without reading the
         events (nor holding a line longer than an event may be)."""
@@ -610,16 +664,24 @@ def export_format(target: str | os.PathLike[str] | IO[str], given: str | None = 
             )
         return given
     if isinstance(target, str | os.PathLike):
+        if Path(target).suffix.lower() == ".parquet":
+            return "parquet"
         return file_format(os.fspath(target))
     return "jsonl"
 
 
-def write_to(target: str | os.PathLike[str] | IO[str], write: Callable[[IO[str]], int]) -> int:
-    """Call ``write(file)`` on ``target``, an open text file or a path; return its count.
+def write_to(
+    target: str | os.PathLike[str] | IO[Any],
+    write: Callable[[IO[Any]], int],
+    *,
+    binary: bool = False,
+) -> int:
+    """Call ``write(file)`` on ``target``, an open file or a path; return its count.
 
     A path is written beside itself (``NAME.part``) and renamed over it at the end, so a
     failure halfway never leaves a partial file under the name asked for; an
-    ``OSError`` names the path asked for.
+    ``OSError`` names the path asked for. ``binary`` opens a path for bytes, else for
+    UTF-8 text.
 
     Example:
         >>> import pathlib, tempfile
@@ -634,7 +696,9 @@ def write_to(target: str | os.PathLike[str] | IO[str], write: Callable[[IO[str]]
     output = Path(target)
     partial = output.with_name(output.name + ".part")
     try:
-        with partial.open("w", encoding="utf-8", newline="") as file:
+        with (
+            partial.open("wb") if binary else partial.open("w", encoding="utf-8", newline="")
+        ) as file:
             count = write(file)
         partial.replace(output)
     except OSError as e:
@@ -677,7 +741,7 @@ def write_csv(
     """Write a header row and one row per event (see :func:`read_csv`); return how many.
 
     ``targets`` are written as names separated by ``;`` (a JSON list when a name holds a
-    ``;`` or starts with ``[``), the JSON columns as JSON text, empty values as empty
+    ``;`` or a ``,`` or starts with ``[``), the JSON columns as JSON text, empty values as empty
     cells; a cell a spreadsheet would run as a formula gets a ``'`` before it (see
     :func:`spreadsheet_cell`), which :func:`read_csv` takes away. ``stored`` adds
     columns for the fields the store assigned (see :func:`event_to_record`). Open
@@ -705,6 +769,65 @@ def write_csv(
         record = event_to_record(event, stored=stored)
         writer.writerow([spreadsheet_cell(_csv_cell(name, record.get(name))) for name in columns])
         count += 1
+    return count
+
+
+PARQUET_BATCH: Final = 10_000
+"""Events per row group of a Parquet export: memory holds one batch, not the store."""
+
+
+def write_parquet(events: Iterable[RecordedEvent], file: Any) -> int:
+    """Write stored events as Parquet, a batch at a time; return how many.
+
+    One row per event with the columns of :data:`timeline.frames.EVENT_COLUMNS`: the
+    event's fields and those the store assigned; times as UTC timestamps (microseconds),
+    ``targets`` a list of text, ``data``, ``effects`` and ``source`` JSON text (their
+    shapes differ from event to event). ``file`` is a path or a binary file. Needs
+    pyarrow (the ``parquet`` extra).
+
+    Example:
+        >>> import io, timeline
+        >>> import pyarrow.parquet as pq
+        >>> tl = timeline.open("sqlite://")
+        >>> _ = tl.record("truce", "Syria", "2017-06-17", incident="s", data={"n": 1})
+        >>> out = io.BytesIO()
+        >>> write_parquet(tl.events(), out)
+        1
+        >>> pq.read_table(io.BytesIO(out.getvalue())).to_pylist()[0]["data"]
+        '{"n": 1}'
+    """
+    from timeline.frames import EVENT_COLUMNS, event_row
+
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError as e:
+        raise MissingExtraError("Parquet export", "pyarrow", "parquet") from e
+    moment = pa.timestamp("us", tz="UTC")
+    types = {
+        "targets": pa.list_(pa.string()),
+        "occurred_at": moment,
+        "reported_at": moment,
+        "recorded_at": moment,
+        "version": pa.int64(),
+        "position": pa.int64(),
+    }
+    schema = pa.schema([(name, types.get(name, pa.string())) for name in EVENT_COLUMNS])
+    count = 0
+    with pq.ParquetWriter(file, schema) as writer:
+        batch: list[dict[str, Any]] = []
+        for event in events:
+            row = event_row(event)
+            for name in CSV_JSON_FIELDS:
+                row[name] = json.dumps(row[name], ensure_ascii=False, sort_keys=True)
+            batch.append(row)
+            if len(batch) >= PARQUET_BATCH:
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                count += len(batch)
+                batch = []
+        if batch or not count:
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+            count += len(batch)
     return count
 
 
@@ -913,6 +1036,15 @@ def _json_cell(name: str, cell: str) -> Any:
 def _targets_cell(cell: str) -> Any:
     if cell.lstrip().startswith("["):
         return _json_cell("targets", cell)
+    if "," in cell:
+        # "US, Iraq" is two names written the way a person lists them, or one name that
+        # holds a comma: refused rather than guessed
+        names = [name.strip() for name in cell.replace(";", ",").split(",") if name.strip()]
+        raise InvalidEventError(
+            "targets",
+            f"{cell!r} holds a comma; separate names with ';' ({';'.join(names)}), or write "
+            f"a JSON list ({json.dumps([cell], ensure_ascii=False)}) for one name with a comma",
+        )
     return [name.strip() for name in cell.split(";") if name.strip()]
 
 
@@ -922,7 +1054,7 @@ def _csv_cell(name: str, value: Any) -> str:
     if name in CSV_JSON_FIELDS:
         return json.dumps(value, ensure_ascii=False)
     if name == "targets":
-        if any(";" in target for target in value) or value[0].startswith("["):
+        if any(";" in target or "," in target for target in value) or value[0].startswith("["):
             return json.dumps(value, ensure_ascii=False)
         return ";".join(value)
     return str(value)
@@ -951,6 +1083,7 @@ __all__ = [
     "EXPORT_FORMATS",
     "FORMATS",
     "LINE_ROOM",
+    "PARQUET_BATCH",
     "REQUIRED_FIELDS",
     "SPREADSHEET_STARTS",
     "STORED_FIELDS",
@@ -972,6 +1105,7 @@ __all__ = [
     "to_timelinejs",
     "write_csv",
     "write_jsonl",
+    "write_parquet",
     "write_timelinejs",
     "write_to",
 ]

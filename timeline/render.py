@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
 import json
 from collections.abc import Hashable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from timeline.io import spreadsheet_cell
 from timeline.sequences import GapStats, Match, Partial, SequenceReport
 from timeline.times import bound_text, isoformat
+
+if TYPE_CHECKING:
+    from timeline.fold import State
 
 _CONTROLS = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]
 # bidirectional controls (and the two Unicode line breaks), which reorder or break the
@@ -178,6 +182,71 @@ def report_text(report: SequenceReport) -> str:
     return "\n".join(printable(line, lines=False) for line in lines) + "\n"
 
 
+def _html_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    cells = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
+    )
+    return f"<table><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def report_html(report: SequenceReport) -> str:
+    """Return the report as an HTML fragment (a notebook shows it:
+    ``SequenceReport._repr_html_``): the query, a table of matches, the summary.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> _ = tl.record("shootdown", "US", "2017-06-18", incident="s")
+        >>> page = report_html(tl.sequence([timeline.Step("shootdown", key="actor")]))
+        >>> "<td>US</td>" in page, page.count("<tr>")
+        (True, 2)
+    """
+    parts = [
+        f"<p><b>sequence:</b> {html.escape(_query(report))}<br>"
+        f"<b>matches:</b> {len(report.matches)}</p>"
+    ]
+    if report.matches:
+        parts.append(_html_table(MATCH_HEADER, _match_rows(report)))
+    summary = "<br>".join(html.escape(f"{name}: {value}") for name, value in _summary(report))
+    parts.append(f"<p>{summary}</p>")
+    return '<div class="timeline-report">' + "".join(parts) + "</div>"
+
+
+def state_html(state: State) -> str:
+    """Return a state as an HTML fragment (a notebook shows it: ``State._repr_html_``):
+    what was asked, then a table of attribute, value and a ``?`` for each uncertain one.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> _ = tl.record("suspension", "Russia", "2017-06-19", incident="s",
+        ...               effects={"Russia": {"cooperation.US": "<suspended>"}})
+        >>> page = state_html(tl.state("Russia", at="2017-06-19 12:00Z"))
+        >>> "<td>&lt;suspended&gt;</td><td>?</td>" in page
+        True
+    """
+    zone = None if state.basis is None else state.basis.day_zone
+    asked = [f"at {bound_text(state.at, zone)}" if state.at is not None else "after all its events"]
+    if state.basis is not None:
+        asked.append(f"on {state.basis}")
+    rows = [
+        (
+            path,
+            value if isinstance(value, str) else json.dumps(value, ensure_ascii=False),
+            "?" if path in state.uncertain else "",
+        )
+        for path, value in state.items()
+    ]
+    caption = (
+        f"<p><b>{html.escape(state.actor)}</b> {html.escape(', '.join(asked))}: "
+        f"{state.events_applied} event{'' if state.events_applied == 1 else 's'} applied</p>"
+    )
+    table = _html_table(("attribute", "value", ""), rows) if rows else "<p>(no attributes)</p>"
+    notes = "".join(f"<p>problem: {html.escape(p)}</p>" for p in state.problems)
+    return f'<div class="timeline-state">{caption}{table}{notes}</div>'
+
+
 def report_markdown(report: SequenceReport) -> str:
     """Return the report as Markdown: the query, a table of matches, the summary; safe
     to print (see :func:`printable`).
@@ -290,6 +359,47 @@ def report_json(report: SequenceReport) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
+MATCH_COLUMNS = (
+    "match", "key", "step", "type", "actor", "targets", "occurred_at", "precision",
+    "placed_at", "gap_seconds", "span_seconds", "order_certain", "event_id",
+)  # fmt: skip
+"""The columns of a report's matches as a table (CSV, DataFrame): one row per match and
+step."""
+
+
+def match_rows(report: SequenceReport) -> list[dict[str, Any]]:
+    """Return the matches as rows of :data:`MATCH_COLUMNS`, one per match and step, with
+    their values as they are (the key, times as ``datetime``, the targets as a tuple),
+    for :func:`report_csv` and :meth:`SequenceReport.to_pandas
+    <timeline.SequenceReport.to_pandas>`.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> _ = tl.record("shootdown", "US", "2017-06-18", incident="s")
+        >>> _ = tl.record("aircraft_repositioned", "US", "2017-06-19", incident="s")
+        >>> rows = match_rows(tl.sequence([timeline.Step("shootdown"),
+        ...                                timeline.Step("aircraft_repositioned")]))
+        >>> [(r["step"], r["type"], r["gap_seconds"]) for r in rows]
+        [(1, 'shootdown', None), (2, 'aircraft_repositioned', 86400.0)]
+    """
+    rows = []
+    for number, match in enumerate(report.matches, 1):
+        gaps = [None, *match.gaps]
+        for step, (event, placement) in enumerate(
+            zip(match.events, match.placements, strict=True), 1
+        ):
+            gap = gaps[step - 1]
+            values = (
+                number, match.key, step, event.type, event.actor, event.targets,
+                event.occurred_at, event.precision, placement,
+                None if gap is None else gap.total_seconds(), match.span.total_seconds(),
+                match.order_certain, event.id,
+            )  # fmt: skip
+            rows.append(dict(zip(MATCH_COLUMNS, values, strict=True)))
+    return rows
+
+
 def report_csv(report: SequenceReport) -> str:
     """Return the matches as CSV: one row per match and step, each cell a spreadsheet
     would run as a formula with a ``'`` before it (see
@@ -304,32 +414,15 @@ def report_csv(report: SequenceReport) -> str:
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(
-        [
-            "match", "key", "step", "type", "actor", "targets", "occurred_at", "precision",
-            "placed_at", "gap_seconds", "span_seconds", "order_certain", "event_id",
-        ]
-    )  # fmt: skip
-    for number, match in enumerate(report.matches, 1):
-        gaps = [None, *match.gaps]
-        for step, (event, placement) in enumerate(
-            zip(match.events, match.placements, strict=True), 1
-        ):
-            gap = gaps[step - 1]
-            cells = [
-                number,
-                key_text(match.key),
-                step,
-                event.type,
-                event.actor,
-                ";".join(event.targets),
-                isoformat(event.occurred_at),
-                event.precision,
-                isoformat(placement),
-                "" if gap is None else gap.total_seconds(),
-                match.span.total_seconds(),
-                match.order_certain,
-                event.id,
-            ]
-            writer.writerow([spreadsheet_cell(str(cell)) for cell in cells])
+    writer.writerow(MATCH_COLUMNS)
+    for row in match_rows(report):
+        shown = {
+            **row,
+            "key": key_text(row["key"]),
+            "targets": ";".join(row["targets"]),
+            "occurred_at": isoformat(row["occurred_at"]),
+            "placed_at": isoformat(row["placed_at"]),
+            "gap_seconds": "" if row["gap_seconds"] is None else row["gap_seconds"],
+        }
+        writer.writerow([spreadsheet_cell(str(cell)) for cell in shown.values()])
     return out.getvalue()

@@ -615,6 +615,30 @@ class SequenceReport:
 
         return report_json(self)
 
+    def _repr_html_(self) -> str:
+        """How a notebook shows the report (see :func:`timeline.render.report_html`)."""
+        from timeline.render import report_html
+
+        return report_html(self)
+
+    def to_pandas(self) -> Any:
+        """Return the matches as a pandas DataFrame, one row per match and step, the
+        columns of :meth:`to_csv` with their values as they are (needs the ``pandas``
+        extra; see :func:`timeline.frames.matches_frame`).
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("shootdown", "US", "2017-06-18", incident="s")
+            >>> _ = tl.record("aircraft_repositioned", "US", "2017-06-19", incident="s")
+            >>> report = tl.sequence([Step("shootdown"), Step("aircraft_repositioned")])
+            >>> report.to_pandas()[["step", "type", "gap_seconds"]].values.tolist()
+            [[1, 'shootdown', nan], [2, 'aircraft_repositioned', 86400.0]]
+        """
+        from timeline.frames import matches_frame
+
+        return matches_frame(self)
+
     def to_csv(self) -> str:
         """Render the matches as CSV, one row per match and step.
 

@@ -30,6 +30,7 @@ from timeline.errors import (
     DuplicateEventError,
     InvalidEventError,
     LockTimeoutError,
+    MissingExtraError,
     NotFoundError,
     StoreError,
     TimelineError,
@@ -112,8 +113,6 @@ def _milliseconds(seconds: float | None) -> int:
 SQLITE_NO_LIMIT_MS = 2**31 - 1
 
 DEFAULT_PAGE_SIZE = 1000
-POSTGRES_INSTALL = "pip install 'incident-timeline[postgres]'"
-"""The command that installs the PostgreSQL driver (psycopg 3), the ``postgres`` extra."""
 APPEND_LOCK_KEY = 0x746C617070656E64  # "tlappend": PostgreSQL's advisory lock for appends
 _ID_CHUNK = 500  # ids per IN (...) lookup, well under every driver's parameter limit
 
@@ -197,9 +196,8 @@ def create_engine(url: str | URL, *, timeouts: Timeouts | None = None, **kwargs:
     except ImportError as e:  # the driver is an extra: say which, not a traceback
         if parsed.get_backend_name() != "postgresql":
             raise
-        raise StoreError(
-            f"{display_url(parsed)}: PostgreSQL needs the psycopg driver, which is not "
-            f"installed; install the postgres extra: {POSTGRES_INSTALL}"
+        raise MissingExtraError(
+            f"{display_url(parsed)}: PostgreSQL", "the psycopg driver", "postgres"
         ) from e
     if engine.dialect.name == "sqlite":
         _configure_sqlite(
@@ -356,7 +354,9 @@ def _chunks(
             _check_size(index, content, len(text.encode()), max_bytes)
         seen = ids.get(event.id)
         if seen is not None and seen != text:
-            raise DuplicateEventError(event.id, differing_fields(json.loads(seen), content))
+            raise at_index(
+                DuplicateEventError(event.id, differing_fields(json.loads(seen), content)), index
+            )
         link = _link(event)
         if len(chunk) >= size or (
             link is not None and (link.target in ids or link.target in mended)
@@ -372,11 +372,19 @@ def _chunks(
         yield chunk
 
 
+def at_index(error: TimelineError, index: int) -> TimelineError:
+    """Return ``error`` saying which event of the batch was refused: its place in the
+    stream given to an append or load, from 0 (``error.index``), so that an import can
+    name the line it came from."""
+    error.index = index
+    return error
+
+
 def _check_size(index: int, content: dict[str, Any], size: int, limit: int) -> None:
     try:
         check_event_size(content, limit, size=size)
     except InvalidEventError as e:
-        raise e.within(f"events[{index}]") from None
+        raise at_index(e.within(f"events[{index}]"), index) from None
 
 
 @attrs.frozen
@@ -705,11 +713,13 @@ class Store:
     ) -> tuple[list[RecordedEvent], int]:
         run: _AppendRun | None = None
         results: list[RecordedEvent] = []
+        start = 0  # the place of the chunk's first event in the batch
         with self._write() as conn:
             for chunk in _chunks(batch, chunk_size, self.max_event_bytes):
                 if run is None:
                     run = self._start_run(conn, expected)
-                done = self._append_chunk(conn, run, chunk)
+                done = self._append_chunk(conn, run, chunk, start)
+                start += len(chunk)
                 if collect:
                     results.extend(done)
                 if on_chunk is not None:
@@ -747,23 +757,25 @@ class Store:
         )
 
     def _append_chunk(
-        self, conn: sa.Connection, run: _AppendRun, chunk: list[tuple[Event, str]]
+        self, conn: sa.Connection, run: _AppendRun, chunk: list[tuple[Event, str]], start: int
     ) -> list[RecordedEvent]:
         stored = self._by_ids(conn, [event.id for event, _ in chunk])
-        for event, text in chunk:
+        for offset, (event, text) in enumerate(chunk):
             found = stored.get(event.id)
             if found is not None and canonical_json(found.content()) != text:
-                raise DuplicateEventError(
+                refused = DuplicateEventError(
                     event.id, differing_fields(found.content(), json.loads(text))
                 )
+                raise at_index(refused, start + offset)
         fresh = [(event, text) for event, text in chunk if event.id not in stored]
+        places = [start + i for i, (event, _) in enumerate(chunk) if event.id not in stored]
         new_incidents = sorted({e.incident for e, _ in fresh} - set(run.versions))
         for incident, version in self._versions(conn, new_incidents).items():
             wanted = run.expected.get(incident)
             if wanted is not None and version != wanted:
                 raise ConcurrencyError(incident, expected=wanted, actual=version)
             run.versions[incident] = version
-        mended = self._check_links(conn, [_link(e) for e, _ in fresh])
+        mended = self._check_links(conn, [_link(e) for e, _ in fresh], places)
         made: dict[uuid.UUID, RecordedEvent] = {}
         event_rows: list[tuple[Any, ...]] = []
         actor_rows: list[tuple[Any, ...]] = []
@@ -842,20 +854,23 @@ class Store:
             raise StoreError(f"{self.url}: {str(e).strip().splitlines()[0]}") from e
 
     def _check_links(
-        self, conn: sa.Connection, links: list[Link | None]
+        self, conn: sa.Connection, links: list[Link | None], places: list[int]
     ) -> dict[uuid.UUID, list[str]]:
         """Check each mended event; return the actors each one ever named, by id.
 
         A correction mends an event that is neither a correction nor a retraction; a
         retraction mends such an event (with all its corrections) or one correction of
         it (undoing that correction). Neither may mend what is retracted already.
+        ``places`` are the links' events' places in the batch, which a refusal names.
         """
-        # the field that named each mended event, for the messages
-        fields = {
-            link.target: "corrects" if link.corrects is not None else "retracts"
-            for link in links
-            if link is not None
-        }
+        # the field that named each mended event, for the messages, and the place of the
+        # first event that named it
+        fields: dict[uuid.UUID, str] = {}
+        named_at: dict[uuid.UUID, int] = {}
+        for link, place in zip(links, places, strict=True):
+            if link is not None and link.target not in fields:
+                fields[link.target] = "corrects" if link.corrects is not None else "retracts"
+                named_at[link.target] = place
         targets = list(fields)
         if not targets:
             return {}
@@ -864,15 +879,19 @@ class Store:
         for target in targets:
             event = found.get(target)
             if event is None:
-                raise NotFoundError(f"{fields[target]}: no event {target} is stored")
+                raise at_index(
+                    NotFoundError(f"{fields[target]}: no event {target} is stored"),
+                    named_at[target],
+                )
             if event.retracts is not None or (
                 event.corrects is not None and fields[target] == "corrects"
             ):
-                raise InvalidEventError(
+                refused = InvalidEventError(
                     fields[target],
                     f"{target} is itself a correction or retraction; "
                     f"mend the event it refers to ({event.corrects or event.retracts})",
                 )
+                raise at_index(refused, named_at[target])
             roots[target] = target if event.corrects is None else event.corrects
         root_ids = list(dict.fromkeys(roots.values()))
         found.update(self._by_ids(conn, [r for r in root_ids if r not in found]))
@@ -885,11 +904,13 @@ class Store:
         }
         for target in targets:
             if roots[target] in retracted:
-                raise InvalidEventError(fields[target], f"{roots[target]} is retracted already")
+                refused = InvalidEventError(fields[target], f"{roots[target]} is retracted already")
+                raise at_index(refused, named_at[target])
             if target in retracted:
-                raise InvalidEventError(
+                refused = InvalidEventError(
                     fields[target], f"the correction {target} is retracted already"
                 )
+                raise at_index(refused, named_at[target])
         named = {root: _named_actors(found[root]) for root in root_ids}
         for row in conn.execute(
             sa.select(*_STORED).where(events.c.corrects.in_(root_ids)).order_by(events.c.position)
@@ -899,10 +920,11 @@ class Store:
             assert root is not None
             named[root] = list(dict.fromkeys([*named[root], *_named_actors(correction)]))
         seen_retractions: set[uuid.UUID] = set()
-        for link in links:
+        for link, place in zip(links, places, strict=True):
             if link is not None and link.retracts is not None:
                 if link.retracts in seen_retractions:
-                    raise InvalidEventError("retracts", f"{link.retracts} is retracted twice")
+                    refused = InvalidEventError("retracts", f"{link.retracts} is retracted twice")
+                    raise at_index(refused, place)
                 seen_retractions.add(link.retracts)
         return {target: named[roots[target]] for target in targets}
 

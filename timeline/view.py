@@ -74,6 +74,7 @@ from timeline.times import UTC, ZoneInput, bound_text, in_window, zone_name
 
 if TYPE_CHECKING:
     from timeline.api import Timeline
+    from timeline.chart import Chart
 
 _log = logging.getLogger("timeline")
 
@@ -143,6 +144,22 @@ class Events(Iterator[RecordedEvent]):
     def __next__(self) -> RecordedEvent:
         return next(self._events)
 
+    def to_pandas(self) -> Any:
+        """Return the events not yet read as a pandas DataFrame, one row each, columns
+        :data:`timeline.frames.EVENT_COLUMNS` (needs the ``pandas`` extra). It holds
+        them all: narrow a large store first.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("truce", "Syria", "2017-06-17", incident="s")
+            >>> tl.events().to_pandas()[["type", "actor", "occurred_at"]].values.tolist()
+            [['truce', 'Syria', Timestamp('2017-06-17 00:00:00+0000', tz='UTC')]]
+        """
+        from timeline.frames import events_frame
+
+        return events_frame(self)
+
 
 class History(builtins.list[HistoryEntry]):
     """The answer of :meth:`View.history`: a list of changes, with its ``basis``."""
@@ -152,6 +169,58 @@ class History(builtins.list[HistoryEntry]):
     def __init__(self, entries: Iterable[HistoryEntry], basis: Basis) -> None:
         super().__init__(entries)
         self.basis = basis
+
+    def to_pandas(self) -> Any:
+        """Return the changes as a pandas DataFrame, one row each, columns
+        :data:`timeline.frames.HISTORY_COLUMNS` (needs the ``pandas`` extra).
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("suspension", "Russia", "2017-06-19", incident="s",
+            ...               effects={"Russia": {"cooperation.US": "suspended"}})
+            >>> tl.history("Russia").to_pandas()[["attribute", "new"]].values.tolist()
+            [['cooperation.US', 'suspended']]
+        """
+        from timeline.frames import history_frame
+
+        return history_frame(self)
+
+
+class States(dict[str, State]):
+    """The answer of :meth:`View.states`: ``{actor: State}``, sorted by actor, with its
+    ``basis``.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> _ = tl.record("truce", "Syria", "2017-06-17", incident="s", targets=["rebels"])
+        >>> found = tl.states()
+        >>> (sorted(found), found.basis.position)
+        (['Syria', 'rebels'], 1)
+    """
+
+    basis: Basis
+
+    def __init__(self, states: Iterable[tuple[str, State]], basis: Basis) -> None:
+        super().__init__(states)
+        self.basis = basis
+
+    def to_pandas(self) -> Any:
+        """Return the states as a pandas DataFrame: one row per actor (the index), one
+        column per attribute path (needs the ``pandas`` extra).
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("suspension", "Russia", "2017-06-19", incident="s",
+            ...               effects={"Russia": {"cooperation.US": "suspended"}})
+            >>> tl.states().to_pandas().loc["Russia", "cooperation.US"]
+            'suspended'
+        """
+        from timeline.frames import states_frame
+
+        return states_frame(self)
 
 
 @attrs.frozen
@@ -240,6 +309,21 @@ class Summaries(builtins.list[Summary]):
     def __init__(self, entries: Iterable[Summary], basis: Basis) -> None:
         super().__init__(entries)
         self.basis = basis
+
+    def to_pandas(self) -> Any:
+        """Return the names as a pandas DataFrame, columns ``name``, ``events``,
+        ``first``, ``last`` (needs the ``pandas`` extra).
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("truce", "Syria", "2017-06-17", incident="daraa")
+            >>> tl.incidents().to_pandas()[["name", "events"]].values.tolist()
+            [['daraa', 1]]
+        """
+        from timeline.frames import summaries_frame
+
+        return summaries_frame(self)
 
     def names(self) -> list[str]:
         """The names alone, in order.
@@ -351,15 +435,35 @@ class View:
             limit = non_negative(limit, "limit")
         if non_negative(page_size, "page_size") == 0:
             raise InvalidEventError("page_size", "must be at least 1")
+        names = [("actor", query.actor), ("incident", query.incident)]
+        names += [("type", name) for name in query.types or ()]
         if current:
             found = self._current_events(query, window, page_size)
         elif window.exact_in_sql and condition is None:
-            return Events(self._store.read(query, limit=limit, page_size=page_size), self.basis)
+            found = self._store.read(query, limit=limit, page_size=page_size)
+            return Events(self._said_if_none(found, names), self.basis)
         else:  # the query selects by start; where each event ends is decided here
             found = (e for e in self._store.read(query, page_size=page_size) if window.holds(e))
         if condition is not None:  # on the fields as listed (corrected, with current)
             found = (e for e in found if fits(e, condition))
-        return Events(found if limit is None else itertools.islice(found, limit), self.basis)
+        if limit is not None:
+            found = itertools.islice(found, limit)
+        return Events(self._said_if_none(found, names), self.basis)
+
+    def _said_if_none(
+        self, found: Iterator[RecordedEvent], names: list[tuple[str, str | None]]
+    ) -> Iterator[RecordedEvent]:
+        """Yield ``found``; if it held no event, warn for each name asked (an actor, an
+        incident, a type) that no stored event has, naming the closest ones. An answer
+        with events costs nothing more."""
+        empty = True
+        for event in found:
+            empty = False
+            yield event
+        if empty:
+            for kind, name in names:
+                if name is not None:
+                    self._warn_unknown(kind, name)
 
     def _current_events(
         self, where: EventFilter, window: _Window, page_size: int
@@ -575,7 +679,7 @@ class View:
             self._warn_no_templates(actor, replay.events_applied)
         return State(replay, at=at_bound, known_at=self.basis.known_at, basis=self.basis)
 
-    def states(self, *, at: TimeInput | None = None) -> dict[str, State]:
+    def states(self, *, at: TimeInput | None = None) -> States:
         """Return the state of every actor at once on the basis, in one pass.
 
         Example:
@@ -607,10 +711,13 @@ class View:
                     replay = replays.setdefault(name, Replay(name))
                     replay.step(event, folder, uncertain=doubt, day_zone=self._zone)
         known = self.basis.known_at
-        return {
-            name: State(replays[name], at=at_bound, known_at=known, basis=self.basis)
-            for name in sorted(replays)
-        }
+        return States(
+            (
+                (name, State(replays[name], at=at_bound, known_at=known, basis=self.basis))
+                for name in sorted(replays)
+            ),
+            self.basis,
+        )
 
     def history(
         self,
@@ -808,7 +915,7 @@ class View:
         format: str | None = None,
         width: int = 1200,
         max_marks: int = 400,
-    ) -> str:
+    ) -> Chart:
         """Draw the events of the basis (see :meth:`Timeline.chart
         <timeline.Timeline.chart>`); the bands' histories are read on the same basis,
         so one picture never mixes two states of knowledge.
@@ -890,7 +997,7 @@ class View:
         text = picture.html() if kind == "html" else picture.svg()
         if path is not None:
             Path(path).write_text(text, encoding="utf-8")
-        return text
+        return drawing.Chart(text, kind)
 
     # -- answers that say why they are empty ----------------------------------------------
 
@@ -898,7 +1005,7 @@ class View:
         """Warn when no stored event has this actor or type, naming the closest ones."""
         if self._store.has_name(kind, name):
             return
-        what = "names" if kind == "actor" else "has the type"
+        what = {"actor": "names", "type": "has the type", "incident": "is in the incident"}[kind]
         hint = did_you_mean(name, self._store.names(kind))
         warnings.warn(
             f"{field or kind}: no event in the store {what} {name!r}{hint}",
@@ -1256,6 +1363,7 @@ __all__ = [
     "History",
     "Revision",
     "Revisions",
+    "States",
     "Summaries",
     "Summary",
     "View",
