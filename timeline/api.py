@@ -177,7 +177,7 @@ def upgrade(url: str | URL | None = None) -> str:
     Example:
         >>> import timeline
         >>> timeline.upgrade("sqlite://")
-        '0006'
+        '0007'
     """
     from timeline import migrate
 
@@ -428,7 +428,7 @@ def head_revision() -> str:
     Example:
         >>> import timeline
         >>> timeline.head_revision()
-        '0006'
+        '0007'
     """
     from timeline import migrate
 

@@ -75,7 +75,13 @@ def _partial(name: str, column: str, *, where: str) -> sa.Index:
 events = sa.Table(
     "timeline_events",
     metadata,
-    sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
+    # SQLite: INTEGER, so that the key is the rowid itself, not a second B-tree (0007)
+    sa.Column(
+        "position",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=False,
+    ),
     sa.Column("id", sa.Uuid, nullable=False),
     sa.Column("incident", sa.String(200), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
@@ -108,20 +114,24 @@ events = sa.Table(
 )
 
 # One row per (actor, event) for every actor an event names: as actor, as a target, or in
-# its effects. It serves "the events of X" through an index instead of a JSON scan.
+# its effects. It serves "the events of X" through an index instead of a JSON scan. Two
+# B-trees (0007): the key, which serves an actor's events in valid time, and the unique
+# (position, actor), which serves walks along positions and lookups of one event's rows;
+# on SQLite the key is the table itself (WITHOUT ROWID).
 event_actors = sa.Table(
     "timeline_event_actors",
     metadata,
-    sa.Column("actor", sa.String(200), primary_key=True),
+    sa.Column("actor", sa.String(200), nullable=False),
     sa.Column(
         "position",
         sa.BigInteger,
         sa.ForeignKey("timeline_events.position", name="fk_timeline_event_actors_position"),
-        primary_key=True,
+        nullable=False,
     ),
     sa.Column("occurred_at", UTCDateTime, nullable=False),
-    sa.Index("ix_timeline_event_actors_actor_occurred", "actor", "occurred_at", "position"),
-    sa.Index("ix_timeline_event_actors_position", "position"),
+    sa.PrimaryKeyConstraint("actor", "occurred_at", "position"),
+    sa.Index("ix_timeline_event_actors_position", "position", "actor", unique=True),
+    sqlite_with_rowid=False,
 )
 
 # A cache of folded states, outside the immutability triggers: deletable at any time,
