@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import context
 
+from timeline._backends import backend_of
 from timeline.schema import VERSION_TABLE, metadata
 
 # Any fixed 64-bit number: the PostgreSQL advisory lock that serialises upgrades.
@@ -26,7 +27,7 @@ def run(connection: sa.Connection) -> None:
         include_name=lambda name, type_, parent: type_ != "table" or name.startswith("timeline_"),
     )
     with context.begin_transaction():
-        if connection.dialect.name == "postgresql":
+        if backend_of(connection).name == "postgresql":
             # an index built over a large store may take longer than a statement of the
             # library's may (timeline.store.Timeouts); an upgrade is run on purpose, once
             connection.execute(sa.text("SET LOCAL statement_timeout = 0"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -202,3 +204,85 @@ def test_revision_0004_upgrades_a_store_and_its_chain_still_verifies(db_url: str
         assert all(e.reported == (e.recorded_at, "exact") for e in tl.events())
         assert 0 == tl.clear_snapshots()
         assert {"truce.rebels": "declared"} == tl.state("Syria", reported_by="2999-01-01").to_dict()
+
+
+def test_revision_0007_upgrades_a_store_in_place_and_its_chain_still_verifies(
+    db_url: str,
+) -> None:
+    """A store at 0006 with corrections, a retraction and snapshots upgrades in place to
+    0007's slimmer keys: the chain verifies, the answers and the actor index rows are the
+    same, and the actor table keeps two B-trees (on SQLite: no rowid; position is the
+    events' rowid)."""
+    from alembic import command
+
+    def answers(tl: timeline.Timeline) -> Any:
+        return (
+            tl.state("Syria").to_dict(),
+            tl.state("Syria", at="2017-06-17").events_applied,
+            [e.id for e in tl.events()],
+            [e.id for e in tl.events(actor="Syria")],
+            [e.id for e in tl.history("rebels")],
+            tl.head(),
+        )
+
+    with timeline.open(db_url, snapshot_interval=1) as tl:
+        tl.define("truce", {"{actor}": {"truce.{target}": "declared"}})
+        first = tl.record("truce", "Syria", "2017-06-17", incident="daraa", targets=["rebels"])
+        tl.correct(first.id, occurred_at="2017-06-18", targets=["rebels", "US"])
+        gone = tl.record("shootdown", "US", "2017-06-18", incident="s", targets=["Syria"])
+        tl.retract(gone.id, "double-counted")
+        before = answers(tl)
+    engine = raw_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(migrate.alembic_config(conn), "0006")
+        with engine.connect() as conn:
+            assert "0006" == migrate.current_revision(conn)
+            index_rows = conn.execute(
+                sa.text("SELECT actor, position FROM timeline_event_actors ORDER BY 1, 2")
+            ).all()
+    finally:
+        engine.dispose()
+    assert migrate.head_revision() == timeline.upgrade(db_url)
+    engine = raw_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            indexes = {i["name"] for i in sa.inspect(conn).get_indexes("timeline_event_actors")}
+            key = sa.inspect(conn).get_pk_constraint("timeline_event_actors")
+            assert (
+                index_rows
+                == conn.execute(
+                    sa.text("SELECT actor, position FROM timeline_event_actors ORDER BY 1, 2")
+                ).all()
+            )
+            if conn.dialect.name == "sqlite":
+                tables = dict(
+                    conn.exec_driver_sql(
+                        "SELECT name, sql FROM sqlite_master WHERE type = 'table'"
+                    ).all()
+                )
+                assert tables["timeline_event_actors"].endswith("WITHOUT ROWID")
+                assert "position INTEGER NOT NULL" in tables["timeline_events"]
+                triggers = set(
+                    conn.exec_driver_sql(
+                        "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                        "AND tbl_name IN ('timeline_events', 'timeline_event_actors')"
+                    ).scalars()
+                )
+                assert {
+                    f"{table}_{kind}"
+                    for table in ("timeline_events", "timeline_event_actors")
+                    for kind in ("no_update", "no_delete", "time_form")
+                } == triggers
+    finally:
+        engine.dispose()
+    assert {"ix_timeline_event_actors_position"} == indexes
+    assert ["actor", "occurred_at", "position"] == key["constrained_columns"]
+    with timeline.open(db_url) as tl:
+        tl.define("truce", {"{actor}": {"truce.{target}": "declared"}})
+        checked = tl.verify()
+        assert checked.ok
+        assert str(checked).startswith("ok: 4 events verified")  # and the snapshots kept
+        assert before == answers(tl)
+        with pytest.raises(timeline.StoreError, match="refused"), tl._store._write() as conn:
+            conn.execute(sa.text("DELETE FROM timeline_event_actors"))

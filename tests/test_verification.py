@@ -560,9 +560,8 @@ def test_a_damaged_sqlite_page_is_found_by_the_deep_check(sqlite_url: str) -> No
 
     with timeline.open(sqlite_url) as tl:
         record_reports(tl, 50)
-    damage_index_page(
-        sqlite_url.removeprefix("sqlite:///"), "ix_timeline_event_actors_actor_occurred"
-    )
+    # the key (actor, occurred_at, position), which is the actor table itself (0007)
+    damage_index_page(sqlite_url.removeprefix("sqlite:///"), "timeline_event_actors")
     with timeline.open(sqlite_url) as tl:
         with pytest.raises(timeline.StoreError, match="malformed"):
             tl.state("US")

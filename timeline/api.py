@@ -18,6 +18,7 @@ from sqlalchemy.engine import URL
 
 from timeline import io as _io
 from timeline import store as _store
+from timeline._backends import backend_for_url
 from timeline.chart import Chart
 from timeline.errors import (
     InvalidEventError,
@@ -179,7 +180,7 @@ def upgrade(url: str | URL | None = None) -> str:
     Example:
         >>> import timeline
         >>> timeline.upgrade("sqlite://")
-        '0006'
+        '0007'
     """
     from timeline import migrate
 
@@ -213,9 +214,8 @@ def schema_revision(url: str | URL | None = None) -> str | None:
 
     target = default_url() if url is None else url
     parsed = _store.normalize_url(target)
-    database = parsed.database or ":memory:"
-    is_file = parsed.get_backend_name() == "sqlite" and database != ":memory:"
-    if is_file and not Path(database).exists():
+    database = backend_for_url(parsed).database_file(parsed)
+    if database is not None and not Path(database).exists():
         return None  # connecting would create the file
     engine = _store.create_engine(parsed)
     try:
@@ -340,9 +340,8 @@ def _checked_url(url: str | URL, field: str) -> str | URL:
 def _open_source(url: str | URL, opened: list[Store]) -> Store:
     """Open the store a copy reads, creating nothing: no file, no schema."""
     parsed = _store.normalize_url(_checked_url(url, "from"))
-    database = parsed.database or ":memory:"
-    is_file = parsed.get_backend_name() == "sqlite" and database != ":memory:"
-    if is_file and not Path(database).exists():  # connecting would create the file
+    database = backend_for_url(parsed).database_file(parsed)
+    if database is not None and not Path(database).exists():  # connecting would create it
         raise NotFoundError(f"from: there is no database file {database}")
     store = Store.open(parsed, create=False)
     opened.append(store)
@@ -432,7 +431,7 @@ def head_revision() -> str:
     Example:
         >>> import timeline
         >>> timeline.head_revision()
-        '0006'
+        '0007'
     """
     from timeline import migrate
 

@@ -14,6 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
+from timeline._backends import backend_of
+
 VERSION_TABLE = "timeline_alembic_version"
 
 
@@ -28,8 +30,7 @@ class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime reached the store")  # a bug, never user input
-        value = value.astimezone(dt.UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        return backend_of(dialect).bind_time(value.astimezone(dt.UTC))
 
     def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
         if value is None:
@@ -74,7 +75,13 @@ def _partial(name: str, column: str, *, where: str) -> sa.Index:
 events = sa.Table(
     "timeline_events",
     metadata,
-    sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
+    # SQLite: INTEGER, so that the key is the rowid itself, not a second B-tree (0007)
+    sa.Column(
+        "position",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=False,
+    ),
     sa.Column("id", sa.Uuid, nullable=False),
     sa.Column("incident", sa.String(200), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
@@ -107,20 +114,24 @@ events = sa.Table(
 )
 
 # One row per (actor, event) for every actor an event names: as actor, as a target, or in
-# its effects. It serves "the events of X" through an index instead of a JSON scan.
+# its effects. It serves "the events of X" through an index instead of a JSON scan. Two
+# B-trees (0007): the key, which serves an actor's events in valid time, and the unique
+# (position, actor), which serves walks along positions and lookups of one event's rows;
+# on SQLite the key is the table itself (WITHOUT ROWID).
 event_actors = sa.Table(
     "timeline_event_actors",
     metadata,
-    sa.Column("actor", sa.String(200), primary_key=True),
+    sa.Column("actor", sa.String(200), nullable=False),
     sa.Column(
         "position",
         sa.BigInteger,
         sa.ForeignKey("timeline_events.position", name="fk_timeline_event_actors_position"),
-        primary_key=True,
+        nullable=False,
     ),
     sa.Column("occurred_at", UTCDateTime, nullable=False),
-    sa.Index("ix_timeline_event_actors_actor_occurred", "actor", "occurred_at", "position"),
-    sa.Index("ix_timeline_event_actors_position", "position"),
+    sa.PrimaryKeyConstraint("actor", "occurred_at", "position"),
+    sa.Index("ix_timeline_event_actors_position", "position", "actor", unique=True),
+    sqlite_with_rowid=False,
 )
 
 # A cache of folded states, outside the immutability triggers: deletable at any time,

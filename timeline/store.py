@@ -1,9 +1,9 @@
 """The store: every SQL statement the library runs, on SQLite and on PostgreSQL.
 
-Backend differences are few and named here: how a SQLite transaction begins
-(``BEGIN IMMEDIATE`` for writes), SQLite's pragmas, and where ``recorded_at`` comes from
-(PostgreSQL's clock, else this process's). Driver errors are translated at this boundary
-into :class:`~timeline.errors.TimelineError` subclasses.
+What differs between the engines is its backend's (:mod:`timeline._backends`): engine
+and session set-up, the append lock and clock, the insert, the encoding of times and
+ids. Driver errors are translated at this boundary into
+:class:`~timeline.errors.TimelineError` subclasses.
 """
 
 from __future__ import annotations
@@ -21,16 +21,19 @@ from typing import Any
 
 import attrs
 import sqlalchemy as sa
-from sqlalchemy import event as sa_event
 from sqlalchemy.engine import URL, make_url
 
 from timeline import migrate
+from timeline._backends import backend_for_url, backend_of
+from timeline._backends.base import LAST as _LAST
+from timeline._backends.base import Backend
+from timeline._backends.base import reason as _reason
+from timeline._backends.postgres import APPEND_LOCK_KEY as APPEND_LOCK_KEY
 from timeline.errors import (
     ConcurrencyError,
     DuplicateEventError,
     InvalidEventError,
     LockTimeoutError,
-    MissingExtraError,
     NotFoundError,
     StoreError,
     TimelineError,
@@ -45,10 +48,7 @@ from timeline.events import (
     event_content,
 )
 from timeline.schema import (
-    COPY_SETTING,
-    IN_A_COPY,
     MENDING,
-    OWNS_EVENTS,
     UTCDateTime,
     event_actors,
     events,
@@ -71,12 +71,6 @@ DEFAULT_IDLE_TIMEOUT_S = 60.0
 ends it and rolls back (``idle_in_transaction_session_timeout``, seconds): a client that
 died or was cut off mid-append never holds the append lock longer."""
 
-KEEPALIVE = {"keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
-"""PostgreSQL: TCP keepalives on both ends of each connection (seconds, probes), so that
-either side finds a peer gone silent (a blackholed connection) within about a minute;
-``tcp_user_timeout`` bounds data sent and never acknowledged the same way."""
-TCP_USER_TIMEOUT_MS = 60_000
-
 
 @attrs.frozen
 class Timeouts:
@@ -91,29 +85,8 @@ class Timeouts:
     statement: float | None = DEFAULT_STATEMENT_TIMEOUT_S
     idle: float | None = DEFAULT_IDLE_TIMEOUT_S
 
-    def postgres_options(self) -> str:
-        """The session settings, as libpq's ``options`` (sent when a connection starts)."""
-        settings = {
-            "lock_timeout": _milliseconds(self.lock),
-            "statement_timeout": _milliseconds(self.statement),
-            "idle_in_transaction_session_timeout": _milliseconds(self.idle),
-            "tcp_keepalives_idle": KEEPALIVE["keepalives_idle"],
-            "tcp_keepalives_interval": KEEPALIVE["keepalives_interval"],
-            "tcp_keepalives_count": KEEPALIVE["keepalives_count"],
-            "tcp_user_timeout": TCP_USER_TIMEOUT_MS,
-        }
-        return " ".join(f"-c {name}={value}" for name, value in settings.items())
-
-
-def _milliseconds(seconds: float | None) -> int:
-    # PostgreSQL: 0 is no limit; a positive limit is at least 1 ms
-    return 0 if seconds is None else max(1, round(seconds * 1000))
-
-
-SQLITE_NO_LIMIT_MS = 2**31 - 1
 
 DEFAULT_PAGE_SIZE = 1000
-APPEND_LOCK_KEY = 0x746C617070656E64  # "tlappend": PostgreSQL's advisory lock for appends
 _ID_CHUNK = 500  # ids per IN (...) lookup, well under every driver's parameter limit
 
 
@@ -135,10 +108,7 @@ def normalize_url(url: str | URL) -> URL:
         raise InvalidEventError("url", f"cannot read {url!r} as a database URL") from e
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
-    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
-        raise InvalidEventError(
-            "url", f"{parsed.get_backend_name()!r} is not supported; use sqlite or postgresql"
-        )
+    backend_for_url(parsed)  # refuses an engine that no backend serves
     return parsed
 
 
@@ -150,80 +120,32 @@ def display_url(url: str | URL) -> str:
 def create_engine(url: str | URL, *, timeouts: Timeouts | None = None, **kwargs: Any) -> sa.Engine:
     """Return a SQLAlchemy engine set up the way the store needs it.
 
-    SQLite: the driver's own transaction handling is turned off so that the store can
-    begin write transactions with ``BEGIN IMMEDIATE`` (a writer takes the lock up front
-    instead of failing half-way); a file database uses WAL (readers never block the
-    writer), ``synchronous=FULL`` (a committed append survives a power cut) and a busy
-    timeout of ``timeouts.lock`` (writers queue instead of failing, for that long).
-
-    PostgreSQL: every session starts with ``timeouts`` as ``lock_timeout``,
-    ``statement_timeout`` and ``idle_in_transaction_session_timeout``, TCP keepalives
-    and ``tcp_user_timeout`` on both ends (:data:`KEEPALIVE`), a bounded connect, and
-    pooled connections are pinged before use (a server restarted since is reconnected to).
-
-    PostgreSQL: psycopg never prepares a statement on the server, so each statement is
-    planned as it runs, for the tables as they are then. A prepared statement keeps
-    the generic plan PostgreSQL made on one of its first runs: made while a new
-    store's tables were empty, that plan reads the whole table (a lookup of 500 ids
-    compared each row with every id), and a load that grows the tables in its one
-    transaction got slower with every chunk (issue 15).
+    The engine's backend (:func:`timeline._backends.backend_for_url`) sets up its
+    sessions: on SQLite WAL, ``synchronous=FULL``, a busy timeout of ``timeouts.lock``
+    and ``BEGIN IMMEDIATE`` for writes; on PostgreSQL ``timeouts`` as the session's
+    ``lock_timeout``, ``statement_timeout`` and ``idle_in_transaction_session_timeout``,
+    TCP keepalives, and no server-side prepared statements (see
+    :meth:`timeline._backends.postgres.PostgresBackend.engine_options`).
 
     Example:
         >>> create_engine("sqlite://").dialect.name
         'sqlite'
     """
     parsed = normalize_url(url)
+    backend = backend_for_url(parsed)
     limits = Timeouts() if timeouts is None else timeouts
     options: dict[str, Any] = {"json_serializer": canonical_json, **kwargs}
     connect_args = options.setdefault("connect_args", {})
-    if parsed.get_backend_name() == "sqlite":
-        connect_args["timeout"] = SQLITE_NO_LIMIT_MS / 1000 if limits.lock is None else limits.lock
-    else:
-        given = parsed.query.get("options")
-        connect_args["options"] = " ".join(
-            part for part in (limits.postgres_options(), given) if isinstance(part, str)
-        )
-        connect_args.setdefault("keepalives", 1)
-        for name, value in KEEPALIVE.items():
-            connect_args.setdefault(name, value)
-        connect_args.setdefault("tcp_user_timeout", TCP_USER_TIMEOUT_MS)
-        connect_args.setdefault("connect_timeout", 30)
-        options.setdefault("pool_pre_ping", True)
-        # no server-side prepared statements: see above (issue 15)
-        connect_args.setdefault("prepare_threshold", None)
+    backend.engine_options(parsed, limits, options, connect_args)
     try:
         engine = sa.create_engine(parsed, **options)
     except ImportError as e:  # the driver is an extra: say which, not a traceback
-        if parsed.get_backend_name() != "postgresql":
+        error = backend.missing_driver(parsed, e)
+        if error is None:
             raise
-        raise MissingExtraError(
-            f"{display_url(parsed)}: PostgreSQL", "the psycopg driver", "postgres"
-        ) from e
-    if engine.dialect.name == "sqlite":
-        _configure_sqlite(
-            engine, in_memory=parsed.database in (None, "", ":memory:"), lock_timeout=limits.lock
-        )
+        raise error from e
+    backend.configure(engine, parsed, limits)
     return engine
-
-
-def _configure_sqlite(engine: sa.Engine, *, in_memory: bool, lock_timeout: float | None) -> None:
-    busy_ms = SQLITE_NO_LIMIT_MS if lock_timeout is None else _milliseconds(lock_timeout)
-
-    @sa_event.listens_for(engine, "connect")
-    def _connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
-        cursor = dbapi_connection.cursor()
-        if not in_memory:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-
-    @sa_event.listens_for(engine, "begin")
-    def _begin(conn: sa.Connection) -> None:
-        mode = conn.get_execution_options().get("timeline_sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
 
 
 def chain_hash(previous: str, event: RecordedEvent) -> str:
@@ -557,6 +479,7 @@ class Store:
         timeouts: Timeouts | None = None,
     ) -> None:
         self.engine = engine
+        self.backend: Backend = backend_of(engine)
         self.url = url
         self.max_event_bytes = max_event_bytes
         self._snapshot_rights: tuple[bool, bool] | None = None
@@ -632,19 +555,8 @@ class Store:
         far as the database tells (PostgreSQL: pg_locks and pg_stat_activity)."""
         waited = self.timeouts.lock
         limit = "" if waited is None else f" {waited:g} s (lock_timeout)"
-        holders: list[str] = []
-        if self.engine.dialect.name == "postgresql":
-            try:
-                with self.engine.connect() as conn:
-                    holders = [_holder(row) for row in conn.execute(_HOLDERS, _LOCK_KEY_PARTS)]
-            except sa.exc.SQLAlchemyError:
-                holders = []  # the error to raise is the timeout; the names are a courtesy
-        if holders:
-            held = "; the append lock is held by " + ", ".join(holders)
-        elif self.engine.dialect.name == "postgresql":
-            held = f" ({_reason(error)})"
-        else:
-            held = " (another connection holds the database's write lock; SQLite cannot tell which)"
+        holders, unnamed = self.backend.lock_holders(self.engine, error)
+        held = "; the append lock is held by " + ", ".join(holders) if holders else unnamed
         return LockTimeoutError(
             f"{self.url}: waited{limit} for a lock{held}; nothing was stored", holders=holders
         )
@@ -734,24 +646,10 @@ class Store:
         return results, 0 if run is None else run.fresh
 
     def _start_run(self, conn: sa.Connection, expected: Mapping[str, int] | None) -> _AppendRun:
-        if conn.dialect.name == "postgresql":
-            # The database gives the append its place: the lock, the head and the clock,
-            # and a ticket that its insert trigger checks every row against (migration
-            # 0006), so that a role that may insert cannot choose them.
-            position, previous, recorded_at = conn.execute(_BEGIN_APPEND).one()
-            return _AppendRun(
-                position=position,
-                previous=previous,
-                recorded_at=recorded_at.astimezone(dt.UTC),
-                expected=dict(expected or {}),
-            )
-        last = self._lock_and_read_last(conn)
-        recorded_at = self._now(conn)
-        if last is not None and recorded_at < last.recorded_at:
-            recorded_at = last.recorded_at
+        position, previous, recorded_at = self.backend.begin_append(conn)
         return _AppendRun(
-            position=0 if last is None else last.position,
-            previous="" if last is None else last.hash,
+            position=position,
+            previous=previous,
             recorded_at=recorded_at,
             expected=dict(expected or {}),
         )
@@ -779,8 +677,8 @@ class Store:
         made: dict[uuid.UUID, RecordedEvent] = {}
         event_rows: list[tuple[Any, ...]] = []
         actor_rows: list[tuple[Any, ...]] = []
-        as_text = conn.dialect.name == "sqlite"
-        recorded_at = _db_time(run.recorded_at, as_text)
+        backend = self.backend
+        recorded_at = backend.db_time(run.recorded_at)
         recorded_text = isoformat(run.recorded_at)
         for event, text in fresh:
             if event.id in made:
@@ -809,8 +707,8 @@ class Store:
                 reported_precision=event.reported_precision,
             )
             made[event.id] = recorded
-            occurred = _db_time(event.occurred_at, as_text)
-            event_rows.append(_event_values(recorded, occurred, recorded_at, as_text))
+            occurred = backend.db_time(event.occurred_at)
+            event_rows.append(_event_values(recorded, occurred, recorded_at, backend))
             names = _named_actors(event)
             link = _link(event)
             if link is not None:
@@ -831,27 +729,12 @@ class Store:
         """Write rows of ``_event_values`` (``which="events"``) or of ``ACTOR_COLUMNS``."""
         if not rows:
             return
-        if conn.dialect.name != "postgresql":
-            conn.exec_driver_sql(_insert_sql(which), rows)
-            return
-        # PostgreSQL: COPY, one stream per table in the append's transaction, rather than
-        # an INSERT per row (about three times the rows per second).
-        import psycopg
-
         table, columns = (
             ("timeline_event_actors", ACTOR_COLUMNS)
             if which == "actors"
             else ("timeline_events", EVENT_COLUMNS)
         )
-        try:
-            with (
-                conn.connection.driver_connection.cursor() as cursor,  # type: ignore[union-attr]
-                cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
-            ):
-                for row in rows:
-                    copy.write_row(row)
-        except psycopg.Error as e:
-            raise StoreError(f"{self.url}: {str(e).strip().splitlines()[0]}") from e
+        self.backend.insert_rows(conn, table, columns, rows, url=self.url)
 
     def _check_links(
         self, conn: sa.Connection, links: list[Link | None], places: list[int]
@@ -929,18 +812,8 @@ class Store:
         return {target: named[roots[target]] for target in targets}
 
     def _lock_and_read_last(self, conn: sa.Connection) -> Any:
-        # SQLite: the transaction began with BEGIN IMMEDIATE, which holds the write lock.
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPEND_LOCK_KEY})
+        self.backend.lock_writes(conn)
         return conn.execute(_LAST).first()
-
-    def _now(self, conn: sa.Connection) -> dt.datetime:
-        # On PostgreSQL the server's clock, read after the append lock is held, so that all
-        # writers on all machines share one clock; on SQLite the one machine's clock.
-        if conn.dialect.name == "postgresql":
-            now = conn.execute(sa.text("SELECT clock_timestamp()")).scalar_one()
-            return now.astimezone(dt.UTC)
-        return dt.datetime.now(dt.UTC)
 
     def _versions(self, conn: sa.Connection, incidents: list[str]) -> dict[str, int]:
         # One probe of the (incident, version) key per incident, read backwards from its
@@ -1096,8 +969,7 @@ class Store:
                     f"{self.url} holds {last.position:,} events; a copy goes into an empty "
                     "store; nothing was copied",
                 )
-            if conn.dialect.name == "postgresql":
-                self._mark_copying(conn)
+            self.backend.start_copy(conn, self.url)
             walk = ChainWalk()
             for page in _pages(rows, page_size):
                 self._copy_page(conn, walk, page)
@@ -1115,28 +987,10 @@ class Store:
                 )
         return copied
 
-    def _mark_copying(self, conn: sa.Connection) -> None:
-        """Say, for the rest of this PostgreSQL transaction, that it is a copy."""
-        owner, owns = conn.execute(
-            sa.text(
-                "SELECT pg_get_userbyid(relowner), "
-                f"{OWNS_EVENTS} FROM pg_class WHERE oid = 'timeline_events'::regclass"
-            )
-        ).one()
-        if not owns:
-            raise StoreError(
-                f"to: {self.url}: a copy writes recorded times of the past, which only the "
-                f"owner of timeline_events ({owner}) may do; copy as that role; nothing was "
-                "copied"
-            )
-        conn.execute(sa.text(f"SET LOCAL {COPY_SETTING} = 'on'"))
-        # the condition an insert trigger tests must hold from here on, or the hook is broken
-        assert conn.execute(sa.text(f"SELECT {IN_A_COPY}")).scalar_one()
-
     def _copy_page(
         self, conn: sa.Connection, walk: ChainWalk, rows: list[StoredEvent | Unreadable]
     ) -> None:
-        as_text = conn.dialect.name == "sqlite"
+        backend = self.backend
         event_rows = []
         page: list[StoredEvent] = []
         for stored in rows:
@@ -1150,9 +1004,9 @@ class Store:
             event_rows.append(
                 _event_values(
                     event,
-                    _db_time(event.occurred_at, as_text),
-                    _db_time(event.recorded_at, as_text),
-                    as_text,
+                    backend.db_time(event.occurred_at),
+                    backend.db_time(event.recorded_at),
+                    backend,
                 )
             )
         # The events first: what the index of a correction may name is read from the
@@ -1164,7 +1018,7 @@ class Store:
             event = stored.event
             if event.position in problems:
                 raise _not_copied(event.position, problems[event.position][1])
-            occurred = _db_time(event.occurred_at, as_text)
+            occurred = backend.db_time(event.occurred_at)
             actor_rows.extend((name, event.position, occurred) for name, _ in stored.index)
         self._insert_rows(conn, "actors", actor_rows)
 
@@ -1329,11 +1183,8 @@ class Store:
         with self._translate(), self.engine.connect() as conn:
             conn = conn.execution_options(timeline_sqlite_begin="IMMEDIATE")
             with conn.begin() as transaction:
-                if conn.dialect.name == "postgresql":
-                    conn.execute(
-                        sa.text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": APPEND_LOCK_KEY}
-                    )
-                clock = self._now(conn)
+                self.backend.share_append_lock(conn)
+                clock = self.backend.now(conn)
                 if moment < clock:
                     position = self.known_position(recorded_to, conn=conn)
                     transaction.rollback()
@@ -1663,11 +1514,7 @@ class Store:
         end the read's transaction). SQLite has no roles: both are true.
         """
         if self._snapshot_rights is None:
-            if conn.dialect.name != "postgresql":
-                self._snapshot_rights = (True, True)
-            else:
-                row = conn.execute(_SNAPSHOT_RIGHTS).one()
-                self._snapshot_rights = (bool(row.reads), bool(row.reads and row.writes))
+            self._snapshot_rights = self.backend.snapshot_rights(conn)
         return self._snapshot_rights
 
     def may_write_snapshots(self) -> bool:
@@ -1886,39 +1733,7 @@ class Store:
         Table pages are read whole by the walk of :meth:`Timeline.verify` (PostgreSQL
         checks their checksums as it reads them, on a cluster that has them on).
         """
-        if self.engine.dialect.name != "postgresql":
-            try:
-                with self.engine.connect() as conn, conn.begin():
-                    check = conn.exec_driver_sql(f"PRAGMA integrity_check({int(limit)})")
-                    lines = [row[0] for row in check]
-            except sa.exc.SQLAlchemyError as e:  # a page so damaged that the check stops
-                return [f"integrity_check stopped: {_reason(e)}"], []
-            return [f"integrity_check: {line}" for line in lines if line != "ok"], []
-        with self._read() as conn:
-            installed = conn.execute(
-                sa.text("SELECT 1 FROM pg_extension WHERE extname = 'amcheck'")
-            ).first()
-            indexes = [] if installed is None else conn.execute(_TIMELINE_INDEXES).scalars().all()
-        if installed is None:
-            return [], [
-                "deep: the amcheck extension is not installed in this database, so its indexes "
-                "were not checked (CREATE EXTENSION amcheck, as a superuser)"
-            ]
-        problems: list[str] = []
-        for name in indexes:
-            try:
-                with self.engine.connect() as conn, conn.begin():
-                    conn.execute(
-                        sa.text("SELECT bt_index_check(CAST(:name AS regclass), true)"),
-                        {"name": name},
-                    )
-            except sa.exc.ProgrammingError as e:
-                if "permission denied" in _reason(e):
-                    return problems, [f"deep: indexes not checked: {_reason(e)}"]
-                problems.append(f"index {name}: {_reason(e)}")
-            except sa.exc.SQLAlchemyError as e:
-                problems.append(f"index {name}: {_reason(e)}")
-        return problems, []
+        return self.backend.integrity(self.engine, limit=limit, url=self.url)
 
     def last(self) -> tuple[int, str]:
         """Return the position and hash of the newest event; ``(0, "")`` when empty."""
@@ -1956,22 +1771,6 @@ EVENT_COLUMNS = (
 )  # fmt: skip
 _JSON_COLUMNS = frozenset({"targets", "data", "effects", "source"})
 ACTOR_COLUMNS = ("actor", "position", "occurred_at")
-
-
-def _insert_sql(which: str) -> str:
-    """The SQLite INSERT of the append path (PostgreSQL's uses COPY: ``Store._insert``).
-
-    Appends are the hot path: rows go to the driver's executemany as tuples of values it
-    takes as they are (text for UUIDs, times and JSON), skipping SQLAlchemy's per-value
-    processing.
-    """
-    table, columns = (
-        ("timeline_event_actors", ACTOR_COLUMNS)
-        if which == "actors"
-        else ("timeline_events", EVENT_COLUMNS)
-    )
-    marks = ", ".join("?" for _ in columns)
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
 
 
 def _pages(
@@ -2021,23 +1820,6 @@ def _index_problem(stored: StoredEvent, mended: Iterable[str]) -> str | None:
     return None
 
 
-def _db_time(moment: dt.datetime, as_text: bool) -> Any:
-    # SQLite keeps UTC times as sortable text, as SQLAlchemy's DateTime does there.
-    if as_text:
-        m = moment.astimezone(dt.UTC)  # written out: strftime's %Y is unpadded before 1000
-        return (
-            f"{m.year:04d}-{m.month:02d}-{m.day:02d} "
-            f"{m.hour:02d}:{m.minute:02d}:{m.second:02d}.{m.microsecond:06d}"
-        )
-    return moment
-
-
-def _db_uuid(value: uuid.UUID | None, as_text: bool) -> Any:
-    if value is None:
-        return None
-    return value.hex if as_text else value
-
-
 def _json_text(value: Any) -> str:
     if not value:  # most events have no effects or source: skip the encoder
         return "[]" if isinstance(value, list) else "{}"
@@ -2045,11 +1827,11 @@ def _json_text(value: Any) -> str:
 
 
 def _event_values(
-    event: RecordedEvent, occurred: Any, recorded: Any, as_text: bool
+    event: RecordedEvent, occurred: Any, recorded: Any, backend: Backend
 ) -> tuple[Any, ...]:
     return (
         event.position,
-        _db_uuid(event.id, as_text),
+        backend.db_uuid(event.id),
         event.incident,
         event.version,
         event.type,
@@ -2060,11 +1842,11 @@ def _event_values(
         _json_text(event.data),
         _json_text(event.effects),
         _json_text(event.source),
-        _db_uuid(event.corrects, as_text),
-        _db_uuid(event.retracts, as_text),
+        backend.db_uuid(event.corrects),
+        backend.db_uuid(event.retracts),
         recorded,
         event.hash,
-        None if event.reported_at is None else _db_time(event.reported_at, as_text),
+        None if event.reported_at is None else backend.db_time(event.reported_at),
         event.reported_precision,
     )
 
@@ -2147,14 +1929,6 @@ _SNAPSHOT_COLUMNS = [
 """The columns of a snapshot as the driver returns them, decoded by :func:`_snapshot`
 (which turns a row it cannot read into a problem rather than an exception)."""
 
-_SNAPSHOT_RIGHTS = sa.text(
-    "SELECT has_table_privilege('timeline_snapshots', 'SELECT') AS reads, "
-    "has_table_privilege('timeline_snapshots', 'INSERT') "
-    "AND has_table_privilege('timeline_snapshots', 'DELETE') "
-    "AND has_sequence_privilege(pg_get_serial_sequence('timeline_snapshots', 'id'), 'USAGE') "
-    "AS writes"
-)
-
 
 def _snapshot(row: sa.Row[Any]) -> Snapshot | str:
     """Build a Snapshot from a row of :data:`_SNAPSHOT_COLUMNS`, or say why not."""
@@ -2202,15 +1976,6 @@ def _snapshots_query(inclusive: bool | None) -> Any:
     ).limit(3)
 
 
-_TIMELINE_INDEXES = sa.text(
-    "SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
-    "JOIN pg_class t ON t.oid = x.indrelid JOIN pg_am a ON a.oid = i.relam "
-    "WHERE t.relname IN ('timeline_events', 'timeline_event_actors', 'timeline_snapshots') "
-    "AND a.amname = 'btree' "
-    "AND pg_table_is_visible(t.oid) ORDER BY i.relname"
-)
-"""PostgreSQL: the B-tree indexes of timeline's tables (as the search path finds them)."""
-
 _SNAPSHOTS = {inclusive: _snapshots_query(inclusive) for inclusive in (None, True, False)}
 
 # Statements of the append path, built once (SQLAlchemy then reuses their compiled form).
@@ -2226,14 +1991,6 @@ _VERSION = (
 _BY_IDS = sa.select(*_STORED).where(events.c.id.in_(sa.bindparam("ids", expanding=True)))
 _NAMED = {"actor": event_actors.c.actor, "incident": events.c.incident, "type": events.c.type}
 """The column that holds each kind of name, each the start of an index."""
-_BEGIN_APPEND = sa.text("SELECT last_position, last_hash, recorded_at FROM timeline_begin_append()")
-"""PostgreSQL: take the append lock, read the head and the clock under it, and record
-this transaction's ticket (``SECURITY DEFINER``; see migration 0006)."""
-_LAST = (
-    sa.select(events.c.position, events.c.hash, events.c.recorded_at)
-    .order_by(events.c.position.desc())
-    .limit(1)
-)
 _INDEX_ROWS = (
     sa.select(
         event_actors.c.actor,
@@ -2350,31 +2107,6 @@ def _decoded(row: sa.Row[Any]) -> RecordedEvent | Unreadable:
     )
 
 
-_LOCK_KEY_PARTS = {"high": APPEND_LOCK_KEY >> 32, "low": APPEND_LOCK_KEY & 0xFFFFFFFF}
-_HOLDERS = sa.text(
-    "SELECT l.pid, a.usename, a.application_name, a.state, "
-    "coalesce(a.xact_start, a.backend_start) AS since, l.mode "
-    "FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
-    "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = :high AND l.objid = :low "
-    "AND l.objsubid = 1 AND l.database = "
-    "(SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY l.pid"
-)
-"""PostgreSQL: who holds the append lock (a bigint advisory key is classid, objid and
-objsubid 1 in pg_locks), with what pg_stat_activity shows of them to this role."""
-
-
-def _holder(row: Any) -> str:
-    facts = [f"user {row.usename}"] if row.usename else []
-    if row.application_name:
-        facts.append(f"application {row.application_name!r}")
-    if row.state:
-        facts.append(row.state)
-    if row.since is not None:
-        facts.append(f"since {isoformat(row.since)}")
-    shown = f" ({', '.join(facts)})" if facts else ""
-    return f"pid {row.pid}{shown}"
-
-
 def _lock_timed_out(error: sa.exc.SQLAlchemyError) -> bool:
     """Whether a lock wait ran out: PostgreSQL's lock_timeout (SQLSTATE 55P03), SQLite's
     busy timeout ("database is locked")."""
@@ -2382,9 +2114,3 @@ def _lock_timed_out(error: sa.exc.SQLAlchemyError) -> bool:
     if getattr(original, "sqlstate", None) == "55P03":
         return True
     return type(original).__name__ == "OperationalError" and "database is locked" in str(original)
-
-
-def _reason(error: sa.exc.SQLAlchemyError) -> str:
-    original = getattr(error, "orig", None)
-    text = str(original if original is not None else error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

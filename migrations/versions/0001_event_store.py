@@ -8,6 +8,7 @@ Create Date: 2026-11-25
 import sqlalchemy as sa
 from alembic import op
 
+from timeline._backends import backend_of
 from timeline.schema import UTCDateTime
 
 revision = "0001"
@@ -63,7 +64,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_timeline_event_actors_position", "timeline_event_actors", ["position"])
 
-    if op.get_bind().dialect.name == "postgresql":
+    if backend_of(op.get_bind()).name == "postgresql":
         _postgres_triggers()
     else:
         _sqlite_triggers()
@@ -105,7 +106,7 @@ def _postgres_triggers() -> None:
 def downgrade() -> None:
     # Dropping the tables is the only way back from the first revision; an event store
     # keeps evidence, so this is for developers' scratch databases only.
-    if op.get_bind().dialect.name == "postgresql":
+    if backend_of(op.get_bind()).name == "postgresql":
         for table in IMMUTABLE:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_immutable ON {table}")
             op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")

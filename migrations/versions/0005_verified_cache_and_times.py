@@ -20,6 +20,8 @@ Create Date: 2026-11-30
 import sqlalchemy as sa
 from alembic import op
 
+from timeline._backends import backend_of
+
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
@@ -43,7 +45,7 @@ def upgrade() -> None:
         "timeline_snapshots",
         sa.Column("digest", sa.String(64), nullable=False, server_default=""),
     )
-    if op.get_bind().dialect.name == "postgresql":
+    if backend_of(op.get_bind()).name == "postgresql":
         op.alter_column("timeline_snapshots", "digest", server_default=None)
         return
     for table, columns in TIMES.items():
@@ -59,7 +61,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
+    if backend_of(op.get_bind()).name != "postgresql":
         for table in TIMES:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_time_form")
     op.drop_column("timeline_snapshots", "digest")

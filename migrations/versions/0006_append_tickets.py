@@ -41,6 +41,8 @@ Create Date: 2026-11-30
 import sqlalchemy as sa
 from alembic import op
 
+from timeline._backends import backend_of
+
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
@@ -399,7 +401,7 @@ def _functions(schema: str) -> list[str]:
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
+    if backend_of(op.get_bind()).name != "postgresql":
         return
     conn = op.get_bind()
     schema = conn.execute(sa.text("SELECT quote_ident(current_schema())")).scalar_one()
@@ -431,7 +433,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
+    if backend_of(op.get_bind()).name != "postgresql":
         return
     op.execute("DROP TRIGGER timeline_events_appended ON timeline_events")
     op.execute("DROP TRIGGER timeline_event_actors_indexed ON timeline_event_actors")

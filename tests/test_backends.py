@@ -1,0 +1,114 @@
+"""The contract every backend keeps, run unchanged on each (SQLite, PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+import timeline
+from timeline._backends import SUPPORTED, backend_for_url, backend_of
+from timeline._backends.base import Backend
+from timeline.errors import InvalidEventError, StoreError
+from timeline.store import Store, create_engine, normalize_url
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    """A store with the schema, on a fresh database of each backend."""
+    opened = Store.open(db_url)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def test_the_backend_is_chosen_from_the_url_in_one_place(db_url: str) -> None:
+    """The URL's backend and the engine's are one object, of the engine's kind."""
+    parsed = normalize_url(db_url)
+    engine = create_engine(parsed)
+    try:
+        backend = backend_for_url(parsed)
+        assert backend is backend_of(engine)
+        assert isinstance(backend, Backend)
+        assert backend.name in SUPPORTED
+        assert backend.name == engine.dialect.name
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "url", ["cockroachdb://root@127.0.0.1:26257/x", "mysql://u@h/x", "oracle://u@h/x"]
+)
+def test_an_engine_no_backend_serves_is_refused(url: str) -> None:
+    """A PostgreSQL-compatible engine with a dialect of its own, or any other, is refused
+    naming the field and the supported engines, not taken for SQLite."""
+    with pytest.raises(InvalidEventError, match=r"url.*not supported; use sqlite or postgresql"):
+        backend_for_url(make_url(url))
+    with pytest.raises(InvalidEventError, match="not supported"):
+        timeline.open(url)
+
+
+def test_a_connection_of_another_dialect_is_refused() -> None:
+    """Asked for a connection's backend (as migrations ask), another dialect is an error."""
+
+    class Dialect:
+        name = "cockroachdb"
+
+    with pytest.raises(StoreError, match="'cockroachdb' is not supported"):
+        backend_of(Dialect())
+
+
+def test_the_append_lock_gives_the_head_and_a_clock_that_never_goes_back(store: Store) -> None:
+    """begin_append on an empty store starts the chain at 0; after an append it gives
+    that append's head, and a recorded_at not before the head's."""
+    backend = store.backend
+    with store._write() as conn:
+        position, previous, recorded_at = backend.begin_append(conn)
+    assert (0, "") == (position, previous)
+    assert recorded_at.tzinfo is not None
+    event = timeline.Event(
+        id=uuid.uuid4(), incident="i", type="strike", actor="A", occurred_at="2017-06-18"
+    )
+    [stored] = store.append([event])
+    with store._write() as conn:
+        position, previous, recorded_at = backend.begin_append(conn)
+    assert (stored.position, stored.hash) == (position, previous)
+    assert recorded_at >= stored.recorded_at
+
+
+def test_times_round_trip_through_the_encoding(store: Store) -> None:
+    """A time encoded by the backend and inserted reads back as the same instant."""
+    moment = dt.datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=dt.UTC)
+    encoded = store.backend.db_time(moment)
+    with store._write() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO timeline_snapshots (actor, fingerprint, through_occurred_at, "
+                "through_position, known_position, max_end, events_applied, last_position, "
+                "state, created_at, digest) VALUES ('a', 'f', :t, 1, 1, :t, 1, 1, '{}', :t, '')"
+            ),
+            {"t": encoded},
+        )
+        found = conn.execute(
+            sa.select(sa.column("max_end", timeline.schema.UTCDateTime)).select_from(
+                sa.table("timeline_snapshots")
+            )
+        ).scalar_one()
+        conn.rollback()
+    assert moment == found
+
+
+def test_the_owner_may_read_and_write_snapshots_and_a_new_store_has_integrity(
+    store: Store,
+) -> None:
+    """The role that made the store has both snapshot rights; its integrity check finds
+    no problem."""
+    with store._read() as conn:
+        assert (True, True) == store.backend.snapshot_rights(conn)
+    problems, _notes = store.integrity()
+    assert [] == problems

@@ -1,0 +1,136 @@
+"""The interface every backend implements, and what backends share."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from timeline.schema import events
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
+    from timeline.store import Timeouts
+
+LAST = (
+    sa.select(events.c.position, events.c.hash, events.c.recorded_at)
+    .order_by(events.c.position.desc())
+    .limit(1)
+)
+"""The newest stored event's position, hash and recorded time (the chain's head)."""
+
+
+def milliseconds(seconds: float | None) -> int:
+    """A timeout in whole milliseconds for PostgreSQL: 0 is no limit, a limit is >= 1 ms."""
+    return 0 if seconds is None else max(1, round(seconds * 1000))
+
+
+def reason(error: sa.exc.SQLAlchemyError) -> str:
+    """The first line of what the database said, for a message."""
+    original = getattr(error, "orig", None)
+    text = str(original if original is not None else error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+class Backend(ABC):
+    """What differs between the engines, as one small object per engine.
+
+    ``stores_text``: times, ids and JSON go to the driver as text (SQLite); else as the
+    driver's own values (PostgreSQL: ``timestamptz``, ``uuid``, ``json``).
+    """
+
+    name: str
+    stores_text: bool
+
+    # -- engine and sessions -------------------------------------------------------------
+
+    def database_file(self, url: URL) -> str | None:
+        """The file the URL names, if the database is a file (connecting creates it)."""
+        return None
+
+    @abstractmethod
+    def engine_options(
+        self, url: URL, timeouts: Timeouts, options: dict[str, Any], connect_args: dict[str, Any]
+    ) -> None:
+        """Fill in SQLAlchemy's engine options and the driver's connect arguments."""
+
+    def configure(self, engine: sa.Engine, url: URL, timeouts: Timeouts) -> None:
+        """Set up a new engine's sessions (event listeners); nothing by default."""
+        return None
+
+    def missing_driver(self, url: URL, error: ImportError) -> Exception | None:
+        """The error to raise when the driver cannot be imported (``None``: re-raise)."""
+        return None
+
+    # -- the append lock and the clock ---------------------------------------------------
+
+    @abstractmethod
+    def begin_append(self, conn: sa.Connection) -> tuple[int, str, dt.datetime]:
+        """Take the append lock in a write transaction; return the head's position and
+        hash (``0, ""`` when empty) and this append's ``recorded_at``, never before the
+        head's."""
+
+    @abstractmethod
+    def lock_writes(self, conn: sa.Connection) -> None:
+        """Take the append lock in a write transaction (a copy takes it too)."""
+
+    @abstractmethod
+    def share_append_lock(self, conn: sa.Connection) -> None:
+        """Wait for an append in flight, in a transaction begun as a write's (readers do
+        not wait for each other where the engine allows it)."""
+
+    @abstractmethod
+    def now(self, conn: sa.Connection) -> dt.datetime:
+        """The store's clock (UTC), read under the append lock."""
+
+    # -- writing rows --------------------------------------------------------------------
+
+    @abstractmethod
+    def insert_rows(
+        self,
+        conn: sa.Connection,
+        table: str,
+        columns: Sequence[str],
+        rows: list[tuple[Any, ...]],
+        *,
+        url: str,
+    ) -> None:
+        """Write ``rows`` (tuples of driver values, see :meth:`db_time`) into ``table``."""
+
+    @abstractmethod
+    def db_time(self, moment: dt.datetime) -> Any:
+        """An aware time as the driver takes it for a time column."""
+
+    @abstractmethod
+    def db_uuid(self, value: uuid.UUID | None) -> Any:
+        """An id as the driver takes it for a uuid column."""
+
+    @abstractmethod
+    def bind_time(self, moment: dt.datetime) -> Any:
+        """An aware UTC time as SQLAlchemy's ``DateTime`` takes it for this engine."""
+
+    def start_copy(self, conn: sa.Connection, url: str) -> None:
+        """Prepare a write transaction for :meth:`Store.copy_from` (nothing by default)."""
+        return None
+
+    # -- what the database tells -------------------------------------------------------
+
+    @abstractmethod
+    def lock_holders(
+        self, engine: sa.Engine, error: sa.exc.SQLAlchemyError
+    ) -> tuple[list[str], str]:
+        """Who holds the append lock after a lock wait ran out, and the words for the
+        message when nobody can be named."""
+
+    @abstractmethod
+    def snapshot_rights(self, conn: sa.Connection) -> tuple[bool, bool]:
+        """Whether this role may read, and may write, snapshots."""
+
+    @abstractmethod
+    def integrity(self, engine: sa.Engine, *, limit: int, url: str) -> tuple[list[str], list[str]]:
+        """Check the database's own structures; return ``(problems, notes)``."""

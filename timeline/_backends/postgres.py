@@ -1,0 +1,266 @@
+"""PostgreSQL through psycopg 3: many writers, the server's clock, COPY for rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from timeline._backends.base import Backend, milliseconds, reason
+from timeline.errors import MissingExtraError, StoreError
+from timeline.schema import COPY_SETTING, IN_A_COPY, OWNS_EVENTS
+from timeline.times import isoformat
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
+    from timeline.store import Timeouts
+
+"""The command that installs the PostgreSQL driver (psycopg 3), the ``postgres`` extra."""
+
+APPEND_LOCK_KEY = 0x746C617070656E64  # "tlappend": the advisory lock of appends
+
+KEEPALIVE = {"keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+"""TCP keepalives on both ends of each connection (seconds, probes), so that either side
+finds a peer gone silent (a blackholed connection) within about a minute;
+``tcp_user_timeout`` bounds data sent and never acknowledged the same way."""
+TCP_USER_TIMEOUT_MS = 60_000
+
+BEGIN_APPEND = sa.text("SELECT last_position, last_hash, recorded_at FROM timeline_begin_append()")
+"""Take the append lock, read the head and the clock under it, and record this
+transaction's ticket (``SECURITY DEFINER``; see migration 0006)."""
+
+_LOCK_KEY_PARTS = {"high": APPEND_LOCK_KEY >> 32, "low": APPEND_LOCK_KEY & 0xFFFFFFFF}
+_HOLDERS = sa.text(
+    "SELECT l.pid, a.usename, a.application_name, a.state, "
+    "coalesce(a.xact_start, a.backend_start) AS since, l.mode "
+    "FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
+    "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = :high AND l.objid = :low "
+    "AND l.objsubid = 1 AND l.database = "
+    "(SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY l.pid"
+)
+"""Who holds the append lock (a bigint advisory key is classid, objid and objsubid 1 in
+pg_locks), with what pg_stat_activity shows of them to this role."""
+
+_SNAPSHOT_RIGHTS = sa.text(
+    "SELECT has_table_privilege('timeline_snapshots', 'SELECT') AS reads, "
+    "has_table_privilege('timeline_snapshots', 'INSERT') "
+    "AND has_table_privilege('timeline_snapshots', 'DELETE') "
+    "AND has_sequence_privilege(pg_get_serial_sequence('timeline_snapshots', 'id'), 'USAGE') "
+    "AS writes"
+)
+
+_TIMELINE_INDEXES = sa.text(
+    "SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+    "JOIN pg_class t ON t.oid = x.indrelid JOIN pg_am a ON a.oid = i.relam "
+    "WHERE t.relname IN ('timeline_events', 'timeline_event_actors', 'timeline_snapshots') "
+    "AND a.amname = 'btree' "
+    "AND pg_table_is_visible(t.oid) ORDER BY i.relname"
+)
+"""The B-tree indexes of timeline's tables (as the search path finds them)."""
+
+
+def session_options(timeouts: Timeouts) -> str:
+    """The session settings, as libpq's ``options`` (sent when a connection starts).
+
+    Example:
+        >>> from timeline.store import Timeouts
+        >>> session_options(Timeouts()).split()[:2]
+        ['-c', 'lock_timeout=30000']
+    """
+    settings = {
+        "lock_timeout": milliseconds(timeouts.lock),
+        "statement_timeout": milliseconds(timeouts.statement),
+        "idle_in_transaction_session_timeout": milliseconds(timeouts.idle),
+        "tcp_keepalives_idle": KEEPALIVE["keepalives_idle"],
+        "tcp_keepalives_interval": KEEPALIVE["keepalives_interval"],
+        "tcp_keepalives_count": KEEPALIVE["keepalives_count"],
+        "tcp_user_timeout": TCP_USER_TIMEOUT_MS,
+    }
+    return " ".join(f"-c {name}={value}" for name, value in settings.items())
+
+
+class PostgresBackend(Backend):
+    """PostgreSQL through psycopg 3.
+
+    Example:
+        >>> BACKEND.stores_text
+        False
+    """
+
+    name = "postgresql"
+    stores_text = False
+
+    def engine_options(
+        self, url: URL, timeouts: Timeouts, options: dict[str, Any], connect_args: dict[str, Any]
+    ) -> None:
+        """Every session starts with ``timeouts`` as ``lock_timeout``,
+        ``statement_timeout`` and ``idle_in_transaction_session_timeout``, TCP
+        keepalives and ``tcp_user_timeout`` on both ends (:data:`KEEPALIVE`), a bounded
+        connect, and pooled connections are pinged before use (a server restarted since
+        is reconnected to).
+
+        psycopg never prepares a statement on the server, so each statement is planned
+        as it runs, for the tables as they are then. A prepared statement keeps the
+        generic plan PostgreSQL made on one of its first runs: made while a new store's
+        tables were empty, that plan reads the whole table (a lookup of 500 ids compared
+        each row with every id), and a load that grows the tables in its one
+        transaction got slower with every chunk (issue 15).
+        """
+        given = url.query.get("options")
+        connect_args["options"] = " ".join(
+            part for part in (session_options(timeouts), given) if isinstance(part, str)
+        )
+        connect_args.setdefault("keepalives", 1)
+        for name, value in KEEPALIVE.items():
+            connect_args.setdefault(name, value)
+        connect_args.setdefault("tcp_user_timeout", TCP_USER_TIMEOUT_MS)
+        connect_args.setdefault("connect_timeout", 30)
+        options.setdefault("pool_pre_ping", True)
+        # no server-side prepared statements: see above (issue 15)
+        connect_args.setdefault("prepare_threshold", None)
+
+    def missing_driver(self, url: URL, error: ImportError) -> Exception | None:
+        shown = url.render_as_string(hide_password=True)
+        return MissingExtraError(f"{shown}: PostgreSQL", "the psycopg driver", "postgres")
+
+    def begin_append(self, conn: sa.Connection) -> tuple[int, str, dt.datetime]:
+        # The database gives the append its place: the lock, the head and the clock, and
+        # a ticket that its insert trigger checks every row against (migration 0006), so
+        # that a role that may insert cannot choose them.
+        position, previous, recorded_at = conn.execute(BEGIN_APPEND).one()
+        return position, previous, recorded_at.astimezone(dt.UTC)
+
+    def lock_writes(self, conn: sa.Connection) -> None:
+        # a transaction-level advisory lock, which needs no privilege beyond the tables'
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPEND_LOCK_KEY})
+
+    def share_append_lock(self, conn: sa.Connection) -> None:
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": APPEND_LOCK_KEY})
+
+    def now(self, conn: sa.Connection) -> dt.datetime:
+        # the server's clock, read under the append lock: all writers on all machines
+        # share one clock
+        now = conn.execute(sa.text("SELECT clock_timestamp()")).scalar_one()
+        return now.astimezone(dt.UTC)  # type: ignore[no-any-return]
+
+    def insert_rows(
+        self,
+        conn: sa.Connection,
+        table: str,
+        columns: Sequence[str],
+        rows: list[tuple[Any, ...]],
+        *,
+        url: str,
+    ) -> None:
+        # COPY, one stream per table in the append's transaction, rather than an INSERT
+        # per row (about three times the rows per second)
+        import psycopg
+
+        try:
+            with (
+                conn.connection.driver_connection.cursor() as cursor,  # type: ignore[union-attr]
+                cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.Error as e:
+            raise StoreError(f"{url}: {str(e).strip().splitlines()[0]}") from e
+
+    def db_time(self, moment: dt.datetime) -> Any:
+        return moment
+
+    def db_uuid(self, value: uuid.UUID | None) -> Any:
+        return value
+
+    def bind_time(self, moment: dt.datetime) -> Any:
+        return moment
+
+    def start_copy(self, conn: sa.Connection, url: str) -> None:
+        """Say, for the rest of this transaction, that it is a copy (only the owner of
+        the events table may: a copy writes recorded times of the past)."""
+        owner, owns = conn.execute(
+            sa.text(
+                "SELECT pg_get_userbyid(relowner), "
+                f"{OWNS_EVENTS} FROM pg_class WHERE oid = 'timeline_events'::regclass"
+            )
+        ).one()
+        if not owns:
+            raise StoreError(
+                f"to: {url}: a copy writes recorded times of the past, which only the "
+                f"owner of timeline_events ({owner}) may do; copy as that role; nothing was "
+                "copied"
+            )
+        conn.execute(sa.text(f"SET LOCAL {COPY_SETTING} = 'on'"))
+        # the condition an insert trigger tests must hold from here on, or the hook is broken
+        assert conn.execute(sa.text(f"SELECT {IN_A_COPY}")).scalar_one()
+
+    def lock_holders(
+        self, engine: sa.Engine, error: sa.exc.SQLAlchemyError
+    ) -> tuple[list[str], str]:
+        try:
+            with engine.connect() as conn:
+                holders = [_holder(row) for row in conn.execute(_HOLDERS, _LOCK_KEY_PARTS)]
+        except sa.exc.SQLAlchemyError:
+            holders = []  # the error to raise is the timeout; the names are a courtesy
+        return holders, f" ({reason(error)})"
+
+    def snapshot_rights(self, conn: sa.Connection) -> tuple[bool, bool]:
+        """Reading needs SELECT on ``timeline_snapshots``; writing needs SELECT, INSERT
+        and DELETE (a save prunes) and USAGE of its id sequence."""
+        row = conn.execute(_SNAPSHOT_RIGHTS).one()
+        return bool(row.reads), bool(row.reads and row.writes)
+
+    def integrity(self, engine: sa.Engine, *, limit: int, url: str) -> tuple[list[str], list[str]]:
+        """When the ``amcheck`` extension is installed in the database,
+        ``bt_index_check`` (with ``heapallindexed``) checks each index of timeline's
+        tables against its table, each failure a problem; without it, or without the
+        right to run it, a note says so."""
+        try:
+            with engine.connect() as conn, conn.begin():
+                installed = conn.execute(
+                    sa.text("SELECT 1 FROM pg_extension WHERE extname = 'amcheck'")
+                ).first()
+                indexes = (
+                    [] if installed is None else conn.execute(_TIMELINE_INDEXES).scalars().all()
+                )
+        except sa.exc.SQLAlchemyError as e:
+            raise StoreError(f"{url}: {reason(e)}") from e
+        if installed is None:
+            return [], [
+                "deep: the amcheck extension is not installed in this database, so its indexes "
+                "were not checked (CREATE EXTENSION amcheck, as a superuser)"
+            ]
+        problems: list[str] = []
+        for name in indexes:
+            try:
+                with engine.connect() as conn, conn.begin():
+                    conn.execute(
+                        sa.text("SELECT bt_index_check(CAST(:name AS regclass), true)"),
+                        {"name": name},
+                    )
+            except sa.exc.ProgrammingError as e:
+                if "permission denied" in reason(e):
+                    return problems, [f"deep: indexes not checked: {reason(e)}"]
+                problems.append(f"index {name}: {reason(e)}")
+            except sa.exc.SQLAlchemyError as e:
+                problems.append(f"index {name}: {reason(e)}")
+        return problems, []
+
+
+def _holder(row: Any) -> str:
+    facts = [f"user {row.usename}"] if row.usename else []
+    if row.application_name:
+        facts.append(f"application {row.application_name!r}")
+    if row.state:
+        facts.append(row.state)
+    if row.since is not None:
+        facts.append(f"since {isoformat(row.since)}")
+    shown = f" ({', '.join(facts)})" if facts else ""
+    return f"pid {row.pid}{shown}"
+
+
+BACKEND = PostgresBackend()

@@ -1,0 +1,141 @@
+"""SQLite: one file (or memory), one writer at a time, times kept as UTC text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+
+from timeline._backends.base import LAST, Backend, milliseconds, reason
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
+    from timeline.store import Timeouts
+
+NO_LIMIT_MS = 2**31 - 1
+"""The longest busy timeout SQLite takes: what "no limit" means here."""
+
+CACHE_KIB = 64 * 1024
+"""Each connection's page cache, in KiB (``PRAGMA cache_size``, negative: KiB)."""
+
+
+class SQLiteBackend(Backend):
+    """SQLite through the standard library's ``sqlite3``.
+
+    Example:
+        >>> BACKEND.stores_text
+        True
+    """
+
+    name = "sqlite"
+    stores_text = True
+
+    def database_file(self, url: URL) -> str | None:
+        database = url.database or ":memory:"
+        return None if database == ":memory:" else database
+
+    def engine_options(
+        self, url: URL, timeouts: Timeouts, options: dict[str, Any], connect_args: dict[str, Any]
+    ) -> None:
+        connect_args["timeout"] = NO_LIMIT_MS / 1000 if timeouts.lock is None else timeouts.lock
+
+    def configure(self, engine: sa.Engine, url: URL, timeouts: Timeouts) -> None:
+        """The driver's own transaction handling is turned off so that the store can
+        begin write transactions with ``BEGIN IMMEDIATE`` (a writer takes the lock up
+        front instead of failing half-way); a file database uses WAL (readers never
+        block the writer), ``synchronous=FULL`` (a committed append survives a power
+        cut), a 64 MB page cache and a busy timeout of ``timeouts.lock`` (writers
+        queue, for that long)."""
+        in_memory = url.database in (None, "", ":memory:")
+        busy_ms = NO_LIMIT_MS if timeouts.lock is None else milliseconds(timeouts.lock)
+
+        @sa_event.listens_for(engine, "connect")
+        def _connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+            cursor = dbapi_connection.cursor()
+            if not in_memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=FULL")
+            # 64 MB of page cache (the default is 2 MB): an append dirties pages all over
+            # the time and actor keys, whose keys arrive in random order
+            cursor.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+            cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @sa_event.listens_for(engine, "begin")
+        def _begin(conn: sa.Connection) -> None:
+            mode = conn.get_execution_options().get("timeline_sqlite_begin", "DEFERRED")
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+    def begin_append(self, conn: sa.Connection) -> tuple[int, str, dt.datetime]:
+        # the transaction began with BEGIN IMMEDIATE, which holds the database's write lock
+        last = conn.execute(LAST).first()
+        recorded_at = self.now(conn)
+        if last is None:
+            return 0, "", recorded_at
+        return last.position, last.hash, max(recorded_at, last.recorded_at)
+
+    def lock_writes(self, conn: sa.Connection) -> None:
+        return None  # BEGIN IMMEDIATE took the write lock
+
+    def share_append_lock(self, conn: sa.Connection) -> None:
+        return None  # BEGIN IMMEDIATE waited for the writer
+
+    def now(self, conn: sa.Connection) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)  # the one machine's clock
+
+    def insert_rows(
+        self,
+        conn: sa.Connection,
+        table: str,
+        columns: Sequence[str],
+        rows: list[tuple[Any, ...]],
+        *,
+        url: str,
+    ) -> None:
+        # rows go to the driver's executemany as values it takes as they are (text for
+        # ids, times and JSON), skipping SQLAlchemy's per-value processing
+        marks = ", ".join("?" for _ in columns)
+        conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+    def db_time(self, moment: dt.datetime) -> Any:
+        # UTC as sortable text, as SQLAlchemy's DateTime keeps it here
+        m = moment.astimezone(dt.UTC)  # written out: strftime's %Y is unpadded before 1000
+        return (
+            f"{m.year:04d}-{m.month:02d}-{m.day:02d} "
+            f"{m.hour:02d}:{m.minute:02d}:{m.second:02d}.{m.microsecond:06d}"
+        )
+
+    def db_uuid(self, value: uuid.UUID | None) -> Any:
+        return None if value is None else value.hex
+
+    def bind_time(self, moment: dt.datetime) -> Any:
+        return moment.replace(tzinfo=None)
+
+    def lock_holders(
+        self, engine: sa.Engine, error: sa.exc.SQLAlchemyError
+    ) -> tuple[list[str], str]:
+        return [], " (another connection holds the database's write lock; SQLite cannot tell which)"
+
+    def snapshot_rights(self, conn: sa.Connection) -> tuple[bool, bool]:
+        return True, True  # no roles
+
+    def integrity(self, engine: sa.Engine, *, limit: int, url: str) -> tuple[list[str], list[str]]:
+        """``PRAGMA integrity_check``: every page, every index against its table; each
+        line it reports is a problem."""
+        try:
+            with engine.connect() as conn, conn.begin():
+                check = conn.exec_driver_sql(f"PRAGMA integrity_check({int(limit)})")
+                lines = [row[0] for row in check]
+        except sa.exc.SQLAlchemyError as e:  # a page so damaged that the check stops
+            return [f"integrity_check stopped: {reason(e)}"], []
+        return [f"integrity_check: {line}" for line in lines if line != "ok"], []
+
+
+BACKEND = SQLiteBackend()
