@@ -112,3 +112,23 @@ def test_the_owner_may_read_and_write_snapshots_and_a_new_store_has_integrity(
         assert (True, True) == store.backend.snapshot_rights(conn)
     problems, _notes = store.integrity()
     assert [] == problems
+
+
+@pytest.mark.parametrize("known_before", [0, -20_000])
+def test_an_event_behind_a_snapshot_is_found_whichever_key_reads_it(
+    store: Store, known_before: int
+) -> None:
+    """changed_behind finds an actor's event recorded after a snapshot's knowledge and
+    occurring before its end, whether the positions in between are few (read by position)
+    or many (read by actor); another actor's is not counted."""
+    first, second = (
+        timeline.Event(id=uuid.uuid4(), incident="i", type="strike", actor=name,
+                       occurred_at="2017-06-10")
+        for name in ("A", "B")
+    )  # fmt: skip
+    store.append([first, second])
+    end = (dt.datetime(2017, 6, 20, tzinfo=dt.UTC), 99)
+    before = (dt.datetime(2017, 6, 1, tzinfo=dt.UTC), 0)
+    assert store.changed_behind("A", between=(known_before, 2), through=end)
+    assert not store.changed_behind("A", between=(known_before, 2), through=before)
+    assert not store.changed_behind("A", between=(1, 2), through=end)  # B's, not A's
