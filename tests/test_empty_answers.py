@@ -143,3 +143,13 @@ def test_events_of_unknown_names(seeded: timeline.Timeline) -> None:
     with silent():
         assert [] == list(seeded.events(actor="Iran", until="2000-01-01"))
         assert 1 == len(list(seeded.events(actor="Iran", type=["missile_strike", "truse"])))
+
+
+def test_effects_that_cancel_out_are_not_a_forgotten_template(tl: timeline.Timeline) -> None:
+    """An attribute set and then removed leaves no attributes, but the events did change
+    something: no warning about templates."""
+    tl.record("report", "US", "2017-06-18", incident="s", effects={"US": {"alert": 1}})
+    tl.record("report", "US", "2017-06-19", incident="s", effects={"US": {"alert": None}})
+    with silent():
+        assert {} == dict(tl.state("US"))
+        assert 2 == len(tl.history("US"))

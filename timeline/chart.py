@@ -1178,6 +1178,7 @@ __all__ = [
     "DEFAULT_MAX_MARKS",
     "DEFAULT_WIDTH",
     "LABEL_LIMIT",
+    "Chart",
     "escape",
     "html",
     "svg",

@@ -7,7 +7,6 @@ status 1 (2 for usage mistakes), without a traceback unless ``--debug`` is given
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import os
@@ -30,11 +29,10 @@ from timeline.io import (
     event_to_record,
     read_events,
     read_templates,
-    spreadsheet_cell,
     write_csv,
     write_jsonl,
 )
-from timeline.render import bound_json, printable
+from timeline.render import bound_json, printable, summaries_csv, summaries_json
 from timeline.times import CALENDAR_UNITS, bound_text, isoformat, parse_time, zone_name
 
 MAX_PROBLEMS_SHOWN = 20
@@ -601,14 +599,10 @@ def _summary_command(kind: str, plural: str, example: str) -> click.Command:
     ) -> None:
         with reported(obj.debug), obj.open() as tl:
             found = getattr(tl, plural)(known_at=known_at, reported_by=reported_by)
-        rows = [summary_json(s) for s in found]
         if as_json or fmt == "json":
-            click.echo(json.dumps(rows, ensure_ascii=False))
+            click.echo(summaries_json(found), nl=False)
         elif fmt == "csv":
-            out = csv.writer(sys.stdout, lineterminator="\n")
-            out.writerow(["name", "events", "first", "last"])
-            for row in rows:
-                out.writerow([spreadsheet_cell(str(v)) for v in row.values()])
+            click.echo(summaries_csv(found), nl=False)
         else:
             _echo_rows(
                 (kind, "events", "first (UTC)", "last (UTC)"),
@@ -626,16 +620,6 @@ def _summary_command(kind: str, plural: str, example: str) -> click.Command:
         {example}
     """
     return main.command(plural)(command)
-
-
-def summary_json(summary: timeline.Summary) -> dict[str, Any]:
-    """Return a :class:`~timeline.Summary` as ``timeline actors --json`` prints it."""
-    return {
-        "name": summary.name,
-        "events": summary.events,
-        "first": isoformat(summary.first),
-        "last": isoformat(summary.last),
-    }
 
 
 def _minute(moment: dt.datetime) -> str:

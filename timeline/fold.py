@@ -617,6 +617,9 @@ class Replay:
     last_key: Key | None = None
     max_end: dt.datetime | None = None
     problems: list[str] = attrs.field(factory=list)
+    # how many attribute changes the events made (a fold resumed from a snapshot starts
+    # at 1): zero says that nothing the events declare changes anything
+    changes: int = 0
 
     def copy(self) -> Replay:
         """Return an independent copy (for a snapshot)."""
@@ -643,6 +646,7 @@ class Replay:
         end = interval_end(event.occurred_at, event.precision, day_zone)
         self.max_end = end if self.max_end is None else max(self.max_end, end)
         self.problems.extend(problems)
+        self.changes += len(changes)
         if uncertain:
             self.uncertain.update(c.attribute for c in changes)
         return changes

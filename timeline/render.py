@@ -17,7 +17,7 @@ import datetime as dt
 import html
 import io
 import json
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from timeline.io import spreadsheet_cell
@@ -26,6 +26,7 @@ from timeline.times import bound_text, isoformat
 
 if TYPE_CHECKING:
     from timeline.fold import State
+    from timeline.view import Summary
 
 _CONTROLS = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]
 # bidirectional controls (and the two Unicode line breaks), which reorder or break the
@@ -357,6 +358,46 @@ def report_json(report: SequenceReport) -> str:
         "gaps": [_stats_json(s) for s in report.gap_stats],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def summaries_json(summaries: Iterable[Summary]) -> str:
+    """Return actors, incidents or types as one JSON list of ``{"name", "events",
+    "first", "last"}`` (what ``timeline actors --json`` prints), with a line break.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> _ = tl.record("truce", "Syria", "2017-06-17", incident="s")
+        >>> print(summaries_json(tl.types()), end="")
+        [{"name": "truce", "events": 1, "first": "2017-06-17T00:00:00.000000Z",
+          "last": "2017-06-17T00:00:00.000000Z"}]
+    """
+    rows = [
+        {"name": s.name, "events": s.events, "first": isoformat(s.first), "last": isoformat(s.last)}
+        for s in summaries
+    ]
+    return json.dumps(rows, ensure_ascii=False) + "\n"
+
+
+def summaries_csv(summaries: Iterable[Summary]) -> str:
+    """Return actors, incidents or types as CSV: ``name,events,first,last``, a cell a
+    spreadsheet would run with a ``'`` before it (see :func:`timeline.io.spreadsheet_cell`).
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> _ = tl.record("truce", "=Syria", "2017-06-17", incident="s")
+        >>> summaries_csv(tl.actors()).splitlines()
+        ['name,events,first,last',
+         "'=Syria,1,2017-06-17T00:00:00.000000Z,2017-06-17T00:00:00.000000Z"]
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("name", "events", "first", "last"))
+    for s in summaries:
+        cells = (s.name, s.events, isoformat(s.first), isoformat(s.last))
+        writer.writerow([spreadsheet_cell(str(cell)) for cell in cells])
+    return out.getvalue()
 
 
 MATCH_COLUMNS = (

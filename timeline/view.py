@@ -675,7 +675,7 @@ class View:
             self._save_snapshots(actor, fingerprint, checkpoints)
         if replay.events_applied == 0:
             self._warn_unknown("actor", actor)
-        elif not replay.values:
+        elif replay.changes == 0 and not replay.problems:
             self._warn_no_templates(actor, replay.events_applied)
         return State(replay, at=at_bound, known_at=self.basis.known_at, basis=self.basis)
 
@@ -801,7 +801,7 @@ class View:
         if warn and not entries:
             if replay.events_applied == 0:
                 self._warn_unknown("actor", actor)
-            elif not changed:
+            elif not changed and not replay.problems:
                 self._warn_no_templates(actor, replay.events_applied)
             elif attribute is not None:
                 self._warn_no_attribute(actor, attribute, changed)
@@ -1188,6 +1188,7 @@ class View:
                 last_key=point,
                 max_end=snap.max_end,
                 problems=list(snap.state["problems"]),
+                changes=1,  # not kept in a snapshot: never say "nothing changed" after one
             )
             return replay, point
         return None, None
