@@ -32,7 +32,8 @@ from timeline.io import (
     write_csv,
     write_jsonl,
 )
-from timeline.render import bound_json, printable, summaries_csv, summaries_json
+from timeline.render import bound_json, summaries_csv, summaries_json
+from timeline.text import count, printable, short_time, table, value_text
 from timeline.times import CALENDAR_UNITS, bound_text, isoformat, parse_time, zone_name
 
 MAX_PROBLEMS_SHOWN = 20
@@ -295,7 +296,7 @@ def import_(obj: Context, file: Path, fmt: str | None) -> None:
             _echo(f"interrupted: nothing of {file} was stored", err=True)
             sys.exit(130)
         _echo(
-            f"stored {_count(result.stored, 'event')} from {file} "
+            f"stored {count(result.stored, 'event')} from {file} "
             f"({result.events - result.stored} already stored)"
         )
 
@@ -344,9 +345,9 @@ def export(obj: Context, output: Path | None, incident: str | None, fmt: str | N
     if output is None and fmt == "parquet":
         raise click.UsageError("--format parquet writes a file: give -o FILE.parquet")
     with reported(obj.debug), obj.open() as tl:
-        count = tl.export(sys.stdout if output is None else output, format=fmt, incident=incident)
+        written = tl.export(sys.stdout if output is None else output, format=fmt, incident=incident)
     if output is not None:
-        _echo(f"exported {_count(count, 'event')} to {output}")
+        _echo(f"exported {count(written, 'event')} to {output}")
 
 
 @main.command("copy")
@@ -389,7 +390,7 @@ def copy(obj: Context, source: str | None, destination: str) -> None:
         result = timeline.copy(source, destination, progress=progress)
     head = _head_text(result.head)
     click.echo(
-        f"copied {_count(result.events, 'event')}; head of {_shown(source)}: {head}; "
+        f"copied {count(result.events, 'event')}; head of {_shown(source)}: {head}; "
         f"head of {_shown(destination)}: {head}"
     )
 
@@ -685,7 +686,7 @@ def state(
             _echo(
                 f"{answer.actor} {_asked_at(at, tl)}, {_asked_known(answer.basis, tl)}"
                 f"{_asked_reported(answer.basis, tl)}: "
-                f"{_count(answer.events_applied, 'event')} applied"
+                f"{count(answer.events_applied, 'event')} applied"
             )
             _echo_state(answer)
         for problem in answer.problems:
@@ -767,11 +768,11 @@ def history(
         return
     rows = [
         (
-            _short_time(h.when, h.precision, tl.day_zone),
+            short_time(h.when, h.precision, tl.day_zone),
             h.precision,
             h.attribute,
-            _value_text(h.old),
-            _value_text(h.new),
+            value_text(h.old, none="-"),
+            value_text(h.new, none="-"),
             h.event.type,
             str(h.event.id),
         )
@@ -965,7 +966,7 @@ def revisions(
         rows.append(
             (
                 revision.change,
-                f"{_short_time(start, precision)} ({precision})",
+                f"{short_time(start, precision)} ({precision})",
                 isoformat(revision.recorded_at),
                 str(revision.by.id),
                 _claim_text(revision, before),
@@ -1016,7 +1017,7 @@ def _claim_text(revision: timeline.Revision, before: timeline.RecordedEvent | No
 
 def _claim_field(event: timeline.RecordedEvent, name: str) -> str:
     if name == "occurred_at":
-        return f"{_short_time(event.occurred_at, event.precision)} ({event.precision})"
+        return f"{short_time(event.occurred_at, event.precision)} ({event.precision})"
     if name == "targets":
         return ", ".join(event.targets) or "-"
     value = getattr(event, name)
@@ -1283,7 +1284,7 @@ def chart(
             sequence=report,
             title=title,
         )
-    matches = "" if report is None else f", {_count(len(report.matches), 'sequence match', 'es')}"
+    matches = "" if report is None else f", {count(len(report.matches), 'sequence match', 'es')}"
     _echo(f"wrote the chart to {output}{matches}; open it in a browser")
 
 
@@ -1409,7 +1410,7 @@ def demo(obj: Context, out: Path) -> None:
             loaded = _load_seed(tl, demo_file("syria-2017-06.jsonl"))
             _echo(f"Loaded the June 2017 Syria example into {out} in one append:")
             _echo(
-                f"{_count(len(loaded), 'event')}, in the article's own (scrambled) order, "
+                f"{count(len(loaded), 'event')}, in the article's own (scrambled) order, "
                 "each with the day it was reported."
             )
             _echo(
@@ -1474,7 +1475,7 @@ def _echo_status(tl: timeline.Timeline, actors: Sequence[str], dates: Sequence[s
             for day in dates:
                 answer = states[actor, day]
                 mark = "?" if path in answer.uncertain else ""
-                cells.append(_value_text(answer.get(path)) + mark)
+                cells.append(value_text(answer.get(path), none="-") + mark)
             rows.append((actor, path, *cells))
     _echo_rows(("actor", "attribute", *dates), rows)
 
@@ -1536,7 +1537,12 @@ def _echo_reported_by(tl: timeline.Timeline, url: str, templates: Path) -> None:
     """Print one answer that changes with --reported-by, and the command that asks it."""
     day = DEMO_SUSPENSION_DAY
     rows = [
-        (bound, _value_text(tl.state("Russia", at=day, reported_by=bound).get("cooperation.US")))
+        (
+            bound,
+            value_text(
+                tl.state("Russia", at=day, reported_by=bound).get("cooperation.US"), none="-"
+            ),
+        )
         for bound in DEMO_REPORTED_BY
     ]
     _echo(f"\nWhat was public, and when: Russia's cooperation with the US on {day}")
@@ -1621,7 +1627,7 @@ def _head_text(head: tuple[int, str]) -> str:
 def _echo_state(answer: timeline.State) -> None:
     """Print a state as a table, with the note that explains its "?" marks."""
     rows = [
-        (path, _value_text(value), "?" if path in answer.uncertain else "")
+        (path, value_text(value, none="-"), "?" if path in answer.uncertain else "")
         for path, value in answer.items()
     ]
     if not rows:
@@ -1641,9 +1647,9 @@ def _asked_at(text: str | None, tl: timeline.Timeline) -> str:
         return "after all its events"
     start, precision = parse_time(text, field="at", default_tz=tl.default_tz, day_zone=tl.day_zone)
     if precision in CALENDAR_UNITS:
-        shown = _short_time(start, precision, tl.day_zone)
+        shown = short_time(start, precision, tl.day_zone)
         return f"on {shown} (the whole {zone_name(tl.day_zone)} {precision})"
-    return f"at {_short_time(start, precision)} UTC"
+    return f"at {short_time(start, precision)} UTC"
 
 
 def _asked_known(basis: timeline.Basis, tl: timeline.Timeline) -> str:
@@ -1668,36 +1674,6 @@ def _reported_text(event: timeline.RecordedEvent) -> str:
     return f", reported {isoformat(start)} ({precision})"
 
 
-def _short_time(moment: dt.datetime, precision: str, day_zone: dt.tzinfo | None = None) -> str:
-    """A moment written to its precision: 2017, 2017-06, 2017-06-19 (in the day zone),
-    2017-06-19 15:43 (UTC)."""
-    if precision in CALENDAR_UNITS and day_zone is not None:
-        moment = moment.astimezone(day_zone)
-        return moment.strftime({"year": "%Y", "month": "%Y-%m", "day": "%Y-%m-%d"}[precision])
-    formats = {
-        "year": "%Y",
-        "month": "%Y-%m",
-        "day": "%Y-%m-%d",
-        "hour": "%Y-%m-%d %H:%M",
-        "minute": "%Y-%m-%d %H:%M",
-        "second": "%Y-%m-%d %H:%M:%S",
-        "exact": "%Y-%m-%d %H:%M:%S.%f",
-    }
-    return moment.astimezone(dt.UTC).strftime(formats[precision])
-
-
-def _value_text(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _count(n: int, noun: str, plural: str = "s") -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}{plural}"
-
-
 def _echo_table(found: Iterable[timeline.RecordedEvent], *, corrections: bool = False) -> None:
     """Print events as a table; ``corrections`` adds a column saying how many corrections
     shaped each (for events as they now stand)."""
@@ -1709,13 +1685,13 @@ def _echo_table(found: Iterable[timeline.RecordedEvent], *, corrections: bool = 
             str(e.position),
             isoformat(e.occurred_at)[:16].replace("T", " "),
             e.precision,
-            _short_time(*e.reported),
+            short_time(*e.reported),
             e.type,
             e.actor,
             ", ".join(e.targets),
         ]
         if corrections:
-            row.append(_count(len(e.corrected_by), "correction") if e.corrected_by else "")
+            row.append(count(len(e.corrected_by), "correction") if e.corrected_by else "")
         rows.append(row)
     _echo_rows(header, rows)
     if not rows:
@@ -1724,19 +1700,14 @@ def _echo_table(found: Iterable[timeline.RecordedEvent], *, corrections: bool = 
 
 def _echo(text: str = "", *, err: bool = False, nl: bool = True, lines: bool = True) -> None:
     """Print text for a person: control characters and bidirectional controls escaped
-    (see :func:`~timeline.render.printable`); ``lines=False`` escapes line breaks too, for
+    (see :func:`~timeline.text.printable`); ``lines=False`` escapes line breaks too, for
     a message that must stay one line. JSON and CSV are printed with ``click.echo``."""
     click.echo(printable(text, lines=lines), err=err, nl=nl)
 
 
 def _echo_rows(header: Sequence[str], given: Sequence[Sequence[str]], indent: str = "") -> None:
-    # escaped before measuring, so that a value with a line break or an escape sequence
-    # keeps to its cell
-    rows = [[printable(cell, lines=False) for cell in row] for row in given]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        cells = "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
-        _echo(f"{indent}{cells}".rstrip())
+    for line in table(header, given, indent):
+        _echo(line)
 
 
 def _json_option(text: str | None, field: str) -> Any:

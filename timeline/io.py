@@ -59,6 +59,7 @@ from timeline.events import (
     event_from_dict,
     parse_json,
 )
+from timeline.text import when_text
 from timeline.times import CALENDAR_UNITS, ZoneInput, isoformat, resolve_zone
 
 FORMATS: Final = ("jsonl", "csv")
@@ -901,7 +902,6 @@ def to_timelinejs(
         >>> "&lt;after&gt;" in slide["text"]["text"]
         True
     """
-    from timeline.chart import when_text
 
     slides = []
     for event in events:
