@@ -32,7 +32,7 @@ from timeline.io import (
     write_csv,
     write_jsonl,
 )
-from timeline.render import bound_json, summaries_csv, summaries_json
+from timeline.render import REPORT_FORMATS, SUMMARY_FORMATS, bound_json
 from timeline.text import count, printable, short_time, table, value_text
 from timeline.times import CALENDAR_UNITS, bound_text, isoformat, parse_time, zone_name
 
@@ -588,7 +588,7 @@ def _summary_command(kind: str, plural: str, example: str) -> click.Command:
     @click.option(
         "--format",
         "fmt",
-        type=click.Choice(["table", "json", "csv"]),
+        type=click.Choice(["table", *SUMMARY_FORMATS]),
         default="table",
         show_default=True,
         help="A readable table; one JSON list of {name, events, first, last}; or CSV.",
@@ -600,10 +600,10 @@ def _summary_command(kind: str, plural: str, example: str) -> click.Command:
     ) -> None:
         with reported(obj.debug), obj.open() as tl:
             found = getattr(tl, plural)(known_at=known_at, reported_by=reported_by)
-        if as_json or fmt == "json":
-            click.echo(summaries_json(found), nl=False)
-        elif fmt == "csv":
-            click.echo(summaries_csv(found), nl=False)
+        if as_json:
+            fmt = "json"
+        if fmt in SUMMARY_FORMATS:
+            click.echo(SUMMARY_FORMATS[fmt](found), nl=False)
         else:
             _echo_rows(
                 (kind, "events", "first (UTC)", "last (UTC)"),
@@ -1131,7 +1131,7 @@ def _where_fields(values: tuple[str, ...]) -> dict[str, Any] | None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "markdown", "json", "csv"]),
+    type=click.Choice(list(REPORT_FORMATS)),
     default="text",
     show_default=True,
     help="How to print the report.",
@@ -1176,13 +1176,7 @@ def report_sequence(
                 reported_by=reported_by,
                 certain_only=certain_only,
             )
-        rendered = {
-            "text": found.to_text,
-            "markdown": found.to_markdown,
-            "json": found.to_json,
-            "csv": found.to_csv,
-        }[fmt]()
-        click.echo(rendered, nl=False)
+        click.echo(REPORT_FORMATS[fmt](found), nl=False)
 
 
 @main.command()

@@ -18,16 +18,16 @@ import datetime as dt
 import html
 import io
 import json
-from collections.abc import Hashable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Final
 
 from timeline.io import spreadsheet_cell
-from timeline.sequences import GapStats, Match, Partial, SequenceReport
 from timeline.text import duration, key_text, printable, table, value_text
 from timeline.times import bound_text, isoformat
 
 if TYPE_CHECKING:
     from timeline.fold import State
+    from timeline.sequences import GapStats, Match, Partial, SequenceReport
     from timeline.view import Summary
 
 
@@ -403,3 +403,28 @@ def report_csv(report: SequenceReport) -> str:
         }
         writer.writerow([spreadsheet_cell(str(cell)) for cell in shown.values()])
     return out.getvalue()
+
+
+REPORT_FORMATS: Final[dict[str, Callable[[SequenceReport], str]]] = {
+    "text": report_text,
+    "markdown": report_markdown,
+    "json": report_json,
+    "csv": report_csv,
+}
+"""The formats a sequence report is written in, by name (what ``timeline report
+sequence --format`` offers); a new format is one function and one entry here.
+
+Example:
+    >>> import timeline
+    >>> tl = timeline.open("sqlite://")
+    >>> _ = tl.record("shootdown", "US", "2017-06-18", incident="s")
+    >>> REPORT_FORMATS["markdown"](tl.sequence([timeline.Step("shootdown")])).splitlines()[0]
+    '**Sequence:** shootdown (key incident)'
+"""
+
+SUMMARY_FORMATS: Final[dict[str, Callable[[Iterable[Summary]], str]]] = {
+    "json": summaries_json,
+    "csv": summaries_csv,
+}
+"""The formats the actors, incidents or types of a store are written in for programs,
+by name (``timeline actors --format``, beside its readable table)."""
