@@ -1392,6 +1392,33 @@ class Timeline:
                     stacklevel=2,
                 )
 
+    def define_file(self, path: str | os.PathLike[str]) -> None:
+        """Declare every effect template of a JSON file ``{event type: template}`` (what
+        ``timeline --templates FILE`` reads), each as :meth:`define` would.
+
+        Raises:
+            InvalidEventError: the file cannot be read or is not such an object (field
+                ``templates``), or a template is refused (field ``templates.TYPE...``);
+                the templates before it stay declared.
+
+        Example:
+            >>> import pathlib, tempfile, timeline
+            >>> path = pathlib.Path(tempfile.mkdtemp()) / "templates.json"
+            >>> _ = path.write_text('{"cooperation_suspended": '
+            ...                     '{"{actor}": {"cooperation.{target}": "suspended"}}}')
+            >>> tl = timeline.open("sqlite://")
+            >>> tl.define_file(path)
+            >>> _ = tl.record("cooperation_suspended", "Russia", "2017-06-19",
+            ...               incident="s", targets=["US"])
+            >>> tl.state("Russia")["cooperation.US"]
+            'suspended'
+        """
+        for type_name, template in _io.read_templates(path).items():
+            try:
+                self.define(type_name, template)
+            except InvalidEventError as e:
+                raise e.within(f"templates.{type_name}") from e
+
     def define_fold(self, type: str, function: FoldFunction, *, version: str | None = None) -> None:
         """Fold events of ``type`` with ``function(state, event) -> attributes``.
 

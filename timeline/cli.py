@@ -28,7 +28,6 @@ from timeline.io import (
     FORMATS,
     event_to_record,
     read_events,
-    read_templates,
     write_csv,
     write_jsonl,
 )
@@ -66,20 +65,11 @@ class Context:
         tl = timeline.open(self.db, default_tz=self.default_tz, day_zone=self.day_zone)
         if self.templates is not None:
             try:
-                define_templates(tl, self.templates)
+                tl.define_file(self.templates)
             except BaseException:
                 tl.close()
                 raise
         return tl
-
-
-def define_templates(tl: timeline.Timeline, path: Path) -> None:
-    """Declare on ``tl`` every effect template of a JSON file ``{event_type: template}``."""
-    for type_name, template in read_templates(path).items():
-        try:
-            tl.define(type_name, template)
-        except timeline.InvalidEventError as e:
-            raise e.within(f"templates.{type_name}") from e
 
 
 def _set_db(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
@@ -1400,7 +1390,7 @@ def demo(obj: Context, out: Path) -> None:
         templates = demo_file("syria-2017-06.templates.json")
         url = f"sqlite:///{out}"
         with timeline.open(url) as tl:
-            define_templates(tl, templates)
+            tl.define_file(templates)
             loaded = _load_seed(tl, demo_file("syria-2017-06.jsonl"))
             _echo(f"Loaded the June 2017 Syria example into {out} in one append:")
             _echo(
