@@ -10,37 +10,31 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shlex
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import click
 
 import timeline
-from timeline.events import Event, parse_json
+from timeline.demo import run as demo_lines
+from timeline.events import parse_json
 from timeline.io import (
     EXPORT_FORMATS,
     FORMATS,
     event_to_record,
-    read_events,
     write_csv,
     write_jsonl,
 )
 from timeline.render import REPORT_FORMATS, SUMMARY_FORMATS, bound_json
-from timeline.text import count, printable, short_time, table, value_text
+from timeline.text import count, events_table, printable, short_time, table, value_text
 from timeline.times import CALENDAR_UNITS, bound_text, isoformat, parse_time, zone_name
 
 MAX_PROBLEMS_SHOWN = 20
 """How many problems of an import file are listed before "... and K more"."""
-
-DEMO_INCIDENT = "syria-2017-06"
-DEMO_ACTORS = ("Russia", "US", "Syria")
-DEMO_DATES = ("2017-06-17", "2017-06-19", "2017-06-21")
 
 
 class Context:
@@ -1386,172 +1380,8 @@ def demo(obj: Context, out: Path) -> None:
         timeline demo --out /tmp/syria.db
     """
     with reported(obj.debug):
-        _fresh_demo_file(out)
-        templates = demo_file("syria-2017-06.templates.json")
-        url = f"sqlite:///{out}"
-        with timeline.open(url) as tl:
-            tl.define_file(templates)
-            loaded = _load_seed(tl, demo_file("syria-2017-06.jsonl"))
-            _echo(f"Loaded the June 2017 Syria example into {out} in one append:")
-            _echo(
-                f"{count(len(loaded), 'event')}, in the article's own (scrambled) order, "
-                "each with the day it was reported."
-            )
-            _echo(
-                "\nIn the order they happened (valid time, UTC; precision shown; reported:"
-                " when the claim\nbecame public):"
-            )
-            _echo_table(sorted(tl.events(), key=lambda e: (e.occurred_at, e.position)))
-            _echo(f"\nStatus of {', '.join(DEMO_ACTORS)} on each day (UTC), by the templates")
-            _echo(f"in {templates.name} (? = may have happened after that day):")
-            _echo_status(tl, DEMO_ACTORS, DEMO_DATES)
-            _echo_sequence_report(tl)
-            _echo_reported_by(tl, url, templates)
-            picture = demo_chart(tl, out.with_name(out.stem + ".chart.html"))
-            _echo(f"\nHash chain: {tl.verify()}")
-        base = f"timeline --db {shlex.quote(url)}"
-        with_templates = f"{base} --templates {shlex.quote(str(templates))}"
-        _echo("\nTry:")
-        _echo(f'  {with_templates} state US --at "June 19 2017"')
-        _echo(f"  {with_templates} history Russia cooperation")
-        _echo(f"  {base} events --actor US")
-        _echo(
-            f"\nChart: wrote {picture} (open it in a browser): {', '.join(DEMO_CHART_ACTORS)}"
-            f" from {DEMO_CHART_SINCE} to {DEMO_CHART_UNTIL}, the cooperation bands and the"
-            " sequence match."
-        )
-
-
-def demo_file(name: str) -> Path:
-    """Return the path of a file of the seed example: the installed copy, else examples/.
-
-    ``name`` is ``syria-2017-06.jsonl`` (the events) or ``syria-2017-06.templates.json``.
-    """
-    installed = Path(str(resources.files("timeline"))) / "_examples" / name
-    if installed.is_file():
-        return installed
-    return Path(__file__).resolve().parent.parent / "examples" / name
-
-
-def demo_data() -> Path:
-    """Return the path of the seed example (examples/syria-2017-06.jsonl)."""
-    return demo_file("syria-2017-06.jsonl")
-
-
-def _load_seed(tl: timeline.Timeline, path: Path) -> list[timeline.RecordedEvent]:
-    """Store every event of the seed file in one append, in the file's order; return them."""
-    events: list[Event] = []
-    for number, event in read_events(path):
-        if isinstance(event, timeline.InvalidEventError):
-            raise timeline.InvalidEventError(f"{path} line {number}: {event.field}", event.problem)
-        events.append(event)
-    return tl.append(events)
-
-
-def _echo_status(tl: timeline.Timeline, actors: Sequence[str], dates: Sequence[str]) -> None:
-    """Print one row per (actor, attribute) and one column per date."""
-    states = {(actor, day): tl.state(actor, at=day) for actor in actors for day in dates}
-    rows = []
-    for actor in actors:
-        paths = sorted({path for day in dates for path in states[actor, day]})
-        for path in paths:
-            cells = []
-            for day in dates:
-                answer = states[actor, day]
-                mark = "?" if path in answer.uncertain else ""
-                cells.append(value_text(answer.get(path), none="-") + mark)
-            rows.append((actor, path, *cells))
-    _echo_rows(("actor", "attribute", *dates), rows)
-
-
-DEMO_SEQUENCE = (
-    timeline.Step("shootdown", key="actor"),
-    timeline.Step("cooperation_suspended", key="targets"),
-    timeline.Step("aircraft_repositioned", key="actor"),
-)
-
-
-DEMO_CHART_ACTORS = ("US", "Russia", "Syria")
-DEMO_CHART_SINCE, DEMO_CHART_UNTIL = "2017-06-17", "2017-06-20"
-DEMO_CHART_BANDS = ("cooperation.US", "cooperation.Russia")
-
-
-def demo_chart(tl: timeline.Timeline, path: Path) -> Path:
-    """Write the seed's chart (as examples/make_chart.py draws it) to ``path``; return it.
-
-    The US, Russia and Syria from June 17 to 20, 2017, the cooperation bands, and the
-    sequence shootdown -> cooperation suspended -> repositioning.
-    """
-    tl.chart(
-        path,
-        actors=DEMO_CHART_ACTORS,
-        incident=DEMO_INCIDENT,
-        since=DEMO_CHART_SINCE,
-        until=DEMO_CHART_UNTIL,
-        bands=DEMO_CHART_BANDS,
-        sequence=tl.sequence(DEMO_SEQUENCE, within="3d"),
-        title="syria-2017-06: the US, Russia and Syria, 17–20 June 2017",
-    )
-    return path
-
-
-def _echo_sequence_report(tl: timeline.Timeline) -> None:
-    """Print the report shootdown -> cooperation_suspended -> aircraft_repositioned.
-
-    Keyed on the US: ``shootdown.actor`` -> ``cooperation_suspended.targets`` ->
-    ``aircraft_repositioned.actor``, within 3 days.
-    """
-    found = tl.sequence(DEMO_SEQUENCE, within="3d")
-    _echo("\nThe sequence: a shootdown, then cooperation suspended with the shooter,")
-    _echo("then the shooter repositioning its aircraft, within 3 days:")
-    for line in found.to_text().splitlines():
-        _echo(f"  {line}".rstrip())
-    _echo(
-        "  (order certain: no: the suspension and the repositioning are known only to the\n"
-        "   day, so either may have come first; the match is kept and flagged.)"
-    )
-
-
-DEMO_SUSPENSION_DAY = "2017-06-19"
-"""The day Russia suspended cooperation with the US, and announced it."""
-DEMO_REPORTED_BY = ("2017-06-18", "2017-06-19")
-
-
-def _echo_reported_by(tl: timeline.Timeline, url: str, templates: Path) -> None:
-    """Print one answer that changes with --reported-by, and the command that asks it."""
-    day = DEMO_SUSPENSION_DAY
-    rows = [
-        (
-            bound,
-            value_text(
-                tl.state("Russia", at=day, reported_by=bound).get("cooperation.US"), none="-"
-            ),
-        )
-        for bound in DEMO_REPORTED_BY
-    ]
-    _echo(f"\nWhat was public, and when: Russia's cooperation with the US on {day}")
-    _echo_rows(("as reported by", "cooperation.US"), rows, indent="  ")
-    _echo(
-        "Russia announced the suspension on June 19: asked --reported-by June 18, the answer\n"
-        "rests only on the claims made public by the end of that day. Ask it yourself:"
-    )
-    _echo(
-        f"  timeline --db {shlex.quote(url)} --templates {shlex.quote(str(templates))} "
-        f"state Russia --at {day} --reported-by {DEMO_REPORTED_BY[0]}"
-    )
-
-
-def _fresh_demo_file(out: Path) -> None:
-    if not out.exists():
-        return
-    with timeline.open(f"sqlite:///{out}") as tl:
-        incidents = {e.incident for e in tl.events()}
-    if incidents - {DEMO_INCIDENT}:
-        raise timeline.InvalidEventError(
-            "--out", f"{out} holds other incidents than the demo's; choose another file"
-        )
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{out}{suffix}").unlink(missing_ok=True)
+        for line in demo_lines(out):
+            _echo(line)
 
 
 @contextmanager
@@ -1659,27 +1489,8 @@ def _reported_text(event: timeline.RecordedEvent) -> str:
 
 
 def _echo_table(found: Iterable[timeline.RecordedEvent], *, corrections: bool = False) -> None:
-    """Print events as a table; ``corrections`` adds a column saying how many corrections
-    shaped each (for events as they now stand)."""
-    header = ["pos", "occurred_at (UTC)", "precision", "reported (UTC)", "type", "actor"]
-    header += ["targets", "corrected"] if corrections else ["targets"]
-    rows = []
-    for e in found:
-        row = [
-            str(e.position),
-            isoformat(e.occurred_at)[:16].replace("T", " "),
-            e.precision,
-            short_time(*e.reported),
-            e.type,
-            e.actor,
-            ", ".join(e.targets),
-        ]
-        if corrections:
-            row.append(count(len(e.corrected_by), "correction") if e.corrected_by else "")
-        rows.append(row)
-    _echo_rows(header, rows)
-    if not rows:
-        _echo("(no events)")
+    for line in events_table(found, corrections=corrections):
+        _echo(line)
 
 
 def _echo(text: str = "", *, err: bool = False, nl: bool = True, lines: bool = True) -> None:

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Hashable, Sequence
-from typing import Any
+from collections.abc import Hashable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
-from timeline.times import CALENDAR_UNITS, UTC, ZoneInput, resolve_zone, zone_name
+from timeline.times import CALENDAR_UNITS, UTC, ZoneInput, isoformat, resolve_zone, zone_name
+
+if TYPE_CHECKING:
+    from timeline.events import RecordedEvent
 
 _CONTROLS = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]
 # bidirectional controls (and the two Unicode line breaks), which reorder or break the
@@ -126,6 +129,39 @@ def table(header: Sequence[str], given: Sequence[Sequence[str]], indent: str = "
     ]
 
 
+def events_table(found: Iterable[RecordedEvent], *, corrections: bool = False) -> list[str]:
+    """Return the lines of a table of events (what ``timeline events`` prints), or
+    ``(no events)``; ``corrections`` adds a column saying how many corrections shaped each
+    (for events as they now stand).
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> _ = tl.record("truce", "Syria", "2017-06-17", incident="s", reported_at="2017-06-18")
+        >>> for line in events_table(tl.events()):
+        ...     print(line)
+        pos  occurred_at (UTC)  precision  reported (UTC)  type   actor  targets
+        1    2017-06-17 00:00   day        2017-06-18      truce  Syria
+    """
+    header = ["pos", "occurred_at (UTC)", "precision", "reported (UTC)", "type", "actor"]
+    header += ["targets", "corrected"] if corrections else ["targets"]
+    rows = []
+    for e in found:
+        row = [
+            str(e.position),
+            isoformat(e.occurred_at)[:16].replace("T", " "),
+            e.precision,
+            short_time(*e.reported),
+            e.type,
+            e.actor,
+            ", ".join(e.targets),
+        ]
+        if corrections:
+            row.append(count(len(e.corrected_by), "correction") if e.corrected_by else "")
+        rows.append(row)
+    return table(header, rows) + ([] if rows else ["(no events)"])
+
+
 def short_time(moment: dt.datetime, precision: str, day_zone: dt.tzinfo | None = None) -> str:
     """Return a moment written to its precision: 2017, 2017-06, 2017-06-19 (in the day
     zone, when one is given), 2017-06-19 15:43 (UTC).
@@ -183,6 +219,7 @@ def when_text(moment: dt.datetime, precision: str, day_zone: ZoneInput = None) -
 __all__ = [
     "count",
     "duration",
+    "events_table",
     "key_text",
     "printable",
     "short_time",
