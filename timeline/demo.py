@@ -15,8 +15,6 @@ from importlib import resources
 from pathlib import Path
 
 import timeline
-from timeline.events import Event
-from timeline.io import read_events
 from timeline.text import count, events_table, table, value_text
 
 DEMO_INCIDENT = "syria-2017-06"
@@ -57,10 +55,10 @@ def run(out: Path) -> Iterator[str]:
     url = f"sqlite:///{out}"
     with timeline.open(url) as tl:
         tl.define_file(templates)
-        loaded = _load_seed(tl, demo_data())
+        loaded = tl.import_file(demo_data())
         yield f"Loaded the June 2017 Syria example into {out} in one append:"
         yield (
-            f"{count(len(loaded), 'event')}, in the article's own (scrambled) order, "
+            f"{count(loaded.stored, 'event')}, in the article's own (scrambled) order, "
             "each with the day it was reported."
         )
         yield (
@@ -111,16 +109,6 @@ def demo_data() -> Path:
         'syria-2017-06.jsonl'
     """
     return demo_file("syria-2017-06.jsonl")
-
-
-def _load_seed(tl: timeline.Timeline, path: Path) -> list[timeline.RecordedEvent]:
-    """Store every event of the seed file in one append, in the file's order; return them."""
-    events: list[Event] = []
-    for number, event in read_events(path):
-        if isinstance(event, timeline.InvalidEventError):
-            raise timeline.InvalidEventError(f"{path} line {number}: {event.field}", event.problem)
-        events.append(event)
-    return tl.append(events)
 
 
 def _status(tl: timeline.Timeline, actors: Sequence[str], dates: Sequence[str]) -> list[str]:
