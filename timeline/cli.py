@@ -98,6 +98,32 @@ def reader_options(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
+WINDOWS: dict[str, tuple[str, str]] = {
+    "events": (
+        "Only events that may have happened at or after WHEN.",
+        "Only events that may have happened by WHEN (a date: all of it; a time: that instant).",
+    ),
+    "changes": (
+        "Only changes by events at or after WHEN.",
+        "Only changes by events that apply by WHEN.",
+    ),
+}
+"""The help of ``--since`` and ``--until`` by what they bound: the events whose time
+overlaps the window (``events``, ``chart``), or the changes of a history."""
+
+
+def window_options(bounded: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add ``--since`` and ``--until`` to a command, with the help of :data:`WINDOWS`
+    for what they bound: its function takes ``since`` and ``until`` (text or ``None``)."""
+    since_help, until_help = WINDOWS[bounded]
+
+    def add(command: Callable[..., Any]) -> Callable[..., Any]:
+        command = click.option("--until", metavar="WHEN", help=until_help)(command)
+        return click.option("--since", metavar="WHEN", help=since_help)(command)
+
+    return add
+
+
 @contextmanager
 def reported(debug: bool) -> Iterator[None]:
     """Turn library errors, and files that cannot be read or written, into one clean
@@ -465,14 +491,7 @@ def record(
 @click.option("--incident", help="Only this incident.")
 @click.option("--actor", help="Only events naming this actor (as actor, target or in effects).")
 @click.option("--type", "types", multiple=True, help="Only this type (repeatable).")
-@click.option(
-    "--since", metavar="WHEN", help="Only events that may have happened at or after WHEN."
-)
-@click.option(
-    "--until",
-    metavar="WHEN",
-    help="Only events that may have happened by WHEN (a date: all of it; a time: that instant).",
-)
+@window_options("events")
 @click.option(
     "--wholly-within",
     is_flag=True,
@@ -711,8 +730,7 @@ def basis_json(basis: timeline.Basis) -> dict[str, Any]:
 @db_option
 @click.argument("actor")
 @click.argument("attribute", required=False)
-@click.option("--since", metavar="WHEN", help="Only changes by events at or after WHEN.")
-@click.option("--until", metavar="WHEN", help="Only changes by events that apply by WHEN.")
+@window_options("changes")
 @reader_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object, for scripts.")
 @click.pass_obj
@@ -1175,10 +1193,7 @@ def report_sequence(
 )
 @click.option("--actor", "actors", multiple=True, help="One lane for this actor (repeatable).")
 @click.option("--incident", help="Only this incident's events.")
-@click.option("--since", metavar="WHEN", help="Only events that occurred at or after WHEN.")
-@click.option(
-    "--until", metavar="WHEN", help="Only events that occurred by WHEN (a date: all of it)."
-)
+@window_options("events")
 @reader_options
 @click.option(
     "--band",
