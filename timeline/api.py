@@ -28,13 +28,14 @@ from timeline.errors import (
     TimelineWarning,
 )
 from timeline.events import (
+    CORRECTABLE,
     Event,
     RecordedEvent,
     canonical_json,
     check_name,
     reported_time,
 )
-from timeline.fold import CORRECTABLE, Bound, Folder, FoldFunction, State, resolve
+from timeline.fold import Bound, Folder, FoldFunction, State, resolve
 from timeline.sequences import SequenceReport, Step
 from timeline.store import Store
 from timeline.times import UTC, ZoneInput, parse_time, resolve_zone, through, zone_name

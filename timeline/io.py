@@ -52,6 +52,8 @@ from timeline.errors import (
 )
 from timeline.events import (
     EVENT_FIELDS,
+    JSON_FIELDS,
+    STORED_FIELDS,
     Event,
     RecordedEvent,
     check_event_size,
@@ -70,13 +72,10 @@ EXPORT_FORMATS: Final = (*FORMATS, "timelinejs", "parquet")
 TimelineJS 3 JSON (for publishing) and Parquet (for analysis; needs the ``parquet``
 extra); the last two are not read back."""
 
-CSV_JSON_FIELDS: Final = ("data", "effects", "source")
-"""The CSV columns whose cells are JSON text."""
+CSV_JSON_FIELDS: Final = JSON_FIELDS
+"""The CSV columns whose cells are JSON text (:data:`timeline.events.JSON_FIELDS`)."""
 
 REQUIRED_FIELDS: Final = ("type", "actor", "occurred_at", "incident")
-
-STORED_FIELDS: Final = ("version", "position", "recorded_at", "hash")
-"""The fields a store assigns, written after the event's own when ``stored`` is asked."""
 
 Line = tuple[int, dict[str, Any] | InvalidEventError]
 """A line of a file: its number (from 1) and its fields, or the error that says why not."""
