@@ -26,12 +26,20 @@ from timeline.io import (
     EXPORT_FORMATS,
     FORMATS,
     event_to_record,
-    write_csv,
-    write_jsonl,
 )
 from timeline.render import REPORT_FORMATS, SUMMARY_FORMATS, bound_json
-from timeline.text import count, events_table, printable, short_time, table, value_text
-from timeline.times import CALENDAR_UNITS, bound_text, isoformat, parse_time, zone_name
+from timeline.text import (
+    asked_at,
+    bound_text,
+    count,
+    events_table,
+    isoformat,
+    printable,
+    short_time,
+    table,
+    value_text,
+    zone_name,
+)
 
 MAX_PROBLEMS_SHOWN = 20
 """How many problems of an import file are listed before "... and K more"."""
@@ -575,10 +583,8 @@ def events(
             current=current,
             where=condition,
         )
-        if fmt == "jsonl":
-            write_jsonl(found, sys.stdout, stored=True)
-        elif fmt == "csv":
-            write_csv(found, sys.stdout, stored=True)
+        if fmt in FORMATS:
+            found.write(sys.stdout, format=fmt)
         else:
             _echo_table(found, corrections=current)
 
@@ -686,8 +692,9 @@ def state(
         if as_json:
             click.echo(json.dumps(state_json(answer), ensure_ascii=False))
         else:
+            asked = asked_at(at, default_tz=tl.default_tz, day_zone=tl.day_zone)
             _echo(
-                f"{answer.actor} {_asked_at(at, tl)}, {_asked_known(answer.basis, tl)}"
+                f"{answer.actor} {asked}, {_asked_known(answer.basis, tl)}"
                 f"{_asked_reported(answer.basis, tl)}: "
                 f"{count(answer.events_applied, 'event')} applied"
             )
@@ -1468,17 +1475,6 @@ def _echo_state(answer: timeline.State) -> None:
         if answer.basis is not None and answer.basis.reported_by is not None:
             note += ",\n  or that may have been reported just after the reported bound"
         _echo(note)
-
-
-def _asked_at(text: str | None, tl: timeline.Timeline) -> str:
-    """What ``--at`` asked: a day, month or year of the day zone, or an instant."""
-    if text is None:
-        return "after all its events"
-    start, precision = parse_time(text, field="at", default_tz=tl.default_tz, day_zone=tl.day_zone)
-    if precision in CALENDAR_UNITS:
-        shown = short_time(start, precision, tl.day_zone)
-        return f"on {shown} (the whole {zone_name(tl.day_zone)} {precision})"
-    return f"at {short_time(start, precision)} UTC"
 
 
 def _asked_known(basis: timeline.Basis, tl: timeline.Timeline) -> str:

@@ -4,7 +4,9 @@ and the rule for text meant for a terminal.
 Every renderer (the text and Markdown reports in :mod:`timeline.render`, the chart's
 labels and tooltips in :mod:`timeline.chart`, TimelineJS dates in :mod:`timeline.io`,
 every table and message of the ``timeline`` command) writes these things through the
-functions here, so that one change of wording reaches them all.
+functions here, so that one change of wording reaches them all. The written forms of a
+moment that :mod:`timeline.times` defines beside its rules (:func:`isoformat`,
+:func:`bound_text`, :func:`zone_name`) are offered here too.
 
 Text for a terminal goes through :func:`printable`, so that a value holding a terminal's
 control sequence (``ESC[2J`` clears the screen) or a bidirectional override is shown, not
@@ -18,7 +20,16 @@ import json
 from collections.abc import Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from timeline.times import CALENDAR_UNITS, UTC, ZoneInput, isoformat, resolve_zone, zone_name
+from timeline.times import (
+    CALENDAR_UNITS,
+    UTC,
+    ZoneInput,
+    bound_text,
+    isoformat,
+    parse_time,
+    resolve_zone,
+    zone_name,
+)
 
 if TYPE_CHECKING:
     from timeline.events import RecordedEvent
@@ -187,6 +198,24 @@ def short_time(moment: dt.datetime, precision: str, day_zone: dt.tzinfo | None =
     return moment.astimezone(dt.UTC).strftime(formats[precision])
 
 
+def asked_at(text: str | None, *, default_tz: ZoneInput = None, day_zone: ZoneInput = None) -> str:
+    """Return what an ``at`` given as text asks about, as people read it: a day, month or
+    year of the day zone, or an instant (``None``: after all the actor's events).
+
+    Example:
+        >>> asked_at("2017-06-19"), asked_at("2017-06-19 15:43Z"), asked_at(None)
+        ('on 2017-06-19 (the whole UTC day)', 'at 2017-06-19 15:43 UTC', 'after all its events')
+    """
+    if text is None:
+        return "after all its events"
+    start, precision = parse_time(text, field="at", default_tz=default_tz, day_zone=day_zone)
+    if precision in CALENDAR_UNITS:
+        zone = resolve_zone(day_zone, field="day_zone")
+        shown = short_time(start, precision, zone)
+        return f"on {shown} (the whole {zone_name(zone)} {precision})"
+    return f"at {short_time(start, precision)} UTC"
+
+
 def when_text(moment: dt.datetime, precision: str, day_zone: ZoneInput = None) -> str:
     """Return a UTC moment written to its precision, with the precision named.
 
@@ -217,13 +246,17 @@ def when_text(moment: dt.datetime, precision: str, day_zone: ZoneInput = None) -
 
 
 __all__ = [
+    "asked_at",
+    "bound_text",
     "count",
     "duration",
     "events_table",
+    "isoformat",
     "key_text",
     "printable",
     "short_time",
     "table",
     "value_text",
     "when_text",
+    "zone_name",
 ]
