@@ -39,3 +39,20 @@ def test_render_does_not_import_sequences() -> None:
     """The renderers take a sequence report as it is given; only the report's ``to_*``
     methods reach the renderers, so the two modules do not import each other."""
     assert "timeline.sequences" not in runtime_imports("render")
+
+
+CLI_MAY_IMPORT = {"timeline", "timeline.demo", "timeline.io", "timeline.render", "timeline.text"}
+"""What the command may use: the public API (``import timeline``), the file formats, the
+renderers, the text for people and the demo; never the store, the view, the fold, the
+rules of time or the events module directly."""
+
+
+def test_the_cli_is_a_thin_client_of_the_public_api() -> None:
+    """cli.py imports nothing of the package but the public API and the output modules,
+    so that what the command does, a caller of the library can do too."""
+    assert set() == runtime_imports("cli") - CLI_MAY_IMPORT
+
+
+def test_the_demo_uses_only_the_public_api_and_the_text_module() -> None:
+    """The demo is a script over the public API, as a user would write it."""
+    assert set() == runtime_imports("demo") - {"timeline", "timeline.text"}

@@ -21,12 +21,7 @@ import click
 
 import timeline
 from timeline.demo import run as demo_lines
-from timeline.events import parse_json
-from timeline.io import (
-    EXPORT_FORMATS,
-    FORMATS,
-    event_to_record,
-)
+from timeline.io import event_to_record, parse_json
 from timeline.render import REPORT_FORMATS, SUMMARY_FORMATS, bound_json
 from timeline.text import (
     asked_at,
@@ -275,7 +270,7 @@ def db_current(obj: Context) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=click.Choice(timeline.FORMATS),
     help="The file's format. Default: csv for a .csv name, else jsonl.",
 )
 @click.pass_obj
@@ -331,7 +326,7 @@ def import_(obj: Context, file: Path, fmt: str | None) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(EXPORT_FORMATS),
+    type=click.Choice(timeline.EXPORT_FORMATS),
     help="Default: csv for a .csv output name, parquet for .parquet, else jsonl. "
     "timelinejs: TimelineJS 3 JSON, for publishing; parquet: for analysis (needs the "
     "parquet extra); neither is read back by import.",
@@ -401,9 +396,7 @@ def copy(obj: Context, source: str | None, destination: str) -> None:
         timeline copy --from sqlite:///incidents.db --to postgresql://timeline_owner@db.example/incidents
         timeline copy --from postgresql://timeline_owner@db.example/incidents --to sqlite:///back.db
     """
-    from timeline.api import default_url
-
-    source = source or obj.db or default_url()
+    source = source or obj.db or timeline.default_url()
     with reported(obj.debug), _copy_progress() as progress:
         result = timeline.copy(source, destination, progress=progress)
     head = _head_text(result.head)
@@ -526,7 +519,7 @@ def record(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", *FORMATS]),
+    type=click.Choice(["table", *timeline.FORMATS]),
     default="table",
     show_default=True,
     help="A readable table; one JSON object per line; or CSV. JSON Lines and CSV add "
@@ -583,7 +576,7 @@ def events(
             current=current,
             where=condition,
         )
-        if fmt in FORMATS:
+        if fmt in timeline.FORMATS:
             found.write(sys.stdout, format=fmt)
         else:
             _echo_table(found, corrections=current)
@@ -1001,8 +994,9 @@ def revisions_json(found: Sequence[timeline.Revision]) -> list[dict[str, Any]]:
     ]
 
 
-CLAIM_FIELDS = ("type", "actor", "targets", "occurred_at", "data", "effects", "source")
-"""The fields of a claim that ``timeline revisions`` shows, in this order."""
+CLAIM_FIELDS = tuple(name for name in timeline.CORRECTABLE if name != "precision")
+"""The fields of a claim that ``timeline revisions`` shows, in this order (the precision
+is shown with ``occurred_at``)."""
 
 
 def _claim_text(revision: timeline.Revision, before: timeline.RecordedEvent | None) -> str:
@@ -1521,10 +1515,7 @@ def _json_option(text: str | None, field: str) -> Any:
 
 
 def _shown(url: str | None) -> str:
-    from timeline.api import default_url
-    from timeline.store import display_url
-
-    return display_url(url or default_url())
+    return timeline.display_url(url or timeline.default_url())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1094,6 +1094,7 @@ __all__ = [
     "file_format",
     "from_spreadsheet_cell",
     "max_line_bytes",
+    "parse_json",
     "read_csv",
     "read_events",
     "read_jsonl",

@@ -143,7 +143,12 @@ def normalize_url(url: str | URL) -> URL:
 
 
 def display_url(url: str | URL) -> str:
-    """Return ``url`` as text with any password hidden, for messages."""
+    """Return ``url`` as text with any password hidden, for messages.
+
+    Example:
+        >>> display_url("postgresql://me:secret@db.example/incidents")
+        'postgresql+psycopg://me:***@db.example/incidents'
+    """
     return normalize_url(url).render_as_string(hide_password=True)
 
 
