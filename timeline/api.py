@@ -917,22 +917,15 @@ class Timeline:
             >>> out.getvalue().splitlines()[1].split(",")[1:4]
             ['daraa', 'truce', 'Syria']
         """
-        kind = _io.export_format(path_or_file, format)
+        form = _io.FILE_FORMATS[_io.export_format(path_or_file, format)]
         found: Iterable[RecordedEvent] = self.events(incident=incident)
-        if kind == "timelinejs":
-            standing = resolve(found)
-            return _io.write_to(
-                path_or_file,
-                lambda file: _io.write_timelinejs(
-                    standing, file, title=incident, day_zone=self.day_zone
-                ),
-            )
-        if kind == "parquet":
-            return _io.write_to(
-                path_or_file, lambda file: _io.write_parquet(found, file), binary=True
-            )
-        writer = _io.write_csv if kind == "csv" else _io.write_jsonl
-        return _io.write_to(path_or_file, lambda file: writer(found, file))
+        if form.standing:
+            found = resolve(found)
+        return _io.write_to(
+            path_or_file,
+            lambda file: form.write(found, file, incident, self.day_zone),
+            binary=form.binary,
+        )
 
     # -- reading -----------------------------------------------------------------------
 
