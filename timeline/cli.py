@@ -29,6 +29,7 @@ from timeline.text import (
     count,
     events_table,
     isoformat,
+    minute,
     printable,
     short_time,
     table,
@@ -609,7 +610,7 @@ def _summary_command(kind: str, plural: str, example: str) -> click.Command:
         else:
             _echo_rows(
                 (kind, "events", "first (UTC)", "last (UTC)"),
-                [(s.name, str(s.events), _minute(s.first), _minute(s.last)) for s in found],
+                [(s.name, str(s.events), minute(s.first), minute(s.last)) for s in found],
             )
             if not found:
                 _echo(f"(no {plural})")
@@ -623,10 +624,6 @@ def _summary_command(kind: str, plural: str, example: str) -> click.Command:
         {example}
     """
     return main.command(plural)(command)
-
-
-def _minute(moment: dt.datetime) -> str:
-    return isoformat(moment)[:16].replace("T", " ")
 
 
 actors = _summary_command(

@@ -22,7 +22,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from timeline.io import spreadsheet_cell
-from timeline.text import duration, key_text, printable, table, value_text
+from timeline.text import duration, key_text, minute, printable, table, value_text
 from timeline.times import bound_text, isoformat
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ def _match_rows(report: SequenceReport) -> list[list[str]]:
                 str(number),
                 key_text(match.key),
                 " -> ".join(
-                    f"{e.type}@{isoformat(p)[:16].replace('T', ' ')}"
+                    f"{e.type}@{minute(p)}"
                     for e, p in zip(match.events, match.placements, strict=True)
                 ),
                 ", ".join(duration(g) for g in match.gaps),

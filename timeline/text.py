@@ -160,7 +160,7 @@ def events_table(found: Iterable[RecordedEvent], *, corrections: bool = False) -
     for e in found:
         row = [
             str(e.position),
-            isoformat(e.occurred_at)[:16].replace("T", " "),
+            minute(e.occurred_at),
             e.precision,
             short_time(*e.reported),
             e.type,
@@ -171,6 +171,16 @@ def events_table(found: Iterable[RecordedEvent], *, corrections: bool = False) -
             row.append(count(len(e.corrected_by), "correction") if e.corrected_by else "")
         rows.append(row)
     return table(header, rows) + ([] if rows else ["(no events)"])
+
+
+def minute(moment: dt.datetime) -> str:
+    """Return a moment in UTC to the minute, as tables show it.
+
+    Example:
+        >>> minute(dt.datetime(2017, 6, 18, 15, 43, 59, tzinfo=UTC))
+        '2017-06-18 15:43'
+    """
+    return isoformat(moment)[:16].replace("T", " ")
 
 
 def short_time(moment: dt.datetime, precision: str, day_zone: dt.tzinfo | None = None) -> str:
@@ -253,6 +263,7 @@ __all__ = [
     "events_table",
     "isoformat",
     "key_text",
+    "minute",
     "printable",
     "short_time",
     "table",
