@@ -1011,7 +1011,7 @@ EXPORT_FORMATS: Final = tuple(FILE_FORMATS)
 :data:`FILE_FORMATS`; the last two are not read back."""
 
 
-def read_templates(path: str | Path) -> dict[str, dict[str, dict[str, Any]]]:
+def read_templates(path: str | os.PathLike[str]) -> dict[str, dict[str, dict[str, Any]]]:
     """Return the effect templates in a JSON file: ``{event type: template}``.
 
     Each template is what :meth:`Timeline.define <timeline.Timeline.define>` takes; the
