@@ -18,7 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 import timeline
-from timeline.cli import DEMO_DATES, Context, main
+from timeline.cli import Context, main
+from timeline.demo import DEMO_DATES
 from timeline.events import EVENT_FIELDS, event_from_dict
 
 from helpers import stored_count

@@ -46,7 +46,7 @@ from timeline.io import (
     write_csv,
     write_jsonl,
 )
-from timeline.render import printable
+from timeline.text import printable
 from timeline.times import isoformat
 
 from helpers import raw_engine, stored_count

@@ -16,6 +16,7 @@ from timeline.api import (
     Verification,
     anchor_line,
     copy,
+    default_url,
     head_revision,
     open,
     parse_anchor,
@@ -36,15 +37,20 @@ from timeline.errors import (
     TimelineError,
     TimelineWarning,
 )
-from timeline.events import Event, RecordedEvent
+from timeline.events import CORRECTABLE, Event, RecordedEvent
 from timeline.fold import ActorState, Change, HistoryEntry, State
+from timeline.io import EXPORT_FORMATS, FORMATS
 from timeline.sequences import Match, Partial, SequenceReport, Step
+from timeline.store import display_url
 from timeline.times import PRECISIONS
 from timeline.view import Basis, Revision, States, Summaries, Summary, View
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CORRECTABLE",
+    "EXPORT_FORMATS",
+    "FORMATS",
     "PRECISIONS",
     "ActorState",
     "Anchor",
@@ -81,6 +87,8 @@ __all__ = [
     "View",
     "anchor_line",
     "copy",
+    "default_url",
+    "display_url",
     "head_revision",
     "open",
     "parse_anchor",

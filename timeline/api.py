@@ -29,13 +29,14 @@ from timeline.errors import (
     TimelineWarning,
 )
 from timeline.events import (
+    CORRECTABLE,
     Event,
     RecordedEvent,
     canonical_json,
     check_name,
     reported_time,
 )
-from timeline.fold import CORRECTABLE, Bound, Folder, FoldFunction, State, resolve
+from timeline.fold import Bound, Folder, FoldFunction, State, resolve
 from timeline.sequences import SequenceReport, Step
 from timeline.store import Store
 from timeline.times import UTC, ZoneInput, parse_time, resolve_zone, through, zone_name
@@ -915,22 +916,15 @@ class Timeline:
             >>> out.getvalue().splitlines()[1].split(",")[1:4]
             ['daraa', 'truce', 'Syria']
         """
-        kind = _io.export_format(path_or_file, format)
+        form = _io.FILE_FORMATS[_io.export_format(path_or_file, format)]
         found: Iterable[RecordedEvent] = self.events(incident=incident)
-        if kind == "timelinejs":
-            standing = resolve(found)
-            return _io.write_to(
-                path_or_file,
-                lambda file: _io.write_timelinejs(
-                    standing, file, title=incident, day_zone=self.day_zone
-                ),
-            )
-        if kind == "parquet":
-            return _io.write_to(
-                path_or_file, lambda file: _io.write_parquet(found, file), binary=True
-            )
-        writer = _io.write_csv if kind == "csv" else _io.write_jsonl
-        return _io.write_to(path_or_file, lambda file: writer(found, file))
+        if form.standing:
+            found = resolve(found)
+        return _io.write_to(
+            path_or_file,
+            lambda file: form.write(found, file, incident, self.day_zone),
+            binary=form.binary,
+        )
 
     # -- reading -----------------------------------------------------------------------
 
@@ -1390,6 +1384,33 @@ class Timeline:
                     TimelineWarning,
                     stacklevel=2,
                 )
+
+    def define_file(self, path: str | os.PathLike[str]) -> None:
+        """Declare every effect template of a JSON file ``{event type: template}`` (what
+        ``timeline --templates FILE`` reads), each as :meth:`define` would.
+
+        Raises:
+            InvalidEventError: the file cannot be read or is not such an object (field
+                ``templates``), or a template is refused (field ``templates.TYPE...``);
+                the templates before it stay declared.
+
+        Example:
+            >>> import pathlib, tempfile, timeline
+            >>> path = pathlib.Path(tempfile.mkdtemp()) / "templates.json"
+            >>> _ = path.write_text('{"cooperation_suspended": '
+            ...                     '{"{actor}": {"cooperation.{target}": "suspended"}}}')
+            >>> tl = timeline.open("sqlite://")
+            >>> tl.define_file(path)
+            >>> _ = tl.record("cooperation_suspended", "Russia", "2017-06-19",
+            ...               incident="s", targets=["US"])
+            >>> tl.state("Russia")["cooperation.US"]
+            'suspended'
+        """
+        for type_name, template in _io.read_templates(path).items():
+            try:
+                self.define(type_name, template)
+            except InvalidEventError as e:
+                raise e.within(f"templates.{type_name}") from e
 
     def define_fold(self, type: str, function: FoldFunction, *, version: str | None = None) -> None:
         """Fold events of ``type`` with ``function(state, event) -> attributes``.

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html as _html
-import json
 import re
 from array import array
 from collections import Counter
@@ -44,9 +43,9 @@ import attrs
 
 from timeline.events import RecordedEvent
 from timeline.fold import HistoryEntry
-from timeline.render import duration
 from timeline.sequences import Match
-from timeline.times import CALENDAR_UNITS, UTC, ZoneInput, interval_end, resolve_zone, zone_name
+from timeline.text import duration, key_text, value_text, when_text
+from timeline.times import UTC, ZoneInput, interval_end, resolve_zone, zone_name
 
 DEFAULT_WIDTH: Final = 1200
 DEFAULT_MAX_MARKS: Final = 400
@@ -111,35 +110,6 @@ def escape(text: object) -> str:
     """
     cleaned = _NOT_XML.sub("\ufffd", str(text))
     return _html.escape(cleaned, quote=False).replace('"', "&#34;").replace("'", "&#39;")
-
-
-def when_text(moment: dt.datetime, precision: str, day_zone: ZoneInput = None) -> str:
-    """Return a UTC moment written to its precision, with the precision named.
-
-    A day, month or year is written as the day zone's (UTC by default), a time of day in
-    UTC.
-
-    Example:
-        >>> when_text(dt.datetime(2017, 6, 19, tzinfo=UTC), "day")
-        '2017-06-19 (the whole day, UTC)'
-        >>> when_text(dt.datetime(2020, 1, 2, 21, tzinfo=UTC), "day", "Asia/Baghdad")
-        '2020-01-03 (the whole day, Asia/Baghdad)'
-        >>> when_text(dt.datetime(2017, 6, 18, 15, 43, tzinfo=UTC), "minute")
-        '2017-06-18 15:43 UTC (to the minute)'
-    """
-    zone = resolve_zone(day_zone, field="day_zone") if precision in CALENDAR_UNITS else None
-    name = zone_name(zone)
-    m = moment.astimezone(zone or UTC)
-    date = f"{m.year:04d}-{m.month:02d}-{m.day:02d}"
-    clock = f"{m.hour:02d}:{m.minute:02d}"
-    return {
-        "year": f"{m.year:04d} (the whole year, {name})",
-        "month": f"{date[:7]} (the whole month, {name})",
-        "day": f"{date} (the whole day, {name})",
-        "hour": f"{date} {clock} UTC (to the hour)",
-        "minute": f"{date} {clock} UTC (to the minute)",
-        "second": f"{date} {clock}:{m.second:02d} UTC (to the second)",
-    }.get(precision, f"{date} {clock}:{m.second:02d}.{m.microsecond:06d} UTC (exact)")
 
 
 @attrs.frozen
@@ -616,7 +586,7 @@ class Drawing:
                 continue
             x0 = self.scale.clip(self.scale.x(entry.when))
             x1 = self.scale.clip(self.scale.x(until))
-            value = _value_text(entry.new)
+            value = value_text(entry.new)
             colour = self.values.get(value, "#ddd")
             tip = (
                 f"{lane.name} {attribute} = {value}\n"
@@ -755,7 +725,7 @@ class Drawing:
             "in either order"
         )
         return (
-            f"Sequence match {number}, key {_key_text(match.key)}: {steps}; "
+            f"Sequence match {number}, key {key_text(match.key)}: {steps}; "
             f"span {duration(match.span, parts=2)} between earliest placements; {order}."
         )
 
@@ -1036,18 +1006,10 @@ def _band_values(lanes: Iterable[_Lane]) -> dict[str, str]:
         for _, entries in lane.bands:
             for entry in sorted(entries, key=lambda h: h.when):
                 if entry.new is not None:
-                    text = _value_text(entry.new)
+                    text = value_text(entry.new)
                     if text not in values:
                         values[text] = _BAND_COLOURS[len(values) % len(_BAND_COLOURS)]
     return values
-
-
-def _value_text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-def _key_text(key: Hashable) -> str:
-    return " / ".join(str(k) for k in key) if isinstance(key, tuple) else str(key)
 
 
 def _cut(text: str, length: int) -> str:
@@ -1071,7 +1033,7 @@ def _tooltip(event: RecordedEvent, own: bool, lane: str, zone: dt.tzinfo | None 
     if not own:
         lines.append(f"(drawn in {lane}'s lane: {event.actor} has no lane)")
     for name, value in event.data.items():
-        lines.append(f"{name}: {_value_text(value)}")
+        lines.append(f"{name}: {value_text(value)}")
     if event.source.get("quote"):
         lines.append(f"“{event.source['quote']}”")
     if event.source.get("title"):
@@ -1182,5 +1144,4 @@ __all__ = [
     "escape",
     "html",
     "svg",
-    "when_text",
 ]

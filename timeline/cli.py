@@ -10,37 +10,35 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shlex
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import click
 
 import timeline
-from timeline.events import Event, parse_json
-from timeline.io import (
-    EXPORT_FORMATS,
-    FORMATS,
-    event_to_record,
-    read_events,
-    read_templates,
-    write_csv,
-    write_jsonl,
+from timeline.demo import run as demo_lines
+from timeline.io import event_to_record, parse_json
+from timeline.render import REPORT_FORMATS, SUMMARY_FORMATS, bound_json
+from timeline.text import (
+    asked_at,
+    bound_text,
+    count,
+    events_table,
+    isoformat,
+    minute,
+    printable,
+    short_time,
+    table,
+    value_text,
+    zone_name,
 )
-from timeline.render import bound_json, printable, summaries_csv, summaries_json
-from timeline.times import CALENDAR_UNITS, bound_text, isoformat, parse_time, zone_name
 
 MAX_PROBLEMS_SHOWN = 20
 """How many problems of an import file are listed before "... and K more"."""
-
-DEMO_INCIDENT = "syria-2017-06"
-DEMO_ACTORS = ("Russia", "US", "Syria")
-DEMO_DATES = ("2017-06-17", "2017-06-19", "2017-06-21")
 
 
 class Context:
@@ -65,20 +63,11 @@ class Context:
         tl = timeline.open(self.db, default_tz=self.default_tz, day_zone=self.day_zone)
         if self.templates is not None:
             try:
-                define_templates(tl, self.templates)
+                tl.define_file(self.templates)
             except BaseException:
                 tl.close()
                 raise
         return tl
-
-
-def define_templates(tl: timeline.Timeline, path: Path) -> None:
-    """Declare on ``tl`` every effect template of a JSON file ``{event_type: template}``."""
-    for type_name, template in read_templates(path).items():
-        try:
-            tl.define(type_name, template)
-        except timeline.InvalidEventError as e:
-            raise e.within(f"templates.{type_name}") from e
 
 
 def _set_db(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
@@ -111,6 +100,32 @@ def reader_options(command: Callable[..., Any]) -> Callable[..., Any]:
         help="As the store knew it: only what it had recorded by WHEN; a date takes in the "
         "whole day. Default: everything recorded now.",
     )(command)
+
+
+WINDOWS: dict[str, tuple[str, str]] = {
+    "events": (
+        "Only events that may have happened at or after WHEN.",
+        "Only events that may have happened by WHEN (a date: all of it; a time: that instant).",
+    ),
+    "changes": (
+        "Only changes by events at or after WHEN.",
+        "Only changes by events that apply by WHEN.",
+    ),
+}
+"""The help of ``--since`` and ``--until`` by what they bound: the events whose time
+overlaps the window (``events``, ``chart``), or the changes of a history."""
+
+
+def window_options(bounded: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add ``--since`` and ``--until`` to a command, with the help of :data:`WINDOWS`
+    for what they bound: its function takes ``since`` and ``until`` (text or ``None``)."""
+    since_help, until_help = WINDOWS[bounded]
+
+    def add(command: Callable[..., Any]) -> Callable[..., Any]:
+        command = click.option("--until", metavar="WHEN", help=until_help)(command)
+        return click.option("--since", metavar="WHEN", help=since_help)(command)
+
+    return add
 
 
 @contextmanager
@@ -256,7 +271,7 @@ def db_current(obj: Context) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=click.Choice(timeline.FORMATS),
     help="The file's format. Default: csv for a .csv name, else jsonl.",
 )
 @click.pass_obj
@@ -295,7 +310,7 @@ def import_(obj: Context, file: Path, fmt: str | None) -> None:
             _echo(f"interrupted: nothing of {file} was stored", err=True)
             sys.exit(130)
         _echo(
-            f"stored {_count(result.stored, 'event')} from {file} "
+            f"stored {count(result.stored, 'event')} from {file} "
             f"({result.events - result.stored} already stored)"
         )
 
@@ -312,7 +327,7 @@ def import_(obj: Context, file: Path, fmt: str | None) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(EXPORT_FORMATS),
+    type=click.Choice(timeline.EXPORT_FORMATS),
     help="Default: csv for a .csv output name, parquet for .parquet, else jsonl. "
     "timelinejs: TimelineJS 3 JSON, for publishing; parquet: for analysis (needs the "
     "parquet extra); neither is read back by import.",
@@ -344,9 +359,9 @@ def export(obj: Context, output: Path | None, incident: str | None, fmt: str | N
     if output is None and fmt == "parquet":
         raise click.UsageError("--format parquet writes a file: give -o FILE.parquet")
     with reported(obj.debug), obj.open() as tl:
-        count = tl.export(sys.stdout if output is None else output, format=fmt, incident=incident)
+        written = tl.export(sys.stdout if output is None else output, format=fmt, incident=incident)
     if output is not None:
-        _echo(f"exported {_count(count, 'event')} to {output}")
+        _echo(f"exported {count(written, 'event')} to {output}")
 
 
 @main.command("copy")
@@ -382,14 +397,12 @@ def copy(obj: Context, source: str | None, destination: str) -> None:
         timeline copy --from sqlite:///incidents.db --to postgresql://timeline_owner@db.example/incidents
         timeline copy --from postgresql://timeline_owner@db.example/incidents --to sqlite:///back.db
     """
-    from timeline.api import default_url
-
-    source = source or obj.db or default_url()
+    source = source or obj.db or timeline.default_url()
     with reported(obj.debug), _copy_progress() as progress:
         result = timeline.copy(source, destination, progress=progress)
     head = _head_text(result.head)
     click.echo(
-        f"copied {_count(result.events, 'event')}; head of {_shown(source)}: {head}; "
+        f"copied {count(result.events, 'event')}; head of {_shown(source)}: {head}; "
         f"head of {_shown(destination)}: {head}"
     )
 
@@ -480,14 +493,7 @@ def record(
 @click.option("--incident", help="Only this incident.")
 @click.option("--actor", help="Only events naming this actor (as actor, target or in effects).")
 @click.option("--type", "types", multiple=True, help="Only this type (repeatable).")
-@click.option(
-    "--since", metavar="WHEN", help="Only events that may have happened at or after WHEN."
-)
-@click.option(
-    "--until",
-    metavar="WHEN",
-    help="Only events that may have happened by WHEN (a date: all of it; a time: that instant).",
-)
+@window_options("events")
 @click.option(
     "--wholly-within",
     is_flag=True,
@@ -514,7 +520,7 @@ def record(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", *FORMATS]),
+    type=click.Choice(["table", *timeline.FORMATS]),
     default="table",
     show_default=True,
     help="A readable table; one JSON object per line; or CSV. JSON Lines and CSV add "
@@ -571,10 +577,8 @@ def events(
             current=current,
             where=condition,
         )
-        if fmt == "jsonl":
-            write_jsonl(found, sys.stdout, stored=True)
-        elif fmt == "csv":
-            write_csv(found, sys.stdout, stored=True)
+        if fmt in timeline.FORMATS:
+            found.write(sys.stdout, format=fmt)
         else:
             _echo_table(found, corrections=current)
 
@@ -587,7 +591,7 @@ def _summary_command(kind: str, plural: str, example: str) -> click.Command:
     @click.option(
         "--format",
         "fmt",
-        type=click.Choice(["table", "json", "csv"]),
+        type=click.Choice(["table", *SUMMARY_FORMATS]),
         default="table",
         show_default=True,
         help="A readable table; one JSON list of {name, events, first, last}; or CSV.",
@@ -599,14 +603,14 @@ def _summary_command(kind: str, plural: str, example: str) -> click.Command:
     ) -> None:
         with reported(obj.debug), obj.open() as tl:
             found = getattr(tl, plural)(known_at=known_at, reported_by=reported_by)
-        if as_json or fmt == "json":
-            click.echo(summaries_json(found), nl=False)
-        elif fmt == "csv":
-            click.echo(summaries_csv(found), nl=False)
+        if as_json:
+            fmt = "json"
+        if fmt in SUMMARY_FORMATS:
+            click.echo(SUMMARY_FORMATS[fmt](found), nl=False)
         else:
             _echo_rows(
                 (kind, "events", "first (UTC)", "last (UTC)"),
-                [(s.name, str(s.events), _minute(s.first), _minute(s.last)) for s in found],
+                [(s.name, str(s.events), minute(s.first), minute(s.last)) for s in found],
             )
             if not found:
                 _echo(f"(no {plural})")
@@ -620,10 +624,6 @@ def _summary_command(kind: str, plural: str, example: str) -> click.Command:
         {example}
     """
     return main.command(plural)(command)
-
-
-def _minute(moment: dt.datetime) -> str:
-    return isoformat(moment)[:16].replace("T", " ")
 
 
 actors = _summary_command(
@@ -682,10 +682,11 @@ def state(
         if as_json:
             click.echo(json.dumps(state_json(answer), ensure_ascii=False))
         else:
+            asked = asked_at(at, default_tz=tl.default_tz, day_zone=tl.day_zone)
             _echo(
-                f"{answer.actor} {_asked_at(at, tl)}, {_asked_known(answer.basis, tl)}"
+                f"{answer.actor} {asked}, {_asked_known(answer.basis, tl)}"
                 f"{_asked_reported(answer.basis, tl)}: "
-                f"{_count(answer.events_applied, 'event')} applied"
+                f"{count(answer.events_applied, 'event')} applied"
             )
             _echo_state(answer)
         for problem in answer.problems:
@@ -726,8 +727,7 @@ def basis_json(basis: timeline.Basis) -> dict[str, Any]:
 @db_option
 @click.argument("actor")
 @click.argument("attribute", required=False)
-@click.option("--since", metavar="WHEN", help="Only changes by events at or after WHEN.")
-@click.option("--until", metavar="WHEN", help="Only changes by events that apply by WHEN.")
+@window_options("changes")
 @reader_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object, for scripts.")
 @click.pass_obj
@@ -767,11 +767,11 @@ def history(
         return
     rows = [
         (
-            _short_time(h.when, h.precision, tl.day_zone),
+            short_time(h.when, h.precision, tl.day_zone),
             h.precision,
             h.attribute,
-            _value_text(h.old),
-            _value_text(h.new),
+            value_text(h.old, none="-"),
+            value_text(h.new, none="-"),
             h.event.type,
             str(h.event.id),
         )
@@ -965,7 +965,7 @@ def revisions(
         rows.append(
             (
                 revision.change,
-                f"{_short_time(start, precision)} ({precision})",
+                f"{short_time(start, precision)} ({precision})",
                 isoformat(revision.recorded_at),
                 str(revision.by.id),
                 _claim_text(revision, before),
@@ -991,8 +991,9 @@ def revisions_json(found: Sequence[timeline.Revision]) -> list[dict[str, Any]]:
     ]
 
 
-CLAIM_FIELDS = ("type", "actor", "targets", "occurred_at", "data", "effects", "source")
-"""The fields of a claim that ``timeline revisions`` shows, in this order."""
+CLAIM_FIELDS = tuple(name for name in timeline.CORRECTABLE if name != "precision")
+"""The fields of a claim that ``timeline revisions`` shows, in this order (the precision
+is shown with ``occurred_at``)."""
 
 
 def _claim_text(revision: timeline.Revision, before: timeline.RecordedEvent | None) -> str:
@@ -1016,7 +1017,7 @@ def _claim_text(revision: timeline.Revision, before: timeline.RecordedEvent | No
 
 def _claim_field(event: timeline.RecordedEvent, name: str) -> str:
     if name == "occurred_at":
-        return f"{_short_time(event.occurred_at, event.precision)} ({event.precision})"
+        return f"{short_time(event.occurred_at, event.precision)} ({event.precision})"
     if name == "targets":
         return ", ".join(event.targets) or "-"
     value = getattr(event, name)
@@ -1130,7 +1131,7 @@ def _where_fields(values: tuple[str, ...]) -> dict[str, Any] | None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "markdown", "json", "csv"]),
+    type=click.Choice(list(REPORT_FORMATS)),
     default="text",
     show_default=True,
     help="How to print the report.",
@@ -1175,13 +1176,7 @@ def report_sequence(
                 reported_by=reported_by,
                 certain_only=certain_only,
             )
-        rendered = {
-            "text": found.to_text,
-            "markdown": found.to_markdown,
-            "json": found.to_json,
-            "csv": found.to_csv,
-        }[fmt]()
-        click.echo(rendered, nl=False)
+        click.echo(REPORT_FORMATS[fmt](found), nl=False)
 
 
 @main.command()
@@ -1196,10 +1191,7 @@ def report_sequence(
 )
 @click.option("--actor", "actors", multiple=True, help="One lane for this actor (repeatable).")
 @click.option("--incident", help="Only this incident's events.")
-@click.option("--since", metavar="WHEN", help="Only events that occurred at or after WHEN.")
-@click.option(
-    "--until", metavar="WHEN", help="Only events that occurred by WHEN (a date: all of it)."
-)
+@window_options("events")
 @reader_options
 @click.option(
     "--band",
@@ -1283,7 +1275,7 @@ def chart(
             sequence=report,
             title=title,
         )
-    matches = "" if report is None else f", {_count(len(report.matches), 'sequence match', 'es')}"
+    matches = "" if report is None else f", {count(len(report.matches), 'sequence match', 'es')}"
     _echo(f"wrote the chart to {output}{matches}; open it in a browser")
 
 
@@ -1401,167 +1393,8 @@ def demo(obj: Context, out: Path) -> None:
         timeline demo --out /tmp/syria.db
     """
     with reported(obj.debug):
-        _fresh_demo_file(out)
-        templates = demo_file("syria-2017-06.templates.json")
-        url = f"sqlite:///{out}"
-        with timeline.open(url) as tl:
-            define_templates(tl, templates)
-            loaded = _load_seed(tl, demo_file("syria-2017-06.jsonl"))
-            _echo(f"Loaded the June 2017 Syria example into {out} in one append:")
-            _echo(
-                f"{_count(len(loaded), 'event')}, in the article's own (scrambled) order, "
-                "each with the day it was reported."
-            )
-            _echo(
-                "\nIn the order they happened (valid time, UTC; precision shown; reported:"
-                " when the claim\nbecame public):"
-            )
-            _echo_table(sorted(tl.events(), key=lambda e: (e.occurred_at, e.position)))
-            _echo(f"\nStatus of {', '.join(DEMO_ACTORS)} on each day (UTC), by the templates")
-            _echo(f"in {templates.name} (? = may have happened after that day):")
-            _echo_status(tl, DEMO_ACTORS, DEMO_DATES)
-            _echo_sequence_report(tl)
-            _echo_reported_by(tl, url, templates)
-            picture = demo_chart(tl, out.with_name(out.stem + ".chart.html"))
-            _echo(f"\nHash chain: {tl.verify()}")
-        base = f"timeline --db {shlex.quote(url)}"
-        with_templates = f"{base} --templates {shlex.quote(str(templates))}"
-        _echo("\nTry:")
-        _echo(f'  {with_templates} state US --at "June 19 2017"')
-        _echo(f"  {with_templates} history Russia cooperation")
-        _echo(f"  {base} events --actor US")
-        _echo(
-            f"\nChart: wrote {picture} (open it in a browser): {', '.join(DEMO_CHART_ACTORS)}"
-            f" from {DEMO_CHART_SINCE} to {DEMO_CHART_UNTIL}, the cooperation bands and the"
-            " sequence match."
-        )
-
-
-def demo_file(name: str) -> Path:
-    """Return the path of a file of the seed example: the installed copy, else examples/.
-
-    ``name`` is ``syria-2017-06.jsonl`` (the events) or ``syria-2017-06.templates.json``.
-    """
-    installed = Path(str(resources.files("timeline"))) / "_examples" / name
-    if installed.is_file():
-        return installed
-    return Path(__file__).resolve().parent.parent / "examples" / name
-
-
-def demo_data() -> Path:
-    """Return the path of the seed example (examples/syria-2017-06.jsonl)."""
-    return demo_file("syria-2017-06.jsonl")
-
-
-def _load_seed(tl: timeline.Timeline, path: Path) -> list[timeline.RecordedEvent]:
-    """Store every event of the seed file in one append, in the file's order; return them."""
-    events: list[Event] = []
-    for number, event in read_events(path):
-        if isinstance(event, timeline.InvalidEventError):
-            raise timeline.InvalidEventError(f"{path} line {number}: {event.field}", event.problem)
-        events.append(event)
-    return tl.append(events)
-
-
-def _echo_status(tl: timeline.Timeline, actors: Sequence[str], dates: Sequence[str]) -> None:
-    """Print one row per (actor, attribute) and one column per date."""
-    states = {(actor, day): tl.state(actor, at=day) for actor in actors for day in dates}
-    rows = []
-    for actor in actors:
-        paths = sorted({path for day in dates for path in states[actor, day]})
-        for path in paths:
-            cells = []
-            for day in dates:
-                answer = states[actor, day]
-                mark = "?" if path in answer.uncertain else ""
-                cells.append(_value_text(answer.get(path)) + mark)
-            rows.append((actor, path, *cells))
-    _echo_rows(("actor", "attribute", *dates), rows)
-
-
-DEMO_SEQUENCE = (
-    timeline.Step("shootdown", key="actor"),
-    timeline.Step("cooperation_suspended", key="targets"),
-    timeline.Step("aircraft_repositioned", key="actor"),
-)
-
-
-DEMO_CHART_ACTORS = ("US", "Russia", "Syria")
-DEMO_CHART_SINCE, DEMO_CHART_UNTIL = "2017-06-17", "2017-06-20"
-DEMO_CHART_BANDS = ("cooperation.US", "cooperation.Russia")
-
-
-def demo_chart(tl: timeline.Timeline, path: Path) -> Path:
-    """Write the seed's chart (as examples/make_chart.py draws it) to ``path``; return it.
-
-    The US, Russia and Syria from June 17 to 20, 2017, the cooperation bands, and the
-    sequence shootdown -> cooperation suspended -> repositioning.
-    """
-    tl.chart(
-        path,
-        actors=DEMO_CHART_ACTORS,
-        incident=DEMO_INCIDENT,
-        since=DEMO_CHART_SINCE,
-        until=DEMO_CHART_UNTIL,
-        bands=DEMO_CHART_BANDS,
-        sequence=tl.sequence(DEMO_SEQUENCE, within="3d"),
-        title="syria-2017-06: the US, Russia and Syria, 17–20 June 2017",
-    )
-    return path
-
-
-def _echo_sequence_report(tl: timeline.Timeline) -> None:
-    """Print the report shootdown -> cooperation_suspended -> aircraft_repositioned.
-
-    Keyed on the US: ``shootdown.actor`` -> ``cooperation_suspended.targets`` ->
-    ``aircraft_repositioned.actor``, within 3 days.
-    """
-    found = tl.sequence(DEMO_SEQUENCE, within="3d")
-    _echo("\nThe sequence: a shootdown, then cooperation suspended with the shooter,")
-    _echo("then the shooter repositioning its aircraft, within 3 days:")
-    for line in found.to_text().splitlines():
-        _echo(f"  {line}".rstrip())
-    _echo(
-        "  (order certain: no: the suspension and the repositioning are known only to the\n"
-        "   day, so either may have come first; the match is kept and flagged.)"
-    )
-
-
-DEMO_SUSPENSION_DAY = "2017-06-19"
-"""The day Russia suspended cooperation with the US, and announced it."""
-DEMO_REPORTED_BY = ("2017-06-18", "2017-06-19")
-
-
-def _echo_reported_by(tl: timeline.Timeline, url: str, templates: Path) -> None:
-    """Print one answer that changes with --reported-by, and the command that asks it."""
-    day = DEMO_SUSPENSION_DAY
-    rows = [
-        (bound, _value_text(tl.state("Russia", at=day, reported_by=bound).get("cooperation.US")))
-        for bound in DEMO_REPORTED_BY
-    ]
-    _echo(f"\nWhat was public, and when: Russia's cooperation with the US on {day}")
-    _echo_rows(("as reported by", "cooperation.US"), rows, indent="  ")
-    _echo(
-        "Russia announced the suspension on June 19: asked --reported-by June 18, the answer\n"
-        "rests only on the claims made public by the end of that day. Ask it yourself:"
-    )
-    _echo(
-        f"  timeline --db {shlex.quote(url)} --templates {shlex.quote(str(templates))} "
-        f"state Russia --at {day} --reported-by {DEMO_REPORTED_BY[0]}"
-    )
-
-
-def _fresh_demo_file(out: Path) -> None:
-    if not out.exists():
-        return
-    with timeline.open(f"sqlite:///{out}") as tl:
-        incidents = {e.incident for e in tl.events()}
-    if incidents - {DEMO_INCIDENT}:
-        raise timeline.InvalidEventError(
-            "--out", f"{out} holds other incidents than the demo's; choose another file"
-        )
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{out}{suffix}").unlink(missing_ok=True)
+        for line in demo_lines(out):
+            _echo(line)
 
 
 @contextmanager
@@ -1621,7 +1454,7 @@ def _head_text(head: tuple[int, str]) -> str:
 def _echo_state(answer: timeline.State) -> None:
     """Print a state as a table, with the note that explains its "?" marks."""
     rows = [
-        (path, _value_text(value), "?" if path in answer.uncertain else "")
+        (path, value_text(value, none="-"), "?" if path in answer.uncertain else "")
         for path, value in answer.items()
     ]
     if not rows:
@@ -1633,17 +1466,6 @@ def _echo_state(answer: timeline.State) -> None:
         if answer.basis is not None and answer.basis.reported_by is not None:
             note += ",\n  or that may have been reported just after the reported bound"
         _echo(note)
-
-
-def _asked_at(text: str | None, tl: timeline.Timeline) -> str:
-    """What ``--at`` asked: a day, month or year of the day zone, or an instant."""
-    if text is None:
-        return "after all its events"
-    start, precision = parse_time(text, field="at", default_tz=tl.default_tz, day_zone=tl.day_zone)
-    if precision in CALENDAR_UNITS:
-        shown = _short_time(start, precision, tl.day_zone)
-        return f"on {shown} (the whole {zone_name(tl.day_zone)} {precision})"
-    return f"at {_short_time(start, precision)} UTC"
 
 
 def _asked_known(basis: timeline.Basis, tl: timeline.Timeline) -> str:
@@ -1668,75 +1490,21 @@ def _reported_text(event: timeline.RecordedEvent) -> str:
     return f", reported {isoformat(start)} ({precision})"
 
 
-def _short_time(moment: dt.datetime, precision: str, day_zone: dt.tzinfo | None = None) -> str:
-    """A moment written to its precision: 2017, 2017-06, 2017-06-19 (in the day zone),
-    2017-06-19 15:43 (UTC)."""
-    if precision in CALENDAR_UNITS and day_zone is not None:
-        moment = moment.astimezone(day_zone)
-        return moment.strftime({"year": "%Y", "month": "%Y-%m", "day": "%Y-%m-%d"}[precision])
-    formats = {
-        "year": "%Y",
-        "month": "%Y-%m",
-        "day": "%Y-%m-%d",
-        "hour": "%Y-%m-%d %H:%M",
-        "minute": "%Y-%m-%d %H:%M",
-        "second": "%Y-%m-%d %H:%M:%S",
-        "exact": "%Y-%m-%d %H:%M:%S.%f",
-    }
-    return moment.astimezone(dt.UTC).strftime(formats[precision])
-
-
-def _value_text(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _count(n: int, noun: str, plural: str = "s") -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}{plural}"
-
-
 def _echo_table(found: Iterable[timeline.RecordedEvent], *, corrections: bool = False) -> None:
-    """Print events as a table; ``corrections`` adds a column saying how many corrections
-    shaped each (for events as they now stand)."""
-    header = ["pos", "occurred_at (UTC)", "precision", "reported (UTC)", "type", "actor"]
-    header += ["targets", "corrected"] if corrections else ["targets"]
-    rows = []
-    for e in found:
-        row = [
-            str(e.position),
-            isoformat(e.occurred_at)[:16].replace("T", " "),
-            e.precision,
-            _short_time(*e.reported),
-            e.type,
-            e.actor,
-            ", ".join(e.targets),
-        ]
-        if corrections:
-            row.append(_count(len(e.corrected_by), "correction") if e.corrected_by else "")
-        rows.append(row)
-    _echo_rows(header, rows)
-    if not rows:
-        _echo("(no events)")
+    for line in events_table(found, corrections=corrections):
+        _echo(line)
 
 
 def _echo(text: str = "", *, err: bool = False, nl: bool = True, lines: bool = True) -> None:
     """Print text for a person: control characters and bidirectional controls escaped
-    (see :func:`~timeline.render.printable`); ``lines=False`` escapes line breaks too, for
+    (see :func:`~timeline.text.printable`); ``lines=False`` escapes line breaks too, for
     a message that must stay one line. JSON and CSV are printed with ``click.echo``."""
     click.echo(printable(text, lines=lines), err=err, nl=nl)
 
 
 def _echo_rows(header: Sequence[str], given: Sequence[Sequence[str]], indent: str = "") -> None:
-    # escaped before measuring, so that a value with a line break or an escape sequence
-    # keeps to its cell
-    rows = [[printable(cell, lines=False) for cell in row] for row in given]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        cells = "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
-        _echo(f"{indent}{cells}".rstrip())
+    for line in table(header, given, indent):
+        _echo(line)
 
 
 def _json_option(text: str | None, field: str) -> Any:
@@ -1744,10 +1512,7 @@ def _json_option(text: str | None, field: str) -> Any:
 
 
 def _shown(url: str | None) -> str:
-    from timeline.api import default_url
-    from timeline.store import display_url
-
-    return display_url(url or default_url())
+    return timeline.display_url(url or timeline.default_url())
 
 
 if __name__ == "__main__":  # pragma: no cover

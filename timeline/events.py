@@ -803,48 +803,94 @@ class Glimpse:
         return self.reported_at, self.reported_precision or "exact"
 
 
-CONTENT_FIELDS: Final = (
-    "id",
-    "incident",
-    "type",
-    "actor",
-    "targets",
-    "occurred_at",
-    "precision",
-    "data",
-    "effects",
-    "source",
-    "reported_at",
-    "reported_precision",
+@attrs.frozen
+class Field:
+    """One field of an event, declared once in :data:`FIELDS`; what lists the fields
+    (import and export columns, the hashed content, what a correction may change, the
+    CSV cells that hold JSON) is derived from the declaration.
+
+    Attributes:
+        name: the attribute of :class:`Event` / :class:`RecordedEvent` and the column.
+        assigned: the store gives it (``version``, ``position``, ``recorded_at``,
+            ``hash``); else the caller does, and it is part of the hashed content.
+        correctable: a correction may change it (:meth:`Timeline.correct
+            <timeline.Timeline.correct>`).
+        json: a JSON object kept as JSON text in a CSV cell.
+        to_json: how its value is written as a JSON value (``None``: as it is).
+        unless_none: in the content only when this field is not ``None`` (so that the
+            hashes of events stored before the field existed stay what they were).
+
+    Example:
+        >>> [f.name for f in FIELDS if f.correctable][:3]
+        ['type', 'actor', 'targets']
+    """
+
+    name: str
+    assigned: bool = False
+    correctable: bool = False
+    json: bool = False
+    to_json: Any = None
+    unless_none: str | None = None
+
+
+def _text(value: Any) -> str:
+    return str(value)
+
+
+FIELDS: Final = (
+    Field("id", to_json=_text),
+    Field("incident"),
+    Field("type", correctable=True),
+    Field("actor", correctable=True),
+    Field("targets", correctable=True, to_json=list),
+    Field("occurred_at", correctable=True, to_json=isoformat),
+    Field("precision", correctable=True),
+    Field("data", correctable=True, json=True),
+    Field("effects", correctable=True, json=True),
+    Field("source", correctable=True, json=True),
+    Field("corrects", to_json=_text),
+    Field("retracts", to_json=_text),
+    Field("reported_at", to_json=isoformat, unless_none="reported_at"),
+    Field("reported_precision", unless_none="reported_at"),
+    Field("version", assigned=True),
+    Field("position", assigned=True),
+    Field("recorded_at", assigned=True),
+    Field("hash", assigned=True),
 )
+"""Every field of an event, in the order files and tables list them. Adding a field is
+one entry here, its attribute on :class:`Event` and :class:`RecordedEvent`, its column in
+:mod:`timeline.schema` and a migration; tests/test_fields.py fails until all agree."""
+
+EVENT_FIELDS: Final = tuple(f.name for f in FIELDS if not f.assigned)
+"""The fields the caller gives (the event's content, hashed), in file order."""
+
+STORED_FIELDS: Final = tuple(f.name for f in FIELDS if f.assigned)
+"""The fields a store assigns, written after the event's own when ``stored`` is asked."""
+
+CORRECTABLE: Final = tuple(f.name for f in FIELDS if f.correctable)
+"""The fields a correction may change."""
+
+JSON_FIELDS: Final = tuple(f.name for f in FIELDS if f.json)
+"""The fields that are JSON objects: a CSV cell holds their JSON text."""
+
+_CONTENT: Final = tuple((f.name, f.to_json, f.unless_none) for f in FIELDS if not f.assigned)
 
 
 def event_content(event: Event | RecordedEvent) -> dict[str, JSONValue]:
-    """Return the caller-given fields of an event as JSON values (see ``Event.content``)."""
-    return {
-        "id": str(event.id),
-        "incident": event.incident,
-        "type": event.type,
-        "actor": event.actor,
-        "targets": list(event.targets),
-        "occurred_at": isoformat(event.occurred_at),
-        "precision": event.precision,
-        "data": event.data,
-        "effects": event.effects,
-        "source": event.source,
-        "corrects": None if event.corrects is None else str(event.corrects),
-        "retracts": None if event.retracts is None else str(event.retracts),
-        # Only when given: the hashes of events stored before reported times existed
-        # (schema 0003 and older) stay what they were.
-        **(
-            {}
-            if event.reported_at is None
-            else {
-                "reported_at": isoformat(event.reported_at),
-                "reported_precision": event.reported_precision,
-            }
-        ),
-    }
+    """Return the caller-given fields of an event as JSON values (see ``Event.content``):
+    each of :data:`EVENT_FIELDS` written as its :class:`Field` says.
+
+    Example:
+        >>> sorted(event_content(Event("truce", "Syria", "2017-06-17", incident="x")))[:4]
+        ['actor', 'corrects', 'data', 'effects']
+    """
+    content: dict[str, JSONValue] = {}
+    for name, to_json, unless_none in _CONTENT:
+        if unless_none is not None and getattr(event, unless_none) is None:
+            continue
+        value = getattr(event, name)
+        content[name] = value if to_json is None or value is None else to_json(value)
+    return content
 
 
 def canonical_json(value: JSONValue) -> str:
@@ -901,13 +947,7 @@ def check_event_size(
 
 def differing_fields(a: Mapping[str, JSONValue], b: Mapping[str, JSONValue]) -> list[str]:
     """Return the names of the content fields in which two contents differ."""
-    return [f for f in CONTENT_FIELDS if canonical_json(a.get(f)) != canonical_json(b.get(f))]
-
-
-EVENT_FIELDS: Final = (
-    "id", "incident", "type", "actor", "targets", "occurred_at", "precision",
-    "data", "effects", "source", "corrects", "retracts", "reported_at", "reported_precision",
-)  # fmt: skip
+    return [f for f in EVENT_FIELDS if canonical_json(a.get(f)) != canonical_json(b.get(f))]
 
 
 def event_from_dict(
@@ -949,7 +989,13 @@ def event_from_dict(
 
 
 __all__ = [
+    "CORRECTABLE",
+    "EVENT_FIELDS",
+    "FIELDS",
+    "JSON_FIELDS",
+    "STORED_FIELDS",
     "Event",
+    "Field",
     "RecordedEvent",
     "canonical_json",
     "check_characters",

@@ -19,7 +19,7 @@ import datetime as dt
 import hashlib
 import heapq
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, Final
+from typing import Any
 
 import attrs
 
@@ -36,7 +36,14 @@ from timeline.effects import (
     same_json,
 )
 from timeline.errors import InvalidEventError
-from timeline.events import JSONValue, RecordedEvent, canonical_json, check_json, check_type_name
+from timeline.events import (
+    CORRECTABLE,
+    JSONValue,
+    RecordedEvent,
+    canonical_json,
+    check_json,
+    check_type_name,
+)
 from timeline.times import Bound, ZoneInput, interval_end
 
 Key = tuple[dt.datetime, int]
@@ -163,12 +170,6 @@ def resolve_stream(
     if after is None:
         return merged
     return (e for e in merged if key(e) > after)
-
-
-CORRECTABLE: Final = (
-    "occurred_at", "precision", "type", "actor", "targets", "data", "effects", "source",
-)  # fmt: skip
-"""The fields a correction may change."""
 
 
 def by_root(mending: Iterable[RecordedEvent]) -> dict[Any, list[RecordedEvent]]:

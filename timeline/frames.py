@@ -19,14 +19,14 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, Final
 
 from timeline.errors import MissingExtraError
-from timeline.events import EVENT_FIELDS, RecordedEvent
+from timeline.events import EVENT_FIELDS, STORED_FIELDS, RecordedEvent
 
 if TYPE_CHECKING:
     from timeline.fold import HistoryEntry, State
     from timeline.sequences import SequenceReport
     from timeline.view import Summary
 
-EVENT_COLUMNS: Final = (*EVENT_FIELDS, "version", "position", "recorded_at", "hash")
+EVENT_COLUMNS: Final = (*EVENT_FIELDS, *STORED_FIELDS)
 """The columns of an events table: the event's fields, then those the store assigned."""
 
 HISTORY_COLUMNS: Final = (

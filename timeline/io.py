@@ -44,6 +44,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, Final
 
+import attrs
+
 from timeline.errors import (
     InvalidEventError,
     InvalidFileError,
@@ -52,6 +54,8 @@ from timeline.errors import (
 )
 from timeline.events import (
     EVENT_FIELDS,
+    JSON_FIELDS,
+    STORED_FIELDS,
     Event,
     RecordedEvent,
     check_event_size,
@@ -59,23 +63,13 @@ from timeline.events import (
     event_from_dict,
     parse_json,
 )
+from timeline.text import when_text
 from timeline.times import CALENDAR_UNITS, ZoneInput, isoformat, resolve_zone
 
-FORMATS: Final = ("jsonl", "csv")
-"""The file formats: JSON Lines and CSV."""
-
-EXPORT_FORMATS: Final = (*FORMATS, "timelinejs", "parquet")
-"""What :meth:`Timeline.export <timeline.Timeline.export>` writes: the file formats,
-TimelineJS 3 JSON (for publishing) and Parquet (for analysis; needs the ``parquet``
-extra); the last two are not read back."""
-
-CSV_JSON_FIELDS: Final = ("data", "effects", "source")
-"""The CSV columns whose cells are JSON text."""
+CSV_JSON_FIELDS: Final = JSON_FIELDS
+"""The CSV columns whose cells are JSON text (:data:`timeline.events.JSON_FIELDS`)."""
 
 REQUIRED_FIELDS: Final = ("type", "actor", "occurred_at", "incident")
-
-STORED_FIELDS: Final = ("version", "position", "recorded_at", "hash")
-"""The fields a store assigns, written after the event's own when ``stored`` is asked."""
 
 Line = tuple[int, dict[str, Any] | InvalidEventError]
 """A line of a file: its number (from 1) and its fields, or the error that says why not."""
@@ -901,7 +895,6 @@ def to_timelinejs(
         >>> "&lt;after&gt;" in slide["text"]["text"]
         True
     """
-    from timeline.chart import when_text
 
     slides = []
     for event in events:
@@ -964,7 +957,61 @@ def write_timelinejs(
     return len(timeline["events"])
 
 
-def read_templates(path: str | Path) -> dict[str, dict[str, dict[str, Any]]]:
+@attrs.frozen
+class FileFormat:
+    """A format :meth:`Timeline.export <timeline.Timeline.export>` writes, declared in
+    :data:`FILE_FORMATS` beside the others.
+
+    Attributes:
+        name: what ``format=`` and ``--format`` call it.
+        write: ``write(events, file, title, day_zone) -> count``.
+        readable: :func:`read_events` reads it back (an import file).
+        binary: its file is opened in binary mode.
+        standing: it is written from the events as they now stand (corrections
+            applied, retracted events left out), not from every stored event.
+
+    Example:
+        >>> [f.name for f in FILE_FORMATS.values() if f.readable]
+        ['jsonl', 'csv']
+    """
+
+    name: str
+    write: Callable[[Iterable[Any], Any, str | None, ZoneInput], int]
+    readable: bool = False
+    binary: bool = False
+    standing: bool = False
+
+
+FILE_FORMATS: Final = {
+    form.name: form
+    for form in (
+        FileFormat("jsonl", lambda events, file, _t, _z: write_jsonl(events, file), readable=True),
+        FileFormat("csv", lambda events, file, _t, _z: write_csv(events, file), readable=True),
+        FileFormat(
+            "timelinejs",
+            lambda events, file, title, zone: write_timelinejs(
+                events, file, title=title, day_zone=zone
+            ),
+            standing=True,
+        ),
+        FileFormat(
+            "parquet", lambda events, file, _t, _z: write_parquet(events, file), binary=True
+        ),
+    )
+}
+"""The file formats by name: JSON Lines and CSV (read back by ``timeline import``),
+TimelineJS 3 JSON (for publishing) and Parquet (for analysis; needs the ``parquet``
+extra). A new format is one writer and one entry here."""
+
+FORMATS: Final = tuple(name for name, form in FILE_FORMATS.items() if form.readable)
+"""The file formats read and written: JSON Lines and CSV."""
+
+EXPORT_FORMATS: Final = tuple(FILE_FORMATS)
+"""What :meth:`Timeline.export <timeline.Timeline.export>` writes: every format of
+:data:`FILE_FORMATS`; the last two are not read back."""
+
+
+def read_templates(path: str | os.PathLike[str]) -> dict[str, dict[str, dict[str, Any]]]:
     """Return the effect templates in a JSON file: ``{event type: template}``.
 
     Each template is what :meth:`Timeline.define <timeline.Timeline.define>` takes; the
@@ -1081,6 +1128,7 @@ def _json_type(value: object) -> str:
 __all__ = [
     "CSV_JSON_FIELDS",
     "EXPORT_FORMATS",
+    "FILE_FORMATS",
     "FORMATS",
     "LINE_ROOM",
     "PARQUET_BATCH",
@@ -1089,12 +1137,14 @@ __all__ = [
     "STORED_FIELDS",
     "TIMELINEJS_PARTS",
     "FileEvents",
+    "FileFormat",
     "Line",
     "event_to_record",
     "export_format",
     "file_format",
     "from_spreadsheet_cell",
     "max_line_bytes",
+    "parse_json",
     "read_csv",
     "read_events",
     "read_jsonl",

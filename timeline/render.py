@@ -3,11 +3,12 @@ text meant for a terminal.
 
 Thin functions of a :class:`~timeline.sequences.SequenceReport`; nothing here that the
 report itself does not hold. Text for people (the plain text and Markdown reports, every
-table and message of the ``timeline`` command) goes through :func:`printable`, so that
-a value holding a terminal's control sequence (``ESC[2J`` clears the screen) or a
-bidirectional override is shown, not obeyed; JSON and CSV are for programs and keep every
-character (JSON escapes the control characters, CSV quotes the cells; see
-:func:`timeline.io.spreadsheet_cell` for the cells a spreadsheet would run).
+table and message of the ``timeline`` command) goes through
+:func:`timeline.text.printable`, so that a value holding a terminal's control sequence
+(``ESC[2J`` clears the screen) or a bidirectional override is shown, not obeyed; JSON and
+CSV are for programs and keep every character (JSON escapes the control characters, CSV
+quotes the cells; see :func:`timeline.io.spreadsheet_cell` for the cells a spreadsheet
+would run). Durations, times, values and tables are written by :mod:`timeline.text`.
 """
 
 from __future__ import annotations
@@ -17,74 +18,17 @@ import datetime as dt
 import html
 import io
 import json
-from collections.abc import Hashable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Final
 
 from timeline.io import spreadsheet_cell
-from timeline.sequences import GapStats, Match, Partial, SequenceReport
+from timeline.text import duration, key_text, minute, printable, table, value_text
 from timeline.times import bound_text, isoformat
 
 if TYPE_CHECKING:
     from timeline.fold import State
+    from timeline.sequences import GapStats, Match, Partial, SequenceReport
     from timeline.view import Summary
-
-_CONTROLS = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]
-# bidirectional controls (and the two Unicode line breaks), which reorder or break the
-# text around them on the screen
-_REORDERING = [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
-_ESCAPES = {
-    **{code: f"\\x{code:02x}" for code in _CONTROLS},
-    **{code: f"\\u{code:04x}" for code in (*_REORDERING, 0x2028, 0x2029)},
-    **{ord(c): escape for c, escape in (("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))},
-}
-_ESCAPES_BUT_NEWLINE = {code: escape for code, escape in _ESCAPES.items() if code != 0x0A}
-
-
-def printable(text: str, *, lines: bool = True) -> str:
-    """Return ``text`` safe to print to a terminal: each control character (C0 but the
-    line break, DEL, C1) and each bidirectional control written as an escape (``\\x1b``,
-    ``\\u202e``) instead of acting on the screen. ``lines=False`` escapes line breaks
-    too, for a table cell or a message that must stay on one line.
-
-    Example:
-        >>> printable("suspended\\x1b[2J"), printable("US\\u202eAIRAK")
-        ('suspended\\\\x1b[2J', 'US\\\\u202eAIRAK')
-        >>> printable("a\\nb"), printable("a\\nb", lines=False)
-        ('a\\nb', 'a\\\\nb')
-    """
-    return text.translate(_ESCAPES_BUT_NEWLINE if lines else _ESCAPES)
-
-
-def duration(value: dt.timedelta | None, *, parts: int | None = None) -> str:
-    """Return a duration as people read it: ``2d 3h``, ``45m``, ``0s``.
-
-    ``parts`` keeps only the largest units (``parts=2``: ``1d 2h``).
-
-    Example:
-        >>> duration(dt.timedelta(days=1, hours=2, minutes=3))
-        '1d 2h 3m'
-        >>> duration(dt.timedelta(days=1, hours=2, minutes=3), parts=2)
-        '1d 2h'
-    """
-    if value is None:
-        return "-"
-    total = int(value.total_seconds())
-    units = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        amount, total = divmod(total, size)
-        if amount:
-            units.append(f"{amount}{unit}")
-    millis = value.microseconds // 1000
-    if millis and not units:
-        return f"{millis}ms"
-    return " ".join(units[:parts]) or "0s"
-
-
-def key_text(key: Hashable) -> str:
-    """Return a match key as text: a value, or values joined by ``/`` for a composite key."""
-    if isinstance(key, tuple):
-        return " / ".join(str(k) for k in key)
-    return str(key)
 
 
 def _query(report: SequenceReport) -> str:
@@ -113,15 +57,6 @@ def _reported_bound(report: SequenceReport) -> tuple[dt.datetime, bool] | None:
     return None if basis is None else basis.reported_by
 
 
-def _table(header: Sequence[str], given: Sequence[Sequence[str]]) -> list[str]:
-    rows = [[printable(cell, lines=False) for cell in row] for row in given]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    return [
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in [header, *rows]
-    ]
-
-
 def _match_rows(report: SequenceReport) -> list[list[str]]:
     rows = []
     for number, match in enumerate(report.matches, 1):
@@ -130,7 +65,7 @@ def _match_rows(report: SequenceReport) -> list[list[str]]:
                 str(number),
                 key_text(match.key),
                 " -> ".join(
-                    f"{e.type}@{isoformat(p)[:16].replace('T', ' ')}"
+                    f"{e.type}@{minute(p)}"
                     for e, p in zip(match.events, match.placements, strict=True)
                 ),
                 ", ".join(duration(g) for g in match.gaps),
@@ -161,7 +96,8 @@ def _summary(report: SequenceReport) -> list[tuple[str, str]]:
 
 
 def report_text(report: SequenceReport) -> str:
-    """Return the report as aligned plain text, safe to print (see :func:`printable`).
+    """Return the report as aligned plain text, safe to print (see
+    :func:`~timeline.text.printable`).
 
     Example:
         >>> import timeline
@@ -172,7 +108,7 @@ def report_text(report: SequenceReport) -> str:
     """
     lines = [f"sequence: {_query(report)}", f"matches: {len(report.matches)}", ""]
     if report.matches:
-        lines += _table(MATCH_HEADER, _match_rows(report))
+        lines += table(MATCH_HEADER, _match_rows(report))
         lines.append("")
     lines += [f"{name}: {value}" for name, value in _summary(report)]
     if report.partial:
@@ -234,7 +170,7 @@ def state_html(state: State) -> str:
     rows = [
         (
             path,
-            value if isinstance(value, str) else json.dumps(value, ensure_ascii=False),
+            value_text(value),
             "?" if path in state.uncertain else "",
         )
         for path, value in state.items()
@@ -250,7 +186,7 @@ def state_html(state: State) -> str:
 
 def report_markdown(report: SequenceReport) -> str:
     """Return the report as Markdown: the query, a table of matches, the summary; safe
-    to print (see :func:`printable`).
+    to print (see :func:`~timeline.text.printable`).
 
     Example:
         >>> import timeline
@@ -467,3 +403,28 @@ def report_csv(report: SequenceReport) -> str:
         }
         writer.writerow([spreadsheet_cell(str(cell)) for cell in shown.values()])
     return out.getvalue()
+
+
+REPORT_FORMATS: Final[dict[str, Callable[[SequenceReport], str]]] = {
+    "text": report_text,
+    "markdown": report_markdown,
+    "json": report_json,
+    "csv": report_csv,
+}
+"""The formats a sequence report is written in, by name (what ``timeline report
+sequence --format`` offers); a new format is one function and one entry here.
+
+Example:
+    >>> import timeline
+    >>> tl = timeline.open("sqlite://")
+    >>> _ = tl.record("shootdown", "US", "2017-06-18", incident="s")
+    >>> REPORT_FORMATS["markdown"](tl.sequence([timeline.Step("shootdown")])).splitlines()[0]
+    '**Sequence:** shootdown (key incident)'
+"""
+
+SUMMARY_FORMATS: Final[dict[str, Callable[[Iterable[Summary]], str]]] = {
+    "json": summaries_json,
+    "csv": summaries_csv,
+}
+"""The formats the actors, incidents or types of a store are written in for programs,
+by name (``timeline actors --format``, beside its readable table)."""

@@ -113,7 +113,12 @@ def normalize_url(url: str | URL) -> URL:
 
 
 def display_url(url: str | URL) -> str:
-    """Return ``url`` as text with any password hidden, for messages."""
+    """Return ``url`` as text with any password hidden, for messages.
+
+    Example:
+        >>> display_url("postgresql://me:secret@db.example/incidents")
+        'postgresql+psycopg://me:***@db.example/incidents'
+    """
     return normalize_url(url).render_as_string(hide_password=True)
 
 
@@ -1779,11 +1784,10 @@ def _named_actors(event: Event | RecordedEvent) -> list[str]:
     return list(names)
 
 
-EVENT_COLUMNS = (
-    "position", "id", "incident", "version", "type", "actor", "targets", "occurred_at",
-    "precision", "data", "effects", "source", "corrects", "retracts", "recorded_at", "hash",
-    "reported_at", "reported_precision",
-)  # fmt: skip
+EVENT_COLUMNS = tuple(column.name for column in events.c)
+"""The events table's columns in its order (every field of
+:data:`timeline.events.FIELDS`; tests/test_fields.py checks that they agree), as
+:func:`_event_values` gives them."""
 _JSON_COLUMNS = frozenset({"targets", "data", "effects", "source"})
 ACTOR_COLUMNS = ("actor", "position", "occurred_at")
 

@@ -25,7 +25,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import attrs
 import sqlalchemy as sa
@@ -159,6 +159,26 @@ class Events(Iterator[RecordedEvent]):
         from timeline.frames import events_frame
 
         return events_frame(self)
+
+    def write(self, file: IO[str], *, format: str = "jsonl") -> int:
+        """Write the events not yet read to an open text file as JSON Lines or CSV
+        (``format``, one of :data:`timeline.io.FORMATS`), with the fields the store
+        assigned (what ``timeline events --format`` prints); return how many.
+
+        Example:
+            >>> import io, timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("truce", "Syria", "2017-06-17", incident="s")
+            >>> out = io.StringIO()
+            >>> tl.events().write(out, format="csv")
+            1
+            >>> out.getvalue().splitlines()[0].split(",")[:3]
+            ['id', 'incident', 'type']
+        """
+        from timeline import io as _io
+
+        writer = _io.write_csv if _io.file_format("", format) == "csv" else _io.write_jsonl
+        return writer(self, file, stored=True)
 
 
 class History(builtins.list[HistoryEntry]):

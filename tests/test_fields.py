@@ -1,0 +1,112 @@
+"""The event's fields are declared once (timeline.events.FIELDS); what lists them agrees."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import uuid
+from typing import Any
+
+import attrs
+import pytest
+
+from timeline import schema
+from timeline.events import (
+    CORRECTABLE,
+    EVENT_FIELDS,
+    FIELDS,
+    STORED_FIELDS,
+    Event,
+    RecordedEvent,
+    differing_fields,
+    event_content,
+)
+from timeline.io import write_csv
+from timeline.store import chain_hash
+
+UTC = dt.UTC
+BASE = RecordedEvent(
+    id=uuid.UUID("01900000-0000-7000-8000-000000000001"),
+    incident="syria-2017-06",
+    version=1,
+    position=1,
+    type="shootdown",
+    actor="US",
+    targets=("Syria",),
+    occurred_at=dt.datetime(2017, 6, 18, tzinfo=UTC),
+    precision="day",
+    data={"aircraft": "Su-22"},
+    effects={},
+    source={"title": "report"},
+    recorded_at=dt.datetime(2024, 1, 1, tzinfo=UTC),
+    hash="",
+    corrects=None,
+    retracts=None,
+    reported_at=dt.datetime(2017, 6, 19, tzinfo=UTC),
+    reported_precision="day",
+)
+
+OTHER: dict[str, Any] = {
+    "id": uuid.UUID("01900000-0000-7000-8000-000000000002"),
+    "incident": "daraa",
+    "type": "truce",
+    "actor": "Russia",
+    "targets": ("Syria", "US"),
+    "occurred_at": dt.datetime(2017, 6, 17, tzinfo=UTC),
+    "precision": "exact",
+    "data": {"aircraft": "F/A-18E"},
+    "effects": {"US": {"alert": True}},
+    "source": {"title": "another report"},
+    "corrects": uuid.UUID("01900000-0000-7000-8000-000000000003"),
+    "retracts": uuid.UUID("01900000-0000-7000-8000-000000000004"),
+    "reported_at": dt.datetime(2017, 6, 20, tzinfo=UTC),
+    "reported_precision": "exact",
+    "version": 2,
+    "position": 2,
+    "recorded_at": dt.datetime(2024, 1, 2, tzinfo=UTC),
+}
+"""Another value for each hashed field (every field but the hash itself)."""
+
+
+def test_every_field_but_the_hash_has_another_value_here() -> None:
+    """A field added to the declaration must be added to OTHER, so that the next test
+    checks that the hash covers it."""
+    assert {f.name for f in FIELDS} - {"hash"} == set(OTHER)
+
+
+@pytest.mark.parametrize("name", sorted(OTHER))
+def test_changing_any_field_changes_the_hash(name: str) -> None:
+    """The chained hash covers every field: the caller's content and what the store
+    assigned (version, position, recorded_at)."""
+    changed = attrs.evolve(BASE, **{name: OTHER[name]})
+    assert chain_hash("", BASE) != chain_hash("", changed)
+
+
+def test_the_declaration_names_every_attribute_of_an_event() -> None:
+    """Event holds the caller-given fields, RecordedEvent those and the store-assigned
+    ones (besides what a read adds: corrected_by, retracted_by)."""
+    recorded = {a.name for a in attrs.fields(RecordedEvent) if a.eq}
+    assert set(EVENT_FIELDS) == {a.name for a in attrs.fields(Event)}
+    assert {f.name for f in FIELDS} == recorded
+    assert set(CORRECTABLE) <= set(EVENT_FIELDS)
+
+
+def test_the_events_table_has_a_column_per_field() -> None:
+    """The schema's events table holds every declared field, and nothing else."""
+    assert {f.name for f in FIELDS} == {c.name for c in schema.events.c}
+
+
+def test_content_and_files_list_the_declared_fields() -> None:
+    """The hashed content holds each caller-given field; a CSV export's header is the
+    caller-given fields, then, when stored fields are asked, the store's."""
+    assert list(EVENT_FIELDS) == list(event_content(BASE))
+    out = io.StringIO()
+    write_csv([BASE], out, stored=True)
+    assert ",".join((*EVENT_FIELDS, *STORED_FIELDS)) == out.getvalue().splitlines()[0]
+
+
+def test_a_duplicate_id_names_a_changed_corrects_or_retracts() -> None:
+    """Two contents under one id that differ only in what they correct or retract are
+    told apart by those fields (they were left out of the comparison before)."""
+    changed = attrs.evolve(BASE, corrects=OTHER["corrects"], retracts=OTHER["retracts"])
+    assert ["corrects", "retracts"] == differing_fields(event_content(BASE), changed.content())
