@@ -1173,3 +1173,17 @@ def test_report_sequence_refusals(db_url: str) -> None:
     )
     run("--db", db_url, "report", "sequence", "a", "b", "--where", "3:x=1", code=2)
     run("--db", db_url, "report", "sequence", code=2)
+
+
+def test_python_dash_m_timeline_runs_the_command(tmp_path: Path) -> None:
+    """`python -m timeline` is the `timeline` command, for when the script is not on PATH."""
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    run("--db", url, "record", "strike", "Iran", "2017-06-18", "--incident", "s")
+    done = subprocess.run(
+        [sys.executable, "-m", "timeline", "--db", url, "events", "--actor", "Iran"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (0, "") == (done.returncode, done.stderr)
+    assert "strike" in done.stdout and "Iran" in done.stdout
