@@ -186,7 +186,7 @@ def by_root(mending: Iterable[RecordedEvent]) -> dict[Any, list[RecordedEvent]]:
         True
     """
     mending = list(mending)
-    root_of = {e.id: e.corrects for e in mending if e.corrects is not None}
+    root_of: dict[Any, Any] = {e.id: e.corrects for e in mending if e.corrects is not None}
     grouped: dict[Any, list[RecordedEvent]] = {}
     for event in mending:
         target = event.corrects if event.corrects is not None else event.retracts

@@ -730,10 +730,10 @@ class View:
                 for name in involved(event):
                     replay = replays.setdefault(name, Replay(name))
                     replay.step(event, folder, uncertain=doubt, day_zone=self._zone)
-        known = self.basis.known_at
+        known_at = self.basis.known_at
         return States(
             (
-                (name, State(replays[name], at=at_bound, known_at=known, basis=self.basis))
+                (name, State(replays[name], at=at_bound, known_at=known_at, basis=self.basis))
                 for name in sorted(replays)
             ),
             self.basis,
