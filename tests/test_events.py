@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import uuid
+from pathlib import Path
 
 import attrs
 import pytest
 
+import timeline
 from timeline import Event, InvalidEventError
 
 UTC = dt.UTC
@@ -134,3 +137,31 @@ def test_evolve_keeps_validation() -> None:
     assert "Russia" == attrs.evolve(event, actor="Russia").actor
     with pytest.raises(InvalidEventError, match=r"^actor:"):
         attrs.evolve(event, actor="")
+
+
+@pytest.mark.parametrize("targets", ["US, Iraq", "Korea, Republic of"])
+def test_one_string_of_targets_with_a_comma_is_refused(targets: str) -> None:
+    """A single string of targets with a comma may be two names or one (issue 16): it is
+    refused, naming the lists that say either, as a CSV cell with a comma is; a list
+    holding a name with a comma is kept as that one name."""
+    with pytest.raises(timeline.InvalidEventError, match=r"^targets: .*one string with a comma"):
+        timeline.Event("strike", "Syria", "2017-06-18", incident="s", targets=targets)
+    kept = timeline.Event("strike", "Syria", "2017-06-18", incident="s", targets=[targets])
+    assert (targets,) == kept.targets
+
+
+def test_an_import_line_with_one_string_of_targets_with_a_comma_names_its_line(
+    tmp_path: Path,
+) -> None:
+    """In a JSON Lines import the same string is refused by its line, and nothing is stored."""
+    path = tmp_path / "targets.jsonl"
+    line = {"type": "x", "actor": "US", "occurred_at": "2017-06-18", "incident": "s"}
+    path.write_text(
+        json.dumps(line) + "\n" + json.dumps({**line, "targets": "US, Iraq"}) + "\n",
+        encoding="utf-8",
+    )
+    with timeline.open("sqlite://") as tl:
+        with pytest.raises(timeline.InvalidFileError) as e:
+            tl.import_file(path)
+        assert "line 2: targets:" in str(e.value)
+        assert [] == list(tl.events())

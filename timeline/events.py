@@ -213,18 +213,35 @@ def _emoji(ch: str) -> bool:
 def check_targets(value: object, *, field: str = "targets") -> tuple[str, ...]:
     """Return the targets as a tuple of names; a single string is one target.
 
+    A single string that holds a comma (``"US, Iraq"``) is refused, as a CSV cell is: it
+    may be two names or one, so give a list (``["US", "Iraq"]``, or ``["Korea, Republic
+    of"]`` for one name with a comma).
+
     Raises:
-        InvalidEventError: a target is not a valid name, or appears twice.
+        InvalidEventError: a target is not a valid name, appears twice, or is a single
+            string with a comma.
 
     Example:
         >>> check_targets(["US", "coalition"])
         ('US', 'coalition')
         >>> check_targets("US")
         ('US',)
+        >>> check_targets("US, Iraq")
+        Traceback (most recent call last):
+        ...
+        timeline.errors.InvalidEventError: targets: 'US, Iraq' is one string with a comma; ...
     """
     if value is None:
         return ()
     if isinstance(value, str):
+        if "," in value:
+            parts = [part.strip() for part in value.split(",")]
+            raise InvalidEventError(
+                field,
+                f"{value!r} is one string with a comma; give a list: "
+                f"{json.dumps(parts, ensure_ascii=False)} for separate names, or "
+                f"{json.dumps([value], ensure_ascii=False)} for one name with a comma",
+            )
         return (check_name(value, field=f"{field}[0]"),)
     if isinstance(value, Mapping | bytes) or not isinstance(value, Iterable):
         raise InvalidEventError(field, f"expected a list of names, got {type(value).__name__}")
