@@ -61,6 +61,13 @@ def _postgres(*, key: str, slim: bool) -> None:
     op.execute("DROP INDEX ix_timeline_event_actors_position")
     if slim:
         op.execute("DROP INDEX ix_timeline_event_actors_actor_occurred")
+    _actor_indexes(slim=slim)
+
+
+def _actor_indexes(*, slim: bool) -> None:
+    """The actor table's indexes besides its key: slim, the unique (position, actor);
+    else, as before this revision, (actor, occurred_at, position) and (position)."""
+    if slim:
         op.execute(
             f"CREATE UNIQUE INDEX ix_timeline_event_actors_position ON {ACTORS} (position, actor)"
         )
@@ -122,16 +129,7 @@ def _sqlite(*, slim: bool) -> None:
     op.execute(f"ALTER TABLE {ACTORS}_new RENAME TO {ACTORS}")
     for statement in event_indexes:
         conn.exec_driver_sql(statement)
-    if slim:
-        op.execute(
-            f"CREATE UNIQUE INDEX ix_timeline_event_actors_position ON {ACTORS} (position, actor)"
-        )
-    else:
-        op.execute(
-            "CREATE INDEX ix_timeline_event_actors_actor_occurred "
-            f"ON {ACTORS} (actor, occurred_at, position)"
-        )
-        op.execute(f"CREATE INDEX ix_timeline_event_actors_position ON {ACTORS} (position)")
+    _actor_indexes(slim=slim)
     for statement in triggers:  # as written: their text holds colons
         conn.exec_driver_sql(statement)
     broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
