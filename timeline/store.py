@@ -551,7 +551,7 @@ class Store:
         except TimelineError:
             raise
         except sa.exc.SQLAlchemyError as e:
-            if _lock_timed_out(e):
+            if self.backend.lock_timed_out(e):
                 raise self._lock_timeout(e) from e
             raise StoreError(f"{self.url}: {_reason(e)}") from e
 
@@ -2124,12 +2124,3 @@ def _decoded(row: sa.Row[Any]) -> RecordedEvent | Unreadable:
         reported_precision=row.reported_precision,
         **{**values, "targets": tuple(values["targets"])},
     )
-
-
-def _lock_timed_out(error: sa.exc.SQLAlchemyError) -> bool:
-    """Whether a lock wait ran out: PostgreSQL's lock_timeout (SQLSTATE 55P03), SQLite's
-    busy timeout ("database is locked")."""
-    original = getattr(error, "orig", None)
-    if getattr(original, "sqlstate", None) == "55P03":
-        return True
-    return type(original).__name__ == "OperationalError" and "database is locked" in str(original)

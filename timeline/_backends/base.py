@@ -121,6 +121,10 @@ class Backend(ABC):
     # -- what the database tells -------------------------------------------------------
 
     @abstractmethod
+    def lock_timed_out(self, error: sa.exc.SQLAlchemyError) -> bool:
+        """Whether ``error`` is a lock wait that ran out (``lock_timeout``)."""
+
+    @abstractmethod
     def lock_holders(
         self, engine: sa.Engine, error: sa.exc.SQLAlchemyError
     ) -> tuple[list[str], str]:

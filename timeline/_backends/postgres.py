@@ -198,6 +198,9 @@ class PostgresBackend(Backend):
         # the condition an insert trigger tests must hold from here on, or the hook is broken
         assert conn.execute(sa.text(f"SELECT {IN_A_COPY}")).scalar_one()
 
+    def lock_timed_out(self, error: sa.exc.SQLAlchemyError) -> bool:
+        return getattr(getattr(error, "orig", None), "sqlstate", None) == "55P03"  # lock_timeout
+
     def lock_holders(
         self, engine: sa.Engine, error: sa.exc.SQLAlchemyError
     ) -> tuple[list[str], str]:

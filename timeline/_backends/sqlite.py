@@ -118,6 +118,12 @@ class SQLiteBackend(Backend):
     def bind_time(self, moment: dt.datetime) -> Any:
         return moment.replace(tzinfo=None)
 
+    def lock_timed_out(self, error: sa.exc.SQLAlchemyError) -> bool:
+        original = getattr(error, "orig", None)  # the busy timeout ran out
+        return type(original).__name__ == "OperationalError" and "database is locked" in str(
+            original
+        )
+
     def lock_holders(
         self, engine: sa.Engine, error: sa.exc.SQLAlchemyError
     ) -> tuple[list[str], str]:
