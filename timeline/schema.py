@@ -114,9 +114,10 @@ events = sa.Table(
 )
 
 # One row per (actor, event) for every actor an event names: as actor, as a target, or in
-# its effects. It serves "the events of X" through an index instead of a JSON scan. Two
-# B-trees (0007): the key, which serves an actor's events in valid time, and the unique
-# (position, actor), which serves walks along positions and lookups of one event's rows;
+# its effects. It serves "the events of X" through an index instead of a JSON scan. Three
+# B-trees: the key, which serves an actor's events in valid time, the unique
+# (position, actor), which serves walks along positions and lookups of one event's rows
+# (0007), and (actor, position), which serves an actor's events in position order (0010);
 # on SQLite the key is the table itself (WITHOUT ROWID).
 event_actors = sa.Table(
     "timeline_event_actors",
@@ -131,6 +132,13 @@ event_actors = sa.Table(
     sa.Column("occurred_at", UTCDateTime, nullable=False),
     sa.PrimaryKeyConstraint("actor", "occurred_at", "position"),
     sa.Index("ix_timeline_event_actors_position", "position", "actor", unique=True),
+    # an actor's events in position order, a page at a time (0010)
+    sa.Index(
+        "ix_timeline_event_actors_actor_position",
+        "actor",
+        "position",
+        postgresql_include=["occurred_at"],
+    ),
     sqlite_with_rowid=False,
 )
 

@@ -489,6 +489,7 @@ class Store:
         self.max_event_bytes = max_event_bytes
         self._snapshot_rights: tuple[bool, bool] | None = None
         self.timeouts = Timeouts() if timeouts is None else timeouts
+        self._by_ids_query = self.backend.by_ids(_STORED)
 
     @classmethod
     def open(
@@ -833,7 +834,7 @@ class Store:
         found: dict[uuid.UUID, RecordedEvent] = {}
         for start in range(0, len(ids), _ID_CHUNK):
             chunk = ids[start : start + _ID_CHUNK]
-            for row in conn.execute(_BY_IDS, {"ids": chunk}).all():
+            for row in conn.execute(self._by_ids_query, {"ids": chunk}).all():
                 event = _recorded(row)
                 found[event.id] = event
         return found
@@ -1119,12 +1120,15 @@ class Store:
     def _select(self, where: EventFilter) -> sa.Select[Any]:
         query = sa.select(*_STORED)
         occurred = events.c.occurred_at
+        position = events.c.position
         if where.actor is not None:
             query = query.join(event_actors, event_actors.c.position == events.c.position).where(
                 event_actors.c.actor == where.actor
             )
-            occurred = event_actors.c.occurred_at
-        conditions = [events.c.position > where.after_position]
+            # the page's range and order on the actor's (actor, position) index (0010),
+            # so that a page reads its own rows, not every row of the actor to sort them
+            occurred, position = event_actors.c.occurred_at, event_actors.c.position
+        conditions = [position > where.after_position]
         if where.incident is not None:
             conditions.append(events.c.incident == where.incident)
         if where.types is not None:
@@ -1136,10 +1140,10 @@ class Store:
         if where.occurred_to is not None:
             conditions.append(_at_most(occurred, where.occurred_to))
         if where.known_position is not None:
-            conditions.append(events.c.position <= where.known_position)
+            conditions.append(position <= where.known_position)
         if where.reported_to is not None:
             conditions.append(_at_most(_REPORTED, where.reported_to))
-        return query.where(*conditions).order_by(events.c.position)
+        return query.where(*conditions).order_by(position)
 
     def known_position(
         self, recorded_to: Bound | None, *, conn: sa.Connection | None = None
@@ -2007,7 +2011,6 @@ _VERSION = (
     .order_by(events.c.version.desc())
     .limit(1)
 )
-_BY_IDS = sa.select(*_STORED).where(events.c.id.in_(sa.bindparam("ids", expanding=True)))
 _NAMED = {"actor": event_actors.c.actor, "incident": events.c.incident, "type": events.c.type}
 """The column that holds each kind of name, each the start of an index."""
 _INDEX_ROWS = (

@@ -67,6 +67,16 @@ class Backend(ABC):
         """The error to raise when the driver cannot be imported (``None``: re-raise)."""
         return None
 
+    # -- statements --------------------------------------------------------------------
+
+    def by_ids(self, columns: Sequence[Any]) -> sa.Select[Any]:
+        """The events with the ids of the list bound as ``ids``, as ``columns``.
+
+        ``id IN (...)``: SQLite reads each id through the unique key, whatever the size
+        of the table.
+        """
+        return sa.select(*columns).where(events.c.id.in_(sa.bindparam("ids", expanding=True)))
+
     # -- the append lock and the clock ---------------------------------------------------
 
     @abstractmethod
