@@ -15,11 +15,12 @@ from pathlib import Path
 
 # isort: off
 # Importing registers the workloads; they run in this order (append, sequence, state,
-# import).
+# import, paging).
 import benchmarks.workloads
 import benchmarks.sequence
 import benchmarks.state
-import benchmarks.imports  # noqa: F401
+import benchmarks.imports
+import benchmarks.paging  # noqa: F401
 
 # isort: on
 from benchmarks.backends import Postgres
@@ -51,8 +52,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         metavar="N",
         help=(
-            "events of the append, sequence and import workloads (default: append 50,000, "
-            "sequence and import 200,000; the state workload has a fixed shape)"
+            "events of the append, sequence, import and paging workloads (default: append "
+            "50,000, sequence and import 200,000, paging 100,000; the state workload has a "
+            "fixed shape)"
         ),
     )
     size.add_argument(

@@ -276,7 +276,11 @@ def test_revision_0007_upgrades_a_store_in_place_and_its_chain_still_verifies(
                 } == triggers
     finally:
         engine.dispose()
-    assert {"ix_timeline_event_actors_position"} == indexes
+    # 0007's unique (position, actor), and 0010's (actor, position) on the way to the head
+    assert {
+        "ix_timeline_event_actors_position",
+        "ix_timeline_event_actors_actor_position",
+    } == indexes
     assert ["actor", "occurred_at", "position"] == key["constrained_columns"]
     with timeline.open(db_url) as tl:
         tl.define("truce", {"{actor}": {"truce.{target}": "declared"}})

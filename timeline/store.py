@@ -1119,14 +1119,18 @@ class Store:
 
     def _select(self, where: EventFilter) -> sa.Select[Any]:
         query = sa.select(*_STORED)
-        occurred = events.c.occurred_at
-        position = events.c.position
+        occurred, position = events.c.occurred_at, events.c.position
         if where.actor is not None:
-            query = query.join(event_actors, event_actors.c.position == events.c.position).where(
-                event_actors.c.actor == where.actor
-            )
-            # the page's range and order on the actor's (actor, position) index (0010),
-            # so that a page reads its own rows, not every row of the actor to sort them
+            # The actor's rows in position order, from the (actor, position) index (0010)
+            # or, for an actor named by most events, the (position, actor) one: a page
+            # reads its own rows, not every row of the actor to sort them. Each event is
+            # then looked up by its key: "+ 0" makes the join's condition one that no
+            # index of the actor table serves, so neither database walks the events from
+            # position 1 (PostgreSQL: a merge join along the events' key) to find the
+            # actor's rows beyond the page's start.
+            query = query.select_from(
+                events.join(event_actors, events.c.position == event_actors.c.position + _ZERO)
+            ).where(event_actors.c.actor == where.actor)
             occurred, position = event_actors.c.occurred_at, event_actors.c.position
         conditions = [position > where.after_position]
         if where.incident is not None:
@@ -1779,6 +1783,8 @@ def upgrade(engine: sa.Engine) -> None:
 _MENDING = sa.text(f"({MENDING})")
 """The mending events (corrections, retractions): the partial index's condition, verbatim."""
 
+_ZERO = sa.literal_column("0", sa.BigInteger())
+"""Added to a column of a join's condition so that no index serves that side of it."""
 _REPORTED = sa.func.coalesce(events.c.reported_at, events.c.recorded_at, type_=UTCDateTime)
 """When an event's claim became public: its reported time if given, else its recorded time."""
 
