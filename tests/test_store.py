@@ -7,6 +7,7 @@ import time
 import uuid
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,7 +15,7 @@ import timeline
 from timeline import ConcurrencyError, DuplicateEventError, Event, InvalidEventError
 
 import strategies
-from helpers import stored_count
+from helpers import stored_count, work_of
 
 UTC = dt.UTC
 INCIDENT = "syria-2017-06"
@@ -310,6 +311,95 @@ def test_postgres_plans_statements_for_the_tables_as_they_are(postgres_url: str)
         with tl._store.engine.connect() as conn:  # the pool's one connection, reused
             prepared = conn.exec_driver_sql("SELECT statement FROM pg_prepared_statements")
             assert [] == prepared.scalars().all()
+
+
+def test_a_page_of_an_actors_events_costs_the_page_not_the_actor(tl: timeline.Timeline) -> None:
+    """Reading one actor's events page by page (keyset on position) does the same work
+    per page in a store ten times larger (issue 15): the first and the last page of an
+    actor named by most events, and the one page of an actor named by three, each counted
+    in steps (SQLite) or rows scanned (PostgreSQL), not timed."""
+    from timeline.store import EventFilter
+
+    page = 50
+    base = dt.datetime(2017, 1, 1, tzinfo=UTC)
+
+    def load(count: int, seed: int) -> None:
+        # valid times out of position order, so that no order but the index's serves
+        spread = [(n * 7919 + seed) % 100_003 for n in range(count)]
+        actors = ["Big" if n % 10 else f"other{n % 30}" for n in range(count)]
+        actors[count // 2] = "Rare"
+        tl.load(
+            ev("report", actor, base + dt.timedelta(minutes=minutes), data={"n": n})
+            for n, (actor, minutes) in enumerate(zip(actors, spread, strict=True))
+        )
+
+    def work() -> dict[str, int]:
+        store = tl._store
+        known = store.known_position(None)
+        big = [e.position for e in tl.events(actor="Big")]
+        pages = {"first": 0, "last": big[-page - 1]}
+        with store.engine.connect() as conn:
+            found = {
+                name: work_of(
+                    conn,
+                    store._select(
+                        EventFilter(actor="Big", after_position=after, known_position=known)
+                    ).limit(page),
+                )
+                for name, after in pages.items()
+            }
+            found["rare"] = work_of(
+                conn, store._select(EventFilter(actor="Rare", known_position=known)).limit(page)
+            )
+        return found
+
+    load(300, seed=1)
+    small = work()
+    load(3_000, seed=2)
+    large = work()
+    assert 2 == len(list(tl.events(actor="Rare")))
+    for name, done in small.items():
+        # a B-tree a level deeper may cost a few steps more; reading the actor would cost
+        # ten times as many
+        assert large[name] <= 1.5 * done + 20, (name, small, large)
+
+
+@pytest.mark.postgres
+def test_postgres_generic_plans_of_an_append_look_rows_up_by_key(postgres_url: str) -> None:
+    """Every statement an append runs on PostgreSQL has a plan that reads the tables
+    through their keys even as the generic plan PostgreSQL makes for an empty table
+    (issue 15): each is prepared on the server, with generic plans forced, in a new
+    store, and its plan scans no table whole."""
+    from sqlalchemy.pool import StaticPool
+
+    from timeline.store import Store, create_engine
+
+    timeline.open(postgres_url).close()  # the schema
+    generic = {"options": "-c plan_cache_mode=force_generic_plan"}
+    engine = create_engine(
+        sa.make_url(postgres_url).update_query_dict(generic),
+        poolclass=StaticPool,  # one connection: the statements stay prepared on it
+        connect_args={"prepare_threshold": 0},  # prepare every statement
+    )
+    try:
+        store = Store(engine, url="test")
+        first, second = ev("report", "US", "2017-06-18"), ev("report", "Syria", "2017-06-18")
+        # ids enough that a whole-table plan looks cheaper than a lookup of each
+        store.append([first, second, *(ev("report", f"X{n}", "2017-06-18") for n in range(40))])
+        store.append([first, ev("report", "US", "2017-06-19", corrects=first.id)])
+        store.append([ev("retraction", "Syria", "2017-06-19", retracts=second.id)])
+        with engine.connect() as conn:
+            assert "force_generic_plan" == conn.exec_driver_sql("SHOW plan_cache_mode").scalar()
+            prepared = conn.exec_driver_sql(
+                "SELECT name, statement, cardinality(parameter_types) FROM pg_prepared_statements"
+            ).all()
+            assert any("timeline_events" in statement for _, statement, _ in prepared)
+            for name, statement, parameters in prepared:
+                nulls = f"({', '.join(['NULL'] * parameters)})" if parameters else ""
+                plan = "\n".join(conn.exec_driver_sql(f'EXPLAIN EXECUTE "{name}"{nulls}').scalars())
+                assert "Seq Scan on timeline_" not in plan, f"{statement}\n{plan}"
+    finally:
+        engine.dispose()
 
 
 def test_load_is_all_or_nothing(tl: timeline.Timeline, db_url: str) -> None:
