@@ -24,6 +24,7 @@ import benchmarks.paging  # noqa: F401
 
 # isort: on
 from benchmarks.backends import Postgres
+from benchmarks.goals import format_goals
 from benchmarks.harness import (
     WORKLOADS,
     Context,
@@ -170,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print(format_table(rows))
+    print()
+    print(format_goals(rows))
     if args.memory:
         print(
             "\npeak MB: Python-heap peak (tracemalloc) of the measured section alone; "

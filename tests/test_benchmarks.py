@@ -40,7 +40,40 @@ def test_quick_benchmarks_run(tmp_path: Path) -> None:
     )
     assert 0 == result.returncode, result.stderr[-2000:]
     assert "events/s" in result.stdout
+    assert "issue 15 goal" in result.stdout  # the goals table follows the rows
     rows = json.loads(out.read_text())
     assert {"append", "sequence", "state", "import"} <= {
         r["workload"] for r in (rows["rows"] if isinstance(rows, dict) else rows)
     }
+
+
+def test_the_goals_table_compares_ours_with_the_peer_on_each_backend() -> None:
+    """Each goal of a workload run gets a line per backend: ours, the peer's, the ratio
+    (ours ahead above 1, for rates and times alike) and met or missed; a row the run
+    did not make is named as missing, not shown as a number."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        from benchmarks import goals, imports, workloads
+        from benchmarks.harness import Row
+    finally:
+        sys.path.remove(str(ROOT))
+
+    def row(workload: str, backend: str, what: str, events_per_s: float, seconds: float) -> Row:
+        return Row(workload, backend, what, 1_000, seconds, events_per_s, None, None)
+
+    rows = [
+        row("append", "sqlite", workloads.OURS_BATCH, 500.0, 2.0),
+        row("append", "sqlite", workloads.ES_BATCH, 1_000.0, 1.0),
+        row("import", "postgresql", imports.OURS, 10.0, 100.0),
+        row("import", "postgresql", imports.NEW, 8.0, 125.0),
+    ]
+    lines = {(line[0], line[1]): line[2:] for line in goals.goal_lines(rows)}
+    assert ("500/s", "1,000/s", "0.50x", ">= 1x", "missed") == lines[
+        ("batch append >= 1.0x eventsourcing", "sqlite")
+    ]
+    assert ("125.0 s", "100.0 s", "0.80x", ">= 0.5x", "met") == lines[
+        ("import into a new database <= 2x the warmed one", "postgresql")
+    ]
+    missing = lines[("batch append >= 1.0x eventsourcing", "postgresql")]
+    assert "not measured: no row of ours in this run" == missing[-1]
+    assert not any(name.startswith("sequence") for name, _ in lines)  # not run
