@@ -1208,15 +1208,34 @@ class Store:
         reported_to: Bound | None = None,
         after: tuple[dt.datetime, int] | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
+        whole: bool = True,
         conn: sa.Connection | None = None,
-    ) -> Iterator[RecordedEvent]:
+    ) -> Iterator[RecordedEvent] | Iterator[Glimpse]:
         """Yield recorded events (not corrections or retractions) in valid-time order.
 
         ``(occurred_at, position)`` order, positions up to ``known_position``, naming
         ``actor`` if given, of one of ``types`` if given, reported by ``reported_to`` if
         given, starting after the key ``after``; a page per query (keyset paging on the
         same key, served by the actor, the type or the occurred_at index).
+
+        ``whole=False`` yields :class:`~timeline.events.Glimpse` objects with what the
+        default fold reads (id, position, type, actor, targets, time, precision,
+        effects; the reported times when ``reported_to`` is given), not ``data``,
+        ``source``, the hash or the links: a full replay then decodes a third of the
+        bytes, and builds no :class:`RecordedEvent`.
         """
+        if not whole:
+            yield from self._fold_glimpses(
+                known_position=known_position,
+                actor=actor,
+                types=types,
+                occurred_to=occurred_to,
+                reported_to=reported_to,
+                after=after,
+                page_size=page_size,
+                conn=conn,
+            )
+            return
         rows = self._valid_time_rows(
             _STORED,
             known_position=known_position,
@@ -1230,6 +1249,67 @@ class Store:
         )
         for row in rows:
             yield _recorded(row)
+
+    def _fold_glimpses(
+        self,
+        *,
+        known_position: int,
+        actor: str | None,
+        types: Iterable[str] | None,
+        occurred_to: Bound | None,
+        reported_to: Bound | None,
+        after: tuple[dt.datetime, int] | None,
+        page_size: int,
+        conn: sa.Connection | None,
+    ) -> Iterator[Glimpse]:
+        columns = list(_FOLD_COLUMNS)
+        if reported_to is not None:  # to tell which claims straddle the bound
+            columns += _REPORTED_COLUMNS
+        rows = self._valid_time_rows(
+            columns,
+            known_position=known_position,
+            actor=actor,
+            types=types,
+            occurred_to=occurred_to,
+            reported_to=reported_to,
+            after=after,
+            page_size=page_size,
+            conn=conn,
+        )
+        # Rows were validated when they were appended (and verify() walks them): decoded
+        # here with the plain decoders, positionally, into slotted glimpses.
+        time, json_value, as_id = _raw_time, _raw_json, _raw_id
+        if reported_to is None:
+            for position, id, type, name, incident, targets, occurred, precision, effects in rows:
+                yield Glimpse(
+                    position,
+                    type,
+                    name,
+                    incident,
+                    precision,
+                    time(occurred),
+                    tuple(json_value(targets)),
+                    {},
+                    effects=json_value(effects),
+                    id=as_id(id),
+                )
+            return
+        for row in rows:
+            yield Glimpse(
+                row.position,
+                row.type,
+                row.actor,
+                row.incident,
+                row.precision,
+                time(row.occurred_at),
+                tuple(json_value(row.targets)),
+                {},
+                recorded_at=time(row.recorded_at),
+                reported_at=None if row.reported_at is None else time(row.reported_at),
+                reported_precision=row.reported_precision,
+                effects=json_value(row.effects),
+                id=as_id(row.id),
+            )
 
     def glimpses(
         self,
@@ -1919,6 +1999,15 @@ def _as_stored(column: sa.Column[Any]) -> Any:
 _STORED = [_as_stored(column) for column in events.c]
 """The columns of an event as the driver returns them: decoded by :func:`_recorded`, which
 is several times faster than SQLAlchemy's per-value result processing on long reads."""
+_FOLD_COLUMNS = [
+    _as_stored(events.c[name])
+    for name in ("position", "id", "type", "actor", "incident", "targets", "occurred_at")
+] + [events.c.precision, _as_stored(events.c.effects)]
+"""What the default fold reads of an event (:meth:`Store.in_valid_time` with
+``whole=False``), in the order it unpacks them."""
+_REPORTED_COLUMNS = [_as_stored(events.c[n]) for n in ("recorded_at", "reported_at")] + [
+    events.c.reported_precision
+]
 
 
 def _bounded(column: Any, inclusive: bool) -> Any:

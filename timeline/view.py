@@ -678,11 +678,13 @@ class View:
                 occurred_to=at_bound,
                 reported_to=self.basis.reported_by,
                 after=after,
+                # the default fold reads a few fields; a custom function gets the event whole
+                whole=bool(folder.functions),
                 conn=conn,
             )
             replay = fold(
                 actor,
-                known.stream(originals, after=after),
+                known.stream(originals, after=after, by_position=True),
                 at=at_bound,
                 folder=folder,
                 start=start,
