@@ -1617,11 +1617,15 @@ class Store:
         *,
         through: Bound | None,
         conn: sa.Connection | None = None,
-    ) -> list[Snapshot]:
-        """Return the actor's snapshots that end at or before ``through``, newest first.
+    ) -> list[tuple[Snapshot, str | None]]:
+        """Return the actor's snapshots that end at or before ``through``, newest first,
+        each with what is wrong with it or ``None`` (see :meth:`snapshot_problems`).
 
-        Rows that cannot be read as snapshots are left out (a warning is logged): they
-        are a cache, and :meth:`Timeline.verify` names them.
+        One statement reads the snapshots with the stored events at their positions
+        (each row joined with the events at its known, through and last positions), so
+        the check costs no round trip of its own. Rows that cannot be read as snapshots
+        are left out (a warning is logged): they are a cache, and :meth:`Timeline.verify`
+        names them.
         """
         values: dict[str, Any] = {"actor": actor, "fingerprint": fingerprint}
         if through is None:
@@ -1629,9 +1633,11 @@ class Store:
         else:
             query = _SNAPSHOTS[through[1]]
             values["bound"] = through[0]
-        found = []
+        found: list[Snapshot] = []
+        stored: dict[int, RecordedEvent] = {}
+        unreadable: str | None = None
         with self._using(conn) as conn:
-            for row in conn.execute(query, values):
+            for row in conn.execute(query, values).all():
                 snapshot = _snapshot(row)
                 if isinstance(snapshot, str):
                     _log.warning(
@@ -1645,7 +1651,13 @@ class Store:
                 ):
                     continue
                 found.append(snapshot)
-        return found
+                try:
+                    stored.update(_bound_events(row))
+                except (ValueError, TypeError) as e:  # a damaged event: verify() names it
+                    unreadable = f"the events at its positions cannot be read ({e})"
+            if unreadable is not None:
+                return [(snap, unreadable) for snap in found]
+            return list(zip(found, self._snapshot_problems(found, stored, conn), strict=True))
 
     def all_snapshots(self, *, page_size: int = DEFAULT_PAGE_SIZE) -> Iterator[Snapshot | str]:
         """Yield every stored snapshot by id, each as a :class:`Snapshot`, or as the text
@@ -1697,6 +1709,15 @@ class Store:
             stored = self.at_positions(positions, conn=conn)
         except (ValueError, TypeError) as e:  # a damaged event: verify() names it
             return [f"the events at its positions cannot be read ({e})"] * len(found)
+        return self._snapshot_problems(found, stored, conn)
+
+    def _snapshot_problems(
+        self,
+        found: Sequence[Snapshot],
+        stored: Mapping[int, RecordedEvent],
+        conn: sa.Connection | None,
+    ) -> list[str | None]:
+        """:meth:`snapshot_problems` on the events at the snapshots' positions, read."""
         # a correction may have moved the event a snapshot ends at, or named its actor:
         # read the corrections of those that do not match as recorded (a few, by index)
         moved = {
@@ -2069,10 +2090,52 @@ def _at_or_before(moment: dt.datetime, bound: Bound) -> bool:
     return moment <= bound[0] if bound[1] else moment < bound[0]
 
 
+_BOUND_TO = {
+    "known_event_": snapshots.c.known_position,
+    "through_event_": snapshots.c.through_position,
+    "last_event_": snapshots.c.last_position,
+}
+"""The positions a snapshot names, by the prefix its joined event's columns take."""
+_BOUND_ALIASES = {prefix: events.alias(prefix.rstrip("_")) for prefix in _BOUND_TO}
+
+
+def _bound_events(row: sa.Row[Any]) -> Iterator[tuple[int, RecordedEvent]]:
+    """The stored events a row of :data:`_SNAPSHOTS` was joined with, by position."""
+    mapping = row._mapping
+    for prefix in _BOUND_TO:
+        if mapping[f"{prefix}position"] is not None:
+            fields = {name: mapping[prefix + name] for name in EVENT_COLUMNS}
+            yield fields["position"], _recorded(_Fields(fields))
+
+
+class _Fields:
+    """A mapping's values as attributes, as :func:`_recorded` reads a row."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self._values = values
+
+    def __getattr__(self, name: str) -> Any:
+        return self._values[name]
+
+
 def _snapshots_query(inclusive: bool | None) -> Any:
-    query = sa.select(*_SNAPSHOT_COLUMNS).where(
-        snapshots.c.actor == sa.bindparam("actor"),
-        snapshots.c.fingerprint == sa.bindparam("fingerprint"),
+    bound = [
+        _as_stored(column).label(prefix + column.name)
+        for prefix, alias in _BOUND_ALIASES.items()
+        for column in alias.c
+    ]
+    source: Any = snapshots
+    for prefix, alias in _BOUND_ALIASES.items():
+        source = source.outerjoin(alias, alias.c.position == _BOUND_TO[prefix])
+    query = (
+        sa.select(*_SNAPSHOT_COLUMNS, *bound)
+        .select_from(source)
+        .where(
+            snapshots.c.actor == sa.bindparam("actor"),
+            snapshots.c.fingerprint == sa.bindparam("fingerprint"),
+        )
     )
     if inclusive is not None:
         query = query.where(
@@ -2113,8 +2176,8 @@ _INDEX_ROWS = (
 )
 
 
-def _recorded(row: sa.Row[Any]) -> RecordedEvent:
-    """Build a RecordedEvent from a row of :data:`_STORED`."""
+def _recorded(row: Any) -> RecordedEvent:
+    """Build a RecordedEvent from a row of :data:`_STORED` (or its fields as attributes)."""
     return RecordedEvent(
         id=_raw_id(row.id),
         incident=row.incident,

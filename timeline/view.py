@@ -1191,9 +1191,7 @@ class View:
         if fingerprint is None:
             return None, None
         known = self.basis.position
-        found = self._store.snapshots_for(actor, fingerprint, through=at, conn=conn)
-        problems = self._store.snapshot_problems(found, conn=conn)
-        for snap, problem in zip(found, problems, strict=True):
+        for snap, problem in self._store.snapshots_for(actor, fingerprint, through=at, conn=conn):
             if problem is not None:
                 _log.warning("timeline: snapshot %s of %r not used: %s", snap.id, actor, problem)
                 continue
