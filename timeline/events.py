@@ -814,7 +814,7 @@ class Glimpse:
     reported_at: dt.datetime | None = None
     reported_precision: str | None = None
     effects: dict[str, dict[str, JSONValue]] = attrs.field(factory=dict)
-    id: uuid.UUID | None = None
+    stored_id: uuid.UUID | str | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def reported(self) -> tuple[dt.datetime, str]:
@@ -823,6 +823,13 @@ class Glimpse:
             assert self.recorded_at is not None
             return self.recorded_at, "exact"
         return self.reported_at, self.reported_precision or "exact"
+
+    @property
+    def id(self) -> uuid.UUID | None:
+        """The event's id, when read (``stored_id``: as the driver returned it, decoded
+        here when asked: the fold names it only in a problem)."""
+        found = self.stored_id
+        return uuid.UUID(hex=found) if isinstance(found, str) else found
 
 
 @attrs.frozen

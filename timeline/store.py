@@ -1277,39 +1277,47 @@ class Store:
             conn=conn,
         )
         # Rows were validated when they were appended (and verify() walks them): decoded
-        # here with the plain decoders, positionally, into slotted glimpses.
-        time, json_value, as_id = _raw_time, _raw_json, _raw_id
-        if reported_to is None:
-            for position, id, type, name, incident, targets, occurred, precision, effects in rows:
-                yield Glimpse(
-                    position,
-                    type,
-                    name,
-                    incident,
-                    precision,
-                    time(occurred),
-                    tuple(json_value(targets)),
-                    {},
-                    effects=json_value(effects),
-                    id=as_id(id),
-                )
-            return
+        # here with the plain decoders, positionally, into glimpses set slot by slot
+        # (attrs' frozen __init__ costs more than the decoding; see _GLIMPSE_SLOTS).
+        time, json_value, make = _raw_time, _raw_json, object.__new__
+        slot = _GLIMPSE_SLOTS
+        set_position, set_id, set_type, set_actor = (
+            slot["position"],
+            slot["stored_id"],
+            slot["type"],
+            slot["actor"],
+        )
+        set_incident, set_targets, set_occurred = (
+            slot["incident"],
+            slot["targets"],
+            slot["occurred_at"],
+        )
+        set_precision, set_effects, set_data = slot["precision"], slot["effects"], slot["data"]
+        set_recorded, set_reported = slot["recorded_at"], slot["reported_at"]
+        set_reported_precision = slot["reported_precision"]
+        reported = reported_to is not None
         for row in rows:
-            yield Glimpse(
-                row.position,
-                row.type,
-                row.actor,
-                row.incident,
-                row.precision,
-                time(row.occurred_at),
-                tuple(json_value(row.targets)),
-                {},
-                recorded_at=time(row.recorded_at),
-                reported_at=None if row.reported_at is None else time(row.reported_at),
-                reported_precision=row.reported_precision,
-                effects=json_value(row.effects),
-                id=as_id(row.id),
-            )
+            glimpse = make(Glimpse)
+            set_position(glimpse, row[0])
+            set_id(glimpse, row[1])  # decoded when asked (Glimpse.id)
+            set_type(glimpse, row[2])
+            set_actor(glimpse, row[3])
+            set_incident(glimpse, row[4])
+            targets = row[5]
+            set_targets(glimpse, () if targets == "[]" else tuple(json_value(targets)))
+            set_occurred(glimpse, time(row[6]))
+            set_precision(glimpse, row[7])
+            set_effects(glimpse, json_value(row[8]))
+            set_data(glimpse, {})
+            if reported:
+                set_recorded(glimpse, time(row[9]))
+                set_reported(glimpse, None if row[10] is None else time(row[10]))
+                set_reported_precision(glimpse, row[11])
+            else:
+                set_recorded(glimpse, None)
+                set_reported(glimpse, None)
+                set_reported_precision(glimpse, None)
+            yield glimpse
 
     def glimpses(
         self,
@@ -2048,6 +2056,10 @@ _FOLD_COLUMNS = [
 ] + [events.c.precision, _as_stored(events.c.effects)]
 """What the default fold reads of an event (:meth:`Store.in_valid_time` with
 ``whole=False``), in the order it unpacks them."""
+_GLIMPSE_SLOTS = {a.name: Glimpse.__dict__[a.name].__set__ for a in attrs.fields(Glimpse)}
+"""The setter of each slot of a :class:`Glimpse`, by field: the trusted path of
+:meth:`Store._fold_glimpses`, which sets every one of them (tests/test_state.py compares
+its glimpses with those built by ``Glimpse(...)``)."""
 _REPORTED_COLUMNS = [_as_stored(events.c[n]) for n in ("recorded_at", "reported_at")] + [
     events.c.reported_precision
 ]
