@@ -1464,9 +1464,10 @@ class Store:
     ) -> list[RecordedEvent]:
         """Return every correction and retraction up to ``known_position`` (indexed under
         ``actor``, if given)."""
-        query = sa.select(*_STORED).where(*_mending_terms(known_position, actor))
+        query = _MENDING_UP_TO[actor is not None]
+        values = {"known": known_position, "actor": actor}
         with self._using(conn) as conn:
-            return [_recorded(row) for row in conn.execute(query.order_by(events.c.position))]
+            return [_recorded(row) for row in conn.execute(query, values)]
 
     def newest_and_mending(
         self, *, actor: str | None = None, conn: sa.Connection | None = None
@@ -1474,11 +1475,8 @@ class Store:
         """Return the newest position (0 when empty) and :meth:`mending` up to it, read
         in one statement: a question on everything recorded fixes its basis with the
         first read it makes, a round trip less than :meth:`known_position` first."""
-        newest = _NEWEST.c.newest
-        joined = _NEWEST.outerjoin(events, sa.and_(*_mending_terms(newest, actor)))
-        query = sa.select(newest, *_STORED).select_from(joined).order_by(events.c.position)
         with self._using(conn) as conn:
-            rows = conn.execute(query).all()
+            rows = conn.execute(_NEWEST_MENDING[actor is not None], {"actor": actor}).all()
         return rows[0].newest or 0, [_recorded(row) for row in rows if row.position is not None]
 
     def mending_of(self, event_id: uuid.UUID) -> list[RecordedEvent]:
@@ -1891,15 +1889,16 @@ _NEWEST = sa.select(sa.func.max(events.c.position).label("newest")).subquery("ne
 """The newest position, as a one-row table to join with (:meth:`Store.newest_and_mending`)."""
 
 
-def _mending_terms(known_position: Any, actor: str | None) -> list[Any]:
-    """The mending events up to a position (indexed under ``actor``, if given)."""
+def _mending_terms(known_position: Any, named: bool) -> list[Any]:
+    """The mending events up to a position (indexed under the actor bound as ``actor``,
+    if ``named``)."""
     # The condition is the partial index's own (MENDING), so the few mending events are
     # read through it; the actor is then a key lookup for each of them.
     terms = [events.c.position <= known_position, _MENDING]
-    if actor is not None:
+    if named:
         terms.append(
             sa.exists().where(
-                event_actors.c.actor == actor,
+                event_actors.c.actor == sa.bindparam("actor"),
                 event_actors.c.position == events.c.position,
             )
         )
@@ -2080,6 +2079,22 @@ _KNOWN: dict[bool | None, Any] = {
         )
         for inclusive in (True, False)
     },
+}
+
+
+# Statements of the read paths, built once (SQLAlchemy then reuses their compiled form),
+# keyed by whether an actor is named.
+_MENDING_UP_TO = {
+    named: sa.select(*_STORED)
+    .where(*_mending_terms(sa.bindparam("known", type_=sa.BigInteger()), named))
+    .order_by(events.c.position)
+    for named in (False, True)
+}
+_NEWEST_MENDING = {
+    named: sa.select(_NEWEST.c.newest, *_STORED)
+    .select_from(_NEWEST.outerjoin(events, sa.and_(*_mending_terms(_NEWEST.c.newest, named))))
+    .order_by(events.c.position)
+    for named in (False, True)
 }
 
 
