@@ -9,6 +9,7 @@ ids. Driver errors are translated at this boundary into
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import heapq
 import json
@@ -1414,42 +1415,28 @@ class Store:
             # the stored values compare as the times do (UTC text of one width on SQLite)
             yield from heapq.merge(*streams, key=lambda row: (row.occurred_at, row.position))
             return
-        occurred = events.c.occurred_at
-        query = sa.select(*columns)
-        if actor is not None:
-            query = query.join(event_actors, event_actors.c.position == events.c.position).where(
-                event_actors.c.actor == actor
-            )
-            occurred = event_actors.c.occurred_at
-        position = event_actors.c.position if actor is not None else events.c.position
-        query = query.where(
-            position <= known_position,
-            events.c.corrects.is_(None),
-            events.c.retracts.is_(None),
+        # the statement is built once per shape (then SQLAlchemy reuses its compiled form
+        # and cache key); the values are bound
+        shape = (
+            tuple(columns),
+            actor is not None,
+            None if occurred_to is None else occurred_to[1],
+            None if reported_to is None else reported_to[1],
+            None if wanted is None else tuple(wanted),
+            page_size,
         )
+        values: dict[str, Any] = {"known": known_position, "actor": actor}
         if occurred_to is not None:
-            query = query.where(_at_most(occurred, occurred_to))
+            values["occurred_to"] = occurred_to[0]
         if reported_to is not None:
-            query = query.where(_at_most(_REPORTED, reported_to))
-        if wanted is not None:
-            query = query.where(events.c.type.in_(wanted))
-        query = query.order_by(occurred, position)
+            values["reported_to"] = reported_to[0]
         last = after
         while True:
-            page_query = query
+            query = _valid_time_query(*shape, paged=last is not None)
             if last is not None:
-                moment, after_position = last
-                # a row-value comparison, which both databases use as an index range
-                # (the equivalent OR form makes every page rescan from the start)
-                page_query = page_query.where(
-                    sa.tuple_(occurred, position)
-                    > sa.tuple_(
-                        sa.bindparam(None, moment, type_=occurred.type),
-                        sa.bindparam(None, after_position, type_=sa.BigInteger()),
-                    )
-                )
+                values["after_moment"], values["after_position"] = last
             with self._using(conn) as reader:
-                page = reader.execute(page_query.limit(page_size)).fetchall()
+                page = reader.execute(query, values).fetchall()
             yield from page
             if len(page) < page_size:
                 return
@@ -2062,6 +2049,55 @@ its glimpses with those built by ``Glimpse(...)``)."""
 _REPORTED_COLUMNS = [_as_stored(events.c[n]) for n in ("recorded_at", "reported_at")] + [
     events.c.reported_precision
 ]
+
+
+@functools.lru_cache(maxsize=64)
+def _valid_time_query(
+    columns: tuple[Any, ...],
+    named: bool,
+    occurred_to: bool | None,
+    reported_to: bool | None,
+    types: tuple[str, ...] | None,
+    page_size: int,
+    *,
+    paged: bool,
+) -> Any:
+    """The statement of one page of :meth:`Store._valid_time_rows`, by its shape: the
+    bounds' kinds (``None``: no bound; ``True``: inclusive), whether an actor is named,
+    whether the page starts after a key; values bound as ``known``, ``actor``,
+    ``occurred_to``, ``reported_to``, ``after_moment`` and ``after_position``."""
+    occurred = events.c.occurred_at
+    query = sa.select(*columns)
+    if named:
+        query = query.join(event_actors, event_actors.c.position == events.c.position).where(
+            event_actors.c.actor == sa.bindparam("actor")
+        )
+        occurred = event_actors.c.occurred_at
+    position = event_actors.c.position if named else events.c.position
+    query = query.where(
+        position <= sa.bindparam("known", type_=sa.BigInteger()),
+        events.c.corrects.is_(None),
+        events.c.retracts.is_(None),
+    )
+    if occurred_to is not None:
+        bound = sa.bindparam("occurred_to", type_=occurred.type)
+        query = query.where(occurred <= bound if occurred_to else occurred < bound)
+    if reported_to is not None:
+        bound = sa.bindparam("reported_to", type_=_REPORTED.type)
+        query = query.where(_REPORTED <= bound if reported_to else _REPORTED < bound)
+    if types is not None:
+        query = query.where(events.c.type.in_(types))
+    if paged:
+        # a row-value comparison, which both databases use as an index range (the
+        # equivalent OR form makes every page rescan from the start)
+        query = query.where(
+            sa.tuple_(occurred, position)
+            > sa.tuple_(
+                sa.bindparam("after_moment", type_=occurred.type),
+                sa.bindparam("after_position", type_=sa.BigInteger()),
+            )
+        )
+    return query.order_by(occurred, position).limit(page_size)
 
 
 def _bounded(column: Any, inclusive: bool) -> Any:
