@@ -35,15 +35,23 @@ class Units(Application):
 
 
 def build(
-    path: Path, changes: Sequence[tuple[int, str, dict[str, Any]]], *, snapshot_every: int | None
+    store: Path | dict[str, str],
+    changes: Sequence[tuple[int, str, dict[str, Any]]],
+    *,
+    snapshot_every: int | None,
 ) -> tuple[Units, Any]:
-    """Store one :class:`Unit` with ``changes`` (amount, status, data) in a new SQLite file.
+    """Store one :class:`Unit` with ``changes`` (amount, status, data) in a new store: a
+    SQLite file at ``store``, or the store that the settings ``store`` name (e.g.
+    ``eventsourcing.postgres``'s).
 
     Returns the application and the aggregate's id. Version 1 is the creation, so after k
     changes the aggregate is at version k + 1. With ``snapshot_every``, a snapshot is
     taken after every that many changes (versions n + 1, 2n + 1, …).
     """
-    env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
+    if isinstance(store, dict):
+        env = dict(store)
+    else:
+        env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(store)}
     if snapshot_every:
         env["IS_SNAPSHOTTING_ENABLED"] = "y"
     app = Units(env=env)

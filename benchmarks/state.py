@@ -45,6 +45,8 @@ OURS_ON = f"ours: Timeline.state(actor, at=T), snapshots every {SNAPSHOT_INTERVA
 FOLD = "timeline.fold in memory, events read once"
 ES_OFF = "eventsourcing repository.get(id, version=v), SQLite"
 ES_ON = f"{ES_OFF}, snapshots every {SNAPSHOT_INTERVAL:,}"
+ES_PG_OFF = "eventsourcing repository.get(id, version=v), PostgreSQL"
+ES_PG_ON = f"{ES_PG_OFF}, snapshots every {SNAPSHOT_INTERVAL:,}"
 
 Answer = tuple[int, str | None, int]
 """(counter, status, events applied) of one question."""
@@ -131,8 +133,15 @@ def state(ctx: Context) -> list[Row]:
                 tl.load(iter(events))
             with pg.connect() as conn:  # what autovacuum would do shortly after the load
                 conn.execute("ANALYZE")
-            _, pg_rows, _ = _ours(ctx, name, "postgresql", pg.url, when, answered, reference)
+            _, pg_rows, (pg_off, pg_on) = _ours(
+                ctx, name, "postgresql", pg.url, when, answered, reference
+            )
             rows.extend(pg_rows)
+        rows.extend(
+            _eventsourcing(
+                ctx, name, hot, when, applied, reference, pg_off, pg_on, backend="postgresql"
+            )
+        )
     path.unlink(missing_ok=True)
     return rows
 
@@ -302,42 +311,60 @@ def _eventsourcing(
     reference: list[Answer],
     ours_off: Measurement,
     ours_on: Measurement,
+    *,
+    backend: str = "sqlite",
 ) -> list[Row]:
+    """The same questions asked of ``eventsourcing`` on ``backend`` (its own persistence
+    module, a new store each), snapshots off and every :data:`SNAPSHOT_INTERVAL`."""
+    off, on = (ES_OFF, ES_ON) if backend == "sqlite" else (ES_PG_OFF, ES_PG_ON)
     try:
         from benchmarks import es_baseline
+        from benchmarks.workloads import _es_env
     except ImportError as e:
         ctx.log(f"  eventsourcing is not importable ({e}): no baseline")
         note = "skipped: eventsourcing is not installed (pip install 'eventsourcing==9.5.*')"
-        return [Row(name, "sqlite", ES_OFF, 0, 0.0, 0.0, None, None, note=note)]
+        return [Row(name, backend, off, 0, 0.0, 0.0, None, None, note=note)]
     changes = [
         (e.effects[HOT]["counter"]["$inc"], e.effects[HOT]["status"], dict(e.data)) for e in hot
     ]
     rows: list[Row] = []
     for what, every, ours, ours_what in (
-        (ES_OFF, None, ours_off, OURS_OFF),
-        (ES_ON, SNAPSHOT_INTERVAL, ours_on, OURS_ON),
+        (off, None, ours_off, OURS_OFF),
+        (on, SNAPSHOT_INTERVAL, ours_on, OURS_ON),
     ):
-        path = ctx.scratch_file("eventsourcing")
-        ctx.log(f"  eventsourcing: storing {len(changes):,} changes of one aggregate")
-        app, unit_id = es_baseline.build(path, changes, snapshot_every=every)
-        try:
-
-            def asking(asked: Sequence[dt.datetime], app: Any = app, unit_id: Any = unit_id) -> Any:
-                @contextmanager
-                def setup() -> Iterator[Section]:
-                    def ask(index: int, _: dt.datetime) -> Answer:
-                        counter, status = es_baseline.state_at(app, unit_id, applied[index])
-                        return _answer(counter, status, applied[index])
-
-                    yield _lapped(asked, ask)
-
-                return setup
-
-            run = measure(
-                ctx, what, sum(applied), asking(when), traced=asking(when[:TRACED_MOMENTS])
+        with _es_env(ctx, backend) as env:
+            ctx.log(
+                f"  eventsourcing ({backend}): storing {len(changes):,} changes of one aggregate"
             )
-        finally:
-            app.close()
-            path.unlink(missing_ok=True)
-        rows.append(_row(run, name, "sqlite", what, ours, ours_what, reference))
+            app, unit_id = es_baseline.build(env, changes, snapshot_every=every)
+            run = _es_questions(ctx, what, app, unit_id, when, applied)
+        rows.append(_row(run, name, backend, what, ours, ours_what, reference))
     return rows
+
+
+def _es_questions(
+    ctx: Context,
+    what: str,
+    app: Any,
+    unit_id: Any,
+    when: Sequence[dt.datetime],
+    applied: Sequence[int],
+) -> Measurement:
+    """Ask ``app`` the state at each moment (its ``applied[i]``-th version); close it."""
+    from benchmarks import es_baseline
+
+    def asking(asked: Sequence[dt.datetime]) -> Any:
+        @contextmanager
+        def setup() -> Iterator[Section]:
+            def ask(index: int, _: dt.datetime) -> Answer:
+                counter, status = es_baseline.state_at(app, unit_id, applied[index])
+                return _answer(counter, status, applied[index])
+
+            yield _lapped(asked, ask)
+
+        return setup
+
+    try:
+        return measure(ctx, what, sum(applied), asking(when), traced=asking(when[:TRACED_MOMENTS]))
+    finally:
+        app.close()

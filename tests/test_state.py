@@ -268,3 +268,56 @@ def test_bad_questions_are_refused(tl: timeline.Timeline) -> None:
         tl.history("US", "")
     with pytest.raises(InvalidEventError, match=r"^snapshot_interval:"):
         timeline.open("sqlite://", snapshot_interval=-1)
+
+
+def test_the_folds_narrow_read_gives_what_the_whole_events_say(tl: timeline.Timeline) -> None:
+    """The glimpses state() folds (set slot by slot, id decoded when asked) equal those
+    built from the whole events, with and without the reported times."""
+    from timeline.events import Glimpse
+
+    tl.record(
+        "strike",
+        "US",
+        "2017-06-18 10:00Z",
+        incident="s",
+        targets=["Syria", "Iran"],
+        effects={"US": {"strikes": {"$inc": 1}}},
+        data={"note": "x"},
+        reported_at="2017-06-19",
+    )
+    tl.record("truce", "Syria", "2017-06-17", incident="s", effects={"US": {"truce": True}})
+    store = tl._store
+    last = store.known_position(None)
+    bound = (dt.datetime(2030, 1, 1, tzinfo=UTC), True)
+    for reported in (None, bound):
+        whole = list(store.in_valid_time(known_position=last, actor="US", reported_to=reported))
+        narrow = list(
+            store.in_valid_time(known_position=last, actor="US", reported_to=reported, whole=False)
+        )
+        built = [
+            Glimpse(
+                e.position,
+                e.type,
+                e.actor,
+                e.incident,
+                e.precision,
+                e.occurred_at,
+                e.targets,
+                {},
+                effects=e.effects,
+                stored_id=e.id,
+                **(
+                    {}
+                    if reported is None
+                    else {
+                        "recorded_at": e.recorded_at,
+                        "reported_at": e.reported_at,
+                        "reported_precision": e.reported_precision,
+                    }
+                ),
+            )
+            for e in whole
+        ]
+        assert built == narrow
+        assert [e.id for e in whole] == [g.id for g in narrow]
+        assert len(narrow) == 2

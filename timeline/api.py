@@ -1485,6 +1485,10 @@ class Timeline:
             >>> tl.state("Russia", at="2017-06-19")["cooperation.US"]
             'suspended'
         """
+        if known_at is None:  # the present: the read fixes the position with its first statement
+            reported_bound, _ = self._moment(reported_by, "reported_by")
+            basis = Basis(0, None, reported_bound, day_zone=self.day_zone)
+            return View(self, basis, present=True).state(actor, at=at)
         return self.as_of(known_at, reported_by).state(actor, at=at)
 
     def states(

@@ -496,7 +496,7 @@ def apply_effects(
     """
     before: dict[str, Any] = {}
     problems: list[str] = []
-    for path in sorted(changes, key=parts):
+    for path in sorted(changes, key=parts) if len(changes) > 1 else changes:
         value = changes[path]
         op = operator_of(value)
         if op is not None:
@@ -505,6 +505,12 @@ def apply_effects(
             if problem is not None:
                 problems.append(f"{path}: {problem}")
                 continue
+        if path in values and value is not None and not isinstance(value, dict):
+            # a leaf replaced by a leaf (most effects): what _covered and leaves say then
+            before.setdefault(path, values[path])
+            del values[path]
+            values[path] = value
+            continue
         for old_path in _covered(values, path):
             before.setdefault(old_path, values[old_path])
             del values[old_path]

@@ -793,10 +793,13 @@ class RecordedEvent:
 
 @attrs.frozen(slots=True)
 class Glimpse:
-    """What a sequence step looks at of a stored event; the rest stays unread.
+    """What a sequence step or the default fold looks at of a stored event; the rest
+    stays unread.
 
     The sequence scan reads these, and the report then swaps in the full
-    :class:`RecordedEvent` of each event it names.
+    :class:`RecordedEvent` of each event it names. The fold of :meth:`Timeline.state
+    <timeline.Timeline.state>` reads them with ``effects`` and ``id`` (which a problem
+    names) when no custom fold function needs the whole event.
     """
 
     position: int
@@ -810,6 +813,8 @@ class Glimpse:
     recorded_at: dt.datetime | None = None
     reported_at: dt.datetime | None = None
     reported_precision: str | None = None
+    effects: dict[str, dict[str, JSONValue]] = attrs.field(factory=dict)
+    stored_id: uuid.UUID | str | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def reported(self) -> tuple[dt.datetime, str]:
@@ -818,6 +823,13 @@ class Glimpse:
             assert self.recorded_at is not None
             return self.recorded_at, "exact"
         return self.reported_at, self.reported_precision or "exact"
+
+    @property
+    def id(self) -> uuid.UUID | None:
+        """The event's id, when read (``stored_id``: as the driver returned it, decoded
+        here when asked: the fold names it only in a problem)."""
+        found = self.stored_id
+        return uuid.UUID(hex=found) if isinstance(found, str) else found
 
 
 @attrs.frozen

@@ -690,7 +690,8 @@ def fold(
     replay = start if start is not None else Replay(actor)
     since_checkpoint = 0
     for event in events:
-        if actor not in involved(event):
+        # whether the event names the actor (involved(), without building the list)
+        if event.actor != actor and actor not in event.targets and actor not in event.effects:
             continue
         when = timing(event, at, day_zone=day_zone)
         if when == "later":

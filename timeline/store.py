@@ -9,6 +9,7 @@ ids. Driver errors are translated at this boundary into
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import heapq
 import json
@@ -1216,15 +1217,34 @@ class Store:
         reported_to: Bound | None = None,
         after: tuple[dt.datetime, int] | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
+        whole: bool = True,
         conn: sa.Connection | None = None,
-    ) -> Iterator[RecordedEvent]:
+    ) -> Iterator[RecordedEvent] | Iterator[Glimpse]:
         """Yield recorded events (not corrections or retractions) in valid-time order.
 
         ``(occurred_at, position)`` order, positions up to ``known_position``, naming
         ``actor`` if given, of one of ``types`` if given, reported by ``reported_to`` if
         given, starting after the key ``after``; a page per query (keyset paging on the
         same key, served by the actor, the type or the occurred_at index).
+
+        ``whole=False`` yields :class:`~timeline.events.Glimpse` objects with what the
+        default fold reads (id, position, type, actor, targets, time, precision,
+        effects; the reported times when ``reported_to`` is given), not ``data``,
+        ``source``, the hash or the links: a full replay then decodes a third of the
+        bytes, and builds no :class:`RecordedEvent`.
         """
+        if not whole:
+            yield from self._fold_glimpses(
+                known_position=known_position,
+                actor=actor,
+                types=types,
+                occurred_to=occurred_to,
+                reported_to=reported_to,
+                after=after,
+                page_size=page_size,
+                conn=conn,
+            )
+            return
         rows = self._valid_time_rows(
             _STORED,
             known_position=known_position,
@@ -1238,6 +1258,75 @@ class Store:
         )
         for row in rows:
             yield _recorded(row)
+
+    def _fold_glimpses(
+        self,
+        *,
+        known_position: int,
+        actor: str | None,
+        types: Iterable[str] | None,
+        occurred_to: Bound | None,
+        reported_to: Bound | None,
+        after: tuple[dt.datetime, int] | None,
+        page_size: int,
+        conn: sa.Connection | None,
+    ) -> Iterator[Glimpse]:
+        columns = list(_FOLD_COLUMNS)
+        if reported_to is not None:  # to tell which claims straddle the bound
+            columns += _REPORTED_COLUMNS
+        rows = self._valid_time_rows(
+            columns,
+            known_position=known_position,
+            actor=actor,
+            types=types,
+            occurred_to=occurred_to,
+            reported_to=reported_to,
+            after=after,
+            page_size=page_size,
+            conn=conn,
+        )
+        # Rows were validated when they were appended (and verify() walks them): decoded
+        # here with the plain decoders, positionally, into glimpses set slot by slot
+        # (attrs' frozen __init__ costs more than the decoding; see _GLIMPSE_SLOTS).
+        time, json_value, make = _raw_time, _raw_json, object.__new__
+        slot = _GLIMPSE_SLOTS
+        set_position, set_id, set_type, set_actor = (
+            slot["position"],
+            slot["stored_id"],
+            slot["type"],
+            slot["actor"],
+        )
+        set_incident, set_targets, set_occurred = (
+            slot["incident"],
+            slot["targets"],
+            slot["occurred_at"],
+        )
+        set_precision, set_effects, set_data = slot["precision"], slot["effects"], slot["data"]
+        set_recorded, set_reported = slot["recorded_at"], slot["reported_at"]
+        set_reported_precision = slot["reported_precision"]
+        reported = reported_to is not None
+        for row in rows:
+            glimpse = make(Glimpse)
+            set_position(glimpse, row[0])
+            set_id(glimpse, row[1])  # decoded when asked (Glimpse.id)
+            set_type(glimpse, row[2])
+            set_actor(glimpse, row[3])
+            set_incident(glimpse, row[4])
+            targets = row[5]
+            set_targets(glimpse, () if targets == "[]" else tuple(json_value(targets)))
+            set_occurred(glimpse, time(row[6]))
+            set_precision(glimpse, row[7])
+            set_effects(glimpse, json_value(row[8]))
+            set_data(glimpse, {})
+            if reported:
+                set_recorded(glimpse, time(row[9]))
+                set_reported(glimpse, None if row[10] is None else time(row[10]))
+                set_reported_precision(glimpse, row[11])
+            else:
+                set_recorded(glimpse, None)
+                set_reported(glimpse, None)
+                set_reported_precision(glimpse, None)
+            yield glimpse
 
     def glimpses(
         self,
@@ -1334,42 +1423,28 @@ class Store:
             # the stored values compare as the times do (UTC text of one width on SQLite)
             yield from heapq.merge(*streams, key=lambda row: (row.occurred_at, row.position))
             return
-        occurred = events.c.occurred_at
-        query = sa.select(*columns)
-        if actor is not None:
-            query = query.join(event_actors, event_actors.c.position == events.c.position).where(
-                event_actors.c.actor == actor
-            )
-            occurred = event_actors.c.occurred_at
-        position = event_actors.c.position if actor is not None else events.c.position
-        query = query.where(
-            position <= known_position,
-            events.c.corrects.is_(None),
-            events.c.retracts.is_(None),
+        # the statement is built once per shape (then SQLAlchemy reuses its compiled form
+        # and cache key); the values are bound
+        shape = (
+            tuple(columns),
+            actor is not None,
+            None if occurred_to is None else occurred_to[1],
+            None if reported_to is None else reported_to[1],
+            None if wanted is None else tuple(wanted),
+            page_size,
         )
+        values: dict[str, Any] = {"known": known_position, "actor": actor}
         if occurred_to is not None:
-            query = query.where(_at_most(occurred, occurred_to))
+            values["occurred_to"] = occurred_to[0]
         if reported_to is not None:
-            query = query.where(_at_most(_REPORTED, reported_to))
-        if wanted is not None:
-            query = query.where(events.c.type.in_(wanted))
-        query = query.order_by(occurred, position)
+            values["reported_to"] = reported_to[0]
         last = after
         while True:
-            page_query = query
+            query = _valid_time_query(*shape, paged=last is not None)
             if last is not None:
-                moment, after_position = last
-                # a row-value comparison, which both databases use as an index range
-                # (the equivalent OR form makes every page rescan from the start)
-                page_query = page_query.where(
-                    sa.tuple_(occurred, position)
-                    > sa.tuple_(
-                        sa.bindparam(None, moment, type_=occurred.type),
-                        sa.bindparam(None, after_position, type_=sa.BigInteger()),
-                    )
-                )
+                values["after_moment"], values["after_position"] = last
             with self._using(conn) as reader:
-                page = reader.execute(page_query.limit(page_size)).fetchall()
+                page = reader.execute(query, values).fetchall()
             yield from page
             if len(page) < page_size:
                 return
@@ -1384,18 +1459,20 @@ class Store:
     ) -> list[RecordedEvent]:
         """Return every correction and retraction up to ``known_position`` (indexed under
         ``actor``, if given)."""
-        # The condition is the partial index's own (MENDING), so the few mending events
-        # are read through it; the actor is then a key lookup for each of them.
-        query = sa.select(*_STORED).where(events.c.position <= known_position, _MENDING)
-        if actor is not None:
-            query = query.where(
-                sa.exists().where(
-                    event_actors.c.actor == actor,
-                    event_actors.c.position == events.c.position,
-                )
-            )
+        query = _MENDING_UP_TO[actor is not None]
+        values = {"known": known_position, "actor": actor}
         with self._using(conn) as conn:
-            return [_recorded(row) for row in conn.execute(query.order_by(events.c.position))]
+            return [_recorded(row) for row in conn.execute(query, values)]
+
+    def newest_and_mending(
+        self, *, actor: str | None = None, conn: sa.Connection | None = None
+    ) -> tuple[int, list[RecordedEvent]]:
+        """Return the newest position (0 when empty) and :meth:`mending` up to it, read
+        in one statement: a question on everything recorded fixes its basis with the
+        first read it makes, a round trip less than :meth:`known_position` first."""
+        with self._using(conn) as conn:
+            rows = conn.execute(_NEWEST_MENDING[actor is not None], {"actor": actor}).all()
+        return rows[0].newest or 0, [_recorded(row) for row in rows if row.position is not None]
 
     def mending_of(self, event_id: uuid.UUID) -> list[RecordedEvent]:
         """Return the corrections and retractions of one event, in position order."""
@@ -1545,11 +1622,15 @@ class Store:
         *,
         through: Bound | None,
         conn: sa.Connection | None = None,
-    ) -> list[Snapshot]:
-        """Return the actor's snapshots that end at or before ``through``, newest first.
+    ) -> list[tuple[Snapshot, str | None]]:
+        """Return the actor's snapshots that end at or before ``through``, newest first,
+        each with what is wrong with it or ``None`` (see :meth:`snapshot_problems`).
 
-        Rows that cannot be read as snapshots are left out (a warning is logged): they
-        are a cache, and :meth:`Timeline.verify` names them.
+        One statement reads the snapshots with the stored events at their positions
+        (each row joined with the events at its known, through and last positions), so
+        the check costs no round trip of its own. Rows that cannot be read as snapshots
+        are left out (a warning is logged): they are a cache, and :meth:`Timeline.verify`
+        names them.
         """
         values: dict[str, Any] = {"actor": actor, "fingerprint": fingerprint}
         if through is None:
@@ -1557,9 +1638,11 @@ class Store:
         else:
             query = _SNAPSHOTS[through[1]]
             values["bound"] = through[0]
-        found = []
+        found: list[Snapshot] = []
+        stored: dict[int, RecordedEvent] = {}
+        unreadable: str | None = None
         with self._using(conn) as conn:
-            for row in conn.execute(query, values):
+            for row in conn.execute(query, values).all():
                 snapshot = _snapshot(row)
                 if isinstance(snapshot, str):
                     _log.warning(
@@ -1573,7 +1656,13 @@ class Store:
                 ):
                     continue
                 found.append(snapshot)
-        return found
+                try:
+                    stored.update(_bound_events(row))
+                except (ValueError, TypeError) as e:  # a damaged event: verify() names it
+                    unreadable = f"the events at its positions cannot be read ({e})"
+            if unreadable is not None:
+                return [(snap, unreadable) for snap in found]
+            return list(zip(found, self._snapshot_problems(found, stored, conn), strict=True))
 
     def all_snapshots(self, *, page_size: int = DEFAULT_PAGE_SIZE) -> Iterator[Snapshot | str]:
         """Yield every stored snapshot by id, each as a :class:`Snapshot`, or as the text
@@ -1625,6 +1714,15 @@ class Store:
             stored = self.at_positions(positions, conn=conn)
         except (ValueError, TypeError) as e:  # a damaged event: verify() names it
             return [f"the events at its positions cannot be read ({e})"] * len(found)
+        return self._snapshot_problems(found, stored, conn)
+
+    def _snapshot_problems(
+        self,
+        found: Sequence[Snapshot],
+        stored: Mapping[int, RecordedEvent],
+        conn: sa.Connection | None,
+    ) -> list[str | None]:
+        """:meth:`snapshot_problems` on the events at the snapshots' positions, read."""
         # a correction may have moved the event a snapshot ends at, or named its actor:
         # read the corrections of those that do not match as recorded (a few, by index)
         moved = {
@@ -1782,6 +1880,25 @@ def upgrade(engine: sa.Engine) -> None:
 
 _MENDING = sa.text(f"({MENDING})")
 """The mending events (corrections, retractions): the partial index's condition, verbatim."""
+_NEWEST = sa.select(sa.func.max(events.c.position).label("newest")).subquery("newest")
+"""The newest position, as a one-row table to join with (:meth:`Store.newest_and_mending`)."""
+
+
+def _mending_terms(known_position: Any, named: bool) -> list[Any]:
+    """The mending events up to a position (indexed under the actor bound as ``actor``,
+    if ``named``)."""
+    # The condition is the partial index's own (MENDING), so the few mending events are
+    # read through it; the actor is then a key lookup for each of them.
+    terms = [events.c.position <= known_position, _MENDING]
+    if named:
+        terms.append(
+            sa.exists().where(
+                event_actors.c.actor == sa.bindparam("actor"),
+                event_actors.c.position == events.c.position,
+            )
+        )
+    return terms
+
 
 _ZERO = sa.literal_column("0", sa.BigInteger())
 """Added to a column of a join's condition so that no index serves that side of it."""
@@ -1929,6 +2046,68 @@ def _as_stored(column: sa.Column[Any]) -> Any:
 _STORED = [_as_stored(column) for column in events.c]
 """The columns of an event as the driver returns them: decoded by :func:`_recorded`, which
 is several times faster than SQLAlchemy's per-value result processing on long reads."""
+_FOLD_COLUMNS = [
+    _as_stored(events.c[name])
+    for name in ("position", "id", "type", "actor", "incident", "targets", "occurred_at")
+] + [events.c.precision, _as_stored(events.c.effects)]
+"""What the default fold reads of an event (:meth:`Store.in_valid_time` with
+``whole=False``), in the order it unpacks them."""
+_GLIMPSE_SLOTS = {a.name: Glimpse.__dict__[a.name].__set__ for a in attrs.fields(Glimpse)}
+"""The setter of each slot of a :class:`Glimpse`, by field: the trusted path of
+:meth:`Store._fold_glimpses`, which sets every one of them (tests/test_state.py compares
+its glimpses with those built by ``Glimpse(...)``)."""
+_REPORTED_COLUMNS = [_as_stored(events.c[n]) for n in ("recorded_at", "reported_at")] + [
+    events.c.reported_precision
+]
+
+
+@functools.lru_cache(maxsize=64)
+def _valid_time_query(
+    columns: tuple[Any, ...],
+    named: bool,
+    occurred_to: bool | None,
+    reported_to: bool | None,
+    types: tuple[str, ...] | None,
+    page_size: int,
+    *,
+    paged: bool,
+) -> Any:
+    """The statement of one page of :meth:`Store._valid_time_rows`, by its shape: the
+    bounds' kinds (``None``: no bound; ``True``: inclusive), whether an actor is named,
+    whether the page starts after a key; values bound as ``known``, ``actor``,
+    ``occurred_to``, ``reported_to``, ``after_moment`` and ``after_position``."""
+    occurred = events.c.occurred_at
+    query = sa.select(*columns)
+    if named:
+        query = query.join(event_actors, event_actors.c.position == events.c.position).where(
+            event_actors.c.actor == sa.bindparam("actor")
+        )
+        occurred = event_actors.c.occurred_at
+    position = event_actors.c.position if named else events.c.position
+    query = query.where(
+        position <= sa.bindparam("known", type_=sa.BigInteger()),
+        events.c.corrects.is_(None),
+        events.c.retracts.is_(None),
+    )
+    if occurred_to is not None:
+        bound = sa.bindparam("occurred_to", type_=occurred.type)
+        query = query.where(occurred <= bound if occurred_to else occurred < bound)
+    if reported_to is not None:
+        bound = sa.bindparam("reported_to", type_=_REPORTED.type)
+        query = query.where(_REPORTED <= bound if reported_to else _REPORTED < bound)
+    if types is not None:
+        query = query.where(events.c.type.in_(types))
+    if paged:
+        # a row-value comparison, which both databases use as an index range (the
+        # equivalent OR form makes every page rescan from the start)
+        query = query.where(
+            sa.tuple_(occurred, position)
+            > sa.tuple_(
+                sa.bindparam("after_moment", type_=occurred.type),
+                sa.bindparam("after_position", type_=sa.BigInteger()),
+            )
+        )
+    return query.order_by(occurred, position).limit(page_size)
 
 
 def _bounded(column: Any, inclusive: bool) -> Any:
@@ -1946,6 +2125,22 @@ _KNOWN: dict[bool | None, Any] = {
         )
         for inclusive in (True, False)
     },
+}
+
+
+# Statements of the read paths, built once (SQLAlchemy then reuses their compiled form),
+# keyed by whether an actor is named.
+_MENDING_UP_TO = {
+    named: sa.select(*_STORED)
+    .where(*_mending_terms(sa.bindparam("known", type_=sa.BigInteger()), named))
+    .order_by(events.c.position)
+    for named in (False, True)
+}
+_NEWEST_MENDING = {
+    named: sa.select(_NEWEST.c.newest, *_STORED)
+    .select_from(_NEWEST.outerjoin(events, sa.and_(*_mending_terms(_NEWEST.c.newest, named))))
+    .order_by(events.c.position)
+    for named in (False, True)
 }
 
 
@@ -1990,10 +2185,52 @@ def _at_or_before(moment: dt.datetime, bound: Bound) -> bool:
     return moment <= bound[0] if bound[1] else moment < bound[0]
 
 
+_BOUND_TO = {
+    "known_event_": snapshots.c.known_position,
+    "through_event_": snapshots.c.through_position,
+    "last_event_": snapshots.c.last_position,
+}
+"""The positions a snapshot names, by the prefix its joined event's columns take."""
+_BOUND_ALIASES = {prefix: events.alias(prefix.rstrip("_")) for prefix in _BOUND_TO}
+
+
+def _bound_events(row: sa.Row[Any]) -> Iterator[tuple[int, RecordedEvent]]:
+    """The stored events a row of :data:`_SNAPSHOTS` was joined with, by position."""
+    mapping = row._mapping
+    for prefix in _BOUND_TO:
+        if mapping[f"{prefix}position"] is not None:
+            fields = {name: mapping[prefix + name] for name in EVENT_COLUMNS}
+            yield fields["position"], _recorded(_Fields(fields))
+
+
+class _Fields:
+    """A mapping's values as attributes, as :func:`_recorded` reads a row."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self._values = values
+
+    def __getattr__(self, name: str) -> Any:
+        return self._values[name]
+
+
 def _snapshots_query(inclusive: bool | None) -> Any:
-    query = sa.select(*_SNAPSHOT_COLUMNS).where(
-        snapshots.c.actor == sa.bindparam("actor"),
-        snapshots.c.fingerprint == sa.bindparam("fingerprint"),
+    bound = [
+        _as_stored(column).label(prefix + column.name)
+        for prefix, alias in _BOUND_ALIASES.items()
+        for column in alias.c
+    ]
+    source: Any = snapshots
+    for prefix, alias in _BOUND_ALIASES.items():
+        source = source.outerjoin(alias, alias.c.position == _BOUND_TO[prefix])
+    query = (
+        sa.select(*_SNAPSHOT_COLUMNS, *bound)
+        .select_from(source)
+        .where(
+            snapshots.c.actor == sa.bindparam("actor"),
+            snapshots.c.fingerprint == sa.bindparam("fingerprint"),
+        )
     )
     if inclusive is not None:
         query = query.where(
@@ -2033,8 +2270,8 @@ _INDEX_ROWS = (
 )
 
 
-def _recorded(row: sa.Row[Any]) -> RecordedEvent:
-    """Build a RecordedEvent from a row of :data:`_STORED`."""
+def _recorded(row: Any) -> RecordedEvent:
+    """Build a RecordedEvent from a row of :data:`_STORED` (or its fields as attributes)."""
     return RecordedEvent(
         id=_raw_id(row.id),
         incident=row.incident,

@@ -391,11 +391,15 @@ class View:
         (0, 11)
     """
 
-    def __init__(self, timeline: Timeline, basis: Basis) -> None:
+    def __init__(self, timeline: Timeline, basis: Basis, *, present: bool = False) -> None:
         self._timeline = timeline
         self._store = timeline._store
         self.basis = basis
         self._zone = timeline.day_zone
+        # present: the basis is everything recorded, its position fixed by the first read
+        # of the knowledge (with the mending, one statement); for a view that gives one
+        # answer (Timeline.state), never one a caller holds
+        self._present = present
 
     def __repr__(self) -> str:
         return f"<View {self.basis}>"
@@ -668,21 +672,23 @@ class View:
         fingerprint = self._snapshot_key()
         checkpoints: list[Replay] = []
         with self._store.session() as conn:
+            known = self._knowledge(conn, actor)  # first: it may fix the basis's position
             if fingerprint is not None and not self._store.snapshot_rights(conn)[0]:
                 fingerprint = None  # a role without SELECT on the snapshots: none used
             start, after = self._snapshot_start(actor, fingerprint, at_bound, conn)
-            known = self._knowledge(conn, actor)
             originals = self._store.in_valid_time(
                 known_position=self.basis.position,
                 actor=actor,
                 occurred_to=at_bound,
                 reported_to=self.basis.reported_by,
                 after=after,
+                # the default fold reads a few fields; a custom function gets the event whole
+                whole=bool(folder.functions),
                 conn=conn,
             )
             replay = fold(
                 actor,
-                known.stream(originals, after=after),
+                known.stream(originals, after=after, by_position=True),
                 at=at_bound,
                 folder=folder,
                 start=start,
@@ -1078,15 +1084,21 @@ class View:
         """The corrections and retractions the basis knows (of ``actor``), the events they
         mend that it knows too, and all those recorded by its position, known or not,
         which say what each correction changed."""
+        if self._present:
+            newest, found = self._store.newest_and_mending(actor=actor, conn=conn)
+            self.basis = attrs.evolve(self.basis, position=newest)
+            self._present = False
+        else:
+            found = self._store.mending(known_position=self.basis.position, actor=actor, conn=conn)
         position, bound = self.basis.position, self.basis.reported_by
         if actor is None:
-            history = self._store.mending(known_position=position, conn=conn)
+            history = found
             meta = history if bound is None else [e for e in history if self._knows(e)]
         else:
             # The actor index names a mending event under the actors named up to it, not
             # under those a later correction brings in: read the events it reaches, then
             # every mending of each of them.
-            named = self._store.mending(known_position=position, actor=actor, conn=conn)
+            named = found
             targets = self._store.get_many(
                 (x for e in named for x in (e.corrects, e.retracts) if x is not None), conn=conn
             )
@@ -1189,9 +1201,7 @@ class View:
         if fingerprint is None:
             return None, None
         known = self.basis.position
-        found = self._store.snapshots_for(actor, fingerprint, through=at, conn=conn)
-        problems = self._store.snapshot_problems(found, conn=conn)
-        for snap, problem in zip(found, problems, strict=True):
+        for snap, problem in self._store.snapshots_for(actor, fingerprint, through=at, conn=conn):
             if problem is not None:
                 _log.warning("timeline: snapshot %s of %r not used: %s", snap.id, actor, problem)
                 continue
