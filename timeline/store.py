@@ -1877,7 +1877,7 @@ _from_iso = dt.datetime.fromisoformat
 TIME_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}")
 """The one form of a stored time on SQLite, UTC: ``YYYY-MM-DD HH:MM:SS.ffffff``. Range
 reads compare the text, so another form of the same instant (``T`` for the space, an
-offset) would sort elsewhere; insert triggers refuse it (migration 0005) and
+offset) would sort elsewhere; CHECK constraints refuse it (migrations 0005, 0009) and
 :meth:`Store.rows` names a row stored so before them."""
 
 
