@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given
 
 from timeline import schema
 from timeline.events import (
@@ -18,11 +19,15 @@ from timeline.events import (
     STORED_FIELDS,
     Event,
     RecordedEvent,
+    canonical_json,
+    content_json,
     differing_fields,
     event_content,
 )
 from timeline.io import write_csv
 from timeline.store import chain_hash
+
+from strategies import events
 
 UTC = dt.UTC
 BASE = RecordedEvent(
@@ -80,6 +85,29 @@ def test_changing_any_field_changes_the_hash(name: str) -> None:
     assigned (version, position, recorded_at)."""
     changed = attrs.evolve(BASE, **{name: OTHER[name]})
     assert chain_hash("", BASE) != chain_hash("", changed)
+
+
+@pytest.mark.parametrize("name", [None, *sorted(set(OTHER) - set(STORED_FIELDS))])
+def test_content_json_is_the_hashed_text_put_together_from_the_fields(name: str | None) -> None:
+    """content_json gives the canonical JSON of the whole content (what the chain hashes
+    and the duplicate check compares), built from each field's own canonical JSON (the
+    stored columns' text), whichever field has another value (None too)."""
+    changed = BASE if name is None else attrs.evolve(BASE, **{name: OTHER[name]})
+    for event in (changed, attrs.evolve(changed, reported_at=None, corrects=None)):
+        content = event_content(event)
+        text, fields = content_json(event)
+        assert canonical_json(content) == text
+        assert {key: canonical_json(value) for key, value in content.items()} == fields
+
+
+@given(events())
+def test_content_json_is_the_canonical_json_of_any_event(event: Event) -> None:
+    """For any valid event (any JSON in data, effects and source, any names), the text
+    content_json puts together is canonical_json of the content."""
+    content = event_content(event)
+    text, fields = content_json(event)
+    assert canonical_json(content) == text
+    assert {key: canonical_json(value) for key, value in content.items()} == fields
 
 
 def test_the_declaration_names_every_attribute_of_an_event() -> None:

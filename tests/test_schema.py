@@ -272,7 +272,7 @@ def test_revision_0007_upgrades_a_store_in_place_and_its_chain_still_verifies(
                 assert {
                     f"{table}_{kind}"
                     for table in ("timeline_events", "timeline_event_actors")
-                    for kind in ("no_update", "no_delete", "time_form")
+                    for kind in ("no_update", "no_delete")
                 } == triggers
     finally:
         engine.dispose()
@@ -290,3 +290,142 @@ def test_revision_0007_upgrades_a_store_in_place_and_its_chain_still_verifies(
         assert before == answers(tl)
         with pytest.raises(timeline.StoreError, match="refused"), tl._store._write() as conn:
             conn.execute(sa.text("DELETE FROM timeline_event_actors"))
+
+
+def _sqlite_objects(conn: sa.Connection, kind: str) -> dict[str, str]:
+    """SQLite: the names and SQL of the event tables' objects of one kind."""
+    return dict(
+        conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = ? AND tbl_name IN "
+            "('timeline_events', 'timeline_event_actors', 'timeline_snapshots')",
+            (kind,),
+        ).all()
+    )
+
+
+def test_revision_0009_upgrades_a_store_in_place_and_its_chain_still_verifies(
+    db_url: str,
+) -> None:
+    """A store at 0007 with corrections, a retraction and snapshots upgrades in place to
+    0009: on SQLite each time column's form is kept by a CHECK constraint instead of
+    0005's insert triggers, which refuses another form naming the column; the
+    immutability triggers, indexes, answers and chain are as they were; downgrading puts
+    the triggers back."""
+    from alembic import command
+
+    def answers(tl: timeline.Timeline) -> Any:
+        return (
+            tl.state("Syria").to_dict(),
+            tl.state("Syria", at="2017-06-17").events_applied,
+            [e.id for e in tl.events()],
+            [e.id for e in tl.events(actor="Syria")],
+            [e.id for e in tl.history("rebels")],
+            tl.head(),
+        )
+
+    with timeline.open(db_url, snapshot_interval=1) as tl:
+        tl.define("truce", {"{actor}": {"truce.{target}": "declared"}})
+        first = tl.record("truce", "Syria", "2017-06-17", incident="daraa", targets=["rebels"])
+        tl.correct(first.id, occurred_at="2017-06-18", targets=["rebels", "US"])
+        gone = tl.record("shootdown", "US", "2017-06-18", incident="s", targets=["Syria"])
+        tl.retract(gone.id, "double-counted")
+        before = answers(tl)
+    engine = raw_engine(db_url)
+    sqlite = engine.dialect.name == "sqlite"
+    try:
+        with engine.connect() as conn:
+            indexes = _sqlite_objects(conn, "index") if sqlite else {}
+            triggers = _sqlite_objects(conn, "trigger") if sqlite else {}
+            rows = conn.execute(
+                sa.text("SELECT actor, position, occurred_at FROM timeline_event_actors")
+            ).all()
+        with engine.begin() as conn:
+            command.downgrade(migrate.alembic_config(conn), "0007")
+        with engine.connect() as conn:
+            assert "0007" == migrate.current_revision(conn)
+            if sqlite:
+                assert not any("CHECK" in sql for sql in _sqlite_objects(conn, "table").values())
+                assert {
+                    f"{table}_time_form"
+                    for table in ("timeline_events", "timeline_event_actors", "timeline_snapshots")
+                } == set(_sqlite_objects(conn, "trigger")) - set(triggers)
+    finally:
+        engine.dispose()
+    assert migrate.head_revision() == timeline.upgrade(db_url)
+    engine = raw_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            assert (
+                rows
+                == conn.execute(
+                    sa.text("SELECT actor, position, occurred_at FROM timeline_event_actors")
+                ).all()
+            )
+            if sqlite:
+                assert triggers == _sqlite_objects(conn, "trigger")  # immutability only
+                assert not any(name.endswith("_time_form") for name in triggers)
+                assert indexes == _sqlite_objects(conn, "index")
+                tables = _sqlite_objects(conn, "table")
+                for table, columns in (
+                    ("timeline_events", ("occurred_at", "recorded_at", "reported_at")),
+                    ("timeline_event_actors", ("occurred_at",)),
+                    ("timeline_snapshots", ("through_occurred_at", "max_end", "created_at")),
+                ):
+                    for column in columns:
+                        assert f'"{column}: a time is not stored as' in tables[table]
+                assert tables["timeline_event_actors"].endswith("WITHOUT ROWID")
+        if sqlite:
+            with (
+                pytest.raises(
+                    sa.exc.IntegrityError,
+                    match=r"CHECK constraint failed: occurred_at: a time is not stored as "
+                    r"YYYY-MM-DD HH:MM:SS\.ffffff \(UTC\)",
+                ),
+                engine.begin() as conn,
+            ):
+                conn.exec_driver_sql(
+                    "INSERT INTO timeline_event_actors (actor, position, occurred_at) "
+                    "VALUES ('Iraq', 1, '2017-06-18T00:00:00.000000')"
+                )
+    finally:
+        engine.dispose()
+    with timeline.open(db_url) as tl:
+        tl.define("truce", {"{actor}": {"truce.{target}": "declared"}})
+        checked = tl.verify()
+        assert checked.ok
+        assert str(checked).startswith("ok: 4 events verified")  # and the snapshots kept
+        assert before == answers(tl)
+        tl.record("truce", "Syria", "2017-06-19", incident="daraa", targets=["US"])
+        assert tl.verify().ok
+        with pytest.raises(timeline.StoreError, match="refused"), tl._store._write() as conn:
+            conn.execute(sa.text("DELETE FROM timeline_event_actors"))
+
+
+def test_revision_0009_keeps_a_time_stored_in_another_form_for_verify_to_name(
+    sqlite_url: str,
+) -> None:
+    """A time stored in another text form before the insert triggers of 0005 (made here
+    by hand at 0007) does not stop the upgrade to 0009: the row is copied as it was, and
+    verify() names it, as it did before."""
+    with timeline.open(sqlite_url) as tl:
+        tl.record("truce", "Syria", "2017-06-17", incident="daraa", targets=["rebels"])
+    timeline_engine = raw_engine(sqlite_url)
+    try:
+        from alembic import command
+
+        with timeline_engine.begin() as conn:
+            command.downgrade(migrate.alembic_config(conn), "0007")
+        with timeline_engine.begin() as conn:
+            for trigger in ("time_form", "no_update"):
+                conn.exec_driver_sql(f"DROP TRIGGER timeline_event_actors_{trigger}")
+            conn.exec_driver_sql(
+                "UPDATE timeline_event_actors SET occurred_at = replace(occurred_at, ' ', 'T') "
+                "WHERE actor = 'rebels'"
+            )
+    finally:
+        timeline_engine.dispose()
+    assert migrate.head_revision() == timeline.upgrade(sqlite_url)
+    with timeline.open(sqlite_url) as tl:
+        [finding] = tl.verify().findings
+        assert ("actor index", 1) == (finding.part, finding.position)
+        assert "'2017-06-17T00:00:00.000000' is not in the stored form" in finding.problem

@@ -931,9 +931,55 @@ def canonical_json(value: JSONValue) -> str:
         >>> canonical_json({"b": 1, "a": [1.5, "Ja’Din"]})
         '{"a":[1.5,"Ja’Din"],"b":1}'
     """
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
+    return _encode(value)
+
+
+# One encoder for every call: json.dumps with these options builds a new one each time.
+_encode = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+).encode
+_quote = json.encoder.encode_basestring  # a str as _encode writes it (ensure_ascii=False)
+_KEYED: Final = tuple(
+    (json.dumps(name) + ":", name, to_json, unless_none)
+    for name, to_json, unless_none in sorted(_CONTENT)
+)
+
+
+def _field_json(value: JSONValue) -> str:
+    if isinstance(value, str):
+        return _quote(value)
+    if not value and isinstance(value, dict | list):  # most events: no effects, no source
+        return "[]" if isinstance(value, list) else "{}"
+    return _encode(value)
+
+
+def content_json(event: Event | RecordedEvent) -> tuple[str, dict[str, str]]:
+    """Return ``canonical_json(event_content(event))`` and each content field's own
+    canonical JSON, by name (the store's column values of ``targets``, ``data``, …).
+
+    The whole is put together from the fields' texts, so a large ``data`` is encoded once
+    for the hash, the duplicate check and the row alike. Keys in sorted order and no
+    white space, as :func:`canonical_json` writes an object.
+
+    Example:
+        >>> e = Event("truce", "Syria", "2017-06-17", incident="x", data={"n": 1})
+        >>> text, fields = content_json(e)
+        >>> (text == canonical_json(event_content(e)), fields["data"])
+        (True, '{"n":1}')
+    """
+    fields: dict[str, str] = {}
+    parts: list[str] = []
+    for key, name, to_json, unless_none in _KEYED:
+        if unless_none is not None and getattr(event, unless_none) is None:
+            continue
+        value = getattr(event, name)
+        if value is None:
+            text = "null"
+        else:
+            text = _field_json(value if to_json is None else to_json(value))
+        fields[name] = text
+        parts.append(key + text)
+    return "{" + ",".join(parts) + "}", fields
 
 
 def check_event_size(
@@ -1037,6 +1083,7 @@ __all__ = [
     "check_source",
     "check_targets",
     "check_type_name",
+    "content_json",
     "event_content",
     "event_from_dict",
     "new_id",

@@ -45,6 +45,7 @@ from timeline.events import (
     RecordedEvent,
     canonical_json,
     check_event_size,
+    content_json,
     differing_fields,
     event_content,
 )
@@ -260,9 +261,13 @@ def _link(event: Event | RecordedEvent) -> Link | None:
     return Link(corrects=event.corrects, retracts=event.retracts)
 
 
+_Item = tuple[Event, str, dict[str, str]]
+"""An event of a chunk, with its content's canonical JSON and each field's (``content_json``)."""
+
+
 def _chunks(
     batch: Iterable[Event], size: int, max_bytes: int | None = None
-) -> Iterator[list[tuple[Event, str]]]:
+) -> Iterator[list[_Item]]:
     """Cut a batch into chunks that can be written one after the other.
 
     An event larger than ``max_bytes`` (its canonical JSON) is refused, naming its largest
@@ -271,20 +276,20 @@ def _chunks(
     must be stored before the check that it exists and is not retracted), nor two
     mendings of one event.
     """
-    chunk: list[tuple[Event, str]] = []
+    chunk: list[_Item] = []
     ids: dict[uuid.UUID, str] = {}
     mended: set[uuid.UUID] = set()
     for index, event in enumerate(batch):
-        content = event_content(event)
-        text = canonical_json(content)
+        text, fields = content_json(event)
         # a character is at most 4 bytes: most events skip the encoding
         if max_bytes is not None and len(text) * 4 > max_bytes:
-            _check_size(index, content, len(text.encode()), max_bytes)
+            _check_size(index, event_content(event), len(text.encode()), max_bytes)
         seen = ids.get(event.id)
         if seen is not None and seen != text:
-            raise at_index(
-                DuplicateEventError(event.id, differing_fields(json.loads(seen), content)), index
+            refused = DuplicateEventError(
+                event.id, differing_fields(json.loads(seen), event_content(event))
             )
+            raise at_index(refused, index)
         link = _link(event)
         if len(chunk) >= size or (
             link is not None and (link.target in ids or link.target in mended)
@@ -292,7 +297,7 @@ def _chunks(
             if chunk:
                 yield chunk
             chunk, ids, mended = [], {}, set()
-        chunk.append((event, text))
+        chunk.append((event, text, fields))
         ids[event.id] = text
         if link is not None:
             mended.add(link.target)
@@ -662,32 +667,32 @@ class Store:
         )
 
     def _append_chunk(
-        self, conn: sa.Connection, run: _AppendRun, chunk: list[tuple[Event, str]], start: int
+        self, conn: sa.Connection, run: _AppendRun, chunk: list[_Item], start: int
     ) -> list[RecordedEvent]:
-        stored = self._by_ids(conn, [event.id for event, _ in chunk])
-        for offset, (event, text) in enumerate(chunk):
+        stored = self._by_ids(conn, [event.id for event, _, _ in chunk])
+        for offset, (event, text, _) in enumerate(chunk):
             found = stored.get(event.id)
             if found is not None and canonical_json(found.content()) != text:
                 refused = DuplicateEventError(
                     event.id, differing_fields(found.content(), json.loads(text))
                 )
                 raise at_index(refused, start + offset)
-        fresh = [(event, text) for event, text in chunk if event.id not in stored]
-        places = [start + i for i, (event, _) in enumerate(chunk) if event.id not in stored]
-        new_incidents = sorted({e.incident for e, _ in fresh} - set(run.versions))
+        fresh = [item for item in chunk if item[0].id not in stored] if stored else chunk
+        places = [start + i for i, (event, _, _) in enumerate(chunk) if event.id not in stored]
+        new_incidents = sorted({e.incident for e, _, _ in fresh} - set(run.versions))
         for incident, version in self._versions(conn, new_incidents).items():
             wanted = run.expected.get(incident)
             if wanted is not None and version != wanted:
                 raise ConcurrencyError(incident, expected=wanted, actual=version)
             run.versions[incident] = version
-        mended = self._check_links(conn, [_link(e) for e, _ in fresh], places)
+        mended = self._check_links(conn, [_link(e) for e, _, _ in fresh], places)
         made: dict[uuid.UUID, RecordedEvent] = {}
         event_rows: list[tuple[Any, ...]] = []
         actor_rows: list[tuple[Any, ...]] = []
         backend = self.backend
         recorded_at = backend.db_time(run.recorded_at)
         recorded_text = isoformat(run.recorded_at)
-        for event, text in fresh:
+        for event, text, fields in fresh:
             if event.id in made:
                 continue  # the same event twice in one batch: stored once
             run.position += 1
@@ -715,7 +720,7 @@ class Store:
             )
             made[event.id] = recorded
             occurred = backend.db_time(event.occurred_at)
-            event_rows.append(_event_values(recorded, occurred, recorded_at, backend))
+            event_rows.append(_event_values(recorded, fields, occurred, recorded_at, backend))
             names = _named_actors(event)
             link = _link(event)
             if link is not None:
@@ -724,7 +729,7 @@ class Store:
         if event_rows:
             run.fresh += len(event_rows)
             self._insert(conn, event_rows, actor_rows)
-        return [made.get(e.id) or stored[e.id] for e, _ in chunk]
+        return [made.get(e.id) or stored[e.id] for e, _, _ in chunk]
 
     def _insert(
         self, conn: sa.Connection, event_rows: list[tuple[Any, ...]], actor_rows: list[Any]
@@ -1011,6 +1016,7 @@ class Store:
             event_rows.append(
                 _event_values(
                     event,
+                    content_json(event)[1],
                     backend.db_time(event.occurred_at),
                     backend.db_time(event.recorded_at),
                     backend,
@@ -1966,15 +1972,11 @@ def _index_problem(stored: StoredEvent, mended: Iterable[str]) -> str | None:
     return None
 
 
-def _json_text(value: Any) -> str:
-    if not value:  # most events have no effects or source: skip the encoder
-        return "[]" if isinstance(value, list) else "{}"
-    return canonical_json(value)
-
-
 def _event_values(
-    event: RecordedEvent, occurred: Any, recorded: Any, backend: Backend
+    event: RecordedEvent, fields: dict[str, str], occurred: Any, recorded: Any, backend: Backend
 ) -> tuple[Any, ...]:
+    """The row of ``event``; ``fields``: its fields' canonical JSON (``content_json``),
+    the JSON columns' text."""
     return (
         event.position,
         backend.db_uuid(event.id),
@@ -1982,12 +1984,12 @@ def _event_values(
         event.version,
         event.type,
         event.actor,
-        _json_text(list(event.targets)),
+        fields["targets"],
         occurred,
         event.precision,
-        _json_text(event.data),
-        _json_text(event.effects),
-        _json_text(event.source),
+        fields["data"],
+        fields["effects"],
+        fields["source"],
         backend.db_uuid(event.corrects),
         backend.db_uuid(event.retracts),
         recorded,
@@ -2002,7 +2004,7 @@ _from_iso = dt.datetime.fromisoformat
 TIME_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}")
 """The one form of a stored time on SQLite, UTC: ``YYYY-MM-DD HH:MM:SS.ffffff``. Range
 reads compare the text, so another form of the same instant (``T`` for the space, an
-offset) would sort elsewhere; insert triggers refuse it (migration 0005) and
+offset) would sort elsewhere; CHECK constraints refuse it (migrations 0005, 0009) and
 :meth:`Store.rows` names a row stored so before them."""
 
 

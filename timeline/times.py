@@ -578,12 +578,11 @@ def isoformat(moment: dt.datetime) -> str:
         >>> isoformat(dt.datetime(2017, 6, 18, 15, 43, tzinfo=UTC))
         '2017-06-18T15:43:00.000000Z'
     """
-    m = moment.astimezone(UTC)
-    # written out, not strftime: %Y is not zero-padded for years before 1000 on glibc
-    return (
-        f"{m.year:04d}-{m.month:02d}-{m.day:02d}T"
-        f"{m.hour:02d}:{m.minute:02d}:{m.second:02d}.{m.microsecond:06d}Z"
-    )
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    # not strftime (%Y is not zero-padded for years before 1000 on glibc): isoformat pads
+    # the year to four digits; [:26] drops its "+00:00"
+    return f"{moment.isoformat('T', 'microseconds')[:26]}Z"
 
 
 def through(

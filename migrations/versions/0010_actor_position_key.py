@@ -12,14 +12,14 @@ with them); on PostgreSQL it includes ``occurred_at``, so that a time window on 
 actor's events is checked in the index as well. No stored value changes.
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0009
 Create Date: 2026-11-30
 """
 
 from alembic import op
 
 revision = "0010"
-down_revision = "0007"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

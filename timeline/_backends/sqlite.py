@@ -105,12 +105,12 @@ class SQLiteBackend(Backend):
         conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
     def db_time(self, moment: dt.datetime) -> Any:
-        # UTC as sortable text, as SQLAlchemy's DateTime keeps it here
-        m = moment.astimezone(dt.UTC)  # written out: strftime's %Y is unpadded before 1000
-        return (
-            f"{m.year:04d}-{m.month:02d}-{m.day:02d} "
-            f"{m.hour:02d}:{m.minute:02d}:{m.second:02d}.{m.microsecond:06d}"
-        )
+        # UTC as sortable text, as SQLAlchemy's DateTime keeps it here; isoformat pads
+        # the year to four digits (strftime's %Y does not before 1000), [:26] drops the
+        # offset
+        if moment.tzinfo is not dt.UTC:
+            moment = moment.astimezone(dt.UTC)
+        return moment.isoformat(" ", "microseconds")[:26]
 
     def db_uuid(self, value: uuid.UUID | None) -> Any:
         return None if value is None else value.hex
