@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+from timeline._backends.sqlite import CACHE_KIB
 from timeline.schema import event_actors, events
 
 EVENT_TABLES = (events, event_actors)
@@ -50,13 +51,15 @@ def schema_ddl(dialect: str, *, indexes: bool = True) -> list[str]:
 def raw_sqlite(path: Path, *, indexes: bool) -> sqlite3.Connection:
     """Open a new SQLite file set up as the library sets up its own, with the tables.
 
-    WAL, ``synchronous=FULL`` and foreign keys on, as ``timeline.store`` has them;
-    autocommit mode, so that the caller's ``BEGIN``/``COMMIT`` make the transactions.
+    WAL, ``synchronous=FULL``, foreign keys on and the page cache, as the library's
+    SQLite backend has them; autocommit mode, so that the caller's ``BEGIN``/``COMMIT``
+    make the transactions.
     """
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
     for statement in schema_ddl("sqlite", indexes=indexes):
         conn.execute(statement)
     return conn

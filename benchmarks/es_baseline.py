@@ -101,10 +101,11 @@ def actors_app(env: dict[str, str], names: Sequence[str]) -> tuple[Actors, dict[
     return app, aggregates
 
 
-def save_all(app: Actors, aggregates: dict[str, Actor], calls: Sequence[Sequence[Any]]) -> int:
-    """Record each call's events on their actors' aggregates and save them, a call at a
-    time (one transaction each); return how many events were saved."""
-    saved = 0
+def domain_events(aggregates: dict[str, Actor], calls: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    """Each call's events as the package's domain events, made by the actors' aggregates
+    (``happen``) and collected from them: the counterpart of building ``timeline.Event``
+    objects, which the append rows do before timing too."""
+    made: list[list[Any]] = []
     for call in calls:
         touched: dict[str, Actor] = {}
         for e in call:
@@ -117,6 +118,15 @@ def save_all(app: Actors, aggregates: dict[str, Actor], calls: Sequence[Sequence
                 data=e.data,
             )
             touched[e.actor] = aggregate
-        app.save(*touched.values())
+        made.append([event for a in touched.values() for event in a.collect_events()])
+    return made
+
+
+def save_all(app: Actors, calls: Sequence[Sequence[Any]]) -> int:
+    """Save each call's domain events (:func:`domain_events`), a call at a time (one
+    transaction each); return how many events were saved."""
+    saved = 0
+    for call in calls:
+        app.save(*call)
         saved += len(call)
     return saved

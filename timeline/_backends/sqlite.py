@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 
 from timeline._backends.base import LAST, Backend, milliseconds, reason
 
@@ -75,11 +77,12 @@ class SQLiteBackend(Backend):
 
     def begin_append(self, conn: sa.Connection) -> tuple[int, str, dt.datetime]:
         # the transaction began with BEGIN IMMEDIATE, which holds the database's write lock
-        last = conn.execute(LAST).first()
+        last = _run(conn, _LAST, ())
         recorded_at = self.now(conn)
         if last is None:
             return 0, "", recorded_at
-        return last.position, last.hash, max(recorded_at, last.recorded_at)
+        position, chain, newest = last
+        return position, chain, max(recorded_at, dt.datetime.fromisoformat(newest + "+00:00"))
 
     def lock_writes(self, conn: sa.Connection) -> None:
         return None  # BEGIN IMMEDIATE took the write lock
@@ -100,9 +103,14 @@ class SQLiteBackend(Backend):
         url: str,
     ) -> None:
         # rows go to the driver's executemany as values it takes as they are (text for
-        # ids, times and JSON), skipping SQLAlchemy's per-value processing
-        marks = ", ".join("?" for _ in columns)
-        conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+        # ids, times and JSON), on its own cursor: SQLAlchemy's execution (per-statement
+        # set-up, parameter checks) would add nothing here
+        statement = _INSERTS.get((table, tuple(columns)))
+        if statement is None:
+            marks = ", ".join("?" for _ in columns)
+            statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+            _INSERTS[(table, tuple(columns))] = statement
+        _run(conn, statement, rows, many=True)
 
     def db_time(self, moment: dt.datetime) -> Any:
         # UTC as sortable text, as SQLAlchemy's DateTime keeps it here; isoformat pads
@@ -142,6 +150,33 @@ class SQLiteBackend(Backend):
         except sa.exc.SQLAlchemyError as e:  # a page so damaged that the check stops
             return [f"integrity_check stopped: {reason(e)}"], []
         return [f"integrity_check: {line}" for line in lines if line != "ok"], []
+
+
+_INSERTS: dict[tuple[str, tuple[str, ...]], str] = {}
+"""The INSERT statement of each table and columns, written once."""
+
+_LAST = str(LAST.compile(dialect=sqlite_dialect(), compile_kwargs={"literal_binds": True}))
+"""The chain's head (:data:`~timeline._backends.base.LAST`) as SQLite's text: position,
+hash and ``recorded_at`` as stored (UTC text)."""
+
+
+def _run(conn: sa.Connection, statement: str, params: Any, *, many: bool = False) -> Any:
+    """Run ``statement`` on the driver's own cursor, inside ``conn``'s transaction; return
+    the first row (``many``: run it once per row of ``params``, return nothing).
+
+    The append's few statements skip SQLAlchemy's execution, which costs more than
+    SQLite's work on them; a driver error is raised as SQLAlchemy would raise it, so the
+    store translates it as any other."""
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        if many:
+            cursor.executemany(statement, params)
+            return None
+        return cursor.execute(statement, params).fetchone()
+    except sqlite3.Error as e:
+        raise sa.exc.DBAPIError.instance(statement, None, e, sqlite3.Error) from e
+    finally:
+        cursor.close()
 
 
 BACKEND = SQLiteBackend()
