@@ -66,6 +66,7 @@ class PostgresDatabases:
         self.admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
         self.template: str | None = None
         self._doomed: queue.Queue[str | None] = queue.Queue()
+        self._failures: list[Exception] = []
         self._dropper = threading.Thread(target=self._drop_each, daemon=True)
         self._dropper.start()
 
@@ -86,7 +87,8 @@ class PostgresDatabases:
         self._doomed.put(name)
 
     def close(self) -> None:
-        """Drop every database made, the template last; wait until they are gone."""
+        """Drop every database made, the template last; wait until they are gone. Raises
+        the first error of a drop, if any failed."""
         self._doomed.put(None)
         self._dropper.join()
         if self.template is not None:
@@ -94,6 +96,8 @@ class PostgresDatabases:
                 conn.exec_driver_sql(f'ALTER DATABASE "{self.template}" IS_TEMPLATE false')
                 conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.template}"')
         self.admin.dispose()
+        if self._failures:
+            raise self._failures[0]
 
     def _migrated_template(self) -> str:
         if self.template is None:
@@ -112,5 +116,8 @@ class PostgresDatabases:
 
     def _drop_each(self) -> None:
         while (name := self._doomed.get()) is not None:
-            with self.admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            try:
+                with self.admin.connect() as conn:
+                    conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            except Exception as e:  # the others are still dropped; close() raises it
+                self._failures.append(e)
