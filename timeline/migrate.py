@@ -54,7 +54,7 @@ def head_revision() -> str:
 
     Example:
         >>> head_revision()
-        '0007'
+        '0008'
     """
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None

@@ -821,13 +821,7 @@ class Store:
         return conn.execute(_LAST).first()
 
     def _versions(self, conn: sa.Connection, incidents: list[str]) -> dict[str, int]:
-        # One probe of the (incident, version) key per incident, read backwards from its
-        # end; a GROUP BY over all of them reads every version of every incident named,
-        # which made each batch of a growing store slower than the one before.
-        return {
-            incident: conn.execute(_VERSION, {"incident": incident}).scalar() or 0
-            for incident in incidents
-        }
+        return self.backend.versions(conn, incidents)
 
     def _by_ids(self, conn: sa.Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, RecordedEvent]:
         found: dict[uuid.UUID, RecordedEvent] = {}
@@ -2001,12 +1995,6 @@ _SNAPSHOTS = {inclusive: _snapshots_query(inclusive) for inclusive in (None, Tru
 # ORDER BY ... LIMIT 1 rather than max(): PostgreSQL's generic plan of max(), made while
 # the table was small, reads every version of the incident (psycopg prepares a statement
 # after five runs); this form is one step back from the end of the key in any plan.
-_VERSION = (
-    sa.select(events.c.version)
-    .where(events.c.incident == sa.bindparam("incident"))
-    .order_by(events.c.version.desc())
-    .limit(1)
-)
 _BY_IDS = sa.select(*_STORED).where(events.c.id.in_(sa.bindparam("ids", expanding=True)))
 _NAMED = {"actor": event_actors.c.actor, "incident": events.c.incident, "type": events.c.type}
 """The column that holds each kind of name, each the start of an index."""

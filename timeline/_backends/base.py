@@ -24,6 +24,14 @@ LAST = (
 )
 """The newest stored event's position, hash and recorded time (the chain's head)."""
 
+VERSION = (
+    sa.select(events.c.version)
+    .where(events.c.incident == sa.bindparam("incident"))
+    .order_by(events.c.version.desc())
+    .limit(1)
+)
+"""An incident's newest version: one probe of the (incident, version) key, read backwards."""
+
 
 def milliseconds(seconds: float | None) -> int:
     """A timeout in whole milliseconds for PostgreSQL: 0 is no limit, a limit is >= 1 ms."""
@@ -87,6 +95,19 @@ class Backend(ABC):
     @abstractmethod
     def now(self, conn: sa.Connection) -> dt.datetime:
         """The store's clock (UTC), read under the append lock."""
+
+    def versions(self, conn: sa.Connection, incidents: Sequence[str]) -> dict[str, int]:
+        """Each incident's newest version (0 for none), read under the append lock.
+
+        One probe of the (incident, version) key per incident, read backwards from its
+        end; a GROUP BY over all of them reads every version of every incident named,
+        which made each batch of a growing store slower than the one before. Here a
+        statement per incident (no round trip in process); a server answers them in one.
+        """
+        return {
+            incident: conn.execute(VERSION, {"incident": incident}).scalar() or 0
+            for incident in incidents
+        }
 
     # -- writing rows --------------------------------------------------------------------
 
