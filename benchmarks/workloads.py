@@ -20,7 +20,10 @@ from benchmarks.data import (
 )
 from benchmarks.harness import Context, Row, Section, Setup, measure, workload
 from timeline import Event
-from timeline.store import ACTOR_COLUMNS, EVENT_COLUMNS  # the library's own column order
+from timeline._backends.postgres import BEGIN_APPEND
+from timeline.events import canonical_json, event_content
+from timeline.store import ACTOR_COLUMNS, EVENT_COLUMNS, _chain  # the library's own
+from timeline.times import isoformat
 
 DEFAULT_EVENTS = 50_000
 QUICK_EVENTS = 2_000
@@ -35,6 +38,8 @@ SQLITE_BARE = f"sqlite3 executemany, no indexes, {BATCH:,} rows/txn"
 SQLITE_SINGLE = "sqlite3 INSERT, schema indexes, 1 event/txn"
 PG_COPY = f"psycopg COPY, schema indexes, {BATCH:,} rows/txn"
 PG_SINGLE = "psycopg INSERT, schema indexes, 1 event/txn"
+PG_COPY_CHECKED = f"psycopg COPY, library schema (ticket, checks), {BATCH:,} rows/txn"
+PG_SINGLE_CHECKED = "psycopg INSERT, library schema (ticket, checks), 1 event/txn"
 ES_BATCH = f"eventsourcing Application.save, {BATCH:,} events/call"
 ES_SINGLE = "eventsourcing Application.save, 1 event/call"
 
@@ -96,10 +101,17 @@ def _postgres(
     rows.append(ours.row(name, "postgresql", OURS_BATCH, ours=ours, ours_what=OURS_BATCH))
     found = measure(ctx, f"postgresql {PG_COPY}", len(events), _pg_copy(pg, copy_rows))
     rows.append(found.row(name, "postgresql", PG_COPY, ours=ours, ours_what=OURS_BATCH))
+    texts = [canonical_json(event_content(event)) for event in events]  # not timed
+    checked = _pg_checked(pg, copy_rows, texts, copy=True)
+    found = measure(ctx, f"postgresql {PG_COPY_CHECKED}", len(events), checked)
+    rows.append(found.row(name, "postgresql", PG_COPY_CHECKED, ours=ours, ours_what=OURS_BATCH))
     ours = measure(ctx, f"postgresql {OURS_SINGLE}", len(single), _ours_postgres(pg, singles))
     rows.append(ours.row(name, "postgresql", OURS_SINGLE, ours=ours, ours_what=OURS_SINGLE))
     found = measure(ctx, f"postgresql {PG_SINGLE}", len(single), _pg_insert(pg, insert_rows))
     rows.append(found.row(name, "postgresql", PG_SINGLE, ours=ours, ours_what=OURS_SINGLE))
+    checked = _pg_checked(pg, insert_rows, texts, copy=False)
+    found = measure(ctx, f"postgresql {PG_SINGLE_CHECKED}", len(single), checked)
+    rows.append(found.row(name, "postgresql", PG_SINGLE_CHECKED, ours=ours, ours_what=OURS_SINGLE))
     rows.extend(_eventsourcing(ctx, name, "postgresql", events, batches, singles, rows))
     return rows
 
@@ -288,6 +300,54 @@ def _pg_insert(pg: Postgres, rows: Rows) -> Setup:
                     cursor.executemany(insert_actor, actor_rows)
 
     return _pg_setup(pg, rows, section)
+
+
+def _pg_checked(pg: Postgres, rows: Rows, texts: list[str], *, copy: bool) -> Setup:
+    """The raw driver into the library's own schema (``timeline.upgrade``: the tables, the
+    ticket function and the insert checks), paying what the schema asks of any writer:
+    per transaction ``timeline_begin_append()``, then each row with the ticket's
+    ``recorded_at`` and its hash chained to the one before (``texts``: each event's
+    canonical content, made before timing), then COPY (``copy``) or INSERTs as the
+    unchecked rows above."""
+    copy_events = f"COPY timeline_events ({', '.join(EVENT_COLUMNS)}) FROM STDIN"
+    copy_actors = f"COPY timeline_event_actors ({', '.join(ACTOR_COLUMNS)}) FROM STDIN"
+    insert_event = _insert_sql("timeline_events", EVENT_COLUMNS, "%s")
+    insert_actor = _insert_sql("timeline_event_actors", ACTOR_COLUMNS, "%s")
+    recorded, chained = EVENT_COLUMNS.index("recorded_at"), EVENT_COLUMNS.index("hash")
+    position, version = EVENT_COLUMNS.index("position"), EVENT_COLUMNS.index("version")
+
+    def section(conn: Any) -> None:
+        content = iter(texts)
+        with conn.cursor() as cursor:
+            for event_rows, actor_rows in zip(rows.events, rows.actors, strict=True):
+                with conn.transaction():
+                    _, previous, recorded_at = cursor.execute(BEGIN_APPEND.text).fetchone()
+                    stamp = isoformat(recorded_at)
+                    made = []
+                    for row in event_rows:
+                        previous = _chain(
+                            previous, next(content), row[version], row[position], stamp
+                        )
+                        made.append((*row[:recorded], recorded_at, previous, *row[chained + 1 :]))
+                    if not copy:
+                        cursor.execute(insert_event, made[0])
+                        cursor.executemany(insert_actor, actor_rows)
+                        continue
+                    with cursor.copy(copy_events) as writing:
+                        for row in made:
+                            writing.write_row(row)
+                    with cursor.copy(copy_actors) as writing:
+                        for row in actor_rows:
+                            writing.write_row(row)
+
+    @contextmanager
+    def setup() -> Iterator[Section]:
+        with pg.fresh(), pg.connect() as conn:
+            timeline.upgrade(pg.url)
+            yield lambda: section(conn)
+            _check_count(conn.execute("SELECT count(*) FROM timeline_events").fetchone()[0], rows)
+
+    return setup
 
 
 def _pg_setup(pg: Postgres, rows: Rows, section: Callable[[Any], None]) -> Setup:

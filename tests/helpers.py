@@ -57,6 +57,8 @@ def work_of(conn: sa.Connection, query: sa.Select[Any]) -> int:
         return own + sum(rows(child) for child in node.get("Plans", []))
 
     return rows(plan[0]["Plan"])
+
+
 class PostgresDatabases:
     """The session's throwaway PostgreSQL databases: made empty or as copies of a template
     migrated once, and dropped by a thread of their own, because each ``DROP DATABASE``

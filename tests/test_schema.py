@@ -429,3 +429,56 @@ def test_revision_0009_keeps_a_time_stored_in_another_form_for_verify_to_name(
         [finding] = tl.verify().findings
         assert ("actor index", 1) == (finding.part, finding.position)
         assert "'2017-06-17T00:00:00.000000' is not in the stored form" in finding.problem
+
+
+def test_revision_0008_upgrades_a_store_in_place_and_its_chain_still_verifies(
+    db_url: str,
+) -> None:
+    """A store at 0007 (on PostgreSQL: 0006's insert checks) upgrades in place to 0008's
+    cheaper checks: the chain verifies and appends of every kind pass them; a downgrade
+    puts 0006's checks back, and upgrading again works on."""
+    from alembic import command
+
+    def fill(tl: timeline.Timeline, day: str) -> None:
+        first = tl.record(
+            "truce", "Syria", day, incident="daraa", targets=["rebels"],
+            data={"b": [1.5, {"y": None, "x": "é"}], "a": 0.1}, effects={"Syria": {"k": 1e-7}},
+        )  # fmt: skip
+        tl.correct(first.id, targets=["rebels", "US"])
+        gone = tl.record("shootdown", "US", day, incident="s", targets=["Syria"])
+        tl.retract(gone.id, "double-counted")
+
+    def revision_to(target: str) -> None:
+        engine = raw_engine(db_url)
+        try:
+            with engine.begin() as conn:
+                command.downgrade(migrate.alembic_config(conn), target)
+            with engine.connect() as conn:
+                assert target == migrate.current_revision(conn)
+        finally:
+            engine.dispose()
+
+    with timeline.open(db_url) as tl:
+        fill(tl, "2017-06-17")
+    revision_to("0007")
+    assert migrate.head_revision() == timeline.upgrade(db_url)
+    with timeline.open(db_url) as tl:
+        assert tl.verify().ok
+        fill(tl, "2017-06-18")
+        checked = tl.verify()
+        assert (True, 8) == (checked.ok, checked.events_checked)
+    revision_to("0007")
+    if db_url.startswith("postgresql"):
+        engine = raw_engine(db_url)
+        try:
+            with engine.connect() as conn:
+                body = conn.execute(
+                    sa.text("SELECT prosrc FROM pg_proc WHERE proname = 'timeline_check_appended'")
+                ).scalar_one()
+        finally:
+            engine.dispose()
+        assert "timeline_event_hash(" in body  # 0006's check is back
+    assert migrate.head_revision() == timeline.upgrade(db_url)
+    with timeline.open(db_url) as tl:
+        fill(tl, "2017-06-19")
+        assert (True, 12) == (tl.verify().ok, tl.verify().events_checked)

@@ -9,7 +9,9 @@ and the hash of its fields chained to the stored hash before it (recomputed in S
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
+import random
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -20,9 +22,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 import timeline
-from timeline.events import RecordedEvent
+from timeline.events import RecordedEvent, canonical_json, event_content
 from timeline.schema import COPY_SETTING, VERSION_TABLE, event_actors, events
-from timeline.store import _named_actors, chain_hash
+from timeline.store import _chain, _named_actors, chain_hash
+from timeline.times import isoformat
 
 from helpers import raw_engine, stored_count
 
@@ -324,6 +327,71 @@ def test_stored_json_in_another_form_is_hashed_as_read(writer_url: str) -> None:
             engine.dispose()
     with timeline.open(writer_url, snapshot_interval=None) as tl:
         assert event == tl.get(event.id)
+        assert tl.verify().ok
+
+
+def _floats() -> list[str]:
+    """Floats of many magnitudes, each as Python writes it and with 17 digits."""
+    rng = random.Random(15)
+    found = []
+    for _ in range(12):
+        x = rng.uniform(-1, 1) * 10 ** rng.randint(-6, 17)
+        found += [repr(x), f"{x:.17g}"]
+    return found
+
+
+COMPACT_FORMS = [
+    '{"b":1,"a":2}', '{"a":{"d":1,"c":2}}', '{"a":1,"a":1}', '{"a":{"c":1,"c":1}}',
+    '{"z":1,"é":2}', '{"é":1,"z":2}', '{"aa":1,"b":2}', '{"b":1,"aa":2}',
+    '{"a":true,"b":null,"c":false}', '{"x":["b","a"]}', '{"x":[{"b":1,"a":2}]}',
+    '{"a":[1,{"c":1,"b":2}]}',
+    '{"x":0.1}', '{"x":0.10000000000000001}', '{"x":-0}', '{"x":0}', '{"x":1.50}', '{"x":1.0}',
+    '{"x":-0.0}', '{"x":1e-05}', '{"x":1E-05}', '{"x":1e+16}', '{"x":123456789012345.6}',
+    '{"x":1234567890123456.7}', '{"x":100000000000000000000.5}', '{"x":0.0001}',
+    '{"x":"\\u0041"}', '{"x":"\\u001f"}', '{"x":"\\u001F"}', '{"x":"\\/"}',
+    '{"x":"\\t\\u0008"}', '{"x":"a\\"b"}', '{"\\u0041":1}', '{"\\n":1}',
+    *(f'{{"x":{number}}}' for number in _floats()),
+]  # fmt: skip
+
+
+def test_json_written_compactly_is_canonical_only_when_it_is(writer_url: str) -> None:
+    """The trigger's fast path takes a value as stored only when it is exactly the
+    library's canonical JSON: a compact text with keys out of code point order, a key
+    twice, another escape or another number form is refused when its hash was made over
+    the text as stored (the library would read it as another text), and every text that
+    is canonical is taken with that hash."""
+    newest, _ = seed(writer_url)
+    for text in COMPACT_FORMS:
+        canonical = text == canonical_json(json.loads(text))
+        engine = raw_engine(writer_url)
+        try:
+            with engine.begin() as conn:
+                event = forged(newest, recorded_at=begin_append(conn), data=json.loads(text))
+                content = canonical_json({**event_content(event), "data": "\0"})
+                as_stored = content.replace(canonical_json("\0"), text)
+                event = attrs.evolve(
+                    event,
+                    hash=_chain(
+                        newest.hash,
+                        as_stored,
+                        event.version,
+                        event.position,
+                        isoformat(event.recorded_at),
+                    ),
+                )
+                values = {**row(event), "data": sa.cast(sa.literal(text), sa.JSON)}
+                if not canonical:
+                    with pytest.raises(sa.exc.DatabaseError, match="refused"):
+                        conn.execute(events.insert().values(**values))
+                    continue
+                assert chain_hash(newest.hash, event) == event.hash
+                conn.execute(events.insert().values(**values))
+                index(conn, event)
+                newest = event
+        finally:
+            engine.dispose()
+    with timeline.open(writer_url, snapshot_interval=None) as tl:
+        assert newest == tl.get(newest.id)
         assert tl.verify().ok
 
 

@@ -26,6 +26,7 @@ from sqlalchemy.engine import URL, make_url
 
 from timeline import migrate
 from timeline._backends import backend_for_url, backend_of
+from timeline._backends.base import ID_CHUNK as _ID_CHUNK
 from timeline._backends.base import LAST as _LAST
 from timeline._backends.base import Backend
 from timeline._backends.base import reason as _reason
@@ -89,7 +90,6 @@ class Timeouts:
 
 
 DEFAULT_PAGE_SIZE = 1000
-_ID_CHUNK = 500  # ids per IN (...) lookup, well under every driver's parameter limit
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -640,9 +640,23 @@ class Store:
         start = 0  # the place of the chunk's first event in the batch
         with self._write() as conn:
             for chunk in _chunks(batch, chunk_size, self.max_event_bytes):
+                # what the chunk needs to know, read under the lock (taken by the first)
+                named = {event.incident for event, _, _ in chunk}
+                head, versions, known = self.backend.read_for_append(
+                    conn,
+                    [event.id for event, _, _ in chunk],
+                    sorted(named if run is None else named - set(run.versions)),
+                    begin=run is None,
+                )
                 if run is None:
-                    run = self._start_run(conn, expected)
-                done = self._append_chunk(conn, run, chunk, start)
+                    assert head is not None
+                    run = _AppendRun(
+                        position=head[0],
+                        previous=head[1],
+                        recorded_at=head[2],
+                        expected=dict(expected or {}),
+                    )
+                done = self._append_chunk(conn, run, chunk, start, versions, known)
                 start += len(chunk)
                 if collect:
                     results.extend(done)
@@ -657,19 +671,18 @@ class Store:
                         )
         return results, 0 if run is None else run.fresh
 
-    def _start_run(self, conn: sa.Connection, expected: Mapping[str, int] | None) -> _AppendRun:
-        position, previous, recorded_at = self.backend.begin_append(conn)
-        return _AppendRun(
-            position=position,
-            previous=previous,
-            recorded_at=recorded_at,
-            expected=dict(expected or {}),
-        )
-
     def _append_chunk(
-        self, conn: sa.Connection, run: _AppendRun, chunk: list[_Item], start: int
+        self,
+        conn: sa.Connection,
+        run: _AppendRun,
+        chunk: list[_Item],
+        start: int,
+        versions: Mapping[str, int],
+        known: list[uuid.UUID],
     ) -> list[RecordedEvent]:
-        stored = self._by_ids(conn, [event.id for event, _, _ in chunk])
+        """Write ``chunk``; ``versions``: the newest version of each incident it names
+        that ``run`` has not seen yet, ``known``: which of its ids are stored already."""
+        stored = self._by_ids(conn, known) if known else {}
         for offset, (event, text, _) in enumerate(chunk):
             found = stored.get(event.id)
             if found is not None and canonical_json(found.content()) != text:
@@ -680,7 +693,8 @@ class Store:
         fresh = [item for item in chunk if item[0].id not in stored] if stored else chunk
         places = [start + i for i, (event, _, _) in enumerate(chunk) if event.id not in stored]
         new_incidents = sorted({e.incident for e, _, _ in fresh} - set(run.versions))
-        for incident, version in self._versions(conn, new_incidents).items():
+        for incident in new_incidents:
+            version = versions[incident]
             wanted = run.expected.get(incident)
             if wanted is not None and version != wanted:
                 raise ConcurrencyError(incident, expected=wanted, actual=version)
@@ -734,8 +748,14 @@ class Store:
     def _insert(
         self, conn: sa.Connection, event_rows: list[tuple[Any, ...]], actor_rows: list[Any]
     ) -> None:
-        self._insert_rows(conn, "events", event_rows)
-        self._insert_rows(conn, "actors", actor_rows)
+        self.backend.insert_tables(
+            conn,
+            [
+                ("timeline_events", EVENT_COLUMNS, event_rows),
+                ("timeline_event_actors", ACTOR_COLUMNS, actor_rows),
+            ],
+            url=self.url,
+        )
 
     def _insert_rows(self, conn: sa.Connection, which: str, rows: list[tuple[Any, ...]]) -> None:
         """Write rows of ``_event_values`` (``which="events"``) or of ``ACTOR_COLUMNS``."""
@@ -828,13 +848,7 @@ class Store:
         return conn.execute(_LAST).first()
 
     def _versions(self, conn: sa.Connection, incidents: list[str]) -> dict[str, int]:
-        # One probe of the (incident, version) key per incident, read backwards from its
-        # end; a GROUP BY over all of them reads every version of every incident named,
-        # which made each batch of a growing store slower than the one before.
-        return {
-            incident: conn.execute(_VERSION, {"incident": incident}).scalar() or 0
-            for incident in incidents
-        }
+        return self.backend.versions(conn, incidents)
 
     def _by_ids(self, conn: sa.Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, RecordedEvent]:
         found: dict[uuid.UUID, RecordedEvent] = {}
@@ -2246,16 +2260,6 @@ def _snapshots_query(inclusive: bool | None) -> Any:
 
 _SNAPSHOTS = {inclusive: _snapshots_query(inclusive) for inclusive in (None, True, False)}
 
-# Statements of the append path, built once (SQLAlchemy then reuses their compiled form).
-# ORDER BY ... LIMIT 1 rather than max(): PostgreSQL's generic plan of max(), made while
-# the table was small, reads every version of the incident (psycopg prepares a statement
-# after five runs); this form is one step back from the end of the key in any plan.
-_VERSION = (
-    sa.select(events.c.version)
-    .where(events.c.incident == sa.bindparam("incident"))
-    .order_by(events.c.version.desc())
-    .limit(1)
-)
 _NAMED = {"actor": event_actors.c.actor, "incident": events.c.incident, "type": events.c.type}
 """The column that holds each kind of name, each the start of an index."""
 _INDEX_ROWS = (

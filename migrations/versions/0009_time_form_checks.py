@@ -19,7 +19,7 @@ stays as it is, and ``verify()`` names it as before. No stored value changes, so
 hash chain still verifies. PostgreSQL keeps ``timestamptz`` and is not touched.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-30
 """
 
@@ -30,7 +30,7 @@ from alembic import op
 from timeline._backends import backend_of
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

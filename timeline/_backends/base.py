@@ -24,6 +24,20 @@ LAST = (
 )
 """The newest stored event's position, hash and recorded time (the chain's head)."""
 
+VERSION = (
+    sa.select(events.c.version)
+    .where(events.c.incident == sa.bindparam("incident"))
+    .order_by(events.c.version.desc())
+    .limit(1)
+)
+"""An incident's newest version: one probe of the (incident, version) key, read backwards."""
+
+ID_CHUNK = 500  # ids per IN (...) lookup, well under every driver's parameter limit
+
+Head = tuple[int, str, dt.datetime]
+"""The chain's head as an append starts: position, hash (``0, ""`` when empty), and the
+append's ``recorded_at``."""
+
 
 def milliseconds(seconds: float | None) -> int:
     """A timeout in whole milliseconds for PostgreSQL: 0 is no limit, a limit is >= 1 ms."""
@@ -80,7 +94,7 @@ class Backend(ABC):
     # -- the append lock and the clock ---------------------------------------------------
 
     @abstractmethod
-    def begin_append(self, conn: sa.Connection) -> tuple[int, str, dt.datetime]:
+    def begin_append(self, conn: sa.Connection) -> Head:
         """Take the append lock in a write transaction; return the head's position and
         hash (``0, ""`` when empty) and this append's ``recorded_at``, never before the
         head's."""
@@ -98,6 +112,42 @@ class Backend(ABC):
     def now(self, conn: sa.Connection) -> dt.datetime:
         """The store's clock (UTC), read under the append lock."""
 
+    def read_for_append(
+        self,
+        conn: sa.Connection,
+        ids: Sequence[uuid.UUID],
+        incidents: Sequence[str],
+        *,
+        begin: bool,
+    ) -> tuple[Head | None, dict[str, int], list[uuid.UUID]]:
+        """What a chunk of an append reads under the append lock: the head (``begin``:
+        the append's first chunk, which takes the lock, see :meth:`begin_append`), the
+        newest version of each of ``incidents`` (:meth:`versions`), and which of ``ids``
+        are stored already. One statement after the other by default."""
+        head = self.begin_append(conn) if begin else None
+        stored_ids = self.by_ids([events.c.id])  # compiled once: SQLAlchemy caches it
+        known = [
+            found
+            for start in range(0, len(ids), ID_CHUNK)
+            for found in conn.execute(
+                stored_ids, {"ids": list(ids[start : start + ID_CHUNK])}
+            ).scalars()
+        ]
+        return head, self.versions(conn, incidents), known
+
+    def versions(self, conn: sa.Connection, incidents: Sequence[str]) -> dict[str, int]:
+        """Each incident's newest version (0 for none), read under the append lock.
+
+        One probe of the (incident, version) key per incident, read backwards from its
+        end; a GROUP BY over all of them reads every version of every incident named,
+        which made each batch of a growing store slower than the one before. Here a
+        statement per incident (no round trip in process); a server answers them in one.
+        """
+        return {
+            incident: conn.execute(VERSION, {"incident": incident}).scalar() or 0
+            for incident in incidents
+        }
+
     # -- writing rows --------------------------------------------------------------------
 
     @abstractmethod
@@ -111,6 +161,19 @@ class Backend(ABC):
         url: str,
     ) -> None:
         """Write ``rows`` (tuples of driver values, see :meth:`db_time`) into ``table``."""
+
+    def insert_tables(
+        self,
+        conn: sa.Connection,
+        writes: Sequence[tuple[str, Sequence[str], list[tuple[Any, ...]]]],
+        *,
+        url: str,
+    ) -> None:
+        """Write each ``(table, columns, rows)`` in order (:meth:`insert_rows` each, by
+        default); a table without rows is left alone."""
+        for table, columns, rows in writes:
+            if rows:
+                self.insert_rows(conn, table, columns, rows, url=url)
 
     @abstractmethod
     def db_time(self, moment: dt.datetime) -> Any:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from timeline._backends.base import Backend, milliseconds, reason
+from timeline._backends.base import Backend, Head, milliseconds, reason
 from timeline.errors import MissingExtraError, StoreError
 from timeline.schema import COPY_SETTING, IN_A_COPY, OWNS_EVENTS, events
 from timeline.times import isoformat
@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 
 APPEND_LOCK_KEY = 0x746C617070656E64  # "tlappend": the advisory lock of appends
 
+FEW_ROWS = 16
+"""Up to this many rows an insert is one ``INSERT ... VALUES`` (one round trip), beyond
+it a COPY (two round trips, then the fastest way in for many rows)."""
+
 KEEPALIVE = {"keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
 """TCP keepalives on both ends of each connection (seconds, probes), so that either side
 finds a peer gone silent (a blackholed connection) within about a minute;
@@ -33,6 +37,25 @@ TCP_USER_TIMEOUT_MS = 60_000
 BEGIN_APPEND = sa.text("SELECT last_position, last_hash, recorded_at FROM timeline_begin_append()")
 """Take the append lock, read the head and the clock under it, and record this
 transaction's ticket (``SECURITY DEFINER``; see migration 0006)."""
+
+_VERSIONS = sa.text(
+    "SELECT i.incident, (SELECT e.version FROM timeline_events e WHERE e.incident = i.incident "
+    "ORDER BY e.version DESC LIMIT 1) AS version "
+    "FROM unnest(CAST(:incidents AS text[])) AS i(incident)"
+)
+"""The newest version of each incident named, in one statement: a probe of the
+(incident, version) key per incident, read backwards (see ``Backend.versions``)."""
+
+_READ_FOR_APPEND = (
+    "SELECT last_position, last_hash, recorded_at FROM timeline_begin_append()",
+    "SELECT i.incident, (SELECT e.version FROM timeline_events e WHERE e.incident = i.incident "
+    "ORDER BY e.version DESC LIMIT 1) FROM unnest(%(incidents)s::text[]) AS i(incident)",
+    # each id through the unique key in every plan (see ``by_ids``), not ``= ANY(...)``
+    "SELECT f.id FROM unnest(%(ids)s::uuid[]) AS i(id) JOIN LATERAL "
+    "(SELECT e.id FROM timeline_events e WHERE e.id = i.id LIMIT 1) AS f ON true",
+)
+"""``read_for_append``'s statements as psycopg takes them: the ticket (which takes the
+lock), the incidents' versions and the ids stored."""
 
 _LOCK_KEY_PARTS = {"high": APPEND_LOCK_KEY >> 32, "low": APPEND_LOCK_KEY & 0xFFFFFFFF}
 _HOLDERS = sa.text(
@@ -166,6 +189,50 @@ class PostgresBackend(Backend):
         now = conn.execute(sa.text("SELECT clock_timestamp()")).scalar_one()
         return now.astimezone(dt.UTC)  # type: ignore[no-any-return]
 
+    def read_for_append(
+        self,
+        conn: sa.Connection,
+        ids: Sequence[uuid.UUID],
+        incidents: Sequence[str],
+        *,
+        begin: bool,
+    ) -> tuple[Head | None, dict[str, int], list[uuid.UUID]]:
+        """An append's first chunk sends its statements together in one pipeline (one
+        round trip instead of one per statement, and the transaction's BEGIN with them).
+        Each statement of a READ COMMITTED transaction reads a snapshot of its own, taken
+        when it starts, and a pipeline runs them one after the other: so the reads after
+        the ticket see every append committed before the lock was granted, as separate
+        round trips did. Later chunks (a long load) read one statement after the other:
+        a session the server has ended meanwhile (``idle_timeout``) then says why, where
+        a pipeline only finds the connection gone."""
+        if not begin:
+            return super().read_for_append(conn, ids, incidents, begin=False)
+        import psycopg
+
+        driver = conn.connection.driver_connection
+        assert isinstance(driver, psycopg.Connection)
+        params = {"incidents": list(incidents), "ids": list(ids)}
+        try:
+            with driver.pipeline():
+                cursors = [driver.execute(statement, params) for statement in _READ_FOR_APPEND]
+        except psycopg.Error as e:
+            # as SQLAlchemy would have raised it, so that callers tell a lock timeout
+            sent = "; ".join(_READ_FOR_APPEND)
+            raise sa.exc.DBAPIError.instance(sent, None, e, psycopg.Error) from e
+        row = cursors[0].fetchone()
+        assert row is not None  # the function returns one row
+        position, previous, recorded_at = row
+        versions = {incident: version or 0 for incident, version in cursors[1].fetchall()}
+        known = [found for (found,) in cursors[2].fetchall()]
+        return (position, previous, recorded_at.astimezone(dt.UTC)), versions, known
+
+    def versions(self, conn: sa.Connection, incidents: Sequence[str]) -> dict[str, int]:
+        # one round trip for all of them (a batch of 1,000 events names ~100 incidents)
+        if not incidents:
+            return {}
+        rows = conn.execute(_VERSIONS, {"incidents": list(incidents)})
+        return {incident: version or 0 for incident, version in rows}
+
     def insert_rows(
         self,
         conn: sa.Connection,
@@ -176,16 +243,44 @@ class PostgresBackend(Backend):
         url: str,
     ) -> None:
         # COPY, one stream per table in the append's transaction, rather than an INSERT
-        # per row (about three times the rows per second)
+        # per row (about three times the rows per second). A COPY costs two round trips
+        # (the server must answer its start before the rows go), so a few rows go as one
+        # INSERT of several rows: one round trip, and one run of the statement triggers.
         import psycopg
 
+        names = ", ".join(columns)
         try:
-            with (
-                conn.connection.driver_connection.cursor() as cursor,  # type: ignore[union-attr]
-                cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
-            ):
-                for row in rows:
-                    copy.write_row(row)
+            with conn.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+                if len(rows) <= FEW_ROWS:
+                    cursor.execute(*_insert_values(table, columns, rows))
+                    return
+                with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+        except psycopg.Error as e:
+            raise StoreError(f"{url}: {str(e).strip().splitlines()[0]}") from e
+
+    def insert_tables(
+        self,
+        conn: sa.Connection,
+        writes: Sequence[tuple[str, Sequence[str], list[tuple[Any, ...]]]],
+        *,
+        url: str,
+    ) -> None:
+        # An append of a few events (its rows and their actor index rows) sends its
+        # INSERTs in one pipeline: one round trip where each would take its own.
+        if any(len(rows) > FEW_ROWS for _, _, rows in writes):
+            super().insert_tables(conn, writes, url=url)
+            return
+        import psycopg
+
+        driver = conn.connection.driver_connection
+        assert isinstance(driver, psycopg.Connection)
+        try:
+            with driver.pipeline(), driver.cursor() as cursor:
+                for table, columns, rows in writes:
+                    if rows:
+                        cursor.execute(*_insert_values(table, columns, rows))
         except psycopg.Error as e:
             raise StoreError(f"{url}: {str(e).strip().splitlines()[0]}") from e
 
@@ -271,6 +366,17 @@ class PostgresBackend(Backend):
             except sa.exc.SQLAlchemyError as e:
                 problems.append(f"index {name}: {reason(e)}")
         return problems, []
+
+
+def _insert_values(
+    table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> tuple[str, list[Any]]:
+    """One ``INSERT ... VALUES (...), (...)`` of ``rows`` and its parameters."""
+    marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    statement = (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([marks] * len(rows))}"
+    )
+    return statement, [value for row in rows for value in row]
 
 
 def _holder(row: Any) -> str:
