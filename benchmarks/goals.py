@@ -259,7 +259,14 @@ def goal_lines(rows: Iterable[Row]) -> list[tuple[str, ...]]:
             peer = goal.fixed if peer_row is None else _figure(peer_row, goal.figure)
             target = f">= {goal.target:g}x"
             if ours is None or peer is None:
-                missing = "ours" if ours is None else "the peer's"
+                whose = "ours" if ours is None else "the peer's"
+                found = ours_row if ours is None else peer_row
+                # a row without the figure: a peak needs the memory pass (not --no-memory)
+                missing = (
+                    f"no row of {whose} in this run"
+                    if found is None
+                    else f"{whose} row has no {goal.figure} figure (--no-memory?)"
+                )
                 lines.append(
                     (
                         goal.name,
@@ -268,7 +275,7 @@ def goal_lines(rows: Iterable[Row]) -> list[tuple[str, ...]]:
                         "" if peer is None else _shown(peer, goal.figure),
                         "",
                         target,
-                        f"not measured: no row of {missing} in this run",
+                        f"not measured: {missing}",
                     )
                 )
                 continue
