@@ -116,7 +116,10 @@ def _check_appended(schema: str) -> str:
                 END IF;
             END IF;
             IF last_position - first_position + 1 <> added_count
-                OR EXISTS (SELECT 1 FROM timeline_events WHERE position > last_position)
+                -- max() of the key is one probe at its end in every plan; an EXISTS
+                -- over position > last_position got a whole-table scan as its generic
+                -- plan (PL/pgSQL keeps one per session) on a store loaded from empty
+                OR (SELECT max(position) FROM timeline_events) > last_position
                 OR (first_position <> 1 AND NOT EXISTS (
                     SELECT 1 FROM timeline_events WHERE position = first_position - 1))
             THEN
@@ -231,7 +234,12 @@ def _check_appended(schema: str) -> str:
                     END AS problem
                 FROM added a
                 LEFT JOIN canonical c ON c.position = a.position
-                LEFT JOIN timeline_events p ON p.position = a.position - 1
+                -- the event before each, looked up by key in every plan (a plain join
+                -- may become a merge join along the whole key from position 1)
+                LEFT JOIN LATERAL (
+                    SELECT b.recorded_at, b.hash FROM timeline_events b
+                    WHERE b.position = a.position - 1 LIMIT 1
+                ) AS p ON true
             ) AS checked
             WHERE checked.problem IS NOT NULL
             ORDER BY checked.position LIMIT 1;
@@ -290,7 +298,11 @@ def _check_indexed(schema: str) -> str:
                             AND n.position < e.position AND {names("n")}))
                     THEN 'its event does not name that actor, nor does the event it mends'
                     END AS problem
-                FROM indexed r JOIN timeline_events e ON e.position = r.position
+                -- each row's event looked up by key in every plan (a plain join's
+                -- generic plan on a store loaded from empty merged along the whole key)
+                FROM indexed r JOIN LATERAL (
+                    SELECT * FROM timeline_events x WHERE x.position = r.position LIMIT 1
+                ) AS e ON true
             ) AS checked
             WHERE checked.problem IS NOT NULL
             ORDER BY checked.position, checked.actor LIMIT 1;
