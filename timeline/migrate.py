@@ -7,6 +7,7 @@ checkout), never through the working directory.
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 from pathlib import Path
 
@@ -49,8 +50,10 @@ def alembic_config(connection: sa.Connection | None = None) -> Config:
     return config
 
 
+@functools.cache
 def head_revision() -> str:
-    """Return the newest schema revision this version of the library knows.
+    """Return the newest schema revision this version of the library knows (read from
+    the migration scripts once per process: every ``timeline.open`` asks).
 
     Example:
         >>> head_revision()
