@@ -18,7 +18,7 @@ import sys
 import unicodedata
 import uuid
 from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import attrs
 
@@ -791,12 +791,12 @@ class RecordedEvent:
         )
 
 
-@attrs.frozen(slots=True)
-class Glimpse:
+class Glimpse(NamedTuple):
     """What a sequence step looks at of a stored event; the rest stays unread.
 
     The sequence scan reads these, and the report then swaps in the full
-    :class:`RecordedEvent` of each event it names.
+    :class:`RecordedEvent` of each event it names. A named tuple, not an attrs class:
+    the scan makes one per event it reads, and a tuple is made several times faster.
     """
 
     position: int
