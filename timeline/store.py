@@ -1217,7 +1217,7 @@ class Store:
         given, starting after the key ``after``; a page per query (keyset paging on the
         same key, served by the actor, the type or the occurred_at index).
         """
-        rows = self._valid_time_rows(
+        pages = self._valid_time_pages(
             _STORED,
             known_position=known_position,
             actor=actor,
@@ -1228,8 +1228,9 @@ class Store:
             page_size=page_size,
             conn=conn,
         )
-        for row in rows:
-            yield _recorded(row)
+        for page in pages:
+            for row in page:
+                yield _recorded(row)
 
     def glimpses(
         self,
@@ -1267,7 +1268,7 @@ class Store:
                 sa.type_coerce(events.c.reported_at, sa.String).label("reported_at"),
                 events.c.reported_precision,
             ]
-        rows = self._valid_time_rows(
+        pages = self._valid_time_pages(
             columns,
             known_position=known_position,
             types=types,
@@ -1278,14 +1279,14 @@ class Store:
         make = tuple.__new__  # Glimpse(...) by keyword is several times slower
         time = _raw_time
         decoded: dict[str, tuple[str, ...]] = {}
-        for row in rows:
-            raw = row[6]
-            targets = decoded.get(raw)
-            if targets is None:
-                if len(decoded) >= _DECODED_TARGETS:
-                    decoded.clear()
-                targets = decoded[raw] = tuple(json.loads(raw))
-            if reported_to is None:
+        for page in pages:
+            for row in page:
+                raw = row[6]
+                targets = decoded.get(raw)
+                if targets is None:
+                    if len(decoded) >= _DECODED_TARGETS:
+                        decoded.clear()
+                    targets = decoded[raw] = tuple(json.loads(raw))
                 yield make(
                     Glimpse,
                     (
@@ -1300,13 +1301,9 @@ class Store:
                         None,
                         None,
                         None,
-                    ),
-                )
-            else:
-                reported = row.reported_at
-                yield make(
-                    Glimpse,
-                    (
+                    )
+                    if reported_to is None
+                    else (
                         row[0],
                         row[1],
                         row[2],
@@ -1316,12 +1313,12 @@ class Store:
                         targets,
                         _raw_json(row.data_raw) if with_data else {},
                         time(row.recorded_at),
-                        None if reported is None else time(reported),
+                        None if row.reported_at is None else time(row.reported_at),
                         row.reported_precision,
                     ),
                 )
 
-    def _valid_time_rows(
+    def _valid_time_pages(
         self,
         columns: list[Any],
         *,
@@ -1333,12 +1330,13 @@ class Store:
         after: tuple[dt.datetime, int] | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
         conn: sa.Connection | None = None,
-    ) -> Iterator[Any]:
+    ) -> Iterator[Sequence[Any]]:
+        """The rows of :meth:`in_valid_time` for ``columns``, a page (list) at a time."""
         wanted = None if types is None else sorted(set(types))
         # Several types without an actor: one index range per type, merged by the
-        # database (SQLite's compound-select merge, PostgreSQL's Merge Append) as one
-        # UNION ALL; one query for all the types at once would sort every remaining
-        # event of those types for each page.
+        # database as one UNION ALL (SQLite merges the arms as they come, in index
+        # order); one query for all the types at once would sort every remaining event
+        # of those types for each page.
         arms = [[t] for t in wanted] if actor is None and wanted and len(wanted) > 1 else None
         occurred = events.c.occurred_at
         query = sa.select(*columns)
@@ -1373,17 +1371,22 @@ class Store:
                         sa.bindparam(None, after_position, type_=sa.BigInteger()),
                     )
                 )
-            ordered: sa.Select[Any] | sa.CompoundSelect[Any]
-            if arms is None:
-                ordered = page_query.order_by(occurred, position)
-            else:
-                # each arm ordered by its index; the union ordered by the columns' names
-                ordered = sa.union_all(
-                    *(page_query.where(events.c.type.in_(arm)) for arm in arms)
-                ).order_by(sa.literal_column("occurred_at"), sa.literal_column("position"))
+            if arms is not None:
+                # One statement, streamed a page at a time (a server-side cursor on
+                # PostgreSQL): PostgreSQL plans a LIMIT on this union as a sort of every
+                # remaining row, so keyset pages would sort the rest once per page.
+                union = sa.union_all(*(page_query.where(events.c.type.in_(arm)) for arm in arms))
+                merged = union.order_by(
+                    sa.literal_column("occurred_at"), sa.literal_column("position")
+                )
+                with self._using(conn) as reader:
+                    streamed = reader.execute(merged.execution_options(yield_per=page_size))
+                    yield from streamed.partitions()
+                return
             with self._using(conn) as reader:
-                page = reader.execute(ordered.limit(page_size)).fetchall()
-            yield from page
+                ordered = page_query.order_by(occurred, position).limit(page_size)
+                page = reader.execute(ordered).fetchall()
+            yield page
             if len(page) < page_size:
                 return
             last = (_raw_time(page[-1].occurred_at), page[-1].position)
