@@ -161,10 +161,11 @@ def resolve_stream(
         if form is not None:
             moved.append(form)
     moved.sort(key=key)
-    if by_position:
+    kept: Iterator[Any] = iter(originals)  # most reads mend nothing: no filter per event
+    if by_position and hidden:
         gone = {roots[i].position for i in hidden}
         kept = (e for e in originals if e.position not in gone)
-    else:
+    elif hidden:
         kept = (e for e in originals if e.id not in hidden)
     merged = heapq.merge(kept, moved, key=key) if moved else kept
     if after is None:

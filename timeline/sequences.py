@@ -36,6 +36,7 @@ import heapq
 import statistics
 import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from operator import attrgetter
 from typing import Any, Final
 
 import attrs
@@ -714,7 +715,7 @@ class Matcher:
             else:
                 index += 1
         # pending[i]: partial matches that have filled present steps 0..i-1, by key
-        self.pending: list[dict[Hashable, Partial]] = [{} for _ in range(len(self.present) + 1)]
+        self.pending: list[dict[Hashable, _Pending]] = [{} for _ in range(len(self.present) + 1)]
         # within: partial matches by the placement of their first event, oldest on top
         # (entries of partial matches replaced or advanced meanwhile are skipped)
         self._ages: list[tuple[dt.datetime, int, int, Hashable]] = []
@@ -723,8 +724,15 @@ class Matcher:
         self.held: dict[tuple[int, Hashable], list[RecordedEvent]] = {}
         self._closing: list[tuple[dt.datetime, int, int, Hashable]] = []
         self._serial = 0
-        self.matches: list[Match] = []
+        self.matches: list[MatchRow] = []
         self.funnel = [0] * len(self.present)
+        self._plans: dict[str, _Plan] = {}
+        self._gaps = [step.max_gap for step in self.present]
+        # expire only once an event is later than this (``within`` past year 1)
+        try:
+            self._expiring = None if self.within is None else _EARLIEST + self.within
+        except OverflowError:
+            self._expiring = None
         self.types = {t for s in (*self.steps, *([until] if until else [])) for t in s.types}
         asked = [*self.steps, *([until] if until else [])]
         # What the scan must read: whole events for a predicate or a source condition,
@@ -746,32 +754,67 @@ class Matcher:
         """The key values of ``event`` for ``step``, with the sequence's ``by`` fields."""
         return key_values(event, self.by + step.key)
 
+    def _plan(self, type: str) -> _Plan:
+        """What an event of ``type`` may do, worked out once per type: the ``until``
+        step, the absences and the present steps (last first) it may take, and the
+        present steps after the first it may serve while held open."""
+        keyed = {
+            id(step): (step, step.where, _key_function(self.by + step.key))
+            for step in (*self.steps, *([self.until] if self.until else []))
+        }
+        until = keyed[id(self.until)] if self.until and type in self.until.types else None
+        absences = [
+            (index + 1, *keyed[id(step)][1:])
+            for index, steps in enumerate(self.absences)
+            for step in steps
+            if type in step.types
+        ]
+        count = len(self.present)
+        present = [
+            (index, *keyed[id(self.present[index])][1:])
+            for index in reversed(range(count))
+            if type in self.present[index].types
+        ]
+        held = [entry for entry in reversed(present) if entry[0] > 0]
+        plan = (until, absences, present, held)
+        self._plans[type] = plan
+        return plan
+
     def feed(self, event: RecordedEvent) -> None:
         """Take the next event (in ``(occurred_at, position)`` order)."""
+        # Once per event of a scan of a million: each test is written out here, the
+        # steps an event's type may take are looked up once per type (:meth:`_plan`),
+        # and partial matches are plain tuples.
         start = event.occurred_at
-        self._let_go(start)
-        if self.within is not None and start - _EARLIEST > self.within:
+        closing = self._closing
+        if closing and closing[0][0] <= start:
+            self._let_go(start)
+        ages = self._ages
+        if ages and self._expiring is not None and start > self._expiring:
             # a span reaching back past year 1 (``within="9999999d"``) expires nothing
-            self._expire(start - self.within)
-        if self.until is not None and self.until.takes(event):
-            for key in self.keys(self.until, event):
-                for stage in self.pending:
+            oldest = start - self.within  # type: ignore[operator]
+            if ages[0][0] < oldest:
+                self._expire(oldest)
+        plan = self._plans.get(event.type) or self._plan(event.type)
+        until, absences, present, held = plan
+        pending = self.pending
+        if until is not None and (until[1] is None or fits(event, until[1])):
+            for key in until[2](event):
+                for stage in pending:
                     stage.pop(key, None)
-        for index, absences in enumerate(self.absences):
-            for absent in absences:
-                if absent.takes(event):
-                    for key in self.keys(absent, event):
-                        self.pending[index + 1].pop(key, None)
-        started: list[Partial] = []
-        for index in reversed(range(len(self.present))):
-            step = self.present[index]
-            if not step.takes(event):
+        for stage_index, where, keys in absences:
+            if where is None or fits(event, where):
+                for key in keys(event):
+                    pending[stage_index].pop(key, None)
+        started: list[_Pending] = []
+        for index, where, keys in present:
+            if where is not None and not fits(event, where):
                 continue
-            for key in self.keys(step, event):
+            for key in keys(event):
                 if index == 0:
-                    placed = self._place(Partial(key, (event,), (start,), True))
+                    placed = self._place((key, (event,), (start,), True))
                 else:
-                    before = self.pending[index].get(key)
+                    before = pending[index].get(key)
                     if before is None:
                         continue
                     placed = self._advance(before, event)
@@ -779,15 +822,14 @@ class Matcher:
                     started.append(placed)
         if self.held:
             self._offer_held(started)
-        if event.precision != "exact":
-            self._hold(event)
+        if held and event.precision != "exact":
+            self._hold(event, held)
 
-    def _hold(self, event: RecordedEvent) -> None:
+    def _hold(self, event: RecordedEvent, steps: list[tuple[int, Where, _Keys]]) -> None:
         end = interval_end(event.occurred_at, event.precision, self.day_zone)
-        for index in range(1, len(self.present)):
-            step = self.present[index]
-            if step.takes(event):
-                for key in self.keys(step, event):
+        for index, where, keys in steps:
+            if where is None or fits(event, where):
+                for key in keys(event):
                     self.held.setdefault((index, key), []).append(event)
                     self._serial += 1
                     heapq.heappush(self._closing, (end, self._serial, index, key))
@@ -813,81 +855,100 @@ class Matcher:
         while self._ages and self._ages[0][0] < oldest:
             _, _, stage_index, key = heapq.heappop(self._ages)
             partial = self.pending[stage_index].get(key)
-            if partial is not None and partial.placements[0] < oldest:
+            if partial is not None and partial[2][0] < oldest:
                 del self.pending[stage_index][key]
 
-    def _advance(self, before: Partial, event: RecordedEvent) -> Partial | None:
+    def _advance(self, before: _Pending, event: RecordedEvent) -> _Pending | None:
         """Advance ``before`` with ``event`` if it can; return the new pending partial."""
-        index = len(before.events)
-        step = self.present[index]
-        result = follow(
-            before.events[-1],
-            before.placements[-1],
-            event,
-            certain_only=self.certain_only,
-            day_zone=self.day_zone,
-        )
-        if result is None:
-            return None
-        placement, certain = result
-        if step.max_gap is not None and placement - before.placements[-1] > step.max_gap:
-            return None
-        if self.within is not None and placement - before.placements[0] > self.within:
-            return None
-        grown = before.extended(event, placement, certain)
-        stage = self.pending[index + 1]
-        if index + 1 < len(self.present):
-            existing = stage.get(grown.key)
-            if existing is not None and not grown.newer_than(existing):
+        key, events, placements, certain = before
+        index = len(events)
+        last, placed = events[-1], placements[-1]
+        start = event.occurred_at
+        if event.precision == "exact" and last.precision == "exact":
+            # :func:`follow` for two exact events, written out: the later may not be
+            # placed before its moment, nor stand before the other at the same moment
+            if placed > start or (last.occurred_at == start and last.position > event.position):
                 return None
-        del self.pending[index][before.key]
-        if index + 1 == len(self.present):
-            self.funnel[index] += 1
-            self.matches.append(
-                Match(grown.key, grown.events, grown.placements, grown.order_certain)
+            placement, sure = start, True
+        else:
+            result = follow(
+                last, placed, event, certain_only=self.certain_only, day_zone=self.day_zone
             )
+            if result is None:
+                return None
+            placement, sure = result
+        max_gap = self._gaps[index]
+        if max_gap is not None and placement - placed > max_gap:
+            return None
+        if self.within is not None and placement - placements[0] > self.within:
+            return None
+        grown = (key, (*events, event), (*placements, placement), certain and sure)
+        last_step = index + 1 == len(self.present)
+        if not last_step:
+            existing = self.pending[index + 1].get(key)
+            if existing is not None and not _newer(grown[1], existing[1]):
+                return None
+        del self.pending[index][key]
+        if last_step:
+            self.funnel[index] += 1
+            self.matches.append(grown)
             return None
         return self._place(grown)
 
-    def _place(self, partial: Partial) -> Partial | None:
-        stage_index = len(partial.events)
+    def _place(self, partial: _Pending) -> _Pending | None:
+        key, events, placements, _ = partial
+        stage_index = len(events)
         stage = self.pending[stage_index]
-        existing = stage.get(partial.key)
-        if existing is not None and not partial.newer_than(existing):
+        existing = stage.get(key)
+        if existing is not None and not _newer(events, existing[1]):
             return None
         self.funnel[stage_index - 1] += 1
         if stage_index == len(self.present):  # a one-step sequence
-            self.matches.append(
-                Match(partial.key, partial.events, partial.placements, partial.order_certain)
-            )
+            self.matches.append(partial)
             return None
-        stage[partial.key] = partial
+        stage[key] = partial
         if self.within is not None:
             self._serial += 1
-            heapq.heappush(
-                self._ages, (partial.placements[0], self._serial, stage_index, partial.key)
-            )
+            heapq.heappush(self._ages, (placements[0], self._serial, stage_index, key))
         return partial
 
-    def _offer_held(self, queue: list[Partial]) -> None:
+    def _offer_held(self, queue: list[_Pending]) -> None:
         """Offer the open imprecise events, in stream order, to partial matches that the
         event just taken has advanced or started: they may have happened after it."""
         while queue:
             partial = queue.pop(0)
-            index = len(partial.events)
-            for held in self.held.get((index, partial.key), ()):
-                if self.pending[index].get(partial.key) is not partial:
+            key, events = partial[0], partial[1]
+            index = len(events)
+            for held in self.held.get((index, key), ()):
+                if self.pending[index].get(key) is not partial:
                     break  # replaced, advanced or completed meanwhile
-                if any(held.position == e.position for e in partial.events):
+                if any(held.position == e.position for e in events):
                     continue
                 placed = self._advance(partial, held)
                 if placed is not None:
                     queue.append(placed)
                     break
 
+    def take_found(self) -> list[MatchRow]:
+        """Return the matches completed so far as ``(key, events, placements,
+        order_certain)`` tuples, and forget them (for a caller that keeps them elsewhere,
+        compactly: a later :meth:`report` lists only newer ones).
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> e = tl.record("shootdown", "US", "2017-06-18", incident="s")
+            >>> matcher = Matcher([Step("shootdown")])
+            >>> matcher.feed(e)
+            >>> [(key, len(events)) for key, events, _, _ in matcher.take_found()]
+            [('s', 1)]
+        """
+        taken, self.matches = self.matches, []
+        return taken
+
     def take_matches(self) -> list[Match]:
-        """Return the matches completed so far and forget them (for a caller that keeps
-        them elsewhere, compactly: a later :meth:`report` lists only newer ones).
+        """Return the matches completed so far and forget them (as :meth:`take_found`,
+        as :class:`Match` objects).
 
         Example:
             >>> import timeline
@@ -898,8 +959,7 @@ class Matcher:
             >>> len(matcher.take_matches()), len(matcher.report().matches)
             (1, 0)
         """
-        taken, self.matches = self.matches, []
-        return taken
+        return [Match(*row) for row in self.take_found()]
 
     def report(self, *, known_at: Bound | None = None) -> SequenceReport:
         """Return the report: matches so far, and partial matches still pending.
@@ -908,12 +968,12 @@ class Matcher:
         ``(moment, inclusive)`` (see :class:`timeline.Basis`), for the report to say.
         """
         partial = sorted(
-            (p for stage in self.pending[1:] for p in stage.values()),
+            (Partial(*p) for stage in self.pending[1:] for p in stage.values()),
             key=lambda p: (-len(p.events), [_order(e) for e in p.events]),
         )
         return SequenceReport(
             steps=self.steps,
-            matches=tuple(self.matches),
+            matches=tuple(Match(*row) for row in self.matches),
             partial=tuple(partial),
             funnel=tuple(self.funnel),
             within=self.within,
@@ -922,6 +982,39 @@ class Matcher:
             certain_only=self.certain_only,
             day_zone=self.day_zone,
         )
+
+
+_Pending = tuple[Hashable, tuple[Any, ...], tuple[dt.datetime, ...], bool]
+"""A partial match inside the matcher: key, events, placements, whether the order is
+certain (a :class:`Partial` once reported)."""
+
+_Keys = Callable[[Any], Sequence[Hashable]]
+_Plan = tuple[
+    tuple[Step, Where, _Keys] | None,
+    list[tuple[int, Where, _Keys]],
+    list[tuple[int, Where, _Keys]],
+    list[tuple[int, Where, _Keys]],
+]
+
+
+def _key_function(key: tuple[str, ...]) -> _Keys:
+    """:func:`key_values` for ``key``, as a function; a plain field as an attribute read."""
+    if key == ("targets",):
+        return attrgetter("targets")  # several, each on its own
+    if len(key) == 1 and key[0] in ("incident", "actor", "type", "precision"):
+        read = attrgetter(key[0])  # text, never missing
+        return lambda event: (read(event),)
+    return lambda event: key_values(event, key)
+
+
+def _newer(events: tuple[Any, ...], other: tuple[Any, ...]) -> bool:
+    """:meth:`Partial.newer_than` on the events of two partial matches."""
+    for mine, theirs in zip(reversed(events), reversed(other), strict=False):
+        if mine is not theirs:
+            ours, its = (mine.occurred_at, mine.position), (theirs.occurred_at, theirs.position)
+            if ours != its:
+                return ours > its
+    return len(events) > len(other)
 
 
 def _check_steps(steps: Iterable[Step]) -> list[Step]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import heapq
 import json
 import logging
 import re
@@ -90,6 +89,7 @@ class Timeouts:
 
 
 DEFAULT_PAGE_SIZE = 1000
+_DECODED_TARGETS = 10_000  # distinct targets texts a scan keeps decoded (then starts over)
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -1265,7 +1265,7 @@ class Store:
                 conn=conn,
             )
             return
-        rows = self._valid_time_rows(
+        pages = self._valid_time_pages(
             _STORED,
             known_position=known_position,
             actor=actor,
@@ -1276,8 +1276,9 @@ class Store:
             page_size=page_size,
             conn=conn,
         )
-        for row in rows:
-            yield _recorded(row)
+        for page in pages:
+            for row in page:
+                yield _recorded(row)
 
     def _fold_glimpses(
         self,
@@ -1294,7 +1295,7 @@ class Store:
         columns = list(_FOLD_COLUMNS)
         if reported_to is not None:  # to tell which claims straddle the bound
             columns += _REPORTED_COLUMNS
-        rows = self._valid_time_rows(
+        pages = self._valid_time_pages(
             columns,
             known_position=known_position,
             actor=actor,
@@ -1306,47 +1307,31 @@ class Store:
             conn=conn,
         )
         # Rows were validated when they were appended (and verify() walks them): decoded
-        # here with the plain decoders, positionally, into glimpses set slot by slot
-        # (attrs' frozen __init__ costs more than the decoding; see _GLIMPSE_SLOTS).
-        time, json_value, make = _raw_time, _raw_json, object.__new__
-        slot = _GLIMPSE_SLOTS
-        set_position, set_id, set_type, set_actor = (
-            slot["position"],
-            slot["stored_id"],
-            slot["type"],
-            slot["actor"],
-        )
-        set_incident, set_targets, set_occurred = (
-            slot["incident"],
-            slot["targets"],
-            slot["occurred_at"],
-        )
-        set_precision, set_effects, set_data = slot["precision"], slot["effects"], slot["data"]
-        set_recorded, set_reported = slot["recorded_at"], slot["reported_at"]
-        set_reported_precision = slot["reported_precision"]
+        # here with the plain decoders, positionally, into glimpses made as the tuples
+        # they are (Glimpse(...) by keyword costs more than the decoding).
+        time, json_value, make = _raw_time, _raw_json, tuple.__new__
         reported = reported_to is not None
-        for row in rows:
-            glimpse = make(Glimpse)
-            set_position(glimpse, row[0])
-            set_id(glimpse, row[1])  # decoded when asked (Glimpse.id)
-            set_type(glimpse, row[2])
-            set_actor(glimpse, row[3])
-            set_incident(glimpse, row[4])
-            targets = row[5]
-            set_targets(glimpse, () if targets == "[]" else tuple(json_value(targets)))
-            set_occurred(glimpse, time(row[6]))
-            set_precision(glimpse, row[7])
-            set_effects(glimpse, json_value(row[8]))
-            set_data(glimpse, {})
-            if reported:
-                set_recorded(glimpse, time(row[9]))
-                set_reported(glimpse, None if row[10] is None else time(row[10]))
-                set_reported_precision(glimpse, row[11])
-            else:
-                set_recorded(glimpse, None)
-                set_reported(glimpse, None)
-                set_reported_precision(glimpse, None)
-            yield glimpse
+        for page in pages:
+            for row in page:
+                targets = row[5]
+                yield make(
+                    Glimpse,
+                    (
+                        row[0],  # position
+                        row[2],  # type
+                        row[3],  # actor
+                        row[4],  # incident
+                        row[7],  # precision
+                        time(row[6]),  # occurred_at
+                        () if targets == "[]" else tuple(json_value(targets)),
+                        {},  # data: not read
+                        time(row[9]) if reported else None,  # recorded_at
+                        None if not reported or row[10] is None else time(row[10]),
+                        row[11] if reported else None,  # reported_precision
+                        json_value(row[8]),  # effects
+                        row[1],  # stored_id: decoded when asked (Glimpse.id)
+                    ),
+                )
 
     def glimpses(
         self,
@@ -1355,7 +1340,7 @@ class Store:
         types: Iterable[str],
         with_data: bool,
         reported_to: Bound | None = None,
-        page_size: int = 5000,
+        page_size: int = 20_000,
         conn: sa.Connection | None = None,
     ) -> Iterator[Glimpse]:
         """Yield what a sequence step looks at of each event of ``types``, in valid-time
@@ -1363,7 +1348,9 @@ class Store:
 
         The scan of a sequence report reads every event of its types: reading only
         position, type, actor, targets, time, precision and incident (and ``data`` when a
-        step needs it), as the driver returns them, is most of its speed.
+        step needs it), as the driver returns them, is most of its speed. The targets
+        are read as text on both backends and each distinct text decoded once: the
+        events of a scan name the same few lists of targets again and again.
         """
         columns = [
             events.c.position,
@@ -1372,7 +1359,7 @@ class Store:
             events.c.incident,
             events.c.precision,
             sa.type_coerce(events.c.occurred_at, sa.String).label("occurred_at"),
-            sa.type_coerce(events.c.targets, sa.String).label("targets_raw"),
+            sa.cast(events.c.targets, sa.Text).label("targets_raw"),
         ]
         if with_data:
             columns.append(sa.type_coerce(events.c.data, sa.String).label("data_raw"))
@@ -1382,7 +1369,7 @@ class Store:
                 sa.type_coerce(events.c.reported_at, sa.String).label("reported_at"),
                 events.c.reported_precision,
             ]
-        rows = self._valid_time_rows(
+        pages = self._valid_time_pages(
             columns,
             known_position=known_position,
             types=types,
@@ -1390,27 +1377,49 @@ class Store:
             page_size=page_size,
             conn=conn,
         )
-        for row in rows:
-            glimpse = Glimpse(
-                position=row.position,
-                type=row.type,
-                actor=row.actor,
-                incident=row.incident,
-                precision=row.precision,
-                occurred_at=_raw_time(row.occurred_at),
-                targets=tuple(_raw_json(row.targets_raw)),
-                data=_raw_json(row.data_raw) if with_data else {},
-            )
-            if reported_to is not None:
-                glimpse = attrs.evolve(
-                    glimpse,
-                    recorded_at=_raw_time(row.recorded_at),
-                    reported_at=None if row.reported_at is None else _raw_time(row.reported_at),
-                    reported_precision=row.reported_precision,
+        make = tuple.__new__  # Glimpse(...) by keyword is several times slower
+        time = _raw_time
+        decoded: dict[str, tuple[str, ...]] = {}
+        for page in pages:
+            for row in page:
+                raw = row[6]
+                targets = decoded.get(raw)
+                if targets is None:
+                    if len(decoded) >= _DECODED_TARGETS:
+                        decoded.clear()
+                    targets = decoded[raw] = tuple(json.loads(raw))
+                yield make(
+                    Glimpse,
+                    (
+                        row[0],
+                        row[1],
+                        row[2],
+                        row[3],
+                        row[4],
+                        time(row[5]),
+                        targets,
+                        _raw_json(row[7]) if with_data else {},
+                        None,
+                        None,
+                        None,
+                    )
+                    if reported_to is None
+                    else (
+                        row[0],
+                        row[1],
+                        row[2],
+                        row[3],
+                        row[4],
+                        time(row[5]),
+                        targets,
+                        _raw_json(row.data_raw) if with_data else {},
+                        time(row.recorded_at),
+                        None if row.reported_at is None else time(row.reported_at),
+                        row.reported_precision,
+                    ),
                 )
-            yield glimpse
 
-    def _valid_time_rows(
+    def _valid_time_pages(
         self,
         columns: list[Any],
         *,
@@ -1422,27 +1431,12 @@ class Store:
         after: tuple[dt.datetime, int] | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
         conn: sa.Connection | None = None,
-    ) -> Iterator[Any]:
-        wanted = None if types is None else sorted(set(types))
-        if actor is None and wanted is not None and len(wanted) > 1:
-            # One index range per type, merged here: a query for several types at once
-            # would sort every remaining event of those types for each page.
-            streams = [
-                self._valid_time_rows(
-                    columns,
-                    known_position=known_position,
-                    types=[type],
-                    occurred_to=occurred_to,
-                    reported_to=reported_to,
-                    after=after,
-                    page_size=page_size,
-                    conn=conn,
-                )
-                for type in wanted
-            ]
-            # the stored values compare as the times do (UTC text of one width on SQLite)
-            yield from heapq.merge(*streams, key=lambda row: (row.occurred_at, row.position))
-            return
+    ) -> Iterator[Sequence[Any]]:
+        """The rows of :meth:`in_valid_time` for ``columns``, a page (list) at a time."""
+        wanted = None if types is None else tuple(sorted(set(types)))
+        # Several types without an actor: one index range per type, merged by the
+        # database as one UNION ALL (see _valid_time_query), streamed as one statement
+        merged = actor is None and wanted is not None and len(wanted) > 1
         # the statement is built once per shape (then SQLAlchemy reuses its compiled form
         # and cache key); the values are bound
         shape = (
@@ -1450,14 +1444,25 @@ class Store:
             actor is not None,
             None if occurred_to is None else occurred_to[1],
             None if reported_to is None else reported_to[1],
-            None if wanted is None else tuple(wanted),
-            page_size,
+            wanted,
+            None if merged else page_size,
         )
         values: dict[str, Any] = {"known": known_position, "actor": actor}
         if occurred_to is not None:
             values["occurred_to"] = occurred_to[0]
         if reported_to is not None:
             values["reported_to"] = reported_to[0]
+        if merged:
+            # One statement, streamed a page at a time (a server-side cursor on
+            # PostgreSQL): PostgreSQL plans a LIMIT on this union as a sort of every
+            # remaining row, so keyset pages would sort the rest once per page.
+            if after is not None:
+                values["after_moment"], values["after_position"] = after
+            query = _valid_time_query(*shape, paged=after is not None)
+            with self._using(conn) as reader:
+                streamed = reader.execute(query, values, execution_options={"yield_per": page_size})
+                yield from streamed.partitions()
+            return
         last = after
         while True:
             query = _valid_time_query(*shape, paged=last is not None)
@@ -1465,7 +1470,7 @@ class Store:
                 values["after_moment"], values["after_position"] = last
             with self._using(conn) as reader:
                 page = reader.execute(query, values).fetchall()
-            yield from page
+            yield page
             if len(page) < page_size:
                 return
             last = (_raw_time(page[-1].occurred_at), page[-1].position)
@@ -2068,10 +2073,6 @@ _FOLD_COLUMNS = [
 ] + [events.c.precision, _as_stored(events.c.effects)]
 """What the default fold reads of an event (:meth:`Store.in_valid_time` with
 ``whole=False``), in the order it unpacks them."""
-_GLIMPSE_SLOTS = {a.name: Glimpse.__dict__[a.name].__set__ for a in attrs.fields(Glimpse)}
-"""The setter of each slot of a :class:`Glimpse`, by field: the trusted path of
-:meth:`Store._fold_glimpses`, which sets every one of them (tests/test_state.py compares
-its glimpses with those built by ``Glimpse(...)``)."""
 _REPORTED_COLUMNS = [_as_stored(events.c[n]) for n in ("recorded_at", "reported_at")] + [
     events.c.reported_precision
 ]
@@ -2084,14 +2085,19 @@ def _valid_time_query(
     occurred_to: bool | None,
     reported_to: bool | None,
     types: tuple[str, ...] | None,
-    page_size: int,
+    page_size: int | None,
     *,
     paged: bool,
 ) -> Any:
-    """The statement of one page of :meth:`Store._valid_time_rows`, by its shape: the
+    """The statement of one page of :meth:`Store._valid_time_pages`, by its shape: the
     bounds' kinds (``None``: no bound; ``True``: inclusive), whether an actor is named,
     whether the page starts after a key; values bound as ``known``, ``actor``,
-    ``occurred_to``, ``reported_to``, ``after_moment`` and ``after_position``."""
+    ``occurred_to``, ``reported_to``, ``after_moment`` and ``after_position``.
+
+    ``page_size=None``: every row, as one UNION ALL of a range per type, each arm
+    ordered by its own index and merged by the database (SQLite's compound-select merge,
+    PostgreSQL's Merge Append); one range for all the types at once would sort every
+    remaining event of those types."""
     occurred = events.c.occurred_at
     query = sa.select(*columns)
     if named:
@@ -2111,7 +2117,7 @@ def _valid_time_query(
     if reported_to is not None:
         bound = sa.bindparam("reported_to", type_=_REPORTED.type)
         query = query.where(_REPORTED <= bound if reported_to else _REPORTED < bound)
-    if types is not None:
+    if types is not None and page_size is not None:
         query = query.where(events.c.type.in_(types))
     if paged:
         # a row-value comparison, which both databases use as an index range (the
@@ -2123,6 +2129,11 @@ def _valid_time_query(
                 sa.bindparam("after_position", type_=sa.BigInteger()),
             )
         )
+    if page_size is None:
+        assert types is not None
+        union = sa.union_all(*(query.where(events.c.type == type) for type in types))
+        # the union ordered by the columns' names
+        return union.order_by(sa.literal_column("occurred_at"), sa.literal_column("position"))
     return query.order_by(occurred, position).limit(page_size)
 
 

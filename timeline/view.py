@@ -906,8 +906,8 @@ class View:
                     doubtful.add(event.position)
                 matcher.feed(event)
                 if len(matcher.matches) >= MATCHES_PAGE:
-                    rows += _compact(matcher.take_matches())
-            rows += _compact(matcher.take_matches())
+                    rows += _compact(matcher.take_found())
+            rows += _compact(matcher.take_found())
             if doubtful:
                 rows = [
                     (key, events, at, False)
@@ -1298,17 +1298,17 @@ class _Window:
         )
 
 
-def _compact(found: list[Match]) -> list[MatchRow]:
+def _compact(found: list[MatchRow]) -> list[MatchRow]:
     """Matches as rows of :class:`Matches`: an event the scan read in part as its
     position (read whole later), an event read whole (a corrected form) as itself."""
     return [
         (
-            m.key,
-            tuple(e if isinstance(e, RecordedEvent) else e.position for e in m.events),
-            m.placements,
-            m.order_certain,
+            key,
+            tuple(e if isinstance(e, RecordedEvent) else e.position for e in events),
+            placements,
+            certain,
         )
-        for m in found
+        for key, events, placements, certain in found
     ]
 
 
