@@ -328,3 +328,35 @@ def test_many_matches_are_held_compactly_and_read_back_the_same(
     assert whole.gap_stats == compact.gap_stats
     for render in ("to_text", "to_markdown", "to_json", "to_csv"):
         assert getattr(whole, render)() == getattr(compact, render)()
+
+
+@pytest.mark.parametrize("with_data", [False, True])
+@pytest.mark.parametrize("reported", [False, True])
+def test_the_scans_glimpses_are_whole_tuples_that_say_what_the_events_say(
+    tl: timeline.Timeline, with_data: bool, reported: bool
+) -> None:
+    """The scan makes its glimpses as bare tuples (tuple.__new__, for speed): each has
+    every field of Glimpse, and equals the one built by keyword from the whole event."""
+    from timeline.events import Glimpse
+
+    tl.record("strike", "US", "2017-06-18 10:00Z", incident="s", targets=["Syria", "Iran"],
+              data={"note": "x"}, reported_at="2017-06-19")  # fmt: skip
+    tl.record("truce", "Syria", "2017-06-17", incident="s")
+    store = tl._store
+    last = store.known_position(None)
+    bound = (dt.datetime(2030, 1, 1, tzinfo=dt.UTC), True) if reported else None
+    glimpses = list(
+        store.glimpses(
+            known_position=last, types=["strike", "truce"], with_data=with_data, reported_to=bound
+        )
+    )
+    whole = {e.position: e for e in tl.events()}
+    assert [len(Glimpse._fields)] * 2 == [len(g) for g in glimpses]
+    for g in glimpses:
+        e = whole[g.position]
+        times = (e.recorded_at, e.reported_at, e.reported_precision) if reported else ()
+        expected = Glimpse(
+            e.position, e.type, e.actor, e.incident, e.precision, e.occurred_at, e.targets,
+            e.data if with_data else {}, *times,
+        )  # fmt: skip
+        assert expected == g

@@ -792,7 +792,7 @@ class RecordedEvent:
         )
 
 
-_NO_EFFECTS: Mapping[str, Any] = MappingProxyType({})
+NO_EFFECTS: Mapping[str, Any] = MappingProxyType({})
 """A glimpse's effects when none were read (read-only: one object shared by all)."""
 
 
@@ -819,7 +819,7 @@ class Glimpse(NamedTuple):
     recorded_at: dt.datetime | None = None
     reported_at: dt.datetime | None = None
     reported_precision: str | None = None
-    effects: Mapping[str, dict[str, JSONValue]] = _NO_EFFECTS
+    effects: Mapping[str, dict[str, JSONValue]] = NO_EFFECTS
     stored_id: uuid.UUID | str | None = None
 
     @property

@@ -40,6 +40,7 @@ from timeline.errors import (
     TimelineError,
 )
 from timeline.events import (
+    NO_EFFECTS,
     Event,
     Glimpse,
     RecordedEvent,
@@ -1402,6 +1403,8 @@ class Store:
                         None,
                         None,
                         None,
+                        NO_EFFECTS,
+                        None,
                     )
                     if reported_to is None
                     else (
@@ -1416,6 +1419,8 @@ class Store:
                         time(row.recorded_at),
                         None if row.reported_at is None else time(row.reported_at),
                         row.reported_precision,
+                        NO_EFFECTS,
+                        None,
                     ),
                 )
 
