@@ -258,13 +258,17 @@ def goal_lines(rows: Iterable[Row]) -> list[tuple[str, ...]]:
             ours = None if ours_row is None else _figure(ours_row, goal.figure)
             peer = goal.fixed if peer_row is None else _figure(peer_row, goal.figure)
             target = f">= {goal.target:g}x"
-            if ours is None or peer is None:
-                whose = "ours" if ours is None else "the peer's"
-                found = ours_row if ours is None else peer_row
+            # a row that measured nothing (a peer not installed: its note says why)
+            skipped = [r for r in (ours_row, peer_row) if r is not None and not r.events]
+            if ours is None or peer is None or skipped:
+                whose = "ours" if ours is None or ours_row in skipped else "the peer's"
+                found = ours_row if whose == "ours" else peer_row
                 # a row without the figure: a peak needs the memory pass (not --no-memory)
                 missing = (
                     f"no row of {whose} in this run"
                     if found is None
+                    else f"{whose} row measured nothing ({found.note or 'no note'})"
+                    if skipped
                     else f"{whose} row has no {goal.figure} figure (--no-memory?)"
                 )
                 lines.append(

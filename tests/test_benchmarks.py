@@ -76,4 +76,14 @@ def test_the_goals_table_compares_ours_with_the_peer_on_each_backend() -> None:
     ]
     missing = lines[("batch append >= 1.0x eventsourcing", "postgresql")]
     assert "not measured: no row of ours in this run" == missing[-1]
+    # a peer that is not installed leaves a row that measured nothing: named, not divided
+    skipped = Row("append", "sqlite", workloads.ES_SINGLE, 0, 0.0, 0.0, None, None, note="no")
+    [line] = [
+        line
+        for line in goals.goal_lines(
+            [row("append", "sqlite", workloads.OURS_SINGLE, 9.0, 1.0), skipped]
+        )
+        if line[:2] == ("single append >= 1.0x eventsourcing", "sqlite")
+    ]
+    assert "not measured: the peer's row measured nothing (no)" == line[-1]
     assert not any(name.startswith("sequence") for name, _ in lines)  # not run
