@@ -1254,48 +1254,11 @@ class Store:
         ``source``, the hash or the links: a full replay then decodes a third of the
         bytes, and builds no :class:`RecordedEvent`.
         """
+        columns = _STORED
         if not whole:
-            yield from self._fold_glimpses(
-                known_position=known_position,
-                actor=actor,
-                types=types,
-                occurred_to=occurred_to,
-                reported_to=reported_to,
-                after=after,
-                page_size=page_size,
-                conn=conn,
-            )
-            return
-        pages = self._valid_time_pages(
-            _STORED,
-            known_position=known_position,
-            actor=actor,
-            types=types,
-            occurred_to=occurred_to,
-            reported_to=reported_to,
-            after=after,
-            page_size=page_size,
-            conn=conn,
-        )
-        for page in pages:
-            for row in page:
-                yield _recorded(row)
-
-    def _fold_glimpses(
-        self,
-        *,
-        known_position: int,
-        actor: str | None,
-        types: Iterable[str] | None,
-        occurred_to: Bound | None,
-        reported_to: Bound | None,
-        after: tuple[dt.datetime, int] | None,
-        page_size: int,
-        conn: sa.Connection | None,
-    ) -> Iterator[Glimpse]:
-        columns = list(_FOLD_COLUMNS)
-        if reported_to is not None:  # to tell which claims straddle the bound
-            columns += _REPORTED_COLUMNS
+            columns = list(_FOLD_COLUMNS)
+            if reported_to is not None:  # to tell which claims straddle the bound
+                columns += _REPORTED_COLUMNS
         pages = self._valid_time_pages(
             columns,
             known_position=known_position,
@@ -1307,32 +1270,12 @@ class Store:
             page_size=page_size,
             conn=conn,
         )
-        # Rows were validated when they were appended (and verify() walks them): decoded
-        # here with the plain decoders, positionally, into glimpses made as the tuples
-        # they are (Glimpse(...) by keyword costs more than the decoding).
-        time, json_value, make = _raw_time, _raw_json, tuple.__new__
-        reported = reported_to is not None
+        if not whole:
+            yield from _fold_glimpses(pages, reported=reported_to is not None)
+            return
         for page in pages:
             for row in page:
-                targets = row[5]
-                yield make(
-                    Glimpse,
-                    (
-                        row[0],  # position
-                        row[2],  # type
-                        row[3],  # actor
-                        row[4],  # incident
-                        row[7],  # precision
-                        time(row[6]),  # occurred_at
-                        () if targets == "[]" else tuple(json_value(targets)),
-                        {},  # data: not read
-                        time(row[9]) if reported else None,  # recorded_at
-                        None if not reported or row[10] is None else time(row[10]),
-                        row[11] if reported else None,  # reported_precision
-                        json_value(row[8]),  # effects
-                        row[1],  # stored_id: decoded when asked (Glimpse.id)
-                    ),
-                )
+                yield _recorded(row)
 
     def glimpses(
         self,
@@ -2290,6 +2233,36 @@ _INDEX_ROWS = (
     )
     .order_by(event_actors.c.position, event_actors.c.actor)
 )
+
+
+def _fold_glimpses(pages: Iterable[Sequence[Any]], *, reported: bool) -> Iterator[Glimpse]:
+    """The default fold's glimpses of rows of ``_FOLD_COLUMNS`` (then, ``reported``,
+    ``_REPORTED_COLUMNS``): see :meth:`Store.in_valid_time` with ``whole=False``."""
+    # Rows were validated when they were appended (and verify() walks them): decoded
+    # here with the plain decoders, positionally, into glimpses made as the tuples
+    # they are (Glimpse(...) by keyword costs more than the decoding).
+    time, json_value, make = _raw_time, _raw_json, tuple.__new__
+    for page in pages:
+        for row in page:
+            targets = row[5]
+            yield make(
+                Glimpse,
+                (
+                    row[0],  # position
+                    row[2],  # type
+                    row[3],  # actor
+                    row[4],  # incident
+                    row[7],  # precision
+                    time(row[6]),  # occurred_at
+                    () if targets == "[]" else tuple(json_value(targets)),
+                    {},  # data: not read
+                    time(row[9]) if reported else None,  # recorded_at
+                    None if not reported or row[10] is None else time(row[10]),
+                    row[11] if reported else None,  # reported_precision
+                    json_value(row[8]),  # effects
+                    row[1],  # stored_id: decoded when asked (Glimpse.id)
+                ),
+            )
 
 
 def _recorded(row: Any) -> RecordedEvent:
