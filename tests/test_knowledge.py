@@ -399,6 +399,34 @@ def test_current_events_list_each_claim_once_as_it_stands(tl: timeline.Timeline)
     assert [{"missiles": 10}] == [e.data for e in first_basis]
 
 
+def test_current_events_of_an_actor_list_events_corrected_to_name_it(
+    tl: timeline.Timeline,
+) -> None:
+    """events(actor=X, current=True) lists an event whose actor, targets or effects were
+    corrected to name X, though its stored form never did (the actor index names only the
+    correction), and leaves out one corrected away from X; each once, in position order,
+    as state(X) folds them."""
+    wrong = tl.record("shootdown", "Syria", "2017-06-18", incident=INCIDENT)
+    named = tl.record("statement", "US", "2017-06-19", incident=INCIDENT)
+    moved = tl.record("repositioning", "US", "2017-06-20", incident=INCIDENT)
+    tl.correct(wrong.id, actor="US")
+    tl.correct(moved.id, actor="Russia")
+    assert [wrong.id, named.id] == [e.id for e in tl.events(actor="US", current=True)]
+    assert ["US", "US"] == [e.actor for e in tl.events(actor="US", current=True)]
+    assert [moved.id] == [e.id for e in tl.events(actor="Russia", current=True)]
+    assert [] == [e.id for e in tl.events(actor="Syria", current=True)]
+    assert [named.id] == [
+        e.id for e in tl.events(actor="US", current=True, after_position=wrong.position)
+    ]
+    assert [wrong.id] == [e.id for e in tl.events(actor="US", current=True, limit=1)]
+    assert [] == [e.id for e in tl.events(actor="US", current=True, incident="other")]
+    target = tl.record("strike", "Iran", "2017-06-21", incident=INCIDENT, targets=["Iraq"])
+    tl.correct(target.id, targets=["US"])
+    assert [wrong.id, named.id, target.id] == [e.id for e in tl.events(actor="US", current=True)]
+    before = tl.events(actor="US", current=True, known_at=target.recorded_at)
+    assert [wrong.id, named.id] == [e.id for e in before]
+
+
 def test_get_says_whether_an_event_was_corrected_or_retracted(tl: timeline.Timeline) -> None:
     """get(id) returns the event as recorded with the corrections that stand and the
     retraction that withdrew it, as known on the basis asked."""

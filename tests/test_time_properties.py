@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import timeline
-from timeline.fold import Folder, Replay, fold, resolve, standing_corrections
+from timeline.fold import Folder, Replay, fold, involved, resolve, standing_corrections
 from timeline.times import interval_end
 
 import strategies
@@ -242,7 +242,8 @@ def test_reported_by_answers_as_the_rules_read(
 ) -> None:
     """With any reported times on events, corrections and retractions, recorded in any
     order, state(reported_by=R, known_at=K) equals a brute-force reading of the rules, with
-    snapshots on and off."""
+    snapshots on and off; and events(actor=X, current=True) lists exactly the events
+    listed with current=True that name X as they stand."""
     url = new_db()
     with (
         declare(timeline.open(url, snapshot_interval=2), templates) as snap,
@@ -260,6 +261,12 @@ def test_reported_by_answers_as_the_rules_read(
         folder = plain._folder
         for known_at in [None, stamps[len(stamps) // 2]]:
             for reported_by in reported:
+                basis = {"known_at": known_at, "reported_by": reported_by}
+                listed = list(snap.events(current=True, **basis))
+                for actor in strategies.ACTORS:  # the actor index reaches corrected events
+                    assert [e for e in listed if actor in involved(e)] == list(
+                        snap.events(actor=actor, current=True, **basis)
+                    )
                 for at in strategies.questions([e.to_event() for e in events])[::5]:
                     for actor in strategies.ACTORS:
                         got = snap.state(actor, at=at, known_at=known_at, reported_by=reported_by)

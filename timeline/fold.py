@@ -124,6 +124,7 @@ def resolve_stream(
     after: Key | None = None,
     by_position: bool = False,
     history: Iterable[RecordedEvent] | None = None,
+    order: Callable[[Any], Any] = key,
 ) -> Iterator[Any]:
     """Stream events as they now stand, without holding the stream in memory.
 
@@ -140,6 +141,9 @@ def resolve_stream(
         history: every correction and retraction recorded up to the same position,
             whether known or not (what each correction changed is read from them; see
             :func:`standing_form`); default ``meta``.
+        order: the order of ``originals``, and of the stream: valid time (:func:`key`)
+            by default; ``operator.attrgetter("position")`` for a read in commit order
+            (a corrected event keeps its position, so it stays where it was).
 
     A corrected event leaves the stream where it was and is merged in where its
     corrected time puts it; memory grows with the corrections, not the events. See
@@ -160,17 +164,17 @@ def resolve_stream(
         hidden.add(root_id)
         if form is not None:
             moved.append(form)
-    moved.sort(key=key)
+    moved.sort(key=order)
     kept: Iterator[Any] = iter(originals)  # most reads mend nothing: no filter per event
     if by_position and hidden:
         gone = {roots[i].position for i in hidden}
         kept = (e for e in originals if e.position not in gone)
     elif hidden:
         kept = (e for e in originals if e.id not in hidden)
-    merged = heapq.merge(kept, moved, key=key) if moved else kept
+    merged = heapq.merge(kept, moved, key=order) if moved else kept
     if after is None:
         return merged
-    return (e for e in merged if key(e) > after)
+    return (e for e in merged if order(e) > after)
 
 
 def by_root(mending: Iterable[RecordedEvent]) -> dict[Any, list[RecordedEvent]]:

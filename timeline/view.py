@@ -20,6 +20,7 @@ import difflib
 import hashlib
 import itertools
 import logging
+import operator
 import os
 import uuid
 import warnings
@@ -46,7 +47,6 @@ from timeline.fold import (
     Key,
     Replay,
     State,
-    by_root,
     fold,
     involved,
     key,
@@ -358,6 +358,10 @@ class Summaries(builtins.list[Summary]):
         return [s.name for s in self]
 
 
+_BY_POSITION = operator.attrgetter("position")
+"""Commit order: the order of :meth:`View.events`, corrected events included."""
+
+
 @attrs.frozen
 class Knowledge:
     """The mending a basis knows: corrections and retractions (``meta``), the events they
@@ -494,21 +498,29 @@ class View:
     ) -> Iterator[RecordedEvent]:
         with self._store.session() as conn:
             known = self._knowledge(conn, where.actor)
-        mending = by_root(known.meta)
-        history = by_root(known.history)
-        # Corrections can change the type and the time: those filters apply to the
-        # corrected event, the others (incident, actor index, positions) to the stored one.
+        # Corrections can change the type, the time and the actors named: those filters
+        # apply to the corrected event, the others (incident, positions) to the stored
+        # one. The actor index names an event under its stored actors only, so an event
+        # corrected to name the actor is reached through its correction (``known``
+        # holds the events an actor's corrections mend) and merged in at its position.
         stored = attrs.evolve(
             where, types=None, occurred_from=None, reaching=None, occurred_to=None
         )
-        for event in self._store.read(stored, page_size=page_size):
-            if event.corrects is not None or event.retracts is not None:
-                continue
-            if event.id in mending:
-                form = standing_form(event, mending[event.id], history=history[event.id])
-                if form is None:
-                    continue
-                event = form
+        roots = {
+            root_id: root
+            for root_id, root in known.roots.items()
+            if root.position > where.after_position
+            and (where.incident is None or root.incident == where.incident)
+        }
+        originals = (
+            e
+            for e in self._store.read(stored, page_size=page_size)
+            if e.corrects is None and e.retracts is None
+        )
+        in_order = resolve_stream(
+            originals, known.meta, roots, history=known.history, order=_BY_POSITION
+        )
+        for event in in_order:
             if where.types is not None and event.type not in where.types:
                 continue
             if where.actor is not None and where.actor not in involved(event):
