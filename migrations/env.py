@@ -14,9 +14,6 @@ from alembic import context
 from timeline._backends import backend_of
 from timeline.schema import VERSION_TABLE, metadata
 
-# Any fixed 64-bit number: the PostgreSQL advisory lock that serialises upgrades.
-UPGRADE_LOCK_KEY = 0x74696D656C696E65  # "timeline"
-
 
 def run(connection: sa.Connection) -> None:
     context.configure(
@@ -27,11 +24,7 @@ def run(connection: sa.Connection) -> None:
         include_name=lambda name, type_, parent: type_ != "table" or name.startswith("timeline_"),
     )
     with context.begin_transaction():
-        if backend_of(connection).name == "postgresql":
-            # an index built over a large store may take longer than a statement of the
-            # library's may (timeline.store.Timeouts); an upgrade is run on purpose, once
-            connection.execute(sa.text("SET LOCAL statement_timeout = 0"))
-            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": UPGRADE_LOCK_KEY})
+        backend_of(connection).begin_upgrade(connection)
         context.run_migrations()
 
 

@@ -81,6 +81,11 @@ class Backend(ABC):
         """The error to raise when the driver cannot be imported (``None``: re-raise)."""
         return None
 
+    def begin_upgrade(self, conn: sa.Connection) -> None:
+        """Prepare the transaction of a schema upgrade (``migrations/env.py``): nothing by
+        default (SQLite's upgrade holds the write lock from ``BEGIN IMMEDIATE``)."""
+        return None
+
     # -- statements --------------------------------------------------------------------
 
     def by_ids(self, columns: Sequence[Any]) -> sa.Select[Any]:

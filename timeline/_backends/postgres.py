@@ -107,6 +107,10 @@ def session_options(timeouts: Timeouts) -> str:
     return " ".join(f"-c {name}={value}" for name, value in settings.items())
 
 
+UPGRADE_LOCK_KEY = 0x74696D656C696E65  # "timeline"
+"""The PostgreSQL advisory lock that serialises upgrades: any fixed 64-bit number."""
+
+
 class PostgresBackend(Backend):
     """PostgreSQL through psycopg 3.
 
@@ -150,6 +154,14 @@ class PostgresBackend(Backend):
     def missing_driver(self, url: URL, error: ImportError) -> Exception | None:
         shown = url.render_as_string(hide_password=True)
         return MissingExtraError(f"{shown}: PostgreSQL", "the psycopg driver", "postgres")
+
+    def begin_upgrade(self, conn: sa.Connection) -> None:
+        """No statement timeout for the upgrade's transaction (an index built over a large
+        store may take longer than a statement of the library's may; an upgrade is run on
+        purpose, once), and a transaction-level advisory lock, so that two processes
+        opening an empty database at once create the schema once."""
+        conn.execute(sa.text("SET LOCAL statement_timeout = 0"))
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": UPGRADE_LOCK_KEY})
 
     def by_ids(self, columns: Sequence[Any]) -> sa.Select[Any]:
         """The events with the ids of the list bound as ``ids``: one array, each id
