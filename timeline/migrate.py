@@ -90,6 +90,10 @@ def check_schema(connection: sa.Connection, *, url: str) -> str | None:
         return revision
     if revision is None:
         existing = set(sa.inspect(connection).get_table_names()) & set(TABLES)
+        if existing and current_revision(connection) is not None:
+            # another process created the schema between the two reads (PostgreSQL reads
+            # each statement's own snapshot): its tables and its record came in one commit
+            return check_schema(connection, url=url)
         if existing:
             raise SchemaVersionError(
                 f"{url} has timeline tables ({', '.join(sorted(existing))}) but no record of "
