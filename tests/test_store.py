@@ -15,7 +15,7 @@ import timeline
 from timeline import ConcurrencyError, DuplicateEventError, Event, InvalidEventError
 
 import strategies
-from helpers import stored_count, work_of
+from helpers import raw_engine, stored_count, work_of
 
 UTC = dt.UTC
 INCIDENT = "syria-2017-06"
@@ -311,6 +311,70 @@ def test_postgres_plans_statements_for_the_tables_as_they_are(postgres_url: str)
         with tl._store.engine.connect() as conn:  # the pool's one connection, reused
             prepared = conn.exec_driver_sql("SELECT statement FROM pg_prepared_statements")
             assert [] == prepared.scalars().all()
+
+
+@pytest.mark.postgres
+def test_postgres_appends_one_after_the_other_ping_no_connection(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Appends one after the other reuse the pooled connection without a ping (a round
+    trip each, issue 15); a connection that rested longer than PING_AFTER_IDLE is pinged
+    once before use. Counted in calls of the dialect's ping, not timed."""
+    from timeline._backends import postgres
+
+    with timeline.open(postgres_url) as tl:
+        dialect = tl._store.engine.dialect
+        pings: list[object] = []
+        ping = dialect.do_ping
+
+        def counted(dbapi_connection: object) -> bool:
+            pings.append(dbapi_connection)
+            return ping(dbapi_connection)
+
+        monkeypatch.setattr(dialect, "do_ping", counted)
+        monkeypatch.setattr(postgres, "PING_AFTER_IDLE", 3600.0)
+        for n in range(5):
+            tl.record("report", "US", "2017-06-18", incident=INCIDENT, data={"n": n})
+        assert 0 == len(pings)
+        monkeypatch.setattr(postgres, "PING_AFTER_IDLE", 0.0)
+        time.sleep(0.01)
+        tl.record("report", "US", "2017-06-19", incident=INCIDENT)
+        assert 1 == len(pings)
+        assert 6 == tl.incident_version(INCIDENT)
+
+
+@pytest.mark.postgres
+def test_a_pooled_connection_the_server_ended_is_replaced_before_use(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pooled connection whose session the server ended (pg_terminate_backend, as a
+    restart or idle_session_timeout would) is found by its readable socket, pinged and
+    replaced: the next append, however soon, works on a new session."""
+    from timeline._backends import postgres
+
+    monkeypatch.setattr(postgres, "PING_AFTER_IDLE", 3600.0)  # only the socket can tell
+    with timeline.open(postgres_url) as tl:
+        tl.record("report", "US", "2017-06-18", incident=INCIDENT)
+        with tl._store.engine.connect() as conn:
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        admin = raw_engine(postgres_url)
+        try:
+            with admin.connect() as conn:
+                assert conn.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar()
+                for _ in range(600):  # until the session is gone (its FATAL sent)
+                    alive = conn.execute(
+                        sa.text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p"), {"p": pid}
+                    ).scalar_one()
+                    if not alive:
+                        break
+                    time.sleep(0.05)
+        finally:
+            admin.dispose()
+        after = tl.record("report", "US", "2017-06-19", incident=INCIDENT)
+        assert (2, 2) == (after.version, after.position)
+        with tl._store.engine.connect() as conn:
+            assert pid != conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        assert tl.verify().ok
 
 
 def test_a_page_of_an_actors_events_costs_the_page_not_the_actor(tl: timeline.Timeline) -> None:

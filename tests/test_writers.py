@@ -462,3 +462,56 @@ def test_a_writer_cannot_list_an_event_under_an_actor_it_does_not_name(
     with timeline.open(writer_url, snapshot_interval=None) as tl:
         assert [] == list(tl.events(actor="Iran"))
         assert newest.position == len(list(tl.events()))
+
+
+def test_revision_0012_reads_the_ticket_in_plpgsql_and_refuses_as_before(
+    postgres_url: str,
+) -> None:
+    """A store at 0010 upgrades in place to 0012, whose ticket function is PL/pgSQL (its
+    plan kept for the session): the chain verifies, appends pass, and both triggers still
+    refuse by the ticket (no ticket; another recorded_at; an index row of an older
+    event); a downgrade puts 0006's SQL function back."""
+    from alembic import command
+
+    from timeline import migrate
+
+    def language() -> str:
+        with owner.connect() as conn:
+            return str(
+                conn.execute(
+                    sa.text(
+                        "SELECT l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang "
+                        "WHERE p.proname = 'timeline_append_ticket'"
+                    )
+                ).scalar_one()
+            )
+
+    owner = raw_engine(postgres_url)
+    try:
+        with timeline.open(postgres_url) as tl:
+            tl.record("shootdown", "US", "2017-06-18", incident=INCIDENT, targets=["Syria"])
+        with owner.begin() as conn:
+            command.downgrade(migrate.alembic_config(conn), "0010")
+        assert "sql" == language()
+        assert migrate.head_revision() == timeline.upgrade(postgres_url)
+        assert "plpgsql" == language()
+        with timeline.open(postgres_url, snapshot_interval=None) as tl:
+            after = tl.record("truce", "Syria", "2017-06-20", incident=INCIDENT)
+            assert (True, 2) == (tl.verify().ok, tl.verify().events_checked)
+        with pytest.raises(sa.exc.DatabaseError, match="did not call it"):
+            insert(postgres_url, forged(after, recorded_at=after.recorded_at))
+        with pytest.raises(sa.exc.DatabaseError, match="not the one timeline_begin_append"):
+            insert(postgres_url, forged(after, recorded_at=after.recorded_at), ticket=True)
+        with owner.begin() as conn:
+            rows = [{"actor": "Iran", "position": 1, "occurred_at": after.occurred_at}]
+            begin_append(conn)
+            with pytest.raises(sa.exc.DatabaseError, match="not appended by this transaction"):
+                conn.execute(event_actors.insert(), rows)
+        with owner.begin() as conn:
+            command.downgrade(migrate.alembic_config(conn), "0010")
+        assert "sql" == language()
+        assert migrate.head_revision() == timeline.upgrade(postgres_url)
+        with timeline.open(postgres_url) as tl:
+            assert (True, 2) == (tl.verify().ok, tl.verify().events_checked)
+    finally:
+        owner.dispose()

@@ -181,7 +181,7 @@ def upgrade(url: str | URL | None = None) -> str:
     Example:
         >>> import timeline
         >>> timeline.upgrade("sqlite://")
-        '0010'
+        '0012'
     """
     from timeline import migrate
 
@@ -432,7 +432,7 @@ def head_revision() -> str:
     Example:
         >>> import timeline
         >>> timeline.head_revision()
-        '0010'
+        '0012'
     """
     from timeline import migrate
 

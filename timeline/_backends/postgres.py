@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import select
+import time
 import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -33,6 +35,10 @@ KEEPALIVE = {"keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count
 finds a peer gone silent (a blackholed connection) within about a minute;
 ``tcp_user_timeout`` bounds data sent and never acknowledged the same way."""
 TCP_USER_TIMEOUT_MS = 60_000
+
+PING_AFTER_IDLE = 1.0
+"""Seconds a pooled connection may rest and still be handed out without a ping (a
+round trip), unless its socket has something to say (see ``PostgresBackend.configure``)."""
 
 BEGIN_APPEND = sa.text("SELECT last_position, last_hash, recorded_at FROM timeline_begin_append()")
 """Take the append lock, read the head and the clock under it, and record this
@@ -128,8 +134,8 @@ class PostgresBackend(Backend):
         """Every session starts with ``timeouts`` as ``lock_timeout``,
         ``statement_timeout`` and ``idle_in_transaction_session_timeout``, TCP
         keepalives and ``tcp_user_timeout`` on both ends (:data:`KEEPALIVE`), a bounded
-        connect, and pooled connections are pinged before use (a server restarted since
-        is reconnected to).
+        connect, and a pooled connection that may be stale is pinged before use (a
+        server restarted since is reconnected to; see :meth:`configure`).
 
         psycopg never prepares a statement on the server, so each statement is planned
         as it runs, for the tables as they are then. A prepared statement keeps the
@@ -147,9 +153,51 @@ class PostgresBackend(Backend):
             connect_args.setdefault(name, value)
         connect_args.setdefault("tcp_user_timeout", TCP_USER_TIMEOUT_MS)
         connect_args.setdefault("connect_timeout", 30)
-        options.setdefault("pool_pre_ping", True)
+        # pinged by ``configure`` only when needed (pool_pre_ping=True pings every time)
+        options.setdefault("pool_pre_ping", False)
         # no server-side prepared statements: see above (issue 15)
         connect_args.setdefault("prepare_threshold", None)
+
+    def configure(self, engine: sa.Engine, url: URL, timeouts: Timeouts) -> None:
+        """A pooled connection is pinged before use (a round trip) only when it may be
+        stale: when its socket is readable, or when it has rested more than
+        :data:`PING_AFTER_IDLE` seconds. A failed ping replaces it with a new connection.
+
+        The server says nothing to an idle session of its own accord: when its socket is
+        readable, the server has ended the session (a restart, a crash, an administrator,
+        ``idle_session_timeout``) and the FATAL message or the end of the stream waits
+        there, so the connection is pinged and replaced, as SQLAlchemy's
+        ``pool_pre_ping`` would. A peer gone silent (a host lost with the connection
+        open) leaves nothing on the socket: a connection that rested longer than a second
+        is pinged for that, as before. One that rested less (appends one after the other)
+        is used as it is, which saves each append a round trip (issue 15). An engine made
+        with ``pool_pre_ping=True`` (``timeline.store.create_engine(url,
+        pool_pre_ping=True)``) keeps SQLAlchemy's ping of every checkout instead.
+        """
+        if getattr(engine.pool, "_pre_ping", False):
+            return
+        dialect = engine.dialect
+
+        @sa.event.listens_for(engine, "connect")
+        @sa.event.listens_for(engine, "checkin")
+        def _rested_from(dbapi_connection: Any, record: Any) -> None:
+            record.info["timeline_rests_since"] = time.monotonic()
+
+        @sa.event.listens_for(engine, "checkout")
+        def _checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+            since = record.info.pop("timeline_rests_since", None)
+            rested = None if since is None else time.monotonic() - since
+            if (
+                rested is not None
+                and rested <= PING_AFTER_IDLE
+                and not dbapi_connection.closed
+                and not _readable(dbapi_connection.fileno())
+            ):
+                return
+            try:
+                dialect.do_ping(dbapi_connection)
+            except Exception as e:  # any failure: the pool connects anew (3 tries)
+                raise sa.exc.DisconnectionError(f"a pooled connection is stale: {e}") from e
 
     def missing_driver(self, url: URL, error: ImportError) -> Exception | None:
         shown = url.render_as_string(hide_password=True)
@@ -378,6 +426,14 @@ class PostgresBackend(Backend):
             except sa.exc.SQLAlchemyError as e:
                 problems.append(f"index {name}: {reason(e)}")
         return problems, []
+
+
+def _readable(fileno: int) -> bool:
+    """Whether a socket has something to read now (or is closed), without waiting."""
+    try:
+        return bool(select.select([fileno], [], [], 0)[0])
+    except (OSError, ValueError):  # no longer a socket
+        return True
 
 
 def _insert_values(
