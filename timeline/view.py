@@ -673,7 +673,8 @@ class View:
         checkpoints: list[Replay] = []
         # the default fold reads a few fields; a custom function gets the event whole
         whole = bool(folder.functions)
-        with self._store.session() as conn:
+        # every read below is bounded by the position the first one fixes
+        with self._store.session(brief=True) as conn:
             if fingerprint is not None and not self._store.snapshot_rights(conn)[0]:
                 fingerprint = None  # a role without SELECT on the snapshots: none used
             # one statement: the basis's position and mending, the snapshots, and the
