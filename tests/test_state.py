@@ -7,6 +7,7 @@ import itertools
 import time
 
 import pytest
+import sqlalchemy as sa
 
 import timeline
 from timeline import InvalidEventError, NotFoundError
@@ -254,6 +255,52 @@ def test_snapshots_are_made_used_and_never_change_answers(db_url: str) -> None:
         assert 130 == snap.state("US")["n"]
         assert snap.clear_snapshots() >= stored
         assert plain.state("US") == snap.state("US")
+
+
+def test_a_question_is_one_statement(db_url: str) -> None:
+    """state() reads the basis's position, the mending, the snapshots and the events after
+    the newest snapshot in one statement (issue 15: on PostgreSQL each was a round trip),
+    with snapshots and without; a snapshot that a late event makes stale is not used,
+    and the answers stay those of a fold without snapshots."""
+    with (
+        timeline.open(db_url, snapshot_interval=5) as snap,
+        timeline.open(db_url, snapshot_interval=None) as plain,
+    ):
+        for n in range(30):
+            snap.record(
+                "report",
+                "US",
+                f"2017-06-{1 + n % 28:02d}T{n % 24:02d}:00Z",
+                incident=INCIDENT,
+                effects={"US": {"n": {"$inc": 1}, "last": n}},
+            )
+        snap.state("US")  # stores the snapshots (and asks once for the role's rights)
+        plain.state("US")
+        statements: list[str] = []
+
+        def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+            if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+                statements.append(statement)
+
+        moments = [None, "2017-06-10", "2017-06-20T05:00Z", "2017-07-01"]
+        for tl in (snap, plain):
+            sa.event.listen(tl._store.engine, "before_cursor_execute", count)
+        for at in moments:
+            statements.clear()
+            answer = snap.state("US", at=at)
+            assert 1 == len(statements), statements
+            statements.clear()
+            assert plain.state("US", at=at) == answer
+            assert 1 == len(statements), statements
+        # a late report behind every snapshot: they are refused, the events read again
+        snap.record(
+            "report", "US", "2017-06-01", incident=INCIDENT, effects={"US": {"n": {"$inc": 100}}}
+        )
+        for at in moments:
+            statements.clear()
+            answer = snap.state("US", at=at)
+            assert len(statements) > 1
+            assert plain.state("US", at=at) == answer
 
 
 def test_bad_questions_are_refused(tl: timeline.Timeline) -> None:

@@ -181,7 +181,8 @@ def test_a_snapshot_ending_at_a_corrected_event_holds(db_url: str) -> None:
         fingerprint = view._snapshot_key()
         assert fingerprint is not None
         with tl._store.session() as conn:
-            start, _ = view._snapshot_start("US", fingerprint, None, conn)
+            found = tl._store.snapshots_for("US", fingerprint, through=None, conn=conn)
+            start, _ = view._snapshot_start("US", fingerprint, found, conn)
         assert start is not None and 3 == start.events_applied  # the newest one is used
         assert expected == tl.state("US")
 

@@ -527,6 +527,10 @@ class Folder:
         function = self.functions.get(event.type)
         if function is not None:
             return self._apply_function(function, values, whom, event)
+        if event.type not in self.templates:
+            # the event's own effects alone (most events): one set, whose changes are net
+            own = event.effects.get(whom)
+            return apply_effects(values, own) if own else ([], [])
         changes: list[Change] = []
         sets, left_out = self.effects_for(
             event.type, event.actor, event.targets, event.effects, whom
@@ -647,11 +651,16 @@ class Replay:
         """Apply one event (already known to apply); return what it changed."""
         changes, problems = folder.apply(self.values, self.actor, event)
         self.events_applied += 1
-        self.last_position = max(self.last_position or 0, event.position)
-        self.last_key = key(event)
-        end = interval_end(event.occurred_at, event.precision, day_zone)
-        self.max_end = end if self.max_end is None else max(self.max_end, end)
-        self.problems.extend(problems)
+        position, start = event.position, event.occurred_at
+        if self.last_position is None or position > self.last_position:
+            self.last_position = position
+        self.last_key = (start, position)  # key(event)
+        precision = event.precision
+        end = start if precision == "exact" else interval_end(start, precision, day_zone)
+        if self.max_end is None or end > self.max_end:
+            self.max_end = end
+        if problems:
+            self.problems.extend(problems)
         self.changes += len(changes)
         if uncertain:
             self.uncertain.update(c.attribute for c in changes)
@@ -698,7 +707,7 @@ def fold(
         # whether the event names the actor (involved(), without building the list)
         if event.actor != actor and actor not in event.targets and actor not in event.effects:
             continue
-        when = timing(event, at, day_zone=day_zone)
+        when = "applies" if at is None else timing(event, at, day_zone=day_zone)
         if when == "later":
             break  # in valid-time order, every event after this one is later too
         replay.step(

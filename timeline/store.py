@@ -8,6 +8,7 @@ ids. Driver errors are translated at this boundary into
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import functools
 import hashlib
@@ -392,6 +393,28 @@ class Snapshot:
     id: int | None = None
 
 
+@attrs.frozen
+class FoldStart:
+    """What :meth:`Store.fold_start` read in one statement.
+
+    - ``newest``: the position the fold's basis rests on;
+    - ``mending``: the corrections and retractions indexed under the actor up to it, in
+      position order;
+    - ``snapshots``: the actor's snapshots that may start the fold, newest first, each
+      with what is wrong with it or ``None`` (as :meth:`Store.snapshots_for`);
+    - ``after``: the key the ``page`` starts after (the newest snapshot's end the
+      statement found; ``None``: the start);
+    - ``page``: the first page of the fold's rows after ``after`` (``None``: not read),
+      as :meth:`Store.in_valid_time` takes it back (``first=``).
+    """
+
+    newest: int
+    mending: list[RecordedEvent]
+    snapshots: list[tuple[Snapshot, str | None]]
+    after: tuple[dt.datetime, int] | None
+    page: list[Any] | None
+
+
 def snapshot_digest(snapshot: Snapshot, chain: str) -> str:
     """Return the digest that binds a snapshot to the hash chain: SHA-256 over its fields
     and ``chain``, the hash of the event at its ``known_position``.
@@ -537,9 +560,20 @@ class Store:
             yield conn
 
     @contextmanager
-    def session(self) -> Iterator[sa.Connection]:
+    def session(self, *, brief: bool = False) -> Iterator[sa.Connection]:
         """One read transaction for several reads (pass it as ``conn=``): one connection,
-        one round of BEGIN/COMMIT, instead of one per query."""
+        one round of BEGIN/COMMIT, instead of one per query.
+
+        ``brief``: reads that stream nothing and need no snapshot shared between their
+        statements (each is bounded by a position it read). Where each statement reads
+        a snapshot of its own anyway (:attr:`Backend.snapshot_per_statement
+        <timeline._backends.base.Backend.snapshot_per_statement>`: PostgreSQL's READ
+        COMMITTED), they run without BEGIN and COMMIT, two round trips fewer.
+        """
+        if brief and self.backend.snapshot_per_statement:
+            with self._translate(), self.engine.connect() as conn:
+                yield conn.execution_options(isolation_level="AUTOCOMMIT")
+            return
         with self._read() as conn:
             yield conn
 
@@ -1239,6 +1273,7 @@ class Store:
         after: tuple[dt.datetime, int] | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
         whole: bool = True,
+        first: list[Any] | None = None,
         conn: sa.Connection | None = None,
     ) -> Iterator[RecordedEvent] | Iterator[Glimpse]:
         """Yield recorded events (not corrections or retractions) in valid-time order.
@@ -1252,7 +1287,8 @@ class Store:
         default fold reads (id, position, type, actor, targets, time, precision,
         effects; the reported times when ``reported_to`` is given), not ``data``,
         ``source``, the hash or the links: a full replay then decodes a third of the
-        bytes, and builds no :class:`RecordedEvent`.
+        bytes, and builds no :class:`RecordedEvent`. ``first``: its first page, read
+        already (:attr:`FoldStart.page`, with ``whole=False``).
         """
         columns = _STORED
         if not whole:
@@ -1268,6 +1304,7 @@ class Store:
             reported_to=reported_to,
             after=after,
             page_size=page_size,
+            first=first,
             conn=conn,
         )
         if not whole:
@@ -1275,7 +1312,7 @@ class Store:
             return
         for page in pages:
             for row in page:
-                yield _recorded(row)
+                yield _recorded(_Stored._make(row))
 
     def glimpses(
         self,
@@ -1323,6 +1360,7 @@ class Store:
         )
         make = tuple.__new__  # Glimpse(...) by keyword is several times slower
         time = _raw_time
+        reported = 8 if with_data else 7  # where the reported columns start
         decoded: dict[str, tuple[str, ...]] = {}
         for page in pages:
             for row in page:
@@ -1358,10 +1396,10 @@ class Store:
                         row[4],
                         time(row[5]),
                         targets,
-                        _raw_json(row.data_raw) if with_data else {},
-                        time(row.recorded_at),
-                        None if row.reported_at is None else time(row.reported_at),
-                        row.reported_precision,
+                        _raw_json(row[7]) if with_data else {},
+                        time(row[reported]),
+                        None if row[reported + 1] is None else time(row[reported + 1]),
+                        row[reported + 2],
                         NO_EFFECTS,
                         None,
                     ),
@@ -1378,9 +1416,11 @@ class Store:
         reported_to: Bound | None = None,
         after: tuple[dt.datetime, int] | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
+        first: list[Any] | None = None,
         conn: sa.Connection | None = None,
     ) -> Iterator[Sequence[Any]]:
-        """The rows of :meth:`in_valid_time` for ``columns``, a page (list) at a time."""
+        """The rows of :meth:`in_valid_time` for ``columns``, a page (list) at a time;
+        ``first``, the first page, read already (its rows start with ``columns``)."""
         wanted = None if types is None else tuple(sorted(set(types)))
         # Several types without an actor: one index range per type, merged by the
         # database as one UNION ALL (see _valid_time_query), streamed as one statement
@@ -1411,17 +1451,29 @@ class Store:
                 streamed = reader.execute(query, values, execution_options={"yield_per": page_size})
                 yield from streamed.partitions()
             return
+        # the page's key, to start the next one after
+        names = [column.name for column in columns]
+        at, position = names.index("occurred_at"), names.index("position")
         last = after
+        if first is not None:
+            yield first
+            if len(first) < page_size:
+                return
+            last = (_raw_time(first[-1][at]), first[-1][position])
         while True:
             query = _valid_time_query(*shape, paged=last is not None)
             if last is not None:
                 values["after_moment"], values["after_position"] = last
             with self._using(conn) as reader:
-                page = reader.execute(query, values).fetchall()
+                result = reader.execute(query, values)
+                # the driver's own tuples: SQLAlchemy's Row costs more than the decoding
+                # of the few plain columns these reads take (each caller decodes them)
+                page = result.cursor.fetchall()
+                result.close()
             yield page
             if len(page) < page_size:
                 return
-            last = (_raw_time(page[-1].occurred_at), page[-1].position)
+            last = (_raw_time(page[-1][at]), page[-1][position])
 
     def mending(
         self,
@@ -1611,31 +1663,138 @@ class Store:
         else:
             query = _SNAPSHOTS[through[1]]
             values["bound"] = through[0]
-        found: list[Snapshot] = []
-        stored: dict[int, RecordedEvent] = {}
-        unreadable: str | None = None
         with self._using(conn) as conn:
-            for row in conn.execute(query, values).all():
-                snapshot = _snapshot(row)
-                if isinstance(snapshot, str):
-                    _log.warning(
-                        "timeline: snapshot %s of %r not used: %s", row.id, actor, snapshot
-                    )
-                    continue
-                # the bound again, on the times as read (the SQL compared stored text)
-                if through is not None and (
-                    not _at_or_before(snapshot.through_occurred_at, through)
-                    or snapshot.max_end > through[0]
-                ):
-                    continue
-                found.append(snapshot)
-                try:
-                    stored.update(_bound_events(row))
-                except (ValueError, TypeError) as e:  # a damaged event: verify() names it
-                    unreadable = f"the events at its positions cannot be read ({e})"
-            if unreadable is not None:
-                return [(snap, unreadable) for snap in found]
-            return list(zip(found, self._snapshot_problems(found, stored, conn), strict=True))
+            rows = conn.execute(query, values).all()
+
+            def bound_events(found: list[Snapshot]) -> dict[int, RecordedEvent]:
+                stored: dict[int, RecordedEvent] = {}
+                for row in rows:  # the joined events of the rows kept
+                    if row.id in {snap.id for snap in found}:
+                        stored.update(_bound_events(row))
+                return stored
+
+            return self._usable_snapshots(actor, rows, bound_events, through=through, conn=conn)
+
+    def _usable_snapshots(
+        self,
+        actor: str,
+        rows: Iterable[Any],
+        bound_events: Callable[[list[Snapshot]], Mapping[int, RecordedEvent]],
+        *,
+        through: Bound | None,
+        conn: sa.Connection,
+    ) -> list[tuple[Snapshot, str | None]]:
+        """The snapshots of ``rows`` (as :func:`_snapshot` reads them, newest first) that
+        end by ``through``, each with its problem (see :meth:`snapshots_for`);
+        ``bound_events(found)`` decodes the stored events at their positions."""
+        found: list[Snapshot] = []
+        for row in rows:
+            snapshot = _snapshot(row)
+            if isinstance(snapshot, str):
+                _log.warning("timeline: snapshot %s of %r not used: %s", row.id, actor, snapshot)
+                continue
+            # the bound again, on the times as read (the SQL compared stored text)
+            if through is not None and (
+                not _at_or_before(snapshot.through_occurred_at, through)
+                or snapshot.max_end > through[0]
+            ):
+                continue
+            found.append(snapshot)
+        try:
+            stored = bound_events(found)
+        except (ValueError, TypeError) as e:  # a damaged event: verify() names it
+            unreadable = f"the events at its positions cannot be read ({e})"
+            return [(snap, unreadable) for snap in found]
+        return list(zip(found, self._snapshot_problems(found, stored, conn), strict=True))
+
+    def fold_start(
+        self,
+        actor: str,
+        *,
+        known_position: int | None,
+        fingerprint: str | None,
+        occurred_to: Bound | None,
+        reported_to: Bound | None = None,
+        page: bool = True,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        conn: sa.Connection,
+    ) -> FoldStart:
+        """Read in one statement what a fold of ``actor`` starts from: the newest
+        position (``known_position=None``; else that one), the mending events indexed
+        under the actor up to it (:meth:`newest_and_mending`, :meth:`mending`), its
+        snapshots of ``fingerprint`` that end by ``occurred_to`` (:meth:`snapshots_for`;
+        ``None``: none read) and, ``page``, the first page of the default fold's rows
+        (:meth:`in_valid_time` with ``whole=False``) after the newest of those
+        snapshots, or from the start when there is none.
+
+        The page is read before the snapshots are checked: it serves when the fold
+        starts from that newest snapshot (or from no snapshot when none was read),
+        which :attr:`FoldStart.after` tells; otherwise the caller reads the events
+        again after the snapshot it chose. On PostgreSQL the three reads were three
+        round trips and three plans.
+
+        Example:
+            >>> store = Store.open("sqlite://")
+            >>> with store.session() as conn:
+            ...     begun = store.fold_start(
+            ...         "US", known_position=None, fingerprint=None, occurred_to=None, conn=conn
+            ...     )
+            >>> begun.newest, begun.mending, begun.snapshots, begun.after, begun.page
+            (0, [], [], None, [])
+        """
+        shape = (
+            known_position is None,
+            None if fingerprint is None else (None if occurred_to is None else occurred_to[1]),
+            fingerprint is not None,
+            None if occurred_to is None else occurred_to[1],
+            None if reported_to is None else reported_to[1],
+            page_size if page else None,
+        )
+        values: dict[str, Any] = {"actor": actor, "floor": _FLOOR}
+        if known_position is not None:
+            values["known"] = known_position
+        if fingerprint is not None:
+            values["fingerprint"] = fingerprint
+        if occurred_to is not None:
+            values["bound"] = values["occurred_to"] = occurred_to[0]
+        if reported_to is not None:
+            values["reported_to"] = reported_to[0]
+        with self._translate():
+            result = conn.execute(_fold_start_query(*shape), values)
+            rows = result.cursor.fetchall()  # the driver's tuples, as _valid_time_pages
+            result.close()
+        by_kind: dict[int, list[Any]] = {kind: [] for kind in range(5)}
+        for row in rows:
+            by_kind[row[-1]].append(row)
+        (head,) = by_kind[_HEAD]
+        newest = (head[0] or 0) if known_position is None else known_position
+        after_position = head[_AFTER_POSITION]
+        after = None if after_position is None else (_raw_time(head[6]), after_position)
+        mending = sorted(
+            (_recorded(_laid_out(row)) for row in by_kind[_MENDED]), key=lambda e: e.position
+        )
+        snapshot_rows: list[Any] = [
+            _SnapshotRow._make(row[_SNAPSHOT_SLICE]) for row in by_kind[_SNAPSHOT]
+        ]
+        snapshot_rows.sort(key=lambda r: (_raw_time(r.through_occurred_at), r.through_position))
+        snapshot_rows.reverse()  # newest first
+
+        def bound_events(found: list[Snapshot]) -> dict[int, RecordedEvent]:
+            named = {
+                p
+                for snap in found
+                for p in (snap.known_position, snap.through_position, snap.last_position)
+            }
+            return {row[0]: _recorded(_laid_out(row)) for row in by_kind[_BOUND] if row[0] in named}
+
+        found = (
+            []
+            if fingerprint is None
+            else self._usable_snapshots(
+                actor, snapshot_rows, bound_events, through=occurred_to, conn=conn
+            )
+        )
+        return FoldStart(newest, mending, found, after, by_kind[_PAGE] if page else None)
 
     def all_snapshots(self, *, page_size: int = DEFAULT_PAGE_SIZE) -> Iterator[Snapshot | str]:
         """Yield every stored snapshot by id, each as a :class:`Snapshot`, or as the text
@@ -2016,11 +2175,18 @@ _STORED = [_as_stored(column) for column in events.c]
 """The columns of an event as the driver returns them: decoded by :func:`_recorded`, which
 is several times faster than SQLAlchemy's per-value result processing on long reads."""
 _FOLD_COLUMNS = [
-    _as_stored(events.c[name])
-    for name in ("position", "id", "type", "actor", "incident", "targets", "occurred_at")
-] + [events.c.precision, _as_stored(events.c.effects)]
+    *(_as_stored(events.c[name]) for name in ("position", "id", "type", "actor", "incident")),
+    sa.cast(events.c.targets, sa.Text).label("targets"),
+    _as_stored(events.c.occurred_at),
+    events.c.precision,
+    sa.cast(events.c.effects, sa.Text).label("effects"),
+]
 """What the default fold reads of an event (:meth:`Store.in_valid_time` with
-``whole=False``), in the order it unpacks them."""
+``whole=False``), in the order it unpacks them; the JSON as text on both backends (see
+:func:`_fold_glimpses`)."""
+_Stored = collections.namedtuple("_Stored", EVENT_COLUMNS)  # type: ignore[misc]
+"""A row of :data:`_STORED` read as the driver's tuple, with the fields as attributes, as
+:func:`_recorded` reads a row."""
 _REPORTED_COLUMNS = [_as_stored(events.c[n]) for n in ("recorded_at", "reported_at")] + [
     events.c.reported_precision
 ]
@@ -2036,11 +2202,14 @@ def _valid_time_query(
     page_size: int | None,
     *,
     paged: bool,
+    known: Any = None,
+    after: tuple[Any, Any] | None = None,
 ) -> Any:
     """The statement of one page of :meth:`Store._valid_time_pages`, by its shape: the
     bounds' kinds (``None``: no bound; ``True``: inclusive), whether an actor is named,
     whether the page starts after a key; values bound as ``known``, ``actor``,
-    ``occurred_to``, ``reported_to``, ``after_moment`` and ``after_position``.
+    ``occurred_to``, ``reported_to``, ``after_moment`` and ``after_position`` (or, for
+    :data:`_FOLD_START`, the position and key given as SQL in ``known`` and ``after``).
 
     ``page_size=None``: every row, as one UNION ALL of a range per type, each arm
     ordered by its own index and merged by the database (SQLite's compound-select merge,
@@ -2055,7 +2224,7 @@ def _valid_time_query(
         occurred = event_actors.c.occurred_at
     position = event_actors.c.position if named else events.c.position
     query = query.where(
-        position <= sa.bindparam("known", type_=sa.BigInteger()),
+        position <= (sa.bindparam("known", type_=sa.BigInteger()) if known is None else known),
         events.c.corrects.is_(None),
         events.c.retracts.is_(None),
     )
@@ -2073,8 +2242,14 @@ def _valid_time_query(
         query = query.where(
             sa.tuple_(occurred, position)
             > sa.tuple_(
-                sa.bindparam("after_moment", type_=occurred.type),
-                sa.bindparam("after_position", type_=sa.BigInteger()),
+                *(
+                    (
+                        sa.bindparam("after_moment", type_=occurred.type),
+                        sa.bindparam("after_position", type_=sa.BigInteger()),
+                    )
+                    if after is None
+                    else after
+                )
             )
         )
     if page_size is None:
@@ -2175,49 +2350,194 @@ def _bound_events(row: sa.Row[Any]) -> Iterator[tuple[int, RecordedEvent]]:
     for prefix in _BOUND_TO:
         if mapping[f"{prefix}position"] is not None:
             fields = {name: mapping[prefix + name] for name in EVENT_COLUMNS}
-            yield fields["position"], _recorded(_Fields(fields))
+            yield fields["position"], _recorded(_Stored(**fields))
 
 
-class _Fields:
-    """A mapping's values as attributes, as :func:`_recorded` reads a row."""
-
-    __slots__ = ("_values",)
-
-    def __init__(self, values: Mapping[str, Any]) -> None:
-        self._values = values
-
-    def __getattr__(self, name: str) -> Any:
-        return self._values[name]
+def _picked_snapshots(inclusive: bool | None) -> Any:
+    """The actor's newest three snapshots of a fingerprint (ending by the bound, of
+    this kind): those :meth:`Store.snapshots_for` reads."""
+    picked = (
+        sa.select(snapshots)
+        .where(
+            snapshots.c.actor == sa.bindparam("actor"),
+            snapshots.c.fingerprint == sa.bindparam("fingerprint"),
+        )
+        .order_by(snapshots.c.through_occurred_at.desc(), snapshots.c.through_position.desc())
+        .limit(3)
+    )
+    if inclusive is not None:
+        picked = picked.where(
+            _bounded(snapshots.c.through_occurred_at, inclusive),
+            snapshots.c.max_end <= sa.bindparam("bound", type_=snapshots.c.max_end.type),
+        )
+    return picked
 
 
 def _snapshots_query(inclusive: bool | None) -> Any:
+    # The newest three first, then the events at their positions: joined before the
+    # LIMIT, PostgreSQL joined every snapshot of the actor before the bound (the key
+    # orders by time alone, so the sort by time and position waits for all of them).
+    newest = _picked_snapshots(inclusive).subquery("picked")
+    columns = [
+        sa.type_coerce(newest.c[c.name], sa.String).label(c.name)
+        if isinstance(c.type, UTCDateTime) or c.name == "state"
+        else newest.c[c.name]
+        for c in snapshots.c
+    ]
     bound = [
         _as_stored(column).label(prefix + column.name)
         for prefix, alias in _BOUND_ALIASES.items()
         for column in alias.c
     ]
-    source: Any = snapshots
+    source: Any = newest
     for prefix, alias in _BOUND_ALIASES.items():
-        source = source.outerjoin(alias, alias.c.position == _BOUND_TO[prefix])
-    query = (
-        sa.select(*_SNAPSHOT_COLUMNS, *bound)
+        source = source.outerjoin(alias, alias.c.position == newest.c[_BOUND_TO[prefix].name])
+    return (
+        sa.select(*columns, *bound)
         .select_from(source)
-        .where(
-            snapshots.c.actor == sa.bindparam("actor"),
-            snapshots.c.fingerprint == sa.bindparam("fingerprint"),
-        )
+        .order_by(newest.c.through_occurred_at.desc(), newest.c.through_position.desc())
     )
-    if inclusive is not None:
-        query = query.where(
-            _bounded(snapshots.c.through_occurred_at, inclusive),
-            snapshots.c.max_end <= sa.bindparam("bound", type_=snapshots.c.max_end.type),
-        )
-    return query.order_by(
-        snapshots.c.through_occurred_at.desc(), snapshots.c.through_position.desc()
-    ).limit(3)
 
 
 _SNAPSHOTS = {inclusive: _snapshots_query(inclusive) for inclusive in (None, True, False)}
+
+# -- the one statement a fold starts with (Store.fold_start) ------------------------------------
+
+_LAYOUT = (
+    *("position", "id", "type", "actor", "incident", "targets", "occurred_at", "precision"),
+    *("effects", "recorded_at", "reported_at", "reported_precision"),
+    *("version", "data", "source", "corrects", "retracts", "hash"),
+)
+"""The event columns of a row of :func:`_fold_start_query`: those of :data:`_FOLD_COLUMNS`
+then :data:`_REPORTED_COLUMNS` (so that :func:`_fold_glimpses` reads its rows as they
+come), then the rest; JSON as text on both backends."""
+_FOLD_WIDTH = 12
+"""The columns of :data:`_LAYOUT` the fold reads (the rest are NULL on its rows)."""
+_FROM_LAYOUT = [_LAYOUT.index(name) for name in EVENT_COLUMNS]
+_SnapshotRow = collections.namedtuple("_SnapshotRow", [c.name for c in snapshots.c])  # type: ignore[misc]
+_SNAPSHOT_SLICE = slice(len(_LAYOUT), len(_LAYOUT) + len(snapshots.c))
+_AFTER_POSITION = len(_LAYOUT) + [c.name for c in snapshots.c].index("through_position")
+"""Where the head row holds the position of the key its page starts after (its moment
+is in the ``occurred_at`` column)."""
+_HEAD, _MENDED, _SNAPSHOT, _BOUND, _PAGE = range(5)
+"""The kinds of rows, in the statement's order: the head (newest position, the page's
+start), mending events, snapshots, the events at the snapshots' positions, the page."""
+_FLOOR = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
+"""Before every event: where a page starts when no snapshot was found."""
+
+
+def _laid_out(row: Sequence[Any]) -> Any:
+    """A row of :func:`_fold_start_query` as :func:`_recorded` reads one."""
+    return _Stored._make([row[i] for i in _FROM_LAYOUT])
+
+
+def _no_event(name: str) -> Any:
+    """NULL in the event column ``name`` of :data:`_LAYOUT`, of its type (PostgreSQL
+    types the arms of a UNION one after the other: a bare NULL would be text)."""
+    kind = sa.Text() if name in _JSON_COLUMNS else events.c[name].type
+    return sa.cast(sa.null(), kind).label(name)
+
+
+_NO_SNAPSHOT = [sa.cast(sa.null(), c.type).label(f"snapshot_{c.name}") for c in snapshots.c]
+"""NULL in each snapshot column of a row of :func:`_fold_start_query`."""
+
+
+def _event_layout(table: Any, *, fold: bool = False) -> list[Any]:
+    """The :data:`_LAYOUT` columns of ``table`` (``fold``: those the fold reads, the rest
+    NULL), then NULL for each snapshot column."""
+    columns = []
+    for index, name in enumerate(_LAYOUT):
+        column = table.c[name]
+        if fold and index >= _FOLD_WIDTH:
+            columns.append(_no_event(name))
+        elif name in _JSON_COLUMNS:
+            columns.append(sa.cast(column, sa.Text).label(name))
+        else:
+            columns.append(_as_stored(column).label(name))
+    return columns + _NO_SNAPSHOT
+
+
+def _kind(kind: int) -> Any:
+    return sa.literal_column(str(kind), sa.Integer()).label("kind")
+
+
+@functools.lru_cache(maxsize=64)
+def _fold_start_query(
+    present: bool,
+    snapshot_bound: bool | None,
+    with_snapshots: bool,
+    occurred_to: bool | None,
+    reported_to: bool | None,
+    page_size: int | None,
+) -> Any:
+    """The statement of :meth:`Store.fold_start`, by its shape: ``present`` (the newest
+    position, else the one bound as ``known``), whether snapshots are read (and the kind
+    of their bound), the bounds' kinds, the page's size (``None``: no page).
+
+    One UNION ALL of the reads it replaces, each arm the statement it was, so each is
+    planned as before (the page through the actor key from the snapshot's end on); a
+    row's last column says which read it belongs to."""
+    known = (
+        sa.select(sa.func.max(events.c.position)).scalar_subquery()
+        if present
+        else sa.bindparam("known", type_=sa.BigInteger())
+    )
+    head_columns: dict[str, Any] = {name: _no_event(name) for name in _LAYOUT}
+    head_columns["position"] = known.label("position")
+    snapshot_head = {column.name: column for column in _NO_SNAPSHOT}
+    arms = []
+    after = None
+    if with_snapshots:
+        picked = _picked_snapshots(snapshot_bound).cte("picked")
+        newest = (
+            sa.select(picked.c.through_occurred_at, picked.c.through_position)
+            .order_by(picked.c.through_occurred_at.desc(), picked.c.through_position.desc())
+            .limit(1)
+        )
+        moment = newest.with_only_columns(picked.c.through_occurred_at).scalar_subquery()
+        position = newest.with_only_columns(picked.c.through_position).scalar_subquery()
+        head_columns["occurred_at"] = moment.label("occurred_at")
+        snapshot_head["snapshot_through_position"] = position.label("snapshot_through_position")
+        after = (
+            sa.func.coalesce(moment, sa.bindparam("floor", type_=event_actors.c.occurred_at.type)),
+            sa.func.coalesce(position, _ZERO),
+        )
+        named = sa.union(*(sa.select(picked.c[column.name]) for column in _BOUND_TO.values()))
+        arms += [
+            sa.select(
+                *(_no_event(name) for name in _LAYOUT),
+                *(
+                    sa.type_coerce(picked.c[c.name], sa.String).label(f"snapshot_{c.name}")
+                    if isinstance(c.type, UTCDateTime) or c.name == "state"
+                    else picked.c[c.name].label(f"snapshot_{c.name}")
+                    for c in snapshots.c
+                ),
+                _kind(_SNAPSHOT),
+            ),
+            sa.select(*_event_layout(events), _kind(_BOUND)).where(events.c.position.in_(named)),
+        ]
+    head = sa.select(*head_columns.values(), *snapshot_head.values(), _kind(_HEAD))
+    mended = sa.select(*_event_layout(events), _kind(_MENDED)).where(
+        *_mending_terms(known, named=True)
+    )
+    arms = [head, mended, *arms]
+    if page_size is not None:
+        page = _valid_time_query(
+            (*_event_layout(events, fold=True), _kind(_PAGE)),
+            True,
+            occurred_to,
+            reported_to,
+            None,
+            page_size,
+            paged=after is not None,
+            known=known,
+            after=after,
+        ).subquery("page")
+        arms.append(sa.select(page))
+    return sa.union_all(*arms).order_by(
+        sa.literal_column("kind"), sa.literal_column("occurred_at"), sa.literal_column("position")
+    )
+
 
 _NAMED = {"actor": event_actors.c.actor, "incident": events.c.incident, "type": events.c.type}
 """The column that holds each kind of name, each the start of an index."""
@@ -2240,11 +2560,28 @@ def _fold_glimpses(pages: Iterable[Sequence[Any]], *, reported: bool) -> Iterato
     ``_REPORTED_COLUMNS``): see :meth:`Store.in_valid_time` with ``whole=False``."""
     # Rows were validated when they were appended (and verify() walks them): decoded
     # here with the plain decoders, positionally, into glimpses made as the tuples
-    # they are (Glimpse(...) by keyword costs more than the decoding).
-    time, json_value, make = _raw_time, _raw_json, tuple.__new__
+    # they are (Glimpse(...) by keyword costs more than the decoding). An actor's events
+    # repeat a few texts of targets and effects: each distinct text is decoded once
+    # (effects only when nothing of them can end up in a state, see _shareable).
+    time, make = _raw_time, tuple.__new__
+    targets_of: dict[str, tuple[str, ...]] = {"[]": ()}
+    effects_of: dict[str, Any] = {}
     for page in pages:
         for row in page:
-            targets = row[5]
+            raw = row[5]
+            targets = targets_of.get(raw)
+            if targets is None:
+                if len(targets_of) >= _DECODED_TARGETS:
+                    targets_of.clear()
+                targets = targets_of[raw] = tuple(json.loads(raw))
+            raw = row[8]
+            effects = effects_of.get(raw)
+            if effects is None:
+                effects = _raw_json(raw)
+                if _shareable(effects):
+                    if len(effects_of) >= _DECODED_TARGETS:
+                        effects_of.clear()
+                    effects_of[raw] = effects
             yield make(
                 Glimpse,
                 (
@@ -2254,15 +2591,38 @@ def _fold_glimpses(pages: Iterable[Sequence[Any]], *, reported: bool) -> Iterato
                     row[4],  # incident
                     row[7],  # precision
                     time(row[6]),  # occurred_at
-                    () if targets == "[]" else tuple(json_value(targets)),
+                    targets,
                     {},  # data: not read
                     time(row[9]) if reported else None,  # recorded_at
                     None if not reported or row[10] is None else time(row[10]),
                     row[11] if reported else None,  # reported_precision
-                    json_value(row[8]),  # effects
+                    effects,
                     row[1],  # stored_id: decoded when asked (Glimpse.id)
                 ),
             )
+
+
+def _shareable(effects: Any) -> bool:
+    """Whether decoded effects may serve every event that stores the same text: nothing
+    in them that the fold could put into a state as an object a caller might change (a
+    list, an empty object). The fold only reads effects.
+
+    Example:
+        >>> _shareable({"US": {"alert": {"$inc": 1}, "army.size": 5}})
+        True
+        >>> _shareable({"US": {"units": ["a"]}}), _shareable({"US": {"units": {}}})
+        (False, False)
+    """
+    return isinstance(effects, dict) and all(
+        isinstance(paths, dict) and all(_plain(value) for value in paths.values())
+        for paths in effects.values()
+    )
+
+
+def _plain(value: Any) -> bool:
+    if isinstance(value, dict):
+        return bool(value) and all(_plain(v) for v in value.values())
+    return not isinstance(value, list)
 
 
 def _recorded(row: Any) -> RecordedEvent:

@@ -683,19 +683,33 @@ class View:
         folder = self._timeline._folder
         fingerprint = self._snapshot_key()
         checkpoints: list[Replay] = []
-        with self._store.session() as conn:
-            known = self._knowledge(conn, actor)  # first: it may fix the basis's position
+        # the default fold reads a few fields; a custom function gets the event whole
+        whole = bool(folder.functions)
+        # every read below is bounded by the position the first one fixes
+        with self._store.session(brief=True) as conn:
             if fingerprint is not None and not self._store.snapshot_rights(conn)[0]:
                 fingerprint = None  # a role without SELECT on the snapshots: none used
-            start, after = self._snapshot_start(actor, fingerprint, at_bound, conn)
+            # one statement: the basis's position and mending, the snapshots, and the
+            # events after the newest snapshot (used when the fold starts there)
+            begun = self._store.fold_start(
+                actor,
+                known_position=None if self._present else self.basis.position,
+                fingerprint=fingerprint,
+                occurred_to=at_bound,
+                reported_to=self.basis.reported_by,
+                page=not whole,
+                conn=conn,
+            )
+            known = self._knowledge(conn, actor, begun=(begun.newest, begun.mending))
+            start, after = self._snapshot_start(actor, fingerprint, begun.snapshots, conn)
             originals = self._store.in_valid_time(
                 known_position=self.basis.position,
                 actor=actor,
                 occurred_to=at_bound,
                 reported_to=self.basis.reported_by,
                 after=after,
-                # the default fold reads a few fields; a custom function gets the event whole
-                whole=bool(folder.functions),
+                whole=whole,
+                first=begun.page if after == begun.after else None,
                 conn=conn,
             )
             replay = fold(
@@ -1092,11 +1106,24 @@ class View:
             return ""
         return f" on this basis ({self.basis})"
 
-    def _knowledge(self, conn: sa.Connection, actor: str | None) -> Knowledge:
+    def _knowledge(
+        self,
+        conn: sa.Connection,
+        actor: str | None,
+        *,
+        begun: tuple[int, list[RecordedEvent]] | None = None,
+    ) -> Knowledge:
         """The corrections and retractions the basis knows (of ``actor``), the events they
         mend that it knows too, and all those recorded by its position, known or not,
-        which say what each correction changed."""
-        if self._present:
+        which say what each correction changed. ``begun``: the newest position and the
+        mending up to it (or up to the basis's position), read already
+        (:meth:`Store.fold_start <timeline.store.Store.fold_start>`)."""
+        if begun is not None:
+            newest, found = begun
+            if self._present:
+                self.basis = attrs.evolve(self.basis, position=newest)
+                self._present = False
+        elif self._present:
             newest, found = self._store.newest_and_mending(actor=actor, conn=conn)
             self.basis = attrs.evolve(self.basis, position=newest)
             self._present = False
@@ -1201,9 +1228,15 @@ class View:
         return hashlib.sha256(keyed).hexdigest()[:32]
 
     def _snapshot_start(
-        self, actor: str, fingerprint: str | None, at: Bound | None, conn: sa.Connection
+        self,
+        actor: str,
+        fingerprint: str | None,
+        found: Sequence[tuple[Snapshot, str | None]],
+        conn: sa.Connection,
     ) -> tuple[Replay | None, Key | None]:
-        """Return the newest snapshot that holds for this question, as a replay to go on.
+        """Return the newest snapshot of ``found`` (as :meth:`Store.snapshots_for
+        <timeline.store.Store.snapshots_for>` gives them) that holds for this question,
+        as a replay to go on.
 
         A snapshot is used only when it holds together with the events it claims to
         stand for (:meth:`Store.snapshot_problems <timeline.store.Store.snapshot_problems>`;
@@ -1213,7 +1246,7 @@ class View:
         if fingerprint is None:
             return None, None
         known = self.basis.position
-        for snap, problem in self._store.snapshots_for(actor, fingerprint, through=at, conn=conn):
+        for snap, problem in found:
             if problem is not None:
                 _log.warning("timeline: snapshot %s of %r not used: %s", snap.id, actor, problem)
                 continue

@@ -56,10 +56,16 @@ class Backend(ABC):
 
     ``stores_text``: times, ids and JSON go to the driver as text (SQLite); else as the
     driver's own values (PostgreSQL: ``timestamptz``, ``uuid``, ``json``).
+
+    ``snapshot_per_statement``: each statement of a read transaction reads a snapshot of
+    its own (PostgreSQL's READ COMMITTED), so a transaction adds nothing to reads that
+    need none shared (:meth:`Store.session <timeline.store.Store.session>` with
+    ``brief``); SQLite's read transaction holds one snapshot for all its statements.
     """
 
     name: str
     stores_text: bool
+    snapshot_per_statement: bool
 
     # -- engine and sessions -------------------------------------------------------------
 

@@ -127,6 +127,7 @@ class PostgresBackend(Backend):
 
     name = "postgresql"
     stores_text = False
+    snapshot_per_statement = True
 
     def engine_options(
         self, url: URL, timeouts: Timeouts, options: dict[str, Any], connect_args: dict[str, Any]

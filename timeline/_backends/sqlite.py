@@ -36,6 +36,7 @@ class SQLiteBackend(Backend):
 
     name = "sqlite"
     stores_text = True
+    snapshot_per_statement = False
 
     def database_file(self, url: URL) -> str | None:
         database = url.database or ":memory:"
