@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
+from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -577,3 +579,31 @@ def test_valid_time_pages_resume_exactly(tl: timeline.Timeline) -> None:
     assert mine == [
         e.position for e in store.in_valid_time(known_position=known, actor="X1", page_size=2)
     ]
+
+
+def test_a_sqlite_append_takes_the_write_lock_first_on_the_drivers_cursor(tmp_path: Path) -> None:
+    """On SQLite an append begins with BEGIN IMMEDIATE (the write lock before any read)
+    and runs every statement on the driver's cursor: SQLAlchemy executes none of them."""
+    with timeline.open(f"sqlite:///{tmp_path / 'lock.db'}") as tl:
+        tl.record("report", "US", "2017-06-18", incident=INCIDENT)
+        engine = tl._store.engine
+        through_sqlalchemy: list[str] = []
+        run: list[str] = []
+
+        def executed(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+            through_sqlalchemy.append(statement)
+
+        def traced(driver: Any, record: Any, proxy: Any) -> None:
+            driver.set_trace_callback(run.append)  # whichever connection the pool gives
+
+        sa.event.listen(engine, "before_cursor_execute", executed)
+        sa.event.listen(engine, "checkout", traced)
+        try:
+            tl.append([ev("report", "Syria", "2017-06-19"), ev("report", "US", "2017-06-20")])
+        finally:
+            sa.event.remove(engine, "checkout", traced)
+            sa.event.remove(engine, "before_cursor_execute", executed)
+        assert [] == through_sqlalchemy
+        assert "BEGIN IMMEDIATE" == run[0]
+        assert "COMMIT" == run[-1]
+        assert 3 == tl.head()[0]

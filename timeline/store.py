@@ -718,15 +718,18 @@ class Store:
         """Write ``chunk``; ``versions``: the newest version of each incident it names
         that ``run`` has not seen yet, ``known``: which of its ids are stored already."""
         stored = self._by_ids(conn, known) if known else {}
-        for offset, (event, text, _) in enumerate(chunk):
+        for offset, (event, text, _) in enumerate(chunk if stored else ()):
             found = stored.get(event.id)
             if found is not None and canonical_json(found.content()) != text:
                 refused = DuplicateEventError(
                     event.id, differing_fields(found.content(), json.loads(text))
                 )
                 raise at_index(refused, start + offset)
-        fresh = [item for item in chunk if item[0].id not in stored] if stored else chunk
-        places = [start + i for i, (event, _, _) in enumerate(chunk) if event.id not in stored]
+        if stored:
+            fresh = [item for item in chunk if item[0].id not in stored]
+            places = [start + i for i, (e, _, _) in enumerate(chunk) if e.id not in stored]
+        else:  # most chunks: nothing stored already, every event is new
+            fresh, places = chunk, list(range(start, start + len(chunk)))
         new_incidents = sorted({e.incident for e, _, _ in fresh} - set(run.versions))
         for incident in new_incidents:
             version = versions[incident]
@@ -734,24 +737,27 @@ class Store:
             if wanted is not None and version != wanted:
                 raise ConcurrencyError(incident, expected=wanted, actual=version)
             run.versions[incident] = version
-        mended = self._check_links(conn, [_link(e) for e, _, _ in fresh], places)
+        links = [_link(e) for e, _, _ in fresh]
+        mended = self._check_links(conn, links, places)
         made: dict[uuid.UUID, RecordedEvent] = {}
         event_rows: list[tuple[Any, ...]] = []
         actor_rows: list[tuple[Any, ...]] = []
         backend = self.backend
         recorded_at = backend.db_time(run.recorded_at)
         recorded_text = isoformat(run.recorded_at)
-        for event, text, fields in fresh:
+        # the run's place in locals for the loop, written back after it
+        position, previous, versions_now = run.position, run.previous, run.versions
+        for (event, text, fields), link in zip(fresh, links, strict=True):
             if event.id in made:
                 continue  # the same event twice in one batch: stored once
-            run.position += 1
-            version = run.versions[event.incident] = run.versions[event.incident] + 1
-            run.previous = _chain(run.previous, text, version, run.position, recorded_text)
+            position += 1
+            version = versions_now[event.incident] = versions_now[event.incident] + 1
+            previous = _chain(previous, text, version, position, recorded_text)
             recorded = RecordedEvent(
                 id=event.id,
                 incident=event.incident,
                 version=version,
-                position=run.position,
+                position=position,
                 type=event.type,
                 actor=event.actor,
                 targets=event.targets,
@@ -761,7 +767,7 @@ class Store:
                 effects=event.effects,
                 source=event.source,
                 recorded_at=run.recorded_at,
-                hash=run.previous,
+                hash=previous,
                 corrects=event.corrects,
                 retracts=event.retracts,
                 reported_at=event.reported_at,
@@ -771,10 +777,10 @@ class Store:
             occurred = backend.db_time(event.occurred_at)
             event_rows.append(_event_values(recorded, fields, occurred, recorded_at, backend))
             names = _named_actors(event)
-            link = _link(event)
             if link is not None:
                 names = list(dict.fromkeys([*names, *mended[link.target]]))
-            actor_rows.extend((name, run.position, occurred) for name in names)
+            actor_rows += [(name, position, occurred) for name in names]
+        run.position, run.previous = position, previous
         if event_rows:
             run.fresh += len(event_rows)
             self._insert(conn, event_rows, actor_rows)

@@ -73,8 +73,10 @@ class SQLiteBackend(Backend):
 
         @sa_event.listens_for(engine, "begin")
         def _begin(conn: sa.Connection) -> None:
+            # on the driver's cursor (_run): SQLAlchemy's execution of this one statement
+            # cost a one-event append more than SQLite's work on it
             mode = conn.get_execution_options().get("timeline_sqlite_begin", "DEFERRED")
-            conn.exec_driver_sql(f"BEGIN {mode}")
+            _run(conn, _BEGIN[mode], ())
 
     def begin_append(self, conn: sa.Connection) -> tuple[int, str, dt.datetime]:
         # the transaction began with BEGIN IMMEDIATE, which holds the database's write lock
@@ -176,6 +178,10 @@ class SQLiteBackend(Backend):
             return [f"integrity_check stopped: {reason(e)}"], []
         return [f"integrity_check: {line}" for line in lines if line != "ok"], []
 
+
+_BEGIN = {mode: f"BEGIN {mode}" for mode in ("DEFERRED", "IMMEDIATE", "EXCLUSIVE")}
+"""The statement that begins a transaction of each mode (the execution option
+``timeline_sqlite_begin``; a mode not listed is a bug, and fails as one)."""
 
 _INSERTS: dict[tuple[str, tuple[str, ...]], str] = {}
 """The INSERT statement of each table and columns, written once."""
