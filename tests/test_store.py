@@ -430,6 +430,51 @@ def test_a_page_of_an_actors_events_costs_the_page_not_the_actor(tl: timeline.Ti
         assert large[name] <= 1.5 * done + 20, (name, small, large)
 
 
+def test_known_at_costs_a_probe_whatever_the_moment(tl: timeline.Timeline) -> None:
+    """The last position recorded by K (what every ``known_at`` question reads first) is
+    a probe of the recorded-time index for any K: before every event, among them, or after
+    the newest, in a store ten times larger the work is about the same (it was a walk back
+    from the newest event, a full scan for a K before them all). Counted, not timed."""
+    from timeline.store import _KNOWN
+
+    recorded: list[dt.datetime] = []
+
+    def load(appends: int) -> None:
+        for n in range(appends):
+            batch = tl.append(
+                [
+                    ev("report", "US", f"2017-06-{1 + n % 28:02d}", data={"n": n, "i": i})
+                    for i in range(5)
+                ]
+            )
+            recorded.append(batch[0].recorded_at)
+
+    def work() -> dict[str, int]:
+        moments = {
+            "before": (recorded[0] - dt.timedelta(seconds=1), True),
+            "among": (recorded[len(recorded) // 2], True),
+            "among, exclusive": (recorded[len(recorded) // 2], False),
+            "after": (recorded[-1] + dt.timedelta(seconds=1), True),
+        }
+        store = tl._store
+        with store.engine.connect() as conn:
+            return {
+                name: work_of(conn, _KNOWN[inclusive].params(bound=moment))
+                for name, (moment, inclusive) in moments.items()
+            }
+
+    load(40)
+    small = work()
+    half = recorded[len(recorded) // 2]
+    assert 5 * len(recorded) // 2 + 5 == tl._store.known_position((half, True))
+    assert 5 * len(recorded) // 2 == tl._store.known_position((half, False))
+    assert 0 == tl._store.known_position((recorded[0] - dt.timedelta(seconds=1), True))
+    load(360)
+    large = work()
+    for name, done in small.items():
+        assert large[name] <= 1.5 * done + 20, (name, small, large)
+
+
 @pytest.mark.postgres
 def test_postgres_generic_plans_of_an_append_look_rows_up_by_key(postgres_url: str) -> None:
     """Every statement an append runs on PostgreSQL has a plan that reads the tables

@@ -2273,11 +2273,18 @@ def _bounded(column: Any, inclusive: bool) -> Any:
 
 # Statements of the hot paths, built once (SQLAlchemy then reuses their compiled form);
 # keyed by the bound's kind (None: no bound; True: inclusive; False: exclusive).
+# The last position recorded by a bound: ``recorded_at`` never decreases with position,
+# so it is the last of those recorded at the newest time by the bound: two probes of the
+# recorded-time index (SQLite walked back from the newest event for ``max(position)
+# WHERE recorded_at <= K``: a full scan for a K before them all).
 _KNOWN: dict[bool | None, Any] = {
     None: sa.select(sa.func.max(events.c.position)),
     **{
         inclusive: sa.select(sa.func.max(events.c.position)).where(
-            _bounded(events.c.recorded_at, inclusive)
+            events.c.recorded_at
+            == sa.select(sa.func.max(events.c.recorded_at))
+            .where(_bounded(events.c.recorded_at, inclusive))
+            .scalar_subquery()
         )
         for inclusive in (True, False)
     },
