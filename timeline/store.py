@@ -1296,23 +1296,7 @@ class Store:
         are read as text on both backends and each distinct text decoded once: the
         events of a scan name the same few lists of targets again and again.
         """
-        columns = [
-            events.c.position,
-            events.c.type,
-            events.c.actor,
-            events.c.incident,
-            events.c.precision,
-            sa.type_coerce(events.c.occurred_at, sa.String).label("occurred_at"),
-            sa.cast(events.c.targets, sa.Text).label("targets_raw"),
-        ]
-        if with_data:
-            columns.append(sa.type_coerce(events.c.data, sa.String).label("data_raw"))
-        if reported_to is not None:  # to tell which claims straddle the bound
-            columns += [
-                sa.type_coerce(events.c.recorded_at, sa.String).label("recorded_at"),
-                sa.type_coerce(events.c.reported_at, sa.String).label("reported_at"),
-                events.c.reported_precision,
-            ]
+        columns = _GLIMPSE_COLUMNS[with_data, reported_to is not None]
         pages = self._valid_time_pages(
             columns,
             known_position=known_position,
@@ -1321,6 +1305,7 @@ class Store:
             page_size=page_size,
             conn=conn,
         )
+        reported = 8 if with_data else 7  # where the reported times' columns start
         make = tuple.__new__  # Glimpse(...) by keyword is several times slower
         time = _raw_time
         decoded: dict[str, tuple[str, ...]] = {}
@@ -1358,10 +1343,10 @@ class Store:
                         row[4],
                         time(row[5]),
                         targets,
-                        _raw_json(row.data_raw) if with_data else {},
-                        time(row.recorded_at),
-                        None if row.reported_at is None else time(row.reported_at),
-                        row.reported_precision,
+                        _raw_json(row[7]) if with_data else {},
+                        time(row[reported]),
+                        None if row[reported + 1] is None else time(row[reported + 1]),
+                        row[reported + 2],
                         NO_EFFECTS,
                         None,
                     ),
@@ -1408,8 +1393,7 @@ class Store:
                 values["after_moment"], values["after_position"] = after
             query = _valid_time_query(*shape, paged=after is not None)
             with self._using(conn) as reader:
-                streamed = reader.execute(query, values, execution_options={"yield_per": page_size})
-                yield from streamed.partitions()
+                yield from self.backend.stream(reader, query, values, page_size)
             return
         last = after
         while True:
@@ -1445,7 +1429,8 @@ class Store:
         first read it makes, a round trip less than :meth:`known_position` first."""
         with self._using(conn) as conn:
             rows = conn.execute(_NEWEST_MENDING[actor is not None], {"actor": actor}).all()
-        return rows[0].newest or 0, [_recorded(row) for row in rows if row.position is not None]
+        newest = rows[0].newest or 0
+        return newest, [_recorded(row[1:]) for row in rows if row.position is not None]
 
     def mending_of(self, event_id: uuid.UUID) -> list[RecordedEvent]:
         """Return the corrections and retractions of one event, in position order."""
@@ -2024,6 +2009,23 @@ _FOLD_COLUMNS = [
 _REPORTED_COLUMNS = [_as_stored(events.c[n]) for n in ("recorded_at", "reported_at")] + [
     events.c.reported_precision
 ]
+_GLIMPSE_COLUMNS = {
+    (with_data, reported): [
+        events.c.position,
+        events.c.type,
+        events.c.actor,
+        events.c.incident,
+        events.c.precision,
+        sa.type_coerce(events.c.occurred_at, sa.String).label("occurred_at"),
+        sa.cast(events.c.targets, sa.Text).label("targets_raw"),
+        *([sa.type_coerce(events.c.data, sa.String).label("data_raw")] if with_data else []),
+        *(_REPORTED_COLUMNS if reported else []),
+    ]
+    for with_data in (False, True)
+    for reported in (False, True)
+}
+"""What :meth:`Store.glimpses` reads, by whether it reads ``data`` and the reported
+times, in the order it unpacks them (built once, so that each shape's statement is)."""
 
 
 @functools.lru_cache(maxsize=64)
@@ -2175,19 +2177,7 @@ def _bound_events(row: sa.Row[Any]) -> Iterator[tuple[int, RecordedEvent]]:
     for prefix in _BOUND_TO:
         if mapping[f"{prefix}position"] is not None:
             fields = {name: mapping[prefix + name] for name in EVENT_COLUMNS}
-            yield fields["position"], _recorded(_Fields(fields))
-
-
-class _Fields:
-    """A mapping's values as attributes, as :func:`_recorded` reads a row."""
-
-    __slots__ = ("_values",)
-
-    def __init__(self, values: Mapping[str, Any]) -> None:
-        self._values = values
-
-    def __getattr__(self, name: str) -> Any:
-        return self._values[name]
+            yield fields["position"], _recorded(tuple(fields.values()))
 
 
 def _snapshots_query(inclusive: bool | None) -> Any:
@@ -2265,27 +2255,48 @@ def _fold_glimpses(pages: Iterable[Sequence[Any]], *, reported: bool) -> Iterato
             )
 
 
-def _recorded(row: Any) -> RecordedEvent:
-    """Build a RecordedEvent from a row of :data:`_STORED` (or its fields as attributes)."""
+def _recorded(row: Sequence[Any]) -> RecordedEvent:
+    """Build a RecordedEvent from a row of :data:`_STORED`, by position (the columns in
+    :data:`EVENT_COLUMNS` order): a SQLAlchemy row or the driver's own tuple."""
+    (
+        position,
+        stored_id,
+        incident,
+        version,
+        type,
+        actor,
+        targets,
+        occurred_at,
+        precision,
+        data,
+        effects,
+        source,
+        corrects,
+        retracts,
+        recorded_at,
+        hash,
+        reported_at,
+        reported_precision,
+    ) = row
     return RecordedEvent(
-        id=_raw_id(row.id),
-        incident=row.incident,
-        version=row.version,
-        position=row.position,
-        type=row.type,
-        actor=row.actor,
-        targets=tuple(_raw_json(row.targets)),
-        occurred_at=_raw_time(row.occurred_at),
-        precision=row.precision,
-        data=_raw_json(row.data),
-        effects=_raw_json(row.effects),
-        source=_raw_json(row.source),
-        recorded_at=_raw_time(row.recorded_at),
-        hash=row.hash,
-        corrects=_raw_uuid(row.corrects),
-        retracts=_raw_uuid(row.retracts),
-        reported_at=None if row.reported_at is None else _raw_time(row.reported_at),
-        reported_precision=row.reported_precision,
+        id=_raw_id(stored_id),
+        incident=incident,
+        version=version,
+        position=position,
+        type=type,
+        actor=actor,
+        targets=tuple(_raw_json(targets)),
+        occurred_at=_raw_time(occurred_at),
+        precision=precision,
+        data=_raw_json(data),
+        effects=_raw_json(effects),
+        source=_raw_json(source),
+        recorded_at=_raw_time(recorded_at),
+        hash=hash,
+        corrects=_raw_uuid(corrects),
+        retracts=_raw_uuid(retracts),
+        reported_at=None if reported_at is None else _raw_time(reported_at),
+        reported_precision=reported_precision,
     )
 
 

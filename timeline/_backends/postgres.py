@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -85,6 +87,29 @@ _TIMELINE_INDEXES = sa.text(
     "AND pg_table_is_visible(t.oid) ORDER BY i.relname"
 )
 """The B-tree indexes of timeline's tables (as the search path finds them)."""
+
+
+_STREAMS = itertools.count(1)
+
+
+@functools.lru_cache(maxsize=64)
+def _driver_form(
+    statement: Any, dialect: sa.Dialect
+) -> tuple[str, dict[str, Any], dict[str, Callable[[Any], Any]]]:
+    """A statement as psycopg takes it: its text, the values it binds itself, and the
+    bound parameters' processors (``UTCDateTime`` refuses a naive time), once per
+    statement (the store builds each shape of its hot statements once)."""
+    compiled = statement.compile(dialect=dialect)
+    assert "POSTCOMPILE" not in compiled.string, "expanding parameters need SQLAlchemy"
+    assert not compiled.escaped_bind_names, "bound names as the text spells them"
+    defaults, processors = {}, {}
+    for name, bind in compiled.binds.items():
+        if not bind.required:
+            defaults[name] = bind.effective_value
+        process = bind.type.bind_processor(dialect)
+        if process is not None:
+            processors[name] = process
+    return compiled.string, defaults, processors
 
 
 def session_options(timeouts: Timeouts) -> str:
@@ -186,6 +211,35 @@ class PostgresBackend(Backend):
         )
         found = sa.select(*columns).where(events.c.id == ids.c.id).limit(1).lateral("found")
         return sa.select(found).select_from(ids).join(found, sa.true())
+
+    def stream(
+        self, conn: sa.Connection, statement: Any, values: Mapping[str, Any], size: int
+    ) -> Iterator[Sequence[Sequence[Any]]]:
+        """On psycopg's own server-side cursor, in the binary protocol: a long scan (a
+        sequence report reads every event of its types) spent about a tenth of its time
+        in SQLAlchemy's rows around the driver's tuples, and the server and psycopg
+        spend less on binary times and numbers than on their text (issue 15)."""
+        import psycopg
+
+        sql, defaults, processors = _driver_form(statement, conn.dialect)
+        params = {**defaults, **values}
+        try:
+            for name, process in processors.items():
+                params[name] = process(params[name])
+        except (ValueError, TypeError) as e:  # as SQLAlchemy reports a value it refuses
+            raise sa.exc.StatementError(str(e), sql, params, e) from e
+        driver = conn.connection.driver_connection
+        assert isinstance(driver, psycopg.Connection)
+        try:
+            # a name of its own: a caller may read another stream before this one ends
+            with driver.cursor(f"timeline_stream_{next(_STREAMS)}", binary=True) as cursor:
+                cursor.itersize = size
+                cursor.execute(sql, params)
+                while page := cursor.fetchmany(size):
+                    yield page
+        except psycopg.Error as e:
+            # as SQLAlchemy would have raised it, so that the store translates it
+            raise sa.exc.DBAPIError.instance(sql, params, e, psycopg.Error) from e
 
     def begin_append(self, conn: sa.Connection) -> tuple[int, str, dt.datetime]:
         # The database gives the append its place: the lock, the head and the clock, and
