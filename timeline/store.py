@@ -2045,9 +2045,10 @@ def _valid_time_query(
     ``occurred_to``, ``reported_to``, ``after_moment`` and ``after_position``.
 
     ``page_size=None``: every row, as one UNION ALL of a range per type, each arm
-    ordered by its own index and merged by the database (SQLite's compound-select merge,
-    PostgreSQL's Merge Append); one range for all the types at once would sort every
-    remaining event of those types."""
+    ordered by its own index and merged by SQLite (its compound-select merge); one range
+    for all the types at once would sort every remaining event of those types there.
+    PostgreSQL 15 plans no Merge Append for this union: it sorts the arms' rows once,
+    read through a server-side cursor (:meth:`Backend.stream`)."""
     occurred = events.c.occurred_at
     query = sa.select(*columns)
     if named:
