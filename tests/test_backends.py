@@ -103,6 +103,38 @@ def test_times_round_trip_through_the_encoding(store: Store) -> None:
     assert moment == found
 
 
+def test_a_stream_reads_what_sqlalchemy_reads_a_page_at_a_time(store: Store) -> None:
+    """``Backend.stream`` gives a statement's rows as SQLAlchemy reads them (the driver's
+    values, by position), ``size`` at a time; bound times go through the column type's
+    processing, which still refuses a naive time; a failing statement raises what
+    SQLAlchemy would (so that the store translates it)."""
+    store.append(
+        [
+            timeline.Event("report", f"A{n}", f"2017-06-{10 + n % 9}", incident="s")
+            for n in range(25)
+        ]
+    )
+    events = timeline.schema.events
+    bound = sa.bindparam("since", type_=events.c.occurred_at.type)
+    statement = (
+        sa.select(events.c.position, events.c.actor, events.c.occurred_at)
+        .where(events.c.occurred_at >= bound, events.c.type == "report")
+        .order_by(events.c.position)
+    )
+    since = {"since": dt.datetime(2017, 6, 12, tzinfo=dt.UTC)}
+    with store.session() as conn:
+        wanted = [tuple(row) for row in conn.execute(statement, since)]
+        pages = list(store.backend.stream(conn, statement, since, 4))
+        naive = {"since": dt.datetime(2017, 6, 12)}
+        with pytest.raises(sa.exc.StatementError, match="naive datetime"):
+            list(store.backend.stream(conn, statement, naive, 4))
+    assert 19 == len(wanted)
+    assert [4, 4, 4, 4, 3] == [len(page) for page in pages]
+    assert wanted == [tuple(row) for page in pages for row in page]
+    with store.session() as conn, pytest.raises(sa.exc.DBAPIError):
+        list(store.backend.stream(conn, sa.select(sa.column("nothing_here")), {}, 4))
+
+
 def test_the_owner_may_read_and_write_snapshots_and_a_new_store_has_integrity(
     store: Store,
 ) -> None:

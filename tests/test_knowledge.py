@@ -166,6 +166,35 @@ def test_a_match_holding_a_straddling_claim_is_of_uncertain_order(tl: timeline.T
     assert () == tl.sequence(steps, reported_by=noon, certain_only=True).matches
 
 
+def test_every_form_of_the_sequence_scan_gives_the_same_report(tl: timeline.Timeline) -> None:
+    """The scan reads what its steps look at (the glimpse, with ``data`` when a key or a
+    condition reads it, with the reported times under a ``reported_by`` bound) or, for a
+    predicate, whole events: each form, on each basis, gives the report that whole
+    events give (the same matches, order certainty and partial matches)."""
+    for n, day in enumerate(("18", "19", "20", "21")):
+        theatre = {"theatre": "north" if n % 2 else "south"}
+        tl.record("shootdown", "US", f"2017-06-{day}T10:00Z", incident="s", data=theatre,
+                  reported_at=f"2017-06-{day}T12:00Z")  # fmt: skip
+        tl.record("aircraft_repositioned", "US", f"2017-06-{day}T20:00Z", incident="s",
+                  data=theatre, reported_at=f"2017-06-{int(day) + 1}")  # fmt: skip
+
+    def report(whole: bool, **basis: str) -> object:
+        where = (lambda event: True) if whole else None
+        steps = [
+            timeline.Step("shootdown", key=("actor", "data.theatre"), where=where),
+            timeline.Step("aircraft_repositioned", key=("actor", "data.theatre")),
+        ]
+        found = tl.sequence(steps, **basis)
+        return (
+            [([e.position for e in m.events], m.order_certain, m.key) for m in found.matches],
+            [[e.position for e in p.events] for p in found.partial],
+        )
+
+    for basis in ({}, {"reported_by": "2017-06-20T12:00Z"}, {"reported_by": "2017-06-20"}):
+        assert report(True, **basis) == report(False, **basis), basis
+    assert 4 == len(report(False)[0])
+
+
 def test_reported_times_are_hashed_exported_and_imported(
     tl: timeline.Timeline, tmp_path: Path
 ) -> None:

@@ -369,3 +369,25 @@ def test_the_folds_narrow_read_gives_what_the_whole_events_say(tl: timeline.Time
         assert built == [g._replace(stored_id=g.id) for g in narrow]
         assert [e.id for e in whole] == [g.id for g in narrow]
         assert len(narrow) == 2
+
+
+def test_states_match_state_with_mended_and_late_claims(tl: timeline.Timeline) -> None:
+    """states() reads what the default fold reads, as state() does: with a correction
+    that moves a claim, a retraction and a claim reported late, on a reported_by basis
+    and without, each actor's state equals state() for it (uncertain attributes too)."""
+    moved = tl.record("cooperation_suspended", "Russia", "2017-06-19", incident=INCIDENT,
+                      targets=["US"], effects={"Russia": {"cooperation.US": "suspended"}},
+                      reported_at="2017-06-19")  # fmt: skip
+    gone = tl.record("shootdown", "US", "2017-06-18T15:43Z", incident=INCIDENT, targets=["Syria"],
+                     effects={"Syria": {"aircraft": {"$inc": -1}}})  # fmt: skip
+    tl.record("aircraft_repositioned", "US", "2017-06-20", incident=INCIDENT,
+              effects={"US": {"aircraft": "moved"}}, reported_at="2017-06-21T12:00Z")  # fmt: skip
+    tl.correct(moved.id, occurred_at="2017-06-17", reported_at="2017-06-20")
+    tl.retract(gone.id, "a different aircraft", reported_at="2017-06-22")
+    for basis in ({}, {"reported_by": "2017-06-21"}, {"reported_by": "2017-06-20T06:00Z"}):
+        view = tl.as_of(**basis)
+        for at in ("2017-06-18", "2017-06-20T12:00Z", None):
+            every = view.states(at=at)
+            assert every, (basis, at)
+            for actor, state in every.items():
+                assert view.state(actor, at=at) == state, (basis, at, actor)

@@ -652,3 +652,46 @@ def test_a_sqlite_append_takes_the_write_lock_first_on_the_drivers_cursor(tmp_pa
         assert "BEGIN IMMEDIATE" == run[0]
         assert "COMMIT" == run[-1]
         assert 3 == tl.head()[0]
+
+
+@pytest.mark.postgres
+def test_postgres_answers_do_not_depend_on_the_session_time_zone(postgres_url: str) -> None:
+    """The library's sessions read times in UTC (psycopg's cheapest form); a session in
+    another zone (a caller's own ``options``, which come after the library's) gives the
+    same times and the same answers: state, history, events and a sequence report."""
+    from timeline import Step
+
+    with timeline.open(postgres_url) as tl:
+        tl.record("shootdown", "US", "2017-06-18T15:43:00+02:00", incident="s", targets=["SY"])
+        tl.record(
+            "cooperation_suspended",
+            "RU",
+            "2017-06-19",
+            incident="s",
+            targets=["US"],
+            effects={"RU": {"cooperation.US": "suspended"}},
+        )
+        tl.record("aircraft_repositioned", "US", "2017-06-20T01:00:00-05:00", incident="s")
+        with tl._store.engine.connect() as conn:
+            assert "UTC" == conn.exec_driver_sql("SHOW TimeZone").scalar()
+
+    steps = [Step("shootdown", key="actor"), Step("cooperation_suspended", key="targets")]
+    steps.append(Step("aircraft_repositioned", key="actor"))
+
+    def answers(url: str) -> tuple[object, ...]:
+        with timeline.open(url) as tl:
+            report = tl.sequence(steps, within="3d")
+            return (
+                [(e.position, e.occurred_at, e.occurred_at.utcoffset()) for e in tl.events()],
+                tl.state("RU", at="2017-06-19T12:00:00Z"),
+                [(c.when, c.new) for c in tl.history("RU")],
+                [[(e.position, e.occurred_at) for e in m.events] for m in report.matches],
+                report.to_json(),
+            )
+
+    elsewhere = sa.make_url(postgres_url).update_query_dict({"options": "-c TimeZone=Asia/Kolkata"})
+    with timeline.open(elsewhere) as tl, tl._store.engine.connect() as conn:
+        assert "Asia/Kolkata" == conn.exec_driver_sql("SHOW TimeZone").scalar()
+    ours, theirs = answers(postgres_url), answers(elsewhere.render_as_string(hide_password=False))
+    assert ours == theirs
+    assert 1 == len(ours[3])

@@ -130,8 +130,9 @@ def test_a_load_stalled_past_the_idle_timeout_is_rolled_back(postgres_url: str) 
 
 def test_the_session_settings(db_url: str) -> None:
     """Each session of the library carries the timeouts it was opened with: on
-    PostgreSQL lock, statement and idle timeouts, keepalives and tcp_user_timeout; on
-    SQLite the busy timeout is lock_timeout. None is no limit."""
+    PostgreSQL lock, statement and idle timeouts, keepalives and tcp_user_timeout (and
+    the time zone UTC, in which psycopg reads times cheapest); on SQLite the busy timeout
+    is lock_timeout. None is no limit."""
     checks = {
         "postgresql": {
             "lock_timeout": "1500ms",
@@ -141,6 +142,7 @@ def test_the_session_settings(db_url: str) -> None:
             "tcp_keepalives_interval": "10",
             "tcp_keepalives_count": "3",
             "tcp_user_timeout": "60000",
+            "TimeZone": "UTC",
         },
         "sqlite": {"busy_timeout": "1500"},
     }

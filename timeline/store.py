@@ -1318,7 +1318,7 @@ class Store:
             return
         for page in pages:
             for row in page:
-                yield _recorded(_Stored._make(row))
+                yield _recorded(row)
 
     def glimpses(
         self,
@@ -1339,23 +1339,7 @@ class Store:
         are read as text on both backends and each distinct text decoded once: the
         events of a scan name the same few lists of targets again and again.
         """
-        columns = [
-            events.c.position,
-            events.c.type,
-            events.c.actor,
-            events.c.incident,
-            events.c.precision,
-            sa.type_coerce(events.c.occurred_at, sa.String).label("occurred_at"),
-            sa.cast(events.c.targets, sa.Text).label("targets_raw"),
-        ]
-        if with_data:
-            columns.append(sa.type_coerce(events.c.data, sa.String).label("data_raw"))
-        if reported_to is not None:  # to tell which claims straddle the bound
-            columns += [
-                sa.type_coerce(events.c.recorded_at, sa.String).label("recorded_at"),
-                sa.type_coerce(events.c.reported_at, sa.String).label("reported_at"),
-                events.c.reported_precision,
-            ]
+        columns = _GLIMPSE_COLUMNS[with_data, reported_to is not None]
         pages = self._valid_time_pages(
             columns,
             known_position=known_position,
@@ -1454,8 +1438,7 @@ class Store:
                 values["after_moment"], values["after_position"] = after
             query = _valid_time_query(*shape, paged=after is not None)
             with self._using(conn) as reader:
-                streamed = reader.execute(query, values, execution_options={"yield_per": page_size})
-                yield from streamed.partitions()
+                yield from self.backend.stream(reader, query, values, page_size)
             return
         # the page's key, to start the next one after
         names = [column.name for column in columns]
@@ -1503,7 +1486,8 @@ class Store:
         first read it makes, a round trip less than :meth:`known_position` first."""
         with self._using(conn) as conn:
             rows = conn.execute(_NEWEST_MENDING[actor is not None], {"actor": actor}).all()
-        return rows[0].newest or 0, [_recorded(row) for row in rows if row.position is not None]
+        newest = rows[0].newest or 0
+        return newest, [_recorded(row[1:]) for row in rows if row.position is not None]
 
     def mending_of(self, event_id: uuid.UUID) -> list[RecordedEvent]:
         """Return the corrections and retractions of one event, in position order."""
@@ -2190,12 +2174,26 @@ _FOLD_COLUMNS = [
 """What the default fold reads of an event (:meth:`Store.in_valid_time` with
 ``whole=False``), in the order it unpacks them; the JSON as text on both backends (see
 :func:`_fold_glimpses`)."""
-_Stored = collections.namedtuple("_Stored", EVENT_COLUMNS)  # type: ignore[misc]
-"""A row of :data:`_STORED` read as the driver's tuple, with the fields as attributes, as
-:func:`_recorded` reads a row."""
 _REPORTED_COLUMNS = [_as_stored(events.c[n]) for n in ("recorded_at", "reported_at")] + [
     events.c.reported_precision
 ]
+_GLIMPSE_COLUMNS = {
+    (with_data, reported): [
+        events.c.position,
+        events.c.type,
+        events.c.actor,
+        events.c.incident,
+        events.c.precision,
+        sa.type_coerce(events.c.occurred_at, sa.String).label("occurred_at"),
+        sa.cast(events.c.targets, sa.Text).label("targets_raw"),
+        *([sa.type_coerce(events.c.data, sa.String).label("data_raw")] if with_data else []),
+        *(_REPORTED_COLUMNS if reported else []),
+    ]
+    for with_data in (False, True)
+    for reported in (False, True)
+}
+"""What :meth:`Store.glimpses` reads, by whether it reads ``data`` and the reported
+times, in the order it unpacks them (built once, so that each shape's statement is)."""
 
 
 @functools.lru_cache(maxsize=64)
@@ -2218,9 +2216,10 @@ def _valid_time_query(
     :data:`_FOLD_START`, the position and key given as SQL in ``known`` and ``after``).
 
     ``page_size=None``: every row, as one UNION ALL of a range per type, each arm
-    ordered by its own index and merged by the database (SQLite's compound-select merge,
-    PostgreSQL's Merge Append); one range for all the types at once would sort every
-    remaining event of those types."""
+    ordered by its own index and merged by SQLite (its compound-select merge); one range
+    for all the types at once would sort every remaining event of those types there.
+    PostgreSQL 15 plans no Merge Append for this union: it sorts the arms' rows once,
+    read through a server-side cursor (:meth:`Backend.stream`)."""
     occurred = events.c.occurred_at
     query = sa.select(*columns)
     if named:
@@ -2363,7 +2362,7 @@ def _bound_events(row: sa.Row[Any]) -> Iterator[tuple[int, RecordedEvent]]:
     for prefix in _BOUND_TO:
         if mapping[f"{prefix}position"] is not None:
             fields = {name: mapping[prefix + name] for name in EVENT_COLUMNS}
-            yield fields["position"], _recorded(_Stored(**fields))
+            yield fields["position"], _recorded(tuple(fields.values()))
 
 
 def _picked_snapshots(inclusive: bool | None) -> Any:
@@ -2439,9 +2438,9 @@ _FLOOR = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
 """Before every event: where a page starts when no snapshot was found."""
 
 
-def _laid_out(row: Sequence[Any]) -> Any:
+def _laid_out(row: Sequence[Any]) -> tuple[Any, ...]:
     """A row of :func:`_fold_start_query` as :func:`_recorded` reads one."""
-    return _Stored._make([row[i] for i in _FROM_LAYOUT])
+    return tuple([row[i] for i in _FROM_LAYOUT])
 
 
 def _no_event(name: str) -> Any:
@@ -2638,27 +2637,48 @@ def _plain(value: Any) -> bool:
     return not isinstance(value, list)
 
 
-def _recorded(row: Any) -> RecordedEvent:
-    """Build a RecordedEvent from a row of :data:`_STORED` (or its fields as attributes)."""
+def _recorded(row: Sequence[Any]) -> RecordedEvent:
+    """Build a RecordedEvent from a row of :data:`_STORED`, by position (the columns in
+    :data:`EVENT_COLUMNS` order): a SQLAlchemy row or the driver's own tuple."""
+    (
+        position,
+        stored_id,
+        incident,
+        version,
+        type,
+        actor,
+        targets,
+        occurred_at,
+        precision,
+        data,
+        effects,
+        source,
+        corrects,
+        retracts,
+        recorded_at,
+        hash,
+        reported_at,
+        reported_precision,
+    ) = row
     return RecordedEvent(
-        id=_raw_id(row.id),
-        incident=row.incident,
-        version=row.version,
-        position=row.position,
-        type=row.type,
-        actor=row.actor,
-        targets=tuple(_raw_json(row.targets)),
-        occurred_at=_raw_time(row.occurred_at),
-        precision=row.precision,
-        data=_raw_json(row.data),
-        effects=_raw_json(row.effects),
-        source=_raw_json(row.source),
-        recorded_at=_raw_time(row.recorded_at),
-        hash=row.hash,
-        corrects=_raw_uuid(row.corrects),
-        retracts=_raw_uuid(row.retracts),
-        reported_at=None if row.reported_at is None else _raw_time(row.reported_at),
-        reported_precision=row.reported_precision,
+        id=_raw_id(stored_id),
+        incident=incident,
+        version=version,
+        position=position,
+        type=type,
+        actor=actor,
+        targets=tuple(_raw_json(targets)),
+        occurred_at=_raw_time(occurred_at),
+        precision=precision,
+        data=_raw_json(data),
+        effects=_raw_json(effects),
+        source=_raw_json(source),
+        recorded_at=_raw_time(recorded_at),
+        hash=hash,
+        corrects=_raw_uuid(corrects),
+        retracts=_raw_uuid(retracts),
+        reported_at=None if reported_at is None else _raw_time(reported_at),
+        reported_precision=reported_precision,
     )
 
 

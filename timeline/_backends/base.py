@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -101,6 +101,17 @@ class Backend(ABC):
         of the table.
         """
         return sa.select(*columns).where(events.c.id.in_(sa.bindparam("ids", expanding=True)))
+
+    def stream(
+        self, conn: sa.Connection, statement: Any, values: Mapping[str, Any], size: int
+    ) -> Iterator[Sequence[Sequence[Any]]]:
+        """The rows of ``statement`` (a SELECT) with ``values`` bound, as one statement
+        read ``size`` rows at a time (a server-side cursor where the engine has them),
+        a page (a list) at a time; each row holds the driver's values in the
+        statement's column order, read by position. SQLAlchemy's streamed result by
+        default."""
+        result = conn.execute(statement, values, execution_options={"yield_per": size})
+        yield from result.partitions()
 
     # -- the append lock and the clock ---------------------------------------------------
 

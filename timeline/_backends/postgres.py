@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 import select
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -93,6 +95,29 @@ _TIMELINE_INDEXES = sa.text(
 """The B-tree indexes of timeline's tables (as the search path finds them)."""
 
 
+_STREAMS = itertools.count(1)
+
+
+@functools.lru_cache(maxsize=64)
+def _driver_form(
+    statement: Any, dialect: sa.Dialect
+) -> tuple[str, dict[str, Any], dict[str, Callable[[Any], Any]]]:
+    """A statement as psycopg takes it: its text, the values it binds itself, and the
+    bound parameters' processors (``UTCDateTime`` refuses a naive time), once per
+    statement (the store builds each shape of its hot statements once)."""
+    compiled = statement.compile(dialect=dialect)
+    assert "POSTCOMPILE" not in compiled.string, "expanding parameters need SQLAlchemy"
+    assert not compiled.escaped_bind_names, "bound names as the text spells them"
+    defaults, processors = {}, {}
+    for name, bind in compiled.binds.items():
+        if not bind.required:
+            defaults[name] = bind.effective_value
+        process = bind.type.bind_processor(dialect)
+        if process is not None:
+            processors[name] = process
+    return compiled.string, defaults, processors
+
+
 def session_options(timeouts: Timeouts) -> str:
     """The session settings, as libpq's ``options`` (sent when a connection starts).
 
@@ -109,6 +134,12 @@ def session_options(timeouts: Timeouts) -> str:
         "tcp_keepalives_interval": KEEPALIVE["keepalives_interval"],
         "tcp_keepalives_count": KEEPALIVE["keepalives_count"],
         "tcp_user_timeout": TCP_USER_TIMEOUT_MS,
+        # times come back from psycopg in the session's zone: in UTC they carry
+        # datetime.timezone.utc, as the library's times do, where a server's own zone
+        # ("Etc/UTC", "Europe/Paris") made every time a ZoneInfo one to convert, about a
+        # fifth of a sequence scan's fetch. The library's SQL names UTC wherever it
+        # turns a time into text, so no answer depends on the session's zone.
+        "TimeZone": "UTC",
     }
     return " ".join(f"-c {name}={value}" for name, value in settings.items())
 
@@ -229,6 +260,35 @@ class PostgresBackend(Backend):
         )
         found = sa.select(*columns).where(events.c.id == ids.c.id).limit(1).lateral("found")
         return sa.select(found).select_from(ids).join(found, sa.true())
+
+    def stream(
+        self, conn: sa.Connection, statement: Any, values: Mapping[str, Any], size: int
+    ) -> Iterator[Sequence[Sequence[Any]]]:
+        """On psycopg's own server-side cursor, in the binary protocol: a long scan (a
+        sequence report reads every event of its types) spent about a tenth of its time
+        in SQLAlchemy's rows around the driver's tuples, and the server and psycopg
+        spend less on binary times and numbers than on their text (issue 15)."""
+        import psycopg
+
+        sql, defaults, processors = _driver_form(statement, conn.dialect)
+        params = {**defaults, **values}
+        try:
+            for name, process in processors.items():
+                params[name] = process(params[name])
+        except (ValueError, TypeError) as e:  # as SQLAlchemy reports a value it refuses
+            raise sa.exc.StatementError(str(e), sql, params, e) from e
+        driver = conn.connection.driver_connection
+        assert isinstance(driver, psycopg.Connection)
+        try:
+            # a name of its own: a caller may read another stream before this one ends
+            with driver.cursor(f"timeline_stream_{next(_STREAMS)}", binary=True) as cursor:
+                cursor.itersize = size
+                cursor.execute(sql, params)
+                while page := cursor.fetchmany(size):
+                    yield page
+        except psycopg.Error as e:
+            # as SQLAlchemy would have raised it, so that the store translates it
+            raise sa.exc.DBAPIError.instance(sql, params, e, psycopg.Error) from e
 
     def begin_append(self, conn: sa.Connection) -> tuple[int, str, dt.datetime]:
         # The database gives the append its place: the lock, the head and the clock, and
