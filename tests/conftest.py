@@ -17,8 +17,10 @@ import os
 import shutil
 import tempfile
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -147,16 +149,22 @@ _OUTCOMES = {
     marker: {"passed": 0, "skipped": 0, "failed": 0, "xfailed": 0} for marker in _SERVICE_MARKERS
 }
 _FIGURES: dict[str, str] = {}
+# running totals: the name's text with {fields}, and the counts so far
+_TOTALS: dict[str, tuple[str, Counter[str]]] = {}
 
 
 @pytest.fixture(scope="session")
-def figures() -> Callable[[str, str], None]:
-    """A callable ``report(name, text)`` for the figures a test checked; the summary prints
-    ``name: text`` once per name (a later report under the same name replaces the earlier,
-    so a module can keep a running total)."""
+def figures() -> Callable[..., None]:
+    """A callable ``report(name, text, **counts)`` for the figures a test checked; the
+    summary prints ``name: text`` once per name. Without counts, a later report under the
+    same name replaces the earlier. With counts, they are added to the name's running
+    total (across tests, and across pytest-xdist workers), which fills the text's fields:
+    ``report("tries", "{tried:,} tried", tried=1)``."""
 
-    def report(name: str, text: str) -> None:
+    def report(name: str, text: str, **counts: int) -> None:
         _FIGURES[name] = text
+        if counts:
+            _TOTALS.setdefault(name, (text, Counter()))[1].update(counts)
 
     return report
 
@@ -173,9 +181,31 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
             _OUTCOMES[marker][outcome] += 1
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On a pytest-xdist worker, hand the figures its tests reported to the controller,
+    which prints the summary (the outcomes reach it as the workers' test reports)."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["timeline_figures"] = dict(_FIGURES)
+        workeroutput["timeline_totals"] = {
+            name: (text, dict(counts)) for name, (text, counts) in _TOTALS.items()
+        }
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: unknown when it is not installed
+def pytest_testnodedown(node: Any, error: object | None) -> None:
+    """Gather the figures of a pytest-xdist worker that finished, adding up running totals."""
+    output = getattr(node, "workeroutput", {})
+    _FIGURES.update(output.get("timeline_figures", {}))
+    for name, (text, counts) in output.get("timeline_totals", {}).items():
+        _TOTALS.setdefault(name, (text, Counter()))[1].update(counts)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Print how many PostgreSQL and browser tests ran (.ci/run fails the build if any was
-    skipped), then the figures tests reported through the ``figures`` fixture."""
+    skipped), then the figures tests reported through the ``figures`` fixture. Under
+    pytest-xdist this runs on the controller, which sees every worker's test reports
+    (``pytest_runtest_logreport``) and gathers their figures (``pytest_testnodedown``)."""
     for marker in _SERVICE_MARKERS:
         counts = _OUTCOMES[marker]
         terminalreporter.write_line(
@@ -183,4 +213,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             f"{counts['failed']} failed, {counts['xfailed']} xfailed"
         )
     for name, text in _FIGURES.items():
+        if name in _TOTALS:
+            template, counts = _TOTALS[name]
+            text = template.format_map(counts)
         terminalreporter.write_line(f"{name}: {text}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import queue
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import sqlalchemy as sa
@@ -62,10 +63,18 @@ def work_of(conn: sa.Connection, query: sa.Select[Any]) -> int:
 class PostgresDatabases:
     """The session's throwaway PostgreSQL databases: made empty or as copies of a template
     migrated once, and dropped by a thread of their own, because each ``DROP DATABASE``
-    waits for a checkpoint (on PostgreSQL 15), which a test need not wait for."""
+    waits for a checkpoint (on PostgreSQL 15), which a test need not wait for. The thread
+    drops all the databases waiting at once, each on a connection of its own: drops that
+    wait together are served by the same checkpoint (one at a time, each waited for its
+    own, and a suite making a database per test fell minutes behind its tests)."""
+
+    # at most this many drops at once (connections of the admin engine's pool)
+    DROPS_AT_ONCE = 8
 
     def __init__(self, admin_url: str) -> None:
-        self.admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        self.admin = sa.create_engine(
+            admin_url, isolation_level="AUTOCOMMIT", pool_size=self.DROPS_AT_ONCE + 1
+        )
         self.template: str | None = None
         self._doomed: queue.Queue[str | None] = queue.Queue()
         self._failures: list[Exception] = []
@@ -117,9 +126,18 @@ class PostgresDatabases:
         return self.template
 
     def _drop_each(self) -> None:
-        while (name := self._doomed.get()) is not None:
-            try:
-                with self.admin.connect() as conn:
-                    conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            except Exception as e:  # the others are still dropped; close() raises it
-                self._failures.append(e)
+        with ThreadPoolExecutor(self.DROPS_AT_ONCE, thread_name_prefix="drop") as pool:
+            closing = False
+            while not closing:
+                names = [self._doomed.get()]
+                while not self._doomed.empty():  # and every other one waiting by now
+                    names.append(self._doomed.get())
+                closing = None in names
+                list(pool.map(self._drop_one, [n for n in names if n is not None]))
+
+    def _drop_one(self, name: str) -> None:
+        try:
+            with self.admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        except Exception as e:  # the others are still dropped; close() raises it
+            self._failures.append(e)
