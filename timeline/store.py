@@ -91,7 +91,7 @@ class Timeouts:
 
 
 DEFAULT_PAGE_SIZE = 1000
-_DECODED_TARGETS = 10_000  # distinct targets texts a scan keeps decoded (then starts over)
+_DECODED_TARGETS = 10_000  # distinct texts (targets, effects) a scan keeps decoded (see _remember)
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -1357,9 +1357,7 @@ class Store:
                 raw = row[6]
                 targets = decoded.get(raw)
                 if targets is None:
-                    if len(decoded) >= _DECODED_TARGETS:
-                        decoded.clear()
-                    targets = decoded[raw] = tuple(json.loads(raw))
+                    targets = _remember(decoded, raw, tuple(json.loads(raw)))
                 yield make(
                     Glimpse,
                     (
@@ -2567,6 +2565,16 @@ _INDEX_ROWS = (
 )
 
 
+def _remember(decoded: dict[str, Any], raw: str, value: Any) -> Any:
+    """Keep ``value``, decoded from ``raw``, in a scan's cache of decoded texts and return
+    it; a cache of :data:`_DECODED_TARGETS` texts starts over, so memory stays bounded
+    however many distinct texts a scan meets (most scans repeat a few)."""
+    if len(decoded) >= _DECODED_TARGETS:
+        decoded.clear()
+    decoded[raw] = value
+    return value
+
+
 def _fold_glimpses(pages: Iterable[Sequence[Any]], *, reported: bool) -> Iterator[Glimpse]:
     """The default fold's glimpses of rows of ``_FOLD_COLUMNS`` (then, ``reported``,
     ``_REPORTED_COLUMNS``): see :meth:`Store.in_valid_time` with ``whole=False``."""
@@ -2583,17 +2591,13 @@ def _fold_glimpses(pages: Iterable[Sequence[Any]], *, reported: bool) -> Iterato
             raw = row[5]
             targets = targets_of.get(raw)
             if targets is None:
-                if len(targets_of) >= _DECODED_TARGETS:
-                    targets_of.clear()
-                targets = targets_of[raw] = tuple(json.loads(raw))
+                targets = _remember(targets_of, raw, tuple(json.loads(raw)))
             raw = row[8]
             effects = effects_of.get(raw)
             if effects is None:
                 effects = _raw_json(raw)
                 if _shareable(effects):
-                    if len(effects_of) >= _DECODED_TARGETS:
-                        effects_of.clear()
-                    effects_of[raw] = effects
+                    _remember(effects_of, raw, effects)
             yield make(
                 Glimpse,
                 (
