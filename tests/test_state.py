@@ -224,6 +224,19 @@ def test_custom_fold_on_a_timeline(tl: timeline.Timeline) -> None:
         assert {} == dict(other.state("Syria"))
 
 
+def record_reports(tl: timeline.Timeline, count: int = 30) -> None:
+    """``count`` reports of the US over June 2017, one append each, each adding one to
+    ``n`` and setting ``last``."""
+    for n in range(count):
+        tl.record(
+            "report",
+            "US",
+            f"2017-06-{1 + n % 28:02d}T{n % 24:02d}:00Z",
+            incident=INCIDENT,
+            effects={"US": {"n": {"$inc": 1}, "last": n}},
+        )
+
+
 def test_snapshots_are_made_used_and_never_change_answers(db_url: str) -> None:
     """With a small interval snapshots are stored; answers equal those without; a late
     report behind a snapshot still counts."""
@@ -231,14 +244,7 @@ def test_snapshots_are_made_used_and_never_change_answers(db_url: str) -> None:
         timeline.open(db_url, snapshot_interval=5) as snap,
         timeline.open(db_url, snapshot_interval=None) as plain,
     ):
-        for n in range(30):
-            snap.record(
-                "report",
-                "US",
-                f"2017-06-{1 + n % 28:02d}T{n % 24:02d}:00Z",
-                incident=INCIDENT,
-                effects={"US": {"n": {"$inc": 1}, "last": n}},
-            )
+        record_reports(snap)
         moments = [None, "2017-06-10", "2017-06-20T05:00Z", "2017-07-01"]
         for at in moments:
             assert plain.state("US", at=at) == snap.state("US", at=at)
@@ -266,14 +272,7 @@ def test_a_question_is_one_statement(db_url: str) -> None:
         timeline.open(db_url, snapshot_interval=5) as snap,
         timeline.open(db_url, snapshot_interval=None) as plain,
     ):
-        for n in range(30):
-            snap.record(
-                "report",
-                "US",
-                f"2017-06-{1 + n % 28:02d}T{n % 24:02d}:00Z",
-                incident=INCIDENT,
-                effects={"US": {"n": {"$inc": 1}, "last": n}},
-            )
+        record_reports(snap)
         snap.state("US")  # stores the snapshots (and asks once for the role's rights)
         plain.state("US")
         statements: list[str] = []
