@@ -497,19 +497,55 @@ def apply_effects(
         >>> [c.attribute for c in changes], problems
         (['aircraft', 'cooperation.US'], ["army: cannot add 1 to {'size': 5}"])
     """
+    before, problems = _apply(values, changes)
+    changed = [Change(path, before[path], values.get(path)) for path in _changed(before, values)]
+    return changed, problems
+
+
+def applied_paths(
+    values: dict[str, Any], changes: Mapping[str, Any]
+) -> tuple[list[str], list[str]]:
+    """Apply effects as :func:`apply_effects` does; return the paths whose values changed
+    (in the order of its changes) and the problems.
+
+    What the fold keeps of the changes (how many, and which when the event is uncertain),
+    without making a :class:`Change` of each.
+
+    Example:
+        >>> values = {"aircraft": 10, "status": "ready"}
+        >>> applied_paths(values, {"aircraft": {"$inc": -1}, "status": "ready"})
+        (['aircraft'], [])
+        >>> values
+        {'aircraft': 9, 'status': 'ready'}
+    """
+    before, problems = _apply(values, changes)
+    return _changed(before, values), problems
+
+
+_APPLY: Final[Mapping[str, Callable[[Any, Any], tuple[Any, str | None]]]] = MappingProxyType(
+    {name: operator.apply for name, operator in OPERATORS.items()}
+)
+"""The application of each operator of :data:`OPERATORS`, by name (one look-up per effect)."""
+
+
+def _apply(values: dict[str, Any], changes: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Apply effects to ``values`` in place (see :func:`apply_effects`); return the old
+    value of each path written or removed (``None``: absent), in the order first touched,
+    and the problems."""
     before: dict[str, Any] = {}
     problems: list[str] = []
     for path in _in_order(tuple(changes)) if len(changes) > 1 else changes:
         value = changes[path]
-        if type(value) is dict:  # an operator is an object of one key
-            op = operator_of(value)
-            if op is not None:
-                operator, argument = op
-                value, problem = operator.apply(_read(values, path), argument)
+        if type(value) is dict and len(value) == 1:  # an operator is an object of one key
+            ((name, argument),) = value.items()
+            apply = _APPLY.get(name)
+            if apply is not None:
+                current = values[path] if path in values else _read(values, path)
+                value, problem = apply(current, argument)
                 if problem is not None:
                     problems.append(f"{path}: {problem}")
                     continue
-        if value is not None and not isinstance(value, dict) and path in values:
+        if path in values and value is not None and not isinstance(value, dict):
             # a leaf replaced by a leaf (most effects): what _covered and leaves say then
             old = values.pop(path)
             if path not in before:
@@ -522,12 +558,23 @@ def apply_effects(
         for leaf, leaf_value in leaves(path, value):
             before.setdefault(leaf, values.get(leaf))
             values[leaf] = leaf_value
-    result = []
+    return before, problems
+
+
+def _changed(before: Mapping[str, Any], values: Mapping[str, Any]) -> list[str]:
+    """The paths of ``before`` whose value in ``values`` is not the same JSON value."""
+    found = []
     for path, old in before.items():
         new = values.get(path)
-        if not same_json(old, new):
-            result.append(Change(path, old, new))
-    return result, problems
+        if old is new:  # one object is one JSON value
+            continue
+        kind = type(old)
+        if kind is type(new) and (kind is str or kind is int):  # most values: as same_json
+            if old != new:
+                found.append(path)
+        elif not same_json(old, new):
+            found.append(path)
+    return found
 
 
 @functools.lru_cache(maxsize=4096)
@@ -646,6 +693,7 @@ __all__ = [
     "PLACEHOLDERS",
     "Change",
     "Operator",
+    "applied_paths",
     "apply_effects",
     "check_changes",
     "check_path",

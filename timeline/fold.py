@@ -26,6 +26,7 @@ import attrs
 from timeline.effects import (
     EFFECT_RULES,
     Change,
+    applied_paths,
     apply_effects,
     check_changes,
     check_template,
@@ -542,6 +543,31 @@ class Folder:
             problems.extend(trouble)
         return _net(changes), problems
 
+    def changed(
+        self, values: dict[str, JSONValue], whom: str, event: RecordedEvent
+    ) -> tuple[list[str], list[str]]:
+        """Apply ``event`` to ``whom``'s attributes in place as :meth:`apply` does; return
+        the paths it changed (those of :meth:`apply`'s changes, in order) and problems.
+
+        What a fold keeps of the changes, without making a :class:`Change` of each when
+        only the event's own effects apply (most events).
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> e = tl.record("mobilised", "Iran", "2020-01-08", incident="s",
+            ...               effects={"Iran": {"alert": {"$inc": 1}}})
+            >>> values = {}
+            >>> Folder().changed(values, "Iran", e), values
+            ((['alert'], []), {'alert': 1})
+        """
+        type = event.type
+        if type not in self.functions and type not in self.templates:
+            own = event.effects.get(whom)
+            return applied_paths(values, own) if own else ([], [])
+        changes, problems = self.apply(values, whom, event)
+        return [change.attribute for change in changes], problems
+
     def _apply_function(
         self,
         function: FoldFunction,
@@ -650,21 +676,47 @@ class Replay:
     ) -> list[Change]:
         """Apply one event (already known to apply); return what it changed."""
         changes, problems = folder.apply(self.values, self.actor, event)
+        self._count(event, [c.attribute for c in changes], problems, uncertain, day_zone)
+        return changes
+
+    def advance(
+        self,
+        event: RecordedEvent,
+        folder: Folder,
+        uncertain: bool = False,
+        day_zone: ZoneInput = None,
+    ) -> None:
+        """Apply one event (already known to apply), as :meth:`step` does, for a fold
+        that does not ask what it changed: no :class:`Change` is made of its changes."""
+        paths, problems = folder.changed(self.values, self.actor, event)
+        self._count(event, paths, problems, uncertain, day_zone)
+
+    def _count(
+        self,
+        event: RecordedEvent,
+        paths: list[str],
+        problems: list[str],
+        uncertain: bool,
+        day_zone: ZoneInput,
+    ) -> None:
+        """Take in an event applied that changed ``paths``."""
         self.events_applied += 1
         position, start = event.position, event.occurred_at
-        if self.last_position is None or position > self.last_position:
+        last = self.last_position
+        if last is None or position > last:
             self.last_position = position
         self.last_key = (start, position)  # key(event)
         precision = event.precision
         end = start if precision == "exact" else interval_end(start, precision, day_zone)
-        if self.max_end is None or end > self.max_end:
+        max_end = self.max_end
+        if max_end is None or end > max_end:
             self.max_end = end
         if problems:
             self.problems.extend(problems)
-        self.changes += len(changes)
-        if uncertain:
-            self.uncertain.update(c.attribute for c in changes)
-        return changes
+        if paths:
+            self.changes += len(paths)
+            if uncertain:
+                self.uncertain.update(paths)
 
 
 def fold(
@@ -702,20 +754,22 @@ def fold(
         ({'cooperation.US': 'suspended'}, {'cooperation.US'})
     """
     replay = start if start is not None else Replay(actor)
+    advance = replay.advance
     since_checkpoint = 0
     for event in events:
         # whether the event names the actor (involved(), without building the list)
         if event.actor != actor and actor not in event.targets and actor not in event.effects:
             continue
-        when = "applies" if at is None else timing(event, at, day_zone=day_zone)
-        if when == "later":
-            break  # in valid-time order, every event after this one is later too
-        replay.step(
-            event,
-            folder,
-            uncertain=when == "uncertain" or (unsure is not None and unsure(event)),
-            day_zone=day_zone,
-        )
+        if at is None:
+            doubt = False
+        else:
+            when = timing(event, at, day_zone=day_zone)
+            if when == "later":
+                break  # in valid-time order, every event after this one is later too
+            doubt = when == "uncertain"
+        if unsure is not None and not doubt:
+            doubt = unsure(event)
+        advance(event, folder, doubt, day_zone)
         since_checkpoint += 1
         if checkpoint_every and on_checkpoint is not None and since_checkpoint >= checkpoint_every:
             on_checkpoint(replay.copy())

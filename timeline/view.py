@@ -764,7 +764,7 @@ class View:
                 doubt = when == "uncertain" or (unsure is not None and unsure(event))
                 for name in involved(event):
                     replay = replays.setdefault(name, Replay(name))
-                    replay.step(event, folder, uncertain=doubt, day_zone=self._zone)
+                    replay.advance(event, folder, doubt, self._zone)
         known_at = self.basis.known_at
         return States(
             (
@@ -1204,7 +1204,7 @@ class View:
                     point = key(event)
                     while pending and end(pending[0]) < point:
                         bad.append((pending.pop(0), "the fold of its events never ends there"))
-                    replay.step(event, folder, day_zone=self._zone)
+                    replay.advance(event, folder, day_zone=self._zone)
                     while pending and end(pending[0]) == point:
                         snap = pending.pop(0)
                         difference = _snapshot_difference(snap, replay)
