@@ -12,8 +12,10 @@ import collections
 import datetime as dt
 import functools
 import hashlib
+import itertools
 import json
 import logging
+import operator
 import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -1452,11 +1454,8 @@ class Store:
             if last is not None:
                 values["after_moment"], values["after_position"] = last
             with self._using(conn) as reader:
-                result = reader.execute(query, values)
-                # the driver's own tuples: SQLAlchemy's Row costs more than the decoding
-                # of the few plain columns these reads take (each caller decodes them)
-                page = result.cursor.fetchall()
-                result.close()
+                # the driver's own tuples (each caller decodes the few columns it takes)
+                page = self.backend.fetch(reader, query, values)
             yield page
             if len(page) < page_size:
                 return
@@ -2133,6 +2132,16 @@ def _raw_time(value: Any, *, checked: bool = False) -> dt.datetime:
     return value.astimezone(dt.UTC)  # type: ignore[no-any-return]
 
 
+def _raw_times(values: list[Any]) -> Iterable[dt.datetime]:
+    """:func:`_raw_time` of each of ``values``, times of one column of one page (all
+    stored text on SQLite, all the driver's datetimes on PostgreSQL), decoded in a few
+    calls rather than one a value."""
+    if values and type(values[0]) is str:
+        # a value that were not text would make the addition fail, never a wrong time
+        return map(_from_iso, map(operator.add, values, itertools.repeat("+00:00")))
+    return map(_raw_time, values)
+
+
 def _raw_json(value: Any) -> Any:
     # SQLite: the stored text; PostgreSQL: psycopg has decoded the json already
     if isinstance(value, str):
@@ -2582,12 +2591,13 @@ def _fold_glimpses(pages: Iterable[Sequence[Any]], *, reported: bool) -> Iterato
     # here with the plain decoders, positionally, into glimpses made as the tuples
     # they are (Glimpse(...) by keyword costs more than the decoding). An actor's events
     # repeat a few texts of targets and effects: each distinct text is decoded once
-    # (effects only when nothing of them can end up in a state, see _shareable).
+    # (effects only when nothing of them can end up in a state, see _shareable). The
+    # times of a page are decoded together (_raw_times: one call a page, not a row).
     time, make = _raw_time, tuple.__new__
     targets_of: dict[str, tuple[str, ...]] = {"[]": ()}
     effects_of: dict[str, Any] = {}
     for page in pages:
-        for row in page:
+        for row, occurred_at in zip(page, _raw_times([row[6] for row in page]), strict=True):
             raw = row[5]
             targets = targets_of.get(raw)
             if targets is None:
@@ -2606,14 +2616,30 @@ def _fold_glimpses(pages: Iterable[Sequence[Any]], *, reported: bool) -> Iterato
                     row[3],  # actor
                     row[4],  # incident
                     row[7],  # precision
-                    time(row[6]),  # occurred_at
+                    occurred_at,
                     targets,
                     {},  # data: not read
-                    time(row[9]) if reported else None,  # recorded_at
-                    None if not reported or row[10] is None else time(row[10]),
-                    row[11] if reported else None,  # reported_precision
+                    None,  # recorded_at
+                    None,  # reported_at
+                    None,  # reported_precision
                     effects,
                     row[1],  # stored_id: decoded when asked (Glimpse.id)
+                )
+                if not reported
+                else (
+                    row[0],
+                    row[2],
+                    row[3],
+                    row[4],
+                    row[7],
+                    occurred_at,
+                    targets,
+                    {},
+                    time(row[9]),
+                    None if row[10] is None else time(row[10]),
+                    row[11],
+                    effects,
+                    row[1],
                 ),
             )
 
