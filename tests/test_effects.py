@@ -7,13 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import timeline
 from timeline import InvalidEventError
-from timeline.effects import OPERATORS
+from timeline.effects import OPERATORS, _changed, applied_paths, apply_effects, same_json
 from timeline.fold import Folder, fold, resolve
 
 from helpers import stored_count
+from strategies import attribute_paths, effect_values, json_values, nested
 
 INCIDENT = "syria-2017-06"
 STRIKE = {"{actor}": {"strikes": {"$inc": 1}}, "{target}": {"struck_by.{actor}": "yes"}}
@@ -111,6 +114,33 @@ def test_operators_are_one_table() -> None:
     inc = OPERATORS["$inc"]
     assert (True, True, False, False) == tuple(map(inc.accepts, [1, -0.5, True, "1"]))
     assert (2, None) == inc.apply(None, 2)
+
+
+changes_of_one_actor = st.dictionaries(attribute_paths, effect_values, max_size=3).filter(
+    lambda changes: not nested(changes)
+)
+
+
+@given(st.lists(changes_of_one_actor, max_size=8))
+def test_the_folds_application_is_that_of_apply_effects(effects: list[dict[str, Any]]) -> None:
+    """applied_paths (what the fold applies, keeping only the paths changed) leaves the
+    same attributes and problems as apply_effects, and names the paths of its changes."""
+    ours: dict[str, Any] = {}
+    theirs: dict[str, Any] = {}
+    for changes in effects:
+        paths, problems = applied_paths(ours, changes)
+        made, expected_problems = apply_effects(theirs, changes)
+        assert ([c.attribute for c in made], expected_problems) == (paths, problems)
+        assert list(theirs.items()) == list(ours.items())  # in the same order too
+
+
+@given(json_values, json_values)
+def test_a_path_changed_is_one_whose_value_is_not_the_same_json(a: Any, b: Any) -> None:
+    """The fold's test of whether an effect changed a path (_changed) is same_json, for
+    the same object, equal values of one type, and values of other types alike."""
+    for old, new in [(a, b), (a, a), (b, b), (a, None), (None, b)]:
+        expected = [] if same_json(old, new) else ["p"]
+        assert expected == _changed({"p": old}, {"p": new} if new is not None else {})
 
 
 # -- paths keep their shape --------------------------------------------------------------------

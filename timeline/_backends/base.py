@@ -113,6 +113,19 @@ class Backend(ABC):
         result = conn.execute(statement, values, execution_options={"yield_per": size})
         yield from result.partitions()
 
+    def fetch(
+        self, conn: sa.Connection, statement: Any, values: Mapping[str, Any]
+    ) -> Sequence[Sequence[Any]]:
+        """Every row of ``statement`` (a SELECT of a bounded page) with ``values`` bound,
+        each holding the driver's values in the statement's column order, read by
+        position: the driver's own tuples, since SQLAlchemy's rows cost more than the
+        decoding of the few plain columns that a page's reader takes. SQLAlchemy's
+        execution, then its cursor's rows, by default."""
+        result = conn.execute(statement, values)
+        rows = result.cursor.fetchall()
+        result.close()
+        return rows
+
     # -- the append lock and the clock ---------------------------------------------------
 
     @abstractmethod
