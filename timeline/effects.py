@@ -522,10 +522,11 @@ def applied_paths(
     return _changed(before, values), problems
 
 
-_APPLY: Final[Mapping[str, Callable[[Any, Any], tuple[Any, str | None]]]] = MappingProxyType(
-    {name: operator.apply for name, operator in OPERATORS.items()}
-)
-"""The application of each operator of :data:`OPERATORS`, by name (one look-up per effect)."""
+_APPLY: Final[dict[str, Callable[[Any, Any], tuple[Any, str | None]]]] = {
+    name: operator.apply for name, operator in OPERATORS.items()
+}
+"""The application of each operator of :data:`OPERATORS`, by name (one look-up per effect;
+a plain dict, private, as a look-up in a read-only mapping costs a call more)."""
 
 
 def _apply(values: dict[str, Any], changes: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
