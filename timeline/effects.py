@@ -9,7 +9,8 @@ fold can never disagree:
   event's effects (:func:`timeline.events.check_effects`), for templates
   (:func:`check_template`, at ``Timeline.define``) and for what a custom fold returns;
 - :func:`expand`, a template made into the effects it has on one actor of one event;
-- :func:`apply_effects`, the application, in one order.
+- :func:`apply_effects`, the application, in one order (:func:`applied_paths` the same,
+  for a fold that keeps only which paths changed).
 
 The rules, in short. A path is dotted parts, none empty. An effect's value is any JSON
 value (``None`` removes the attribute and everything below it; an object sets the paths
