@@ -941,14 +941,28 @@ def canonical_json(value: JSONValue) -> str:
 
 
 # One encoder for every call: json.dumps with these options builds a new one each time.
-_encode = json.JSONEncoder(
+_checked_encode = json.JSONEncoder(
     sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
 ).encode
 _quote = json.encoder.encode_basestring  # a str as _encode writes it (ensure_ascii=False)
-_KEYED: Final = tuple(
-    (json.dumps(name) + ":", name, to_json, unless_none)
-    for name, to_json, unless_none in sorted(_CONTENT)
+# The C encoder that _checked_encode makes anew for each value (with a closure and a dict
+# of the containers it is in, against cycles), made once: an event's data, effects,
+# source and targets are checked copies (check_json), which hold no cycle.
+_make_encoder = getattr(json.encoder, "c_make_encoder", None)  # None without _json's C
+_iterencode = (
+    None
+    if _make_encoder is None
+    else _make_encoder(None, json.JSONEncoder().default, _quote, None, ":", ",", True, False, False)
 )
+
+
+def _encode(value: JSONValue) -> str:
+    if _iterencode is None or isinstance(value, str):
+        return _checked_encode(value)
+    try:
+        return "".join(_iterencode(value, 0))
+    except RecursionError:  # a cycle (a value changed after its check): the checked
+        return _checked_encode(value)  # encoder names it
 
 
 def _field_json(value: JSONValue) -> str:
@@ -957,6 +971,30 @@ def _field_json(value: JSONValue) -> str:
     if not value and isinstance(value, dict | list):  # most events: no effects, no source
         return "[]" if isinstance(value, list) else "{}"
     return _encode(value)
+
+
+def _names_json(value: Any) -> str:
+    """A tuple of names (``targets``) as canonical JSON."""
+    if all(type(name) is str for name in value):
+        return "[" + ",".join(map(_quote, value)) + "]"
+    return _encode(list(value))
+
+
+def _writer(to_json: Any) -> Any:
+    """How content_json writes a field's value (not None) as canonical JSON."""
+    if to_json is None:
+        return _field_json
+    if to_json is list:
+        return _names_json
+    if to_json is isoformat or to_json is _text:  # text: one string to quote
+        return lambda value: _quote(to_json(value))
+    return lambda value: _field_json(to_json(value))
+
+
+_KEYED: Final = tuple(
+    (json.dumps(name) + ":", name, _writer(to_json), unless_none)
+    for name, to_json, unless_none in sorted(_CONTENT)
+)
 
 
 def content_json(event: Event | RecordedEvent) -> tuple[str, dict[str, str]]:
@@ -975,14 +1013,11 @@ def content_json(event: Event | RecordedEvent) -> tuple[str, dict[str, str]]:
     """
     fields: dict[str, str] = {}
     parts: list[str] = []
-    for key, name, to_json, unless_none in _KEYED:
+    for key, name, write, unless_none in _KEYED:
         if unless_none is not None and getattr(event, unless_none) is None:
             continue
         value = getattr(event, name)
-        if value is None:
-            text = "null"
-        else:
-            text = _field_json(value if to_json is None else to_json(value))
+        text = "null" if value is None else write(value)
         fields[name] = text
         parts.append(key + text)
     return "{" + ",".join(parts) + "}", fields

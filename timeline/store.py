@@ -522,6 +522,9 @@ class Store:
         self._snapshot_rights: tuple[bool, bool] | None = None
         self.timeouts = Timeouts() if timeouts is None else timeouts
         self._by_ids_query = self.backend.by_ids(_STORED)
+        # the engine of write transactions, its options set once (on each connection
+        # they would be set again per append)
+        self._write_engine = engine.execution_options(timeline_sqlite_begin="IMMEDIATE")
 
     @classmethod
     def open(
@@ -551,10 +554,8 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[sa.Connection]:
-        with self._translate(), self.engine.connect() as conn:
-            conn = conn.execution_options(timeline_sqlite_begin="IMMEDIATE")
-            with conn.begin():
-                yield conn
+        with self._translate(), self._write_engine.connect() as conn, conn.begin():
+            yield conn
 
     @contextmanager
     def _read(self) -> Iterator[sa.Connection]:
@@ -749,14 +750,16 @@ class Store:
         recorded_text = isoformat(run.recorded_at)
         # the run's place in locals for the loop, written back after it
         position, previous, versions_now = run.position, run.previous, run.versions
+        recorded_moment = run.recorded_at
         for (event, text, fields), link in zip(fresh, links, strict=True):
-            if event.id in made:
+            event_id = event.id
+            if event_id in made:
                 continue  # the same event twice in one batch: stored once
             position += 1
             version = versions_now[event.incident] = versions_now[event.incident] + 1
             previous = _chain(previous, text, version, position, recorded_text)
             recorded = RecordedEvent(
-                id=event.id,
+                id=event_id,
                 incident=event.incident,
                 version=version,
                 position=position,
@@ -768,20 +771,21 @@ class Store:
                 data=event.data,
                 effects=event.effects,
                 source=event.source,
-                recorded_at=run.recorded_at,
+                recorded_at=recorded_moment,
                 hash=previous,
                 corrects=event.corrects,
                 retracts=event.retracts,
                 reported_at=event.reported_at,
                 reported_precision=event.reported_precision,
             )
-            made[event.id] = recorded
+            made[event_id] = recorded
             occurred = backend.db_time(event.occurred_at)
             event_rows.append(_event_values(recorded, fields, occurred, recorded_at, backend))
             names = _named_actors(event)
             if link is not None:
                 names = list(dict.fromkeys([*names, *mended[link.target]]))
-            actor_rows += [(name, position, occurred) for name in names]
+            for name in names:  # a loop, not a comprehension: no frame per event
+                actor_rows.append((name, position, occurred))
         run.position, run.previous = position, previous
         if event_rows:
             run.fresh += len(event_rows)

@@ -208,7 +208,9 @@ def _run(
     The append's few statements skip SQLAlchemy's execution, which costs more than
     SQLite's work on them; a driver error is raised as SQLAlchemy would raise it, so the
     store translates it as any other."""
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    # the pool's own attribute: for sqlite3 the DBAPI connection is the driver's, and
+    # driver_connection reads it through two properties, six times an append
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         if many:
             cursor.executemany(statement, params)
