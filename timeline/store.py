@@ -18,6 +18,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -1349,45 +1350,53 @@ class Store:
             conn=conn,
         )
         make = tuple.__new__  # Glimpse(...) by keyword is several times slower
-        time = _raw_time
-        reported = 8 if with_data else 7  # where the reported columns start
         decoded: dict[str, tuple[str, ...]] = {}
+        if with_data or reported_to is not None:
+            time = _raw_time
+            reported = 8 if with_data else 7  # where the reported columns start
+            for page in pages:
+                for row in page:
+                    raw = row[6]
+                    targets = decoded.get(raw)
+                    if targets is None:
+                        targets = _remember(decoded, raw, tuple(json.loads(raw)))
+                    claimed: tuple[Any, ...] = (None, None, None)
+                    if reported_to is not None:
+                        later = row[reported + 1]
+                        claimed = (
+                            time(row[reported]),
+                            None if later is None else time(later),
+                            row[reported + 2],
+                        )
+                    data = _raw_json(row[7]) if with_data else _NO_DATA
+                    yield make(
+                        Glimpse, (*row[:5], time(row[5]), targets, data, *claimed, NO_EFFECTS, None)
+                    )
+            return
+        # The scan of most reports: once per event of a scan of a million, so the row
+        # is unpacked, its time read (SQLite's UTC text, or psycopg's aware time in the
+        # session's UTC) and its glimpse made in a few steps, without a call.
+        text = self.backend.stores_text
+        from_iso, utc = _from_iso, _UTC_SUFFIX
         for page in pages:
-            for row in page:
-                raw = row[6]
+            for position, kind, actor, incident, precision, occurred, raw in page:
                 targets = decoded.get(raw)
                 if targets is None:
                     targets = _remember(decoded, raw, tuple(json.loads(raw)))
                 yield make(
                     Glimpse,
                     (
-                        row[0],
-                        row[1],
-                        row[2],
-                        row[3],
-                        row[4],
-                        time(row[5]),
+                        position,
+                        kind,
+                        actor,
+                        incident,
+                        precision,
+                        from_iso(occurred + utc) if text else _raw_time(occurred),
                         targets,
-                        _raw_json(row[7]) if with_data else {},
+                        _NO_DATA,
                         None,
                         None,
                         None,
-                        NO_EFFECTS,
-                        None,
-                    )
-                    if reported_to is None
-                    else (
-                        row[0],
-                        row[1],
-                        row[2],
-                        row[3],
-                        row[4],
-                        time(row[5]),
-                        targets,
-                        _raw_json(row[7]) if with_data else {},
-                        time(row[reported]),
-                        None if row[reported + 1] is None else time(row[reported + 1]),
-                        row[reported + 2],
                         NO_EFFECTS,
                         None,
                     ),
@@ -2114,6 +2123,8 @@ def _event_values(
 
 
 _from_iso = dt.datetime.fromisoformat
+_UTC_SUFFIX = "+00:00"  # SQLite's UTC text, made an aware time by fromisoformat
+_NO_DATA: Any = MappingProxyType({})  # a glimpse's data when no step looks into it
 
 TIME_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}")
 """The one form of a stored time on SQLite, UTC: ``YYYY-MM-DD HH:MM:SS.ffffff``. Range
@@ -2127,7 +2138,7 @@ def _raw_time(value: Any, *, checked: bool = False) -> dt.datetime:
     if isinstance(value, str):
         if checked and not TIME_FORM.fullmatch(value):
             raise ValueError(f"{value!r} is not in the stored form YYYY-MM-DD HH:MM:SS.ffffff")
-        return _from_iso(value + "+00:00")  # several times faster than .replace(tzinfo=)
+        return _from_iso(value + _UTC_SUFFIX)  # several times faster than .replace(tzinfo=)
     if checked and not isinstance(value, dt.datetime):
         raise ValueError(f"{value!r} is not a time")
     return value.astimezone(dt.UTC)  # type: ignore[no-any-return]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sqlite3
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -77,6 +78,31 @@ class SQLiteBackend(Backend):
             # cost a one-event append more than SQLite's work on it
             mode = conn.get_execution_options().get("timeline_sqlite_begin", "DEFERRED")
             _run(conn, _BEGIN[mode], ())
+
+    def stream(
+        self, conn: sa.Connection, statement: Any, values: Mapping[str, Any], size: int
+    ) -> Iterator[Sequence[Sequence[Any]]]:
+        """On the driver's own cursor, its tuples a page at a time: a sequence report
+        reads every event of its types, and SQLAlchemy's rows around the driver's
+        tuples (and their cursor wrapper) cost about a tenth of that scan (issue 15)."""
+        sql, names, defaults, processors = _driver_form(statement, conn.dialect)
+        given = {**defaults, **values}
+        try:
+            params = [
+                given[name] if name not in processors else processors[name](given[name])
+                for name in names
+            ]
+        except (ValueError, TypeError) as e:  # as SQLAlchemy reports a value it refuses
+            raise sa.exc.StatementError(str(e), sql, given, e) from e
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql, params)
+            while page := cursor.fetchmany(size):
+                yield page
+        except sqlite3.Error as e:  # as SQLAlchemy would raise it: the store translates it
+            raise sa.exc.DBAPIError.instance(sql, params, e, sqlite3.Error) from e
+        finally:
+            cursor.close()
 
     def begin_append(self, conn: sa.Connection) -> tuple[int, str, dt.datetime]:
         # the transaction began with BEGIN IMMEDIATE, which holds the database's write lock
@@ -196,6 +222,27 @@ one probe at the end of the (incident, version) key)."""
 
 _STORED_IDS = "SELECT id FROM timeline_events WHERE id IN ({marks})"
 """Which of some ids (32 hex digits, as stored) are stored."""
+
+
+@functools.lru_cache(maxsize=64)
+def _driver_form(
+    statement: Any, dialect: sa.Dialect
+) -> tuple[str, tuple[str, ...], dict[str, Any], dict[str, Callable[[Any], Any]]]:
+    """A statement as the driver takes it: its text (``?`` marks), the names of its
+    parameters in their order, the values it binds itself, and the bound parameters'
+    processors (``UTCDateTime`` refuses a naive time), once per statement (the store
+    builds each shape of its hot statements once)."""
+    compiled = statement.compile(dialect=dialect)
+    assert "POSTCOMPILE" not in compiled.string, "expanding parameters need SQLAlchemy"
+    assert compiled.positiontup is not None, "qmark parameters, in order"
+    defaults, processors = {}, {}
+    for name, bind in compiled.binds.items():
+        if not bind.required:
+            defaults[name] = bind.effective_value
+        process = bind.type.bind_processor(dialect)
+        if process is not None:
+            processors[name] = process
+    return compiled.string, tuple(compiled.positiontup), defaults, processors
 
 
 def _run(
