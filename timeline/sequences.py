@@ -737,6 +737,13 @@ class Matcher:
             callable(s.where) or any(str(p).startswith("source") for p in (s.where or {}))
             for s in asked
         )
+        # the incident when a key or a condition names it (the default key does)
+        self.needs_incident = any("incident" in (*self.by, *s.key) for s in asked) or any(
+            str(p).split(".")[0] == "incident"
+            for s in asked
+            if isinstance(s.where, Mapping)
+            for p in s.where
+        )
         self.needs_data = any(
             name.startswith("data") for s in asked for name in (*self.by, *s.key)
         ) or any(

@@ -1327,6 +1327,7 @@ class Store:
         known_position: int,
         types: Iterable[str],
         with_data: bool,
+        with_incident: bool = True,
         reported_to: Bound | None = None,
         page_size: int = 20_000,
         conn: sa.Connection | None = None,
@@ -1339,8 +1340,10 @@ class Store:
         step needs it), as the driver returns them, is most of its speed. The targets
         are read as text on both backends and each distinct text decoded once: the
         events of a scan name the same few lists of targets again and again.
+        ``with_incident=False``: the glimpses' ``incident`` is ``None``, unread (no step
+        keys on it or asks for it: a tenth of SQLite's work on the scan).
         """
-        columns = _GLIMPSE_COLUMNS[with_data, reported_to is not None]
+        columns = _GLIMPSE_COLUMNS[with_data, reported_to is not None, with_incident]
         pages = self._valid_time_pages(
             columns,
             known_position=known_position,
@@ -2187,11 +2190,11 @@ _REPORTED_COLUMNS = [_as_stored(events.c[n]) for n in ("recorded_at", "reported_
     events.c.reported_precision
 ]
 _GLIMPSE_COLUMNS = {
-    (with_data, reported): [
+    (with_data, reported, with_incident): [
         events.c.position,
         events.c.type,
         events.c.actor,
-        events.c.incident,
+        events.c.incident if with_incident else sa.null().label("incident"),
         events.c.precision,
         sa.type_coerce(events.c.occurred_at, sa.String).label("occurred_at"),
         sa.cast(events.c.targets, sa.Text).label("targets_raw"),
@@ -2200,9 +2203,10 @@ _GLIMPSE_COLUMNS = {
     ]
     for with_data in (False, True)
     for reported in (False, True)
+    for with_incident in (False, True)
 }
-"""What :meth:`Store.glimpses` reads, by whether it reads ``data`` and the reported
-times, in the order it unpacks them (built once, so that each shape's statement is)."""
+"""What :meth:`Store.glimpses` reads, by whether it reads ``data``, the reported times
+and the incident, in the order it unpacks them (built once, so that each shape's statement is)."""
 
 
 @functools.lru_cache(maxsize=64)

@@ -921,6 +921,7 @@ class View:
                     known_position=self.basis.position,
                     types=matcher.types,
                     with_data=matcher.needs_data,
+                    with_incident=matcher.needs_incident,
                     reported_to=reported,
                     conn=conn,
                 )
