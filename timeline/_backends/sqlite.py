@@ -108,8 +108,11 @@ class SQLiteBackend(Backend):
     ) -> Iterator[Sequence[Sequence[Any]]]:
         """On the driver's own cursor, its tuples a page at a time: a sequence report
         reads every event of its types, and SQLAlchemy's rows around the driver's
-        tuples (and their cursor wrapper) cost about a tenth of that scan (issue 15)."""
-        sql, names, defaults, processors = _driver_form(statement, conn.dialect)
+        tuples (and their cursor wrapper) cost about a tenth of that scan (issue 15).
+        A column whose type processes what the driver returns (``UTCDateTime``) is
+        processed as SQLAlchemy would; the store's scans read none (their columns are
+        the stored forms), so their pages are the driver's own lists."""
+        sql, names, defaults, processors, results = _driver_form(statement, conn.dialect)
         given = {**defaults, **values}
         try:
             params = [
@@ -122,7 +125,13 @@ class SQLiteBackend(Backend):
         try:
             cursor.execute(sql, params)
             while page := cursor.fetchmany(size):
-                yield page
+                if results is None:
+                    yield page
+                else:
+                    yield [
+                        tuple(v if p is None else p(v) for p, v in zip(results, row, strict=True))
+                        for row in page
+                    ]
         except sqlite3.Error as e:  # as SQLAlchemy would raise it: the store translates it
             raise sa.exc.DBAPIError.instance(sql, params, e, sqlite3.Error) from e
         finally:
@@ -251,10 +260,17 @@ _STORED_IDS = "SELECT id FROM timeline_events WHERE id IN ({marks})"
 @functools.lru_cache(maxsize=64)
 def _driver_form(
     statement: Any, dialect: sa.Dialect
-) -> tuple[str, tuple[str, ...], dict[str, Any], dict[str, Callable[[Any], Any]]]:
+) -> tuple[
+    str,
+    tuple[str, ...],
+    dict[str, Any],
+    dict[str, Callable[[Any], Any]],
+    tuple[Callable[[Any], Any] | None, ...] | None,
+]:
     """A statement as the driver takes it: its text (``?`` marks), the names of its
-    parameters in their order, the values it binds itself, and the bound parameters'
-    processors (``UTCDateTime`` refuses a naive time), once per statement (the store
+    parameters in their order, the values it binds itself, the bound parameters'
+    processors (``UTCDateTime`` refuses a naive time), and the result columns'
+    processors (``None`` when no column has one), once per statement (the store
     builds each shape of its hot statements once)."""
     compiled = statement.compile(dialect=dialect)
     assert "POSTCOMPILE" not in compiled.string, "expanding parameters need SQLAlchemy"
@@ -266,7 +282,12 @@ def _driver_form(
         process = bind.type.bind_processor(dialect)
         if process is not None:
             processors[name] = process
-    return compiled.string, tuple(compiled.positiontup), defaults, processors
+    results = tuple(
+        column.type.dialect_impl(dialect).result_processor(dialect, None)
+        for column in statement.selected_columns
+    )
+    kept = None if all(p is None for p in results) else results
+    return compiled.string, tuple(compiled.positiontup), defaults, processors, kept
 
 
 def _run(
