@@ -626,6 +626,47 @@ def test_valid_time_pages_resume_exactly(tl: timeline.Timeline) -> None:
     ]
 
 
+def test_glimpses_leave_the_incident_unread_when_asked(tl: timeline.Timeline) -> None:
+    """The sequence scan's glimpses without the incident (no step keys on it) are the
+    glimpses with it, the incident left None; a matcher asks for it only when a key or
+    a condition names it (the default key does)."""
+    from timeline import Step
+    from timeline.sequences import Matcher
+
+    tl.load(ev("a", f"X{n % 3}", f"2017-06-{18 + n % 5}") for n in range(20))
+    store, known = tl._store, tl._store.known_position(None)
+    full = list(store.glimpses(known_position=known, types=["a"], with_data=False))
+    bare = list(
+        store.glimpses(known_position=known, types=["a"], with_data=False, with_incident=False)
+    )
+    assert [g._replace(incident=None) for g in full] == bare
+    assert {INCIDENT} == {g.incident for g in full}
+    assert not Matcher([Step("a", key="actor"), Step("b", key="targets")]).needs_incident
+    assert Matcher([Step("a", key="actor"), Step("b")]).needs_incident
+    assert Matcher([Step("a", key="actor", where={"incident": "x"})]).needs_incident
+    assert Matcher([Step("a", key="actor")], by="incident").needs_incident
+
+
+def test_sqlite_reads_map_the_file_and_writes_do_not(tmp_path: Path) -> None:
+    """On SQLite a read transaction maps the database file into memory (PRAGMA
+    mmap_size) and a write transaction does not, on the same pooled connection."""
+    from timeline._backends.sqlite import MMAP_BYTES
+
+    def mapped(conn: sa.Connection) -> int:
+        return int(conn.exec_driver_sql("PRAGMA mmap_size").scalar_one())
+
+    with timeline.open(f"sqlite:///{tmp_path / 'mapped.db'}") as tl:
+        tl.record("report", "US", "2017-06-18", incident=INCIDENT)
+        store = tl._store
+        with store.session() as conn:
+            assert 0 < mapped(conn) <= MMAP_BYTES  # a build may allow less
+        with store._write() as conn:
+            assert 0 == mapped(conn)
+        with store.session() as conn:
+            assert 0 < mapped(conn)
+        assert 1 == len(list(tl.events()))
+
+
 def test_a_sqlite_append_takes_the_write_lock_first_on_the_drivers_cursor(tmp_path: Path) -> None:
     """On SQLite an append begins with BEGIN IMMEDIATE (the write lock before any read)
     and runs every statement on the driver's cursor: SQLAlchemy executes none of them."""

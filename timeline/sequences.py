@@ -204,7 +204,6 @@ class Step:
 
 
 _MISSING: Final = object()
-_EARLIEST: Final = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 def _lookup(event: RecordedEvent, path: str) -> Any:
@@ -716,8 +715,10 @@ class Matcher:
                 index += 1
         # pending[i]: partial matches that have filled present steps 0..i-1, by key
         self.pending: list[dict[Hashable, _Pending]] = [{} for _ in range(len(self.present) + 1)]
-        # within: partial matches by the placement of their first event, oldest on top
-        # (entries of partial matches replaced or advanced meanwhile are skipped)
+        # within: partial matches by the moment they expire (the placement of their first
+        # event plus ``within``), soonest on top, so that an event tests one comparison;
+        # entries of partial matches replaced or advanced meanwhile are skipped, and a
+        # partial match that would expire past year 9999 never does and has none
         self._ages: list[tuple[dt.datetime, int, int, Hashable]] = []
         # open imprecise events that may still serve as present step i, by (i, key), in
         # stream order; and by the end of their interval, to let them go in time
@@ -728,11 +729,6 @@ class Matcher:
         self.funnel = [0] * len(self.present)
         self._plans: dict[str, _Plan] = {}
         self._gaps = [step.max_gap for step in self.present]
-        # expire only once an event is later than this (``within`` past year 1)
-        try:
-            self._expiring = None if self.within is None else _EARLIEST + self.within
-        except OverflowError:
-            self._expiring = None
         self.types = {t for s in (*self.steps, *([until] if until else [])) for t in s.types}
         asked = [*self.steps, *([until] if until else [])]
         # What the scan must read: whole events for a predicate or a source condition,
@@ -740,6 +736,13 @@ class Matcher:
         self.needs_whole_events = any(
             callable(s.where) or any(str(p).startswith("source") for p in (s.where or {}))
             for s in asked
+        )
+        # the incident when a key or a condition names it (the default key does)
+        self.needs_incident = any("incident" in (*self.by, *s.key) for s in asked) or any(
+            str(p).split(".")[0] == "incident"
+            for s in asked
+            if isinstance(s.where, Mapping)
+            for p in s.where
         )
         self.needs_data = any(
             name.startswith("data") for s in asked for name in (*self.by, *s.key)
@@ -790,11 +793,8 @@ class Matcher:
         if closing and closing[0][0] <= start:
             self._let_go(start)
         ages = self._ages
-        if ages and self._expiring is not None and start > self._expiring:
-            # a span reaching back past year 1 (``within="9999999d"``) expires nothing
-            oldest = start - self.within  # type: ignore[operator]
-            if ages[0][0] < oldest:
-                self._expire(oldest)
+        if ages and ages[0][0] < start:
+            self._expire(start)
         plan = self._plans.get(event.type) or self._plan(event.type)
         until, absences, present, held = plan
         pending = self.pending
@@ -806,7 +806,8 @@ class Matcher:
             if where is None or fits(event, where):
                 for key in keys(event):
                     pending[stage_index].pop(key, None)
-        started: list[_Pending] = []
+        # what this event advanced or started, for the open imprecise events (if any)
+        started: list[_Pending] | None = [] if self.held else None
         for index, where, keys in present:
             if where is not None and not fits(event, where):
                 continue
@@ -818,9 +819,9 @@ class Matcher:
                     if before is None:
                         continue
                     placed = self._advance(before, event)
-                if placed is not None:
+                if placed is not None and started is not None:
                     started.append(placed)
-        if self.held:
+        if started:
             self._offer_held(started)
         if held and event.precision != "exact":
             self._hold(event, held)
@@ -850,13 +851,17 @@ class Matcher:
             else:
                 del self.held[(index, key)]
 
-    def _expire(self, oldest: dt.datetime) -> None:
-        """Drop partial matches whose first event is placed before ``oldest``."""
-        while self._ages and self._ages[0][0] < oldest:
-            _, _, stage_index, key = heapq.heappop(self._ages)
-            partial = self.pending[stage_index].get(key)
+    def _expire(self, now: dt.datetime) -> None:
+        """Drop partial matches whose first event is placed more than ``within`` before
+        ``now`` (an entry on the heap expired before ``now``, so ``now - within`` is
+        past year 1)."""
+        ages, pending = self._ages, self.pending
+        oldest = now - self.within  # type: ignore[operator]
+        while ages and ages[0][0] < now:
+            _, _, stage_index, key = heapq.heappop(ages)
+            partial = pending[stage_index].get(key)
             if partial is not None and partial[2][0] < oldest:
-                del self.pending[stage_index][key]
+                del pending[stage_index][key]
 
     def _advance(self, before: _Pending, event: RecordedEvent) -> _Pending | None:
         """Advance ``before`` with ``event`` if it can; return the new pending partial."""
@@ -908,8 +913,12 @@ class Matcher:
             return None
         stage[key] = partial
         if self.within is not None:
+            try:
+                expires = placements[0] + self.within
+            except OverflowError:  # past year 9999: it never expires
+                return partial
             self._serial += 1
-            heapq.heappush(self._ages, (placements[0], self._serial, stage_index, key))
+            heapq.heappush(self._ages, (expires, self._serial, stage_index, key))
         return partial
 
     def _offer_held(self, queue: list[_Pending]) -> None:

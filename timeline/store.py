@@ -20,6 +20,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -1332,6 +1333,7 @@ class Store:
         known_position: int,
         types: Iterable[str],
         with_data: bool,
+        with_incident: bool = True,
         reported_to: Bound | None = None,
         page_size: int = 20_000,
         conn: sa.Connection | None = None,
@@ -1344,8 +1346,10 @@ class Store:
         step needs it), as the driver returns them, is most of its speed. The targets
         are read as text on both backends and each distinct text decoded once: the
         events of a scan name the same few lists of targets again and again.
+        ``with_incident=False``: the glimpses' ``incident`` is ``None``, unread (no step
+        keys on it or asks for it: a tenth of SQLite's work on the scan).
         """
-        columns = _GLIMPSE_COLUMNS[with_data, reported_to is not None]
+        columns = _GLIMPSE_COLUMNS[with_data, reported_to is not None, with_incident]
         pages = self._valid_time_pages(
             columns,
             known_position=known_position,
@@ -1355,45 +1359,53 @@ class Store:
             conn=conn,
         )
         make = tuple.__new__  # Glimpse(...) by keyword is several times slower
-        time = _raw_time
-        reported = 8 if with_data else 7  # where the reported columns start
         decoded: dict[str, tuple[str, ...]] = {}
+        if with_data or reported_to is not None:
+            time = _raw_time
+            reported = 8 if with_data else 7  # where the reported columns start
+            for page in pages:
+                for row in page:
+                    raw = row[6]
+                    targets = decoded.get(raw)
+                    if targets is None:
+                        targets = _remember(decoded, raw, tuple(json.loads(raw)))
+                    claimed: tuple[Any, ...] = (None, None, None)
+                    if reported_to is not None:
+                        later = row[reported + 1]
+                        claimed = (
+                            time(row[reported]),
+                            None if later is None else time(later),
+                            row[reported + 2],
+                        )
+                    data = _raw_json(row[7]) if with_data else _NO_DATA
+                    yield make(
+                        Glimpse, (*row[:5], time(row[5]), targets, data, *claimed, NO_EFFECTS, None)
+                    )
+            return
+        # The scan of most reports: once per event of a scan of a million, so the row
+        # is unpacked, its time read (SQLite's UTC text, or psycopg's aware time in the
+        # session's UTC) and its glimpse made in a few steps, without a call.
+        text = self.backend.stores_text
+        from_iso, utc = _from_iso, _UTC_SUFFIX
         for page in pages:
-            for row in page:
-                raw = row[6]
+            for position, kind, actor, incident, precision, occurred, raw in page:
                 targets = decoded.get(raw)
                 if targets is None:
                     targets = _remember(decoded, raw, tuple(json.loads(raw)))
                 yield make(
                     Glimpse,
                     (
-                        row[0],
-                        row[1],
-                        row[2],
-                        row[3],
-                        row[4],
-                        time(row[5]),
+                        position,
+                        kind,
+                        actor,
+                        incident,
+                        precision,
+                        from_iso(occurred + utc) if text else _raw_time(occurred),
                         targets,
-                        _raw_json(row[7]) if with_data else {},
+                        _NO_DATA,
                         None,
                         None,
                         None,
-                        NO_EFFECTS,
-                        None,
-                    )
-                    if reported_to is None
-                    else (
-                        row[0],
-                        row[1],
-                        row[2],
-                        row[3],
-                        row[4],
-                        time(row[5]),
-                        targets,
-                        _raw_json(row[7]) if with_data else {},
-                        time(row[reported]),
-                        None if row[reported + 1] is None else time(row[reported + 1]),
-                        row[reported + 2],
                         NO_EFFECTS,
                         None,
                     ),
@@ -2117,6 +2129,8 @@ def _event_values(
 
 
 _from_iso = dt.datetime.fromisoformat
+_UTC_SUFFIX = "+00:00"  # SQLite's UTC text, made an aware time by fromisoformat
+_NO_DATA: Any = MappingProxyType({})  # a glimpse's data when no step looks into it
 
 TIME_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}")
 """The one form of a stored time on SQLite, UTC: ``YYYY-MM-DD HH:MM:SS.ffffff``. Range
@@ -2130,7 +2144,7 @@ def _raw_time(value: Any, *, checked: bool = False) -> dt.datetime:
     if isinstance(value, str):
         if checked and not TIME_FORM.fullmatch(value):
             raise ValueError(f"{value!r} is not in the stored form YYYY-MM-DD HH:MM:SS.ffffff")
-        return _from_iso(value + "+00:00")  # several times faster than .replace(tzinfo=)
+        return _from_iso(value + _UTC_SUFFIX)  # several times faster than .replace(tzinfo=)
     if checked and not isinstance(value, dt.datetime):
         raise ValueError(f"{value!r} is not a time")
     return value.astimezone(dt.UTC)  # type: ignore[no-any-return]
@@ -2189,11 +2203,11 @@ _REPORTED_COLUMNS = [_as_stored(events.c[n]) for n in ("recorded_at", "reported_
     events.c.reported_precision
 ]
 _GLIMPSE_COLUMNS = {
-    (with_data, reported): [
+    (with_data, reported, with_incident): [
         events.c.position,
         events.c.type,
         events.c.actor,
-        events.c.incident,
+        events.c.incident if with_incident else sa.null().label("incident"),
         events.c.precision,
         sa.type_coerce(events.c.occurred_at, sa.String).label("occurred_at"),
         sa.cast(events.c.targets, sa.Text).label("targets_raw"),
@@ -2202,9 +2216,10 @@ _GLIMPSE_COLUMNS = {
     ]
     for with_data in (False, True)
     for reported in (False, True)
+    for with_incident in (False, True)
 }
-"""What :meth:`Store.glimpses` reads, by whether it reads ``data`` and the reported
-times, in the order it unpacks them (built once, so that each shape's statement is)."""
+"""What :meth:`Store.glimpses` reads, by whether it reads ``data``, the reported times
+and the incident, in the order it unpacks them (built once, so that each shape's statement is)."""
 
 
 @functools.lru_cache(maxsize=64)

@@ -921,19 +921,21 @@ class View:
                     known_position=self.basis.position,
                     types=matcher.types,
                     with_data=matcher.needs_data,
+                    with_incident=matcher.needs_incident,
                     reported_to=reported,
                     conn=conn,
                 )
             doubtful: set[int] = set()
             rows: list[MatchRow] = []
+            types, feed = matcher.types, matcher.feed  # once per event of the scan
             for event in known.stream(originals, by_position=True):
-                if event.type not in matcher.types:
+                if event.type not in types:
                     continue
                 if unsure is not None and unsure(event):
                     if certain_only:
                         continue
                     doubtful.add(event.position)
-                matcher.feed(event)
+                feed(event)
                 if len(matcher.matches) >= MATCHES_PAGE:
                     rows += _compact(matcher.take_found())
             rows += _compact(matcher.take_found())
