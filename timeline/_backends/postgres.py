@@ -16,7 +16,14 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from timeline._backends.base import Backend, Head, milliseconds, reason
 from timeline.errors import MissingExtraError, StoreError
-from timeline.schema import COPY_SETTING, IN_A_COPY, OWNS_EVENTS, events
+from timeline.schema import (
+    COPY_SETTING,
+    IN_A_COPY,
+    OWNS_EVENTS,
+    UTCDateTime,
+    event_actors,
+    events,
+)
 from timeline.times import isoformat
 
 if TYPE_CHECKING:
@@ -382,7 +389,10 @@ class PostgresBackend(Backend):
         url: str,
     ) -> None:
         # COPY, one stream per table in the append's transaction, rather than an INSERT
-        # per row (about three times the rows per second). A COPY costs two round trips
+        # per row (about three times the rows per second), in the binary format: psycopg
+        # writes a row of the events table in about 1.5 µs of CPU where the text format
+        # took 10, and the server reads it in about 3.5 µs where it parsed the text in
+        # 6.5 (times, ids and numbers; issue 15). A COPY costs two round trips
         # (the server must answer its start before the rows go), so a few rows go as one
         # INSERT of several rows: one round trip, and one run of the statement triggers.
         import psycopg
@@ -393,7 +403,8 @@ class PostgresBackend(Backend):
                 if len(rows) <= FEW_ROWS:
                     cursor.execute(*_insert_values(table, columns, rows))
                     return
-                with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                with cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.set_types(_copy_types(table, tuple(columns)))
                     for row in rows:
                         copy.write_row(row)
         except psycopg.Error as e:
@@ -523,6 +534,36 @@ def _readable(fileno: int) -> bool:
         return bool(select.select([fileno], [], [], 0)[0])
     except (OSError, ValueError):  # no longer a socket
         return True
+
+
+@functools.cache
+def _copy_types(table: str, columns: tuple[str, ...]) -> list[str]:
+    """The PostgreSQL types of ``columns`` of ``table`` as a binary COPY writes them.
+
+    A JSON column goes as ``text``: the binary form of ``json`` is its text (the server
+    checks it as it does a text COPY's), and the rows hold the canonical text itself.
+
+    Example:
+        >>> _copy_types("timeline_event_actors", ("actor", "position", "occurred_at"))
+        ['text', 'int8', 'timestamptz']
+    """
+    found = {"timeline_events": events, "timeline_event_actors": event_actors}[table]
+    names = []
+    for name in columns:
+        kind = found.c[name].type
+        if isinstance(kind, UTCDateTime):
+            names.append("timestamptz")
+        elif isinstance(kind, sa.BigInteger):
+            names.append("int8")
+        elif isinstance(kind, sa.Integer):
+            names.append("int4")
+        elif isinstance(kind, sa.Uuid):
+            names.append("uuid")
+        elif isinstance(kind, sa.String | sa.JSON):
+            names.append("text")
+        else:  # a column type this list does not know is a bug, and fails as one
+            raise AssertionError(f"{table}.{name}: no COPY type for {kind!r}")
+    return names
 
 
 def _insert_values(
