@@ -515,3 +515,119 @@ def test_revision_0012_reads_the_ticket_in_plpgsql_and_refuses_as_before(
             assert (True, 2) == (tl.verify().ok, tl.verify().events_checked)
     finally:
         owner.dispose()
+
+
+def test_revision_0013_reads_for_an_append_in_one_call_with_the_callers_rights(
+    writer_url: str, postgres_url: str
+) -> None:
+    """A store at 0012 upgrades in place to 0013, whose ``timeline_open_append`` reads
+    the ticket, the versions and the stored ids in one call: a writer appends through it
+    (a retried event is found, a wrong expected version refused), it runs with the
+    caller's rights (a role without the right to take a ticket gets nothing from it),
+    and a downgrade drops it, after which an upgrade puts it back."""
+    from alembic import command
+
+    from timeline import migrate
+    from timeline.errors import ConcurrencyError
+
+    def defined() -> bool:
+        with owner.connect() as conn:
+            found = conn.execute(
+                sa.text("SELECT 1 FROM pg_proc WHERE proname = 'timeline_open_append'")
+            ).first()
+            return found is not None
+
+    owner = raw_engine(postgres_url)
+    stranger = f"timeline_reader_{uuid.uuid4().hex[:8]}"
+    try:
+        first, _ = seed(writer_url)
+        with owner.begin() as conn:
+            command.downgrade(migrate.alembic_config(conn), "0012")
+        assert not defined()
+        assert migrate.head_revision() == timeline.upgrade(postgres_url)
+        assert defined()
+        with timeline.open(writer_url, snapshot_interval=None) as tl:
+            again = timeline.Event(
+                first.type,
+                first.actor,
+                first.occurred_at,
+                incident=INCIDENT,
+                id=first.id,
+                precision=first.precision,
+            )
+            assert [first] == tl.append([again])  # found by id: stored once
+            with pytest.raises(ConcurrencyError):
+                tl.record("truce", "Syria", "2017-06-20", incident=INCIDENT, expected_version=1)
+            after = tl.record("truce", "Syria", "2017-06-20", incident=INCIDENT, expected_version=2)
+            assert (3, 3) == (after.version, after.position)
+            assert (True, 3) == (tl.verify().ok, tl.verify().events_checked)
+        with owner.begin() as conn:
+            conn.execute(sa.text(f"CREATE ROLE {stranger} LOGIN"))
+            conn.execute(sa.text(f"GRANT USAGE ON SCHEMA public TO {stranger}"))
+            conn.execute(sa.text(f"GRANT SELECT ON timeline_events TO {stranger}"))
+        url = make_url(postgres_url).set(username=stranger).render_as_string(hide_password=False)
+        reader = raw_engine(url)
+        try:
+            with reader.begin() as conn, pytest.raises(sa.exc.DatabaseError, match="permission"):
+                conn.execute(sa.text("SELECT * FROM timeline_open_append('{}', '{}')"))
+        finally:
+            reader.dispose()
+        assert 3 == stored_count(postgres_url)
+    finally:
+        with owner.begin() as conn:
+            if conn.execute(
+                sa.text(f"SELECT 1 FROM pg_roles WHERE rolname = '{stranger}'")
+            ).first():
+                conn.execute(sa.text(f"DROP OWNED BY {stranger}"))
+                conn.execute(sa.text(f"DROP ROLE {stranger}"))
+        owner.dispose()
+
+
+def test_an_append_waiting_for_the_lock_reads_what_was_committed_meanwhile(
+    postgres_url: str,
+) -> None:
+    """An append that waits for the append lock reads the incident's version and the
+    stored ids after it is granted (``timeline_open_append``'s reads each take their
+    snapshot then): an event committed by the holder meanwhile is seen, so the waiting
+    append expecting it succeeds with the next version, and its retry of that very event
+    is found stored, not written twice."""
+    import threading
+
+    newest, _ = seed(postgres_url)
+    holder = raw_engine(postgres_url)
+    outcome: list[Any] = []
+    try:
+        with holder.connect() as conn:
+            transaction = conn.begin()
+            recorded_at = begin_append(conn)  # holds the lock until the commit below
+            event = forged(newest, recorded_at=recorded_at)
+            conn.execute(events.insert().values(**row(event)))
+            index(conn, event)
+            retry = timeline.Event(
+                event.type,
+                event.actor,
+                event.occurred_at,
+                incident=INCIDENT,
+                id=event.id,
+                targets=event.targets,
+                effects=event.effects,
+                precision=event.precision,
+            )
+
+            def append() -> None:
+                with timeline.open(postgres_url, snapshot_interval=None) as tl:
+                    later = timeline.Event("truce", "Syria", "2017-06-20", incident=INCIDENT)
+                    outcome.extend(tl.append([retry, later], expected_version=3))
+
+            waiting = threading.Thread(target=append)
+            waiting.start()
+            waiting.join(timeout=1.0)
+            assert waiting.is_alive()  # waits for the lock
+            transaction.commit()
+            waiting.join(timeout=60)
+        assert [(3, 3), (4, 4)] == [(e.version, e.position) for e in outcome]
+        assert event.id == outcome[0].id
+        with timeline.open(postgres_url) as tl:
+            assert (True, 4) == (tl.verify().ok, tl.verify().events_checked)
+    finally:
+        holder.dispose()

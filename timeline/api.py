@@ -181,7 +181,7 @@ def upgrade(url: str | URL | None = None) -> str:
     Example:
         >>> import timeline
         >>> timeline.upgrade("sqlite://")
-        '0012'
+        '0013'
     """
     from timeline import migrate
 
@@ -432,7 +432,7 @@ def head_revision() -> str:
     Example:
         >>> import timeline
         >>> timeline.head_revision()
-        '0012'
+        '0013'
     """
     from timeline import migrate
 

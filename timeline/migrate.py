@@ -57,7 +57,7 @@ def head_revision() -> str:
 
     Example:
         >>> head_revision()
-        '0012'
+        '0013'
     """
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None

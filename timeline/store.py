@@ -554,9 +554,14 @@ class Store:
         self.engine.dispose()
 
     @contextmanager
-    def _write(self) -> Iterator[sa.Connection]:
-        with self._translate(), self._write_engine.connect() as conn, conn.begin():
-            yield conn
+    def _write(self, *, append: bool = False) -> Iterator[sa.Connection]:
+        """A write transaction; ``append``: an append's, whose first statement is the
+        backend's ``read_for_append(begin=True)`` (see ``Backend.append_connection``)."""
+        with self._translate(), self._write_engine.connect() as conn:
+            if append:
+                conn = self.backend.append_connection(conn)
+            with conn.begin():
+                yield conn
 
     @contextmanager
     def _read(self) -> Iterator[sa.Connection]:
@@ -677,7 +682,7 @@ class Store:
         run: _AppendRun | None = None
         results: list[RecordedEvent] = []
         start = 0  # the place of the chunk's first event in the batch
-        with self._write() as conn:
+        with self._write(append=True) as conn:
             for chunk in _chunks(batch, chunk_size, self.max_event_bytes):
                 # what the chunk needs to know, read under the lock (taken by the first)
                 named = {event.incident for event, _, _ in chunk}

@@ -147,6 +147,15 @@ class Backend(ABC):
     def now(self, conn: sa.Connection) -> dt.datetime:
         """The store's clock (UTC), read under the append lock."""
 
+    def append_connection(self, conn: sa.Connection) -> sa.Connection:
+        """The connection an append's transaction runs on, given before it begins.
+
+        The append's first statement is always :meth:`read_for_append` with
+        ``begin=True``, so a backend may leave the start of the transaction to it (see
+        ``PostgresBackend``). By default ``conn`` itself.
+        """
+        return conn
+
     def read_for_append(
         self,
         conn: sa.Connection,
