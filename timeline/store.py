@@ -455,7 +455,8 @@ def _as_recorded(snapshot: Snapshot, found: Mapping[int, RecordedEvent]) -> bool
 
 
 _SOUND_KEPT = 64
-"""How many sets of rows found sound a store remembers (``Store._sound``)."""
+"""How many sets of rows found sound a store remembers (``Store._sound``); when full, it
+forgets them all and starts over."""
 
 
 def _snapshot_problem(
@@ -540,7 +541,7 @@ class Store:
         # Snapshots found sound, by the rows they were checked on as the driver gave them
         # (the snapshot's, then the events' at its positions): the check is a function
         # of those rows alone when no correction had to be read (see _usable_snapshots),
-        # so the same rows read again need no second check. A few, newest kept.
+        # so the same rows read again need no second check. A few (_SOUND_KEPT).
         self._sound: dict[tuple[Any, ...], None] = {}
         self.timeouts = Timeouts() if timeouts is None else timeouts
         self._by_ids_query = self.backend.by_ids(_STORED)
@@ -1727,7 +1728,7 @@ class Store:
             and all(problem is None and _as_recorded(snap, stored) for snap, problem in checked)
         ):
             if len(self._sound) >= _SOUND_KEPT:
-                del self._sound[next(iter(self._sound))]
+                self._sound.clear()  # one step, safe with other threads asking too
             self._sound[read_as] = None
         return checked
 
