@@ -126,6 +126,23 @@ def test_a_forged_snapshot_never_changes_an_answer(
     assert str(result).startswith("snapshot of 'US' through position ")
 
 
+def test_a_snapshot_found_sound_then_edited_is_refused(
+    cached: tuple[timeline.Timeline, timeline.Timeline], db_url: str
+) -> None:
+    """A snapshot that served questions (checked and found sound, which the store then
+    remembers by the rows it read) and is edited afterwards is refused by the next
+    question: what is remembered is the rows, never the snapshot's id."""
+    snap, plain = cached
+    moments = ("2020-01-01T10:00Z", "2020-01-01T12:00Z")
+    for at in moments:
+        assert plain.state("US", at=at) == snap.state("US", at=at)
+    assert snap._store._sound  # the snapshot served and was found sound
+    write_snapshots(db_url, snapshots.update().values(state={"values": {"n": 999}, "problems": []}))
+    for at in (*moments, None):
+        assert plain.state("US", at=at) == snap.state("US", at=at)
+    assert not snap.verify().ok
+
+
 def test_a_forged_snapshot_with_a_recomputed_digest_is_named_by_verify(
     cached: tuple[timeline.Timeline, timeline.Timeline], db_url: str
 ) -> None:

@@ -31,7 +31,7 @@ from timeline import migrate
 from timeline._backends import backend_for_url, backend_of
 from timeline._backends.base import ID_CHUNK as _ID_CHUNK
 from timeline._backends.base import LAST as _LAST
-from timeline._backends.base import Backend
+from timeline._backends.base import Backend, fetched
 from timeline._backends.base import reason as _reason
 from timeline._backends.postgres import APPEND_LOCK_KEY as APPEND_LOCK_KEY
 from timeline.errors import (
@@ -403,8 +403,9 @@ class FoldStart:
     - ``newest``: the position the fold's basis rests on;
     - ``mending``: the corrections and retractions indexed under the actor up to it, in
       position order;
-    - ``snapshots``: the actor's snapshots that may start the fold, newest first, each
-      with what is wrong with it or ``None`` (as :meth:`Store.snapshots_for`);
+    - ``snapshots``: the actor's newest snapshot that may start the fold (none or one),
+      with what is wrong with it or ``None`` (as :meth:`Store.snapshots_for`, which
+      reads the next ones when it is refused);
     - ``after``: the key the ``page`` starts after (the newest snapshot's end the
       statement found; ``None``: the start);
     - ``page``: the first page of the fold's rows after ``after`` (``None``: not read),
@@ -440,6 +441,24 @@ def snapshot_digest(snapshot: Snapshot, chain: str) -> str:
         snapshot.state,
     ]
     return hashlib.sha256(canonical_json(fields).encode()).hexdigest()
+
+
+def _as_recorded(snapshot: Snapshot, found: Mapping[int, RecordedEvent]) -> bool:
+    """Whether the event a snapshot ends at (in ``found``, by position), as recorded,
+    occurred at its ``through_occurred_at`` and names its actor; when it does not, a
+    correction may have moved it there or named the actor (:meth:`Store.snapshot_problems`
+    reads them)."""
+    through = found.get(snapshot.through_position)
+    return (
+        through is not None
+        and through.occurred_at == snapshot.through_occurred_at
+        and snapshot.actor in _named_actors(through)
+    )
+
+
+_SOUND_KEPT = 64
+"""How many sets of rows found sound a store remembers (``Store._sound``); when full, it
+forgets them all and starts over."""
 
 
 def _snapshot_problem(
@@ -521,6 +540,11 @@ class Store:
         self.url = url
         self.max_event_bytes = max_event_bytes
         self._snapshot_rights: tuple[bool, bool] | None = None
+        # Snapshots found sound, by the rows they were checked on as the driver gave them
+        # (the snapshot's, then the events' at its positions): the check is a function
+        # of those rows alone when no correction had to be read (see _usable_snapshots),
+        # so the same rows read again need no second check. A few (_SOUND_KEPT).
+        self._sound: dict[tuple[Any, ...], None] = {}
         self.timeouts = Timeouts() if timeouts is None else timeouts
         self._by_ids_query = self.backend.by_ids(_STORED)
         # the engine of write transactions, its options set once (on each connection
@@ -1691,10 +1715,15 @@ class Store:
         *,
         through: Bound | None,
         conn: sa.Connection,
+        read_as: tuple[Any, ...] | None = None,
     ) -> list[tuple[Snapshot, str | None]]:
         """The snapshots of ``rows`` (as :func:`_snapshot` reads them, newest first) that
         end by ``through``, each with its problem (see :meth:`snapshots_for`);
-        ``bound_events(found)`` decodes the stored events at their positions."""
+        ``bound_events(found)`` decodes the stored events at their positions.
+
+        ``read_as``: the driver's rows the snapshots and those events were read from,
+        whole; when the same rows were found sound before, they are not checked again.
+        """
         found: list[Snapshot] = []
         for row in rows:
             snapshot = _snapshot(row)
@@ -1708,12 +1737,23 @@ class Store:
             ):
                 continue
             found.append(snapshot)
+        if found and read_as is not None and read_as in self._sound:
+            return [(snap, None) for snap in found]
         try:
             stored = bound_events(found)
         except (ValueError, TypeError) as e:  # a damaged event: verify() names it
             unreadable = f"the events at its positions cannot be read ({e})"
             return [(snap, unreadable) for snap in found]
-        return list(zip(found, self._snapshot_problems(found, stored, conn), strict=True))
+        checked = list(zip(found, self._snapshot_problems(found, stored, conn), strict=True))
+        if (
+            found
+            and read_as is not None
+            and all(problem is None and _as_recorded(snap, stored) for snap, problem in checked)
+        ):
+            if len(self._sound) >= _SOUND_KEPT:
+                self._sound.clear()  # one step, safe with other threads asking too
+            self._sound[read_as] = None
+        return checked
 
     def fold_start(
         self,
@@ -1730,16 +1770,17 @@ class Store:
         """Read in one statement what a fold of ``actor`` starts from: the newest
         position (``known_position=None``; else that one), the mending events indexed
         under the actor up to it (:meth:`newest_and_mending`, :meth:`mending`), its
-        snapshots of ``fingerprint`` that end by ``occurred_to`` (:meth:`snapshots_for`;
-        ``None``: none read) and, ``page``, the first page of the default fold's rows
-        (:meth:`in_valid_time` with ``whole=False``) after the newest of those
-        snapshots, or from the start when there is none.
+        newest snapshot of ``fingerprint`` that ends by ``occurred_to`` (as
+        :meth:`snapshots_for` checks it; ``None``: none read) and, ``page``, the first
+        page of the default fold's rows (:meth:`in_valid_time` with ``whole=False``)
+        after that snapshot, or from the start when there is none.
 
-        The page is read before the snapshots are checked: it serves when the fold
-        starts from that newest snapshot (or from no snapshot when none was read),
-        which :attr:`FoldStart.after` tells; otherwise the caller reads the events
-        again after the snapshot it chose. On PostgreSQL the three reads were three
-        round trips and three plans.
+        The page is read before the snapshot is checked: it serves when the fold
+        starts from that snapshot (or from no snapshot when none was read), which
+        :attr:`FoldStart.after` tells; otherwise the caller reads older snapshots
+        (:meth:`snapshots_for`) and the events after the one it chose. On PostgreSQL
+        the three reads were three round trips and three plans. The statement is run
+        as SQL compiled once per shape (:func:`_driver_form`).
 
         Example:
             >>> store = Store.open("sqlite://")
@@ -1768,24 +1809,30 @@ class Store:
         if reported_to is not None:
             values["reported_to"] = reported_to[0]
         with self._translate():
-            result = conn.execute(_fold_start_query(*shape), values)
-            rows = result.cursor.fetchall()  # the driver's tuples, as _valid_time_pages
-            result.close()
+            sql, bind = _driver_form(_fold_start_query(*shape), conn.dialect)
+            rows = fetched(conn.exec_driver_sql(sql, bind(values)))
         by_kind: dict[int, list[Any]] = {kind: [] for kind in range(5)}
         for row in rows:
             by_kind[row[-1]].append(row)
         (head,) = by_kind[_HEAD]
         newest = (head[0] or 0) if known_position is None else known_position
-        after_position = head[_AFTER_POSITION]
-        after = None if after_position is None else (_raw_time(head[6]), after_position)
         mending = sorted(
             (_recorded(_laid_out(row)) for row in by_kind[_MENDED]), key=lambda e: e.position
         )
         snapshot_rows: list[Any] = [
             _SnapshotRow._make(row[_SNAPSHOT_SLICE]) for row in by_kind[_SNAPSHOT]
         ]
-        snapshot_rows.sort(key=lambda r: (_raw_time(r.through_occurred_at), r.through_position))
-        snapshot_rows.reverse()  # newest first
+        # the page starts after the newest snapshot's end (as stored), usable or not
+        after = (
+            None
+            if not snapshot_rows
+            else (
+                _raw_time(snapshot_rows[0].through_occurred_at),
+                snapshot_rows[0].through_position,
+            )
+        )
+        page_rows = by_kind[_PAGE]
+        page_rows.sort(key=_PAGE_KEY)  # the statement has no ORDER BY (see there)
 
         def bound_events(found: list[Snapshot]) -> dict[int, RecordedEvent]:
             named = {
@@ -1799,10 +1846,15 @@ class Store:
             []
             if fingerprint is None
             else self._usable_snapshots(
-                actor, snapshot_rows, bound_events, through=occurred_to, conn=conn
+                actor,
+                snapshot_rows,
+                bound_events,
+                through=occurred_to,
+                conn=conn,
+                read_as=(*by_kind[_SNAPSHOT], *sorted(by_kind[_BOUND], key=_POSITION)),
             )
         )
-        return FoldStart(newest, mending, found, after, by_kind[_PAGE] if page else None)
+        return FoldStart(newest, mending, found, after, page_rows if page else None)
 
     def all_snapshots(self, *, page_size: int = DEFAULT_PAGE_SIZE) -> Iterator[Snapshot | str]:
         """Yield every stored snapshot by id, each as a :class:`Snapshot`, or as the text
@@ -1868,11 +1920,7 @@ class Store:
         moved = {
             stored[s.through_position].id
             for s in found
-            if s.through_position in stored
-            and (
-                stored[s.through_position].occurred_at != s.through_occurred_at
-                or s.actor not in _named_actors(stored[s.through_position])
-            )
+            if s.through_position in stored and not _as_recorded(s, stored)
         }
         corrections: dict[uuid.UUID, list[RecordedEvent]] = {}
         for fix in self.mending_of_many(sorted(moved), conn=conn) if moved else ():
@@ -2022,6 +2070,36 @@ _MENDING = sa.text(f"({MENDING})")
 """The mending events (corrections, retractions): the partial index's condition, verbatim."""
 _NEWEST = sa.select(sa.func.max(events.c.position).label("newest")).subquery("newest")
 """The newest position, as a one-row table to join with (:meth:`Store.newest_and_mending`)."""
+
+
+@functools.lru_cache(maxsize=64)
+def _driver_form(query: Any, dialect: sa.Dialect) -> tuple[str, Callable[[Mapping[str, Any]], Any]]:
+    """``query`` compiled once for ``dialect``: its SQL and the function that turns the
+    values of its bound names into the driver's parameters, for
+    :meth:`sa.Connection.exec_driver_sql`.
+
+    For a statement run on every question: SQLAlchemy's own execution of a statement
+    object walks the whole of it for its cache key and processes each parameter, which
+    cost as much as SQLite's run of the statement itself (issue 15).
+    """
+    compiled = query.compile(dialect=dialect)
+    binds = {name: compiled.binds[name] for name in set(compiled.bind_names.values())}
+    # the statement's own values (its LIMITs); the rest are the caller's
+    fixed = {name: bind.effective_value for name, bind in binds.items() if not bind.required}
+    processors = [
+        (name, processor)
+        for name, bind in binds.items()
+        if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+    ]
+    order = compiled.positiontup
+
+    def bind(values: Mapping[str, Any]) -> Any:
+        params = {**fixed, **values}
+        for name, processor in processors:
+            params[name] = processor(params[name])
+        return params if order is None else tuple([params[name] for name in order])
+
+    return compiled.string, bind
 
 
 def _mending_terms(known_position: Any, named: bool) -> list[Any]:
@@ -2396,9 +2474,9 @@ def _bound_events(row: sa.Row[Any]) -> Iterator[tuple[int, RecordedEvent]]:
             yield fields["position"], _recorded(tuple(fields.values()))
 
 
-def _picked_snapshots(inclusive: bool | None) -> Any:
-    """The actor's newest three snapshots of a fingerprint (ending by the bound, of
-    this kind): those :meth:`Store.snapshots_for` reads."""
+def _picked_snapshots(inclusive: bool | None, *, newest: int = 3) -> Any:
+    """The actor's ``newest`` snapshots of a fingerprint (ending by the bound, of this
+    kind): :meth:`Store.snapshots_for` reads three, :meth:`Store.fold_start` one."""
     picked = (
         sa.select(snapshots)
         .where(
@@ -2406,7 +2484,7 @@ def _picked_snapshots(inclusive: bool | None) -> Any:
             snapshots.c.fingerprint == sa.bindparam("fingerprint"),
         )
         .order_by(snapshots.c.through_occurred_at.desc(), snapshots.c.through_position.desc())
-        .limit(3)
+        .limit(newest)
     )
     if inclusive is not None:
         picked = picked.where(
@@ -2459,9 +2537,10 @@ _FOLD_WIDTH = 12
 _FROM_LAYOUT = [_LAYOUT.index(name) for name in EVENT_COLUMNS]
 _SnapshotRow = collections.namedtuple("_SnapshotRow", [c.name for c in snapshots.c])  # type: ignore[misc]
 _SNAPSHOT_SLICE = slice(len(_LAYOUT), len(_LAYOUT) + len(snapshots.c))
-_AFTER_POSITION = len(_LAYOUT) + [c.name for c in snapshots.c].index("through_position")
-"""Where the head row holds the position of the key its page starts after (its moment
-is in the ``occurred_at`` column)."""
+_POSITION = operator.itemgetter(_LAYOUT.index("position"))
+_PAGE_KEY = operator.itemgetter(_LAYOUT.index("occurred_at"), _LAYOUT.index("position"))
+"""The order of a page's rows: its key, ``(occurred_at, position)``, as the index has it
+(on SQLite the stored text, which sorts as the moments do)."""
 _HEAD, _MENDED, _SNAPSHOT, _BOUND, _PAGE = range(5)
 """The kinds of rows, in the statement's order: the head (newest position, the page's
 start), mending events, snapshots, the events at the snapshots' positions, the page."""
@@ -2481,8 +2560,23 @@ def _no_event(name: str) -> Any:
     return sa.cast(sa.null(), kind).label(name)
 
 
-_NO_SNAPSHOT = [sa.cast(sa.null(), c.type).label(f"snapshot_{c.name}") for c in snapshots.c]
+_NO_SNAPSHOT = [
+    sa.cast(sa.null(), sa.Text() if c.name == "state" else c.type).label(f"snapshot_{c.name}")
+    for c in snapshots.c
+]
 """NULL in each snapshot column of a row of :func:`_fold_start_query`."""
+
+
+def _snapshot_column(picked: Any, name: str) -> Any:
+    """A snapshot column of a row of :func:`_fold_start_query`: times as the driver
+    returns them (decoded by :func:`_snapshot`), the state as text on both backends (so
+    that the row, whole, can key :attr:`Store._sound`)."""
+    column = picked.c[name]
+    if name == "state":
+        column = sa.cast(column, sa.Text)
+    elif isinstance(column.type, UTCDateTime):
+        column = sa.type_coerce(column, sa.String)
+    return column.label(f"snapshot_{name}")
 
 
 def _event_layout(table: Any, *, fold: bool = False) -> list[Any]:
@@ -2504,6 +2598,10 @@ def _kind(kind: int) -> Any:
     return sa.literal_column(str(kind), sa.Integer()).label("kind")
 
 
+_NEWEST_ONCE = sa.select(sa.func.max(events.c.position).label("newest")).cte("newest")
+"""The newest position, as a CTE the arms of :func:`_fold_start_query` share."""
+
+
 @functools.lru_cache(maxsize=64)
 def _fold_start_query(
     present: bool,
@@ -2520,46 +2618,42 @@ def _fold_start_query(
     One UNION ALL of the reads it replaces, each arm the statement it was, so each is
     planned as before (the page through the actor key from the snapshot's end on); a
     row's last column says which read it belongs to."""
+    # the newest position once (three arms compare with it: planned once on PostgreSQL)
     known = (
-        sa.select(sa.func.max(events.c.position)).scalar_subquery()
+        sa.select(_NEWEST_ONCE.c.newest).scalar_subquery()
         if present
         else sa.bindparam("known", type_=sa.BigInteger())
     )
     head_columns: dict[str, Any] = {name: _no_event(name) for name in _LAYOUT}
     head_columns["position"] = known.label("position")
-    snapshot_head = {column.name: column for column in _NO_SNAPSHOT}
     arms = []
     after = None
     if with_snapshots:
-        picked = _picked_snapshots(snapshot_bound).cte("picked")
-        newest = (
-            sa.select(picked.c.through_occurred_at, picked.c.through_position)
-            .order_by(picked.c.through_occurred_at.desc(), picked.c.through_position.desc())
-            .limit(1)
-        )
-        moment = newest.with_only_columns(picked.c.through_occurred_at).scalar_subquery()
-        position = newest.with_only_columns(picked.c.through_position).scalar_subquery()
-        head_columns["occurred_at"] = moment.label("occurred_at")
-        snapshot_head["snapshot_through_position"] = position.label("snapshot_through_position")
+        # The newest snapshot alone: the fold starts from it unless it is refused (rare:
+        # a late report behind it, a damaged row), and then the caller reads the next
+        # ones (Store.snapshots_for). One row keeps the statement small to plan (about
+        # 0.9 ms of PostgreSQL's planning went to three and their events) and the
+        # check to one snapshot.
+        picked = _picked_snapshots(snapshot_bound, newest=1).cte("picked")
         after = (
-            sa.func.coalesce(moment, sa.bindparam("floor", type_=event_actors.c.occurred_at.type)),
-            sa.func.coalesce(position, _ZERO),
+            sa.func.coalesce(
+                sa.select(picked.c.through_occurred_at).scalar_subquery(),
+                sa.bindparam("floor", type_=event_actors.c.occurred_at.type),
+            ),
+            sa.func.coalesce(sa.select(picked.c.through_position).scalar_subquery(), _ZERO),
         )
-        named = sa.union(*(sa.select(picked.c[column.name]) for column in _BOUND_TO.values()))
+        # each position a value of its own (an InitPlan on PostgreSQL): a probe of the
+        # key per position, planned in less time than a join or a UNION of them
+        named = [sa.select(picked.c[c.name]).scalar_subquery() for c in _BOUND_TO.values()]
         arms += [
             sa.select(
                 *(_no_event(name) for name in _LAYOUT),
-                *(
-                    sa.type_coerce(picked.c[c.name], sa.String).label(f"snapshot_{c.name}")
-                    if isinstance(c.type, UTCDateTime) or c.name == "state"
-                    else picked.c[c.name].label(f"snapshot_{c.name}")
-                    for c in snapshots.c
-                ),
+                *(_snapshot_column(picked, c.name) for c in snapshots.c),
                 _kind(_SNAPSHOT),
             ),
             sa.select(*_event_layout(events), _kind(_BOUND)).where(events.c.position.in_(named)),
         ]
-    head = sa.select(*head_columns.values(), *snapshot_head.values(), _kind(_HEAD))
+    head = sa.select(*head_columns.values(), *_NO_SNAPSHOT, _kind(_HEAD))
     mended = sa.select(*_event_layout(events), _kind(_MENDED)).where(
         *_mending_terms(known, named=True)
     )
@@ -2577,9 +2671,9 @@ def _fold_start_query(
             after=after,
         ).subquery("page")
         arms.append(sa.select(page))
-    return sa.union_all(*arms).order_by(
-        sa.literal_column("kind"), sa.literal_column("occurred_at"), sa.literal_column("position")
-    )
+    # no ORDER BY: the rows are sorted by kind in Python, the page by its key there
+    # (sorting every row's 31 columns cost SQLite about 30 % of the statement's steps)
+    return sa.union_all(*arms)
 
 
 _NAMED = {"actor": event_actors.c.actor, "incident": events.c.incident, "type": events.c.type}

@@ -701,7 +701,17 @@ class View:
                 conn=conn,
             )
             known = self._knowledge(conn, actor, begun=(begun.newest, begun.mending))
-            start, after = self._snapshot_start(actor, fingerprint, begun.snapshots, conn)
+            # the statement read the newest snapshot; the next ones only if it is refused
+            older = (
+                None
+                if fingerprint is None or begun.after is None
+                else lambda: self._store.snapshots_for(
+                    actor, fingerprint, through=at_bound, conn=conn
+                )
+            )
+            start, after = self._snapshot_start(
+                actor, fingerprint, begun.snapshots, conn, older=older
+            )
             originals = self._store.in_valid_time(
                 known_position=self.basis.position,
                 actor=actor,
@@ -1238,10 +1248,13 @@ class View:
         fingerprint: str | None,
         found: Sequence[tuple[Snapshot, str | None]],
         conn: sa.Connection,
+        *,
+        older: Callable[[], Sequence[tuple[Snapshot, str | None]]] | None = None,
     ) -> tuple[Replay | None, Key | None]:
         """Return the newest snapshot of ``found`` (as :meth:`Store.snapshots_for
-        <timeline.store.Store.snapshots_for>` gives them) that holds for this question,
-        as a replay to go on.
+        <timeline.store.Store.snapshots_for>` gives them), then of ``older()`` (read only
+        when none of ``found`` serves; those of ``found`` again are skipped), that holds
+        for this question, as a replay to go on.
 
         A snapshot is used only when it holds together with the events it claims to
         stand for (:meth:`Store.snapshot_problems <timeline.store.Store.snapshot_problems>`;
@@ -1251,7 +1264,14 @@ class View:
         if fingerprint is None:
             return None, None
         known = self.basis.position
-        for snap, problem in found:
+
+        def candidates() -> Iterator[tuple[Snapshot, str | None]]:
+            yield from found
+            if older is not None:
+                tried = {snap.id for snap, _ in found}
+                yield from (pair for pair in older() if pair[0].id not in tried)
+
+        for snap, problem in candidates():
             if problem is not None:
                 _log.warning("timeline: snapshot %s of %r not used: %s", snap.id, actor, problem)
                 continue

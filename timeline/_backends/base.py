@@ -51,6 +51,21 @@ def reason(error: sa.exc.SQLAlchemyError) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
+def fetched(result: sa.CursorResult[Any]) -> list[Any]:
+    """Every row of ``result``, as the driver's own tuples: SQLAlchemy's Row costs more
+    than the decoding of the few plain columns the read paths take (each caller decodes
+    them). A driver error met while fetching (a statement with no sort finds a damaged
+    page only as its rows stream) is raised as SQLAlchemy raises one met while
+    executing, so that the store translates it as any other."""
+    error = result.context.dialect.loaded_dbapi.Error
+    try:
+        return list(result.cursor.fetchall())
+    except error as e:
+        raise sa.exc.DBAPIError.instance(result.context.statement, None, e, error) from e
+    finally:
+        result.close()
+
+
 class Backend(ABC):
     """What differs between the engines, as one small object per engine.
 
@@ -120,11 +135,8 @@ class Backend(ABC):
         each holding the driver's values in the statement's column order, read by
         position: the driver's own tuples, since SQLAlchemy's rows cost more than the
         decoding of the few plain columns that a page's reader takes. SQLAlchemy's
-        execution, then its cursor's rows, by default."""
-        result = conn.execute(statement, values)
-        rows = result.cursor.fetchall()
-        result.close()
-        return rows
+        execution, then its cursor's rows (:func:`fetched`), by default."""
+        return fetched(conn.execute(statement, values))
 
     # -- the append lock and the clock ---------------------------------------------------
 
