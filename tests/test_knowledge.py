@@ -561,3 +561,24 @@ def test_a_versioned_fold_uses_snapshots_and_a_new_version_does_not(db_url: str)
         assert 16 == tl.state("US")["n"]
         tl.define_fold("report", lambda s, e: {"n": s.get("n", 0) + 3})
         assert 24 == tl.state("US")["n"]
+
+
+@pytest.mark.parametrize("instant", ["2017-06-19T00:00:00Z", "2017-06-19T06:30:00Z"])
+def test_a_reported_bound_on_a_whole_second_keeps_what_was_reported_at_it(
+    tl: timeline.Timeline, instant: str
+) -> None:
+    # A reported bound is inclusive: a claim reported at that very instant is known. The
+    # sequence scan (several types, no actor) binds the bound on the driver's cursor,
+    # where a whole second once went to SQLite without its ".000000" and, compared as
+    # text with the stored form, left the claim out (found in review).
+    tl.record("shootdown", "US", "2017-06-18", incident="s", reported_at="2017-06-18T00:00Z")
+    tl.record("aircraft_repositioned", "US", "2017-06-19", incident="s", reported_at=instant)
+    steps = [timeline.Step("shootdown"), timeline.Step("aircraft_repositioned")]
+    at_it, before_it = (
+        tl.as_of(reported_by=instant),
+        tl.as_of(reported_by=dt.datetime.fromisoformat(instant) - dt.timedelta(microseconds=1)),
+    )
+    assert 1 == len(at_it.sequence(steps).matches)
+    assert 0 == len(before_it.sequence(steps).matches)
+    assert 2 == len(list(at_it.events()))
+    assert 2 == at_it.state("US").events_applied

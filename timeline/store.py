@@ -31,7 +31,7 @@ from timeline import migrate
 from timeline._backends import backend_for_url, backend_of
 from timeline._backends.base import ID_CHUNK as _ID_CHUNK
 from timeline._backends.base import LAST as _LAST
-from timeline._backends.base import Backend, fetched
+from timeline._backends.base import Backend, driver_form, fetched
 from timeline._backends.base import reason as _reason
 from timeline._backends.postgres import APPEND_LOCK_KEY as APPEND_LOCK_KEY
 from timeline.errors import (
@@ -1780,7 +1780,7 @@ class Store:
         :attr:`FoldStart.after` tells; otherwise the caller reads older snapshots
         (:meth:`snapshots_for`) and the events after the one it chose. On PostgreSQL
         the three reads were three round trips and three plans. The statement is run
-        as SQL compiled once per shape (:func:`_driver_form`).
+        as SQL compiled once per shape (:func:`~timeline._backends.base.driver_form`).
 
         Example:
             >>> store = Store.open("sqlite://")
@@ -1809,8 +1809,9 @@ class Store:
         if reported_to is not None:
             values["reported_to"] = reported_to[0]
         with self._translate():
-            sql, bind = _driver_form(_fold_start_query(*shape), conn.dialect)
-            rows = fetched(conn.exec_driver_sql(sql, bind(values)))
+            form = driver_form(_fold_start_query(*shape), conn.dialect)
+            assert form is not None, "the fold's statement binds no list"
+            rows = fetched(conn.exec_driver_sql(form.sql, form.params(values)))
         by_kind: dict[int, list[Any]] = {kind: [] for kind in range(5)}
         for row in rows:
             by_kind[row[-1]].append(row)
@@ -2070,36 +2071,6 @@ _MENDING = sa.text(f"({MENDING})")
 """The mending events (corrections, retractions): the partial index's condition, verbatim."""
 _NEWEST = sa.select(sa.func.max(events.c.position).label("newest")).subquery("newest")
 """The newest position, as a one-row table to join with (:meth:`Store.newest_and_mending`)."""
-
-
-@functools.lru_cache(maxsize=64)
-def _driver_form(query: Any, dialect: sa.Dialect) -> tuple[str, Callable[[Mapping[str, Any]], Any]]:
-    """``query`` compiled once for ``dialect``: its SQL and the function that turns the
-    values of its bound names into the driver's parameters, for
-    :meth:`sa.Connection.exec_driver_sql`.
-
-    For a statement run on every question: SQLAlchemy's own execution of a statement
-    object walks the whole of it for its cache key and processes each parameter, which
-    cost as much as SQLite's run of the statement itself (issue 15).
-    """
-    compiled = query.compile(dialect=dialect)
-    binds = {name: compiled.binds[name] for name in set(compiled.bind_names.values())}
-    # the statement's own values (its LIMITs); the rest are the caller's
-    fixed = {name: bind.effective_value for name, bind in binds.items() if not bind.required}
-    processors = [
-        (name, processor)
-        for name, bind in binds.items()
-        if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
-    ]
-    order = compiled.positiontup
-
-    def bind(values: Mapping[str, Any]) -> Any:
-        params = {**fixed, **values}
-        for name, processor in processors:
-            params[name] = processor(params[name])
-        return params if order is None else tuple([params[name] for name in order])
-
-    return compiled.string, bind
 
 
 def _mending_terms(known_position: Any, named: bool) -> list[Any]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -64,6 +65,79 @@ def fetched(result: sa.CursorResult[Any]) -> list[Any]:
         raise sa.exc.DBAPIError.instance(result.context.statement, None, e, error) from e
     finally:
         result.close()
+
+
+class DriverForm:
+    """A SQLAlchemy statement as its driver takes it, compiled once (:func:`driver_form`):
+    for a statement run so often that SQLAlchemy's execution of the statement object (its
+    cache key, each parameter) costs as much as the database's work on it (issue 15).
+
+    ``sql``: the text; :meth:`params` turns the values of its bound names into the
+    driver's parameters, each processed as SQLAlchemy processes it for this dialect
+    (``UTCDateTime`` refuses a naive time and, on SQLite, writes the stored text form);
+    ``results``: each result column's processor (``None`` when no column has one).
+
+    Example:
+        >>> import sqlalchemy as sa
+        >>> from sqlalchemy.dialects import sqlite
+        >>> from timeline.schema import events
+        >>> form = driver_form(
+        ...     sa.select(events.c.position).where(events.c.recorded_at <= sa.bindparam("k")),
+        ...     sqlite.dialect(),
+        ... )
+        >>> import datetime as dt
+        >>> form.params({"k": dt.datetime(2017, 6, 19, tzinfo=dt.UTC)})
+        ('2017-06-19 00:00:00.000000',)
+    """
+
+    def __init__(self, compiled: Any, statement: Any, dialect: sa.Dialect) -> None:
+        self.sql: str = compiled.string
+        binds = compiled.binds
+        # the statement's own values (its LIMITs, say); the rest are the caller's
+        self._fixed = {
+            name: bind.effective_value for name, bind in binds.items() if not bind.required
+        }
+        # the dialect's own form of each type: a TypeDecorator's bind_processor alone
+        # skips its dialect's (SQLite's DATETIME text form, for one)
+        self._processors = [
+            (name, processor)
+            for name, bind in binds.items()
+            if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        ]
+        positions = compiled.positiontup
+        self._order: tuple[str, ...] | None = None if positions is None else tuple(positions)
+        results = tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in getattr(statement, "selected_columns", ())
+        )
+        self.results: tuple[Callable[[Any], Any] | None, ...] | None = (
+            None if all(p is None for p in results) else results
+        )
+
+    def params(self, values: Mapping[str, Any]) -> Any:
+        """The driver's parameters for ``values`` (a dict by name, or a tuple in the
+        text's order for a driver of positional marks). A value a processor refuses is
+        raised as SQLAlchemy raises it (``StatementError``), for the store to translate."""
+        given = {**self._fixed, **values}
+        try:
+            for name, processor in self._processors:
+                given[name] = processor(given[name])
+        except (ValueError, TypeError) as e:
+            raise sa.exc.StatementError(str(e), self.sql, given, e) from e
+        order = self._order
+        return given if order is None else tuple([given[name] for name in order])
+
+
+@functools.lru_cache(maxsize=256)
+def driver_form(statement: Any, dialect: sa.Dialect) -> DriverForm | None:
+    """``statement`` compiled once for ``dialect`` (:class:`DriverForm`), or ``None`` for a
+    statement only SQLAlchemy can run (expanding parameters, bound names that the text
+    spells otherwise). The store builds each shape of its hot statements once, so the
+    cache holds a few dozen."""
+    compiled = statement.compile(dialect=dialect)
+    if "POSTCOMPILE" in compiled.string or compiled.escaped_bind_names:
+        return None
+    return DriverForm(compiled, statement, dialect)
 
 
 class Backend(ABC):

@@ -8,13 +8,13 @@ import itertools
 import select
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from timeline._backends.base import Backend, Head, milliseconds, reason
+from timeline._backends.base import Backend, Head, driver_form, milliseconds, reason
 from timeline.errors import MissingExtraError, StoreError
 from timeline.schema import (
     COPY_SETTING,
@@ -105,47 +105,20 @@ _TIMELINE_INDEXES = sa.text(
 _STREAMS = itertools.count(1)
 
 
-@functools.lru_cache(maxsize=256)
-def _driver_form(
-    statement: Any, dialect: sa.Dialect
-) -> tuple[str, dict[str, Any], dict[str, Callable[[Any], Any]]] | None:
-    """A statement as psycopg takes it: its text, the values it binds itself, and the
-    bound parameters' processors (``UTCDateTime`` refuses a naive time), once per
-    statement (the store builds each shape of its hot statements once); ``None`` for
-    a statement only SQLAlchemy can run (expanding parameters, bound names that the
-    text spells otherwise)."""
-    compiled = statement.compile(dialect=dialect)
-    if "POSTCOMPILE" in compiled.string or compiled.escaped_bind_names:
-        return None
-    defaults, processors = {}, {}
-    for name, bind in compiled.binds.items():
-        if not bind.required:
-            defaults[name] = bind.effective_value
-        process = bind.type.bind_processor(dialect)
-        if process is not None:
-            processors[name] = process
-    return compiled.string, defaults, processors
-
-
 def _driver_call(
     conn: sa.Connection, statement: Any, values: Mapping[str, Any]
 ) -> tuple[Any, str, dict[str, Any]]:
     """psycopg's connection under ``conn``, and ``statement`` with ``values`` as it takes
-    them (see :func:`_driver_form`), the values processed as SQLAlchemy would."""
+    them (see :func:`~timeline._backends.base.driver_form`), the values processed as
+    SQLAlchemy would."""
     import psycopg
 
-    form = _driver_form(statement, conn.dialect)
+    form = driver_form(statement, conn.dialect)
     assert form is not None, "a statement with expanding parameters needs SQLAlchemy"
-    sql, defaults, processors = form
-    params = {**defaults, **values}
-    try:
-        for name, process in processors.items():
-            params[name] = process(params[name])
-    except (ValueError, TypeError) as e:  # as SQLAlchemy reports a value it refuses
-        raise sa.exc.StatementError(str(e), sql, params, e) from e
+    params = form.params(values)
     driver = conn.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
-    return driver, sql, params
+    return driver, form.sql, params
 
 
 def session_options(timeouts: Timeouts) -> str:
@@ -321,7 +294,7 @@ class PostgresBackend(Backend):
         no transaction is needed, so it serves reads without BEGIN too."""
         import psycopg
 
-        if _driver_form(statement, conn.dialect) is None:  # an IN list of types, say
+        if driver_form(statement, conn.dialect) is None:  # an IN list of types, say
             return super().fetch(conn, statement, values)
         driver, sql, params = _driver_call(conn, statement, values)
         try:

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 
-from timeline._backends.base import ID_CHUNK, LAST, Backend, Head, milliseconds, reason
+from timeline._backends.base import (
+    ID_CHUNK,
+    LAST,
+    Backend,
+    Head,
+    driver_form,
+    milliseconds,
+    reason,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
@@ -112,15 +119,9 @@ class SQLiteBackend(Backend):
         A column whose type processes what the driver returns (``UTCDateTime``) is
         processed as SQLAlchemy would; the store's scans read none (their columns are
         the stored forms), so their pages are the driver's own lists."""
-        sql, names, defaults, processors, results = _driver_form(statement, conn.dialect)
-        given = {**defaults, **values}
-        try:
-            params = [
-                given[name] if name not in processors else processors[name](given[name])
-                for name in names
-            ]
-        except (ValueError, TypeError) as e:  # as SQLAlchemy reports a value it refuses
-            raise sa.exc.StatementError(str(e), sql, given, e) from e
+        form = driver_form(statement, conn.dialect)
+        assert form is not None, "expanding parameters need SQLAlchemy"
+        sql, params, results = form.sql, form.params(values), form.results
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.execute(sql, params)
@@ -255,39 +256,6 @@ one probe at the end of the (incident, version) key)."""
 
 _STORED_IDS = "SELECT id FROM timeline_events WHERE id IN ({marks})"
 """Which of some ids (32 hex digits, as stored) are stored."""
-
-
-@functools.lru_cache(maxsize=64)
-def _driver_form(
-    statement: Any, dialect: sa.Dialect
-) -> tuple[
-    str,
-    tuple[str, ...],
-    dict[str, Any],
-    dict[str, Callable[[Any], Any]],
-    tuple[Callable[[Any], Any] | None, ...] | None,
-]:
-    """A statement as the driver takes it: its text (``?`` marks), the names of its
-    parameters in their order, the values it binds itself, the bound parameters'
-    processors (``UTCDateTime`` refuses a naive time), and the result columns'
-    processors (``None`` when no column has one), once per statement (the store
-    builds each shape of its hot statements once)."""
-    compiled = statement.compile(dialect=dialect)
-    assert "POSTCOMPILE" not in compiled.string, "expanding parameters need SQLAlchemy"
-    assert compiled.positiontup is not None, "qmark parameters, in order"
-    defaults, processors = {}, {}
-    for name, bind in compiled.binds.items():
-        if not bind.required:
-            defaults[name] = bind.effective_value
-        process = bind.type.bind_processor(dialect)
-        if process is not None:
-            processors[name] = process
-    results = tuple(
-        column.type.dialect_impl(dialect).result_processor(dialect, None)
-        for column in statement.selected_columns
-    )
-    kept = None if all(p is None for p in results) else results
-    return compiled.string, tuple(compiled.positiontup), defaults, processors, kept
 
 
 def _run(
