@@ -1291,18 +1291,16 @@ class Store:
             newest = None if last is None else _raw_time(last.recorded_at)
             if newest is not None and (moment < newest or (moment == newest and not inclusive)):
                 return self.known_position(recorded_to, conn=conn), None
-        with self._translate(), self.engine.connect() as conn:
-            conn = conn.execution_options(timeline_sqlite_begin="IMMEDIATE")
-            with conn.begin() as transaction:
-                self.backend.share_append_lock(conn)
-                clock = self.backend.now(conn)
-                if moment < clock:
-                    position = self.known_position(recorded_to, conn=conn)
-                    transaction.rollback()
-                    return position, None
-                position = self.known_position(None, conn=conn)
+        with self._translate(), self._write_engine.connect() as conn, conn.begin() as transaction:
+            self.backend.share_append_lock(conn)
+            clock = self.backend.now(conn)
+            if moment < clock:
+                position = self.known_position(recorded_to, conn=conn)
                 transaction.rollback()
-                return position, clock
+                return position, None
+            position = self.known_position(None, conn=conn)
+            transaction.rollback()
+            return position, clock
 
     def in_valid_time(
         self,

@@ -104,7 +104,8 @@ class SQLiteBackend(Backend):
             if not in_memory:  # reads map the file (MMAP_BYTES), writes do not
                 mapped = MMAP_BYTES if mode == "DEFERRED" else 0
                 kept = conn.connection.info  # the pooled connection's, across checkouts
-                if kept.get("timeline_mmap", 0) != mapped:
+                # set on a connection's first transaction: a build may map by default
+                if kept.get("timeline_mmap") != mapped:
                     # between transactions, so no mapped page is in use while it changes
                     _run(conn, f"PRAGMA mmap_size={mapped}", ())
                     kept["timeline_mmap"] = mapped
