@@ -267,6 +267,7 @@ def test_reported_by_answers_as_the_rules_read(
                     assert [e for e in listed if actor in involved(e)] == list(
                         snap.events(actor=actor, current=True, **basis)
                     )
+                same_sequence_both_ways(snap, basis, events)
                 for at in strategies.questions([e.to_event() for e in events])[::5]:
                     for actor in strategies.ACTORS:
                         got = snap.state(actor, at=at, known_at=known_at, reported_by=reported_by)
@@ -279,6 +280,30 @@ def test_reported_by_answers_as_the_rules_read(
                             got.uncertain,
                             got.events_applied,
                         )
+            # a claim's own reported instant as the (inclusive) bound, whole seconds too
+            for instant in sorted({e.reported[0] for e in events})[:3]:
+                basis = {"known_at": known_at, "reported_by": instant}
+                same_sequence_both_ways(snap, basis, events)
+
+
+def same_sequence_both_ways(
+    tl: timeline.Timeline, basis: dict[str, Any], events: list[timeline.RecordedEvent]
+) -> None:
+    """A sequence report reads the same on the scan's light path (a few columns, on the
+    driver's cursor) as on its whole-event path (a ``where`` function needs whole events):
+    the same matches, events and certainty, with a reported bound of any form."""
+    types = list(dict.fromkeys(e.type for e in events))[:2]
+    if len(types) < 2:
+        types *= 2
+    view = tl.as_of(**basis)
+
+    def seen(steps: list[timeline.Step]) -> list[tuple[Any, ...]]:
+        report = view.sequence(steps)
+        return [(tuple(e.id for e in m.events), m.order_certain) for m in report.matches]
+
+    light = [timeline.Step(t) for t in types]
+    whole = [timeline.Step(t, where=lambda e: True) for t in types]
+    assert seen(whole) == seen(light)
 
 
 @SETTINGS
