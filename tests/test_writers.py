@@ -547,15 +547,7 @@ def test_revision_0013_reads_for_an_append_in_one_call_with_the_callers_rights(
         assert migrate.head_revision() == timeline.upgrade(postgres_url)
         assert defined()
         with timeline.open(writer_url, snapshot_interval=None) as tl:
-            again = timeline.Event(
-                first.type,
-                first.actor,
-                first.occurred_at,
-                incident=INCIDENT,
-                id=first.id,
-                precision=first.precision,
-            )
-            assert [first] == tl.append([again])  # found by id: stored once
+            assert [first] == tl.append([first.to_event()])  # found by id: stored once
             with pytest.raises(ConcurrencyError):
                 tl.record("truce", "Syria", "2017-06-20", incident=INCIDENT, expected_version=1)
             after = tl.record("truce", "Syria", "2017-06-20", incident=INCIDENT, expected_version=2)
@@ -603,16 +595,7 @@ def test_an_append_waiting_for_the_lock_reads_what_was_committed_meanwhile(
             event = forged(newest, recorded_at=recorded_at)
             conn.execute(events.insert().values(**row(event)))
             index(conn, event)
-            retry = timeline.Event(
-                event.type,
-                event.actor,
-                event.occurred_at,
-                incident=INCIDENT,
-                id=event.id,
-                targets=event.targets,
-                effects=event.effects,
-                precision=event.precision,
-            )
+            retry = event.to_event()
 
             def append() -> None:
                 with timeline.open(postgres_url, snapshot_interval=None) as tl:

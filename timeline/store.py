@@ -1697,9 +1697,10 @@ class Store:
             rows = conn.execute(query, values).all()
 
             def bound_events(found: list[Snapshot]) -> dict[int, RecordedEvent]:
+                kept = {snap.id for snap in found}
                 stored: dict[int, RecordedEvent] = {}
                 for row in rows:  # the joined events of the rows kept
-                    if row.id in {snap.id for snap in found}:
+                    if row.id in kept:
                         stored.update(_bound_events(row))
                 return stored
 
@@ -2067,7 +2068,9 @@ def upgrade(engine: sa.Engine) -> None:
 
 _MENDING = sa.text(f"({MENDING})")
 """The mending events (corrections, retractions): the partial index's condition, verbatim."""
-_NEWEST = sa.select(sa.func.max(events.c.position).label("newest")).subquery("newest")
+_NEWEST_POSITION = sa.select(sa.func.max(events.c.position).label("newest"))
+"""The newest position (0 rows stored: NULL), as one row."""
+_NEWEST = _NEWEST_POSITION.subquery("newest")
 """The newest position, as a one-row table to join with (:meth:`Store.newest_and_mending`)."""
 
 
@@ -2567,7 +2570,7 @@ def _kind(kind: int) -> Any:
     return sa.literal_column(str(kind), sa.Integer()).label("kind")
 
 
-_NEWEST_ONCE = sa.select(sa.func.max(events.c.position).label("newest")).cte("newest")
+_NEWEST_ONCE = _NEWEST_POSITION.cte("newest")
 """The newest position, as a CTE the arms of :func:`_fold_start_query` share."""
 
 
