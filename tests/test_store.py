@@ -513,6 +513,63 @@ def test_postgres_generic_plans_of_an_append_look_rows_up_by_key(postgres_url: s
         engine.dispose()
 
 
+@pytest.mark.postgres
+def test_postgres_kept_plans_of_state_read_by_key_when_made_on_an_empty_store(
+    postgres_url: str,
+) -> None:
+    """The statements state() has PostgreSQL keep (prepared: ``Backend.fetch`` with
+    ``kept``) read the tables through their keys even in the generic plan made while the
+    store was empty (issue 15): with generic plans forced, each is asked of a new store
+    first, its plan kept from then, and after the store has grown (corrections,
+    retractions, snapshots, more events than a whole-table plan would need) the kept
+    plans scan no table whole and give the answers of a store planned afresh."""
+    from sqlalchemy.pool import StaticPool
+
+    from timeline.store import Store, create_engine
+
+    timeline.open(postgres_url).close()  # the schema
+    generic = {"options": "-c plan_cache_mode=force_generic_plan"}
+    engine = create_engine(
+        sa.make_url(postgres_url).update_query_dict(generic),
+        poolclass=StaticPool,  # one connection: the statements stay prepared on it
+    )
+    try:
+        kept = timeline.Timeline(Store(engine, url="test"), snapshot_interval=5)
+        moments = [None, "2017-06-10", "2017-06-20T05:00Z"]
+        for at in moments:  # the plans are made now, on empty tables
+            with pytest.warns(timeline.TimelineWarning):
+                assert {} == dict(kept.state("US", at=at))
+        first = ev("report", "US", "2017-06-18", effects={"US": {"n": 1}})
+        gone = ev("report", "US", "2017-06-19", effects={"US": {"m": 1}})
+        kept.append([first, gone])
+        for n in range(60):
+            kept.append(
+                [
+                    ev("report", "US", f"2017-06-{1 + n % 28:02d}", effects={"US": {"k": n}}),
+                    *(ev("report", f"X{n}-{i}", "2017-06-18") for i in range(5)),
+                ]
+            )
+        kept.append([ev("report", "US", "2017-06-18", effects={"US": {"n": 2}}, corrects=first.id)])
+        kept.append([ev("retraction", "US", "2017-06-19", retracts=gone.id)])
+        answers = [dict(kept.state("US", at=at)) for at in moments]  # stores snapshots
+        assert [dict(kept.state("US", at=at)) for at in moments] == answers
+        with timeline.open(postgres_url, snapshot_interval=None) as fresh:
+            assert [dict(fresh.state("US", at=at)) for at in moments] == answers
+        assert {"n", "k"} <= set(answers[0]) and "m" not in answers[0]
+        with engine.connect() as conn:
+            assert "force_generic_plan" == conn.exec_driver_sql("SHOW plan_cache_mode").scalar()
+            prepared = conn.exec_driver_sql(
+                "SELECT name, statement, cardinality(parameter_types) FROM pg_prepared_statements"
+            ).all()
+            assert any("timeline_snapshots" in statement for _, statement, _ in prepared)
+            for name, statement, parameters in prepared:
+                nulls = f"({', '.join(['NULL'] * parameters)})" if parameters else ""
+                plan = "\n".join(conn.exec_driver_sql(f'EXPLAIN EXECUTE "{name}"{nulls}').scalars())
+                assert "Seq Scan on timeline_" not in plan, f"{statement}\n{plan}"
+    finally:
+        engine.dispose()
+
+
 def test_load_is_all_or_nothing(tl: timeline.Timeline, db_url: str) -> None:
     """A bad item late in the stream leaves nothing of the earlier chunks stored."""
 

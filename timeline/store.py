@@ -26,12 +26,13 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.sql.util import ClauseAdapter
 
 from timeline import migrate
 from timeline._backends import backend_for_url, backend_of
 from timeline._backends.base import ID_CHUNK as _ID_CHUNK
 from timeline._backends.base import LAST as _LAST
-from timeline._backends.base import Backend, driver_form, fetched
+from timeline._backends.base import Backend
 from timeline._backends.base import reason as _reason
 from timeline._backends.postgres import APPEND_LOCK_KEY as APPEND_LOCK_KEY
 from timeline.errors import (
@@ -1779,7 +1780,8 @@ class Store:
         :attr:`FoldStart.after` tells; otherwise the caller reads older snapshots
         (:meth:`snapshots_for`) and the events after the one it chose. On PostgreSQL
         the three reads were three round trips and three plans. The statement is run
-        as SQL compiled once per shape (:func:`~timeline._backends.base.driver_form`).
+        as SQL compiled once per shape (:func:`~timeline._backends.base.driver_form`)
+        and, where the engine keeps plans, prepared (``Backend.fetch`` with ``kept``).
 
         Example:
             >>> store = Store.open("sqlite://")
@@ -1797,6 +1799,7 @@ class Store:
             None if occurred_to is None else occurred_to[1],
             None if reported_to is None else reported_to[1],
             page_size if page else None,
+            self.backend.keeps_plans,
         )
         values: dict[str, Any] = {"actor": actor, "floor": _FLOOR}
         if known_position is not None:
@@ -1808,9 +1811,8 @@ class Store:
         if reported_to is not None:
             values["reported_to"] = reported_to[0]
         with self._translate():
-            form = driver_form(_fold_start_query(*shape), conn.dialect)
-            assert form is not None, "the fold's statement binds no list"
-            rows = fetched(conn.exec_driver_sql(form.sql, form.params(values)))
+            # kept: written so that any plan of it reads through keys (Backend.fetch)
+            rows = self.backend.fetch(conn, _fold_start_query(*shape), values, kept=True)
         by_kind: dict[int, list[Any]] = {kind: [] for kind in range(5)}
         for row in rows:
             by_kind[row[-1]].append(row)
@@ -2289,6 +2291,7 @@ def _valid_time_query(
     paged: bool,
     known: Any = None,
     after: tuple[Any, Any] | None = None,
+    keyed: bool = False,
 ) -> Any:
     """The statement of one page of :meth:`Store._valid_time_pages`, by its shape: the
     bounds' kinds (``None``: no bound; ``True``: inclusive), whether an actor is named,
@@ -2300,28 +2303,47 @@ def _valid_time_query(
     ordered by its own index and merged by SQLite (its compound-select merge); one range
     for all the types at once would sort every remaining event of those types there.
     PostgreSQL 15 plans no Merge Append for this union: it sorts the arms' rows once,
-    read through a server-side cursor (:meth:`Backend.stream`)."""
+    read through a server-side cursor (:meth:`Backend.stream`).
+
+    ``keyed`` (with ``named``): each index row's event is probed by its key (``LATERAL
+    ... LIMIT 1``) instead of joined, so that a plan kept from a store's empty days
+    (``Backend.keeps_plans``) still reads the page through the actor's key: a join's
+    generic plan made then scanned the events table once per index row."""
     occurred = events.c.occurred_at
-    query = sa.select(*columns)
-    if named:
-        query = query.join(event_actors, event_actors.c.position == events.c.position).where(
-            event_actors.c.actor == sa.bindparam("actor")
+    unmended = [events.c.corrects.is_(None), events.c.retracts.is_(None)]
+    event_column: Any = _same
+    if named and keyed:
+        probe = (
+            sa.select(events)
+            .where(events.c.position == event_actors.c.position, *unmended)
+            .limit(1)
+            .lateral("e")
         )
+        event_column = ClauseAdapter(probe).traverse
+        query = sa.select(*map(event_column, columns)).select_from(event_actors)
+        query = query.join(probe, sa.true())
+        unmended = []  # the probe's
+    else:
+        query = sa.select(*columns)
+        if named:
+            query = query.join(event_actors, event_actors.c.position == events.c.position)
+    if named:
+        query = query.where(event_actors.c.actor == sa.bindparam("actor"))
         occurred = event_actors.c.occurred_at
     position = event_actors.c.position if named else events.c.position
     query = query.where(
         position <= (sa.bindparam("known", type_=sa.BigInteger()) if known is None else known),
-        events.c.corrects.is_(None),
-        events.c.retracts.is_(None),
+        *unmended,
     )
     if occurred_to is not None:
         bound = sa.bindparam("occurred_to", type_=occurred.type)
         query = query.where(occurred <= bound if occurred_to else occurred < bound)
     if reported_to is not None:
         bound = sa.bindparam("reported_to", type_=_REPORTED.type)
-        query = query.where(_REPORTED <= bound if reported_to else _REPORTED < bound)
+        reported = event_column(_REPORTED)
+        query = query.where(reported <= bound if reported_to else reported < bound)
     if types is not None and page_size is not None:
-        query = query.where(events.c.type.in_(types))
+        query = query.where(event_column(events.c.type).in_(types))
     if paged:
         # a row-value comparison, which both databases use as an index range (the
         # equivalent OR form makes every page rescan from the start)
@@ -2344,6 +2366,10 @@ def _valid_time_query(
         # the union ordered by the columns' names
         return union.order_by(sa.literal_column("occurred_at"), sa.literal_column("position"))
     return query.order_by(occurred, position).limit(page_size)
+
+
+def _same(clause: Any) -> Any:
+    return clause
 
 
 def _bounded(column: Any, inclusive: bool) -> Any:
@@ -2582,10 +2608,13 @@ def _fold_start_query(
     occurred_to: bool | None,
     reported_to: bool | None,
     page_size: int | None,
+    keyed: bool,
 ) -> Any:
     """The statement of :meth:`Store.fold_start`, by its shape: ``present`` (the newest
     position, else the one bound as ``known``), whether snapshots are read (and the kind
-    of their bound), the bounds' kinds, the page's size (``None``: no page).
+    of their bound), the bounds' kinds, the page's size (``None``: no page), and
+    ``keyed``: written for a kept plan (``Backend.keeps_plans``), each event it joins
+    probed by its key.
 
     One UNION ALL of the reads it replaces, each arm the statement it was, so each is
     planned as before (the page through the actor key from the snapshot's end on); a
@@ -2614,16 +2643,28 @@ def _fold_start_query(
             ),
             sa.func.coalesce(sa.select(picked.c.through_position).scalar_subquery(), _ZERO),
         )
-        # each position a value of its own (an InitPlan on PostgreSQL): a probe of the
-        # key per position, planned in less time than a join or a UNION of them
-        named = [sa.select(picked.c[c.name]).scalar_subquery() for c in _BOUND_TO.values()]
+        if keyed:
+            # the snapshot's positions, each probed by key: an IN list of them got a
+            # whole-table scan as the generic plan of a store's empty days
+            positions = sa.union(
+                *(sa.select(picked.c[c.name].label("at")) for c in _BOUND_TO.values())
+            ).subquery("named")
+            probe = sa.select(events).where(events.c.position == positions.c.at).limit(1).lateral()
+            bound = sa.select(*_event_layout(probe), _kind(_BOUND)).select_from(positions)
+            bound = bound.join(probe, sa.true())
+        else:
+            # each position a value of its own (an InitPlan on PostgreSQL): a probe of
+            # the key per position, planned in less time than a join or a UNION of them
+            named = [sa.select(picked.c[c.name]).scalar_subquery() for c in _BOUND_TO.values()]
+            bound = sa.select(*_event_layout(events), _kind(_BOUND))
+            bound = bound.where(events.c.position.in_(named))
         arms += [
             sa.select(
                 *(_no_event(name) for name in _LAYOUT),
                 *(_snapshot_column(picked, c.name) for c in snapshots.c),
                 _kind(_SNAPSHOT),
             ),
-            sa.select(*_event_layout(events), _kind(_BOUND)).where(events.c.position.in_(named)),
+            bound,
         ]
     head = sa.select(*head_columns.values(), *_NO_SNAPSHOT, _kind(_HEAD))
     mended = sa.select(*_event_layout(events), _kind(_MENDED)).where(
@@ -2641,6 +2682,7 @@ def _fold_start_query(
             paged=after is not None,
             known=known,
             after=after,
+            keyed=keyed,
         ).subquery("page")
         arms.append(sa.select(page))
     # no ORDER BY: the rows are sorted by kind in Python, the page by its key there

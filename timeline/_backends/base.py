@@ -150,11 +150,19 @@ class Backend(ABC):
     its own (PostgreSQL's READ COMMITTED), so a transaction adds nothing to reads that
     need none shared (:meth:`Store.session <timeline.store.Store.session>` with
     ``brief``); SQLite's read transaction holds one snapshot for all its statements.
+
+    ``keeps_plans``: a statement :meth:`fetch` is told to keep is prepared on the server
+    and its plan kept for the session (PostgreSQL), so the store writes such statements
+    in a form whose every plan, even one made while the tables were empty, reads the
+    tables through their keys (each joined row probed by key, ``LATERAL ... LIMIT 1``).
+    SQLite keeps each statement's compiled form in the driver's cache anyway, and
+    plans it for the tables as they are each time.
     """
 
     name: str
     stores_text: bool
     snapshot_per_statement: bool
+    keeps_plans: bool = False
 
     # -- engine and sessions -------------------------------------------------------------
 
@@ -203,14 +211,22 @@ class Backend(ABC):
         yield from result.partitions()
 
     def fetch(
-        self, conn: sa.Connection, statement: Any, values: Mapping[str, Any]
+        self, conn: sa.Connection, statement: Any, values: Mapping[str, Any], *, kept: bool = False
     ) -> Sequence[Sequence[Any]]:
         """Every row of ``statement`` (a SELECT of a bounded page) with ``values`` bound,
         each holding the driver's values in the statement's column order, read by
         position: the driver's own tuples, since SQLAlchemy's rows cost more than the
-        decoding of the few plain columns that a page's reader takes. SQLAlchemy's
-        execution, then its cursor's rows (:func:`fetched`), by default."""
-        return fetched(conn.execute(statement, values))
+        decoding of the few plain columns that a page's reader takes. The statement's
+        :func:`driver_form` run as it is (else SQLAlchemy's execution), then its
+        cursor's rows (:func:`fetched`), by default.
+
+        ``kept``: the statement is one of the store's hot reads, written so that every
+        plan of it reads through keys (see ``keeps_plans``); an engine that keeps plans
+        prepares it. Ignored by default."""
+        form = driver_form(statement, conn.dialect)
+        if form is None:  # an IN list of types, say
+            return fetched(conn.execute(statement, values))
+        return fetched(conn.exec_driver_sql(form.sql, form.params(values)))
 
     # -- the append lock and the clock ---------------------------------------------------
 

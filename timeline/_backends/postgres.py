@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import itertools
 import select
+import sys
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -162,6 +163,7 @@ class PostgresBackend(Backend):
     name = "postgresql"
     stores_text = False
     snapshot_per_statement = True
+    keeps_plans = True
 
     def engine_options(
         self, url: URL, timeouts: Timeouts, options: dict[str, Any], connect_args: dict[str, Any]
@@ -172,12 +174,13 @@ class PostgresBackend(Backend):
         connect, and a pooled connection that may be stale is pinged before use (a
         server restarted since is reconnected to; see :meth:`configure`).
 
-        psycopg never prepares a statement on the server, so each statement is planned
-        as it runs, for the tables as they are then. A prepared statement keeps the
-        generic plan PostgreSQL made on one of its first runs: made while a new store's
-        tables were empty, that plan reads the whole table (a lookup of 500 ids compared
-        each row with every id), and a load that grows the tables in its one
-        transaction got slower with every chunk (issue 15).
+        psycopg prepares no statement on the server of its own accord, so each is
+        planned as it runs, for the tables as they are then. A prepared statement keeps
+        the generic plan PostgreSQL made on one of its first runs: made while a new
+        store's tables were empty, that plan reads the whole table (a lookup of 500 ids
+        compared each row with every id), and a load that grows the tables in its one
+        transaction got slower with every chunk (issue 15). Only the statements the
+        store writes to be kept (:meth:`fetch` with ``kept``) are prepared.
         """
         given = url.query.get("options")
         connect_args["options"] = " ".join(
@@ -190,8 +193,9 @@ class PostgresBackend(Backend):
         connect_args.setdefault("connect_timeout", 30)
         # pinged by ``configure`` only when needed (pool_pre_ping=True pings every time)
         options.setdefault("pool_pre_ping", False)
-        # no server-side prepared statements: see above (issue 15)
-        connect_args.setdefault("prepare_threshold", None)
+        # no server-side prepared statements but the kept ones: see above (issue 15);
+        # not None, which would refuse those too (psycopg's prepare=True)
+        connect_args.setdefault("prepare_threshold", sys.maxsize)
 
     def configure(self, engine: sa.Engine, url: URL, timeouts: Timeouts) -> None:
         """A pooled connection is pinged before use (a round trip) only when it may be
@@ -286,12 +290,22 @@ class PostgresBackend(Backend):
             raise sa.exc.DBAPIError.instance(sql, params, e, psycopg.Error) from e
 
     def fetch(
-        self, conn: sa.Connection, statement: Any, values: Mapping[str, Any]
+        self, conn: sa.Connection, statement: Any, values: Mapping[str, Any], *, kept: bool = False
     ) -> Sequence[Sequence[Any]]:
         """On psycopg's own (client-side) cursor, in the binary protocol, as
         :meth:`stream`: a page of the fold (a full replay reads ten) spends less on
         binary times and numbers than on their text, and nothing on SQLAlchemy's result;
-        no transaction is needed, so it serves reads without BEGIN too."""
+        no transaction is needed, so it serves reads without BEGIN too.
+
+        ``kept``: prepared on the server (psycopg's ``prepare=True``; the session keeps
+        it, psycopg's cache holds a hundred): PostgreSQL then neither parses nor, once it
+        keeps the generic plan, plans it again. Parsing and planning the fold's first
+        statement was about three quarters of a ``state()`` with snapshots (issue 15).
+        Only for statements whose every plan reads through keys (see ``keeps_plans``):
+        unlike the engine's other statements, which are planned on each run, a kept
+        plan may have been made while the tables were empty. A connection pooler in
+        transaction mode must pass prepared statements through (PgBouncer 1.21 and
+        later, ``max_prepared_statements``)."""
         import psycopg
 
         if driver_form(statement, conn.dialect) is None:  # an IN list of types, say
@@ -299,7 +313,7 @@ class PostgresBackend(Backend):
         driver, sql, params = _driver_call(conn, statement, values)
         try:
             with driver.cursor(binary=True) as cursor:
-                cursor.execute(sql, params)
+                cursor.execute(sql, params, prepare=kept or None)
                 return cursor.fetchall()
         except psycopg.Error as e:
             raise sa.exc.DBAPIError.instance(sql, params, e, psycopg.Error) from e
