@@ -332,6 +332,38 @@ def test_postgres_plans_statements_for_the_tables_as_they_are(postgres_url: str)
 
 
 @pytest.mark.postgres
+def test_postgres_prepares_nothing_when_told(postgres_url: str) -> None:
+    """``connect_args={"prepare_threshold": None}`` (as the README says, for a pooler that
+    passes no prepared statement through) leaves nothing prepared on the server, the
+    kept statements of state() and appends included, and the answers as they were."""
+    from sqlalchemy.pool import StaticPool
+
+    from timeline.store import Store, create_engine
+
+    timeline.open(postgres_url).close()  # the schema
+    engine = create_engine(
+        postgres_url, poolclass=StaticPool, connect_args={"prepare_threshold": None}
+    )
+    try:
+        tl = timeline.Timeline(Store(engine, url="test"), snapshot_interval=2)
+        for n in range(6):
+            tl.record(
+                "report",
+                "US",
+                f"2017-06-{10 + n}",
+                incident=INCIDENT,
+                effects={"US": {"n": {"$inc": 1}}},
+            )
+        assert {"n": 6} == dict(tl.state("US"))
+        assert {"n": 3} == dict(tl.state("US", at="2017-06-12"))
+        with engine.connect() as conn:
+            prepared = conn.exec_driver_sql("SELECT statement FROM pg_prepared_statements")
+            assert [] == prepared.scalars().all()
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
 def test_postgres_appends_one_after_the_other_ping_no_connection(
     postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
