@@ -332,6 +332,47 @@ def test_postgres_plans_statements_for_the_tables_as_they_are(postgres_url: str)
 
 
 @pytest.mark.postgres
+def test_postgres_kept_statement_made_stale_by_a_schema_change_is_prepared_again(
+    postgres_url: str,
+) -> None:
+    """A schema change that alters the types of a kept statement's result (a migration
+    run while a service is up) makes PostgreSQL refuse the statement prepared before it
+    ("cached plan must not change result type"): state(), which reads without a
+    transaction, prepares it again and answers, now and on every later question, where
+    the connection stayed refused for good."""
+    from sqlalchemy.pool import StaticPool
+
+    from timeline.store import Store, create_engine
+
+    timeline.open(postgres_url).close()  # the schema
+    engine = create_engine(postgres_url, poolclass=StaticPool)  # one connection
+    try:
+        tl = timeline.Timeline(Store(engine, url="test"), snapshot_interval=2)
+        for n in range(4):
+            tl.record(
+                "report",
+                "US",
+                f"2017-06-{10 + n}",
+                incident=INCIDENT,
+                effects={"US": {"n": {"$inc": 1}}},
+            )
+        assert {"n": 4} == dict(tl.state("US"))  # prepared now
+        other = raw_engine(postgres_url)
+        try:
+            with other.begin() as conn:
+                conn.exec_driver_sql(
+                    "ALTER TABLE timeline_events ALTER COLUMN precision TYPE varchar(8)"
+                )
+        finally:
+            other.dispose()
+        for _ in range(3):
+            assert {"n": 4} == dict(tl.state("US"))
+            assert {"n": 2} == dict(tl.state("US", at="2017-06-11"))
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
 def test_postgres_prepares_nothing_when_told(postgres_url: str) -> None:
     """``connect_args={"prepare_threshold": None}`` (as the README says, for a pooler that
     passes no prepared statement through) leaves nothing prepared on the server, the
@@ -582,6 +623,9 @@ def test_postgres_kept_plans_of_state_read_by_key_when_made_on_an_empty_store(
         poolclass=StaticPool,  # one connection: the statements stay prepared on it
     )
     try:
+        with engine.begin() as conn:  # no ANALYZE remakes the kept plans mid-test
+            for table in ("timeline_events", "timeline_event_actors", "timeline_snapshots"):
+                conn.exec_driver_sql(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
         kept = timeline.Timeline(Store(engine, url="test"), snapshot_interval=5)
         moments = [None, "2017-06-10", "2017-06-20T05:00Z"]
         for at in moments:  # the plans are made now, on empty tables

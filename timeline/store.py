@@ -137,7 +137,8 @@ def create_engine(url: str | URL, *, timeouts: Timeouts | None = None, **kwargs:
     sessions: on SQLite WAL, ``synchronous=FULL``, a busy timeout of ``timeouts.lock``
     and ``BEGIN IMMEDIATE`` for writes; on PostgreSQL ``timeouts`` as the session's
     ``lock_timeout``, ``statement_timeout`` and ``idle_in_transaction_session_timeout``,
-    TCP keepalives, and no server-side prepared statements (see
+    TCP keepalives, and server-side prepared statements only for the few statements
+    written so that no plan of them can read a table whole (see
     :meth:`timeline._backends.postgres.PostgresBackend.engine_options`).
 
     Example:
@@ -2309,6 +2310,7 @@ def _valid_time_query(
     ... LIMIT 1``) instead of joined, so that a plan kept from a store's empty days
     (``Backend.keeps_plans``) still reads the page through the actor's key: a join's
     generic plan made then scanned the events table once per index row."""
+    assert not keyed or page_size is not None, "a keyed page is one statement's page"
     occurred = events.c.occurred_at
     unmended = [events.c.corrects.is_(None), events.c.retracts.is_(None)]
     event_column: Any = _same

@@ -122,6 +122,18 @@ def _driver_call(
     return driver, form.sql, params
 
 
+def _stale_result(error: Exception, driver: Any) -> bool:
+    """Whether ``error`` is PostgreSQL's refusal of a prepared statement whose result's
+    types changed since it was prepared (SQLSTATE 0A000), met outside a transaction."""
+    import psycopg
+
+    return (
+        getattr(error, "sqlstate", None) == "0A000"
+        and "cached plan must not change result type" in str(error)
+        and driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    )
+
+
 def session_options(timeouts: Timeouts) -> str:
     """The session settings, as libpq's ``options`` (sent when a connection starts).
 
@@ -180,9 +192,9 @@ class PostgresBackend(Backend):
         store's tables were empty, that plan reads the whole table (a lookup of 500 ids
         compared each row with every id), and a load that grows the tables in its one
         transaction got slower with every chunk (issue 15). Only the statements the
-        store writes to be kept (:meth:`fetch` with ``kept``) and an append's few,
-        whose plans read no table (the call of ``timeline_open_append`` and INSERTs of
-        values), are prepared.
+        store writes to be kept (:meth:`fetch` with ``kept``) and two of an append's,
+        whose plans read no table (the call of ``timeline_open_append`` and a one-event
+        append's INSERT of values), are prepared.
         """
         given = url.query.get("options")
         connect_args["options"] = " ".join(
@@ -307,18 +319,31 @@ class PostgresBackend(Backend):
         unlike the engine's other statements, which are planned on each run, a kept
         plan may have been made while the tables were empty. A connection pooler in
         transaction mode must pass prepared statements through (PgBouncer 1.21 and
-        later, ``max_prepared_statements``)."""
+        later, ``max_prepared_statements``). A session prepares it on its first run,
+        which costs that run a round trip more.
+
+        A kept statement whose result's types a schema change altered since it was
+        prepared (PostgreSQL refuses to run it: "cached plan must not change result
+        type") is prepared again and run once more, where no transaction is open (as
+        for ``state()``, which reads without one); in a transaction the refusal is
+        raised, and the transaction's rollback makes psycopg forget what it prepared."""
         import psycopg
 
         if driver_form(statement, conn.dialect) is None:  # an IN list of types, say
             return super().fetch(conn, statement, values)
         driver, sql, params = _driver_call(conn, statement, values)
-        try:
-            with driver.cursor(binary=True) as cursor:
-                cursor.execute(sql, params, prepare=kept or None)
-                return cursor.fetchall()
-        except psycopg.Error as e:
-            raise sa.exc.DBAPIError.instance(sql, params, e, psycopg.Error) from e
+        for last in (not kept, True):
+            try:
+                with driver.cursor(binary=True) as cursor:
+                    cursor.execute(sql, params, prepare=kept or None)
+                    return cursor.fetchall()
+            except psycopg.Error as e:
+                if last or not _stale_result(e, driver):
+                    raise sa.exc.DBAPIError.instance(sql, params, e, psycopg.Error) from e
+                # outside a transaction nothing else clears psycopg's names of what it
+                # prepared: without this every later run would be refused the same way
+                driver.execute("DEALLOCATE ALL")  # psycopg forgets them on seeing it
+        raise AssertionError("unreachable: the second run returns or raises")
 
     def begin_append(self, conn: sa.Connection) -> tuple[int, str, dt.datetime]:
         # The database gives the append its place: the lock, the head and the clock, and
@@ -455,6 +480,7 @@ class PostgresBackend(Backend):
             return
         import psycopg
 
+        one_event = [len(rows) for table, _, rows in filled if table == events.name] == [1]
         parts = [_insert_values(table, columns, rows) for table, columns, rows in filled]
         *first, (last, values) = parts
         chained = ", ".join(f"w{i} AS ({statement})" for i, (statement, _) in enumerate(first))
@@ -464,10 +490,13 @@ class PostgresBackend(Backend):
         assert isinstance(driver, psycopg.Connection)
         try:
             with driver.cursor() as cursor:
-                # kept (prepared): INSERTs of values, whose plans read no table, parsed
-                # and planned once per session and shape (about 0.1 ms of server time
-                # per one-event append with the call above; psycopg keeps a hundred)
-                cursor.execute(statement, params, prepare=True)
+                # A one-event append's INSERT is kept (prepared): its plan reads no
+                # table, and it is parsed and planned once per session and number of
+                # actor rows (about 0.1 ms of server time per one-event append with
+                # the call above). Other shapes vary too much to keep: each new one
+                # would cost a round trip to prepare and push another out of psycopg's
+                # hundred.
+                cursor.execute(statement, params, prepare=one_event or None)
         except psycopg.Error as e:
             raise StoreError(f"{url}: {str(e).strip().splitlines()[0]}") from e
 
