@@ -34,6 +34,7 @@ from timeline._backends.base import LAST as _LAST
 from timeline._backends.base import Backend, driver_form, fetched
 from timeline._backends.base import reason as _reason
 from timeline._backends.postgres import APPEND_LOCK_KEY as APPEND_LOCK_KEY
+from timeline.effects import prepare
 from timeline.errors import (
     ConcurrencyError,
     DuplicateEventError,
@@ -2681,8 +2682,9 @@ def _fold_glimpses(pages: Iterable[Sequence[Any]], *, reported: bool) -> Iterato
     # here with the plain decoders, positionally, into glimpses made as the tuples
     # they are (Glimpse(...) by keyword costs more than the decoding). An actor's events
     # repeat a few texts of targets and effects: each distinct text is decoded once
-    # (effects only when nothing of them can end up in a state, see _shareable). The
-    # times of a page are decoded together (_raw_times: one call a page, not a row).
+    # (effects only when nothing of them can end up in a state, see _shareable; those
+    # are prepared once too, see timeline.effects.prepare). The times of a page are
+    # decoded together (_raw_times: one call a page, not a row).
     time, make = _raw_time, tuple.__new__
     targets_of: dict[str, tuple[str, ...]] = {"[]": ()}
     effects_of: dict[str, Any] = {}
@@ -2697,6 +2699,8 @@ def _fold_glimpses(pages: Iterable[Sequence[Any]], *, reported: bool) -> Iterato
             if effects is None:
                 effects = _raw_json(raw)
                 if _shareable(effects):
+                    # shared by the events that store this text: prepared once for all
+                    effects = {whom: prepare(changes) for whom, changes in effects.items()}
                     _remember(effects_of, raw, effects)
             yield make(
                 Glimpse,
