@@ -1317,7 +1317,7 @@ class Store:
         first: list[Any] | None = None,
         conn: sa.Connection | None = None,
     ) -> Iterator[RecordedEvent] | Iterator[Glimpse]:
-        """Yield recorded events (not corrections or retractions) in valid-time order.
+        """Iterate over recorded events (not corrections or retractions) in valid-time order.
 
         ``(occurred_at, position)`` order, positions up to ``known_position``, naming
         ``actor`` if given, of one of ``types`` if given, reported by ``reported_to`` if
@@ -1348,12 +1348,11 @@ class Store:
             first=first,
             conn=conn,
         )
+        # the rows' own iterators, returned rather than yielded from: a generator here
+        # would hand on each of a replay's thousands of events once more
         if not whole:
-            yield from _fold_glimpses(pages, reported=reported_to is not None)
-            return
-        for page in pages:
-            for row in page:
-                yield _recorded(row)
+            return _fold_glimpses(pages, reported=reported_to is not None)
+        return map(_recorded, itertools.chain.from_iterable(pages))
 
     def glimpses(
         self,
