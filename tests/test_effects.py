@@ -12,7 +12,17 @@ from hypothesis import strategies as st
 
 import timeline
 from timeline import InvalidEventError
-from timeline.effects import OPERATORS, _changed, applied_paths, apply_effects, same_json
+from timeline.effects import (
+    OPERATORS,
+    PreparedEffects,
+    _apply_nested,
+    _changed,
+    _steps,
+    applied_paths,
+    apply_effects,
+    prepare,
+    same_json,
+)
 from timeline.fold import Folder, fold, resolve
 
 from helpers import stored_count
@@ -132,6 +142,54 @@ def test_the_folds_application_is_that_of_apply_effects(effects: list[dict[str, 
         made, expected_problems = apply_effects(theirs, changes)
         assert ([c.attribute for c in made], expected_problems) == (paths, problems)
         assert list(theirs.items()) == list(ours.items())  # in the same order too
+
+
+older_changes = st.dictionaries(
+    st.sampled_from(["air", "air.count", "air.count.max", "coop", "status"]) | attribute_paths,
+    effect_values,
+    max_size=3,
+)
+"""Effects of one actor as an older store may hold them, often a path beside a path
+inside it (``air`` and ``air.count``)."""
+
+
+def _kept_to_the_end(values: dict[str, Any], changes: dict[str, Any]) -> tuple[Any, ...]:
+    """The application that keeps every attribute's first old value until all the
+    effects are applied, then compares: right for any effects, nested or not."""
+    olds: list[Any] = []
+    steps, _ = _steps(changes)
+    paths, problems = _apply_nested(values, steps, [], olds)
+    return paths, problems, olds
+
+
+@given(st.lists(older_changes, max_size=8))
+def test_each_path_is_decided_as_when_every_old_value_is_kept_to_the_end(
+    effects: list[dict[str, Any]],
+) -> None:
+    """applied_paths decides whether a path changed as soon as its effect applies when
+    no path lies inside another; that is what keeping every old value to the end says,
+    and effects where one does (an older store's) are applied that way."""
+    ours: dict[str, Any] = {}
+    theirs: dict[str, Any] = {}
+    for changes in effects:
+        olds: list[Any] = []
+        paths, problems = applied_paths(ours, changes, olds=olds)
+        assert _kept_to_the_end(theirs, changes) == (paths, problems, olds)
+        assert list(theirs.items()) == list(ours.items())  # in the same order too
+
+
+@given(st.lists(older_changes, max_size=8))
+def test_prepared_effects_apply_as_the_effects_themselves(effects: list[dict[str, Any]]) -> None:
+    """Effects prepared once (as a read shares them among its events) change the
+    attributes, name the paths and problems, and compare, as the plain mapping does."""
+    ours: dict[str, Any] = {}
+    theirs: dict[str, Any] = {}
+    for changes in effects:
+        prepared = prepare(changes)
+        assert isinstance(prepared, PreparedEffects)
+        assert changes == prepared
+        assert apply_effects(theirs, changes) == apply_effects(ours, prepared)
+        assert list(theirs.items()) == list(ours.items())
 
 
 @given(json_values, json_values)

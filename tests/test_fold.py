@@ -7,17 +7,23 @@ import uuid
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from timeline import InvalidEventError, RecordedEvent
 from timeline.fold import (
     ActorState,
     Folder,
+    Replay,
     apply_effects,
     fold,
     involved,
+    key,
     resolve,
     timing,
 )
+
+from strategies import ACTORS, small_effects
 
 UTC = dt.UTC
 RECORDED = dt.datetime(2017, 6, 25, tzinfo=UTC)
@@ -276,6 +282,64 @@ def test_fold_orders_by_valid_time_and_collects_uncertainty() -> None:
     )
     before = fold("Russia", events, at=(day(19), False), folder=Folder())
     assert ({"coop": "active"}, set()) == (before.values, before.uncertain)
+
+
+@st.composite
+def _replayed(draw: st.DrawFn) -> tuple[list[RecordedEvent], Any, int]:
+    """Events of three actors in valid-time order, some at one moment, of any precision,
+    with a bound asked about and a checkpoint interval."""
+    made = []
+    for position in range(1, draw(st.integers(1, 12)) + 1):
+        actor = draw(st.sampled_from(ACTORS))
+        made.append(
+            recorded(
+                position,
+                day(draw(st.integers(18, 20)), draw(st.sampled_from([0, 12]))),
+                precision=draw(st.sampled_from(["exact", "hour", "day", "month"])),
+                actor=actor,
+                targets=tuple(draw(st.lists(st.sampled_from(ACTORS), max_size=2, unique=True))),
+                effects=draw(small_effects),
+            )
+        )
+    at = draw(
+        st.none()
+        | st.tuples(st.builds(day, st.integers(18, 21), st.sampled_from([0, 12])), st.booleans())
+    )
+    return sorted(made, key=key), at, draw(st.integers(1, 4))
+
+
+@given(_replayed())
+def test_fold_counts_as_replay_advance_does(drawn: tuple[list[RecordedEvent], Any, int]) -> None:
+    """fold() keeps its counts unrolled: its replay and each checkpoint equal those of
+    Replay.advance applied event by event, and so does a fold resumed from a checkpoint."""
+    events, at, every = drawn
+    folder = Folder()
+    for actor in ACTORS:
+        expected, copies = Replay(actor), []
+        for event in events:
+            if actor not in involved(event):
+                continue
+            when = timing(event, at)
+            if when == "later":
+                break
+            expected.advance(event, folder, when == "uncertain")
+            if expected.events_applied % every == 0:
+                copies.append(expected.copy())
+        checkpoints: list[Replay] = []
+        replay = fold(
+            actor,
+            events,
+            at=at,
+            folder=folder,
+            checkpoint_every=every,
+            on_checkpoint=checkpoints.append,
+        )
+        assert (expected, copies) == (replay, checkpoints)
+        if checkpoints:
+            first = checkpoints[0]
+            rest = [e for e in events if key(e) > first.last_key]
+            resumed = fold(actor, rest, at=at, folder=folder, start=first.copy())
+            assert expected == resumed
 
 
 def test_involved_names_actor_targets_and_effects() -> None:

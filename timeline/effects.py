@@ -9,8 +9,9 @@ fold can never disagree:
   event's effects (:func:`timeline.events.check_effects`), for templates
   (:func:`check_template`, at ``Timeline.define``) and for what a custom fold returns;
 - :func:`expand`, a template made into the effects it has on one actor of one event;
-- :func:`apply_effects`, the application, in one order (:func:`applied_paths` the same,
-  for a fold that keeps only which paths changed).
+- :func:`applied_paths`, the application, in one order (:func:`apply_effects` the same,
+  making a :class:`Change` of each change); :func:`prepare` works out the application
+  of effects that many events share once.
 
 The rules, in short. A path is dotted parts, none empty. An effect's value is any JSON
 value (``None`` removes the attribute and everything below it; an object sets the paths
@@ -498,29 +499,11 @@ def apply_effects(
         >>> [c.attribute for c in changes], problems
         (['aircraft', 'cooperation.US'], ["army: cannot add 1 to {'size': 5}"])
     """
-    before, problems = _apply(values, changes)
-    changed = [Change(path, before[path], values.get(path)) for path in _changed(before, values)]
-    return changed, problems
-
-
-def applied_paths(
-    values: dict[str, Any], changes: Mapping[str, Any]
-) -> tuple[list[str], list[str]]:
-    """Apply effects as :func:`apply_effects` does; return the paths whose values changed
-    (in the order of its changes) and the problems.
-
-    What the fold keeps of the changes (how many, and which when the event is uncertain),
-    without making a :class:`Change` of each.
-
-    Example:
-        >>> values = {"aircraft": 10, "status": "ready"}
-        >>> applied_paths(values, {"aircraft": {"$inc": -1}, "status": "ready"})
-        (['aircraft'], [])
-        >>> values
-        {'aircraft': 9, 'status': 'ready'}
-    """
-    before, problems = _apply(values, changes)
-    return _changed(before, values), problems
+    olds: list[Any] = []
+    paths, problems = applied_paths(values, changes, olds=olds)
+    return [
+        Change(path, old, values.get(path)) for path, old in zip(paths, olds, strict=True)
+    ], problems
 
 
 _APPLY: Final[dict[str, Callable[[Any, Any], tuple[Any, str | None]]]] = {
@@ -530,37 +513,153 @@ _APPLY: Final[dict[str, Callable[[Any, Any], tuple[Any, str | None]]]] = {
 a plain dict, private, as a look-up in a read-only mapping costs a call more)."""
 
 
-def _apply(values: dict[str, Any], changes: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """Apply effects to ``values`` in place (see :func:`apply_effects`); return the old
-    value of each path written or removed (``None``: absent), in the order first touched,
-    and the problems."""
-    before: dict[str, Any] = {}
+def applied_paths(
+    values: dict[str, Any], changes: Mapping[str, Any], *, olds: list[Any] | None = None
+) -> tuple[list[str], list[str]]:
+    """Apply effects as :func:`apply_effects` does; return the paths whose values changed
+    (in the order of its changes) and the problems; ``olds``, if given, receives the old
+    value of each of those paths (``None``: absent), in the same order.
+
+    What the fold keeps of the changes (how many, and which when the event is uncertain),
+    without making a :class:`Change` of each: the one application, which
+    :func:`apply_effects` reads too. ``changes`` may be :class:`PreparedEffects`, whose
+    steps are worked out already.
+
+    Example:
+        >>> values = {"aircraft": 10, "status": "ready"}
+        >>> applied_paths(values, {"aircraft": {"$inc": -1}, "status": "ready"})
+        (['aircraft'], [])
+        >>> values
+        {'aircraft': 9, 'status': 'ready'}
+    """
+    if type(changes) is PreparedEffects:
+        steps, nested = changes.steps, changes.nested
+    else:
+        steps, nested = _steps(changes)
     problems: list[str] = []
-    for path in _in_order(tuple(changes)) if len(changes) > 1 else changes:
+    if nested:
+        return _apply_nested(values, steps, problems, olds)
+    # No path of the effects lies inside another (all an event may hold now), so each
+    # attribute is written or removed by one effect alone: whether it changed is known
+    # as soon as that effect is applied, without keeping every old value to the end.
+    found: list[str] = []
+    for path, apply, value in steps:
+        if apply is not None:  # an operator: value is its argument
+            current = values[path] if path in values else _read(values, path)
+            value, problem = apply(current, value)
+            if problem is not None:
+                problems.append(f"{path}: {problem}")
+                continue
+        if path in values and value is not None and not isinstance(value, dict):
+            # a leaf replaced by a leaf (most effects): what _covered and leaves say then
+            old = values.pop(path)
+            values[path] = value
+            if old is value:  # one object is one JSON value
+                continue
+            kind = type(old)
+            if kind is type(value) and (kind is str or kind is int):  # most: as same_json
+                if old == value:
+                    continue
+            elif same_json(old, value):
+                continue
+            found.append(path)
+            if olds is not None:
+                olds.append(old)
+            continue
+        before = _write(values, path, value, {})
+        for touched in _changed(before, values):
+            found.append(touched)
+            if olds is not None:
+                olds.append(before[touched])
+    return found, problems
+
+
+Step = tuple[str, Callable[[Any, Any], tuple[Any, str | None]] | None, Any]
+"""One effect as it applies: ``(path, the operator's application, its argument)``, or
+``(path, None, value)`` for a plain value."""
+
+
+class PreparedEffects(dict[str, Any]):
+    """One actor's effects with their application worked out once (:func:`prepare`):
+    the steps in the order they apply, each operator looked up, and whether a path lies
+    inside another. A read of many events decodes each distinct text of effects once
+    (their effects are then one object, read only, never changed) and prepares it once:
+    a fold applies it thousands of times.
+
+    Example:
+        >>> prepared = prepare({"status": "ready", "alert": {"$inc": 1}})
+        >>> [(path, value) for path, _, value in prepared.steps], prepared.nested
+        ([('alert', 1), ('status', 'ready')], False)
+        >>> prepared == {"status": "ready", "alert": {"$inc": 1}}
+        True
+    """
+
+    __slots__ = ("nested", "steps")
+
+    steps: tuple[Step, ...]
+    nested: bool
+
+
+def prepare(changes: Mapping[str, Any]) -> PreparedEffects:
+    """Return ``changes`` (one actor's effects, as :func:`check_changes` accepts them) as
+    :class:`PreparedEffects`, for effects that many events share."""
+    prepared = PreparedEffects(changes)
+    prepared.steps, prepared.nested = _steps(changes)
+    return prepared
+
+
+def _steps(changes: Mapping[str, Any]) -> tuple[tuple[Step, ...], bool]:
+    """The steps of ``changes`` in the order they apply (by their paths' parts), and
+    whether a path lies inside another."""
+    paths, nested = _in_order(tuple(changes)) if len(changes) > 1 else (changes, False)
+    steps: list[Step] = []
+    for path in paths:
         value = changes[path]
         if type(value) is dict and len(value) == 1:  # an operator is an object of one key
             ((name, argument),) = value.items()
             apply = _APPLY.get(name)
             if apply is not None:
-                current = values[path] if path in values else _read(values, path)
-                value, problem = apply(current, argument)
-                if problem is not None:
-                    problems.append(f"{path}: {problem}")
-                    continue
-        if path in values and value is not None and not isinstance(value, dict):
-            # a leaf replaced by a leaf (most effects): what _covered and leaves say then
-            old = values.pop(path)
-            if path not in before:
-                before[path] = old
-            values[path] = value
-            continue
-        for old_path in _covered(values, path):
-            before.setdefault(old_path, values[old_path])
-            del values[old_path]
-        for leaf, leaf_value in leaves(path, value):
-            before.setdefault(leaf, values.get(leaf))
-            values[leaf] = leaf_value
-    return before, problems
+                steps.append((path, apply, argument))
+                continue
+        steps.append((path, None, value))
+    return tuple(steps), nested
+
+
+def _apply_nested(
+    values: dict[str, Any],
+    steps: tuple[Step, ...],
+    problems: list[str],
+    olds: list[Any] | None,
+) -> tuple[list[str], list[str]]:
+    """:func:`applied_paths` of effects where a path lies inside another (refused in new
+    effects, perhaps held by an older store): a later effect may write again what an
+    earlier one wrote, so each attribute's first old value is kept to the end."""
+    before: dict[str, Any] = {}
+    for path, apply, value in steps:
+        if apply is not None:
+            current = values[path] if path in values else _read(values, path)
+            value, problem = apply(current, value)
+            if problem is not None:
+                problems.append(f"{path}: {problem}")
+                continue
+        _write(values, path, value, before)
+    found = _changed(before, values)
+    if olds is not None:
+        olds.extend(before[path] for path in found)
+    return found, problems
+
+
+def _write(values: dict[str, Any], path: str, value: Any, before: dict[str, Any]) -> dict[str, Any]:
+    """Set ``value`` at ``path`` in place, replacing what was at, below and above it;
+    keep in ``before`` the old value of each attribute written or removed (``None``:
+    absent) that it does not hold yet, in the order first touched; return ``before``."""
+    for old_path in _covered(values, path):
+        before.setdefault(old_path, values[old_path])
+        del values[old_path]
+    for leaf, leaf_value in leaves(path, value):
+        before.setdefault(leaf, values.get(leaf))
+        values[leaf] = leaf_value
+    return before
 
 
 def _changed(before: Mapping[str, Any], values: Mapping[str, Any]) -> list[str]:
@@ -580,10 +679,10 @@ def _changed(before: Mapping[str, Any], values: Mapping[str, Any]) -> list[str]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _in_order(paths: tuple[str, ...]) -> tuple[str, ...]:
-    """``paths`` in the order effects apply (by their parts): a fold meets the same few
-    sets of paths again and again."""
-    return tuple(sorted(paths, key=parts))
+def _in_order(paths: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
+    """``paths`` in the order effects apply (by their parts), and whether one of them
+    lies inside another: a fold meets the same few sets of paths again and again."""
+    return tuple(sorted(paths, key=parts)), nested_pair(paths) is not None
 
 
 def _read(values: Mapping[str, Any], path: str) -> Any:
@@ -695,6 +794,8 @@ __all__ = [
     "PLACEHOLDERS",
     "Change",
     "Operator",
+    "PreparedEffects",
+    "Step",
     "applied_paths",
     "apply_effects",
     "check_changes",
@@ -707,5 +808,6 @@ __all__ = [
     "nested_pair",
     "operator_of",
     "parts",
+    "prepare",
     "same_json",
 ]

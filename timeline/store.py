@@ -35,6 +35,7 @@ from timeline._backends.base import LAST as _LAST
 from timeline._backends.base import Backend
 from timeline._backends.base import reason as _reason
 from timeline._backends.postgres import APPEND_LOCK_KEY as APPEND_LOCK_KEY
+from timeline.effects import prepare
 from timeline.errors import (
     ConcurrencyError,
     DuplicateEventError,
@@ -1318,7 +1319,7 @@ class Store:
         first: list[Any] | None = None,
         conn: sa.Connection | None = None,
     ) -> Iterator[RecordedEvent] | Iterator[Glimpse]:
-        """Yield recorded events (not corrections or retractions) in valid-time order.
+        """Iterate over recorded events (not corrections or retractions) in valid-time order.
 
         ``(occurred_at, position)`` order, positions up to ``known_position``, naming
         ``actor`` if given, of one of ``types`` if given, reported by ``reported_to`` if
@@ -1349,12 +1350,11 @@ class Store:
             first=first,
             conn=conn,
         )
+        # the rows' own iterators, returned rather than yielded from: a generator here
+        # would hand on each of a replay's thousands of events once more
         if not whole:
-            yield from _fold_glimpses(pages, reported=reported_to is not None)
-            return
-        for page in pages:
-            for row in page:
-                yield _recorded(row)
+            return _fold_glimpses(pages, reported=reported_to is not None)
+        return map(_recorded, itertools.chain.from_iterable(pages))
 
     def glimpses(
         self,
@@ -2725,8 +2725,9 @@ def _fold_glimpses(pages: Iterable[Sequence[Any]], *, reported: bool) -> Iterato
     # here with the plain decoders, positionally, into glimpses made as the tuples
     # they are (Glimpse(...) by keyword costs more than the decoding). An actor's events
     # repeat a few texts of targets and effects: each distinct text is decoded once
-    # (effects only when nothing of them can end up in a state, see _shareable). The
-    # times of a page are decoded together (_raw_times: one call a page, not a row).
+    # (effects only when nothing of them can end up in a state, see _shareable; those
+    # are prepared once too, see timeline.effects.prepare). The times of a page are
+    # decoded together (_raw_times: one call a page, not a row).
     time, make = _raw_time, tuple.__new__
     targets_of: dict[str, tuple[str, ...]] = {"[]": ()}
     effects_of: dict[str, Any] = {}
@@ -2741,6 +2742,8 @@ def _fold_glimpses(pages: Iterable[Sequence[Any]], *, reported: bool) -> Iterato
             if effects is None:
                 effects = _raw_json(raw)
                 if _shareable(effects):
+                    # shared by the events that store this text: prepared once for all
+                    effects = {whom: prepare(changes) for whom, changes in effects.items()}
                     _remember(effects_of, raw, effects)
             yield make(
                 Glimpse,
