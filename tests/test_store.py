@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sqlite3
 import time
 import uuid
 from pathlib import Path
@@ -842,6 +843,33 @@ def test_a_sqlite_append_takes_the_write_lock_first_on_the_drivers_cursor(tmp_pa
         assert "BEGIN IMMEDIATE" == run[0]
         assert "COMMIT" == run[-1]
         assert 3 == tl.head()[0]
+
+
+def test_a_refused_sqlite_append_leaves_no_transaction_open(tmp_path: Path) -> None:
+    """On SQLite an append runs its transaction on the driver's connection: one refused
+    after its rows were written (an expected version of an incident not in the batch,
+    checked last) stores nothing and returns the connection to the pool with no
+    transaction open, so the write lock is free at once for another writer."""
+    path = tmp_path / "refused.db"
+    with timeline.open(f"sqlite:///{path}") as tl:
+        tl.record("report", "US", "2017-06-18", incident=INCIDENT)
+        with pytest.raises(ConcurrencyError, match="daraa"):
+            tl.append(
+                [ev("report", "Syria", "2017-06-19"), ev("report", "US", "2017-06-20")],
+                expected_version={INCIDENT: 1, "daraa": 3},
+            )
+        pool = tl._store.engine.pool
+        with tl._store.engine.connect() as conn:
+            assert 1 == pool.checkedout()
+            assert not conn.connection.dbapi_connection.in_transaction  # type: ignore[union-attr]
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # no wait: nobody holds the write lock
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+        assert (1, 1) == (tl.head()[0], tl.incident_version(INCIDENT))
+        assert 2 == tl.append([ev("report", "Syria", "2017-06-19")])[0].position
 
 
 @pytest.mark.postgres

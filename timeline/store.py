@@ -551,7 +551,8 @@ class Store:
         self.timeouts = Timeouts() if timeouts is None else timeouts
         self._by_ids_query = self.backend.by_ids(_STORED)
         # the engine of write transactions, its options set once (on each connection
-        # they would be set again per append)
+        # they would be set again per append); SQLite's write_transaction begins
+        # IMMEDIATE on the driver without them, a settled read's transaction with them
         self._write_engine = engine.execution_options(timeline_sqlite_begin="IMMEDIATE")
 
     @classmethod
@@ -582,13 +583,14 @@ class Store:
 
     @contextmanager
     def _write(self, *, append: bool = False) -> Iterator[sa.Connection]:
-        """A write transaction; ``append``: an append's, whose first statement is the
+        """A write transaction (the backend's ``write_transaction``: SQLite runs it on the
+        driver's connection); ``append``: an append's, whose first statement is the
         backend's ``read_for_append(begin=True)`` (see ``Backend.append_connection``)."""
-        with self._translate(), self._write_engine.connect() as conn:
-            if append:
-                conn = self.backend.append_connection(conn)
-            with conn.begin():
-                yield conn
+        with (
+            self._translate(),
+            self.backend.write_transaction(self._write_engine, append=append) as conn,
+        ):
+            yield conn
 
     @contextmanager
     def _read(self) -> Iterator[sa.Connection]:

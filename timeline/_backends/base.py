@@ -7,6 +7,7 @@ import functools
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -248,6 +249,18 @@ class Backend(ABC):
     @abstractmethod
     def now(self, conn: sa.Connection) -> dt.datetime:
         """The store's clock (UTC), read under the append lock."""
+
+    @contextmanager
+    def write_transaction(self, engine: sa.Engine, *, append: bool) -> Iterator[sa.Connection]:
+        """A write transaction on a connection of ``engine`` (the store's engine of
+        writes), committed when the body ends normally, rolled back otherwise;
+        ``append``: an append's, begun on :meth:`append_connection`. SQLAlchemy's
+        transaction by default."""
+        with engine.connect() as conn:
+            if append:
+                conn = self.append_connection(conn)
+            with conn.begin():
+                yield conn
 
     def append_connection(self, conn: sa.Connection) -> sa.Connection:
         """The connection an append's transaction runs on, given before it begins.
