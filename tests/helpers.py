@@ -141,3 +141,17 @@ class PostgresDatabases:
                 conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         except Exception as e:  # the others are still dropped; close() raises it
             self._failures.append(e)
+
+
+def prepared_plans(conn: sa.Connection) -> list[tuple[str, str]]:
+    """Each statement prepared on the PostgreSQL session of ``conn``, with the plan it
+    keeps (``EXPLAIN EXECUTE`` with every parameter NULL: the plan, not the answer)."""
+    prepared = conn.exec_driver_sql(
+        "SELECT name, statement, cardinality(parameter_types) FROM pg_prepared_statements"
+    ).all()
+    plans = []
+    for name, statement, parameters in prepared:
+        nulls = f"({', '.join(['NULL'] * parameters)})" if parameters else ""
+        plan = "\n".join(conn.exec_driver_sql(f'EXPLAIN EXECUTE "{name}"{nulls}').scalars())
+        plans.append((statement, plan))
+    return plans

@@ -7,6 +7,8 @@ import re
 import sqlite3
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ import timeline
 from timeline import ConcurrencyError, DuplicateEventError, Event, InvalidEventError
 
 import strategies
-from helpers import raw_engine, stored_count, work_of
+from helpers import prepared_plans, raw_engine, stored_count, work_of
 
 UTC = dt.UTC
 INCIDENT = "syria-2017-06"
@@ -316,14 +318,10 @@ def test_postgres_plans_statements_for_the_tables_as_they_are(postgres_url: str)
             tl.record("report", "Y", "2017-06-19", incident=f"i{n}")
         assert 128 == len(list(tl.events()))
         with tl._store.engine.connect() as conn:  # the pool's one connection, reused
-            prepared = conn.exec_driver_sql(
-                "SELECT name, statement, cardinality(parameter_types) FROM pg_prepared_statements"
-            ).all()
-            kinds = {statement.split(" ", 1)[0] for _, statement, _ in prepared}
-            assert "SELECT" in kinds and kinds <= {"SELECT", "INSERT", "WITH"}, prepared
-            for name, statement, parameters in prepared:
-                nulls = f"({', '.join(['NULL'] * parameters)})" if parameters else ""
-                plan = "\n".join(conn.exec_driver_sql(f'EXPLAIN EXECUTE "{name}"{nulls}').scalars())
+            plans = prepared_plans(conn)
+            kinds = {statement.split(" ", 1)[0] for statement, _ in plans}
+            assert "SELECT" in kinds and kinds <= {"SELECT", "INSERT", "WITH"}, plans
+            for statement, plan in plans:
                 assert (
                     statement.startswith(("INSERT", "WITH")) or "timeline_open_append" in statement
                 )
@@ -341,22 +339,7 @@ def test_postgres_kept_statement_made_stale_by_a_schema_change_is_prepared_again
     ("cached plan must not change result type"): state(), which reads without a
     transaction, prepares it again and answers, now and on every later question, where
     the connection stayed refused for good."""
-    from sqlalchemy.pool import StaticPool
-
-    from timeline.store import Store, create_engine
-
-    timeline.open(postgres_url).close()  # the schema
-    engine = create_engine(postgres_url, poolclass=StaticPool)  # one connection
-    try:
-        tl = timeline.Timeline(Store(engine, url="test"), snapshot_interval=2)
-        for n in range(4):
-            tl.record(
-                "report",
-                "US",
-                f"2017-06-{10 + n}",
-                incident=INCIDENT,
-                effects={"US": {"n": {"$inc": 1}}},
-            )
+    with _counting_on_one_connection(postgres_url, 4) as (tl, _):
         assert {"n": 4} == dict(tl.state("US"))  # prepared now
         other = raw_engine(postgres_url)
         try:
@@ -369,8 +352,6 @@ def test_postgres_kept_statement_made_stale_by_a_schema_change_is_prepared_again
         for _ in range(3):
             assert {"n": 4} == dict(tl.state("US"))
             assert {"n": 2} == dict(tl.state("US", at="2017-06-11"))
-    finally:
-        engine.dispose()
 
 
 @pytest.mark.postgres
@@ -378,17 +359,30 @@ def test_postgres_prepares_nothing_when_told(postgres_url: str) -> None:
     """``connect_args={"prepare_threshold": None}`` (as the README says, for a pooler that
     passes no prepared statement through) leaves nothing prepared on the server, the
     kept statements of state() and appends included, and the answers as they were."""
+    unprepared = {"prepare_threshold": None}
+    with _counting_on_one_connection(postgres_url, 6, connect_args=unprepared) as (tl, engine):
+        assert {"n": 6} == dict(tl.state("US"))
+        assert {"n": 3} == dict(tl.state("US", at="2017-06-12"))
+        with engine.connect() as conn:
+            assert [] == prepared_plans(conn)
+
+
+@contextmanager
+def _counting_on_one_connection(
+    postgres_url: str, count: int, **options: Any
+) -> Iterator[tuple[timeline.Timeline, sa.Engine]]:
+    """A timeline (snapshots every 2 events) on a new PostgreSQL store through one
+    connection (what it prepares stays prepared on it) made with ``options``, holding
+    ``count`` reports from 2017-06-10 on, a day apart, each adding 1 to US's ``n``."""
     from sqlalchemy.pool import StaticPool
 
     from timeline.store import Store, create_engine
 
     timeline.open(postgres_url).close()  # the schema
-    engine = create_engine(
-        postgres_url, poolclass=StaticPool, connect_args={"prepare_threshold": None}
-    )
+    engine = create_engine(postgres_url, poolclass=StaticPool, **options)
     try:
         tl = timeline.Timeline(Store(engine, url="test"), snapshot_interval=2)
-        for n in range(6):
+        for n in range(count):
             tl.record(
                 "report",
                 "US",
@@ -396,11 +390,7 @@ def test_postgres_prepares_nothing_when_told(postgres_url: str) -> None:
                 incident=INCIDENT,
                 effects={"US": {"n": {"$inc": 1}}},
             )
-        assert {"n": 6} == dict(tl.state("US"))
-        assert {"n": 3} == dict(tl.state("US", at="2017-06-12"))
-        with engine.connect() as conn:
-            prepared = conn.exec_driver_sql("SELECT statement FROM pg_prepared_statements")
-            assert [] == prepared.scalars().all()
+        yield tl, engine
     finally:
         engine.dispose()
 
@@ -590,15 +580,7 @@ def test_postgres_generic_plans_of_an_append_look_rows_up_by_key(postgres_url: s
         store.append([first, ev("report", "US", "2017-06-19", corrects=first.id)])
         store.append([ev("retraction", "Syria", "2017-06-19", retracts=second.id)])
         with engine.connect() as conn:
-            assert "force_generic_plan" == conn.exec_driver_sql("SHOW plan_cache_mode").scalar()
-            prepared = conn.exec_driver_sql(
-                "SELECT name, statement, cardinality(parameter_types) FROM pg_prepared_statements"
-            ).all()
-            assert any("timeline_events" in statement for _, statement, _ in prepared)
-            for name, statement, parameters in prepared:
-                nulls = f"({', '.join(['NULL'] * parameters)})" if parameters else ""
-                plan = "\n".join(conn.exec_driver_sql(f'EXPLAIN EXECUTE "{name}"{nulls}').scalars())
-                assert "Seq Scan on timeline_" not in plan, f"{statement}\n{plan}"
+            _assert_generic_plans_read_by_key(conn, naming="timeline_events")
     finally:
         engine.dispose()
 
@@ -650,17 +632,19 @@ def test_postgres_kept_plans_of_state_read_by_key_when_made_on_an_empty_store(
             assert [dict(fresh.state("US", at=at)) for at in moments] == answers
         assert {"n", "k"} <= set(answers[0]) and "m" not in answers[0]
         with engine.connect() as conn:
-            assert "force_generic_plan" == conn.exec_driver_sql("SHOW plan_cache_mode").scalar()
-            prepared = conn.exec_driver_sql(
-                "SELECT name, statement, cardinality(parameter_types) FROM pg_prepared_statements"
-            ).all()
-            assert any("timeline_snapshots" in statement for _, statement, _ in prepared)
-            for name, statement, parameters in prepared:
-                nulls = f"({', '.join(['NULL'] * parameters)})" if parameters else ""
-                plan = "\n".join(conn.exec_driver_sql(f'EXPLAIN EXECUTE "{name}"{nulls}').scalars())
-                assert "Seq Scan on timeline_" not in plan, f"{statement}\n{plan}"
+            _assert_generic_plans_read_by_key(conn, naming="timeline_snapshots")
     finally:
         engine.dispose()
+
+
+def _assert_generic_plans_read_by_key(conn: sa.Connection, *, naming: str) -> None:
+    """Every statement prepared on ``conn``'s session, whose generic plans are forced,
+    reads no table whole; one of them names the table ``naming``."""
+    assert "force_generic_plan" == conn.exec_driver_sql("SHOW plan_cache_mode").scalar()
+    plans = prepared_plans(conn)
+    assert any(naming in statement for statement, _ in plans)
+    for statement, plan in plans:
+        assert "Seq Scan on timeline_" not in plan, f"{statement}\n{plan}"
 
 
 def test_load_is_all_or_nothing(tl: timeline.Timeline, db_url: str) -> None:
