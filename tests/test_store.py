@@ -829,13 +829,22 @@ def test_a_sqlite_append_takes_the_write_lock_first_on_the_drivers_cursor(tmp_pa
         assert 3 == tl.head()[0]
 
 
-def test_a_refused_sqlite_append_leaves_no_transaction_open(tmp_path: Path) -> None:
+@pytest.mark.parametrize("reset", ["rollback", "commit", None])
+def test_a_refused_sqlite_append_leaves_no_transaction_open(
+    tmp_path: Path, reset: str | None
+) -> None:
     """On SQLite an append runs its transaction on the driver's connection: one refused
     after its rows were written (an expected version of an incident not in the batch,
     checked last) stores nothing and returns the connection to the pool with no
-    transaction open, so the write lock is free at once for another writer."""
+    transaction open, so the write lock is free at once for another writer, whatever
+    the pool's own reset on return (an engine option a caller may set: with "commit"
+    the pool would have committed the refused rows, with None kept them open)."""
+    from timeline.store import Store, create_engine
+
     path = tmp_path / "refused.db"
-    with timeline.open(f"sqlite:///{path}") as tl:
+    timeline.open(f"sqlite:///{path}").close()  # the schema
+    engine = create_engine(f"sqlite:///{path}", pool_reset_on_return=reset)
+    with timeline.Timeline(Store(engine, url="refused")) as tl:
         tl.record("report", "US", "2017-06-18", incident=INCIDENT)
         with pytest.raises(ConcurrencyError, match="daraa"):
             tl.append(
@@ -854,6 +863,27 @@ def test_a_refused_sqlite_append_leaves_no_transaction_open(tmp_path: Path) -> N
             other.close()
         assert (1, 1) == (tl.head()[0], tl.incident_version(INCIDENT))
         assert 2 == tl.append([ev("report", "Syria", "2017-06-19")])[0].position
+
+
+def test_a_sqlite_write_whose_transaction_was_lost_is_refused_at_its_commit(
+    tmp_path: Path,
+) -> None:
+    """A SQLite write transaction runs on the driver's connection, which SQLAlchemy does
+    not see as a transaction of its own: a statement error caught inside the body makes
+    SQLAlchemy roll back at once, and the statements after it commit alone. The store
+    catches none inside its writes; should one ever be caught, the commit refuses
+    (StoreError) rather than report the body as one transaction."""
+    with timeline.open(f"sqlite:///{tmp_path / 'lost.db'}") as tl:
+        store = tl._store
+        with store._write(append=False) as conn:
+            conn.exec_driver_sql("CREATE TABLE scratch (x INTEGER PRIMARY KEY)")
+        lost = pytest.raises(timeline.StoreError, match="ended before its commit")
+        with lost, store._write(append=False) as conn:
+            conn.exec_driver_sql("INSERT INTO scratch VALUES (1)")
+            with pytest.raises(sa.exc.IntegrityError):
+                conn.exec_driver_sql("INSERT INTO scratch VALUES (1)")
+            conn.exec_driver_sql("INSERT INTO scratch VALUES (2)")
+        assert 1 == tl.record("report", "US", "2017-06-18", incident=INCIDENT).position
 
 
 @pytest.mark.postgres

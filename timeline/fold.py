@@ -762,7 +762,7 @@ def fold(
     # each checkpoint and at the end (the two calls and the attribute writes per event
     # were about a tenth of the CPU of the fold of 10,000 events)
     applied, changes, last, max_end = replay.events_applied, replay.changes, None, replay.max_end
-    last_position = replay.last_position or 0
+    last_position = replay.last_position  # None: no event applied yet
     since_checkpoint = 0
     for event in events:
         # whether the event names the actor (involved(), without building the list)
@@ -781,7 +781,7 @@ def fold(
         applied += 1
         last = event
         position, moment = event.position, event.occurred_at
-        if position > last_position:
+        if last_position is None or position > last_position:
             last_position = position
         precision = event.precision
         end = moment if precision == "exact" else interval_end(moment, precision, day_zone)
@@ -807,7 +807,7 @@ def _counted(
     applied: int,
     changes: int,
     last: RecordedEvent | None,
-    last_position: int,
+    last_position: int | None,
     max_end: dt.datetime | None,
 ) -> None:
     """Write what :func:`fold` counted to ``replay``, as :meth:`Replay._count` would have

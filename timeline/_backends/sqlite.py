@@ -22,6 +22,7 @@ from timeline._backends.base import (
     milliseconds,
     reason,
 )
+from timeline.errors import StoreError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
@@ -108,33 +109,51 @@ class SQLiteBackend(Backend):
     @contextmanager
     def write_transaction(self, engine: sa.Engine, *, append: bool) -> Iterator[sa.Connection]:
         """On the driver's connection, taken from the pool: ``BEGIN IMMEDIATE``, then
-        ``COMMIT`` if the body ends normally; otherwise the pool's return of the
-        connection rolls it back. SQLAlchemy's own transaction around a one-event
-        append (its begin and commit, their events, the Connection's checkout and
-        return) cost about a tenth of its time (issue 15), a third of it outside the
-        commit's fsync.
+        ``COMMIT`` if the body ends normally; otherwise ``ROLLBACK`` on the driver (as
+        after a failed ``COMMIT``), before the connection goes back to the pool, whatever
+        the pool's own reset on return (``pool_reset_on_return``) would do. SQLAlchemy's
+        own transaction around a one-event append (its begin and commit, their events,
+        the Connection's checkout and return) cost about a tenth of its time (issue 15),
+        a third of it outside the commit's fsync. SQLAlchemy's engine events ``begin``
+        and ``commit`` do not fire for these transactions.
 
         The Connection given runs SQLAlchemy's statements in that transaction without
-        beginning one of its own (no autobegin); a driver error at BEGIN or COMMIT is
-        raised as SQLAlchemy would raise it, so the store translates it as any other
-        (a busy timeout run out: ``LockTimeoutError``)."""
+        beginning one of its own (no autobegin). So a statement's error must not be
+        caught inside the body: SQLAlchemy, seeing no transaction of its own, rolls back
+        at once, and the statements after it would each commit alone; the commit then
+        refuses (``StoreError``) rather than pretend the body was one transaction. A
+        driver error at BEGIN or COMMIT is raised as SQLAlchemy would raise it, so the
+        store translates it as any other (a busy timeout run out: ``LockTimeoutError``)."""
         in_memory = self.database_file(engine.url) is None
         try:
             pooled = engine.raw_connection()
         except sqlite3.Error as e:  # opening the file (a new connection of the pool)
             raise sa.exc.DBAPIError.instance(None, None, e, sqlite3.Error) from e
+        driver = pooled.dbapi_connection
         try:
-            driver = pooled.dbapi_connection
             _begin_on(driver, pooled.info, "IMMEDIATE", in_memory=in_memory)
             yield sa.Connection(
                 engine, connection=pooled, _allow_revalidate=False, _allow_autobegin=False
             )
+            if not driver.in_transaction:  # type: ignore[union-attr]
+                raise StoreError(
+                    "the write transaction ended before its commit (a statement's error "
+                    "was caught inside it): what ran after that was not one transaction"
+                )
             try:
                 driver.commit()  # type: ignore[union-attr]
             except sqlite3.Error as e:
                 raise sa.exc.DBAPIError.instance("COMMIT", None, e, sqlite3.Error) from e
         finally:
-            pooled.close()  # back to the pool, which rolls back a transaction left open
+            try:
+                # what an error (or a failed COMMIT) left open is rolled back here, not
+                # by the pool, whose reset on return may be set to commit or do nothing
+                if driver.in_transaction:  # type: ignore[union-attr]
+                    driver.rollback()  # type: ignore[union-attr]
+            except sqlite3.Error:
+                pass  # the connection is broken: the pool's checks discard it
+            finally:
+                pooled.close()  # back to the pool
 
     def stream(
         self, conn: sa.Connection, statement: Any, values: Mapping[str, Any], size: int
