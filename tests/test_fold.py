@@ -311,10 +311,24 @@ def _replayed(draw: st.DrawFn) -> tuple[list[RecordedEvent], Any, int]:
     return sorted(made, key=key), at, draw(st.integers(1, 4))
 
 
-@given(_replayed())
-def test_fold_counts_as_replay_advance_does(drawn: tuple[list[RecordedEvent], Any, int]) -> None:
+def _even(event: RecordedEvent) -> bool:
+    """An ``unsure`` of fold(): events at even positions are in doubt."""
+    return event.position % 2 == 0
+
+
+@given(
+    _replayed(),
+    st.sampled_from([None, "Asia/Tokyo", "America/New_York"]),
+    st.sampled_from([None, _even]),
+)
+def test_fold_counts_as_replay_advance_does(
+    drawn: tuple[list[RecordedEvent], Any, int], day_zone: str | None, unsure: Any
+) -> None:
     """fold() keeps its counts unrolled: its replay and each checkpoint equal those of
-    Replay.advance applied event by event, and so does a fold resumed from a checkpoint."""
+    Replay.advance applied event by event, and so does a fold resumed from a checkpoint,
+    with events in doubt of the caller's (``unsure``) and a zone of days passed through
+    (the drawn days hold no clock change, so no zone moves an interval's end here:
+    tests/test_times.py covers those)."""
     events, at, every = drawn
     folder = Folder()
     for actor in ACTORS:
@@ -322,26 +336,23 @@ def test_fold_counts_as_replay_advance_does(drawn: tuple[list[RecordedEvent], An
         for event in events:
             if actor not in involved(event):
                 continue
-            when = timing(event, at)
+            when = timing(event, at, day_zone=day_zone)
             if when == "later":
                 break
-            expected.advance(event, folder, when == "uncertain")
+            doubt = when == "uncertain" or (unsure is not None and unsure(event))
+            expected.advance(event, folder, doubt, day_zone)
             if expected.events_applied % every == 0:
                 copies.append(expected.copy())
         checkpoints: list[Replay] = []
+        asked = {"at": at, "folder": folder, "unsure": unsure, "day_zone": day_zone}
         replay = fold(
-            actor,
-            events,
-            at=at,
-            folder=folder,
-            checkpoint_every=every,
-            on_checkpoint=checkpoints.append,
+            actor, events, checkpoint_every=every, on_checkpoint=checkpoints.append, **asked
         )
         assert (expected, copies) == (replay, checkpoints)
         if checkpoints:
             first = checkpoints[0]
             rest = [e for e in events if key(e) > first.last_key]
-            resumed = fold(actor, rest, at=at, folder=folder, start=first.copy())
+            resumed = fold(actor, rest, start=first.copy(), **asked)
             assert expected == resumed
 
 
