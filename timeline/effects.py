@@ -554,13 +554,7 @@ def applied_paths(
             # a leaf replaced by a leaf (most effects): what _covered and leaves say then
             old = values.pop(path)
             values[path] = value
-            if old is value:  # one object is one JSON value
-                continue
-            kind = type(old)
-            if kind is type(value) and (kind is str or kind is int):  # most: as same_json
-                if old == value:
-                    continue
-            elif same_json(old, value):
+            if same_json(old, value):
                 continue
             found.append(path)
             if olds is not None:
@@ -664,18 +658,7 @@ def _write(values: dict[str, Any], path: str, value: Any, before: dict[str, Any]
 
 def _changed(before: Mapping[str, Any], values: Mapping[str, Any]) -> list[str]:
     """The paths of ``before`` whose value in ``values`` is not the same JSON value."""
-    found = []
-    for path, old in before.items():
-        new = values.get(path)
-        if old is new:  # one object is one JSON value
-            continue
-        kind = type(old)
-        if kind is type(new) and (kind is str or kind is int):  # most values: as same_json
-            if old != new:
-                found.append(path)
-        elif not same_json(old, new):
-            found.append(path)
-    return found
+    return [path for path, old in before.items() if not same_json(old, values.get(path))]
 
 
 @functools.lru_cache(maxsize=4096)
