@@ -2319,12 +2319,7 @@ def _valid_time_query(
     unmended = [events.c.corrects.is_(None), events.c.retracts.is_(None)]
     event_column: Any = _same
     if named and keyed:
-        probe = (
-            sa.select(events)
-            .where(events.c.position == event_actors.c.position, *unmended)
-            .limit(1)
-            .lateral("e")
-        )
+        probe = _event_at(event_actors.c.position, *unmended)
         event_column = ClauseAdapter(probe).traverse
         query = sa.select(*map(event_column, columns)).select_from(event_actors)
         query = query.join(probe, sa.true())
@@ -2376,6 +2371,14 @@ def _valid_time_query(
 
 def _same(clause: Any) -> Any:
     return clause
+
+
+def _event_at(position: Any, *terms: Any) -> Any:
+    """The event at ``position`` (a column of the row it joins; ``terms``: more
+    conditions), probed by its key: ``LATERAL (... LIMIT 1)``, a lookup of the key in
+    every plan, where a join's or an IN list's generic plan made on an empty store
+    scanned the table (see ``Backend.keeps_plans``)."""
+    return sa.select(events).where(events.c.position == position, *terms).limit(1).lateral()
 
 
 def _bounded(column: Any, inclusive: bool) -> Any:
@@ -2655,7 +2658,7 @@ def _fold_start_query(
             positions = sa.union(
                 *(sa.select(picked.c[c.name].label("at")) for c in _BOUND_TO.values())
             ).subquery("named")
-            probe = sa.select(events).where(events.c.position == positions.c.at).limit(1).lateral()
+            probe = _event_at(positions.c.at)
             bound = sa.select(*_event_layout(probe), _kind(_BOUND)).select_from(positions)
             bound = bound.join(probe, sa.true())
         else:
