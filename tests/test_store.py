@@ -882,6 +882,37 @@ def test_a_sqlite_write_whose_transaction_was_lost_is_refused_at_its_commit(
         assert 1 == tl.record("report", "US", "2017-06-18", incident=INCIDENT).position
 
 
+def test_a_refused_nested_sqlite_write_leaves_the_write_around_it_alone() -> None:
+    """An in-memory SQLite store (SingletonThreadPool: one driver connection per thread)
+    gives a write begun inside another on the same thread (here from the load's own
+    source) the outer write's connection: its BEGIN IMMEDIATE is refused. Its clean-up
+    must not roll back the outer transaction, which is not its own: before 6e766db the
+    load went on and stored its six events; since, the outer chunks already written are
+    rolled back, the later ones commit alone (positions 3 to 6, the chain broken at 3)
+    and the load is refused only at its commit."""
+    tl = timeline.open("sqlite://")
+    refused = []
+
+    def source() -> Iterator[Event]:
+        for n in range(6):
+            if n == 3:  # the first chunk (two events) is written
+                try:
+                    tl.record("note", "UN", "2017-06-18", incident="side")
+                except timeline.StoreError as e:
+                    refused.append(str(e))
+            yield ev("report", "US", "2017-06-18", data={"n": n})
+
+    try:
+        assert 6 == tl.load(source(), chunk_size=2)
+        assert ["cannot start a transaction within a transaction"] == [
+            r.split(": ", 1)[1] for r in refused
+        ]
+        assert [1, 2, 3, 4, 5, 6] == [e.position for e in tl.events()]
+        assert tl.verify().ok
+    finally:
+        tl.close()
+
+
 @pytest.mark.postgres
 def test_postgres_answers_do_not_depend_on_the_session_time_zone(postgres_url: str) -> None:
     """The library's sessions read times in UTC (psycopg's cheapest form); a session in
