@@ -130,8 +130,10 @@ class SQLiteBackend(Backend):
         except sqlite3.Error as e:  # opening the file (a new connection of the pool)
             raise sa.exc.DBAPIError.instance(None, None, e, sqlite3.Error) from e
         driver = pooled.dbapi_connection
+        begun = False  # a refused BEGIN leaves what is open on the connection alone
         try:
             _begin_on(driver, pooled.info, "IMMEDIATE", in_memory=in_memory)
+            begun = True
             yield sa.Connection(
                 engine, connection=pooled, _allow_revalidate=False, _allow_autobegin=False
             )
@@ -147,8 +149,10 @@ class SQLiteBackend(Backend):
         finally:
             try:
                 # what an error (or a failed COMMIT) left open is rolled back here, not
-                # by the pool, whose reset on return may be set to commit or do nothing
-                if driver.in_transaction:  # type: ignore[union-attr]
+                # by the pool, whose reset on return may be set to commit or do nothing;
+                # only this call's own transaction: when its BEGIN was refused, what is
+                # open is another's (in memory, a thread's writes share one connection)
+                if begun and driver.in_transaction:  # type: ignore[union-attr]
                     driver.rollback()  # type: ignore[union-attr]
             except sqlite3.Error:
                 pass  # the connection is broken: the pool's checks discard it
