@@ -227,6 +227,61 @@ def test_a_numeric_date_that_reads_one_way_is_accepted(text: str, day: dt.date) 
     assert (dt.datetime(day.year, day.month, day.day, tzinfo=UTC), "day") == parse_time(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "June 18-19, 2017",  # was read as 18 June 2019 at 20:17
+        "18-19 June 2017",  # 19 June 2018 at 20:17
+        "June 18 19 2017",  # 18 June 2019 at 20:17
+        "2017-06-18/2017-06-19",  # 19 June 2017 at 18:17
+        "2017-06-18 - 2017-06-19",  # 19 June 2017 at 18:17
+        "2017-06-18 2017",  # 18 June 2017 at 20:17
+        "2017-06-18 1843",  # a time or a year? (write 18:43, or T1843)
+        "2017-06-18 -0300",  # 18 June 2017 at 03:00, not an offset
+    ],
+)
+def test_a_range_or_a_number_read_as_another_field_is_refused(text: str) -> None:
+    """A user's report: with a default zone, dateutil read the day of a range as the
+    year, the year as a time of day, a second date's numbers as a time ("June 18-19,
+    2017" was stored as 18 June 2019 at 20:17, in the Damascus time given as the default
+    zone). The year must be written once and be the year read; another long number must
+    be a time after T, the offset read, or the whole date."""
+    with pytest.raises(InvalidEventError, match=r"is not one date or moment as written") as e:
+        parse_time(text, default_tz="Asia/Damascus")
+    assert "occurred_at" == e.value.field
+    assert "a range: its start, with the precision that covers it" in str(e.value)
+
+
+def test_two_offsets_are_refused() -> None:
+    """dateutil took the last of two offsets; nothing says which one the writer meant."""
+    with pytest.raises(InvalidEventError, match=r"gives more than one offset; give one"):
+        parse_time("2017-06-18 18:43 +03:00 +01:00", field="reported_at")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("20170618", ("2017-06-18T00:00:00+00:00", "day")),
+        ("2017-06-18T1843", ("2017-06-18T15:43:00+00:00", "minute")),
+        ("2017-06-18T18:43:00-0300", ("2017-06-18T21:43:00+00:00", "second")),
+        ("18 June 2017 18:43 +0300", ("2017-06-18T15:43:00+00:00", "minute")),
+        ("2017-06-18 18:43:05,5 +03:00", ("2017-06-18T15:43:05.500000+00:00", "exact")),
+        ("2017-06-18 18:43:00.1234 +03:00", ("2017-06-18T15:43:00.123400+00:00", "exact")),
+        ("Jun 18 2017 18:43:21 GMT", ("2017-06-18T18:43:21+00:00", "second")),
+        ("18:43 18 June 2017 +03:00", ("2017-06-18T15:43:00+00:00", "minute")),
+        ("June 8th, 2017", ("2017-06-08T00:00:00+00:00", "day")),
+        ("8.8.2020", ("2020-08-08T00:00:00+00:00", "day")),
+        ("June 18, 2017 6:43 pm", ("2017-06-18T15:43:00+00:00", "minute")),
+    ],
+)
+def test_long_numbers_that_are_a_date_a_time_an_offset_or_a_fraction_are_read(
+    text: str, expected: tuple[str, str]
+) -> None:
+    """The refusal above leaves alone every long number that is what it was read as."""
+    moment, precision = parse_time(text, default_tz="Asia/Damascus")
+    assert expected == (moment.isoformat(), precision)
+
+
 def test_a_weekday_must_agree_with_its_date() -> None:
     """ "Monday 8 January 2020" (a Wednesday) is refused, saying which weekday it is; the
     right weekday, long or short, is accepted."""

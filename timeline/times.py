@@ -56,6 +56,11 @@ _DEFAULT_B: Final = dt.datetime(2001, 2, 2, 1, 1, 1, 1)
 # the year last, the first two are a day and a month in an order that differs by country.
 _NUMERIC_DATE: Final = re.compile(r"(?<![\d:.,])(\d{1,4})([-/.]|\s+)(\d{1,2})\2(\d{1,4})(?![\d:])")
 _FOUR_DIGITS: Final = re.compile(r"\d{4}")
+# Runs of three digits or more (the character before each tells a time, T1843, an offset,
+# +0300, and a fraction of a second, .123, from a year)
+_LONG_NUMBER: Final = re.compile(r"(?<!\d)\d{3,}(?!\d)")
+# Offsets as a text writes them after a time or a space: +03:00, -0300, +03
+_OFFSET_WRITTEN: Final = re.compile(r"(?:(?<=\s)|(?<=\d\d:\d\d)|(?<=Z))[+-]\d\d(?::?\d\d)?(?!\d)")
 _WORDS: Final = re.compile(r"[A-Za-z]+")
 _POSIX_ZONE: Final = re.compile(r"(?i)\b(?:UTC|GMT)\s*[+-]\s*\d")
 _OFFSET: Final = re.compile(r"([+-])(\d\d):?(\d\d)")
@@ -317,7 +322,9 @@ def parse_time(
 
     Refused as guesses: a day and a month in an order that differs by country
     (``01/08/2020``, ``8-1-2020``), a two-digit year, a weekday that is not the date's,
-    a zone abbreviation (``EST``, ``MSK``, ``IRST``), ``UTC+3``.
+    a zone abbreviation (``EST``, ``MSK``, ``IRST``), ``UTC+3``; a range or anything
+    else whose numbers would be read as another field (``June 18-19, 2017``,
+    ``2017-06-18/2017-06-19``, ``2017-06-18 1843``), two offsets.
 
     Raises:
         InvalidEventError: naming ``field``, for anything it cannot read without guessing.
@@ -436,6 +443,56 @@ def _refuse_numeric_order(text: str, stripped: str, *, field: str) -> None:
             )
 
 
+def _refuse_numbers_read_otherwise(
+    text: str, stripped: str, parsed: dt.datetime, *, field: str
+) -> None:
+    """Refuse a text whose numbers dateutil read as something else than they are: a
+    range (``June 18-19, 2017`` read as 18 June 2019 at 20:17, ``2017-06-18/2017-06-19``
+    as 19 June at 20:17), a year twice, a four-digit number that is not the year read as
+    a time of day (``2017-06-18 2017``, ``2017-06-18 -0300``), two offsets. The year
+    must be written once, four digits, and be the year read; another long number must be
+    a time after ``T`` (``T1843``), an offset dateutil took as one (``+0300``), or the
+    whole date (``20170618``)."""
+    years = []
+    for found in _LONG_NUMBER.finditer(stripped):
+        digits, start = found[0], found.start()
+        before = stripped[start - 1 : start]
+        if _FRACTION.search(stripped, max(0, start - 5), start + 1):
+            continue  # a fraction of a second (18:43:05.123)
+        if len(digits) == 8 and digits == f"{parsed:%Y%m%d}":
+            years.append(digits[:4])  # a date written without separators
+        elif before == "T" and digits in (f"{parsed:%H%M}", f"{parsed:%H%M%S}"):
+            continue  # a time of day written without separators
+        elif before in ("+", "-") and digits == _offset_digits(parsed):
+            continue  # an offset, which dateutil read as this one
+        elif len(digits) == 4:
+            years.append(digits)
+        else:
+            years.append("")  # neither a year nor a time nor an offset: refused below
+    if len(years) != 1 or years[0] != f"{parsed.year:04d}":
+        raise InvalidEventError(
+            field,
+            f"{text!r} is not one date or moment as written (a range, a year twice, or a "
+            "number that would be read as another year or as a time of day); write one, "
+            "such as 2017-06-18 or 2017-06-18 18:43 +03:00 (a range: its start, with the "
+            "precision that covers it)",
+        )
+    if len(_OFFSET_WRITTEN.findall(stripped)) > 1:
+        raise InvalidEventError(field, f"{text!r} gives more than one offset; give one")
+
+
+def _offset_digits(parsed: dt.datetime) -> str | None:
+    """The offset dateutil read, as the four digits of ``+HHMM`` (None: it read none)."""
+    try:
+        offset = parsed.utcoffset()
+    except ValueError:  # an offset of a day or more: refused after this
+        return None
+    if offset is None:
+        return None
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"{minutes // 60:02d}{minutes % 60:02d}"
+
+
 def _named_zones(text: str) -> tuple[list[str], object]:
     """A dateutil ``tzinfos`` that reads offsets and UTC's names, and collects the zone
     names it is offered without an offset (abbreviations like EST, which it refuses)."""
@@ -482,6 +539,7 @@ def _parse_general(
         raise InvalidEventError(field, f"{text!r} has no year; write a full date")
     if not _FOUR_DIGITS.search(stripped):
         raise InvalidEventError(field, f"{text!r} has no four-digit year; write a full date")
+    _refuse_numbers_read_otherwise(text, stripped, a, field=field)
     # A field the text gave is equal in both parses; one it left out took each default.
     given_month = a.month == b.month
     weekdays = [w for w in map(_PARSER_INFO.weekday, _WORDS.findall(stripped)) if w is not None]
