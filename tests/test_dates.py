@@ -391,3 +391,27 @@ def test_labels_say_the_whole_day_was_asked(db_url: str) -> None:
                "--known-at", "2025-11-30")  # fmt: skip
     assert "as known by the end of 2025-11-30 (UTC)" in text
     assert "T00:00:00" not in text
+
+
+@pytest.mark.parametrize("day_zone", [None, "-05:00", "+03:00"])
+def test_an_event_at_the_end_of_the_calendar_is_read_like_any_other(
+    db_url: str, tmp_path: Path, day_zone: str | None
+) -> None:
+    """A user's trial: "9999" (a year, whose end is past the calendar) was stored, then
+    every read of its actor (state, history, the chart) failed with a traceback, "year
+    10000 is out of range", and ``occurred_until`` raised it too. Such an interval now
+    ends at the calendar's last instant; the chart's axis stays a day inside the ends."""
+    last = dt.datetime.max.replace(tzinfo=dt.UTC)
+    with timeline.open(db_url, day_zone=day_zone, snapshot_interval=None) as tl:
+        tl.define("year_end", {"{actor}": {"status": "ended"}})
+        for when in ("9999", "9999-12", "9999-12-31", "9999-12-31 23:59 +00:00"):
+            event = tl.record("year_end", "US", when, incident="calendar")
+            assert event.occurred_until <= last
+            assert event.occurred_at < interval_end(event.occurred_at, event.precision, day_zone)
+        assert 4 == tl.state("US").events_applied
+        assert "ended" == tl.state("US")["status"]
+        assert 1 == len(tl.history("US", "status"))
+        assert tl.chart(format="svg").startswith("<svg")
+    zone = [] if day_zone is None else ["--day-zone", day_zone]
+    for command in (["state", "US"], ["history", "US"], ["chart", "-o", str(tmp_path / "c.html")]):
+        run("--db", db_url, *zone, *command)

@@ -895,11 +895,25 @@ def _extent(
     if first is None or last is None:
         first = last = start or end or dt.datetime(2000, 1, 1, tzinfo=UTC)
     pad = max((last - first) / 40, dt.timedelta(minutes=30))
-    lo = start if start is not None else first - pad
-    hi = end if end is not None else last + pad
+    lo = start if start is not None else _shifted(first, -pad)
+    hi = end if end is not None else _shifted(last, pad)
     if hi <= lo:
-        hi = lo + dt.timedelta(hours=1)
+        hi = _shifted(lo, dt.timedelta(hours=1))
+        lo = min(lo, _shifted(hi, -dt.timedelta(hours=1)))  # at the calendar's end
     return lo, hi
+
+
+# The axis stays a day inside the calendar's ends (the years 1 and 9999), so that its
+# ends have a wall time in every zone (offsets are under a day)
+_AXIS_FIRST: Final = dt.datetime.min.replace(tzinfo=UTC) + dt.timedelta(days=1)
+_AXIS_LAST: Final = dt.datetime.max.replace(tzinfo=UTC) - dt.timedelta(days=1)
+
+
+def _shifted(moment: dt.datetime, delta: dt.timedelta) -> dt.datetime:
+    """``moment + delta``, held a day inside the calendar's ends."""
+    if delta >= dt.timedelta(0):
+        return _AXIS_LAST if moment > _AXIS_LAST - delta else max(moment + delta, _AXIS_FIRST)
+    return _AXIS_FIRST if moment < _AXIS_FIRST - delta else min(moment + delta, _AXIS_LAST)
 
 
 _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=UTC)
@@ -1091,11 +1105,16 @@ def _ticks(
                 wall -= dt.timedelta(days=wall.weekday())  # Mondays
             ticks: list[tuple[dt.datetime, str]] = []
             while True:
-                moment = _instant(wall, zone)
+                try:
+                    moment = _instant(wall, zone)
+                except (OverflowError, ValueError):
+                    return ticks  # the calendar's end (the year 9999)
                 if moment > end:
                     return ticks
                 if moment >= start and moment.astimezone(zone).replace(tzinfo=None) == wall:
                     ticks.append((moment, _tick_text(wall, unit)))  # not a skipped wall time
+                if wall > dt.datetime.max - step:
+                    return ticks
                 wall += step
     months = span.days / 30.4
     for every in (1, 3, 6, 12, 24, 60, 120, 240, 600, 1200):
@@ -1104,7 +1123,10 @@ def _ticks(
     ticks = []
     year, month = start.astimezone(zone).year, 1
     while True:
-        moment = _instant(dt.datetime(year, month, 1), zone)
+        try:
+            moment = _instant(dt.datetime(year, month, 1), zone)
+        except (OverflowError, ValueError):
+            return ticks  # the calendar's end (the year 9999)
         if moment > end:
             return ticks
         if moment >= start and ((year * 12 + month - 1) % every == 0):

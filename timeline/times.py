@@ -212,7 +212,9 @@ def interval_end(start: dt.datetime, precision: str, day_zone: ZoneInput = None)
         if precision in CALENDAR_UNITS and not _is_utc(day_zone):
             return _calendar_end(start, precision, resolve_zone(day_zone, field="day_zone"))
         return start + _UNITS[precision]
-    except OverflowError:
+    except (OverflowError, ValueError):  # ValueError: "year 10000 is out of range"
+        # an interval that runs past the calendar (the year 9999 of a zone behind UTC,
+        # say) ends at its last instant
         return dt.datetime.max.replace(tzinfo=UTC)
 
 
