@@ -581,3 +581,31 @@ def test_every_moment_lies_in_one_unit_of_each_precision(
     end = interval_end(start, precision, zone)
     assert start <= moment and (moment < end or precision == "exact")
     assert end == times.unit_start(end, precision, day_zone=zone)
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("EST", r"'EST' is -05:00 all year in the tz database, summer included \(America/New_York"),
+        ("MST", r"'MST' is -07:00 all year in the tz database, summer included \(America/Denver"),
+        ("Etc/GMT+3", r"'Etc/GMT\+3' is -03:00 \(the tz database's GMT names take POSIX signs"),
+        ("Etc/GMT-3", r"'Etc/GMT-3' is \+03:00 \(the tz database's GMT names take POSIX signs"),
+        ("GMT+3", r"'GMT\+3' is -03:00"),
+    ],
+)
+def test_zone_names_that_read_as_another_offset_are_refused(name: str, problem: str) -> None:
+    """A user's trial: default_tz="EST" read "2017-07-04 12:00" as 17:00Z, where New York
+    was at 16:00Z (EST is the tz database's fixed -05:00), and "Etc/GMT+3" is three hours
+    behind UTC. Refused as the default zone and as the day zone, with the zone to give."""
+    with pytest.raises(InvalidEventError, match=problem) as e:
+        times.resolve_zone(name)
+    assert "default_tz" == e.value.field
+    with pytest.raises(InvalidEventError, match=problem) as e:
+        times.resolve_zone(name, field="day_zone")
+    assert "day_zone" == e.value.field
+
+
+@pytest.mark.parametrize("name", ["HST", "EST5EDT", "Etc/GMT", "Etc/GMT+0", "GMT", "UTC", "CET"])
+def test_zone_names_that_mean_what_they_say_are_kept(name: str) -> None:
+    """HST is Honolulu's time all year; EST5EDT keeps the US rules; GMT+0 is UTC."""
+    assert name == times.zone_name(times.resolve_zone(name))

@@ -112,6 +112,7 @@ def resolve_zone(zone: ZoneInput, *, field: str = "default_tz") -> dt.tzinfo | N
                 raise InvalidEventError(field, f"{zone!r} is not an offset from UTC")
             delta = dt.timedelta(hours=int(hours), minutes=int(minutes))
             return dt.timezone(-delta if sign == "-" else delta)
+        _refuse_misleading_zone(zone.strip(), field=field)
         try:
             return ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError) as e:
@@ -121,6 +122,40 @@ def resolve_zone(zone: ZoneInput, *, field: str = "default_tz") -> dt.tzinfo | N
                 "or an offset (+03:00)",
             ) from e
     raise InvalidEventError(field, f"expected a zone name or tzinfo, got {type(zone).__name__}")
+
+
+# The tz database's zones named like abbreviations, each one offset all year: "EST" is
+# never New York's summer time (-04:00), which whoever writes it usually means
+# (HST is Honolulu's time all year, so it stays)
+_FIXED_ABBREVIATIONS: Final = {
+    "EST": ("-05:00", "America/New_York", "-04:00"),
+    "MST": ("-07:00", "America/Denver", "-06:00"),
+}
+_POSIX_SIGNED: Final = re.compile(r"(?i)(?:Etc/)?GMT([+-])(\d{1,2})")
+
+
+def _refuse_misleading_zone(name: str, *, field: str) -> None:
+    """Refuse a zone name that reads as another offset than it is: ``EST`` and ``MST``
+    (fixed all year in the tz database, summer included) and ``Etc/GMT+3`` (POSIX
+    signs: three hours *behind* UTC)."""
+    fixed = _FIXED_ABBREVIATIONS.get(name)
+    if fixed is not None:
+        offset, place, summer = fixed
+        raise InvalidEventError(
+            field,
+            f"{name!r} is {offset} all year in the tz database, summer included ({place} "
+            f"is {summer} in summer); give the IANA zone of the place ({place}) or the "
+            f"offset ({offset})",
+        )
+    signed = _POSIX_SIGNED.fullmatch(name)
+    if signed is not None and int(signed[2]) != 0:
+        sign, hours = signed.groups()
+        meant = f"{'-' if sign == '+' else '+'}{int(hours):02d}:00"
+        raise InvalidEventError(
+            field,
+            f"{name!r} is {meant} (the tz database's GMT names take POSIX signs, the "
+            f"opposite of ISO 8601's); write the offset as {meant}",
+        )
 
 
 def zone_name(zone: dt.tzinfo | None) -> str:
