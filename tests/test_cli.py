@@ -188,6 +188,26 @@ def test_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert first == run("demo", "--out", str(out))  # fresh each time
 
 
+def test_the_demo_prints_commands_that_run_from_the_same_shell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new user's trial: the README runs ``.venv/bin/timeline demo`` without activating
+    the virtual environment, so the ``timeline ...`` commands the demo printed were not
+    found. It prints the program as it was run when ``timeline`` on the PATH is not it."""
+    program = tmp_path / ".venv" / "bin" / "timeline"
+    program.parent.mkdir(parents=True)
+    program.write_text("#!/bin/sh\n")
+    monkeypatch.setattr(sys, "argv", [str(program), "demo"])
+    monkeypatch.setenv("PATH", str(tmp_path / "elsewhere"))
+    out = run("demo", "--out", str(tmp_path / "demo.db"))
+    commands = [line.split()[0] for line in out.splitlines() if " --db " in line]
+    assert commands and {str(program)} == set(commands)
+    program.chmod(0o755)
+    monkeypatch.setenv("PATH", str(program.parent))  # on the PATH: its name is enough
+    out = run("demo", "--out", str(tmp_path / "demo.db"))
+    assert {"timeline"} == {line.split()[0] for line in out.splitlines() if " --db " in line}
+
+
 def test_demo_never_replaces_other_data(tmp_path: Path) -> None:
     """The demo refuses to overwrite a file that holds someone's own incidents."""
     out = tmp_path / "mine.db"

@@ -10,6 +10,8 @@ of ``examples/syria-2017-06.templates.json`` (both shipped in the wheel, see
 from __future__ import annotations
 
 import shlex
+import shutil
+import sys
 from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
@@ -73,7 +75,7 @@ def run(out: Path) -> Iterator[str]:
         yield from _reported_by(tl, url, templates)
         picture = demo_chart(tl, out.with_name(out.stem + ".chart.html"))
         yield f"\nHash chain: {tl.verify()}"
-    base = f"timeline --db {shlex.quote(url)}"
+    base = f"{_program()} --db {shlex.quote(url)}"
     with_templates = f"{base} --templates {shlex.quote(str(templates))}"
     yield "\nTry:"
     yield f'  {with_templates} state US --at "June 19 2017"'
@@ -185,9 +187,22 @@ def _reported_by(tl: timeline.Timeline, url: str, templates: Path) -> Iterator[s
         "rests only on the claims made public by the end of that day. Ask it yourself:"
     )
     yield (
-        f"  timeline --db {shlex.quote(url)} --templates {shlex.quote(str(templates))} "
+        f"  {_program()} --db {shlex.quote(url)} --templates {shlex.quote(str(templates))} "
         f"state Russia --at {day} --reported-by {DEMO_REPORTED_BY[0]}"
     )
+
+
+def _program() -> str:
+    """How the user runs this command again from the same shell: ``timeline`` when that
+    is on the PATH as the running program, else the path it was run by (the README's
+    ``.venv/bin/timeline``, whose virtual environment is not activated)."""
+    invoked = sys.argv[0] if sys.argv else ""
+    if Path(invoked).name not in ("timeline", "timeline.exe"):
+        return "timeline"  # not run as the command (python -m timeline, a test)
+    on_path = shutil.which("timeline")
+    if on_path is not None and Path(on_path).resolve() == Path(invoked).resolve():
+        return "timeline"
+    return shlex.quote(invoked)
 
 
 def _fresh_demo_file(out: Path) -> None:
