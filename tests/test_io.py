@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import tempfile
+import warnings
 from pathlib import Path
 
 import pytest
@@ -178,3 +179,32 @@ def test_read_templates_problems() -> None:
         read_templates(written('{"truce": "declared"}', "t.json"))
     with pytest.raises(timeline.InvalidEventError, match="templates: cannot read"):
         read_templates(Path(tempfile.mkdtemp()) / "none.json")
+
+
+def test_an_import_of_lines_without_ids_warns_that_a_repeat_stores_them_again(
+    db_url: str, tmp_path: Path
+) -> None:
+    """A new user's trial: a hand-written CSV without ids imported twice stored every
+    event twice, "0 already stored" both times, where the help said an import can be
+    repeated. It still stores them (an id is the writer's to give), and says so."""
+    path = tmp_path / "article.csv"
+    path.write_text(
+        "id,type,actor,occurred_at,incident\n"
+        "01900000-0000-7000-8000-000000000001,shootdown,US,2017-06-18,s\n"
+        ",cooperation_suspended,Russia,2017-06-19,s\n"
+        ",repositioning,Australia,2017-06-20,s\n"
+    )
+    with timeline.open(db_url) as tl:
+        with pytest.warns(timeline.TimelineWarning) as caught:
+            assert 3 == tl.import_file(path).stored
+        [warning] = [str(w.message) for w in caught]
+        assert f"import: 2 lines of {path} (line 3 and more) had no id" in warning
+        assert "importing the file again stores them again" in warning
+        with pytest.warns(timeline.TimelineWarning, match="had no id"):
+            assert 2 == tl.import_file(path).stored  # the line with an id: stored already
+        path.write_text(
+            path.read_text().splitlines()[0] + "\n" + path.read_text().splitlines()[1] + "\n"
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # every line has its id: nothing to say
+            assert 0 == tl.import_file(path).stored

@@ -824,7 +824,9 @@ class Timeline:
         Returns:
             An :class:`ImportResult`: the events the file held and how many were new.
             An event whose id is stored already with the same content is not stored
-            again, so an import can be repeated.
+            again, so an import of a file whose lines carry ids can be repeated. A line
+            without an ``id`` is given a new one each time: a ``TimelineWarning`` says
+            how many, since importing that file again stores them again.
 
         Raises:
             InvalidFileError: lines are wrong; ``problems`` lists every one by line
@@ -877,6 +879,17 @@ class Timeline:
             if refused is None:
                 raise
             raise refused from e
+        if reading.without_id and stored:
+            lines = reading.without_id
+            warnings.warn(
+                f"import: {len(lines):,} line{'s' if len(lines) != 1 else ''} of {path} "
+                f"(line {lines[0]}"
+                f"{' and more' if len(lines) > 1 else ''}) had no id and got a new one: "
+                "importing the file again stores them again; give each line an id "
+                "(timeline export writes them) to make a repeated import harmless",
+                TimelineWarning,
+                stacklevel=2,
+            )
         return ImportResult(events=reading.count, stored=stored)
 
     def export(

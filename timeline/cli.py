@@ -287,7 +287,8 @@ def import_(obj: Context, file: Path, fmt: str | None) -> None:
     nothing is stored; an event the store refuses (its id stored with other content, an
     unknown corrects) is named by its line too. Interrupted (Ctrl-C), it stores nothing
     and says so. An event whose id is stored already with the same content is not
-    stored again, so an import can be repeated.
+    stored again, so an import of a file whose lines carry ids can be repeated (a line
+    without one gets a new id each time: a warning says how many).
 
     \b
     Example:

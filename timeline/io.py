@@ -489,6 +489,7 @@ def read_events(
     default_tz: ZoneInput = None,
     day_zone: ZoneInput = None,
     max_event_bytes: int | None = None,
+    without_id: list[int] | None = None,
 ) -> Iterator[tuple[int, Event | InvalidEventError]]:
     """Yield ``(line number, Event)`` for each line of a file, or the error that line has.
 
@@ -497,7 +498,9 @@ def read_events(
     ``default_tz`` (refused without one) and dates as days of ``day_zone`` (UTC by
     default). ``max_event_bytes`` (a timeline's :attr:`~timeline.Timeline.max_event_bytes`)
     refuses, with their line numbers, lines too long to read (see :func:`read_jsonl`) and
-    events larger than the timeline stores, naming their largest field.
+    events larger than the timeline stores, naming their largest field. A line without
+    an ``id`` gets a new one each time it is read; ``without_id``, when given, collects
+    those lines' numbers.
 
     Example:
         >>> import pathlib, tempfile
@@ -525,6 +528,8 @@ def read_events(
         except InvalidEventError as e:
             yield number, e
             continue
+        if without_id is not None and fields.get("id") in (None, ""):
+            without_id.append(number)
         yield number, event
 
 
@@ -566,6 +571,7 @@ class FileEvents:
         self.max_event_bytes = max_event_bytes
         self.count = 0
         self.problems: list[tuple[int, InvalidEventError]] = []
+        self.without_id: list[int] = []  # the lines whose event was given a new id
 
     def __iter__(self) -> Iterator[Event]:
         # the timeline's own limit: each line is refused, with its number, before the
@@ -576,6 +582,7 @@ class FileEvents:
             default_tz=self.default_tz,
             day_zone=self.day_zone,
             max_event_bytes=self.max_event_bytes,
+            without_id=self.without_id,
         ):
             if isinstance(event, InvalidEventError):
                 self.problems.append((number, event))
