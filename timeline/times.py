@@ -485,7 +485,7 @@ def _refuse_numbers_read_otherwise(
 ) -> None:
     """Refuse a text whose numbers dateutil read as something else than they are: a
     range (``June 18-19, 2017`` read as 18 June 2019 at 20:17, ``2017-06-18/2017-06-19``
-    as 19 June at 20:17), a year twice, a four-digit number that is not the year read as
+    as 19 June at 18:17), a year twice, a four-digit number that is not the year read as
     a time of day (``2017-06-18 2017``, ``2017-06-18 -0300``), two offsets. The year
     must be written once, four digits, and be the year read; another long number must be
     a time after ``T`` (``T1843``), an offset dateutil took as one (``+0300``), or the
