@@ -82,3 +82,25 @@ def test_the_command_line(strikes: timeline.Timeline) -> None:
     assert 2 == len(run("events", "--where", "targets=ISIS", "--format", "jsonl").splitlines())
     result = CliRunner().invoke(main, ["--db", strikes.url, "events", "--where", "nothing"])
     assert 2 == result.exit_code
+
+
+def test_a_window_whose_since_starts_after_its_until_ends_is_refused(db_url: str) -> None:
+    """A new user's trial: ``events --since 2017-06-20 --until 2017-06-18`` answered
+    with nothing, silently. A window that holds nothing is refused, naming both bounds,
+    by events, history and the chart; one day or one instant on both sides is a window."""
+    with timeline.open(db_url) as tl:
+        tl.record("shootdown", "US", "2017-06-18", incident="s", targets=["Syria"])
+        refusal = r"since: 2017-06-20 starts after until \(2017-06-18\) ends: the window holds"
+        for ask in (tl.events, lambda **w: tl.history("US", **w), tl.chart):
+            with pytest.raises(timeline.InvalidEventError, match=refusal):
+                ask(since="2017-06-20", until="2017-06-18")
+        assert 1 == len(list(tl.events(since="2017-06-18", until="2017-06-18")))
+        noon = "2017-06-18 12:00Z"
+        assert 1 == len(list(tl.events(since=noon, until=noon)))  # an instant in the day
+        with pytest.raises(timeline.InvalidEventError, match="starts after until"):
+            tl.events(since="2017-06-18 12:01Z", until=noon)
+    out = CliRunner().invoke(
+        main, ["--db", db_url, "events", "--since", "2017-06-20", "--until", "2017-06-18"]
+    )
+    assert 1 == out.exit_code
+    assert out.output.startswith("error: since: 2017-06-20 starts after until (2017-06-18)")

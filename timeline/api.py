@@ -1718,6 +1718,24 @@ class Timeline:
         start, _ = parse_time(value, field=field, **zones)
         return through(value, field=field, **zones), start
 
+    def _window(
+        self, since: TimeInput | None, until: TimeInput | None
+    ) -> tuple[dt.datetime | None, Bound | None]:
+        """Read a ``since``/``until`` window: ``(since's first instant, until's bound)``;
+        refused when ``since`` starts after ``until`` ends, a window that holds nothing
+        (events, history and chart would answer with nothing, silently)."""
+        _, since_start = self._moment(since, "since")
+        until_bound, _ = self._moment(until, "until")
+        if since_start is not None and until_bound is not None:
+            end, inclusive = until_bound
+            if since_start > end or (since_start == end and not inclusive):
+                raise InvalidEventError(
+                    "since",
+                    f"{since!s} starts after until ({until!s}) ends: the window holds "
+                    "nothing; give a since before the until",
+                )
+        return since_start, until_bound
+
     def verify(
         self,
         *,

@@ -444,8 +444,7 @@ class View:
             ...  for x in tl.as_of().events(current=True)]
             [('minute', True)]
         """
-        _, since_start = self._timeline._moment(since, "since")
-        until_bound, _ = self._timeline._moment(until, "until")
+        since_start, until_bound = self._timeline._window(since, until)
         window = _Window(since_start, until_bound, bool(wholly_within), self._zone)
         condition = check_where(where)
         query = EventFilter(
@@ -821,8 +820,7 @@ class View:
             raise InvalidEventError("attribute", "expected a non-empty attribute path")
         if attribute is not None:
             attribute = check_path(attribute, field="attribute")
-        _, since_start = self._timeline._moment(since, "since")
-        until_bound, _ = self._timeline._moment(until, "until")
+        since_start, until_bound = self._timeline._window(since, until)
         folder = self._timeline._folder
         entries: list[HistoryEntry] = []
         with self._store.session() as conn:
@@ -1015,8 +1013,7 @@ class View:
                 raise InvalidEventError("bands", "expected non-empty attribute paths")
         if sequence is not None and not isinstance(sequence, SequenceReport):
             raise InvalidEventError("sequence", "expected a SequenceReport from sequence()")
-        _, since_start = self._timeline._moment(since, "since")
-        until_bound, _ = self._timeline._moment(until, "until")
+        since_start, until_bound = self._timeline._window(since, until)
         window = _Window(since_start, until_bound, False, self._zone)
         wanted = None if lanes is None else set(lanes)
         with self._store.session() as conn:
