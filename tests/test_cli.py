@@ -319,7 +319,7 @@ def test_import_of_a_malformed_jsonl_file_stores_nothing(db_url: str, tmp_path: 
         "line 3: colour: unknown field; use id, incident, type, actor, targets, occurred_at, "
         "precision, data, effects, source, corrects, retracts, reported_at, reported_precision",
         "line 5: type: must be snake_case (lower-case letters, digits, '_'), got 'Shoot Down'",
-        "line 6: occurred_at: 2017-06-18T18:43:00 has no time zone; give an offset (+03:00, Z) "
+        "line 6: occurred_at: '2017-06-18 18:43' has no time zone; give an offset (+03:00, Z) "
         "or set a default zone (default_tz in Python, --default-tz on the command line)",
         "line 7: actor: is required",
         "line 8: event: expected a JSON object, got a list",

@@ -609,3 +609,12 @@ def test_zone_names_that_read_as_another_offset_are_refused(name: str, problem: 
 def test_zone_names_that_mean_what_they_say_are_kept(name: str) -> None:
     """HST is Honolulu's time all year; EST5EDT keeps the US rules; GMT+0 is UTC."""
     assert name == times.zone_name(times.resolve_zone(name))
+
+
+def test_a_time_without_a_zone_is_refused_quoting_what_was_written() -> None:
+    """A new user's trial: "2017-06-18 6:43 pm" was refused as "2017-06-18T18:43:00 has
+    no time zone", a text the user never wrote (the README quotes the text as written)."""
+    with pytest.raises(InvalidEventError, match=r"^occurred_at: '2017-06-18 6:43 pm' has no"):
+        parse_time("2017-06-18 6:43 pm")
+    with pytest.raises(InvalidEventError, match=r"^at: 2017-06-18T18:43:00 has no time zone"):
+        parse_time(dt.datetime(2017, 6, 18, 18, 43), field="at")  # a naive datetime

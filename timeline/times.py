@@ -445,12 +445,17 @@ def _check_wall_time(
         )
 
 
-def _localize(value: dt.datetime, *, field: str, default_tz: ZoneInput) -> dt.datetime:
+def _localize(
+    value: dt.datetime, *, field: str, default_tz: ZoneInput, written: str | None = None
+) -> dt.datetime:
+    """``value`` (naive) read in ``default_tz``; refused without one, quoting ``written``
+    (the caller's text) when it came as text."""
     zone = resolve_zone(default_tz)
     if zone is None:
+        shown = value.isoformat() if written is None else repr(written)
         raise InvalidEventError(
             field,
-            f"{value.isoformat()} has no time zone; give an offset (+03:00, Z) or set a "
+            f"{shown} has no time zone; give an offset (+03:00, Z) or set a "
             "default zone (default_tz in Python, --default-tz on the command line)",
         )
     utc = _to_utc(value.replace(tzinfo=zone, fold=0), field=field)
@@ -635,7 +640,8 @@ def _parse_general(
         # A calendar date, month or year without an offset is one of the day zone.
         zone = resolve_zone(day_zone, field="day_zone")
         return _date_start(start.year, start.month, start.day, zone, field=field), precision
-    return _localize(start.replace(tzinfo=None), field=field, default_tz=default_tz), precision
+    naive = start.replace(tzinfo=None)
+    return _localize(naive, field=field, default_tz=default_tz, written=text), precision
 
 
 def _day_defaulted(text: str) -> bool:
