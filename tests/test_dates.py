@@ -415,3 +415,23 @@ def test_an_event_at_the_end_of_the_calendar_is_read_like_any_other(
     zone = [] if day_zone is None else ["--day-zone", day_zone]
     for command in (["state", "US"], ["history", "US"], ["chart", "-o", str(tmp_path / "c.html")]):
         run("--db", db_url, *zone, *command)
+
+
+def test_tables_show_a_day_of_the_day_zone_as_its_date_there(sqlite_url: str) -> None:
+    """A new user's trial: with --day-zone Asia/Damascus, a day event of 19 June was listed
+    by ``events`` as "2017-06-18 21:00  day" and in the sequence report as
+    "x@2017-06-18 21:00" (UTC instants), which read as 18 June. Tables write a day, month
+    or year of the day zone as its date there, and say so in the heading, as history
+    does; times of day stay UTC."""
+    zone = ["--db", sqlite_url, "--day-zone", "Asia/Damascus"]
+    run(*zone, "record", "shootdown", "US", "2017-06-19", "--incident", "s")
+    run(*zone, "record", "repositioning", "US", "2017-06-19 15:00+03:00", "--incident", "s")
+    listed = run(*zone, "events").splitlines()
+    assert "occurred_at (UTC; days of Asia/Damascus)" in listed[0]
+    assert listed[1].split()[1:3] == ["2017-06-19", "day"]
+    assert listed[2].split()[1:4] == ["2017-06-19", "12:00", "minute"]
+    report = run(*zone, "report", "sequence", "shootdown", "repositioning")
+    assert "events, placed at (UTC; days of Asia/Damascus)" in report
+    assert "shootdown@2017-06-19 -> repositioning@2017-06-19 12:00" in report
+    utc = run("--db", sqlite_url, "events").splitlines()  # no day zone: as before
+    assert "occurred_at (UTC)" in utc[0] and utc[1].split()[1:4] == ["2017-06-18", "21:00", "day"]

@@ -33,8 +33,8 @@ from timeline.text import (
     printable,
     short_time,
     table,
+    time_column,
     value_text,
-    zone_name,
 )
 
 MAX_PROBLEMS_SHOWN = 20
@@ -581,7 +581,7 @@ def events(
         if fmt in timeline.FORMATS:
             found.write(sys.stdout, format=fmt)
         else:
-            _echo_table(found, corrections=current)
+            _echo_table(found, corrections=current, day_zone=tl.day_zone)
 
 
 def _summary_command(kind: str, plural: str, example: str) -> click.Command:
@@ -778,8 +778,7 @@ def history(
         )
         for h in changes
     ]
-    days = zone_name(tl.day_zone)
-    when = "when (UTC)" if days == "UTC" else f"when (UTC; days of {days})"
+    when = time_column("when", tl.day_zone)
     _echo_rows((when, "precision", "attribute", "from", "to", "event", "id"), rows)
     if not rows:
         _echo("(no changes)")
@@ -1491,8 +1490,13 @@ def _reported_text(event: timeline.RecordedEvent) -> str:
     return f", reported {isoformat(start)} ({precision})"
 
 
-def _echo_table(found: Iterable[timeline.RecordedEvent], *, corrections: bool = False) -> None:
-    for line in events_table(found, corrections=corrections):
+def _echo_table(
+    found: Iterable[timeline.RecordedEvent],
+    *,
+    corrections: bool = False,
+    day_zone: dt.tzinfo | None = None,
+) -> None:
+    for line in events_table(found, corrections=corrections, day_zone=day_zone):
         _echo(line)
 
 

@@ -22,8 +22,16 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from timeline.io import spreadsheet_cell
-from timeline.text import duration, key_text, minute, printable, table, value_text
-from timeline.times import bound_text, isoformat
+from timeline.text import (
+    duration,
+    key_text,
+    printable,
+    table,
+    table_time,
+    time_column,
+    value_text,
+)
+from timeline.times import bound_text, isoformat, resolve_zone
 
 if TYPE_CHECKING:
     from timeline.fold import State
@@ -58,6 +66,7 @@ def _reported_bound(report: SequenceReport) -> tuple[dt.datetime, bool] | None:
 
 
 def _match_rows(report: SequenceReport) -> list[list[str]]:
+    days = resolve_zone(report.day_zone, field="day_zone")
     rows = []
     for number, match in enumerate(report.matches, 1):
         rows.append(
@@ -65,7 +74,7 @@ def _match_rows(report: SequenceReport) -> list[list[str]]:
                 str(number),
                 key_text(match.key),
                 " -> ".join(
-                    f"{e.type}@{minute(p)}"
+                    f"{e.type}@{table_time(p, e.precision, days)}"
                     for e, p in zip(match.events, match.placements, strict=True)
                 ),
                 ", ".join(duration(g) for g in match.gaps),
@@ -76,7 +85,9 @@ def _match_rows(report: SequenceReport) -> list[list[str]]:
     return rows
 
 
-MATCH_HEADER = ("#", "key", "events (placed at, UTC)", "gaps", "span", "order certain")
+def _match_header(report: SequenceReport) -> tuple[str, ...]:
+    placed = time_column("events (placed at", resolve_zone(report.day_zone, field="day_zone"))
+    return ("#", "key", placed.replace(" (", ", ", 1), "gaps", "span", "order certain")
 
 
 def _summary(report: SequenceReport) -> list[tuple[str, str]]:
@@ -108,7 +119,7 @@ def report_text(report: SequenceReport) -> str:
     """
     lines = [f"sequence: {_query(report)}", f"matches: {len(report.matches)}", ""]
     if report.matches:
-        lines += table(MATCH_HEADER, _match_rows(report))
+        lines += table(_match_header(report), _match_rows(report))
         lines.append("")
     lines += [f"{name}: {value}" for name, value in _summary(report)]
     if report.partial:
@@ -144,7 +155,7 @@ def report_html(report: SequenceReport) -> str:
         f"<b>matches:</b> {len(report.matches)}</p>"
     ]
     if report.matches:
-        parts.append(_html_table(MATCH_HEADER, _match_rows(report)))
+        parts.append(_html_table(_match_header(report), _match_rows(report)))
     summary = "<br>".join(html.escape(f"{name}: {value}") for name, value in _summary(report))
     parts.append(f"<p>{summary}</p>")
     return '<div class="timeline-report">' + "".join(parts) + "</div>"
@@ -197,8 +208,9 @@ def report_markdown(report: SequenceReport) -> str:
     """
     lines = [f"**Sequence:** {_query(report)}", "", f"**Matches:** {len(report.matches)}", ""]
     if report.matches:
-        lines.append("| " + " | ".join(MATCH_HEADER) + " |")
-        lines.append("|" + "---|" * len(MATCH_HEADER))
+        header = _match_header(report)
+        lines.append("| " + " | ".join(header) + " |")
+        lines.append("|" + "---|" * len(header))
         for row in _match_rows(report):
             lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
         lines.append("")

@@ -140,10 +140,16 @@ def table(header: Sequence[str], given: Sequence[Sequence[str]], indent: str = "
     ]
 
 
-def events_table(found: Iterable[RecordedEvent], *, corrections: bool = False) -> list[str]:
+def events_table(
+    found: Iterable[RecordedEvent],
+    *,
+    corrections: bool = False,
+    day_zone: dt.tzinfo | None = None,
+) -> list[str]:
     """Return the lines of a table of events (what ``timeline events`` prints), or
     ``(no events)``; ``corrections`` adds a column saying how many corrections shaped each
-    (for events as they now stand).
+    (for events as they now stand). Times are UTC, but a day, month or year of a
+    ``day_zone`` other than UTC, written as its date there (:func:`table_time`).
 
     Example:
         >>> import timeline
@@ -154,15 +160,16 @@ def events_table(found: Iterable[RecordedEvent], *, corrections: bool = False) -
         pos  occurred_at (UTC)  precision  reported (UTC)  type   actor  targets
         1    2017-06-17 00:00   day        2017-06-18      truce  Syria
     """
-    header = ["pos", "occurred_at (UTC)", "precision", "reported (UTC)", "type", "actor"]
+    header = ["pos", time_column("occurred_at", day_zone), "precision"]
+    header += [time_column("reported", day_zone), "type", "actor"]
     header += ["targets", "corrected"] if corrections else ["targets"]
     rows = []
     for e in found:
         row = [
             str(e.position),
-            minute(e.occurred_at),
+            table_time(e.occurred_at, e.precision, day_zone),
             e.precision,
-            short_time(*e.reported),
+            short_time(*e.reported, _days(day_zone)),
             e.type,
             e.actor,
             ", ".join(e.targets),
@@ -171,6 +178,40 @@ def events_table(found: Iterable[RecordedEvent], *, corrections: bool = False) -
             row.append(count(len(e.corrected_by), "correction") if e.corrected_by else "")
         rows.append(row)
     return table(header, rows) + ([] if rows else ["(no events)"])
+
+
+def _days(day_zone: dt.tzinfo | None) -> dt.tzinfo | None:
+    """``day_zone``, or None when it is UTC's (the tables' own)."""
+    return None if zone_name(day_zone) == "UTC" else day_zone
+
+
+def table_time(moment: dt.datetime, precision: str, day_zone: dt.tzinfo | None = None) -> str:
+    """Return a moment as tables show it: in UTC to the minute, but a day, month or year
+    of a day zone other than UTC as its date there (a day of Damascus starts at 21:00 UTC
+    the day before, which reads as the wrong day).
+
+    Example:
+        >>> table_time(dt.datetime(2017, 6, 18, 15, 43, tzinfo=UTC), "minute")
+        '2017-06-18 15:43'
+        >>> table_time(dt.datetime(2017, 6, 18, 21, tzinfo=UTC), "day",
+        ...            resolve_zone("Asia/Damascus"))
+        '2017-06-19'
+    """
+    days = _days(day_zone)
+    if days is not None and precision in CALENDAR_UNITS:
+        return short_time(moment, precision, days)
+    return minute(moment)
+
+
+def time_column(name: str, day_zone: dt.tzinfo | None = None) -> str:
+    """Return the heading of a column of :func:`table_time`'s times.
+
+    Example:
+        >>> time_column("when"), time_column("when", resolve_zone("Asia/Damascus"))
+        ('when (UTC)', 'when (UTC; days of Asia/Damascus)')
+    """
+    days = zone_name(day_zone)
+    return f"{name} (UTC)" if days == "UTC" else f"{name} (UTC; days of {days})"
 
 
 def minute(moment: dt.datetime) -> str:
@@ -267,6 +308,8 @@ __all__ = [
     "printable",
     "short_time",
     "table",
+    "table_time",
+    "time_column",
     "value_text",
     "when_text",
     "zone_name",
