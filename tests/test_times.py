@@ -618,3 +618,87 @@ def test_a_time_without_a_zone_is_refused_quoting_what_was_written() -> None:
         parse_time("2017-06-18 6:43 pm")
     with pytest.raises(InvalidEventError, match=r"^at: 2017-06-18T18:43:00 has no time zone"):
         parse_time(dt.datetime(2017, 6, 18, 18, 43), field="at")  # a naive datetime
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("20170618T154300.123Z", ("2017-06-18T15:43:00.123000+00:00", "exact")),
+        ("20170618T154300,123+0300", ("2017-06-18T12:43:00.123000+00:00", "exact")),
+        ("20170618T154300.5Z", ("2017-06-18T15:43:00.500000+00:00", "exact")),
+        ("09990102", ("0999-01-02T00:00:00+00:00", "day")),
+        ("09990102T1000Z", ("0999-01-02T10:00:00+00:00", "minute")),
+    ],
+)
+def test_iso_basic_forms_with_a_fraction_or_a_year_before_1000_are_read(
+    text: str, expected: tuple[str, str]
+) -> None:
+    """A review of 0b26b4d: these were read right before it (the fraction's precision
+    aside: 'second', its microseconds kept) and refused after it: the fraction after
+    T154300 was taken for a number read as another field, and an 8-digit date of a
+    year before 1000 was compared with strftime's unpadded %Y ('9990102')."""
+    moment, precision = parse_time(text, default_tz="Asia/Damascus")
+    assert expected == (moment.isoformat(), precision)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "June 16-17, 2017",  # read as 16 June 2017 at 20:17: 17 the year, 2017 the time
+        "June 16 and 17, 2017",
+        "March 19-20, 2020",
+        "12-13 September 2012",
+    ],
+)
+def test_a_range_whose_last_day_names_the_year_is_refused(text: str) -> None:
+    """A review of 0b26b4d: the range's last day read as a two-digit year that happens
+    to be the year written, which passed as 'the year read', and the year became 20:17."""
+    with pytest.raises(InvalidEventError, match=r"is not one date or moment as written"):
+        parse_time(text, default_tz="Asia/Damascus")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2017-06-18/19",  # read as 18 June at 19:00
+        "2017-06/07",  # read as 7 June
+        "2017-06-18--19",  # read as 18 June at 19:00
+        "2017-06-18T15:43/16:43",  # read as 16:43
+        "June 18, 2017, 15:43 and 16:43",  # read as 16:43
+        "2017-06-18 15:43 16:43",  # read as 16:43
+        "2017-06-18 15:43Z+03:00",  # two offsets, read as 15:43 at -03:00
+        "2017-06-18 15:43 Z +03:00",  # two offsets, read as 15:43Z
+        "2017-06-18 15:00-16:00",  # a time range, read as 15:00 at -16:00 (no such offset)
+        "June 18, 2017 10-11 PM",  # read as 22:00 at -11:00
+    ],
+)
+def test_ranges_and_second_times_still_read_as_one_moment_are_refused(text: str) -> None:
+    """A review of 0b26b4d: still accepted after it, each at a moment other than
+    written (Damascus the default zone). Fails until they are refused."""
+    with pytest.raises(InvalidEventError):
+        parse_time(text, default_tz="Asia/Damascus")
+
+
+@pytest.mark.parametrize("zone", ["EST", "Etc/GMT+3", "Not/AZone"])
+def test_interval_end_refuses_a_zone_it_cannot_use(zone: str) -> None:
+    """A review of 55811c7: catching ValueError for 'year 10000' also caught the zone's
+    refusal (InvalidEventError is a ValueError), and the interval ended in 9999."""
+    with pytest.raises(InvalidEventError, match="day_zone"):
+        interval_end(dt.datetime(2017, 6, 18, tzinfo=UTC), "day", zone)
+
+
+@pytest.mark.parametrize(
+    ("zone", "end"),
+    [
+        ("+03:00", dt.datetime(9999, 12, 31, 21, tzinfo=UTC)),
+        ("Asia/Tokyo", dt.datetime(9999, 12, 31, 15, tzinfo=UTC)),
+    ],
+)
+def test_the_last_day_of_a_zone_ahead_of_utc_ends_where_it_ends(
+    zone: str, end: dt.datetime
+) -> None:
+    """A review of 55811c7: 31 December 9999 in a zone ahead of UTC ends inside the
+    calendar in UTC, but its end was computed from 1 January 10000 of the zone, which
+    overflowed, and so it ended at datetime.max, hours too late. Fails until fixed."""
+    start, precision = parse_time("9999-12-31", day_zone=zone)
+    assert end == interval_end(start, precision, zone)
