@@ -67,7 +67,7 @@ _OFFSET: Final = re.compile(r"([+-])(\d\d):?(\d\d)")
 _PARSER_INFO: Final = _dateparser.parserinfo()
 # dateutil sets microseconds to 0 whenever seconds are given; only a written fraction of a
 # second makes a moment exact.
-_FRACTION: Final = re.compile(r"\d:\d\d[.,]\d")
+_FRACTION: Final = re.compile(r"(?:\d:\d\d|T\d{6})[.,]\d")
 # The canonical forms (what export and isoformat write), read without dateutil: a date,
 # or a date and time of day with an offset. Anything else, or anything these let through
 # that datetime cannot build, goes the general way.
@@ -243,9 +243,12 @@ def interval_end(start: dt.datetime, precision: str, day_zone: ZoneInput = None)
     """
     if precision == "exact":
         return start
+    # resolved outside the try: a zone refused (InvalidEventError is a ValueError) must
+    # not read as an interval past the calendar
+    zone = None if _is_utc(day_zone) else resolve_zone(day_zone, field="day_zone")
     try:
-        if precision in CALENDAR_UNITS and not _is_utc(day_zone):
-            return _calendar_end(start, precision, resolve_zone(day_zone, field="day_zone"))
+        if precision in CALENDAR_UNITS and not _is_utc(zone):
+            return _calendar_end(start, precision, zone)
         return start + _UNITS[precision]
     except (OverflowError, ValueError):  # ValueError: "year 10000 is out of range"
         # an interval that runs past the calendar (the year 9999 of a zone behind UTC,
@@ -486,7 +489,7 @@ def _refuse_numeric_order(text: str, stripped: str, *, field: str) -> None:
 
 
 def _refuse_numbers_read_otherwise(
-    text: str, stripped: str, parsed: dt.datetime, *, field: str
+    text: str, stripped: str, parsed: dt.datetime, *, field: str, tzinfos: object = None
 ) -> None:
     """Refuse a text whose numbers dateutil read as something else than they are: a
     range (``June 18-19, 2017`` read as 18 June 2019 at 20:17, ``2017-06-18/2017-06-19``
@@ -496,22 +499,27 @@ def _refuse_numbers_read_otherwise(
     a time after ``T`` (``T1843``), an offset dateutil took as one (``+0300``), or the
     whole date (``20170618``)."""
     years = []
+    where = 0  # where the (last) year is written
     for found in _LONG_NUMBER.finditer(stripped):
         digits, start = found[0], found.start()
         before = stripped[start - 1 : start]
-        if _FRACTION.search(stripped, max(0, start - 5), start + 1):
+        if _FRACTION.search(stripped, max(0, start - 8), start + 1):
             continue  # a fraction of a second (18:43:05.123)
-        if len(digits) == 8 and digits == f"{parsed:%Y%m%d}":
+        if len(digits) == 8 and digits == f"{parsed.year:04d}{parsed:%m%d}":
             years.append(digits[:4])  # a date written without separators
+            where = start
         elif before == "T" and digits in (f"{parsed:%H%M}", f"{parsed:%H%M%S}"):
             continue  # a time of day written without separators
         elif before in ("+", "-") and digits == _offset_digits(parsed):
             continue  # an offset, which dateutil read as this one
         elif len(digits) == 4:
             years.append(digits)
+            where = start
         else:
             years.append("")  # neither a year nor a time nor an offset: refused below
-    if len(years) != 1 or years[0] != f"{parsed.year:04d}":
+    if len(years) != 1 or years[0] != f"{parsed.year:04d}" or not _year_as_written(
+        stripped, where, parsed, tzinfos
+    ):
         raise InvalidEventError(
             field,
             f"{text!r} is not one date or moment as written (a range, a year twice, or a "
@@ -521,6 +529,22 @@ def _refuse_numbers_read_otherwise(
         )
     if len(_OFFSET_WRITTEN.findall(stripped)) > 1:
         raise InvalidEventError(field, f"{text!r} gives more than one offset; give one")
+
+
+def _year_as_written(
+    stripped: str, where: int, parsed: dt.datetime, tzinfos: object
+) -> bool:
+    """Whether the four digits at ``where`` are the year dateutil read, not another
+    number that happens to name the same year (``June 16-17, 2017``: 17 read as the
+    year, 2017 as 20:17): with another year written there (400 years off, the same
+    calendar), the same text reads as that year and nothing else changes."""
+    probe = parsed.year + 400 if parsed.year <= 9599 else parsed.year - 400
+    written = f"{stripped[:where]}{probe:04d}{stripped[where + 4 :]}"
+    try:
+        other = _dateparser.parse(written, default=_DEFAULT_A, tzinfos=tzinfos)
+    except (ValueError, OverflowError):
+        return False
+    return other.replace(year=parsed.year) == parsed
 
 
 def _offset_digits(parsed: dt.datetime) -> str | None:
@@ -581,7 +605,7 @@ def _parse_general(
         raise InvalidEventError(field, f"{text!r} has no year; write a full date")
     if not _FOUR_DIGITS.search(stripped):
         raise InvalidEventError(field, f"{text!r} has no four-digit year; write a full date")
-    _refuse_numbers_read_otherwise(text, stripped, a, field=field)
+    _refuse_numbers_read_otherwise(text, stripped, a, field=field, tzinfos=tzinfos)
     # A field the text gave is equal in both parses; one it left out took each default.
     given_month = a.month == b.month
     weekdays = [w for w in map(_PARSER_INFO.weekday, _WORDS.findall(stripped)) if w is not None]
