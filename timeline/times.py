@@ -59,8 +59,29 @@ _FOUR_DIGITS: Final = re.compile(r"\d{4}")
 # Runs of three digits or more (the character before each tells a time, T1843, an offset,
 # +0300, and a fraction of a second, .123, from a year)
 _LONG_NUMBER: Final = re.compile(r"(?<!\d)\d{3,}(?!\d)")
-# Offsets as a text writes them after a time or a space: +03:00, -0300, +03
-_OFFSET_WRITTEN: Final = re.compile(r"(?:(?<=\s)|(?<=\d\d:\d\d)|(?<=Z))[+-]\d\d(?::?\d\d)?(?!\d)")
+# Offsets as a text writes them after a time or a space: +03:00, -0300, +03; and Z
+_OFFSET_WRITTEN: Final = re.compile(
+    r"(?:(?<=\s)|(?<=\d\d:\d\d)|(?<=Z))[+-]\d\d(?::?\d\d)?(?!\d)|(?<![A-Za-z])Z(?![A-Za-z])"
+)
+# After a time of day (15:43, T1543), an offset may follow its digits: .5+03:00, T1543-0300
+_AFTER_CLOCK: Final = re.compile(r"\d:\d\d|T\d\d")
+_OFFSET_AFTER_DIGITS: Final = re.compile(r"(?<=\d)[+-]\d\d(?::?\d\d)?(?!\d)")
+# A time of day (15:43), not an offset's hours and minutes (+03:00) nor seconds (:43:00)
+_CLOCK: Final = re.compile(r"(?<![+\-\d:])\d{1,2}:\d\d")
+# A date written year first, then a range: 2017-06-18/19, 2017-06/07, 2017-06-18--19
+_ISO_RANGE: Final = re.compile(r"\d{4}-\d\d(?:-\d\d)?(?:/|--)")
+# The offsets places keep today: UTC-12:00 to UTC+14:00, in whole hours, halves or
+# three quarters (+05:30, +05:45); another is a range of times read as one (10:01-11:01)
+_OFFSETS_USED: Final = (dt.timedelta(hours=-12), dt.timedelta(hours=14))
+
+
+def _offset_kept(offset: dt.timedelta) -> bool:
+    """Whether some place keeps this offset today (see ``_OFFSETS_USED``)."""
+    minutes = int(offset.total_seconds()) // 60
+    in_range = _OFFSETS_USED[0] <= offset <= _OFFSETS_USED[1]
+    return in_range and offset.total_seconds() % 60 == 0 and abs(minutes) % 60 in (0, 30, 45)
+
+
 _WORDS: Final = re.compile(r"[A-Za-z]+")
 _POSIX_ZONE: Final = re.compile(r"(?i)\b(?:UTC|GMT)\s*[+-]\s*\d")
 _OFFSET: Final = re.compile(r"([+-])(\d\d):?(\d\d)")
@@ -263,6 +284,12 @@ def _calendar_end(start: dt.datetime, precision: str, zone: dt.tzinfo | None) ->
         # this zone's clock on
         wall = local.replace(tzinfo=None) + _UNITS[precision]
         return wall.replace(tzinfo=zone).astimezone(UTC)
+    if (
+        local.year == 9999
+        and (precision == "year" or local.month == 12)
+        and (precision != "day" or local.day == 31)
+    ):
+        return _calendar_last_end(zone)
     if precision == "day":
         following = local.date() + dt.timedelta(days=1)
         return _first_instant(following.year, following.month, following.day, zone)
@@ -270,6 +297,18 @@ def _calendar_end(start: dt.datetime, precision: str, zone: dt.tzinfo | None) ->
         year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
         return _first_instant(year, month, 1, zone)
     return _first_instant(local.year + 1, 1, 1, zone)
+
+
+def _calendar_last_end(zone: dt.tzinfo | None) -> dt.datetime:
+    """Where the zone's 31 December 9999 ends in UTC: its midnight into the year 10000,
+    which datetime cannot write, reached from the zone's offset that evening; past the
+    calendar (a zone behind UTC), its last instant."""
+    evening = dt.datetime(9999, 12, 31, 23, 59, tzinfo=zone)
+    offset = evening.utcoffset() or dt.timedelta(0)
+    try:
+        return dt.datetime(9999, 12, 31, tzinfo=UTC) - offset + dt.timedelta(days=1)
+    except OverflowError:
+        return dt.datetime.max.replace(tzinfo=UTC)
 
 
 def check_precision(value: object, *, field: str = "precision") -> str:
@@ -364,7 +403,8 @@ def parse_time(
     (``01/08/2020``, ``8-1-2020``), a two-digit year, a weekday that is not the date's,
     a zone abbreviation (``EST``, ``MSK``, ``IRST``), ``UTC+3``; a range or anything
     else whose numbers would be read as another field (``June 18-19, 2017``,
-    ``2017-06-18/2017-06-19``, ``2017-06-18 1843``), two offsets.
+    ``2017-06-18/2017-06-19``, ``2017-06-18 1843``), two times of day, two offsets, an
+    offset no place keeps (``15:00-16:00`` read as 15:00 at -16:00).
 
     Raises:
         InvalidEventError: naming ``field``, for anything it cannot read without guessing.
@@ -517,8 +557,10 @@ def _refuse_numbers_read_otherwise(
             where = start
         else:
             years.append("")  # neither a year nor a time nor an offset: refused below
-    if len(years) != 1 or years[0] != f"{parsed.year:04d}" or not _year_as_written(
-        stripped, where, parsed, tzinfos
+    if (
+        len(years) != 1
+        or years[0] != f"{parsed.year:04d}"
+        or not _year_as_written(stripped, where, parsed, tzinfos)
     ):
         raise InvalidEventError(
             field,
@@ -527,13 +569,32 @@ def _refuse_numbers_read_otherwise(
             "such as 2017-06-18 or 2017-06-18 18:43 +03:00 (a range: its start, with the "
             "precision that covers it)",
         )
-    if len(_OFFSET_WRITTEN.findall(stripped)) > 1:
+    if _ISO_RANGE.search(stripped) or len(_CLOCK.findall(stripped)) > 1:
+        raise InvalidEventError(
+            field,
+            f"{text!r} is a range, not one moment; give its start, with the precision that "
+            "covers it",
+        )
+    offsets = _written_offsets(stripped)
+    if offsets > 1:
         raise InvalidEventError(field, f"{text!r} gives more than one offset; give one")
+    read = _offset_of(parsed)
+    if read and not offsets:  # a nonzero offset nowhere written as one
+        raise InvalidEventError(
+            field,
+            f"{text!r}: dateutil reads an offset of {_offset_text(read)} in it where none is "
+            "written as one (a range of hours?); write one moment, its offset as +03:00",
+        )
+    if read is not None and not _offset_kept(read):
+        raise InvalidEventError(
+            field,
+            f"{text!r}: an offset of {_offset_text(read)} is not one any place keeps "
+            "today (-12:00 to +14:00, in hours, halves or three quarters); a range of "
+            "times is not one moment",
+        )
 
 
-def _year_as_written(
-    stripped: str, where: int, parsed: dt.datetime, tzinfos: object
-) -> bool:
+def _year_as_written(stripped: str, where: int, parsed: dt.datetime, tzinfos: object) -> bool:
     """Whether the four digits at ``where`` are the year dateutil read, not another
     number that happens to name the same year (``June 16-17, 2017``: 17 read as the
     year, 2017 as 20:17): with another year written there (400 years off, the same
@@ -547,12 +608,34 @@ def _year_as_written(
     return other.replace(year=parsed.year) == parsed
 
 
+def _written_offsets(stripped: str) -> int:
+    """How many offsets (and Zs) a text writes: after a space, a time or Z, and, after
+    its first time of day, right after digits (a fraction's, ``.5+03:00``)."""
+    found = {m.start() for m in _OFFSET_WRITTEN.finditer(stripped)}
+    clock = _AFTER_CLOCK.search(stripped)
+    if clock is not None:
+        found |= {m.start() for m in _OFFSET_AFTER_DIGITS.finditer(stripped, clock.end())}
+    return len(found)
+
+
+def _offset_of(parsed: dt.datetime) -> dt.timedelta | None:
+    """The offset dateutil read (None: it read none, or one of a day or more, which is
+    refused after this)."""
+    try:
+        return parsed.utcoffset()
+    except ValueError:
+        return None
+
+
+def _offset_text(offset: dt.timedelta) -> str:
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
 def _offset_digits(parsed: dt.datetime) -> str | None:
     """The offset dateutil read, as the four digits of ``+HHMM`` (None: it read none)."""
-    try:
-        offset = parsed.utcoffset()
-    except ValueError:  # an offset of a day or more: refused after this
-        return None
+    offset = _offset_of(parsed)
     if offset is None:
         return None
     minutes = abs(int(offset.total_seconds())) // 60
@@ -686,7 +769,11 @@ def _parse_iso(text: str, day_zone: ZoneInput = None) -> tuple[dt.datetime, str]
                 precision = "exact"
             else:
                 precision = "second" if moment["second"] else "minute"
-            return dt.datetime.fromisoformat(text).astimezone(UTC), precision
+            read = dt.datetime.fromisoformat(text)
+            offset = read.utcoffset()
+            if offset is not None and not _offset_kept(offset):
+                return None  # the general way refuses it
+            return read.astimezone(UTC), precision
         if _ISO_DATE.fullmatch(text):
             day = dt.date.fromisoformat(text)
             zone = resolve_zone(day_zone, field="day_zone")
