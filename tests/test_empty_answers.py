@@ -3,6 +3,7 @@ closest names; a legitimate empty answer stays silent, and nothing raises."""
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -153,3 +154,35 @@ def test_effects_that_cancel_out_are_not_a_forgotten_template(tl: timeline.Timel
     with silent():
         assert {} == dict(tl.state("US"))
         assert 2 == len(tl.history("US"))
+
+
+def test_a_bound_on_reported_time_says_what_it_left_out_for_want_of_one(
+    tl: timeline.Timeline,
+) -> None:
+    """A new user's trial: an event recorded today without reported_at counts as reported
+    today, so ``state("Iran", reported_by="2017-06-19")`` answered with no events, silently
+    (documented, but an empty answer all the same). It now says how many events were
+    left out for that reason, and since when they were recorded; events given a reported
+    time, and questions without the bound, stay silent."""
+    tl.define("missile_strike", {"{actor}": {"strikes": "+1"}})
+    tl.record("missile_strike", "Iran", "2017-06-18", incident="s")
+    tl.record("missile_strike", "Iran", "2017-06-17", incident="s")
+    with pytest.warns(TimelineWarning) as caught:
+        answer = tl.state("Iran", reported_by="2017-06-19")
+    assert 0 == answer.events_applied
+    [said] = [str(w.message) for w in caught]
+    assert said.startswith(
+        "reported_by: 2 events of 'Iran' were left out because they have no reported time: "
+        "the recorded time stands for it (they were recorded after "
+    )
+    assert f", from {dt.datetime.now(dt.UTC).year}-" in said
+    with pytest.warns(TimelineWarning, match=r"^reported_by: 1 event of 'Iran' was left out"):
+        tl.state("Iran", at="2017-06-17", reported_by="2017-06-19")  # the other is later
+    with pytest.warns(TimelineWarning, match=r"^reported_by: 2 events of 'Iran' were left out"):
+        assert [] == list(tl.events(actor="Iran", reported_by="2017-06-19"))
+    with pytest.warns(TimelineWarning, match=r"^reported_by: 1 event of 'Iran' was left out"):
+        assert [] == list(tl.events(actor="Iran", since="2017-06-18", reported_by="2017-06-19"))
+    with silent():
+        assert 2 == tl.state("Iran").events_applied
+        tl.record("missile_strike", "Iraq", "2017-06-18", incident="t", reported_at="2017-06-18")
+        assert 1 == tl.state("Iraq", reported_by="2017-06-19").events_applied

@@ -1309,6 +1309,34 @@ class Store:
             transaction.rollback()
             return position, clock
 
+    def unreported(
+        self, where: EventFilter, *, conn: sa.Connection | None = None
+    ) -> list[tuple[dt.datetime, str, dt.datetime]]:
+        """``(occurred_at, precision, recorded_at)`` of each event of ``where`` that its
+        bound on reported time leaves out only because it was given no reported time
+        (its recorded time stands for it, and is after the bound), in position order.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("truce", "Syria", "2017-06-17", incident="s")
+            >>> bound = (dt.datetime(2017, 6, 18, tzinfo=dt.UTC), True)
+            >>> [p for _, p, _ in tl._store.unreported(EventFilter(actor="Syria",
+            ...                                                     reported_to=bound))]
+            ['day']
+        """
+        assert where.reported_to is not None
+        listed = self._select(attrs.evolve(where, reported_to=None)).subquery()
+        query = sa.select(listed.c.occurred_at, listed.c.precision, listed.c.recorded_at).where(
+            listed.c.reported_at.is_(None),
+            sa.not_(_at_most(listed.c.recorded_at, where.reported_to)),
+        )
+        with self._using(conn) as reader:
+            return [
+                (_raw_time(occurred), precision, _raw_time(recorded))
+                for occurred, precision, recorded in reader.execute(query)
+            ]
+
     def in_valid_time(
         self,
         *,

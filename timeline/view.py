@@ -70,7 +70,7 @@ from timeline.sequences import (
     fits,
 )
 from timeline.store import EventFilter, Snapshot
-from timeline.times import UTC, ZoneInput, bound_text, in_window, zone_name
+from timeline.times import UTC, ZoneInput, bound_text, in_window, isoformat, zone_name
 
 if TYPE_CHECKING:
     from timeline.api import Timeline
@@ -464,25 +464,32 @@ class View:
             raise InvalidEventError("page_size", "must be at least 1")
         names = [("actor", query.actor), ("incident", query.incident)]
         names += [("type", name) for name in query.types or ()]
+        # an actor's empty answer under a reported bound says what the bound left out
+        unreported = query if query.actor is not None and query.reported_to else None
         if current:
             found = self._current_events(query, window, page_size)
         elif window.exact_in_sql and condition is None:
             found = self._store.read(query, limit=limit, page_size=page_size)
-            return Events(self._said_if_none(found, names), self.basis)
+            return Events(self._said_if_none(found, names, unreported, window), self.basis)
         else:  # the query selects by start; where each event ends is decided here
             found = (e for e in self._store.read(query, page_size=page_size) if window.holds(e))
         if condition is not None:  # on the fields as listed (corrected, with current)
             found = (e for e in found if fits(e, condition))
         if limit is not None:
             found = itertools.islice(found, limit)
-        return Events(self._said_if_none(found, names), self.basis)
+        return Events(self._said_if_none(found, names, unreported, window), self.basis)
 
     def _said_if_none(
-        self, found: Iterator[RecordedEvent], names: list[tuple[str, str | None]]
+        self,
+        found: Iterator[RecordedEvent],
+        names: list[tuple[str, str | None]],
+        unreported: EventFilter | None = None,
+        window: _Window | None = None,
     ) -> Iterator[RecordedEvent]:
         """Yield ``found``; if it held no event, warn for each name asked (an actor, an
-        incident, a type) that no stored event has, naming the closest ones. An answer
-        with events costs nothing more."""
+        incident, a type) that no stored event has, naming the closest ones, and for an
+        actor's events that ``unreported``'s bound on reported time left out only for
+        want of a reported time. An answer with events costs nothing more."""
         empty = True
         for event in found:
             empty = False
@@ -491,6 +498,14 @@ class View:
             for kind, name in names:
                 if name is not None:
                     self._warn_unknown(kind, name)
+            if unreported is not None and unreported.actor is not None:
+                left = [
+                    recorded
+                    for occurred, precision, recorded in self._store.unreported(unreported)
+                    if window is None or window.contains(occurred, precision)
+                ]
+                if left:
+                    self._warn_unreported(unreported.actor, left)
 
     def _current_events(
         self, where: EventFilter, window: _Window, page_size: int
@@ -732,8 +747,23 @@ class View:
                 unsure=self._unsure(known),
                 day_zone=self._zone,
             )
+            unreported = (
+                None
+                if self.basis.reported_by is None
+                else self._store.unreported(
+                    EventFilter(
+                        actor=actor,
+                        occurred_to=at_bound,
+                        known_position=self.basis.position,
+                        reported_to=self.basis.reported_by,
+                    ),
+                    conn=conn,
+                )
+            )
         if fingerprint is not None and checkpoints:
             self._save_snapshots(actor, fingerprint, checkpoints)
+        if unreported:
+            self._warn_unreported(actor, [recorded for _, _, recorded in unreported])
         if replay.events_applied == 0:
             self._warn_unknown("actor", actor)
         elif replay.changes == 0 and not replay.problems:
@@ -1092,6 +1122,26 @@ class View:
             stacklevel=4,
         )
 
+    def _warn_unreported(self, actor: str, recorded: list[dt.datetime]) -> None:
+        """Warn when a bound on reported time left out events only because they were
+        given no reported time (``recorded``: their recorded times, which stand for it:
+        today, for a timeline written after the fact), which is rarely what the question
+        meant."""
+        assert self.basis.reported_by is not None
+        left = len(recorded)
+        since = f", from {isoformat(min(recorded))[:10]}"
+        warnings.warn(
+            f"reported_by: {left} event{'' if left == 1 else 's'} of {actor!r} "
+            f"{'was' if left == 1 else 'were'} left out because "
+            f"{'it has' if left == 1 else 'they have'} no reported time: the recorded "
+            f"time stands for it ({'it was' if left == 1 else 'they were'} recorded "
+            f"after {bound_text(self.basis.reported_by, self._zone)}{since}); give "
+            "reported_at (or the source's published_at) when recording, to ask what "
+            "was public when",
+            TimelineWarning,
+            stacklevel=4,
+        )
+
     def _warn_no_attribute(self, actor: str, attribute: str, changed: set[str]) -> None:
         """Warn when no change of the actor is at or under the attribute asked about."""
         if any(path == attribute or path.startswith(attribute + ".") for path in changed):
@@ -1355,9 +1405,12 @@ class _Window:
         return self.since is None and (self.until is None or not self.wholly)
 
     def holds(self, event: Any) -> bool:
+        return self.contains(event.occurred_at, event.precision)
+
+    def contains(self, occurred_at: dt.datetime, precision: str) -> bool:
         return in_window(
-            event.occurred_at,
-            event.precision,
+            occurred_at,
+            precision,
             self.since,
             self.until,
             wholly=self.wholly,
