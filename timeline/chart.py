@@ -895,8 +895,8 @@ def _extent(
     if first is None or last is None:
         first = last = start or end or dt.datetime(2000, 1, 1, tzinfo=UTC)
     pad = max((last - first) / 40, dt.timedelta(minutes=30))
-    lo = start if start is not None else _shifted(first, -pad)
-    hi = end if end is not None else _shifted(last, pad)
+    lo = _shifted(start, dt.timedelta(0)) if start is not None else _shifted(first, -pad)
+    hi = _shifted(end, dt.timedelta(0)) if end is not None else _shifted(last, pad)
     if hi <= lo:
         hi = _shifted(lo, dt.timedelta(hours=1))
         lo = min(lo, _shifted(hi, -dt.timedelta(hours=1)))  # at the calendar's end

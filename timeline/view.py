@@ -465,7 +465,9 @@ class View:
         names = [("actor", query.actor), ("incident", query.incident)]
         names += [("type", name) for name in query.types or ()]
         # an actor's empty answer under a reported bound says what the bound left out
-        unreported = query if query.actor is not None and query.reported_to else None
+        unreported = (
+            query if query.actor is not None and query.reported_to and condition is None else None
+        )
         if current:
             found = self._current_events(query, window, page_size)
         elif window.exact_in_sql and condition is None:
