@@ -17,6 +17,7 @@ from click.testing import CliRunner
 import timeline
 from timeline import InvalidEventError, Step
 from timeline.cli import main
+from timeline.text import events_table
 from timeline.times import interval_end
 
 from helpers import stored_count
@@ -431,7 +432,35 @@ def test_tables_show_a_day_of_the_day_zone_as_its_date_there(sqlite_url: str) ->
     assert listed[1].split()[1:3] == ["2017-06-19", "day"]
     assert listed[2].split()[1:4] == ["2017-06-19", "12:00", "minute"]
     report = run(*zone, "report", "sequence", "shootdown", "repositioning")
-    assert "events, placed at (UTC; days of Asia/Damascus)" in report
+    assert "events (placed at, UTC; days of Asia/Damascus)" in report
     assert "shootdown@2017-06-19 -> repositioning@2017-06-19 12:00" in report
     utc = run("--db", sqlite_url, "events").splitlines()  # no day zone: as before
     assert "occurred_at (UTC)" in utc[0] and utc[1].split()[1:4] == ["2017-06-18", "21:00", "day"]
+
+
+def test_chart_until_the_calendars_last_day_in_a_zone_ahead_of_utc() -> None:
+    """A reviewer's find: the axis was kept a day inside the calendar only when the events
+    set it; an ``until`` (or ``since``) given at the calendar's end raised OverflowError
+    (a traceback, not a TimelineError) in a zone ahead of UTC."""
+    with timeline.open("sqlite://", day_zone="+03:00") as tl:
+        tl.record("a", "X", "9999-12-31", incident="s", effects={"X": {"k": "v"}})
+        assert tl.chart(actors=["X"], until="9999-12-31")
+        assert tl.chart(actors=["X"], since="9999-12-31T10:00Z", until="9999-12-31T22:00Z")
+
+
+def test_events_table_date_of_a_day_recorded_in_another_day_zone(tmp_path: Path) -> None:
+    """A reviewer's find: a day or month recorded with UTC days, listed by a timeline
+    opened with a day zone behind UTC, was written as the day zone's date of its UTC
+    start (the day 2017-06-18 as '2017-06-17', the month 2017-06 as '2017-05'). Only the
+    start of a unit of the day zone's calendar is written as its date there; anything
+    else stays in UTC."""
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    with timeline.open(url) as tl:
+        tl.record("truce", "Syria", "2017-06-18", incident="s")
+        tl.record("truce", "Syria", "2017-06", incident="s")
+    with timeline.open(url, day_zone="America/New_York") as tl:
+        lines = events_table(tl.events(), day_zone=tl.day_zone)
+    assert [line.split()[1:3] for line in lines[1:]] == [
+        ["2017-06-18", "00:00"],
+        ["2017-06-01", "00:00"],
+    ], lines

@@ -28,10 +28,9 @@ from timeline.text import (
     printable,
     table,
     table_time,
-    time_column,
     value_text,
 )
-from timeline.times import bound_text, isoformat, resolve_zone
+from timeline.times import bound_text, isoformat, resolve_zone, zone_name
 
 if TYPE_CHECKING:
     from timeline.fold import State
@@ -86,8 +85,9 @@ def _match_rows(report: SequenceReport) -> list[list[str]]:
 
 
 def _match_header(report: SequenceReport) -> tuple[str, ...]:
-    placed = time_column("events (placed at", resolve_zone(report.day_zone, field="day_zone"))
-    return ("#", "key", placed.replace(" (", ", ", 1), "gaps", "span", "order certain")
+    zone = zone_name(resolve_zone(report.day_zone, field="day_zone"))
+    placed = "events (placed at, UTC" + ("" if zone == "UTC" else f"; days of {zone}") + ")"
+    return ("#", "key", placed, "gaps", "span", "order certain")
 
 
 def _summary(report: SequenceReport) -> list[tuple[str, str]]:

@@ -1312,9 +1312,10 @@ class Store:
     def unreported(
         self, where: EventFilter, *, conn: sa.Connection | None = None
     ) -> list[tuple[dt.datetime, str, dt.datetime]]:
-        """``(occurred_at, precision, recorded_at)`` of each event of ``where`` that its
-        bound on reported time leaves out only because it was given no reported time
-        (its recorded time stands for it, and is after the bound), in position order.
+        """``(occurred_at, precision, recorded_at)`` of each event of ``where`` (not a
+        correction or retraction) that its bound on reported time leaves out only
+        because it was given no reported time (its recorded time stands for it, and is
+        after the bound), in position order.
 
         Example:
             >>> import timeline
@@ -1330,6 +1331,8 @@ class Store:
         query = sa.select(listed.c.occurred_at, listed.c.precision, listed.c.recorded_at).where(
             listed.c.reported_at.is_(None),
             sa.not_(_at_most(listed.c.recorded_at, where.reported_to)),
+            listed.c.corrects.is_(None),  # events, not their corrections and retractions
+            listed.c.retracts.is_(None),
         )
         with self._using(conn) as reader:
             return [

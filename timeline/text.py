@@ -28,6 +28,7 @@ from timeline.times import (
     isoformat,
     parse_time,
     resolve_zone,
+    unit_start,
     zone_name,
 )
 
@@ -169,7 +170,7 @@ def events_table(
             str(e.position),
             table_time(e.occurred_at, e.precision, day_zone),
             e.precision,
-            short_time(*e.reported, _days(day_zone)),
+            short_time(*e.reported, _days_of(*e.reported, day_zone)),
             e.type,
             e.actor,
             ", ".join(e.targets),
@@ -180,15 +181,20 @@ def events_table(
     return table(header, rows) + ([] if rows else ["(no events)"])
 
 
-def _days(day_zone: dt.tzinfo | None) -> dt.tzinfo | None:
-    """``day_zone``, or None when it is UTC's (the tables' own)."""
-    return None if zone_name(day_zone) == "UTC" else day_zone
+def _days_of(moment: dt.datetime, precision: str, day_zone: dt.tzinfo | None) -> dt.tzinfo | None:
+    """The zone whose date a table writes for ``moment``: ``day_zone`` for the start of
+    a day, month or year of its calendar, unless it is UTC's (the tables' own); None for
+    anything else (a unit recorded with other days, or a moment inside a unit, whose
+    date there would be another), written in UTC."""
+    if precision not in CALENDAR_UNITS or zone_name(day_zone) == "UTC":
+        return None
+    return day_zone if unit_start(moment, precision, day_zone=day_zone) == moment else None
 
 
 def table_time(moment: dt.datetime, precision: str, day_zone: dt.tzinfo | None = None) -> str:
-    """Return a moment as tables show it: in UTC to the minute, but a day, month or year
-    of a day zone other than UTC as its date there (a day of Damascus starts at 21:00 UTC
-    the day before, which reads as the wrong day).
+    """Return a moment as tables show it: in UTC to the minute, but the start of a day,
+    month or year of a day zone other than UTC as its date there (a day of Damascus
+    starts at 21:00 UTC the day before, which reads as the wrong day).
 
     Example:
         >>> table_time(dt.datetime(2017, 6, 18, 15, 43, tzinfo=UTC), "minute")
@@ -197,10 +203,8 @@ def table_time(moment: dt.datetime, precision: str, day_zone: dt.tzinfo | None =
         ...            resolve_zone("Asia/Damascus"))
         '2017-06-19'
     """
-    days = _days(day_zone)
-    if days is not None and precision in CALENDAR_UNITS:
-        return short_time(moment, precision, days)
-    return minute(moment)
+    days = _days_of(moment, precision, day_zone)
+    return minute(moment) if days is None else short_time(moment, precision, days)
 
 
 def time_column(name: str, day_zone: dt.tzinfo | None = None) -> str:

@@ -1130,16 +1130,16 @@ class View:
         today, for a timeline written after the fact), which is rarely what the question
         meant."""
         assert self.basis.reported_by is not None
-        left = len(recorded)
-        since = f", from {isoformat(min(recorded))[:10]}"
+        one = len(recorded) == 1
+        first = isoformat(min(recorded))[:10]
         warnings.warn(
-            f"reported_by: {left} event{'' if left == 1 else 's'} of {actor!r} "
-            f"{'was' if left == 1 else 'were'} left out because "
-            f"{'it has' if left == 1 else 'they have'} no reported time: the recorded "
-            f"time stands for it ({'it was' if left == 1 else 'they were'} recorded "
-            f"after {bound_text(self.basis.reported_by, self._zone)}{since}); give "
-            "reported_at (or the source's published_at) when recording, to ask what "
-            "was public when",
+            f"reported_by: {len(recorded)} event{'' if one else 's'} of {actor!r} "
+            f"{'was' if one else 'were'} left out because {'it has' if one else 'they have'} "
+            "no reported time: the recorded time stands for it, and "
+            f"{'it was' if one else 'they were'} recorded after the bound "
+            f"({bound_text(self.basis.reported_by, self._zone)}), "
+            f"{'on' if one else 'the first on'} {first} (UTC); give reported_at (or the "
+            "source's published_at) when recording, to ask what was public when",
             TimelineWarning,
             stacklevel=4,
         )
