@@ -272,6 +272,7 @@ def test_two_offsets_are_refused() -> None:
         ("June 8th, 2017", ("2017-06-08T00:00:00+00:00", "day")),
         ("8.8.2020", ("2020-08-08T00:00:00+00:00", "day")),
         ("June 18, 2017 6:43 pm", ("2017-06-18T15:43:00+00:00", "minute")),
+        ("18 Jun 2017 1543Z", ("2017-06-18T15:43:00+00:00", "minute")),  # a dateline's
     ],
 )
 def test_long_numbers_that_are_a_date_a_time_an_offset_or_a_fraction_are_read(
