@@ -705,3 +705,57 @@ def test_the_last_day_of_a_zone_ahead_of_utc_ends_where_it_ends(
     overflowed, and so it ended at datetime.max, hours too late."""
     start, precision = parse_time("9999-12-31", day_zone=zone)
     assert end == interval_end(start, precision, zone)
+
+
+# The forms people paste a moment in (news datelines, emails, spreadsheets), each with
+# its precision; the offset, when the form has one, follows as +HH:MM, +HHMM or Z.
+_WRITTEN_FORMS = [
+    ("%Y-%m-%d", "day"),
+    ("%d %B %Y", "day"),
+    ("%B %d, %Y", "day"),
+    ("%A, %B %d, %Y", "day"),
+    ("%d.%m.%Y", "day"),
+    ("%Y%m%d", "day"),
+    ("%B %Y", "month"),
+    ("%Y-%m-%d %H:%M{offset}", "minute"),
+    ("%Y-%m-%dT%H:%M:%S{offset}", "second"),
+    ("%d %b %Y %H:%M:%S {offset}", "second"),
+    ("%a, %d %b %Y %H:%M:%S {offset}", "second"),
+    ("%B %d, %Y %I:%M %p {offset}", "minute"),
+    ("%Y-%m-%dT%H%M{offset}", "minute"),
+    ("%d.%m.%Y %H:%M {offset}", "minute"),
+]
+_KEPT_OFFSETS = [0, 60, 180, 210, 270, 330, 345, -180, -300, -570, -720, 840]
+
+
+@given(
+    st.datetimes(min_value=dt.datetime(1000, 1, 1), max_value=dt.datetime(9998, 12, 30)),
+    st.sampled_from(_WRITTEN_FORMS),
+    st.sampled_from(_KEPT_OFFSETS),
+    st.sampled_from(["+{h:02d}:{m:02d}", "+{h:02d}{m:02d}", "Z"]),
+)
+def test_a_moment_written_in_a_common_form_reads_as_itself(
+    wall: dt.datetime, form: tuple[str, str], minutes: int, style: str
+) -> None:
+    """The refusals of texts whose numbers would be read as another field (ranges, a
+    year twice, two times) refuse no moment written once in a common form: each reads
+    as the moment written, at the precision written (a day and a month alone in UTC)."""
+    pattern, precision = form
+    if style == "Z":
+        minutes = 0
+    sign = "-" if minutes < 0 else "+"
+    h, m = divmod(abs(minutes), 60)
+    offset = "Z" if style == "Z" else sign + style[1:].format(h=h, m=m)
+    if pattern.startswith("%d.%m.%Y") and wall.day <= 12 and wall.day != wall.month:
+        return  # a day and a month that read both ways: refused on purpose
+    text = wall.strftime(pattern.replace("{offset}", offset))
+    if "%Y" in pattern and f"{wall.year:04d}" not in text:
+        return  # strftime's %Y without its leading zero
+    kept = {
+        "day": wall.replace(hour=0, minute=0, second=0, microsecond=0),
+        "month": wall.replace(day=1, hour=0, minute=0, second=0, microsecond=0),
+        "minute": wall.replace(second=0, microsecond=0),
+        "second": wall.replace(microsecond=0),
+    }[precision]
+    zone = dt.timezone(dt.timedelta(minutes=minutes)) if "{offset}" in pattern else UTC
+    assert (kept.replace(tzinfo=zone).astimezone(UTC), precision) == parse_time(text)
