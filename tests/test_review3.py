@@ -88,3 +88,48 @@ def test_postgres_prepares_no_page_when_told(postgres_url: str) -> None:
         assert {"n": 1500} == dict(tl.state("US", at=at))
         with engine.connect() as conn:
             assert [] == prepared_plans(conn)
+
+
+def test_events_table_reported_day_of_other_days_is_written_as_the_occurred_column_writes_it() -> None:
+    """42cf077: a day recorded with UTC days, under a table of New York's days, is written
+    in UTC to the minute in the occurred_at column (2017-06-17 00:00), but the reported
+    column writes the same kind of moment as a bare date (2017-06-18) under a heading
+    that says its dates are New York's: the reader takes it for New York's 18 June
+    (04:00 UTC on), four hours off. It should be written as the occurred column does."""
+    import warnings
+
+    from timeline.text import events_table, table_time
+    from timeline.times import resolve_zone
+
+    tl = timeline.open("sqlite://")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        e = tl.record("truce", "Syria", "2017-06-17", incident="s", reported_at="2017-06-18")
+    new_york = resolve_zone("America/New_York")
+    header, row = events_table(tl.events(), day_zone=new_york)
+    assert "reported (UTC; days of America/New_York)" in header
+    assert "2017-06-17 00:00" in row  # the occurred column, as 42cf077 meant
+    assert table_time(*e.reported, new_york) == "2017-06-18 00:00"
+    assert "2017-06-18 00:00" in row, row
+
+
+def test_reported_by_warning_counts_no_event_retracted_by_the_bound() -> None:
+    """42cf077: Store.unreported counts events "left out only because [they were] given
+    no reported time"; an event withdrawn by a retraction reported before the bound is
+    left out whatever its reported time, yet state() and events(current=True) warn that
+    it was left out for want of one (and to give reported_at, which would change
+    nothing)."""
+    import warnings
+
+    from timeline.errors import TimelineWarning
+
+    tl = timeline.open("sqlite://")
+    e = tl.record("claim", "US", "2017-06-10", incident="s", effects={"US": {"n": 1}})
+    tl.retract(e.id, "wrong", reported_at="2017-06-11")
+    view = tl.as_of(reported_by="2017-06-15")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        view.state("US")
+        list(view.events(actor="US", current=True))
+    said = [str(w.message) for w in caught if issubclass(w.category, TimelineWarning)]
+    assert not [m for m in said if m.startswith("reported_by:")], said
