@@ -133,3 +133,16 @@ def test_reported_by_warning_counts_no_event_retracted_by_the_bound() -> None:
         list(view.events(actor="US", current=True))
     said = [str(w.message) for w in caught if issubclass(w.category, TimelineWarning)]
     assert not [m for m in said if m.startswith("reported_by:")], said
+
+
+@pytest.mark.parametrize("text", ["Jun 18 1543 2017Z", "18 June 1800 2017Z", "June 18, 1200 2017Z"])
+def test_hhmmz_does_not_make_a_time_of_day_the_year(text: str) -> None:
+    """c50c1d6: a four-digit number before Z is taken for a time of day of UTC whenever
+    dateutil read it so; then the text's other four-digit number, a time of day written
+    without separators, passes as the year: 'Jun 18 1543 2017Z' is read as 18 June 1543
+    at 20:17 UTC (refused before c50c1d6, as '18 Jun 2017 1543' still is)."""
+    from timeline.errors import InvalidEventError
+    from timeline.times import parse_time
+
+    with pytest.raises(InvalidEventError):
+        parse_time(text, field="t")
