@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 import timeline
+
 from helpers import prepared_plans, raw_engine
 
 INCIDENT = "review3"
@@ -90,7 +91,7 @@ def test_postgres_prepares_no_page_when_told(postgres_url: str) -> None:
             assert [] == prepared_plans(conn)
 
 
-def test_events_table_reported_day_of_other_days_is_written_as_the_occurred_column_writes_it() -> None:
+def test_events_table_reported_day_of_other_days_written_as_the_occurred_column() -> None:
     """42cf077: a day recorded with UTC days, under a table of New York's days, is written
     in UTC to the minute in the occurred_at column (2017-06-17 00:00), but the reported
     column writes the same kind of moment as a bare date (2017-06-18) under a heading
