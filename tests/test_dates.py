@@ -464,3 +464,25 @@ def test_events_table_date_of_a_day_recorded_in_another_day_zone(tmp_path: Path)
         ["2017-06-18", "00:00"],
         ["2017-06-01", "00:00"],
     ], lines
+
+
+def test_events_table_reported_day_of_other_days_written_as_the_occurred_column() -> None:
+    """A reviewer's find: a reported day recorded with UTC days, under a table of New
+    York's days, was written as a bare date (2017-06-18) under a heading that says its
+    dates are New York's, four hours off; it is written as the occurred column writes
+    such a moment, in UTC to the minute."""
+    import warnings
+
+    from timeline.text import events_table, table_time
+    from timeline.times import resolve_zone
+
+    tl = timeline.open("sqlite://")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        e = tl.record("truce", "Syria", "2017-06-17", incident="s", reported_at="2017-06-18")
+    new_york = resolve_zone("America/New_York")
+    header, row = events_table(tl.events(), day_zone=new_york)
+    assert "reported (UTC; days of America/New_York)" in header
+    assert "2017-06-17 00:00" in row  # the occurred column, as 42cf077 meant
+    assert table_time(*e.reported, new_york) == "2017-06-18 00:00"
+    assert "2017-06-18 00:00" in row, row

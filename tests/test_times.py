@@ -272,7 +272,6 @@ def test_two_offsets_are_refused() -> None:
         ("June 8th, 2017", ("2017-06-08T00:00:00+00:00", "day")),
         ("8.8.2020", ("2020-08-08T00:00:00+00:00", "day")),
         ("June 18, 2017 6:43 pm", ("2017-06-18T15:43:00+00:00", "minute")),
-        ("18 Jun 2017 1543Z", ("2017-06-18T15:43:00+00:00", "minute")),  # a dateline's
     ],
 )
 def test_long_numbers_that_are_a_date_a_time_an_offset_or_a_fraction_are_read(
@@ -759,3 +758,15 @@ def test_a_moment_written_in_a_common_form_reads_as_itself(
     }[precision]
     zone = dt.timezone(dt.timedelta(minutes=minutes)) if "{offset}" in pattern else UTC
     assert (kept.replace(tzinfo=zone).astimezone(UTC), precision) == parse_time(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["Jun 18 1543 2017Z", "18 June 1800 2017Z", "June 18, 1200 2017Z", "18 Jun 2017 1543Z"]
+)
+def test_hhmmz_does_not_make_a_time_of_day_the_year(text: str) -> None:
+    """A reviewer's find: taking a four-digit number before Z for a time of day of UTC
+    (as "18 Jun 2017 1543Z" writes one) let the text's other four-digit number pass as
+    the year: 'Jun 18 1543 2017Z' was read as 18 June 1543 at 20:17 UTC. Both forms are
+    refused (write 15:43Z)."""
+    with pytest.raises(InvalidEventError):
+        parse_time(text, field="t")

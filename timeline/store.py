@@ -1313,9 +1313,9 @@ class Store:
         self, where: EventFilter, *, conn: sa.Connection | None = None
     ) -> list[tuple[dt.datetime, str, dt.datetime]]:
         """``(occurred_at, precision, recorded_at)`` of each event of ``where`` (not a
-        correction or retraction) that its bound on reported time leaves out only
-        because it was given no reported time (its recorded time stands for it, and is
-        after the bound), in position order.
+        correction or retraction, nor retracted by a retraction within the bounds) that
+        its bound on reported time leaves out only because it was given no reported time
+        (its recorded time stands for it, and is after the bound), in position order.
 
         Example:
             >>> import timeline
@@ -1328,11 +1328,29 @@ class Store:
         """
         assert where.reported_to is not None
         listed = self._select(attrs.evolve(where, reported_to=None)).subquery()
+        # a retraction within the basis leaves its event out whatever the event's own
+        # reported time
+        retraction = events.alias("retraction")
+        retracted = sa.exists().where(
+            retraction.c.retracts == listed.c.id,
+            *(
+                []
+                if where.known_position is None
+                else [retraction.c.position <= where.known_position]
+            ),
+            _at_most(
+                sa.func.coalesce(
+                    retraction.c.reported_at, retraction.c.recorded_at, type_=UTCDateTime
+                ),
+                where.reported_to,
+            ),
+        )
         query = sa.select(listed.c.occurred_at, listed.c.precision, listed.c.recorded_at).where(
             listed.c.reported_at.is_(None),
             sa.not_(_at_most(listed.c.recorded_at, where.reported_to)),
             listed.c.corrects.is_(None),  # events, not their corrections and retractions
             listed.c.retracts.is_(None),
+            sa.not_(retracted),
         )
         with self._using(conn) as reader:
             return [
@@ -1530,18 +1548,22 @@ class Store:
                 return
             last = (_raw_time(first[-1][at]), first[-1][position])
         # where plans are kept, an actor's pages probe each event by its key, which no
-        # plan can turn into a whole-table read: so they are kept too (a full replay of
-        # 10,000 events reads ten; parsing and planning each cost about a millisecond),
-        # and a page near the end of a large actor's events, planned afresh, was a hash
-        # join over a scan of every event (16 ms a page instead of 5 on 50,000 events)
+        # plan can turn into a whole-table read: so they may be kept too (a full replay
+        # of 10,000 events reads ten; parsing and planning each cost about a
+        # millisecond), and a page near the end of a large actor's events, planned
+        # afresh, was a hash join over a scan of every event (16 ms a page instead of 5
+        # on 50,000 events)
         keyed = actor is not None and self.backend.keeps_plans
         while True:
             query = _valid_time_query(*shape, paged=last is not None, keyed=keyed)
             if last is not None:
                 values["after_moment"], values["after_position"] = last
             with self._using(conn) as reader:
-                # the driver's own tuples (each caller decodes the few columns it takes)
-                page = self.backend.fetch(reader, query, values, kept=keyed)
+                # the driver's own tuples (each caller decodes the few columns it takes);
+                # kept only outside a transaction, where a statement a schema change made
+                # stale is prepared again (inside one, the refusal would be the caller's)
+                kept = keyed and not reader.in_transaction()
+                page = self.backend.fetch(reader, query, values, kept=kept)
             yield page
             if len(page) < page_size:
                 return

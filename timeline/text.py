@@ -170,7 +170,7 @@ def events_table(
             str(e.position),
             table_time(e.occurred_at, e.precision, day_zone),
             e.precision,
-            short_time(*e.reported, _days_of(*e.reported, day_zone)),
+            _reported_cell(*e.reported, day_zone),
             e.type,
             e.actor,
             ", ".join(e.targets),
@@ -189,6 +189,15 @@ def _days_of(moment: dt.datetime, precision: str, day_zone: dt.tzinfo | None) ->
     if precision not in CALENDAR_UNITS or zone_name(day_zone) == "UTC":
         return None
     return day_zone if unit_start(moment, precision, day_zone=day_zone) == moment else None
+
+
+def _reported_cell(moment: dt.datetime, precision: str, day_zone: dt.tzinfo | None) -> str:
+    """A reported time as the events table writes it: to its precision in UTC, but a
+    day, month or year under a day zone other than UTC as :func:`table_time` writes it
+    (its date there, or UTC to the minute: never a bare date read as the zone's)."""
+    if precision in CALENDAR_UNITS and zone_name(day_zone) != "UTC":
+        return table_time(moment, precision, day_zone)
+    return short_time(moment, precision)
 
 
 def table_time(moment: dt.datetime, precision: str, day_zone: dt.tzinfo | None = None) -> str:

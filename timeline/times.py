@@ -550,12 +550,6 @@ def _refuse_numbers_read_otherwise(
             where = start
         elif before == "T" and digits in (f"{parsed:%H%M}", f"{parsed:%H%M%S}"):
             continue  # a time of day written without separators
-        elif (
-            stripped[found.end() : found.end() + 1] == "Z"
-            and digits == f"{parsed:%H%M}"
-            and _offset_of(parsed) == dt.timedelta(0)
-        ):
-            continue  # a time of day of UTC as datelines write it (1543Z)
         elif before in ("+", "-") and digits == _offset_digits(parsed):
             continue  # an offset, which dateutil read as this one
         elif len(digits) == 4:
