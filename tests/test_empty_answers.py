@@ -181,6 +181,8 @@ def test_a_bound_on_reported_time_says_what_it_left_out_for_want_of_one(
         tl.state("Iran", at="2017-06-17", reported_by="2017-06-19")  # the other is later
     with pytest.warns(TimelineWarning, match=r"^reported_by: 2 events of 'Iran' were left out"):
         assert [] == list(tl.events(actor="Iran", reported_by="2017-06-19"))
+    with pytest.warns(TimelineWarning, match=r"^reported_by: 2 events of 'Iran' were left out"):
+        assert [] == tl.history("Iran", reported_by="2017-06-19")
     with pytest.warns(TimelineWarning, match=r"^reported_by: 1 event of 'Iran' was left out"):
         assert [] == list(tl.events(actor="Iran", since="2017-06-18", reported_by="2017-06-19"))
     with silent():

@@ -893,6 +893,21 @@ class View:
                             event=event,
                         )
                     )
+            unreported = (
+                self._store.unreported(
+                    EventFilter(
+                        actor=actor,
+                        occurred_to=until_bound,
+                        known_position=self.basis.position,
+                        reported_to=self.basis.reported_by,
+                    ),
+                    conn=conn,
+                )
+                if warn and self.basis.reported_by is not None
+                else None
+            )
+        if unreported:
+            self._warn_unreported(actor, [recorded for _, _, recorded in unreported])
         if warn and not entries:
             if replay.events_applied == 0:
                 self._warn_unknown("actor", actor)
