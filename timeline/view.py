@@ -500,14 +500,8 @@ class View:
             for kind, name in names:
                 if name is not None:
                     self._warn_unknown(kind, name)
-            if unreported is not None and unreported.actor is not None:
-                left = [
-                    recorded
-                    for occurred, precision, recorded in self._store.unreported(unreported)
-                    if window is None or window.contains(occurred, precision)
-                ]
-                if left:
-                    self._warn_unreported(unreported.actor, left)
+            if unreported is not None:
+                self._warn_unreported(unreported, window=window)
 
     def _current_events(
         self, where: EventFilter, window: _Window, page_size: int
@@ -749,23 +743,9 @@ class View:
                 unsure=self._unsure(known),
                 day_zone=self._zone,
             )
-            unreported = (
-                None
-                if self.basis.reported_by is None
-                else self._store.unreported(
-                    EventFilter(
-                        actor=actor,
-                        occurred_to=at_bound,
-                        known_position=self.basis.position,
-                        reported_to=self.basis.reported_by,
-                    ),
-                    conn=conn,
-                )
-            )
+            self._warn_unreported(EventFilter(actor=actor, occurred_to=at_bound), conn=conn)
         if fingerprint is not None and checkpoints:
             self._save_snapshots(actor, fingerprint, checkpoints)
-        if unreported:
-            self._warn_unreported(actor, [recorded for _, _, recorded in unreported])
         if replay.events_applied == 0:
             self._warn_unknown("actor", actor)
         elif replay.changes == 0 and not replay.problems:
@@ -893,21 +873,8 @@ class View:
                             event=event,
                         )
                     )
-            unreported = (
-                self._store.unreported(
-                    EventFilter(
-                        actor=actor,
-                        occurred_to=until_bound,
-                        known_position=self.basis.position,
-                        reported_to=self.basis.reported_by,
-                    ),
-                    conn=conn,
-                )
-                if warn and self.basis.reported_by is not None
-                else None
-            )
-        if unreported:
-            self._warn_unreported(actor, [recorded for _, _, recorded in unreported])
+            if warn:
+                self._warn_unreported(EventFilter(actor=actor, occurred_to=until_bound), conn=conn)
         if warn and not entries:
             if replay.events_applied == 0:
                 self._warn_unknown("actor", actor)
@@ -1139,12 +1106,30 @@ class View:
             stacklevel=4,
         )
 
-    def _warn_unreported(self, actor: str, recorded: list[dt.datetime]) -> None:
-        """Warn when a bound on reported time left out events only because they were
-        given no reported time (``recorded``: their recorded times, which stand for it:
-        today, for a timeline written after the fact), which is rarely what the question
-        meant."""
-        assert self.basis.reported_by is not None
+    def _warn_unreported(
+        self,
+        where: EventFilter,
+        *,
+        window: _Window | None = None,
+        conn: sa.Connection | None = None,
+    ) -> None:
+        """Warn when the basis's bound on reported time left out events of ``where``'s
+        actor (within ``window``) only because they were given no reported time: their
+        recorded time (today, for a timeline written after the fact) stands for it,
+        which is rarely what the question meant. Nothing to say without the bound."""
+        if self.basis.reported_by is None or where.actor is None:
+            return
+        asked = attrs.evolve(
+            where, known_position=self.basis.position, reported_to=self.basis.reported_by
+        )
+        recorded = [
+            recorded
+            for occurred, precision, recorded in self._store.unreported(asked, conn=conn)
+            if window is None or window.contains(occurred, precision)
+        ]
+        if not recorded:
+            return
+        actor = where.actor
         one = len(recorded) == 1
         first = isoformat(min(recorded))[:10]
         warnings.warn(
