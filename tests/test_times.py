@@ -681,6 +681,42 @@ def test_ranges_and_second_times_read_as_one_moment_are_refused(text: str) -> No
         parse_time(text, default_tz="Asia/Damascus")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2017-06-18 10:00-10:30",  # was stored as 20:30Z: 10:00 at -10:30
+        "2017-06-18 10:00-11:00",  # was stored as 21:00Z: -11:00 is Niue's offset
+        "2017-06-18T10:00-11:00",
+        "June 18, 2017 10:00-11:00",
+        "2017-06-18 01:30-03:00",  # 01:30 in Brazil, or a range: written with seconds below
+        "2017-06-18 9:00-10",
+    ],
+)
+def test_a_time_then_a_later_time_behind_a_minus_is_refused(text: str) -> None:
+    """Noticed in the ninth session: a range of times of one day read as a moment at an
+    offset behind UTC ('10:00-10:30' as 10:00 at -10:30), stored hours off. Either
+    reading is a guess; the message says how to write each."""
+    with pytest.raises(InvalidEventError, match=r"reads as a range of times and as") as refused:
+        parse_time(text, default_tz="Asia/Damascus")
+    assert ":00-" in str(refused.value)  # the offset's form with seconds, to write instead
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2017-06-18 01:30:00-03:00", "2017-06-18T04:30:00+00:00"),  # RFC 3339: seconds
+        ("2017-06-18 10:00:00-11:00", "2017-06-18T21:00:00+00:00"),
+        ("2017-06-18 10:00-04:00", "2017-06-18T14:00:00+00:00"),  # 04:00 is not later
+        ("2017-06-18T23:59-12:00", "2017-06-19T11:59:00+00:00"),
+        ("2017-06-18 10:00+11:00", "2017-06-17T23:00:00+00:00"),  # ahead of UTC: no range
+    ],
+)
+def test_an_offset_behind_utc_that_reads_one_way_is_kept(text: str, expected: str) -> None:
+    """The refusal above leaves alone an offset after seconds, one that would be an
+    earlier time of day, and one ahead of UTC."""
+    assert expected == parse_time(text)[0].isoformat()
+
+
 @pytest.mark.parametrize("zone", ["EST", "Etc/GMT+3", "Not/AZone"])
 def test_interval_end_refuses_a_zone_it_cannot_use(zone: str) -> None:
     """A review of 55811c7: catching ValueError for 'year 10000' also caught the zone's
@@ -757,6 +793,19 @@ def test_a_moment_written_in_a_common_form_reads_as_itself(
         "second": wall.replace(microsecond=0),
     }[precision]
     zone = dt.timezone(dt.timedelta(minutes=minutes)) if "{offset}" in pattern else UTC
+    if (
+        "%M{offset}" in pattern
+        and ":%M" in pattern
+        and minutes < 0
+        and (h, m)
+        > (
+            wall.hour,
+            wall.minute,
+        )
+    ):  # 01:30-03:00: a range of times as much as an offset, refused on purpose
+        with pytest.raises(InvalidEventError, match="reads as a range of times"):
+            parse_time(text)
+        return
     assert (kept.replace(tzinfo=zone).astimezone(UTC), precision) == parse_time(text)
 
 

@@ -68,6 +68,12 @@ _AFTER_CLOCK: Final = re.compile(r"\d:\d\d|T\d\d")
 _OFFSET_AFTER_DIGITS: Final = re.compile(r"(?<=\d)[+-]\d\d(?::?\d\d)?(?!\d)")
 # A time of day (15:43), not an offset's hours and minutes (+03:00) nor seconds (:43:00)
 _CLOCK: Final = re.compile(r"(?<![+\-\d:])\d{1,2}:\d\d")
+# A time of day without seconds, then a minus and a later time of the same day: a range
+# of times (10:00-10:30) as much as a moment at an offset behind UTC (10:00 at -10:30).
+# RFC 3339 writes the seconds before an offset, so 10:00:00-10:30 is read as one.
+_RANGE_OR_OFFSET: Final = re.compile(
+    r"(?<![\d:.])(?P<h>\d{1,2}):(?P<m>\d\d)-(?P<oh>\d\d)(?::?(?P<om>\d\d))?(?![\d:])"
+)
 # A date written year first, then a range: 2017-06-18/19, 2017-06/07, 2017-06-18--19
 _ISO_RANGE: Final = re.compile(r"\d{4}-\d\d(?:-\d\d)?(?:/|--)")
 # The offsets places keep today: UTC-12:00 to UTC+14:00, in whole hours, halves or
@@ -404,7 +410,9 @@ def parse_time(
     a zone abbreviation (``EST``, ``MSK``, ``IRST``), ``UTC+3``; a range or anything
     else whose numbers would be read as another field (``June 18-19, 2017``,
     ``2017-06-18/2017-06-19``, ``2017-06-18 1843``), two times of day, two offsets, an
-    offset no place keeps (``15:00-16:00`` read as 15:00 at -16:00).
+    offset no place keeps (``15:00-16:00`` read as 15:00 at -16:00), a time without
+    seconds then a later one behind a minus (``10:00-10:30``: a range, or 10:00 at
+    -10:30; write ``10:00:00-10:30`` for the offset).
 
     Raises:
         InvalidEventError: naming ``field``, for anything it cannot read without guessing.
@@ -575,6 +583,7 @@ def _refuse_numbers_read_otherwise(
             f"{text!r} is a range, not one moment; give its start, with the precision that "
             "covers it",
         )
+    _refuse_range_or_offset(text, stripped, field=field)
     offsets = _written_offsets(stripped)
     if offsets > 1:
         raise InvalidEventError(field, f"{text!r} gives more than one offset; give one")
@@ -592,6 +601,32 @@ def _refuse_numbers_read_otherwise(
             "today (-12:00 to +14:00, in hours, halves or three quarters); a range of "
             "times is not one moment",
         )
+
+
+def _range_or_offset(stripped: str) -> re.Match[str] | None:
+    """The first time of day in ``stripped`` followed by what reads both as an offset
+    behind UTC and as a later time of the same day (``10:00-10:30``), if any."""
+    for found in _RANGE_OR_OFFSET.finditer(stripped):
+        start = (int(found["h"]), int(found["m"]))
+        end = (int(found["oh"]), int(found["om"] or 0))
+        if start < end and end[0] < 24 and end[1] < 60:
+            return found
+    return None
+
+
+def _refuse_range_or_offset(text: str, stripped: str, *, field: str) -> None:
+    """Refuse ``10:00-10:30``: a range of times, or 10:00 at an offset of -10:30 (and
+    ``10:00-11:00``, -11:00, which Niue keeps): neither is guessed."""
+    found = _range_or_offset(stripped)
+    if found is None:
+        return
+    clock, offset = f"{found['h']}:{found['m']}", f"-{found['oh']}:{found['om'] or '00'}"
+    raise InvalidEventError(
+        field,
+        f"{text!r}: {found[0]} reads as a range of times and as {clock} at an offset of "
+        f"{offset}; for the offset, write the seconds ({clock}:00{offset}), for a range, "
+        "give its start, with the precision that covers it",
+    )
 
 
 def _year_as_written(stripped: str, where: int, parsed: dt.datetime, tzinfos: object) -> bool:
@@ -773,6 +808,8 @@ def _parse_iso(text: str, day_zone: ZoneInput = None) -> tuple[dt.datetime, str]
             offset = read.utcoffset()
             if offset is not None and not _offset_kept(offset):
                 return None  # the general way refuses it
+            if not moment["second"] and _range_or_offset(text) is not None:
+                return None  # as this: 10:00-10:30
             return read.astimezone(UTC), precision
         if _ISO_DATE.fullmatch(text):
             day = dt.date.fromisoformat(text)
