@@ -104,3 +104,30 @@ def test_a_window_whose_since_starts_after_its_until_ends_is_refused(db_url: str
     )
     assert 1 == out.exit_code
     assert out.output.startswith("error: since: 2017-06-20 starts after until (2017-06-18)")
+
+
+def test_a_name_that_reads_as_a_number_is_found_by_where(tl: timeline.Timeline) -> None:
+    """A new user's trial: ``events --where actor=1917`` (and ``incident=2017``,
+    ``targets=42``, a step's ``--where 1:actor=1917``) answered with nothing, silently:
+    the value was read as the JSON number 1917, which no name equals. Names are text on
+    the command line; from Python, a wanted name that is not text is refused, naming
+    the field, rather than matching nothing."""
+    tl.record("statement", "1917", "2017-06-18", incident="2017", targets=["42"])
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(main, ["--db", tl.url, *args])
+        assert 0 == result.exit_code, result.output
+        return result.stdout
+
+    for condition in ("actor=1917", "incident=2017", "targets=42", 'targets=["42"]'):
+        lines = run("events", "--where", condition, "--format", "jsonl").splitlines()
+        assert 1 == len(lines), condition
+    document = json.loads(run("report", "sequence", "statement:actor", "--where",
+                              "1:actor=1917", "--format", "json"))  # fmt: skip
+    assert 1 == len(document["matches"])
+    for path, wanted in (("actor", 1917), ("incident", 2017), ("targets", 42), ("type", 1)):
+        with pytest.raises(timeline.InvalidEventError, match=rf"where\.{path}: expected "):
+            tl.events(where={path: wanted})
+    with pytest.raises(timeline.InvalidEventError, match=r"where\.targets: expected "):
+        tl.events(where={"targets": ["42", 42]})
+    assert 1 == len(list(tl.events(where={"actor": "1917", "targets": ["42"]})))

@@ -1078,12 +1078,18 @@ def _where_option(values: tuple[str, ...], count: int) -> dict[int, dict[str, An
                 f"{value!r}: write N:FIELD=VALUE with N a step number from 1 to {count}",
                 param_hint="--where",
             )
-        found.setdefault(int(number) - 1, {})[field] = _where_value(raw)
+        found.setdefault(int(number) - 1, {})[field] = _where_value(raw, field)
     return found
 
 
-def _where_value(raw: str) -> Any:
-    """A --where VALUE: JSON when it reads as JSON (1, true, ["US"]), else the text."""
+def _where_value(raw: str, field: str) -> Any:
+    """A --where VALUE: JSON when it reads as JSON (1, true, ["US"]), else the text. A
+    name (incident, actor, type, precision, a target) is always text, so that an actor
+    named 1917 is found; ``targets`` also takes a JSON list of names."""
+    if field in ("incident", "actor", "type", "precision") or (
+        field == "targets" and not raw.lstrip().startswith("[")
+    ):
+        return raw
     try:
         return parse_json(raw, field="--where")
     except timeline.InvalidEventError as e:
@@ -1099,7 +1105,7 @@ def _where_fields(values: tuple[str, ...]) -> dict[str, Any] | None:
         field, equals, raw = value.partition("=")
         if not (equals and field):
             raise click.BadParameter(f"{value!r}: write FIELD=VALUE", param_hint="--where")
-        found[field] = _where_value(raw)
+        found[field] = _where_value(raw, field)
     return found or None
 
 

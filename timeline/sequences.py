@@ -93,7 +93,21 @@ def check_where(where: object, *, field: str = "where") -> Where:
                 f"{field}.{path}",
                 f"unknown field; use {', '.join(WHERE_FIELDS[:5])}, data.<path> or source.<field>",
             )
+        _check_name(f"{field}.{path}", str(path), where[path])
     return {path: _named(str(path), value) for path, value in where.items()}
+
+
+def _check_name(field: str, path: str, value: object) -> None:
+    """Refuse a wanted incident, actor, type or precision that is not text, and targets
+    that are neither a name nor a list of names: no stored event would equal it, so
+    the answer would be empty in silence (``1917`` for the actor named ``"1917"``)."""
+    if path not in KEY_FIELDS:
+        return
+    names = value if path == "targets" and isinstance(value, list | tuple) else (value,)
+    for name in names:
+        if not isinstance(name, str):
+            wanted = "a name or a list of names" if path == "targets" else "text"
+            raise InvalidEventError(field, f"expected {wanted}, got {name!r}")
 
 
 def _named(path: str, value: Any) -> Any:
