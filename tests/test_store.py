@@ -996,3 +996,29 @@ def test_postgres_answers_do_not_depend_on_the_session_time_zone(postgres_url: s
     ours, theirs = answers(postgres_url), answers(elsewhere.render_as_string(hide_password=False))
     assert ours == theirs
     assert 1 == len(ours[3])
+
+
+def test_a_closed_timeline_says_it_is_closed(db_url: str) -> None:
+    """A new user's trial: ``close()`` says "the timeline cannot be used afterwards", yet a
+    closed file or PostgreSQL timeline went on recording and answering (the pool opened
+    new connections), and a closed in-memory one answered ``StoreError: sqlite://: no such
+    table: timeline_events``. Every read and write of a closed timeline is refused,
+    saying it is closed; closing twice is harmless."""
+    tl = timeline.open(db_url)
+    tl.record("shootdown", "US", "2017-06-18", incident="s", targets=["Syria"])
+    events = tl.events()
+    tl.close()
+    tl.close()
+    for use in (
+        lambda: tl.record("shootdown", "US", "2017-06-18", incident="s"),
+        lambda: tl.state("US"),
+        lambda: list(events),
+        tl.head,
+    ):
+        with pytest.raises(timeline.StoreError, match="is closed"):
+            use()
+    assert "the timeline is closed" in str(tl.verify())  # a finding: verify never raises
+    memory = timeline.open("sqlite://")
+    memory.close()
+    with pytest.raises(timeline.StoreError, match="sqlite://: the timeline is closed"):
+        memory.state("US")

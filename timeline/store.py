@@ -554,6 +554,7 @@ class Store:
         # they would be set again per append); SQLite's write_transaction begins
         # IMMEDIATE on the driver without them, a settled read's transaction with them
         self._write_engine = engine.execution_options(timeline_sqlite_begin="IMMEDIATE")
+        self._closed = False
 
     @classmethod
     def open(
@@ -578,7 +579,10 @@ class Store:
         return cls(engine, url=shown, timeouts=timeouts)
 
     def close(self) -> None:
-        """Release every pooled connection."""
+        """Release every pooled connection; every later read or write is refused (the
+        pool would open new connections, and an in-memory database would be a new,
+        empty one)."""
+        self._closed = True
         self.engine.dispose()
 
     @contextmanager
@@ -626,6 +630,8 @@ class Store:
 
     @contextmanager
     def _translate(self) -> Iterator[None]:
+        if self._closed:
+            raise StoreError(f"{self.url}: the timeline is closed; open it again (timeline.open)")
         try:
             yield
         except TimelineError:
