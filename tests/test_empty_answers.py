@@ -243,3 +243,37 @@ def test_reported_by_warning_counts_no_event_retracted_by_the_bound() -> None:
         list(view.events(actor="US", current=True))
     said = [str(w.message) for w in caught if issubclass(w.category, TimelineWarning)]
     assert not [m for m in said if m.startswith("reported_by:")], said
+
+
+def test_each_warning_names_the_line_that_asked() -> None:
+    """A new user's trial: ``tl.history("Rusia")`` warned from ``timeline/api.py`` (its
+    line that hands the question to ``as_of``), not from the caller's line, for every
+    warning of ``history``; ``tl.as_of(...).state("Rusia")`` named the line above the
+    caller's. Every warning names the caller's own line, as ``warnings`` filters by
+    module and people read the line to find the question."""
+    tl = timeline.open("sqlite://")
+    tl.define("seen", {"{actor}": {"seen": "yes"}})
+    tl.record("seen", "US", "2017-06-18", incident="s")
+    then = tl.as_of(reported_by="2017-06-17")
+    asks: list[Callable[[], object]] = [
+        lambda: tl.state("Rusia"),
+        lambda: tl.state("US", reported_by="2017-06-17"),
+        lambda: tl.history("Rusia"),
+        lambda: tl.history("US", "seenn"),
+        lambda: tl.history("US", reported_by="2017-06-17"),
+        lambda: list(tl.events(actor="Rusia")),
+        lambda: list(tl.events(actor="US", reported_by="2017-06-17")),
+        lambda: then.state("Rusia"),
+        lambda: then.state("US"),
+        lambda: then.history("US"),
+        lambda: list(then.events(actor="US")),
+        lambda: tl.sequence([Step("seenn")]),
+        lambda: tl.chart(actors=["US"], bands=["nope"]),
+    ]
+    for number, ask in enumerate(asks):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ask()
+        assert caught, number
+        assert [__file__] * len(caught) == [w.filename for w in caught], number
+        assert {ask.__code__.co_firstlineno} == {w.lineno for w in caught}, number

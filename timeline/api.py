@@ -27,6 +27,7 @@ from timeline.errors import (
     StoreError,
     TimelineError,
     TimelineWarning,
+    caller_stacklevel,
 )
 from timeline.events import (
     CORRECTABLE,
@@ -888,7 +889,7 @@ class Timeline:
                 "importing the file again stores them again; give each line an id "
                 "(timeline export writes them) to make a repeated import harmless",
                 TimelineWarning,
-                stacklevel=2,
+                stacklevel=caller_stacklevel(),
             )
         return ImportResult(events=reading.count, stored=stored)
 
@@ -1395,7 +1396,7 @@ class Timeline:
                 warnings.warn(
                     f"define: no event in the store has the type {type!r}{hint}",
                     TimelineWarning,
-                    stacklevel=2,
+                    stacklevel=caller_stacklevel(),
                 )
 
     def define_file(self, path: str | os.PathLike[str]) -> None:

@@ -7,6 +7,9 @@ also derive from the builtin a Python programmer would reach for (``ValueError``
 
 from __future__ import annotations
 
+import os
+import sys
+
 
 class TimelineError(Exception):
     """Base class of every error raised by ``timeline``.
@@ -219,3 +222,19 @@ __all__ = [
     "TimelineError",
     "TimelineWarning",
 ]
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def caller_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning name the first frame outside this
+    package: the line of the caller that asked, however many of the library's own
+    frames (``Timeline`` handing a question to ``as_of``, a lazy listing) lie between.
+    Call it in the function that calls ``warnings.warn``."""
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level

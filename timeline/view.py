@@ -32,7 +32,13 @@ import attrs
 import sqlalchemy as sa
 
 from timeline import store as _store
-from timeline.errors import InvalidEventError, NotFoundError, TimelineError, TimelineWarning
+from timeline.errors import (
+    InvalidEventError,
+    NotFoundError,
+    TimelineError,
+    TimelineWarning,
+    caller_stacklevel,
+)
 from timeline.events import (
     RecordedEvent,
     canonical_json,
@@ -1069,7 +1075,7 @@ class View:
                     f"bands: no change of {', '.join(map(repr, band_actors)) or 'any actor'} "
                     f"is at or under {attribute!r}; the band is not drawn",
                     TimelineWarning,
-                    stacklevel=3,
+                    stacklevel=caller_stacklevel(),
                 )
         picture.add_bands({key: entries for key, entries in histories.items() if entries})
         text = picture.html() if kind == "html" else picture.svg()
@@ -1088,7 +1094,7 @@ class View:
         warnings.warn(
             f"{field or kind}: no event in the store {what} {name!r}{hint}",
             TimelineWarning,
-            stacklevel=4,
+            stacklevel=caller_stacklevel(),
         )
 
     def _warn_no_templates(self, actor: str, applied: int) -> None:
@@ -1103,7 +1109,7 @@ class View:
             "no effects, and no templates are defined "
             "(Timeline.define; on the command line --templates FILE.json)",
             TimelineWarning,
-            stacklevel=4,
+            stacklevel=caller_stacklevel(),
         )
 
     def _warn_unreported(
@@ -1141,7 +1147,7 @@ class View:
             f"{'on' if one else 'the first on'} {first} (UTC); give reported_at (or the "
             "source's published_at) when recording, to ask what was public when",
             TimelineWarning,
-            stacklevel=4,
+            stacklevel=caller_stacklevel(),
         )
 
     def _warn_no_attribute(self, actor: str, attribute: str, changed: set[str]) -> None:
@@ -1153,7 +1159,7 @@ class View:
             f"attribute: no change of {actor!r} is at or under {attribute!r}"
             f"{did_you_mean(attribute, paths)}",
             TimelineWarning,
-            stacklevel=4,
+            stacklevel=caller_stacklevel(),
         )
 
     # -- the knowledge of the basis ------------------------------------------------------
