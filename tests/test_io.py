@@ -208,3 +208,20 @@ def test_an_import_of_lines_without_ids_warns_that_a_repeat_stores_them_again(
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # every line has its id: nothing to say
             assert 0 == tl.import_file(path).stored
+
+
+def test_a_field_the_store_assigns_is_named_as_such_on_import() -> None:
+    """A new user's trial: ``timeline events --format jsonl`` (or ``csv``), which adds
+    ``version``, ``position``, ``recorded_at`` and ``hash``, imported back was refused
+    with ``version: unknown field``: false, as each is an event's field, and no hint of
+    what to do. The refusal says the store assigns it and how to write a file that
+    imports."""
+    line = {"type": "truce", "actor": "Syria", "occurred_at": "2017-06-17", "incident": "s"}
+    said = "is assigned by the store, not imported: leave it out (timeline export writes"
+    for name in ("version", "position", "recorded_at", "hash"):
+        path = written(json.dumps({**line, name: 1}) + "\n", "events.jsonl")
+        found = problems(read_events(path))
+        assert [1] == [n for n, _ in found] and found[0][1].startswith(f"{name}: {said}")
+        path = written(f"type,actor,occurred_at,incident,{name}\ntruce,Syria,2017,s,1\n", "x.csv")
+        found = problems(read_csv(path))
+        assert [1] == [n for n, _ in found] and found[0][1].startswith(f"{name}: {said}")

@@ -1086,6 +1086,24 @@ def differing_fields(a: Mapping[str, JSONValue], b: Mapping[str, JSONValue]) -> 
     return [f for f in EVENT_FIELDS if canonical_json(a.get(f)) != canonical_json(b.get(f))]
 
 
+def unknown_field(name: str) -> InvalidEventError:
+    """The refusal of a field an import line or header names that an event is not
+    given: one the store assigns (``version``, ``position``, ``recorded_at``, ``hash``,
+    as ``timeline events --format jsonl`` writes them) or an unknown one.
+
+    Example:
+        >>> str(unknown_field("position"))[:62]
+        'position: is assigned by the store, not imported: leave it out'
+    """
+    if name in STORED_FIELDS:
+        return InvalidEventError(
+            name,
+            "is assigned by the store, not imported: leave it out (timeline export writes "
+            "the fields an import reads; to keep recorded times and hashes, timeline copy)",
+        )
+    return InvalidEventError(name, f"unknown field; use {', '.join(EVENT_FIELDS)}")
+
+
 def event_from_dict(
     fields: Mapping[str, Any], *, default_tz: ZoneInput = None, day_zone: ZoneInput = None
 ) -> Event:
@@ -1104,7 +1122,7 @@ def event_from_dict(
         raise InvalidEventError("event", f"expected a JSON object, got {type(fields).__name__}")
     for key in fields:
         if key not in EVENT_FIELDS:
-            raise InvalidEventError(str(key), f"unknown field; use {', '.join(EVENT_FIELDS)}")
+            raise unknown_field(str(key))
     for key in ("type", "actor", "occurred_at", "incident"):
         if fields.get(key) is None:
             raise InvalidEventError(key, "is required")

@@ -62,6 +62,7 @@ from timeline.events import (
     event_content,
     event_from_dict,
     parse_json,
+    unknown_field,
 )
 from timeline.text import when_text
 from timeline.times import CALENDAR_UNITS, ZoneInput, isoformat, resolve_zone
@@ -318,11 +319,7 @@ def _csv_rows(path: str | Path, limit: int | None) -> Iterator[tuple[int, Any, i
         for name in header:
             name = name.strip()
             if name not in EVENT_FIELDS:
-                yield (
-                    1,
-                    InvalidEventError(name, f"unknown field; use {', '.join(EVENT_FIELDS)}"),
-                    0,
-                )
+                yield 1, unknown_field(name), 0
                 columns.append(None)
             elif name in columns:
                 yield 1, InvalidEventError(name, "is a column twice"), 0
