@@ -209,6 +209,29 @@ def test_states_of_every_actor_match_state(tl: timeline.Timeline) -> None:
         assert tl.state(actor, at="2017-06-19 12:00Z") == state
 
 
+def test_history_selects_its_window_by_overlap_as_events_does(tl: timeline.Timeline) -> None:
+    """A new user's trial: ``history(since=S, until=U)`` kept a change only when its
+    event *started* at or after S, where ``events(since=S, until=U)`` lists every event
+    that overlaps the window: Iraq's approval of the overflight "in June 2017" was in
+    ``events`` for 15-20 June and not in ``history``, nor was a change of 23:00-24:00
+    on 20 June in ``history(since="2017-06-20 23:59Z")``. Both read the window alike."""
+    tl.record("approval", "Iraq", "2017-06", incident="s",
+              effects={"Iraq": {"overflight": "approved"}})  # fmt: skip
+    tl.record("note", "Iraq", "2017-06-14", incident="s", effects={"Iraq": {"early": 1}})
+    tl.record("note", "Iraq", "2017-06-20T23Z", incident="s", effects={"Iraq": {"late": 1}})
+    for window in (
+        {"since": "2017-06-15", "until": "2017-06-20"},
+        {"since": "2017-06-15", "until": "2017-06-20 22:00Z"},
+        {"since": "2017-06-20 23:59Z"},
+    ):
+        listed = [e.position for e in tl.events(actor="Iraq", **window)]
+        changed = [h.event.position for h in tl.history("Iraq", **window)]
+        assert listed == changed, window
+    assert ["overflight", "late"] == [
+        h.attribute for h in tl.history("Iraq", since="2017-06-15", until="2017-06-20")
+    ]
+
+
 def test_an_event_without_effects_changes_nothing(tl: timeline.Timeline) -> None:
     """An event type with neither effects nor a template is applied and changes nothing."""
     tl.record("statement", "US", "2017-06-19", incident=INCIDENT)

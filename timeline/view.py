@@ -867,8 +867,10 @@ class View:
                         or change.attribute.startswith(attribute + ".")
                     ):
                         continue
-                    if since_start is not None and event.occurred_at < since_start:
-                        continue
+                    if since_start is not None and not in_window(
+                        event.occurred_at, event.precision, since_start, None, day_zone=self._zone
+                    ):
+                        continue  # over before the window: by overlap, as events() reads it
                     entries.append(
                         HistoryEntry(
                             when=event.occurred_at,
