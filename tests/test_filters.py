@@ -131,3 +131,13 @@ def test_a_name_that_reads_as_a_number_is_found_by_where(tl: timeline.Timeline) 
     with pytest.raises(timeline.InvalidEventError, match=r"where\.targets: expected "):
         tl.events(where={"targets": ["42", 42]})
     assert 1 == len(list(tl.events(where={"actor": "1917", "targets": ["42"]})))
+
+
+def test_events_of_no_type_are_refused_as_a_step_of_no_type_is(tl: timeline.Timeline) -> None:
+    """A new user's trial: ``events(type=[])`` answered with nothing, silently, where
+    ``Step([])`` is refused (``type: expected at least one type name``): a list built
+    empty by a script is a mistake to name, not a filter that keeps nothing."""
+    tl.record("airstrike", "US", "2017-06-18", incident="s")
+    with pytest.raises(timeline.InvalidEventError, match="type: expected at least one type"):
+        tl.events(type=[])
+    assert ["airstrike"] == [e.type for e in tl.events(type=["airstrike"])]

@@ -1515,7 +1515,10 @@ def _type_names(value: str | Iterable[str]) -> tuple[str, ...]:
         raise InvalidEventError(
             "type", f"expected a type name or a list, got {type(value).__name__}"
         )
-    return tuple(check_type_name(v, field=f"type[{i}]") for i, v in enumerate(value))
+    names = tuple(check_type_name(v, field=f"type[{i}]") for i, v in enumerate(value))
+    if not names:  # as a Step refuses it: a filter that would keep nothing, in silence
+        raise InvalidEventError("type", "expected at least one type name")
+    return names
 
 
 __all__ = [
