@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import timeline
-from timeline.events import EVENT_FIELDS, event_from_dict
+from timeline.events import EVENT_FIELDS, event_from_dict, parse_json
 from timeline.io import (
     event_to_record,
     file_format,
@@ -225,3 +225,19 @@ def test_a_field_the_store_assigns_is_named_as_such_on_import() -> None:
         path = written(f"type,actor,occurred_at,incident,{name}\ntruce,Syria,2017,s,1\n", "x.csv")
         found = problems(read_csv(path))
         assert [1] == [n for n, _ in found] and found[0][1].startswith(f"{name}: {said}")
+
+
+def test_a_key_named_twice_in_a_json_object_is_refused() -> None:
+    """A new user's trial: a JSON Lines line naming ``actor`` twice (``{"actor": "US",
+    …, "actor": "Russia"}``) was stored as Russia's, the US dropped in silence (JSON
+    keeps the last), and ``--data '{"n": 1, "n": 2}'`` as ``{"n": 2}``. A key named
+    twice in any object is refused, naming it, as a CSV column named twice is."""
+    line = '{"type": "x", "actor": "US", "occurred_at": "2017-06-18", "incident": "s", '
+    path = written(line + '"actor": "Russia"}\n' + line + '"data": {"n": 1, "n": 2}}\n', "x.jsonl")
+    assert [
+        (1, "event: names the key 'actor' twice in one object; give it once"),
+        (2, "event: names the key 'n' twice in one object; give it once"),
+    ] == problems(read_events(path))
+    with pytest.raises(timeline.InvalidEventError, match="data: names the key 'n' twice"):
+        parse_json('{"n": 1, "n": 2}', field="data")
+    assert {"n": [{"n": 1}, {"n": 2}]} == parse_json('{"n": [{"n": 1}, {"n": 2}]}', field="d")

@@ -319,6 +319,23 @@ def _check_digits(value: int, *, field: str) -> None:
         ) from e
 
 
+class _KeyTwice(Exception):
+    """A JSON object that names a key twice (not a ValueError: those are the digits')."""
+
+
+def _object(pairs: list[tuple[str, JSONValue]]) -> dict[str, JSONValue]:
+    """A JSON object, refused when it names a key twice: ``json`` would keep the last
+    value and drop the others in silence."""
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _KeyTwice(key)
+            seen.add(key)
+    return value
+
+
 def parse_json(text: str | bytes, *, field: str) -> JSONValue:
     """Return the value of JSON text, or raise :class:`InvalidEventError` naming ``field``.
 
@@ -326,8 +343,9 @@ def parse_json(text: str | bytes, *, field: str) -> JSONValue:
     so is text that nests too deep for Python to parse (deeper than Python's recursion
     limit, far deeper than the 64 levels an event may hold) and text holding an integer
     of more digits than Python reads (4,300 by default), which would otherwise escape as
-    ``RecursionError`` and ``ValueError``. The JSON error, when there is one, is the
-    ``__cause__``.
+    ``RecursionError`` and ``ValueError``, and an object that names a key twice, of
+    which JSON would keep the last value in silence. The JSON error, when there is one,
+    is the ``__cause__``.
 
     Example:
         >>> parse_json('{"aircraft": "Su-22"}', field="data")
@@ -338,7 +356,11 @@ def parse_json(text: str | bytes, *, field: str) -> JSONValue:
         timeline.errors.InvalidEventError: data: nests deeper than 64 levels
     """
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_object)
+    except _KeyTwice as e:
+        raise InvalidEventError(
+            field, f"names the key {e.args[0]!r} twice in one object; give it once"
+        ) from None
     except json.JSONDecodeError as e:
         where = f"column {e.colno}" if e.lineno == 1 else f"line {e.lineno}, column {e.colno}"
         raise InvalidEventError(field, f"is not valid JSON: {e.msg} ({where})") from e
