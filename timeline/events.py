@@ -678,9 +678,10 @@ class Event:
     def occurred_until(self) -> dt.datetime:
         """The end (exclusive) of the interval the event covers; its start when exact.
 
-        Months and years are counted on UTC's calendar; for an event recorded with
+        Days, months and years are counted on UTC's calendar (a day is 24 hours, even
+        one that a day zone's clock change makes 23 or 25); for an event recorded with
         another day zone, ``timeline.times.interval_end(e.occurred_at, e.precision,
-        day_zone)`` gives where its unit ends there.
+        day_zone)`` gives where its unit ends there, as the timeline's answers do.
         """
         return interval_end(self.occurred_at, self.precision)
 
@@ -744,9 +745,10 @@ class RecordedEvent:
     def occurred_until(self) -> dt.datetime:
         """The end (exclusive) of the interval the event covers; its start when exact.
 
-        Months and years are counted on UTC's calendar; for an event recorded with
+        Days, months and years are counted on UTC's calendar (a day is 24 hours, even
+        one that a day zone's clock change makes 23 or 25); for an event recorded with
         another day zone, ``timeline.times.interval_end(e.occurred_at, e.precision,
-        day_zone)`` gives where its unit ends there.
+        day_zone)`` gives where its unit ends there, as the timeline's answers do.
         """
         return interval_end(self.occurred_at, self.precision)
 
