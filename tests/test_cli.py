@@ -259,6 +259,17 @@ def test_import_the_seed_then_import_again(db_url: str) -> None:
     assert 17 == stored_count(db_url)
 
 
+def test_import_again_under_another_day_zone_says_so(sqlite_url: str) -> None:
+    """A new user's trial: the seed imported again with another --day-zone was refused
+    as 'already stored with other content (differs in occurred_at, reported_at)', with
+    nothing to say that its dates had been read in another zone."""
+    run("--db", sqlite_url, "import", str(SEED))
+    out = run("--db", sqlite_url, "--day-zone", "Asia/Damascus", "import", str(SEED), code=1)
+    assert "differs in occurred_at, reported_at) (a date stands for the start" in out
+    assert "stored under another day zone" in out
+    assert 17 == stored_count(sqlite_url)
+
+
 def test_import_csv(db_url: str, tmp_path: Path) -> None:
     """A CSV file: targets as a JSON list or separated by ";", JSON cells, empty cells absent."""
     path = tmp_path / "events.csv"

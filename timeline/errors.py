@@ -116,9 +116,18 @@ class DuplicateEventError(TimelineError, ValueError):
     def __init__(self, event_id: object, fields: list[str]) -> None:
         self.event_id = event_id
         self.fields = fields
+        # a date read in two day zones is two moments: the likely cause when a file is
+        # imported again under another --day-zone
+        zoned = "occurred_at" in fields or "reported_at" in fields
+        hint = (
+            " (a date stands for the start of its day, month or year in the day zone it "
+            "is read in: was it stored under another day zone, day_zone= or --day-zone?)"
+            if zoned
+            else ""
+        )
         super().__init__(
             f"id: event {event_id} is already stored with other content "
-            f"(differs in {', '.join(fields)}); nothing was stored"
+            f"(differs in {', '.join(fields)}){hint}; nothing was stored"
         )
 
 
