@@ -270,6 +270,25 @@ def test_import_again_under_another_day_zone_says_so(sqlite_url: str) -> None:
     assert 17 == stored_count(sqlite_url)
 
 
+def test_import_of_a_correction_before_its_event_says_to_reorder(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """A new user's trial: a correction placed before the event it corrects in one file
+    was refused as 'no event ... is stored', which the file plainly holds."""
+    first, second = "01900000-0000-7000-8000-0000000000a1", "01900000-0000-7000-8000-0000000000a2"
+    lines = [
+        {"id": second, "type": "x", "actor": "A", "occurred_at": "2017-06-18",
+         "incident": "i", "corrects": first},
+        {"id": first, "type": "x", "actor": "A", "occurred_at": "2017-06-17", "incident": "i"},
+    ]  # fmt: skip
+    path = tmp_path / "mended-first.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    out = run("--db", sqlite_url, "import", str(path), code=1)
+    assert f"line 1: corrects: no event {first} is stored" in out
+    assert "put it before its corrections and retractions" in out
+    assert 0 == stored_count(sqlite_url)
+
+
 def test_import_csv(db_url: str, tmp_path: Path) -> None:
     """A CSV file: targets as a JSON list or separated by ";", JSON cells, empty cells absent."""
     path = tmp_path / "events.csv"

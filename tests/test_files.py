@@ -124,6 +124,12 @@ def truce(**fields: object) -> dict[str, object]:
             **fields}  # fmt: skip
 
 
+MENDED_ONCE_STORED = (
+    " (an event is mended once stored: in a batch or a file, put it before its "
+    "corrections and retractions)"
+)
+
+
 def test_an_unknown_corrects_id_is_named_by_its_line(db_url: str, tmp_path: Path) -> None:
     """A correction of an event that is not stored is refused as a problem of its line
     (it was an error without a line), and nothing is stored."""
@@ -131,7 +137,7 @@ def test_an_unknown_corrects_id_is_named_by_its_line(db_url: str, tmp_path: Path
     path.write_text(lines(truce(), truce()) + "\n" + lines(truce(corrects=UNKNOWN)))
     with timeline.open(db_url) as tl, pytest.raises(timeline.InvalidFileError) as refused:
         tl.import_file(path)
-    assert [(4, f"corrects: no event {UNKNOWN} is stored")] == [
+    assert [(4, f"corrects: no event {UNKNOWN} is stored{MENDED_ONCE_STORED}")] == [
         (n, str(p)) for n, p in refused.value.problems
     ]
     assert 0 == stored_count(db_url)
@@ -166,7 +172,7 @@ def test_the_command_line_names_the_line(sqlite_url: str, tmp_path: Path) -> Non
     result = CliRunner().invoke(main, ["--db", sqlite_url, "import", str(path)])
     assert 1 == result.exit_code
     assert [
-        f"line 2: retracts: no event {UNKNOWN} is stored",
+        f"line 2: retracts: no event {UNKNOWN} is stored{MENDED_ONCE_STORED}",
         f"error: {path}: 1 problem; nothing was stored",
     ] == result.output.splitlines()
 

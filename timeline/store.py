@@ -885,7 +885,11 @@ class Store:
             event = found.get(target)
             if event is None:
                 raise at_index(
-                    NotFoundError(f"{fields[target]}: no event {target} is stored"),
+                    NotFoundError(
+                        f"{fields[target]}: no event {target} is stored (an event is "
+                        "mended once stored: in a batch or a file, put it before its "
+                        "corrections and retractions)"
+                    ),
                     named_at[target],
                 )
             if event.retracts is not None or (
