@@ -277,3 +277,15 @@ def test_each_warning_names_the_line_that_asked() -> None:
         assert caught, number
         assert [__file__] * len(caught) == [w.filename for w in caught], number
         assert {ask.__code__.co_firstlineno} == {w.lineno for w in caught}, number
+
+
+def test_events_found_or_not_is_their_truth(seeded: timeline.Timeline) -> None:
+    """A new user's trial: ``if tl.events(actor="UK"):`` passed with nothing found (an
+    iterator is always true). The answer is true exactly while an event is left to
+    read, and the event read ahead to tell is not lost."""
+    assert not seeded.events(actor="UK")
+    found = seeded.events(actor="Russia")
+    assert found and found  # asked twice: one event read ahead, kept
+    every = list(found)
+    assert [e.position for e in seeded.events(actor="Russia")] == [e.position for e in every]
+    assert not found  # all read

@@ -621,9 +621,8 @@ class FileEvents:
             >>> try:
             ...     timeline.open("sqlite://").import_file(path)
             ... except InvalidFileError as e:
-            ...     print(e.problems)
-            [(3, InvalidEventError('retracts: no event 01900000-0000-7000-8000-000000000099
-            is stored'))]
+            ...     print([(line, str(p).split(" (")[0]) for line, p in e.problems])
+            [(3, 'retracts: no event 01900000-0000-7000-8000-000000000099 is stored')]
         """
         line = None if error.index is None else self.line_of(error.index)
         if line is None:

@@ -142,13 +142,35 @@ class Events(Iterator[RecordedEvent]):
 
     def __init__(self, events: Iterator[RecordedEvent], basis: Basis) -> None:
         self._events = events
+        self._ahead: list[RecordedEvent] = []  # the event __bool__ read ahead, if any
         self.basis = basis
 
     def __iter__(self) -> Events:
         return self
 
     def __next__(self) -> RecordedEvent:
+        if self._ahead:
+            return self._ahead.pop()
         return next(self._events)
+
+    def __bool__(self) -> bool:
+        """Whether an event is left to read (it reads one ahead, and keeps it), so that
+        ``if tl.events(actor="UK"):`` means what it says: an iterator is true even when
+        nothing is left in it.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://")
+            >>> _ = tl.record("truce", "Syria", "2017-06-17", incident="s")
+            >>> bool(tl.events(actor="UK")), bool(found := tl.events()), len(list(found))
+            (False, True, 1)
+        """
+        if not self._ahead:
+            try:
+                self._ahead.append(next(self._events))
+            except StopIteration:
+                return False
+        return True
 
     def to_pandas(self) -> Any:
         """Return the events not yet read as a pandas DataFrame, one row each, columns
