@@ -77,6 +77,33 @@ def test_export_then_import_file_gives_the_same_events(
         assert [e.content() for e in tl.events()] == [e.content() for e in copy.events()]
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_correction_of_a_published_claim_exports_as_itself(
+    tl: timeline.Timeline, tmp_path: Path, fmt: str
+) -> None:
+    """A correction that gives no source of its own is reported when recorded, though it
+    carries the event's source, whose published_at is the claim's (Timeline.correct);
+    it is stored with no reported time. Its export must read back as that correction:
+    not reported on the claim's publication day (which moves it into every answer
+    reported_by that day), and not refused by the store it came from as an id stored
+    "with other content" when the export is imported again."""
+    claim = tl.record(
+        "strike", "Iran", "2020-01-08", incident="iran-2020", targets=["US"],
+        source={"title": "IRNA", "published_at": "2020-01-08"},
+        effects={"US": {"bases.hit": 2}},
+    )  # fmt: skip
+    fix = tl.correct(claim.id, effects={"US": {"bases.hit": 0}})
+    assert fix.reported_at is None  # reported when recorded, not on 8 January 2020
+    assert {"bases.hit": 2} == dict(tl.state("US", reported_by="2020-01-08"))
+    path = tmp_path / f"out.{fmt}"
+    assert 2 == tl.export(path)
+    assert timeline.ImportResult(events=2, stored=0) == tl.import_file(path)
+    with timeline.open(f"sqlite:///{tmp_path / 'copy.db'}") as copy:
+        assert 2 == copy.import_file(path).stored
+        assert [e.content() for e in tl.events()] == [e.content() for e in copy.events()]
+        assert {"bases.hit": 2} == dict(copy.state("US", reported_by="2020-01-08"))
+
+
 def test_export_to_an_open_file_in_each_format(tl: timeline.Timeline) -> None:
     """export writes to an open text file too; the format is given, else JSON Lines."""
     tl.import_file(SEED)

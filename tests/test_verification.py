@@ -433,6 +433,18 @@ SQLITE_UNREADABLE = {
         "UPDATE timeline_events SET recorded_at = recorded_at || '+00:00' WHERE position = 2",
         "recorded_at",
     ),
+    # the same UUID in another text form: the hash holds (uuid.UUID reads it), but every
+    # lookup by id compares the stored text
+    "retracts in capitals": (
+        "UPDATE timeline_events SET retracts = upper(retracts) WHERE position = 2",
+        "retracts",
+    ),
+    "id with hyphens": (
+        "UPDATE timeline_events SET id = substr(id, 1, 8) || '-' || substr(id, 9, 4) || '-' "
+        "|| substr(id, 13, 4) || '-' || substr(id, 17, 4) || '-' || substr(id, 21) "
+        "WHERE position = 2",
+        "id",
+    ),
 }
 
 
@@ -503,6 +515,28 @@ def test_sqlite_keeps_one_stored_form_of_time(sqlite_url: str) -> None:
         [finding] = tl.verify().findings
         assert ("actor index", 3) == (finding.part, finding.position)
         assert "'2020-01-09T00:00:00.000000' is not in the stored form" in finding.problem
+
+
+def test_sqlite_keeps_one_stored_form_of_an_id(sqlite_url: str) -> None:
+    """A retraction's ``retracts`` rewritten in capitals is the same UUID to
+    ``uuid.UUID``, so the hash holds; but SQLite compares the stored text, so the
+    retraction no longer retracts and the withdrawn claim is back in every answer.
+    verify() must name it, as it names a time stored in another text form."""
+    with timeline.open(sqlite_url) as tl:
+        claim, retraction = record_retracted_claim(tl)
+        assert {} == dict(tl.state("US"))
+        tamper(
+            sqlite_url,
+            f"UPDATE timeline_events SET retracts = upper(retracts) WHERE position = {retraction}",
+        )
+        assert {"bases.hit": 2} == dict(tl.state("US"))  # the retracted claim is back
+        result = tl.verify()
+        assert not result.ok, str(result)
+        finding = result.findings[0]
+        assert ("events", retraction, "retracts") == (
+            finding.part, finding.position, finding.field
+        )  # fmt: skip
+        assert "is not in the stored form" in finding.problem
 
 
 def test_the_command_line_names_what_verify_finds_without_a_traceback(sqlite_url: str) -> None:
@@ -713,6 +747,36 @@ def test_head_append_then_verify_anchors_on_the_command_line(
     heads.write_text(first + "\nnot an anchor\n")
     bad = run("verify", "--anchors", str(heads), code=1)
     assert "error: anchors: line 2: expected POSITION:HASH, got 'not an anchor'" in bad
+
+
+def test_two_anchors_at_one_position_are_both_checked(sqlite_url: str, tmp_path: Any) -> None:
+    """An anchors file kept by a routine ``timeline head --append`` (after each import,
+    daily) holds a line per run. Once the owner has rewritten history with every hash
+    recomputed, the next routine run appends the rewritten head at the same position as
+    the honest one before it: verify --anchors must still fail, not check the newest
+    line at that position alone."""
+    from click.testing import CliRunner
+
+    from timeline.cli import main
+
+    def run(*args: str) -> Any:
+        return CliRunner().invoke(main, ["--db", sqlite_url, *args])
+
+    heads = tmp_path / "heads.txt"
+    with timeline.open(sqlite_url) as tl:
+        record_retracted_claim(tl)
+        honest = tl.head()
+        assert 0 == run("head", "--append", str(heads)).exit_code
+        rewrite_history(tl, sqlite_url, 1, {"casualties": 80})
+        assert 1 == run("verify", "--anchors", str(heads)).exit_code
+        assert 0 == run("head", "--append", str(heads)).exit_code  # the next day's run
+        rewritten = tl.head()
+        assert honest[0] == rewritten[0] and honest[1] != rewritten[1]
+        assert not tl.verify(anchors=[honest, rewritten]).ok
+        assert not tl.verify(anchors=[rewritten, honest]).ok
+    out = run("verify", "--anchors", str(heads))
+    assert 1 == out.exit_code, out.output
+    assert f"anchor at position {honest[0]}: the hash here is {rewritten[1]}" in out.output
 
 
 def test_anchors_are_checked_as_given() -> None:
