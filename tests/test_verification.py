@@ -523,7 +523,7 @@ def test_sqlite_keeps_one_stored_form_of_an_id(sqlite_url: str) -> None:
     retraction no longer retracts and the withdrawn claim is back in every answer.
     verify() must name it, as it names a time stored in another text form."""
     with timeline.open(sqlite_url) as tl:
-        claim, retraction = record_retracted_claim(tl)
+        _, retraction = record_retracted_claim(tl)
         assert {} == dict(tl.state("US"))
         tamper(
             sqlite_url,
