@@ -2932,7 +2932,20 @@ def _json(value: Any) -> Any:
         raise ValueError(f"is not JSON ({e})") from e
 
 
+ID_FORM = re.compile(r"[0-9a-f]{32}")
+"""SQLite: the one stored form of an id, 32 lowercase hex digits (``UUID.hex``). Lookups
+by id (``get``, the mending of corrections and retractions, the duplicate check) compare
+the text, so the same UUID in another form (capitals, hyphens, braces), which
+``uuid.UUID`` reads and the hash therefore holds, would be another id to them."""
+
+
 def _uuid(value: Any) -> uuid.UUID | None:
+    if isinstance(value, str) and not ID_FORM.fullmatch(value):
+        try:
+            uuid.UUID(hex=value)
+        except ValueError as e:
+            raise ValueError(f"{value!r} is not a UUID") from e
+        raise ValueError(f"{value!r} is not in the stored form of an id (32 lowercase hex digits)")
     try:
         return _raw_uuid(value)
     except (ValueError, TypeError, AttributeError) as e:
