@@ -158,6 +158,26 @@ def test_read_events_names_the_field() -> None:
     )
 
 
+def test_a_field_or_key_given_twice_is_refused_not_dropped() -> None:
+    """A JSON line that gives a field twice (``"actor": "US", …, "actor": "Iran"``) was
+    read as its last value, the first dropped without a word, where an unknown field is
+    refused so that nothing is dropped silently; so was a key given twice inside
+    ``data`` (in a JSON line or a CSV cell). PostgreSQL's insert trigger refuses such
+    an object from a writer; an import file must too, naming its line."""
+    line = (
+        '{"type": "strike", "actor": "US", "occurred_at": "2020-01-08", "incident": "s", '
+        '"actor": "Iran"}\n'
+        '{"type": "strike", "actor": "US", "occurred_at": "2020-01-08", "incident": "s", '
+        '"data": {"killed": 0, "killed": 80}}\n'
+    )
+    found = problems(read_events(written(line, "twice.jsonl")))
+    assert [1, 2] == [number for number, _ in found], found
+    assert "'actor' twice" in found[0][1] and "'killed' twice" in found[1][1]
+    cell = 'type,actor,occurred_at,incident,data\nstrike,US,2020-01-08,s,"{""n"": 1, ""n"": 2}"\n'
+    [(number, problem)] = problems(read_events(written(cell, "twice.csv")))
+    assert 2 == number and problem.startswith("data: ") and "'n' twice" in problem
+
+
 def test_file_format() -> None:
     """The format comes from --format, else from the name; an unknown one is refused."""
     assert ("csv", "csv", "jsonl") == (
