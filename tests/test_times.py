@@ -252,6 +252,19 @@ def test_a_range_or_a_number_read_as_another_field_is_refused(text: str) -> None
     assert "a range: its start, with the precision that covers it" in str(e.value)
 
 
+@pytest.mark.parametrize(
+    "text", ["-2017-06-18", "-0001-01-01", "-2017", "-2017-06", "- 2017-06-18"]
+)
+def test_a_year_with_a_minus_sign_is_refused_not_read_without_it(text: str) -> None:
+    """ISO 8601 writes a year before year 1 with a sign (``-0001`` is 2 BC); dateutil
+    took the sign for a separator and read ``-2017-06-18`` as 18 June 2017 AD, in an
+    import file as anywhere (``+2017-06-18`` is refused). The year must be the year
+    read: refused, naming the field."""
+    with pytest.raises(InvalidEventError) as e:
+        parse_time(text)
+    assert "occurred_at" == e.value.field
+
+
 def test_two_offsets_are_refused() -> None:
     """dateutil took the last of two offsets; nothing says which one the writer meant."""
     with pytest.raises(InvalidEventError, match=r"gives more than one offset; give one"):
