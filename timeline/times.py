@@ -700,6 +700,15 @@ def _parse_general(
         raise InvalidEventError(field, "is empty")
     if len(stripped) > 100:
         raise InvalidEventError(field, f"text of {len(stripped)} characters is not a date")
+    if stripped.startswith(("-", "\u2212")):
+        # ISO 8601's sign of a year before year 1 (-0001 is 2 BC), which dateutil takes
+        # for a separator: '-2017-06-18' would be read as 18 June 2017 AD
+        raise InvalidEventError(
+            field,
+            f"{text!r} starts with a minus sign: a year before year 1 is not kept (the "
+            "years 1 to 9999 are), and the sign is never dropped; write the date without it "
+            "only if that is the year meant",
+        )
     if _POSIX_ZONE.search(stripped):
         raise InvalidEventError(
             field,
