@@ -178,6 +178,29 @@ def test_a_field_or_key_given_twice_is_refused_not_dropped() -> None:
     assert 2 == number and problem.startswith("data: ") and "'n' twice" in problem
 
 
+@pytest.mark.parametrize(
+    ("zone", "moment", "precision"),
+    [
+        ("America/New_York", "0001-01-01T00:00:00.000000Z", "day"),  # 31 Dec of year 0 there
+        ("Pacific/Kiritimati", "0001-01-01T04:56:02.000000Z", "month"),
+        ("Pacific/Kiritimati", "0001-01-01T00:00:00.000000Z", "year"),
+    ],
+)
+def test_a_precision_whose_unit_is_before_year_1_in_the_day_zone_names_its_line(
+    zone: str, moment: str, precision: str
+) -> None:
+    """A day, month or year given with a time at the first instants of year 1 (UTC),
+    read in a day zone where that instant is still in year 0 (or with an export of another
+    zone's store), escaped as OverflowError (date value out of range) from the
+    precision's check, a traceback from ``timeline import`` and ``record``, not a
+    problem of its line and field."""
+    fields = {"type": "note", "actor": "US", "occurred_at": "2017", "incident": "s"}
+    edge = {**fields, "occurred_at": moment, "precision": precision}
+    path = written(f"{json.dumps(fields)}\n{json.dumps(edge)}\n", "edge.jsonl")
+    [(number, problem)] = problems(read_events(path, day_zone=zone))
+    assert 2 == number and problem.startswith("precision: "), problem
+
+
 def test_file_format() -> None:
     """The format comes from --format, else from the name; an unknown one is refused."""
     assert ("csv", "csv", "jsonl") == (
