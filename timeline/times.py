@@ -353,7 +353,16 @@ def check_start(
         'month' covers a whole month of UTC (the day zone), and 2020-04-14T00:00:00Z does
         not start one; give the month itself (2020-04) or a finer precision
     """
-    floor = unit_start(start, precision, day_zone=day_zone)
+    try:
+        floor = unit_start(start, precision, day_zone=day_zone)
+    except (OverflowError, ValueError) as e:  # the unit is outside the years 1 to 9999 there
+        zone = resolve_zone(day_zone, field="day_zone")
+        raise InvalidEventError(
+            field,
+            f"{precision!r} covers a whole {precision} of {zone_name(zone)} (the day zone), "
+            f"and {_short_iso(start)} is in one outside the years 1 to 9999 there; give a "
+            "finer precision",
+        ) from e
     if floor == start.astimezone(UTC):
         return precision
     moment = _short_iso(start)
