@@ -104,6 +104,35 @@ def test_a_correction_of_a_published_claim_exports_as_itself(
         assert {"bases.hit": 2} == dict(copy.state("US", reported_by="2020-01-08"))
 
 
+def test_an_incident_exports_with_its_corrections_wherever_they_were_recorded(
+    tl: timeline.Timeline, tmp_path: Path
+) -> None:
+    """``export --incident I`` is "only this incident's events (with their
+    corrections)". Timeline.correct and retract record the mending event in the
+    event's incident, but append, load and import take a ``corrects`` or ``retracts``
+    line of any incident (an import file's correction line names its own). Such a
+    retraction was left out of the incident's export, so the export imported elsewhere
+    brings the retracted claim back."""
+    claim = tl.record(
+        "strike", "Iran", "2020-01-08", incident="iran-2020", targets=["US"],
+        effects={"US": {"bases.hit": 2}},
+    )  # fmt: skip
+    tl.append(
+        [
+            timeline.Event(
+                "retraction", "Iran", "2020-01-08", incident="iran-2020-corrections",
+                retracts=claim.id, data={"reason": "no base was hit"},
+            )
+        ]
+    )  # fmt: skip
+    assert {} == dict(tl.state("US"))
+    path = tmp_path / "iran.jsonl"
+    tl.export(path, incident="iran-2020")
+    with timeline.open(f"sqlite:///{tmp_path / 'copy.db'}") as copy:
+        copy.import_file(path)
+        assert dict(tl.state("US")) == dict(copy.state("US"))
+
+
 def test_export_to_an_open_file_in_each_format(tl: timeline.Timeline) -> None:
     """export writes to an open text file too; the format is given, else JSON Lines."""
     tl.import_file(SEED)
