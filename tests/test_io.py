@@ -201,6 +201,25 @@ def test_a_precision_whose_unit_is_before_year_1_in_the_day_zone_names_its_line(
     assert 2 == number and problem.startswith("precision: "), problem
 
 
+def test_one_targets_string_reads_the_same_in_json_lines_as_in_csv() -> None:
+    """``targets`` written ``US;Iraq`` is two targets in a CSV cell, where ';' separates
+    names; the same text as a JSON Lines string was stored as one actor named
+    ``US;Iraq`` without a word (a string with a comma is refused in both, as two names
+    or one). A file converted from CSV to JSON Lines must not change its events
+    silently: read as in CSV, or refused naming the lists that say either."""
+    fields = {"type": "strike", "actor": "Iran", "occurred_at": "2020-01-08", "incident": "s"}
+    header = "type,actor,targets,occurred_at,incident\n"
+    csv_file = written(header + "strike,Iran,US;Iraq,2020-01-08,s\n", "t.csv")
+    [(_, from_csv)] = list(read_events(csv_file))
+    assert ("US", "Iraq") == from_csv.targets
+    jsonl_file = written(json.dumps({**fields, "targets": "US;Iraq"}) + "\n", "t.jsonl")
+    [(_, from_jsonl)] = list(read_events(jsonl_file))
+    if isinstance(from_jsonl, timeline.InvalidEventError):
+        assert "targets" == from_jsonl.field
+    else:
+        assert from_csv.targets == from_jsonl.targets
+
+
 def test_file_format() -> None:
     """The format comes from --format, else from the name; an unknown one is refused."""
     assert ("csv", "csv", "jsonl") == (
