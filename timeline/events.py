@@ -216,7 +216,8 @@ def check_targets(value: object, *, field: str = "targets") -> tuple[str, ...]:
 
     A single string that holds a comma (``"US, Iraq"``) is refused, as a CSV cell is: it
     may be two names or one, so give a list (``["US", "Iraq"]``, or ``["Korea, Republic
-    of"]`` for one name with a comma).
+    of"]`` for one name with a comma). So is one that holds a ``;``, which separates
+    names in a CSV cell (``"US;Iraq"`` is two targets there).
 
     Raises:
         InvalidEventError: a target is not a valid name, appears twice, or is a single
@@ -235,11 +236,14 @@ def check_targets(value: object, *, field: str = "targets") -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
-        if "," in value:
-            parts = [part.strip() for part in value.split(",")]
+        if "," in value or ";" in value:
+            # ';' separates names in a CSV cell: the same text here is refused, never
+            # stored as one name where the CSV reader reads two
+            parts = [part.strip() for part in value.replace(";", ",").split(",")]
+            mark = "a comma" if "," in value else "a ';'"
             raise InvalidEventError(
                 field,
-                f"{value!r} is one string with a comma; give a list: "
+                f"{value!r} is one string with {mark}; give a list: "
                 f"{json.dumps(parts, ensure_ascii=False)} for separate names, or "
                 f"{json.dumps([value], ensure_ascii=False)} for one name with a comma",
             )
