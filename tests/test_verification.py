@@ -539,6 +539,29 @@ def test_sqlite_keeps_one_stored_form_of_an_id(sqlite_url: str) -> None:
         assert "is not in the stored form" in finding.problem
 
 
+def test_an_append_while_verify_runs_is_no_finding(
+    tl: timeline.Timeline, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """verify() on a live store: the walk ends at the newest event it read, then it
+    looks for actor index rows past it, which list no event. An append that committed
+    in between (a writer at work while a cron job verifies) had its own index rows
+    named as rows that list no stored event, and a sound store failed verify."""
+    record_retracted_claim(tl)
+    store = tl._store
+    looked_up = store.index_orphans
+
+    def append_first(**kwargs: Any) -> list[tuple[str, int]]:
+        with timeline.open(db_url) as writer:
+            writer.record("statement", "Iraq", "2020-01-10", incident=INCIDENT, targets=["US"])
+        return looked_up(**kwargs)
+
+    monkeypatch.setattr(store, "index_orphans", append_first)
+    result = tl.verify()
+    assert result.ok, str(result)
+    monkeypatch.undo()
+    assert "ok: 4 events verified" == str(tl.verify())
+
+
 def test_the_command_line_names_what_verify_finds_without_a_traceback(sqlite_url: str) -> None:
     """timeline verify prints each finding on a line of its own and exits 1, with no
     traceback, for a value that is not JSON."""
