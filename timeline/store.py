@@ -1015,10 +1015,14 @@ class Store:
 
     def index_orphans(self, *, last: int, limit: int = 100) -> list[tuple[str, int]]:
         """Return ``(actor, position)`` of actor index rows that list no event at or
-        below ``last``, the head of a chain that verified (at most ``limit``)."""
+        below ``last``, the head of a chain that verified (at most ``limit``), and no
+        stored event at all: an append committed since the walk read ``last`` wrote its
+        event and its rows in one transaction, and its rows are no orphans."""
+        stored = sa.exists().where(events.c.position == event_actors.c.position)
         query = (
             sa.select(event_actors.c.actor, event_actors.c.position)
             .where(sa.or_(event_actors.c.position > last, event_actors.c.position < 1))
+            .where(~stored)
             .order_by(event_actors.c.position, event_actors.c.actor)
             .limit(limit)
         )
