@@ -562,6 +562,22 @@ def test_an_append_while_verify_runs_is_no_finding(
     assert "ok: 4 events verified" == str(tl.verify())
 
 
+def test_verify_on_a_database_without_a_store_fails_and_creates_nothing(tmp_path: Any) -> None:
+    """``timeline verify`` of a mistyped --db (a store moved, a cron job's stale path)
+    created an empty store there and printed "ok: 0 events verified", exit status 0,
+    night after night. Verify reads: a database without timeline's schema is an error
+    that names it, and nothing is created."""
+    from click.testing import CliRunner
+
+    from timeline.cli import main
+
+    missing = tmp_path / "incidnets.db"
+    result = CliRunner().invoke(main, ["--db", f"sqlite:///{missing}", "verify"])
+    assert 1 == result.exit_code, result.output
+    assert "has no timeline schema" in result.output
+    assert not missing.exists()
+
+
 def test_the_command_line_names_what_verify_finds_without_a_traceback(sqlite_url: str) -> None:
     """timeline verify prints each finding on a line of its own and exits 1, with no
     traceback, for a value that is not JSON."""
