@@ -1327,7 +1327,8 @@ def verify(
     Each problem is one line: the first event that does not verify (its position, the
     field and why), each actor index row and each snapshot that does not match the events.
     The chain alone cannot tell a store whose owner rewrote a value and recomputed every
-    hash after it: an anchor kept elsewhere (--anchor, --anchors) can.
+    hash after it: an anchor kept elsewhere (--anchor, --anchors) can. A database without
+    timeline's schema is an error (a mistyped --db), not an empty store that verifies.
 
     \b
     Example:
@@ -1337,6 +1338,12 @@ def verify(
         anchors = [timeline.parse_anchor(text) for text in anchor_texts]
         if anchors_file is not None:
             anchors += timeline.read_anchors(anchors_file)
+        # verify reads: a mistyped --db would otherwise be given an empty store, which
+        # verifies ("ok: 0 events verified") night after night
+        if timeline.schema_revision(obj.db) is None:
+            raise timeline.StoreError(
+                f"{_shown(obj.db)} has no timeline schema: no store to verify (is --db right?)"
+            )
         with obj.open() as tl:
             result = tl.verify(deep=deep, anchors=anchors)
     _echo(str(result))
