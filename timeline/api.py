@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import heapq
 import logging
 import os
 import re
@@ -931,7 +932,9 @@ class Timeline:
             ['daraa', 'truce', 'Syria']
         """
         form = _io.FILE_FORMATS[_io.export_format(path_or_file, format)]
-        found: Iterable[RecordedEvent] = self.events(incident=incident)
+        found: Iterable[RecordedEvent] = (
+            self.events() if incident is None else self._incident_events(incident)
+        )
         if form.standing:
             found = resolve(found)
         return _io.write_to(
@@ -939,6 +942,32 @@ class Timeline:
             lambda file: form.write(found, file, incident, self.day_zone),
             binary=form.binary,
         )
+
+    def _incident_events(self, incident: str) -> Iterator[RecordedEvent]:
+        """The stored events of one incident in position order, with the corrections and
+        retractions of its events recorded in another incident: ``correct`` and
+        ``retract`` record them in the event's own, but ``append``, ``load`` and an
+        import file take a mending event of any incident, and an export of the incident
+        without them would bring a retracted claim back where it is imported."""
+        store = self._store
+        own = self.events(incident=incident)
+        newest = own.basis.position
+        foreign = [
+            (e, e.corrects or e.retracts)
+            for e in store.mending(known_position=newest)
+            if e.incident != incident
+        ]
+        mended = store.get_many(i for _, i in foreign if i is not None)
+        roots = store.get_many(e.corrects for e in mended.values() if e.corrects is not None)
+
+        def root_incident(mends: uuid.UUID | None) -> str | None:
+            target = None if mends is None else mended.get(mends)
+            if target is not None and target.corrects is not None:
+                target = roots.get(target.corrects)  # a retraction of a correction
+            return None if target is None else target.incident
+
+        kept = [e for e, mends in foreign if root_incident(mends) == incident]
+        return heapq.merge(own, kept, key=lambda e: e.position)
 
     # -- reading -----------------------------------------------------------------------
 
