@@ -675,6 +675,7 @@ def test_templates_option_problems_are_one_line(sqlite_url: str, tmp_path: Path)
     """A templates file that is not JSON, or holds a bad template, is one line, exit 1."""
     bad_json = tmp_path / "bad.json"
     bad_json.write_text('{"truce": ')
+    run("db", "upgrade", "--db", sqlite_url)
     [line] = failed("--db", sqlite_url, "--templates", str(bad_json), "state", "Syria")
     assert line.startswith(f"error: templates: {bad_json} is not valid JSON")
     bad_template = tmp_path / "template.json"
@@ -971,6 +972,7 @@ def test_mending_errors_are_one_line(db_url: str) -> None:
 
 def test_state_errors_are_one_line(db_url: str) -> None:
     """A date that cannot be read is one line naming the option's field, exit 1."""
+    run("db", "upgrade", "--db", db_url)
     assert ["error: at: '19/06/17' has no four-digit year; write a full date"] == failed(
         "--db", db_url, "state", "Russia", "--at", "19/06/17"
     )
@@ -993,9 +995,38 @@ def test_state_errors_are_one_line(db_url: str) -> None:
 )
 def test_reported_by_errors_are_one_line(sqlite_url: str, command: tuple[str, ...]) -> None:
     """Every reader's --reported-by that cannot be read is one line naming reported_by."""
+    run("db", "upgrade", "--db", sqlite_url)
     assert ["error: reported_by: 'Monday' has no year; write a full date"] == failed(
         "--db", sqlite_url, *command, "--reported-by", "Monday"
     )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("events",),
+        ("actors",),
+        ("state", "Russia"),
+        ("history", "Russia"),
+        ("revisions", "01900000-0000-7000-8000-000000000008"),
+        ("report", "sequence", "shootdown", "cooperation_suspended"),
+        ("chart", "--output", "chart.svg"),
+        ("export", "--output", "out.jsonl"),
+        ("head",),
+        ("verify",),
+    ],
+)
+def test_a_reader_of_a_mistyped_db_creates_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]
+) -> None:
+    """A review (of verify) and a new user's trial: a command that only reads, given a
+    database without timeline's schema (a mistyped --db), made a new empty store there
+    and answered from it ("(no events)", "ok: 0 events verified"), exit 0."""
+    monkeypatch.chdir(tmp_path)
+    typo = tmp_path / "incidnets.db"
+    [line] = failed("--db", f"sqlite:///{typo}", *command)
+    assert line.startswith(f"error: sqlite:///{typo} has no timeline schema: nothing to read")
+    assert not typo.exists()
 
 
 def test_reported_at_errors_are_one_line(db_url: str) -> None:

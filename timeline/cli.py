@@ -58,8 +58,19 @@ class Context:
         self.debug = debug
         self.templates = templates
 
-    def open(self) -> timeline.Timeline:
-        """Open the timeline the options name, with the --templates file's templates."""
+    def open(self, *, reads: bool = False) -> timeline.Timeline:
+        """Open the timeline the options name, with the --templates file's templates.
+
+        ``reads``: for a command that only reads, a database without timeline's schema
+        is an error naming it, and nothing is created there: a mistyped --db would
+        otherwise be given a new, empty store, which answers "(no events)" and verifies
+        ("ok: 0 events verified") night after night.
+        """
+        if reads and timeline.schema_revision(self.db) is None:
+            raise timeline.StoreError(
+                f"{_shown(self.db)} has no timeline schema: nothing to read (is --db "
+                "right? timeline import or timeline db upgrade makes a store there)"
+            )
         tl = timeline.open(self.db, default_tz=self.default_tz, day_zone=self.day_zone)
         if self.templates is not None:
             try:
@@ -359,7 +370,7 @@ def export(obj: Context, output: Path | None, incident: str | None, fmt: str | N
     """
     if output is None and fmt == "parquet":
         raise click.UsageError("--format parquet writes a file: give -o FILE.parquet")
-    with reported(obj.debug), obj.open() as tl:
+    with reported(obj.debug), obj.open(reads=True) as tl:
         written = tl.export(sys.stdout if output is None else output, format=fmt, incident=incident)
     if output is not None:
         _echo(f"exported {count(written, 'event')} to {output}")
@@ -563,7 +574,7 @@ def events(
         timeline events --where source.publisher=SANA --where targets=US
     """
     condition = _where_fields(wheres)
-    with reported(obj.debug), obj.open() as tl:
+    with reported(obj.debug), obj.open(reads=True) as tl:
         found = tl.events(
             incident=incident,
             actor=actor,
@@ -602,7 +613,7 @@ def _summary_command(kind: str, plural: str, example: str) -> click.Command:
     def command(
         obj: Context, known_at: str | None, reported_by: str | None, fmt: str, as_json: bool
     ) -> None:
-        with reported(obj.debug), obj.open() as tl:
+        with reported(obj.debug), obj.open(reads=True) as tl:
             found = getattr(tl, plural)(known_at=known_at, reported_by=reported_by)
         if as_json:
             fmt = "json"
@@ -678,7 +689,7 @@ def state(
             state Russia --at 2017-06-19 --reported-by 2017-06-18
         timeline state US --at "2017-06-19 14:00 +03:00" --json
     """
-    with reported(obj.debug), obj.open() as tl:
+    with reported(obj.debug), obj.open(reads=True) as tl:
         answer = tl.state(actor, at=at, known_at=known_at, reported_by=reported_by)
         if as_json:
             click.echo(json.dumps(state_json(answer), ensure_ascii=False))
@@ -754,7 +765,7 @@ def history(
         timeline history US --since 2017-06-18 --until 2017-06-19 --json
         timeline history Russia --reported-by 2017-06-18
     """
-    with reported(obj.debug), obj.open() as tl:
+    with reported(obj.debug), obj.open(reads=True) as tl:
         changes = tl.history(
             actor,
             attribute,
@@ -948,7 +959,7 @@ def revisions(
         timeline --db sqlite:///incidents.db revisions 01900000-0000-7000-8000-000000000009
         timeline revisions 01900000-0000-7000-8000-000000000009 --reported-by 2017-06-19 --json
     """
-    with reported(obj.debug), obj.open() as tl:
+    with reported(obj.debug), obj.open(reads=True) as tl:
         found = tl.revisions(event_id, known_at=known_at, reported_by=reported_by)
         if as_json:
             click.echo(json.dumps(revisions_json(found), ensure_ascii=False))
@@ -1172,7 +1183,7 @@ def report_sequence(
         parsed = _where_steps([parse_step(text) for text in steps], wheres)
         by = None if by_fields is None else tuple(by_fields.split("+"))
         until = None if until_step is None else parse_step(until_step)
-        with obj.open() as tl:
+        with obj.open(reads=True) as tl:
             found = tl.sequence(
                 parsed,
                 by=by,
@@ -1261,7 +1272,7 @@ def chart(
             --step shootdown:actor --step cooperation_suspended:targets \\
             --step aircraft_repositioned:actor --within 3d
     """
-    with reported(obj.debug), obj.open() as tl:
+    with reported(obj.debug), obj.open(reads=True) as tl:
         if not steps and (within or by_fields or wheres):
             raise click.UsageError("--within, --by and --where need at least one --step")
         # One view, so that the sequence and the picture rest on the same knowledge.
@@ -1338,13 +1349,7 @@ def verify(
         anchors = [timeline.parse_anchor(text) for text in anchor_texts]
         if anchors_file is not None:
             anchors += timeline.read_anchors(anchors_file)
-        # verify reads: a mistyped --db would otherwise be given an empty store, which
-        # verifies ("ok: 0 events verified") night after night
-        if timeline.schema_revision(obj.db) is None:
-            raise timeline.StoreError(
-                f"{_shown(obj.db)} has no timeline schema: no store to verify (is --db right?)"
-            )
-        with obj.open() as tl:
+        with obj.open(reads=True) as tl:
             result = tl.verify(deep=deep, anchors=anchors)
     _echo(str(result))
     if not result.ok:
@@ -1370,7 +1375,7 @@ def head(obj: Context, append_to: Path | None) -> None:
         timeline --db sqlite:///incidents.db head --append ~/incident-heads.txt
     """
     with reported(obj.debug):
-        with obj.open() as tl:
+        with obj.open(reads=True) as tl:
             found = tl.head()
             url = tl.url
         _echo(timeline.anchor_line(found))
