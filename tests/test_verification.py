@@ -788,6 +788,14 @@ def test_head_append_then_verify_anchors_on_the_command_line(
     assert "error: anchors: line 2: expected POSITION:HASH, got 'not an anchor'" in bad
 
 
+def test_an_anchors_file_with_a_byte_order_mark_is_read(tmp_path: Any) -> None:
+    """A review: an anchors file saved with a byte-order mark (Notepad's UTF-8) was
+    refused, its first line not an anchor."""
+    path = tmp_path / "heads.txt"
+    path.write_bytes(b"\xef\xbb\xbf" + f"2:{'a' * 64}  # noted\n".encode())
+    assert [(2, "a" * 64)] == timeline.read_anchors(path)
+
+
 def test_two_anchors_at_one_position_are_both_checked(sqlite_url: str, tmp_path: Any) -> None:
     """An anchors file kept by a routine ``timeline head --append`` (after each import,
     daily) holds a line per run. Once the owner has rewritten history with every hash

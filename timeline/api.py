@@ -418,7 +418,8 @@ def read_anchors(path: str | os.PathLike[str]) -> list[Anchor]:
     """
     found = []
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        # a byte-order mark first (a file saved by Notepad) is no part of the text
+        text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:
         raise InvalidEventError("anchors", f"cannot read {path}: {e}") from e
     for number, line in enumerate(text.splitlines(), start=1):
