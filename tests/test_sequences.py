@@ -360,3 +360,15 @@ def test_the_scans_glimpses_are_whole_tuples_that_say_what_the_events_say(
             e.data if with_data else {}, *times,
         )  # fmt: skip
         assert expected == g
+
+
+def test_an_absence_or_until_with_a_max_gap_is_refused_not_ignored(tl: timeline.Timeline) -> None:
+    """A max_gap on an absent step (or on until, or an absent until) used to be taken and
+    ignored, the JSON report still saying it was asked: "a, no x within 1h, then b" and
+    "a, no x within 30d, then b" gave the same answer. They are refused."""
+    with pytest.raises(InvalidEventError, match=r"^max_gap:"):
+        Step("x", absent=True, max_gap="1h")
+    with pytest.raises(InvalidEventError, match=r"^until:"):
+        tl.sequence(AB, until=Step("x", max_gap="1h"))
+    with pytest.raises(InvalidEventError, match=r"^until:"):
+        tl.sequence(AB, until=Step("x", absent=True))
