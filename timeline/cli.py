@@ -1060,9 +1060,11 @@ def parse_step(text: str) -> timeline.Step:
     """Return the Step that a command-line STEP names (see ``report sequence --help``).
 
     Example:
-        >>> step = parse_step("!cooperation_restored:targets/2d")
-        >>> (step.type, step.key, step.max_gap.days, step.absent)
-        ('cooperation_restored', ('targets',), 2, True)
+        >>> step = parse_step("!cooperation_restored:targets")
+        >>> (step.type, step.key, step.max_gap, step.absent)
+        ('cooperation_restored', ('targets',), None, True)
+        >>> parse_step("aircraft_repositioned:actor/2d").max_gap.days
+        2
         >>> parse_step("airstrike|drone_strike:actor").types
         ('airstrike', 'drone_strike')
     """

@@ -153,7 +153,8 @@ class Step:
         where: narrows the step: a mapping of field path to value (``{"data.aircraft":
             "Su-22"}``; for ``targets``, a name means "among the targets"), or a
             predicate ``event -> bool``.
-        max_gap: the largest time since the previous step (``timedelta`` or "36h").
+        max_gap: the largest time since the previous step (``timedelta`` or "36h"); after
+            an absence, since the step before the absence (an absence has none).
         absent: the step is an absence: no such event (same key) between the step before
             and the step after.
 
@@ -181,6 +182,12 @@ class Step:
     ) -> None:
         if not isinstance(absent, bool):
             raise InvalidEventError("absent", f"expected True or False, got {absent!r}")
+        if absent and max_gap is not None:
+            # it would be ignored: the gap into the step after it is measured from the
+            # step before the absence
+            raise InvalidEventError(
+                "max_gap", "an absence has no gap of its own; give the step after it a max_gap"
+            )
         self.__attrs_init__(  # type: ignore[attr-defined]
             types=_check_types(type),
             key=_check_key(key, field="key"),
@@ -715,6 +722,10 @@ class Matcher:
         if until is not None and not isinstance(until, Step):
             raise InvalidEventError(
                 "until", f"expected a timeline.Step, got {type(until).__name__}"
+            )
+        if until is not None and (until.absent or until.max_gap is not None):
+            raise InvalidEventError(
+                "until", "an until step is an event that ends the search: not absent, no max_gap"
             )
         self.until = until
         self.certain_only = bool(certain_only)
