@@ -1,0 +1,345 @@
+"""Hostile review of sequence matching: the rules of :mod:`timeline.sequences`, checked
+from the outside on what ``Timeline.sequence`` reports on in-memory SQLite.
+
+The checker here does not run a matcher: it takes each reported match and checks that
+it obeys the documented rules (placement, certainty, ``within``, ``max_gap``,
+absences, ``until``), that the funnel agrees with the matches, that the recording order
+does not change the answers for events at distinct times, that the answer for one key
+is the answer on that key's events alone, and that the renderings say what the
+objects say.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import itertools
+import json
+import random
+from collections.abc import Hashable
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import timeline
+from timeline import Step
+from timeline.sequences import key_values
+from timeline.times import interval_end, resolve_zone, unit_start
+
+BASE = dt.datetime(2017, 6, 18, 18, tzinfo=dt.UTC)
+TYPES = ("a", "b", "c")
+ACTORS = ("US", "RU")
+ZONES = ("UTC", "+03:00", "-05:00")
+
+
+@st.composite
+def histories(draw: st.DrawFn, distinct: bool = False) -> dict[str, Any]:
+    """A day zone and a few events around a midnight of every zone, as keyword sets
+    for ``Timeline.record``."""
+    zone = draw(st.sampled_from(ZONES))
+    count = draw(st.integers(0, 9))
+    slots = (
+        draw(st.lists(st.integers(0, 40), min_size=count, max_size=count, unique=True))
+        if distinct
+        else [draw(st.integers(0, 40)) for _ in range(count)]
+    )
+    events = []
+    for slot in slots:
+        precision = draw(st.sampled_from(["exact", "exact", "minute", "hour", "day"]))
+        moment = BASE + dt.timedelta(minutes=20 * slot)
+        events.append(
+            {
+                "type": draw(st.sampled_from(TYPES)),
+                "actor": draw(st.sampled_from(ACTORS)),
+                "occurred_at": unit_start(moment, precision, day_zone=resolve_zone(zone)),
+                "precision": precision,
+                "incident": draw(st.sampled_from(["s", "t"])),
+                "targets": draw(st.lists(st.sampled_from(ACTORS), max_size=2, unique=True)),
+                "data": {"n": draw(st.integers(0, 1))},
+            }
+        )
+    if distinct:
+        seen: set[dt.datetime] = set()
+        events = [e for e in events if not (e["occurred_at"] in seen or seen.add(e["occurred_at"]))]
+    return {"zone": zone, "events": events}
+
+
+keys = st.sampled_from(["incident", "actor", "targets", ("actor", "data.n")])
+
+
+@st.composite
+def queries(draw: st.DrawFn) -> dict[str, Any]:
+    steps = [
+        Step(
+            draw(st.sampled_from(TYPES)),
+            key=draw(keys),
+            max_gap=draw(st.none() | st.sampled_from(["1h", "6h", "1d"])) if i else None,
+        )
+        for i in range(draw(st.integers(1, 3)))
+    ]
+    if len(steps) >= 2 and draw(st.booleans()):
+        at = draw(st.integers(1, len(steps) - 1))
+        steps.insert(at, Step(draw(st.sampled_from(TYPES)), key=draw(keys), absent=True))
+    return {
+        "steps": steps,
+        "by": draw(st.none() | st.just("incident")),
+        "within": draw(st.none() | st.sampled_from(["2h", "12h", "1d"])),
+        "until": draw(
+            st.none() | st.builds(lambda t: Step(t, key="actor"), st.sampled_from(TYPES))
+        ),
+        "certain_only": draw(st.sampled_from([False, False, True])),
+    }
+
+
+def record_all(history: dict[str, Any], order: list[int] | None = None) -> timeline.Timeline:
+    tl = timeline.open("sqlite://", day_zone=history["zone"])
+    events = history["events"]
+    for i in order if order is not None else range(len(events)):
+        spec = dict(events[i])
+        tl.record(
+            spec.pop("type"),
+            spec.pop("actor"),
+            spec.pop("occurred_at"),
+            id=_id(i),
+            **spec,
+        )
+    return tl
+
+
+def _id(i: int) -> Any:
+    import uuid
+
+    return uuid.UUID(int=i + 1)
+
+
+def _order(e: Any) -> tuple[dt.datetime, int]:
+    return (e.occurred_at, e.position)
+
+
+def check_rules(
+    tl: timeline.Timeline, report: timeline.SequenceReport, query: dict[str, Any], zone: str
+) -> None:
+    """Every reported match obeys the documented rules; the funnel agrees."""
+    days = resolve_zone(zone)
+    by: tuple[str, ...] = () if query["by"] is None else (query["by"],)
+    within = report.within
+    steps = list(report.steps)
+    present = [s for s in steps if not s.absent]
+    gaps_absent: list[list[Step]] = [[] for _ in present]
+    index = -1
+    for step in steps:
+        if step.absent:
+            gaps_absent[index].append(step)
+        else:
+            index += 1
+    every = [e for e in tl.events() if True]
+    relevant = {t for s in steps for t in s.types} | (
+        set(query["until"].types) if query["until"] else set()
+    )
+    stream = sorted((e for e in every if e.type in relevant), key=_order)
+
+    def end(e: Any) -> dt.datetime:
+        return interval_end(e.occurred_at, e.precision, days)
+
+    def arrival(e: Any) -> int:
+        return next(i for i, s in enumerate(stream) if s.position == e.position)
+
+    for match in report.matches:
+        ev = match.events
+        assert len(ev) == len(present)
+        assert len({e.position for e in ev}) == len(ev), "one event fills two steps"
+        for step, e in zip(present, ev, strict=True):
+            assert step.takes(e)
+            assert match.key in key_values(e, by + step.key)
+        # the placement rule
+        placements = [ev[0].occurred_at]
+        for e in ev[1:]:
+            placements.append(max(e.occurred_at, placements[-1]))
+        assert tuple(placements) == match.placements, (placements, match.placements)
+        for i, (e, p) in enumerate(zip(ev, placements, strict=True)):
+            if e.precision == "exact":
+                assert p == e.occurred_at
+                if i and ev[i - 1].precision == "exact" and ev[i - 1].occurred_at == p:
+                    assert ev[i - 1].position < e.position
+            else:
+                assert p < end(e), "placed past the end of its interval"
+        certain = all(end(a) <= b.occurred_at for a, b in itertools.pairwise(ev))
+        assert certain == match.order_certain, (certain, match)
+        if query["certain_only"]:
+            assert certain
+        for i, step in enumerate(present[1:], 1):
+            if step.max_gap is not None:
+                assert placements[i] - placements[i - 1] <= step.max_gap
+        if within is not None:
+            assert placements[-1] - placements[0] <= within
+        # absences and until: none of the key arrives while the partial match waits
+        formed = []
+        for i in range(len(ev)):
+            formed.append(max(arrival(e) for e in ev[: i + 1]))
+        for i, absences in enumerate(gaps_absent[:-1]):
+            for absent in absences:
+                for n in range(formed[i] + 1, formed[i + 1] + 1):
+                    x = stream[n]
+                    if absent.takes(x):
+                        assert match.key not in key_values(x, by + absent.key), (
+                            f"absent {x} while {match} waited"
+                        )
+        if query["until"] is not None:
+            for n in range(formed[0] + 1, formed[-1] + 1):
+                x = stream[n]
+                if query["until"].takes(x):
+                    assert match.key not in key_values(x, by + query["until"].key)
+    # the funnel: how many partial matches reached each step
+    assert len(report.funnel) == len(present)
+    assert report.funnel[-1] == len(report.matches)
+    assert list(report.funnel) == sorted(report.funnel, reverse=True)
+    for partial in report.partial:
+        assert 1 <= partial.steps_reached < len(present)
+
+
+def answer(report: timeline.SequenceReport) -> list[tuple[Hashable, list[Any], bool]]:
+    return sorted(
+        ((m.key, [e.id for e in m.events], m.order_certain) for m in report.matches),
+        key=repr,
+    )
+
+
+def check_renderings(report: timeline.SequenceReport) -> None:
+    document = json.loads(report.to_json())
+    assert len(document["matches"]) == len(report.matches)
+    assert document["funnel"] == list(report.funnel)
+    for shown, match in zip(document["matches"], report.matches, strict=True):
+        assert shown["order_certain"] == match.order_certain
+        assert [e["id"] for e in shown["events"]] == [str(e.id) for e in match.events]
+        assert shown["gaps_seconds"] == [g.total_seconds() for g in match.gaps]
+        assert shown["span_seconds"] == match.span.total_seconds()
+        assert [e["placed_at"] for e in shown["events"]] == [
+            timeline.times.isoformat(p) for p in match.placements
+        ]
+    rows = list(csv.DictReader(io.StringIO(report.to_csv())))
+    assert len(rows) == sum(len(m.events) for m in report.matches)
+    flat = [
+        (n, i, e, p, m)
+        for n, m in enumerate(report.matches, 1)
+        for i, (e, p) in enumerate(zip(m.events, m.placements, strict=True), 1)
+    ]
+    for row, (n, i, e, p, m) in zip(rows, flat, strict=True):
+        assert row["match"] == str(n) and row["step"] == str(i)
+        assert row["event_id"] == str(e.id)
+        assert row["placed_at"] == timeline.times.isoformat(p)
+        assert row["order_certain"] == str(m.order_certain)
+    text = report.to_text()
+    assert f"matches: {len(report.matches)}\n" in text
+    for i, count in enumerate(report.funnel, 1):
+        assert (
+            f"reached by {count}"
+            in text.splitlines()[
+                next(n for n, line in enumerate(text.splitlines()) if line.startswith(f"step {i}:"))
+            ]
+        )
+
+
+SETTINGS = settings(
+    max_examples=int(__import__("os").environ.get("SEQREV_N", "120")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@SETTINGS
+@given(history=histories(), query=queries())
+def test_every_reported_match_obeys_the_documented_rules(
+    history: dict[str, Any], query: dict[str, Any]
+) -> None:
+    with record_all(history) as tl:
+        report = tl.sequence(**query)
+        check_rules(tl, report, query, history["zone"])
+        check_renderings(report)
+
+
+@SETTINGS
+@given(history=histories(distinct=True), query=queries(), seed=st.integers(0, 1000))
+def test_recording_order_does_not_change_answers_at_distinct_times(
+    history: dict[str, Any], query: dict[str, Any], seed: int
+) -> None:
+    order = list(range(len(history["events"])))
+    random.Random(seed).shuffle(order)
+    with record_all(history) as first, record_all(history, order) as second:
+        assert answer(first.sequence(**query)) == answer(second.sequence(**query))
+
+
+@st.composite
+def corrections(draw: st.DrawFn, count: int) -> list[tuple[int, dict[str, Any] | None]]:
+    """Some of the events corrected (a new time, type or actor) or retracted."""
+    fixes: list[tuple[int, dict[str, Any] | None]] = []
+    for i in draw(st.lists(st.integers(0, max(count - 1, 0)), max_size=3, unique=True)):
+        if i >= count:
+            continue
+        kind = draw(st.sampled_from(["time", "type", "actor", "retract"]))
+        if kind == "retract":
+            fixes.append((i, None))
+        elif kind == "time":
+            moment = BASE + dt.timedelta(minutes=20 * draw(st.integers(0, 40)))
+            fixes.append((i, {"occurred_at": moment, "precision": "exact"}))
+        elif kind == "type":
+            fixes.append((i, {"type": draw(st.sampled_from((*TYPES, "z")))}))
+        else:
+            fixes.append((i, {"actor": draw(st.sampled_from(ACTORS))}))
+    return fixes
+
+
+@SETTINGS
+@given(history=histories(), query=queries(), data=st.data())
+def test_corrected_events_match_as_if_recorded_so(
+    history: dict[str, Any], query: dict[str, Any], data: st.DataObject
+) -> None:
+    """A timeline with corrections and retractions gives the answer of one where the
+    events were recorded as they now stand (in the same order), and a predicate ``where``
+    that takes every event (the scan then reads whole events) changes nothing."""
+    fixes = data.draw(corrections(len(history["events"])))
+    with record_all(history) as tl:
+        events = history["events"]
+        fixes = [
+            (i, fix)
+            for i, fix in fixes
+            if fix is None or any(events[i][k] != v for k, v in fix.items())
+        ]
+        for i, fix in fixes:
+            if fix is None:
+                tl.retract(_id(i), "wrong")
+            else:
+                tl.correct(_id(i), **fix)
+        got = tl.sequence(**query)
+        check_rules_current(tl, got, query)
+        whole = dict(query, steps=[_always(s) for s in query["steps"]])
+        assert answer(got) == answer(tl.sequence(**whole))
+        gone = {i for i, fix in fixes if fix is None}
+        fixed = dict(fixes)
+        standing = {
+            "zone": history["zone"],
+            "events": [dict(e, **(fixed.get(i) or {})) for i, e in enumerate(history["events"])],
+        }
+        order = [i for i in range(len(history["events"])) if i not in gone]
+        with record_all(standing, order) as fresh:
+            assert answer(got) == answer(fresh.sequence(**query))
+
+
+def _always(step: Step) -> Step:
+    if step.absent:
+        return step
+    return Step(list(step.types), key=step.key, max_gap=step.max_gap, where=lambda e: True)
+
+
+def check_rules_current(tl: timeline.Timeline, report: Any, query: dict[str, Any]) -> None:
+    """The matches hold the events as they now stand."""
+    now = {e.id: e for e in tl.events(current=True)}
+    for match in report.matches:
+        for e in match.events:
+            assert e.id in now
+            assert (e.type, e.actor, e.occurred_at) == (
+                now[e.id].type,
+                now[e.id].actor,
+                now[e.id].occurred_at,
+            )
