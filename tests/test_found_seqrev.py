@@ -343,3 +343,17 @@ def check_rules_current(tl: timeline.Timeline, report: Any, query: dict[str, Any
                 now[e.id].actor,
                 now[e.id].occurred_at,
             )
+
+
+def test_a_data_key_ties_only_equal_json_values() -> None:
+    """A ``data.<path>`` key ties events whose values are the same JSON value. A list
+    and the text of its JSON (["US"] and '["US"]'), or true and 1, are different values
+    but were taken as one key: the key is made hashable as its canonical JSON text, and
+    Python's True == 1."""
+    with timeline.open("sqlite://") as tl:
+        tl.record("a", "US", "2017-06-18T10:00Z", incident="s", data={"x": ["US"]})
+        tl.record("b", "US", "2017-06-18T11:00Z", incident="s", data={"x": '["US"]'})
+        tl.record("a", "US", "2017-06-18T12:00Z", incident="t", data={"x": True})
+        tl.record("b", "US", "2017-06-18T13:00Z", incident="t", data={"x": 1})
+        report = tl.sequence([Step("a", key="data.x"), Step("b", key="data.x")])
+        assert [] == [[e.data for e in m.events] for m in report.matches]
