@@ -372,3 +372,24 @@ def test_an_absence_or_until_with_a_max_gap_is_refused_not_ignored(tl: timeline.
         tl.sequence(AB, until=Step("x", max_gap="1h"))
     with pytest.raises(InvalidEventError, match=r"^until:"):
         tl.sequence(AB, until=Step("x", absent=True))
+
+
+def test_certain_only_still_heeds_an_absence_or_until_reported_maybe_by_the_bound(
+    tl: timeline.Timeline,
+) -> None:
+    """With certain_only, a claim whose reported time straddles reported_by is left out
+    of the steps; it used to be left out as an absence and as until too, so that
+    certain_only found a certain match the full report does not hold at all (the
+    absence may have been reported by then)."""
+    put(tl, ("a", 0, {"reported_at": at(0)}))
+    put(tl, ("x", 60, {"reported_at": "2017-06-19"}))
+    put(tl, ("b", 120, {"reported_at": at(120)}))
+    bound = "2017-06-19T12:00Z"
+    absence = [Step("a"), Step("x", absent=True), Step("b")]
+    assert [] == positions(tl.sequence(absence, reported_by=bound))
+    assert [] == positions(tl.sequence(absence, reported_by=bound, certain_only=True))
+    until = Step("x")
+    assert [] == positions(tl.sequence(AB, until=until, reported_by=bound))
+    assert [] == positions(tl.sequence(AB, until=until, reported_by=bound, certain_only=True))
+    # the steps' own events, reported by the bound, still match
+    assert [[1, 3]] == positions(tl.sequence(AB, reported_by=bound, certain_only=True))
