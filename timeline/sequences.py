@@ -808,8 +808,13 @@ class Matcher:
         self._plans[type] = plan
         return plan
 
-    def feed(self, event: RecordedEvent) -> None:
-        """Take the next event (in ``(occurred_at, position)`` order)."""
+    def feed(self, event: RecordedEvent, *, steps: bool = True) -> None:
+        """Take the next event (in ``(occurred_at, position)`` order).
+
+        ``steps=False``: the event may only end partial matches (as ``until`` or an
+        absence), not fill a step (a claim that may not have been reported yet, under
+        ``certain_only``).
+        """
         # Once per event of a scan of a million: each test is written out here, the
         # steps an event's type may take are looked up once per type (:meth:`_plan`),
         # and partial matches are plain tuples.
@@ -831,6 +836,8 @@ class Matcher:
             if where is None or fits(event, where):
                 for key in keys(event):
                     pending[stage_index].pop(key, None)
+        if not steps:
+            return
         # what this event advanced or started, for the open imprecise events (if any)
         started: list[_Pending] | None = [] if self.held else None
         for index, where, keys in present:

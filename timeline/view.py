@@ -930,7 +930,8 @@ class View:
 
         A match that holds a claim whose reported time straddles the basis's
         ``reported_by`` bound is kept with ``order_certain=False`` (with
-        ``certain_only`` such claims are left out).
+        ``certain_only`` such claims fill no step, but still act as ``until`` or an
+        absence).
 
         Example:
             >>> import timeline
@@ -985,6 +986,9 @@ class View:
                     continue
                 if unsure is not None and unsure(event):
                     if certain_only:
+                        # it may have been reported by then: it fills no step, but it
+                        # still ends partial matches as until or an absence
+                        feed(event, steps=False)
                         continue
                     doubtful.add(event.position)
                 feed(event)
