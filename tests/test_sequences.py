@@ -393,3 +393,14 @@ def test_certain_only_still_heeds_an_absence_or_until_reported_maybe_by_the_boun
     assert [] == positions(tl.sequence(AB, until=until, reported_by=bound, certain_only=True))
     # the steps' own events, reported by the bound, still match
     assert [[1, 3]] == positions(tl.sequence(AB, reported_by=bound, certain_only=True))
+
+
+def test_markdown_summary_keeps_a_step_of_several_types_in_one_cell(
+    tl: timeline.Timeline,
+) -> None:
+    """The summary table named a step of several types with a bare ``|`` (``step 1:
+    a|c``), which Markdown reads as a cell border: the row had three cells."""
+    put(tl, ("c", 0), ("a", 30), ("b", 60))
+    report = tl.sequence([Step(["a", "c"]), Step("b")])
+    rows = [line for line in report.to_markdown().splitlines() if line.startswith("| step 1")]
+    assert ["| step 1: a\\|c | reached by 2 |"] == rows
