@@ -216,7 +216,10 @@ def report_markdown(report: SequenceReport) -> str:
         lines.append("")
     lines.append("| summary | value |")
     lines.append("|---|---|")
-    lines += [f"| {name} | {value} |" for name, value in _summary(report)]
+    lines += [
+        "| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |"
+        for row in _summary(report)
+    ]
     lines.append(f"| partial matches still open | {len(report.partial)} |")
     return "\n".join(printable(line, lines=False) for line in lines) + "\n"
 
