@@ -357,3 +357,23 @@ def test_a_data_key_ties_only_equal_json_values() -> None:
         tl.record("b", "US", "2017-06-18T13:00Z", incident="t", data={"x": 1})
         report = tl.sequence([Step("a", key="data.x"), Step("b", key="data.x")])
         assert [] == [[e.data for e in m.events] for m in report.matches]
+
+
+def test_an_imprecise_absence_or_until_that_may_fall_between_leaves_no_certain_match() -> None:
+    """ "a, no x, then b" with x known only to the day of a and b: x may have happened
+    between them, yet the match was reported with ``order_certain=True``, even under
+    ``certain_only`` (x arrived at the start of its day, before a, and only an event's
+    arrival ends partial matches). The same with x as ``until``. Whether such a match
+    should be kept flagged or dropped is open; it is not certain."""
+    with timeline.open("sqlite://") as tl:
+        tl.record("x", "US", "2017-06-18", incident="s")
+        tl.record("a", "US", "2017-06-18T08:00Z", incident="s")
+        tl.record("b", "US", "2017-06-18T10:00Z", incident="s")
+        absence = [Step("a"), Step("x", absent=True), Step("b")]
+        for certain_only in (False, True):
+            reports = [
+                tl.sequence(absence, certain_only=certain_only),
+                tl.sequence([Step("a"), Step("b")], until=Step("x"), certain_only=certain_only),
+            ]
+            for report in reports:
+                assert not any(m.order_certain for m in report.matches)
