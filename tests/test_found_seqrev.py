@@ -381,3 +381,15 @@ def test_an_imprecise_absence_or_until_that_may_fall_between_leaves_no_certain_m
             ]
             for report in reports:
                 assert not any(m.order_certain for m in report.matches)
+
+
+@SETTINGS
+@given(history=histories(), query=queries())
+def test_one_incidents_answer_is_its_own(history: dict[str, Any], query: dict[str, Any]) -> None:
+    """With ``by="incident"``, the matches of incident s are those found on its events
+    alone: the other incident's events, however they overlap in time, change nothing."""
+    query = dict(query, by="incident")
+    alone = [i for i, e in enumerate(history["events"]) if e["incident"] == "s"]
+    with record_all(history) as every, record_all(history, alone) as own:
+        found = [m for m in answer(every.sequence(**query)) if m[0][0] == "s"]
+        assert found == answer(own.sequence(**query))
