@@ -404,3 +404,15 @@ def test_markdown_summary_keeps_a_step_of_several_types_in_one_cell(
     report = tl.sequence([Step(["a", "c"]), Step("b")])
     rows = [line for line in report.to_markdown().splitlines() if line.startswith("| step 1")]
     assert ["| step 1: a\\|c | reached by 2 |"] == rows
+
+
+def test_a_partial_match_holding_a_claim_reported_maybe_by_the_bound_is_uncertain(
+    tl: timeline.Timeline,
+) -> None:
+    """A partial match is reported as a match would be: holding a claim whose reported
+    time straddles reported_by, it is flagged, as the match it becomes is (it said
+    order_certain=True, and the JSON report with it)."""
+    put(tl, ("a", 0, {"reported_at": "2017-06-19"}))
+    report = tl.sequence(AB, reported_by="2017-06-19T12:00Z")
+    assert [False] == [p.order_certain for p in report.partial]
+    assert [False] == [p["order_certain"] for p in json.loads(report.to_json())["partial"]]
