@@ -1003,6 +1003,16 @@ class View:
                     for key, events, at, sure in rows
                 ]
             report = _whole(matcher.report(known_at=self.basis.known_at), self._store, conn)
+            if doubtful:  # partial matches are flagged as the matches they would become
+                report = attrs.evolve(
+                    report,
+                    partial=tuple(
+                        attrs.evolve(p, order_certain=False)
+                        if any(e.position in doubtful for e in p.events)
+                        else p
+                        for p in report.partial
+                    ),
+                )
             matches: Sequence[Match]
             if len(rows) <= MATCHES_PAGE:  # read whole now: a tuple, as the matcher gives
                 matches = tuple(Matches(rows, lambda at: self._store.at_positions(at, conn=conn)))
