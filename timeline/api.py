@@ -1613,8 +1613,10 @@ class Timeline:
             within: the largest span from first to last step (``timedelta`` or "3d").
             until: a step whose event discards the key's pending partial matches.
             known_at, reported_by: the knowledge asked about (as in :meth:`state`); a
-                match holding a claim whose reported time straddles ``reported_by`` is
-                kept with ``order_certain=False``.
+                match (or partial match) holding a claim whose reported time straddles
+                ``reported_by`` is kept with ``order_certain=False`` (with
+                ``certain_only``, such a claim fills no step but still acts as ``until``
+                or an absence).
             certain_only: accept only steps whose order is certain despite imprecise
                 times (a mode of the matcher, so counts can differ from filtering).
 
