@@ -393,3 +393,17 @@ def test_one_incidents_answer_is_its_own(history: dict[str, Any], query: dict[st
     with record_all(history) as every, record_all(history, alone) as own:
         found = [m for m in answer(every.sequence(**query)) if m[0][0] == "s"]
         assert found == answer(own.sequence(**query))
+
+
+def test_an_absence_of_the_next_steps_type_lets_the_next_step_match() -> None:
+    """For "a, no b in between, then b", the b that takes the step after is not between
+    a and itself, so a at 08:00 and b at 09:00 match. No match was ever found: an event
+    ends the partial matches of its absences before it takes a step, so every b ended
+    the partial match it would have completed (``until`` does the same, as EQL's
+    ``until`` does; an absence is no EQL's)."""
+    with timeline.open("sqlite://") as tl:
+        tl.record("a", "US", "2017-06-18T08:00Z", incident="s")
+        first = tl.record("b", "US", "2017-06-18T09:00Z", incident="s")
+        tl.record("b", "US", "2017-06-18T10:00Z", incident="s")
+        report = tl.sequence([Step("a"), Step("b", absent=True), Step("b")])
+        assert [["a", first.id]] == [[m.events[0].type, m.events[1].id] for m in report.matches]
