@@ -364,7 +364,7 @@ def test_a_data_key_ties_only_equal_json_values() -> None:
 
 
 def test_an_imprecise_absence_or_until_that_may_fall_between_leaves_no_certain_match() -> None:
-    """ "a, no x, then b" with x known only to the day of a and b: x may have happened
+    """For "a, no x, then b" with x known only to the day of a and b: x may have happened
     between them, yet the match was reported with ``order_certain=True``, even under
     ``certain_only`` (x arrived at the start of its day, before a, and only an event's
     arrival ends partial matches). The same with x as ``until``. Whether such a match
