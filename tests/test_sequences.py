@@ -416,3 +416,16 @@ def test_a_partial_match_holding_a_claim_reported_maybe_by_the_bound_is_uncertai
     report = tl.sequence(AB, reported_by="2017-06-19T12:00Z")
     assert [False] == [p.order_certain for p in report.partial]
     assert [False] == [p["order_certain"] for p in json.loads(report.to_json())["partial"]]
+
+
+def test_the_text_report_does_not_blame_overlapping_times_for_a_late_report(
+    tl: timeline.Timeline,
+) -> None:
+    """A match flagged because a claim may have been reported just after reported_by,
+    its times apart (08:00 and 10:00, exact), was said to be uncertain for
+    "overlapping times"."""
+    put(tl, ("a", 0, {"reported_at": "2017-06-19"}), ("b", 120, {"reported_at": at(120)}))
+    report = tl.sequence(AB, reported_by="2017-06-19T12:00Z")
+    assert [False] == [m.order_certain for m in report.matches]
+    row = report.to_text().splitlines()[4]
+    assert "overlapping" not in row and row.endswith("no (reported maybe after the bound)")
