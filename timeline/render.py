@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 import html
 import io
+import itertools
 import json
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final
@@ -30,7 +31,7 @@ from timeline.text import (
     table_time,
     value_text,
 )
-from timeline.times import bound_text, isoformat, resolve_zone, zone_name
+from timeline.times import bound_text, interval_end, isoformat, resolve_zone, zone_name
 
 if TYPE_CHECKING:
     from timeline.fold import State
@@ -78,10 +79,20 @@ def _match_rows(report: SequenceReport) -> list[list[str]]:
                 ),
                 ", ".join(duration(g) for g in match.gaps),
                 duration(match.span),
-                "yes" if match.order_certain else "no (overlapping times)",
+                "yes" if match.order_certain else _why_uncertain(match, days),
             ]
         )
     return rows
+
+
+def _why_uncertain(match: Match, days: dt.tzinfo | None) -> str:
+    """Why a match's order is not certain: its events' times overlap, else (times apart)
+    a claim in it may have been reported just after the reported-by bound."""
+    overlapping = any(
+        interval_end(a.occurred_at, a.precision, days) > b.occurred_at
+        for a, b in itertools.pairwise(match.events)
+    )
+    return "no (overlapping times)" if overlapping else "no (reported maybe after the bound)"
 
 
 def _match_header(report: SequenceReport) -> tuple[str, ...]:
