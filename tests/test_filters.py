@@ -141,3 +141,20 @@ def test_events_of_no_type_are_refused_as_a_step_of_no_type_is(tl: timeline.Time
     with pytest.raises(timeline.InvalidEventError, match="type: expected at least one type"):
         tl.events(type=[])
     assert ["airstrike"] == [e.type for e in tl.events(type=["airstrike"])]
+
+
+def test_where_tells_true_from_1_and_a_list_from_its_text() -> None:
+    """A sequence review: events(where={"data.x": True}) also found the event whose x is
+    1 (Python's True == 1). A list and the text of its JSON were kept apart here, but not
+    as a sequence's key (tests/test_sequence_rules.py); 1 and 1.0 stay one number."""
+    with timeline.open("sqlite://") as tl:
+        for value in (True, 1, ["US"], '["US"]'):
+            tl.record("a", "US", "2017-06-18", incident="s", data={"x": value})
+        for wanted, found in (
+            (True, [True]),
+            (1, [1]),
+            (1.0, [1]),
+            (["US"], [["US"]]),
+            ('["US"]', ['["US"]']),
+        ):
+            assert found == [e.data["x"] for e in tl.events(where={"data.x": wanted})]

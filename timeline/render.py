@@ -23,6 +23,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from timeline.io import spreadsheet_cell
+from timeline.sequences import JSONKey
 from timeline.text import (
     duration,
     key_text,
@@ -250,7 +251,9 @@ def _event_json(event: Any, placement: dt.datetime) -> dict[str, Any]:
 
 
 def _key_json(key: Hashable) -> Any:
-    return list(key) if isinstance(key, tuple) else key
+    if isinstance(key, tuple):
+        return [_key_json(part) for part in key]
+    return key.value() if isinstance(key, JSONKey) else key
 
 
 def _match_json(match: Match | Partial) -> dict[str, Any]:

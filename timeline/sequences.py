@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import json
 import statistics
 import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
@@ -265,11 +266,49 @@ def _field_matches(event: RecordedEvent, path: str, wanted: Any) -> bool:
         return wanted in value
     if path == "targets" and isinstance(wanted, list | tuple):
         return tuple(value) == tuple(wanted)
-    return value is not _MISSING and value == wanted
+    return value is not _MISSING and _same_value(value, wanted)
+
+
+def _same_value(value: Any, wanted: Any) -> bool:
+    """Whether a stored JSON value is the one wanted: ``true`` is not ``1`` (as Python's
+    ``True == 1`` would have it), nor a list the text of its JSON; ``1`` and ``1.0`` are
+    one number, as ``==`` reads them."""
+    if isinstance(value, bool) or isinstance(wanted, bool):
+        return value is wanted
+    if isinstance(value, list | dict) or isinstance(wanted, list | dict):
+        return _hashable(value) == _hashable(wanted)
+    return bool(value == wanted)
+
+
+class JSONKey(str):
+    """A key value that is no text: a list, an object, ``true`` or ``false``, as its
+    canonical JSON (what the renderings show). Equal only to another such key, so that
+    ``["US"]`` is not the text ``'["US"]'``, nor ``true`` the number ``1``.
+
+    Example:
+        >>> JSONKey('["US"]') == '["US"]', JSONKey("true") == JSONKey("true")
+        (False, True)
+    """
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is JSONKey and str.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = str.__hash__
+
+    def value(self) -> JSONValue:
+        """The JSON value it stands for."""
+        return json.loads(self)  # type: ignore[no-any-return]
 
 
 def _hashable(value: JSONValue) -> Hashable:
-    return value if isinstance(value, Hashable) else canonical_json(value)
+    if isinstance(value, bool | list | dict):
+        return JSONKey(canonical_json(value))
+    return value
 
 
 def key_values(event: RecordedEvent, key: tuple[str, ...]) -> list[Hashable]:
