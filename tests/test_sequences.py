@@ -429,3 +429,9 @@ def test_the_text_report_does_not_blame_overlapping_times_for_a_late_report(
     assert [False] == [m.order_certain for m in report.matches]
     row = report.to_text().splitlines()[4]
     assert "overlapping" not in row and row.endswith("no (reported maybe after the bound)")
+
+
+def test_certain_only_is_true_or_false(tl: timeline.Timeline) -> None:
+    """A sequence review: certain_only="false" was taken as true (bool() of a text)."""
+    with pytest.raises(timeline.InvalidEventError, match="certain_only: expected True or False"):
+        tl.sequence([Step("shootdown")], certain_only="false")  # type: ignore[arg-type]

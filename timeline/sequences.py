@@ -767,7 +767,11 @@ class Matcher:
                 "until", "an until step is an event that ends the search: not absent, no max_gap"
             )
         self.until = until
-        self.certain_only = bool(certain_only)
+        if not isinstance(certain_only, bool):  # "false" would be true
+            raise InvalidEventError(
+                "certain_only", f"expected True or False, got {certain_only!r}"
+            )
+        self.certain_only = certain_only
         self.present = [s for s in self.steps if not s.absent]
         # absences[i]: the absent steps between present step i and present step i + 1
         self.absences: list[list[Step]] = [[] for _ in self.present]
