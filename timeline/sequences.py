@@ -768,9 +768,7 @@ class Matcher:
             )
         self.until = until
         if not isinstance(certain_only, bool):  # "false" would be true
-            raise InvalidEventError(
-                "certain_only", f"expected True or False, got {certain_only!r}"
-            )
+            raise InvalidEventError("certain_only", f"expected True or False, got {certain_only!r}")
         self.certain_only = certain_only
         self.present = [s for s in self.steps if not s.absent]
         # absences[i]: the absent steps between present step i and present step i + 1
