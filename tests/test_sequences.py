@@ -435,3 +435,25 @@ def test_certain_only_is_true_or_false(tl: timeline.Timeline) -> None:
     """A sequence review: certain_only="false" was taken as true (bool() of a text)."""
     with pytest.raises(timeline.InvalidEventError, match="certain_only: expected True or False"):
         tl.sequence([Step("shootdown")], certain_only="false")  # type: ignore[arg-type]
+
+
+def test_the_report_says_everything_it_was_asked(tl: timeline.Timeline) -> None:
+    """A sequence review: the text's query line left out each step's max_gap and where
+    and the until step's key, and the JSON query the where conditions and the until key,
+    so a saved report did not say what it had looked for."""
+    tl.record("shootdown", "US", "2017-06-18 15:43Z", incident="s", data={"jet": "Su-22"})
+    steps = [
+        Step("shootdown", key="actor", where={"data.jet": "Su-22"}),
+        Step("cooperation_suspended", key="targets", max_gap="2d"),
+    ]
+    report = tl.sequence(steps, until=Step("truce", key="actor"))
+    first = report.to_text().splitlines()[0]
+    assert 'shootdown (key actor; where data.jet="Su-22")' in first
+    assert "cooperation_suspended (key targets; at most 2d after the step before)" in first
+    assert "until truce (key actor)" in first
+    query = json.loads(report.to_json())["query"]
+    assert [{"data.jet": "Su-22"}, None] == [s["where"] for s in query["steps"]]
+    assert (["actor"], None) == (query["until_key"], query["until_where"])
+    predicate = tl.sequence([Step("shootdown", where=lambda e: True)])
+    assert "where a predicate holds" in predicate.to_text().splitlines()[0]
+    assert "a predicate" == json.loads(predicate.to_json())["query"]["steps"][0]["where"]

@@ -40,16 +40,37 @@ if TYPE_CHECKING:
     from timeline.view import Summary
 
 
-def _query(report: SequenceReport) -> str:
-    arrows = " -> ".join(
-        step.describe() + (f" (key {'+'.join(step.key)})" if not step.absent else "")
-        for step in report.steps
+def _where_text(where: Any) -> str:
+    """A step's ``where`` in words: its field values, or that a predicate decides."""
+    if callable(where):
+        return "where a predicate holds"
+    wanted = ", ".join(
+        f"{path}={json.dumps(value, ensure_ascii=False)}" for path, value in where.items()
     )
+    return f"where {wanted}"
+
+
+def _step_text(step: Any, *, keyed: bool) -> str:
+    """A step as the query line says it: its type(s), key, gap limit and conditions."""
+    notes = [f"key {'+'.join(step.key)}"] if keyed else []
+    if step.max_gap is not None:
+        notes.append(f"at most {duration(step.max_gap)} after the step before")
+    if step.where is not None:
+        notes.append(_where_text(step.where))
+    return step.describe() + (f" ({'; '.join(notes)})" if notes else "")
+
+
+def _where_json(where: Any) -> Any:
+    return "a predicate" if callable(where) else where
+
+
+def _query(report: SequenceReport) -> str:
+    arrows = " -> ".join(_step_text(step, keyed=not step.absent) for step in report.steps)
     limits = []
     if report.within is not None:
         limits.append(f"within {duration(report.within)}")
     if report.until is not None:
-        limits.append(f"until {report.until.type}")
+        limits.append(f"until {_step_text(report.until, keyed=True)}")
     if report.certain_only:
         limits.append("certain order only")
     if report.known_at is not None:
@@ -308,11 +329,14 @@ def report_json(report: SequenceReport) -> str:
                     "key": list(s.key),
                     "absent": s.absent,
                     "max_gap_seconds": None if s.max_gap is None else s.max_gap.total_seconds(),
+                    "where": _where_json(s.where),
                 }
                 for s in report.steps
             ],
             "within_seconds": None if report.within is None else report.within.total_seconds(),
             "until": None if report.until is None else report.until.type,
+            "until_key": None if report.until is None else list(report.until.key),
+            "until_where": None if report.until is None else _where_json(report.until.where),
             "certain_only": report.certain_only,
             "known_at": bound_json(report.known_at),
             "reported_by": bound_json(_reported_bound(report)),
