@@ -1138,8 +1138,9 @@ def _where_fields(values: tuple[str, ...]) -> dict[str, Any] | None:
     "wheres",
     multiple=True,
     metavar="N:FIELD=VALUE",
-    help="Narrow step N (from 1): data.aircraft=Su-22; targets=US means among the "
-    "targets. Repeatable.",
+    help="Narrow step N (from 1, every STEP as written, absences too, where the "
+    "report's 'step N' counts the steps that take events): data.aircraft=Su-22; "
+    "targets=US means among the targets. Repeatable.",
 )
 @reader_options
 @click.option(
