@@ -1166,18 +1166,22 @@ class View:
         asked = attrs.evolve(
             where, known_position=self.basis.position, reported_to=self.basis.reported_by
         )
-        recorded = [
-            recorded
-            for occurred, precision, recorded in self._store.unreported(asked, conn=conn)
-            if window is None or window.contains(occurred, precision)
-        ]
-        if not recorded:
+        if window is None:  # counted by the database
+            count, earliest = self._store.unreported_count(asked, conn=conn)
+        else:  # the window's rule is in Python: each event read
+            recorded = [
+                recorded
+                for occurred, precision, recorded in self._store.unreported(asked, conn=conn)
+                if window.contains(occurred, precision)
+            ]
+            count, earliest = len(recorded), min(recorded, default=None)
+        if not count or earliest is None:
             return
         actor = where.actor
-        one = len(recorded) == 1
-        first = isoformat(min(recorded))[:10]
+        one = count == 1
+        first = isoformat(earliest)[:10]
         warnings.warn(
-            f"reported_by: {len(recorded)} event{'' if one else 's'} of {actor!r} "
+            f"reported_by: {count} event{'' if one else 's'} of {actor!r} "
             f"{'was' if one else 'were'} left out because {'it has' if one else 'they have'} "
             "no reported time: the recorded time stands for it, and "
             f"{'it was' if one else 'they were'} recorded after the bound "
