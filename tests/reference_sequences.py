@@ -1,7 +1,8 @@
 """A brute-force sequence matcher: the rules written out plainly, for property tests.
 
 It keeps pending partial matches in one flat list and, instead of tracking which
-imprecise events are still open, looks back over every earlier event each time. It
+imprecise events are still open, looks back over every earlier event each time; an
+absence arriving late looks at every match and partial match of its key. It
 shares with the library only the pure rule of placement (``follow``), which has tests of
 its own.
 """
@@ -35,6 +36,35 @@ def newer(a: Pending, b: Pending) -> bool:
     return order > [(e.occurred_at, e.position) for e in reversed(b.events)]
 
 
+def order(event: RecordedEvent) -> tuple[dt.datetime, int]:
+    return (event.occurred_at, event.position)
+
+
+def between(
+    before: RecordedEvent,
+    placed: dt.datetime,
+    absent: RecordedEvent,
+    after: RecordedEvent | None,
+) -> bool | None:
+    """Whether ``absent`` lies between ``before`` and ``after`` (``None``: any event still
+    to come): certainly (``True``), maybe (``False``) or not (``None``): the chain
+    ``before``, ``absent``, ``after`` placed by ``follow``; a later event in stream order
+    never certainly precedes an earlier one, an event never lies after itself, and one
+    that is both ``absent`` and ``after`` counts as the absence first."""
+    if absent.position == before.position:
+        return None
+    first = follow(before, placed, absent)
+    if first is None:
+        return None
+    certain = first[1] and order(before) < order(absent)
+    if after is None or after.position == absent.position:
+        return certain
+    second = follow(absent, first[0], after)
+    if second is None:
+        return None
+    return certain and second[1] and order(absent) < order(after)
+
+
 def reference_matches(
     events: Sequence[RecordedEvent],
     steps: Sequence[Step],
@@ -59,7 +89,8 @@ def reference_matches(
         else:
             index += 1
     pending: list[Pending] = []
-    matches: list[tuple[Hashable, list[int], bool]] = []
+    matches: list[Pending] = []
+    applied: set[tuple[int, int, int]] = set()  # (stage, absent step, position) acted on
     funnel = [0] * len(present)
 
     def keys(step: Step, event: RecordedEvent) -> list[Hashable]:
@@ -78,7 +109,7 @@ def reference_matches(
             return None
         funnel[stage - 1] += 1
         if stage == len(present):
-            matches.append((new.key, [e.position for e in new.events], new.certain))
+            matches.append(new)
             return None
         if old is not None:
             pending.remove(old)
@@ -96,6 +127,20 @@ def reference_matches(
             return None
         if within is not None and placement - before.placements[0] > within:
             return None
+        # the absences still open (their interval not passed) may lie in between
+        for earlier in ordered[: n + 1]:
+            if interval_end(earlier.occurred_at, earlier.precision) <= event_start:
+                continue
+            if not any(
+                a.takes(earlier) and before.key in keys(a, earlier) for a in gap_absences[stage - 1]
+            ):
+                continue
+            inside = between(before.events[-1], before.placements[-1], earlier, event)
+            if inside is None:
+                continue
+            if inside or certain_only:
+                return None
+            certain = False
         grown = Pending(
             before.key,
             (*before.events, event),
@@ -109,6 +154,30 @@ def reference_matches(
         pending.remove(before)
         return place(grown)
 
+    def close_absences(n: int, now: dt.datetime | None) -> None:
+        """Let the absences among the first ``n + 1`` events whose interval ended by
+        ``now`` (``None``: all, the stream over) act on the partial matches pending after
+        the step before them, as on ones that events to come would advance."""
+        for stage, absences in enumerate(gap_absences, 1):
+            for which, absent in enumerate(absences):
+                for earlier in ordered[: n + 1]:
+                    if (stage, which, earlier.position) in applied or not absent.takes(earlier):
+                        continue
+                    end = interval_end(earlier.occurred_at, earlier.precision)
+                    if now is not None and end > now:
+                        continue
+                    applied.add((stage, which, earlier.position))
+                    gone = keys(absent, earlier)
+                    for p in [p for p in pending if len(p.events) == stage and p.key in gone]:
+                        inside = between(p.events[-1], p.placements[-1], earlier, None)
+                        if inside is None:
+                            continue
+                        if inside or certain_only:
+                            pending.remove(p)
+                        else:
+                            p.certain = False
+
+    n = event_start = -1  # the event being taken, and its start (set below)
     for n, event in enumerate(ordered):
         start = event.occurred_at
         if within is not None:
@@ -116,13 +185,30 @@ def reference_matches(
         if until is not None and until.takes(event):
             gone = keys(until, event)
             pending[:] = [p for p in pending if p.key not in gone]
+        event_start = start
+        close_absences(n, start)
+        # an absence arriving after an event that took the step after it, whose
+        # interval is still open, may lie before that event
         for stage, absences in enumerate(gap_absences, 1):
             for absent in absences:
-                if absent.takes(event):
-                    gone = keys(absent, event)
-                    pending[:] = [
-                        p for p in pending if not (len(p.events) == stage and p.key in gone)
-                    ]
+                if not absent.takes(event):
+                    continue
+                for key in keys(absent, event):
+                    for found in [p for p in pending if len(p.events) > stage] + matches[:]:
+                        if found.key != key:
+                            continue
+                        after = found.events[stage]
+                        if after.precision == "exact":
+                            continue
+                        if interval_end(after.occurred_at, after.precision) <= start:
+                            continue
+                        before = found.events[stage - 1]
+                        if between(before, found.placements[stage - 1], event, after) is None:
+                            continue
+                        if certain_only:
+                            (matches if found in matches else pending).remove(found)
+                        else:
+                            found.certain = False
         started: list[Pending] = []
         for index in reversed(range(len(present))):
             step = present[index]
@@ -156,5 +242,7 @@ def reference_matches(
                 if placed is not None:
                     started.append(placed)
                     break
+    close_absences(n, None)
     partial_out = [(p.key, [e.position for e in p.events]) for p in pending]
-    return matches, funnel, partial_out
+    found = [(m.key, [e.position for e in m.events], m.certain) for m in matches]
+    return found, funnel, partial_out

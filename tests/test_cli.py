@@ -1222,7 +1222,11 @@ def test_report_sequence_options(db_url: str) -> None:
     assert 0 == count(*SEED_STEPS, "--certain-only")
     assert 0 == count("shootdown:actor", "cooperation_suspended:targets/1h")
     assert 1 == count("shootdown:actor", "cooperation_suspended:targets/1d")
-    assert 0 == count("shootdown:actor", "!condemnation:targets", "cooperation_suspended:targets")
+    # the condemnation and the suspension are both known only to June 19: the suspension
+    # may have come first, so the match is possible (flagged), not certain
+    absent = ("shootdown:actor", "!condemnation:targets", "cooperation_suspended:targets")
+    assert 1 == count(*absent)
+    assert 0 == count(*absent, "--certain-only")
     assert 1 == count(*SEED_STEPS, "--where", "1:data.aircraft=Su-22")
     assert 0 == count(*SEED_STEPS, "--where", "1:data.aircraft=MiG-29")
     assert 0 == count(*SEED_STEPS, "--until", "condemnation:targets")

@@ -198,6 +198,59 @@ def test_an_imprecise_absence_keeps_a_possible_match(tl: timeline.Timeline) -> N
     assert [] == positions(tl.sequence(steps, certain_only=True))
 
 
+def test_a_match_open_to_a_later_absence_is_held_back_in_order(
+    tl: timeline.Timeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A match whose event after an absent step is imprecise and still open is held back
+    from the pages a report takes while it scans, until the stream passes that event's
+    end: an absence arriving meanwhile (Syria's ``x`` at 12:00, after its ``b`` known
+    only to the day) flags it. The matches keep the order they completed in."""
+    put(
+        tl,
+        ("a", 0),
+        ("b", 10),
+        ("a", 20, {"actor": "Syria"}),
+        ("b", 1440, {"actor": "Syria", "precision": "day"}),
+        ("a", 1500, {"actor": "Russia"}),
+        ("b", 1510, {"actor": "Russia"}),
+        ("x", 2160, {"actor": "Syria"}),
+        ("a", 4400),
+        ("b", 4410),
+    )
+    steps = [Step("a", key="actor"), Step("x", key="actor", absent=True), Step("b", key="actor")]
+    want = [("US", True), ("Syria", False), ("Russia", True), ("US", True)]
+    whole = tl.sequence(steps)
+    assert want == [(m.key, m.order_certain) for m in whole.matches]
+    monkeypatch.setattr(timeline.view, "MATCHES_PAGE", 1)
+    monkeypatch.setattr(timeline.sequences, "MATCHES_PAGE", 1)
+    assert want == [(m.key, m.order_certain) for m in tl.sequence(steps).matches]
+    certain = tl.sequence(steps, certain_only=True).matches
+    assert ["US", "Russia", "US"] == [m.key for m in certain]
+
+
+def test_an_imprecise_absence_acts_when_the_stream_passes_its_end(
+    tl: timeline.Timeline,
+) -> None:
+    """An absence known only to the day, after ``a`` at 10:00 of the day before: a ``b``
+    within its day may precede it (a possible match, flagged); once the day is over it
+    certainly came between, and the pending partial match is discarded, as an exact
+    absence discards it. An absence that may have come before ``a`` (same day) leaves
+    the partial match pending, flagged."""
+    steps = [Step("a", key="actor"), Step("x", key="actor", absent=True), Step("b", key="actor")]
+    put(tl, ("a", 600), ("x", 1440, {"precision": "day"}), ("b", 3000))
+    report = tl.sequence(steps)
+    assert ([], []) == (positions(report), [p.key for p in report.partial])
+    put(tl, ("b", 2000))
+    assert [([1, 4], False)] == [
+        ([e.position for e in m.events], m.order_certain) for m in tl.sequence(steps).matches
+    ]
+    assert [] == positions(tl.sequence(steps, certain_only=True))
+    put(tl, ("a", 3600, {"actor": "Syria"}), ("x", 2880, {"actor": "Syria", "precision": "day"}))
+    report = tl.sequence(steps)
+    assert [("Syria", False)] == [(p.key, p.order_certain) for p in report.partial]
+    assert () == tl.sequence(steps, certain_only=True).partial
+
+
 def test_where_narrows_a_step(tl: timeline.Timeline) -> None:
     """where takes field values (targets: among them) or a predicate."""
     put(

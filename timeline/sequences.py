@@ -25,8 +25,23 @@ The rules, for the caller:
   position)`` order, comparing last events first.
 - A ``targets`` key puts an event under each of its targets on its own. An event without
   a value for a step's key (no targets, a missing ``data`` path) does not take that step.
-- An absent step (``absent=True``) between two steps discards a partial match pending
-  after the step before it when an event of that type with the same key arrives.
+- An absent step (``absent=True``) between two steps: an event of that type with the
+  same key lies between the events of the steps around it certainly when its interval
+  starts no earlier than the end of the earlier one's and ends no later than the start of
+  the later one's (exact events at the same moment in position order), and may lie there
+  when the three can be placed in that order (each placed as above, the earlier at its
+  placement in the match). Certainly: the partial match is discarded, as when an exact
+  absence arrives after an exact step, so with exact times it is discarded as the event
+  arrives. Maybe: the match is kept with ``order_certain=False`` (dropped under
+  ``certain_only=True``). Not at all: no effect. An event that comes later in
+  ``(occurred_at, position)`` order never certainly lies before another, and an event
+  that is both the absence and the step after counts as the absence first. So an
+  imprecise absence stays open until the stream passes the end of its interval (then it
+  acts on the partial match pending, as on one that events to come would advance); and a
+  match whose event after an absent step is imprecise is held back from
+  :meth:`Matcher.take_found` with ``settled_only`` until the stream passes the end of
+  that event's interval, an absence arriving meanwhile flagging it. ``until`` stays as
+  above: its event acts when it arrives, whatever its precision.
 """
 
 from __future__ import annotations
@@ -729,8 +744,9 @@ def _median(values: Sequence[dt.timedelta]) -> dt.timedelta | None:
 class Matcher:
     """The streaming matcher: feed it events in ``(occurred_at, position)`` order.
 
-    Memory holds the pending partial matches (at most one per step and key) and the
-    imprecise events whose interval is still open, never the whole history.
+    Memory holds the pending partial matches (at most one per step and key), the
+    imprecise events whose interval is still open and the matches held back for them,
+    never the whole history.
 
     Example:
         >>> import timeline
@@ -789,9 +805,23 @@ class Matcher:
         # open imprecise events that may still serve as present step i, by (i, key), in
         # stream order; and by the end of their interval, to let them go in time
         self.held: dict[tuple[int, Hashable], list[RecordedEvent]] = {}
+        # open imprecise absent events that may still lie between present steps i - 1
+        # and i, by (i, key), in stream order (an exact one acts when it arrives)
+        self.absent_held: dict[tuple[int, Hashable], list[RecordedEvent]] = {}
+        # by the end of their interval: held events (index > 0: the present step),
+        # held absences (index -i: between present steps i - 1 and i) and matches held
+        # back (index 0, key: the match's number), to let them go in time
         self._closing: list[tuple[dt.datetime, int, int, Hashable]] = []
+        # the present steps that follow an absence: an imprecise event there stays open
+        # to an absence arriving later in the stream
+        self._guarded = tuple(i for i in range(1, len(self.present)) if self.absences[i - 1])
+        # matches held back (still open to an absence arriving later), by their number
+        # (counted from the first match, taken ones included), and their numbers by key
+        self._unsettled: dict[int, Hashable] = {}
+        self._unsettled_by_key: dict[Hashable, dict[int, None]] = {}
+        self._taken = 0
         self._serial = 0
-        self.matches: list[MatchRow] = []
+        self.matches: list[MatchRow | None] = []  # None: a match held back, then dropped
         self.funnel = [0] * len(self.present)
         self._plans: dict[str, _Plan] = {}
         self._gaps = [step.max_gap for step in self.present]
@@ -876,7 +906,7 @@ class Matcher:
         for stage_index, where, keys in absences:
             if where is None or fits(event, where):
                 for key in keys(event):
-                    pending[stage_index].pop(key, None)
+                    self._absent(stage_index, key, event)
         if not steps:
             return
         # what this event advanced or started, for the open imprecise events (if any)
@@ -908,11 +938,103 @@ class Matcher:
                     self._serial += 1
                     heapq.heappush(self._closing, (end, self._serial, index, key))
 
+    def _absent(self, stage_index: int, key: Hashable, event: RecordedEvent) -> None:
+        """Take an absent event between present steps ``stage_index - 1`` and
+        ``stage_index``: against the partial match pending after the step before, and
+        against open imprecise events that already took the step after."""
+        stage = self.pending[stage_index]
+        if event.precision == "exact":
+            partial = stage.get(key)
+            if partial is not None:
+                if partial[1][-1].precision == "exact":
+                    del stage[key]  # certainly after it, and before any event to come
+                else:
+                    self._judge(stage_index, partial, event)
+        else:
+            # open until the stream passes its end: an event taking the step after
+            # meanwhile may precede it
+            self.absent_held.setdefault((stage_index, key), []).append(event)
+            self._serial += 1
+            end = interval_end(event.occurred_at, event.precision, self.day_zone)
+            heapq.heappush(self._closing, (end, self._serial, -stage_index, key))
+        if self.held and (stage_index, key) in self.held:
+            self._absent_late(stage_index, key, event)
+
+    def _judge(self, stage_index: int, partial: _Pending, absent: RecordedEvent) -> None:
+        """Apply ``absent`` to ``partial`` (pending after present step ``stage_index -
+        1``) as to a partial match that events still to come would advance: discard it
+        when the absence certainly lies after its last event, flag it when it may."""
+        key, events, placements, _ = partial
+        between = _between(events[-1], placements[-1], absent, None, self.day_zone)
+        if between is None:
+            return
+        if between or self.certain_only:
+            del self.pending[stage_index][key]
+        else:
+            self.pending[stage_index][key] = (key, events, placements, False)
+
+    def _absent_late(self, stage_index: int, key: Hashable, absent: RecordedEvent) -> None:
+        """An absent event arrived after an open imprecise event that took present step
+        ``stage_index``: the absence may lie before it. Flag (under ``certain_only``,
+        drop) the partial and held-back matches holding such an event where the absence
+        may lie between it and the event before; it never certainly does, arriving
+        later."""
+        start = absent.occurred_at
+        zone = self.day_zone
+
+        def may_lie_inside(events: tuple[Any, ...], placements: tuple[dt.datetime, ...]) -> bool:
+            after = events[stage_index]
+            if after.precision == "exact":
+                return False
+            if interval_end(after.occurred_at, after.precision, zone) <= start:
+                return False
+            before = events[stage_index - 1]
+            return _between(before, placements[stage_index - 1], absent, after, zone) is not None
+
+        for stage in self.pending[stage_index + 1 :]:
+            partial = stage.get(key)
+            if partial is None or not may_lie_inside(partial[1], partial[2]):
+                continue
+            if self.certain_only:
+                del stage[key]
+            else:
+                stage[key] = (key, partial[1], partial[2], False)
+        for number in self._unsettled_by_key.get(key, ()):
+            at = number - self._taken
+            row = self.matches[at]
+            if row is None or not may_lie_inside(row[1], row[2]):
+                continue
+            self.matches[at] = None if self.certain_only else (key, row[1], row[2], False)
+
+    def _hold_back(self, match: _Pending) -> None:
+        """Hold ``match`` back while an imprecise event of it that follows an absence is
+        open: an absent event arriving meanwhile may lie before that event."""
+        events = match[1]
+        ends = [
+            interval_end(events[i].occurred_at, events[i].precision, self.day_zone)
+            for i in self._guarded
+            if events[i].precision != "exact"
+        ]
+        if not ends:
+            return
+        number = self._taken + len(self.matches) - 1
+        self._unsettled[number] = match[0]
+        self._unsettled_by_key.setdefault(match[0], {})[number] = None
+        self._serial += 1
+        heapq.heappush(self._closing, (max(ends), self._serial, 0, number))
+
     def _let_go(self, now: dt.datetime) -> None:
         """Forget open events whose interval ended: nothing placed from now on can
-        precede them."""
+        precede them. An absence that closes acts on the partial match pending then, as
+        on one that events to come would advance; a match held back is let go."""
         while self._closing and self._closing[0][0] <= now:
             _, _, index, key = heapq.heappop(self._closing)
+            if index <= 0:
+                if index:
+                    self._close_absence(-index, key, now)
+                else:
+                    self._settle(key)  # type: ignore[arg-type]
+                continue
             waiting = self.held.get((index, key))
             if waiting is None:
                 continue
@@ -923,6 +1045,37 @@ class Matcher:
                 self.held[(index, key)] = waiting
             else:
                 del self.held[(index, key)]
+
+    def _close_absence(self, stage_index: int, key: Hashable, now: dt.datetime) -> None:
+        """Let go the absences of ``(stage_index, key)`` whose interval ended by ``now``:
+        each acts on the partial match pending now, which only events starting after it
+        can advance."""
+        waiting = self.absent_held.get((stage_index, key))
+        if waiting is None:
+            return
+        open_: list[RecordedEvent] = []
+        closed: list[RecordedEvent] = []
+        for absent in waiting:
+            end = interval_end(absent.occurred_at, absent.precision, self.day_zone)
+            (open_ if end > now else closed).append(absent)
+        if open_:
+            self.absent_held[(stage_index, key)] = open_
+        else:
+            del self.absent_held[(stage_index, key)]
+        for absent in closed:
+            partial = self.pending[stage_index].get(key)
+            if partial is not None:
+                self._judge(stage_index, partial, absent)
+
+    def _settle(self, number: int) -> None:
+        """Let match ``number`` go: no absence arriving from now on can lie before it."""
+        key = self._unsettled.pop(number, _MISSING)
+        if key is _MISSING:
+            return
+        numbers = self._unsettled_by_key[key]
+        del numbers[number]
+        if not numbers:
+            del self._unsettled_by_key[key]
 
     def _expire(self, now: dt.datetime) -> None:
         """Drop partial matches whose first event is placed more than ``within`` before
@@ -960,6 +1113,17 @@ class Matcher:
             return None
         if self.within is not None and placement - placements[0] > self.within:
             return None
+        if self.absent_held:
+            for absent in self.absent_held.get((index, key), ()):
+                between = _between(last, placed, absent, event, self.day_zone)
+                if between is None:
+                    continue
+                if between or self.certain_only:
+                    # certainly only when it is this very event (an open absence
+                    # never ends before an event that starts before its end): the
+                    # partial match waits for the absence to close, or a later event
+                    return None
+                sure = False
         grown = (key, (*events, event), (*placements, placement), certain and sure)
         last_step = index + 1 == len(self.present)
         if not last_step:
@@ -970,6 +1134,8 @@ class Matcher:
         if last_step:
             self.funnel[index] += 1
             self.matches.append(grown)
+            if self._guarded and (self.held or event.precision != "exact"):
+                self._hold_back(grown)  # it may have an imprecise event still open
             return None
         return self._place(grown)
 
@@ -1011,10 +1177,15 @@ class Matcher:
                     queue.append(placed)
                     break
 
-    def take_found(self) -> list[MatchRow]:
+    def take_found(self, *, settled_only: bool = False) -> list[MatchRow]:
         """Return the matches completed so far as ``(key, events, placements,
         order_certain)`` tuples, and forget them (for a caller that keeps them elsewhere,
         compactly: a later :meth:`report` lists only newer ones).
+
+        With ``settled_only``, for a caller taking them while events still arrive, stop
+        before the first match held back: one with an imprecise event after an absent
+        step whose interval is still open, which an absent event arriving later may
+        flag (or, under ``certain_only``, drop).
 
         Example:
             >>> import timeline
@@ -1025,8 +1196,17 @@ class Matcher:
             >>> [(key, len(events)) for key, events, _, _ in matcher.take_found()]
             [('s', 1)]
         """
-        taken, self.matches = self.matches, []
-        return taken
+        if settled_only and self._unsettled:
+            cut = next(iter(self._unsettled)) - self._taken
+            if not cut:
+                return []
+            taken, self.matches = self.matches[:cut], self.matches[cut:]
+        else:
+            taken, self.matches = self.matches, []
+            self._unsettled.clear()
+            self._unsettled_by_key.clear()
+        self._taken += len(taken)
+        return [row for row in taken if row is not None]
 
     def take_matches(self) -> list[Match]:
         """Return the matches completed so far and forget them (as :meth:`take_found`,
@@ -1049,13 +1229,18 @@ class Matcher:
         ``known_at`` is the bound on recorded time the events were read on, as
         ``(moment, inclusive)`` (see :class:`timeline.Basis`), for the report to say.
         """
+        found = [
+            self._at_end(index, p) if self.absent_held else p
+            for index, stage in enumerate(self.pending[1:], 1)
+            for p in stage.values()
+        ]
         partial = sorted(
-            (Partial(*p) for stage in self.pending[1:] for p in stage.values()),
+            (Partial(*p) for p in found if p is not None),
             key=lambda p: (-len(p.events), [_order(e) for e in p.events]),
         )
         return SequenceReport(
             steps=self.steps,
-            matches=tuple(Match(*row) for row in self.matches),
+            matches=tuple(Match(*row) for row in self.matches if row is not None),
             partial=tuple(partial),
             funnel=tuple(self.funnel),
             within=self.within,
@@ -1064,6 +1249,44 @@ class Matcher:
             certain_only=self.certain_only,
             day_zone=self.day_zone,
         )
+
+    def _at_end(self, stage_index: int, partial: _Pending) -> _Pending | None:
+        """``partial`` as the open absences leave it once no event follows: the
+        events to come, none, would come after them."""
+        key, events, placements, certain = partial
+        for absent in self.absent_held.get((stage_index, key), ()):
+            between = _between(events[-1], placements[-1], absent, None, self.day_zone)
+            if between is None:
+                continue
+            if between or self.certain_only:
+                return None
+            certain = False
+        return (key, events, placements, certain)
+
+
+def _between(
+    before: Any, placed: dt.datetime, absent: Any, after: Any, day_zone: ZoneInput
+) -> bool | None:
+    """Whether ``absent`` lies between ``before`` (placed at ``placed``) and ``after``
+    (``None``: an event arriving once the stream has passed the end of ``absent``):
+    ``True`` when certainly, ``False`` when it may, ``None`` when it cannot. The rules of
+    :func:`follow`, for the chain ``before``, ``absent``, ``after``; an event that
+    arrives later in ``(occurred_at, position)`` order never certainly precedes
+    another, an event never lies after itself, and an event that is both the absence and
+    ``after`` counts as the absence first (as an exact one, which discards the partial
+    match before it takes the step)."""
+    if absent.position == before.position:
+        return None
+    first = follow(before, placed, absent, day_zone=day_zone)
+    if first is None:
+        return None
+    sure = first[1] and _order(before) < _order(absent)
+    if after is None or after.position == absent.position:
+        return sure
+    second = follow(absent, first[0], after, day_zone=day_zone)
+    if second is None:
+        return None
+    return sure and second[1] and _order(absent) < _order(after)
 
 
 _Pending = tuple[Hashable, tuple[Any, ...], tuple[dt.datetime, ...], bool]

@@ -993,7 +993,7 @@ class View:
                     doubtful.add(event.position)
                 feed(event)
                 if len(matcher.matches) >= MATCHES_PAGE:
-                    rows += _compact(matcher.take_found())
+                    rows += _compact(matcher.take_found(settled_only=True))
             rows += _compact(matcher.take_found())
             if doubtful:
                 rows = [
