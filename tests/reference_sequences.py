@@ -53,12 +53,16 @@ def between(
     that is both ``absent`` and ``after`` counts as the absence first."""
     if absent.position == before.position:
         return None
+    if absent.precision == "exact" and order(absent) < order(before):
+        return None  # an exact event is never open to one arriving after it
     first = follow(before, placed, absent)
     if first is None:
         return None
     certain = first[1] and order(before) < order(absent)
     if after is None or after.position == absent.position:
         return certain
+    if after.precision == "exact" and order(after) < order(absent):
+        return None
     second = follow(absent, first[0], after)
     if second is None:
         return None

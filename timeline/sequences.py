@@ -1272,17 +1272,22 @@ def _between(
     ``True`` when certainly, ``False`` when it may, ``None`` when it cannot. The rules of
     :func:`follow`, for the chain ``before``, ``absent``, ``after``; an event that
     arrives later in ``(occurred_at, position)`` order never certainly precedes
-    another, an event never lies after itself, and an event that is both the absence and
+    another, an exact event is never preceded by one arriving after it (it is never held
+    open), an event never lies after itself, and an event that is both the absence and
     ``after`` counts as the absence first (as an exact one, which discards the partial
     match before it takes the step)."""
     if absent.position == before.position:
         return None
+    if absent.precision == "exact" and _order(absent) < _order(before):
+        return None  # an exact event is never open to one arriving after it
     first = follow(before, placed, absent, day_zone=day_zone)
     if first is None:
         return None
     sure = first[1] and _order(before) < _order(absent)
     if after is None or after.position == absent.position:
         return sure
+    if after.precision == "exact" and _order(after) < _order(absent):
+        return None
     second = follow(absent, first[0], after, day_zone=day_zone)
     if second is None:
         return None
