@@ -1224,7 +1224,8 @@ class Matcher:
         return [Match(*row) for row in self.take_found()]
 
     def report(self, *, known_at: Bound | None = None) -> SequenceReport:
-        """Return the report: matches so far, and partial matches still pending.
+        """Return the report: matches so far, and partial matches still pending (as the
+        absences still open leave them once no event follows: discarded or flagged).
 
         ``known_at`` is the bound on recorded time the events were read on, as
         ``(moment, inclusive)`` (see :class:`timeline.Basis`), for the report to say.
