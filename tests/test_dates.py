@@ -486,3 +486,39 @@ def test_events_table_reported_day_of_other_days_written_as_the_occurred_column(
     assert "2017-06-17 00:00" in row  # the occurred column, as 42cf077 meant
     assert table_time(*e.reported, new_york) == "2017-06-18 00:00"
     assert "2017-06-18 00:00" in row, row
+
+
+def test_an_event_built_in_another_day_zone_is_refused_on_append(db_url: str) -> None:
+    """An Event built without the timeline's day zone names a day of UTC: appended to a
+    timeline of Baghdad's days it covered 03:00 to 03:00 Baghdad time, uncertain on the
+    very day it names, while record() with the same text kept Baghdad's day. It is
+    refused, naming the field; built with the day zone it is stored as record() does."""
+    with timeline.open(db_url, day_zone=BAGHDAD) as tl:
+        recorded = tl.record("funeral", "Iraq", "2020-01-04", incident="i")
+        for bad in (
+            timeline.Event("funeral", "Syria", "2020-01-04", incident="i"),
+            timeline.Event("funeral", "Syria", "2020-01", incident="i"),
+            timeline.Event(
+                "funeral", "Syria", "2020-01-04 10:00Z", incident="i", reported_at="2020-01-05"
+            ),
+        ):
+            for write in (tl.append, tl.load):
+                with pytest.raises(timeline.InvalidEventError) as caught:
+                    write([bad])
+                assert caught.value.field.startswith("events[0].")
+        assert [e.id for e in tl.events()] == [recorded.id]
+        (same,) = tl.append(
+            [
+                timeline.Event(
+                    "funeral",
+                    "Syria",
+                    "2020-01-04",
+                    incident="i",
+                    effects={"Syria": {"mourning": True}},
+                    day_zone=BAGHDAD,
+                )
+            ]
+        )
+        assert (same.occurred_at, same.precision) == (recorded.occurred_at, "day")
+        answer = tl.state("Syria", at="2020-01-04")
+        assert (answer["mourning"], answer.uncertain) == (True, frozenset())

@@ -41,7 +41,16 @@ from timeline.events import (
 from timeline.fold import Bound, Folder, FoldFunction, State, resolve
 from timeline.sequences import SequenceReport, Step
 from timeline.store import Store
-from timeline.times import UTC, ZoneInput, parse_time, resolve_zone, through, zone_name
+from timeline.times import (
+    CALENDAR_UNITS,
+    UTC,
+    ZoneInput,
+    check_start,
+    parse_time,
+    resolve_zone,
+    through,
+    zone_name,
+)
 from timeline.view import (
     Basis,
     Events,
@@ -759,7 +768,7 @@ class Timeline:
         """
         if isinstance(events, Event):
             raise InvalidEventError("events", "expected a list of events, got one Event")
-        batch = builtins.list(_checked(events, self.max_batch))
+        batch = builtins.list(_checked(events, self.max_batch, day_zone=self.day_zone))
         if not batch:
             return []
         expected = _expected_versions(expected_version, {e.incident for e in batch})
@@ -796,7 +805,10 @@ class Timeline:
             raise InvalidEventError("chunk_size", "must be at least 1")
         expected = _expected_versions(expected_version, set())
         return self._store.load(
-            _checked(events), expected=expected, chunk_size=chunk_size, on_chunk=on_chunk
+            _checked(events, day_zone=self.day_zone),
+            expected=expected,
+            chunk_size=chunk_size,
+            on_chunk=on_chunk,
         )
 
     # -- files -------------------------------------------------------------------------
@@ -1968,7 +1980,9 @@ def _snapshot_finding(snap: _store.Snapshot, problem: str) -> Finding:
     )
 
 
-def _checked(events: Iterable[Any], limit: int | None = None) -> Iterator[Event]:
+def _checked(
+    events: Iterable[Any], limit: int | None = None, *, day_zone: ZoneInput = None
+) -> Iterator[Event]:
     if isinstance(events, str | bytes | Mapping) or not isinstance(events, Iterable):
         raise InvalidEventError(
             "events", f"expected a list or iterator of events, got {type(events).__name__}"
@@ -1984,6 +1998,21 @@ def _checked(events: Iterable[Any], limit: int | None = None) -> Iterator[Event]
             raise InvalidEventError(
                 f"events[{i}]", f"expected a timeline.Event, got {type(event).__name__}"
             )
+        # A day, month or year is one of the timeline's day zone, as record() reads it:
+        # an Event built in another zone (UTC by default) would cover a day this
+        # timeline has not, and be uncertain on the very day it names.
+        for name, (start, precision) in (
+            ("occurred_at", (event.occurred_at, event.precision)),
+            ("reported_at", (event.reported_at, event.reported_precision)),
+        ):
+            if start is not None and precision in CALENDAR_UNITS:
+                try:
+                    check_start(start, precision, field=name, day_zone=day_zone)
+                except InvalidEventError as e:
+                    raise InvalidEventError(
+                        f"events[{i}].{name}",
+                        f"{e.problem}; build the Event with day_zone= the timeline's",
+                    ) from e
         yield event
 
 
