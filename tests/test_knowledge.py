@@ -582,3 +582,14 @@ def test_a_reported_bound_on_a_whole_second_keeps_what_was_reported_at_it(
     assert 0 == len(before_it.sequence(steps).matches)
     assert 2 == len(list(at_it.events()))
     assert 2 == at_it.state("US").events_applied
+
+
+def test_a_basis_past_the_newest_position_is_refused(tl: timeline.Timeline) -> None:
+    """A basis past the store's newest position would take in what is appended later,
+    so the same basis would give two answers: it is refused, naming the field."""
+    injured(tl, 0)
+    with pytest.raises(InvalidEventError, match=r"^known_at.position: 3 is past the newest"):
+        tl.as_of(Basis(3))
+    newest = tl.as_of(Basis(1)).state("US")
+    injured(tl, 11)
+    assert newest == tl.as_of(newest.basis).state("US")

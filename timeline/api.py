@@ -1026,6 +1026,15 @@ class Timeline:
                     "reported_by", "a basis has its own reported_by; give one or the other"
                 )
             non_negative(known_at.position, "known_at.position")
+            newest = self._store.known_position(None)
+            if known_at.position > newest:
+                # a basis past the newest position would take in what is appended later:
+                # asked again on it, the answer would change
+                raise InvalidEventError(
+                    "known_at.position",
+                    f"{known_at.position} is past the newest position of this store "
+                    f"({newest}); a basis comes from an answer of this store",
+                )
             return View(self, known_at)
         known_bound, _ = self._moment(known_at, "known_at")
         reported_bound, _ = self._moment(reported_by, "reported_by")
