@@ -593,3 +593,27 @@ def test_a_basis_past_the_newest_position_is_refused(tl: timeline.Timeline) -> N
     newest = tl.as_of(Basis(1)).state("US")
     injured(tl, 11)
     assert newest == tl.as_of(newest.basis).state("US")
+
+
+def test_revisions_on_a_reported_bound_read_what_each_correction_changed(
+    tl: timeline.Timeline,
+) -> None:
+    """A correction changes the fields it changed when it was recorded, whether the
+    corrections before it are reported by the bound or not. Moved to 7 January by a
+    correction reported late, then given 11 injured by one reported on the 10th: read by
+    the 15th, the claim is of 8 January with 11 injured, in revisions() as in get(),
+    events(current=True) and state() (revisions() read the count's correction as moving
+    the event to the 7th too)."""
+    first = injured(tl, 0, reported_at="2020-01-08")
+    tl.correct(first.id, occurred_at="2020-01-07", reported_at="2020-02-01")
+    tl.correct(first.id, effects={"US": {"injured": 11}}, reported_at="2020-01-10")
+    view = tl.as_of(reported_by="2020-01-15")
+    (now,) = view.events(current=True)
+    last = view.revisions(first.id)[-1]
+    assert (last.change, last.event.occurred_at, last.event.effects) == (
+        "corrected",
+        now.occurred_at,
+        now.effects,
+    )
+    assert now.occurred_at == view.get(first.id).occurred_at == first.occurred_at
+    assert view.state("US", at=first.occurred_at)["injured"] == 11

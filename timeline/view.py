@@ -631,14 +631,18 @@ class View:
             root = self.get(asked.corrects or asked.retracts)  # type: ignore[arg-type]
             if root.corrects is not None:  # a retraction of a correction
                 root = self.get(root.corrects)
-        first = [e for e in self._store.mending_of(root.id) if self._knows(e)]
-        below = self._store.mending_of_many([e.id for e in first if e.corrects is not None])
+        # what each correction changed is read from every mending event recorded by the
+        # basis's position, known on it or not (as state() and events() read it)
+        recorded = [e for e in self._store.mending_of(root.id) if e.position <= self.basis.position]
+        below = [
+            e
+            for e in self._store.mending_of_many([e.id for e in recorded if e.corrects is not None])
+            if e.position <= self.basis.position
+        ]
+        history = [*recorded, *below]
         mending = sorted(
-            [*first, *(e for e in below if self._knows(e))],
-            key=lambda e: (e.reported[0], e.position),
+            (e for e in history if self._knows(e)), key=lambda e: (e.reported[0], e.position)
         )
-        history = [*first, *below]  # what each correction changed, whether known or not
-        history = [e for e in history if e.position <= self.basis.position]
         plain = attrs.evolve(root, corrected_by=(), retracted_by=None)
         revisions = [Revision("recorded", plain, root)]
         seen: list[RecordedEvent] = []
