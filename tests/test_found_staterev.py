@@ -133,7 +133,11 @@ def oracle(
             continue
         undone = {m.retracts for m in mine if known(m) and m.retracts is not None}
         fixes = [m for m in mine if m.corrects == e.id and known(m) and m.id not in undone]
-        shaky = reported(e) == "uncertain" or any(reported(f) == "uncertain" for f in fixes)
+        fixed = {m.id for m in mine if m.corrects == e.id and known(m)}
+        undoing = [m for m in mine if known(m) and m.retracts in fixed]
+        shaky = reported(e) == "uncertain" or any(
+            reported(f) == "uncertain" for f in [*fixes, *undoing]
+        )
         standing.append((fields["occurred_at"], e.position, fields, shaky))
     standing.sort(key=lambda s: (s[0], s[1]))
     a = bound(at, zone)

@@ -617,3 +617,21 @@ def test_revisions_on_a_reported_bound_read_what_each_correction_changed(
     )
     assert now.occurred_at == view.get(first.id).occurred_at == first.occurred_at
     assert view.state("US", at=first.occurred_at)["injured"] == 11
+
+
+def test_a_retraction_of_a_correction_straddling_the_bound_makes_it_uncertain(
+    tl: timeline.Timeline,
+) -> None:
+    """A correction to 11 injured reported on the 9th, retracted on the 12th (a day):
+    asked at noon on the 12th the retraction applies, but may have been public only in
+    the afternoon, so 'injured' (0 again) is uncertain, as it is when a correction
+    straddles the bound; by the end of the day it is certain."""
+    first = injured(tl, 0, reported_at="2020-01-08")
+    fix = tl.correct(first.id, effects={"US": {"injured": 11}}, reported_at="2020-01-09")
+    tl.retract(fix.id, "a typo", reported_at="2020-01-12")
+    noon = tl.state("US", reported_by="2020-01-12 12:00Z")
+    assert (noon["injured"], noon.uncertain) == (0, frozenset({"injured"}))
+    late = tl.state("US", reported_by="2020-01-12")
+    assert (late["injured"], late.uncertain) == (0, frozenset())
+    entry = tl.as_of(reported_by="2020-01-12 12:00Z").history("US")[-1]
+    assert (entry.new, tl.as_of(reported_by="2020-01-11").state("US")["injured"]) == (0, 11)

@@ -53,6 +53,7 @@ from timeline.fold import (
     Key,
     Replay,
     State,
+    by_root,
     fold,
     involved,
     key,
@@ -1268,7 +1269,8 @@ class View:
 
     def _unsure(self, known: Knowledge) -> Callable[[Any], bool] | None:
         """The test of a claim made uncertain by the reported bound: its own reported
-        interval straddles the bound, or that of a correction that stands for it."""
+        interval straddles the bound, or that of a correction that stands for it, or
+        that of a retraction undoing one of its corrections."""
         bound = self.basis.reported_by
         if bound is None:
             return None
@@ -1277,6 +1279,18 @@ class View:
             for root, fixes in standing_corrections(known.meta).items()
             if any(reported_by(fix, bound, day_zone=self._zone) == "uncertain" for fix in fixes)
         }
+        # so is one whose correction is undone by a retraction straddling the bound: the
+        # correction may still have stood just after it
+        shaped_late.update(
+            root
+            for root, mending in by_root(known.meta).items()
+            if any(
+                m.retracts is not None
+                and m.retracts != root
+                and reported_by(m, bound, day_zone=self._zone) == "uncertain"
+                for m in mending
+            )
+        )
 
         def unsure(event: Any) -> bool:
             if reported_by(event, bound, day_zone=self._zone) == "uncertain":
