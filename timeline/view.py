@@ -641,8 +641,11 @@ class View:
             if e.position <= self.basis.position
         ]
         history = [*recorded, *below]
+        first = [e for e in recorded if self._knows(e)]
+        fixes = {e.id for e in first if e.corrects is not None}
         mending = sorted(
-            (e for e in history if self._knows(e)), key=lambda e: (e.reported[0], e.position)
+            [*first, *(e for e in below if e.retracts in fixes and self._knows(e))],
+            key=lambda e: (e.reported[0], e.position),
         )
         plain = attrs.evolve(root, corrected_by=(), retracted_by=None)
         revisions = [Revision("recorded", plain, root)]
