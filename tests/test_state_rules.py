@@ -1,4 +1,4 @@
-"""A hostile review of state answers: an oracle written from the README's rules alone.
+"""The rules of state answers, checked against an oracle written from the README alone.
 
 The oracle replays in plain Python every event the basis knows, mended as the README
 says (of the corrections that stand, the one reported last gives a field; retracting a
