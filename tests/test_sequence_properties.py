@@ -42,7 +42,9 @@ def recorded_events(draw: st.DrawFn, exact_only: bool = False) -> list[RecordedE
                 type=draw(st.sampled_from(TYPES)),
                 actor=draw(st.sampled_from(ACTORS)),
                 targets=tuple(draw(st.lists(st.sampled_from(ACTORS), max_size=2, unique=True))),
-                occurred_at=BASE + dt.timedelta(minutes=draw(st.integers(0, 12)) * 20),
+                # a day starts at its midnight (UTC, the day zone), as append requires
+                occurred_at=BASE
+                + dt.timedelta(minutes=0 if precision == "day" else draw(st.integers(0, 12)) * 20),
                 precision=precision,
                 data={"n": draw(st.integers(0, 1))},
                 effects={},

@@ -968,6 +968,32 @@ def canonical_json(value: JSONValue) -> str:
     return _encode(value)
 
 
+class JSONKey(str):
+    """A JSON value that is no text, held as its canonical JSON where a hashable value is
+    needed (a sequence's key: a list, an object, ``true`` or ``false``; what the
+    renderings show). Equal only to another such key, so that ``["US"]`` is not the
+    text ``'["US"]'``, nor ``true`` the number ``1``.
+
+    Example:
+        >>> JSONKey('["US"]') == '["US"]', JSONKey("true") == JSONKey("true")
+        (False, True)
+    """
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is JSONKey and str.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = str.__hash__
+
+    def value(self) -> JSONValue:
+        """The JSON value it stands for."""
+        return json.loads(self)  # type: ignore[no-any-return]
+
+
 # One encoder for every call: json.dumps with these options builds a new one each time.
 _checked_encode = json.JSONEncoder(
     sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
@@ -1178,6 +1204,7 @@ __all__ = [
     "STORED_FIELDS",
     "Event",
     "Field",
+    "JSONKey",
     "RecordedEvent",
     "canonical_json",
     "check_characters",

@@ -22,8 +22,8 @@ import json
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
+from timeline.events import JSONKey
 from timeline.io import spreadsheet_cell
-from timeline.sequences import JSONKey
 from timeline.text import (
     duration,
     key_text,

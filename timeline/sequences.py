@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-import json
 import statistics
 import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
@@ -58,7 +57,13 @@ from typing import Any, Final
 import attrs
 
 from timeline.errors import InvalidEventError
-from timeline.events import JSONValue, RecordedEvent, canonical_json, check_type_name
+from timeline.events import (
+    JSONKey,
+    JSONValue,
+    RecordedEvent,
+    canonical_json,
+    check_type_name,
+)
 from timeline.times import Bound, ZoneInput, interval_end, parse_duration, resolve_zone
 
 KEY_FIELDS: Final = ("incident", "actor", "targets", "type", "precision")
@@ -293,31 +298,6 @@ def _same_value(value: Any, wanted: Any) -> bool:
     if isinstance(value, list | dict) or isinstance(wanted, list | dict):
         return _hashable(value) == _hashable(wanted)
     return bool(value == wanted)
-
-
-class JSONKey(str):
-    """A key value that is no text: a list, an object, ``true`` or ``false``, as its
-    canonical JSON (what the renderings show). Equal only to another such key, so that
-    ``["US"]`` is not the text ``'["US"]'``, nor ``true`` the number ``1``.
-
-    Example:
-        >>> JSONKey('["US"]') == '["US"]', JSONKey("true") == JSONKey("true")
-        (False, True)
-    """
-
-    __slots__ = ()
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is JSONKey and str.__eq__(self, other)
-
-    def __ne__(self, other: object) -> bool:
-        return not self == other
-
-    __hash__ = str.__hash__
-
-    def value(self) -> JSONValue:
-        """The JSON value it stands for."""
-        return json.loads(self)  # type: ignore[no-any-return]
 
 
 def _hashable(value: JSONValue) -> Hashable:
