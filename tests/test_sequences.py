@@ -545,3 +545,28 @@ def test_the_report_says_everything_it_was_asked(tl: timeline.Timeline) -> None:
     predicate = tl.sequence([Step("shootdown", where=lambda e: True)])
     assert "where a predicate holds" in predicate.to_text().splitlines()[0]
     assert "a predicate" == json.loads(predicate.to_json())["query"]["steps"][0]["where"]
+
+
+def test_a_report_is_an_answer_after_its_timeline_is_closed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report whose matches are held compactly (more than MATCHES_PAGE of them) reads
+    their events whole as they are used; a closed timeline refuses every new question,
+    and the benchmark's report, read after its ``with`` block, failed with 'the timeline
+    is closed' where a smaller report (a tuple) did not. A report is an answer: it reads
+    what it holds once its timeline is closed, as before; a new question is refused."""
+    monkeypatch.setattr(timeline.view, "MATCHES_PAGE", 1)
+    monkeypatch.setattr(timeline.sequences, "MATCHES_PAGE", 1)
+    with timeline.open(f"sqlite:///{tmp_path / 'closed.db'}") as tl:
+        for day in ("18", "19", "20"):
+            tl.record("shootdown", "US", f"2017-06-{day} 10:00Z", incident=day)
+            tl.record("cooperation_suspended", "Russia", f"2017-06-{day} 12:00Z", incident=day)
+        report = tl.sequence([Step("shootdown"), Step("cooperation_suspended")])
+        listed = tl.events()
+    assert ["18", "19", "20"] == [m.events[0].incident for m in report.matches]
+    text = report.to_text()
+    assert "matches: 3" in text and "cooperation_suspended@2017-06-20 12:00" in text
+    with pytest.raises(timeline.StoreError, match="the timeline is closed"):
+        list(listed)
+    with pytest.raises(timeline.StoreError, match="the timeline is closed"):
+        tl.sequence([Step("shootdown")])

@@ -645,7 +645,11 @@ class Timeline:
         return self._store.url
 
     def close(self) -> None:
-        """Close the database connections. The timeline cannot be used afterwards.
+        """Close the database connections. The timeline cannot be used afterwards: every
+        later question or write, and an :class:`Events` not yet read, is refused
+        (``StoreError``). Answers given before stay answers: a sequence report reads the
+        matches it holds compactly from the database, where the database outlives the
+        timeline (a file, PostgreSQL).
 
         Example:
             >>> import timeline

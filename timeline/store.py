@@ -598,8 +598,8 @@ class Store:
             yield conn
 
     @contextmanager
-    def _read(self) -> Iterator[sa.Connection]:
-        with self._translate(), self.engine.connect() as conn, conn.begin():
+    def _read(self, *, held: bool = False) -> Iterator[sa.Connection]:
+        with self._translate(held=held), self.engine.connect() as conn, conn.begin():
             yield conn
 
     @contextmanager
@@ -621,17 +621,21 @@ class Store:
             yield conn
 
     @contextmanager
-    def _using(self, conn: sa.Connection | None) -> Iterator[sa.Connection]:
+    def _using(self, conn: sa.Connection | None, *, held: bool = False) -> Iterator[sa.Connection]:
         if conn is not None:
-            with self._translate():
+            with self._translate(held=held):
                 yield conn
             return
-        with self._read() as own:
+        with self._read(held=held) as own:
             yield own
 
     @contextmanager
-    def _translate(self) -> Iterator[None]:
-        if self._closed:
+    def _translate(self, *, held: bool = False) -> Iterator[None]:
+        """Translate the driver's errors into the library's. ``held``: a read for an
+        answer given before the store was closed (a sequence report's matches, held
+        compactly and read whole as they are used), which a closed store still serves
+        where its database outlives it; any other use of a closed store is refused."""
+        if self._closed and not held:
             raise StoreError(f"{self.url}: the timeline is closed; open it again (timeline.open)")
         try:
             yield
@@ -1681,12 +1685,13 @@ class Store:
         return sorted({e.id: e for e in [*first, *below]}.values(), key=lambda e: e.position)
 
     def at_positions(
-        self, positions: Iterable[int], *, conn: sa.Connection | None = None
+        self, positions: Iterable[int], *, conn: sa.Connection | None = None, held: bool = False
     ) -> dict[int, RecordedEvent]:
-        """Return the stored events at these positions, by position."""
+        """Return the stored events at these positions, by position (``held``: for an
+        answer given before the store was closed, see :meth:`_translate`)."""
         wanted = sorted(set(positions))
         found: dict[int, RecordedEvent] = {}
-        with self._using(conn) as reader:
+        with self._using(conn, held=held) as reader:
             for start in range(0, len(wanted), _ID_CHUNK):
                 chunk = wanted[start : start + _ID_CHUNK]
                 for row in reader.execute(

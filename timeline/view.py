@@ -1026,8 +1026,9 @@ class View:
                 matches = tuple(Matches(rows, lambda at: self._store.at_positions(at, conn=conn)))
             else:
                 # held compactly; their events are read whole a page at a time, when the
-                # matches are read (a million events may make tens of thousands)
-                matches = Matches(rows, lambda at: self._store.at_positions(at))
+                # matches are read (a million events may make tens of thousands), also
+                # once the timeline is closed: the report is an answer, not a reader
+                matches = Matches(rows, lambda at: self._store.at_positions(at, held=True))
         return attrs.evolve(report, matches=matches, basis=self.basis)
 
     # -- the picture -------------------------------------------------------------------
