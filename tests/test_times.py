@@ -832,3 +832,12 @@ def test_hhmmz_does_not_make_a_time_of_day_the_year(text: str) -> None:
     refused (write 15:43Z)."""
     with pytest.raises(InvalidEventError):
         parse_time(text, field="t")
+
+
+def test_nanoseconds_are_cut_to_the_microsecond() -> None:
+    """A new user's trial: nanoseconds were dropped without a word. The store keeps
+    microseconds; the digits past the sixth are cut, not rounded, as README and
+    parse_time now say."""
+    for text in ("2017-06-18T10:00:00.123456789Z", "2017-06-18T10:00:00.1234569Z"):
+        moment, precision = parse_time(text)
+        assert (123456, "exact") == (moment.microsecond, precision)

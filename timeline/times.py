@@ -413,6 +413,8 @@ def parse_time(
       ("2017" year, "June 2017" month, "2017-06-18" day, "2017-06-18 15:43" minute, with
       seconds ``second``, with a fraction ``exact``). A date alone is a day, month or
       year of the day zone; a time of day needs an offset in the text or ``default_tz``.
+      A fraction of a second is kept to the microsecond, as ``datetime`` keeps it: digits
+      past the sixth (nanoseconds, as Go and Java write them) are cut, not rounded.
 
     Refused as guesses: a day and a month in an order that differs by country
     (``01/08/2020``, ``8-1-2020``), a two-digit year, a weekday that is not the date's,
