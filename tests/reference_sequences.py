@@ -59,8 +59,10 @@ def between(
     if first is None:
         return None
     certain = first[1] and order(before) < order(absent)
-    if after is None or after.position == absent.position:
+    if after is None:
         return certain
+    if after.position == absent.position:
+        return None  # the step after is not between the steps
     if after.precision == "exact" and order(after) < order(absent):
         return None
     second = follow(absent, first[0], after)
@@ -158,14 +160,18 @@ def reference_matches(
         pending.remove(before)
         return place(grown)
 
-    def close_absences(n: int, now: dt.datetime | None) -> None:
+    def close_absences(n: int, now: dt.datetime | None, *, stepped: bool = True) -> None:
         """Let the absences among the first ``n + 1`` events whose interval ended by
         ``now`` (``None``: all, the stream over) act on the partial matches pending after
-        the step before them, as on ones that events to come would advance."""
+        the step before them, as on ones that events to come would advance; the event
+        ``n`` not yet (``stepped=False``) where it may take the step after the absence:
+        it is tried as that step first."""
         for stage, absences in enumerate(gap_absences, 1):
             for which, absent in enumerate(absences):
                 for earlier in ordered[: n + 1]:
                     if (stage, which, earlier.position) in applied or not absent.takes(earlier):
+                        continue
+                    if not stepped and earlier is ordered[n] and present[stage].takes(earlier):
                         continue
                     end = interval_end(earlier.occurred_at, earlier.precision)
                     if now is not None and end > now:
@@ -190,7 +196,7 @@ def reference_matches(
             gone = keys(until, event)
             pending[:] = [p for p in pending if p.key not in gone]
         event_start = start
-        close_absences(n, start)
+        close_absences(n, start, stepped=False)
         # an absence arriving after an event that took the step after it, whose
         # interval is still open, may lie before that event
         for stage, absences in enumerate(gap_absences, 1):
@@ -246,6 +252,7 @@ def reference_matches(
                 if placed is not None:
                     started.append(placed)
                     break
+        close_absences(n, start)  # the event's own absences where it took no step
     close_absences(n, None)
     partial_out = [(p.key, [e.position for e in p.events]) for p in pending]
     found = [(m.key, [e.position for e in m.events], m.certain) for m in matches]

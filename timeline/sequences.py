@@ -35,7 +35,9 @@ The rules, for the caller:
   arrives. Maybe: the match is kept with ``order_certain=False`` (dropped under
   ``certain_only=True``). Not at all: no effect. An event that comes later in
   ``(occurred_at, position)`` order never certainly lies before another, and an event
-  that is both the absence and the step after counts as the absence first. So an
+  that may be both the absence and the step after is tried as the step first: the step
+  after is not between the steps, so ``a, no b, then b`` is completed by the first b
+  after a (an absence only where the event took no step). So an
   imprecise absence stays open until the stream passes the end of its interval (then it
   acts on the partial match pending, as on one that events to come would advance); and a
   match whose event after an absent step is imprecise is held back from
@@ -842,8 +844,10 @@ class Matcher:
             for step in (*self.steps, *([self.until] if self.until else []))
         }
         until = keyed[id(self.until)] if self.until and type in self.until.types else None
+        # each absence with whether the type also takes the step after it: such an
+        # event is tried as that step first, and is an absence only where it took none
         absences = [
-            (index + 1, *keyed[id(step)][1:])
+            (index + 1, *keyed[id(step)][1:], type in self.present[index + 1].types)
             for index, steps in enumerate(self.absences)
             for step in steps
             if type in step.types
@@ -883,8 +887,12 @@ class Matcher:
             for key in until[2](event):
                 for stage in pending:
                     stage.pop(key, None)
-        for stage_index, where, keys in absences:
+        after: list[tuple[int, _Keys]] | None = None  # absences held for after the steps
+        for stage_index, where, keys, also_after in absences:
             if where is None or fits(event, where):
+                if also_after and steps:
+                    after = [*(after or ()), (stage_index, keys)]
+                    continue
                 for key in keys(event):
                     self._absent(stage_index, key, event)
         if not steps:
@@ -908,6 +916,11 @@ class Matcher:
             self._offer_held(started)
         if held and event.precision != "exact":
             self._hold(event, held)
+        # the step after an absence is not between the steps: ``a, no b, then b`` is
+        # completed by the first b; where it took no step, the event is an absence
+        for stage_index, keys in after or ():
+            for key in keys(event):
+                self._absent(stage_index, key, event)
 
     def _hold(self, event: RecordedEvent, steps: list[tuple[int, Where, _Keys]]) -> None:
         end = interval_end(event.occurred_at, event.precision, self.day_zone)
@@ -925,7 +938,8 @@ class Matcher:
         stage = self.pending[stage_index]
         if event.precision == "exact":
             partial = stage.get(key)
-            if partial is not None:
+            # (a partial match this very event just started or advanced is after it)
+            if partial is not None and partial[1][-1].position != event.position:
                 if partial[1][-1].precision == "exact":
                     del stage[key]  # certainly after it, and before any event to come
                 else:
@@ -1255,8 +1269,8 @@ def _between(
     arrives later in ``(occurred_at, position)`` order never certainly precedes
     another, an exact event is never preceded by one arriving after it (it is never held
     open), an event never lies after itself, and an event that is both the absence and
-    ``after`` counts as the absence first (as an exact one, which discards the partial
-    match before it takes the step)."""
+    ``after`` is not between: it is the step after (``a, no b, then b`` is completed by
+    the first b)."""
     if absent.position == before.position:
         return None
     if absent.precision == "exact" and _order(absent) < _order(before):
@@ -1265,8 +1279,10 @@ def _between(
     if first is None:
         return None
     sure = first[1] and _order(before) < _order(absent)
-    if after is None or after.position == absent.position:
+    if after is None:
         return sure
+    if after.position == absent.position:
+        return None  # the step after is not between the steps
     if after.precision == "exact" and _order(after) < _order(absent):
         return None
     second = follow(absent, first[0], after, day_zone=day_zone)
@@ -1282,7 +1298,7 @@ certain (a :class:`Partial` once reported)."""
 _Keys = Callable[[Any], Sequence[Hashable]]
 _Plan = tuple[
     tuple[Step, Where, _Keys] | None,
-    list[tuple[int, Where, _Keys]],
+    list[tuple[int, Where, _Keys, bool]],
     list[tuple[int, Where, _Keys]],
     list[tuple[int, Where, _Keys]],
 ]
