@@ -158,3 +158,17 @@ def test_where_tells_true_from_1_and_a_list_from_its_text() -> None:
             ('["US"]', ['["US"]']),
         ):
             assert found == [e.data["x"] for e in tl.events(where={"data.x": wanted})]
+
+
+def test_where_holds_1_and_1_0_one_number_inside_a_list_or_object_too() -> None:
+    """A last review: with true told from 1, a wanted list or object was compared by its
+    canonical JSON, so ``where={"data.x": [1]}`` no longer found the x stored as
+    ``[1.0]`` (``[1] == [1.0]`` before), while ``data.z: 1`` finds 1.0; true inside a
+    list stays apart from 1."""
+    with timeline.open("sqlite://") as tl:
+        tl.record("a", "US", "2017-06-18", incident="s", data={"x": [1.0], "y": {"k": 2.0}})
+        tl.record("a", "US", "2017-06-19", incident="s", data={"x": [True], "y": {"k": True}})
+        assert [[1.0]] == [e.data["x"] for e in tl.events(where={"data.x": [1]})]
+        assert [{"k": 2.0}] == [e.data["y"] for e in tl.events(where={"data.y": {"k": 2}})]
+        assert [[True]] == [e.data["x"] for e in tl.events(where={"data.x": [True]})]
+        assert [] == list(tl.events(where={"data.y": {"k": 1}}))
