@@ -1029,6 +1029,19 @@ def test_a_reader_of_a_mistyped_db_creates_nothing(
     assert not typo.exists()
 
 
+
+def test_a_reader_reads_a_store_named_by_a_sqlite_uri(tmp_path: Path) -> None:
+    """A last review: the check that a reading command's database has timeline's schema
+    looked for a file named ``file:/path/x.db`` when --db was a SQLite URI filename (a
+    read-only open, ``?mode=ro&uri=true``), found none and refused a store that
+    ``timeline events`` had read before."""
+    path = tmp_path / "store.db"
+    with timeline.open(f"sqlite:///{path}") as tl:
+        tl.record("truce", "Syria", "2017-06-17", incident="s")
+    out = run("--db", f"sqlite:///file:{path}?mode=ro&uri=true", "events")
+    assert "truce" in out
+    assert timeline.schema_revision(f"sqlite:///file:{path}?mode=ro&uri=true") is not None
+
 def test_reported_at_errors_are_one_line(db_url: str) -> None:
     """A --reported-at that cannot be read is one line naming reported_at; nothing stored."""
     options = seeded(db_url)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import urllib.parse
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -67,7 +68,16 @@ class SQLiteBackend(Backend):
 
     def database_file(self, url: URL) -> str | None:
         database = url.database or ":memory:"
-        return None if database == ":memory:" else database
+        if database == ":memory:":
+            return None
+        if (
+            database.startswith("file:")
+            and str(url.query.get("uri", "")).lower() in ("true", "1")
+            and url.query.get("mode") != "memory"
+        ):
+            # a URI filename (``sqlite:///file:/path/x.db?mode=ro&uri=true``): its path
+            return urllib.parse.unquote(urllib.parse.urlsplit(database).path) or database
+        return database
 
     def engine_options(
         self, url: URL, timeouts: Timeouts, options: dict[str, Any], connect_args: dict[str, Any]
