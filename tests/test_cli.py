@@ -1029,7 +1029,6 @@ def test_a_reader_of_a_mistyped_db_creates_nothing(
     assert not typo.exists()
 
 
-
 def test_a_reader_reads_a_store_named_by_a_sqlite_uri(tmp_path: Path) -> None:
     """A last review: the check that a reading command's database has timeline's schema
     looked for a file named ``file:/path/x.db`` when --db was a SQLite URI filename (a
@@ -1041,6 +1040,7 @@ def test_a_reader_reads_a_store_named_by_a_sqlite_uri(tmp_path: Path) -> None:
     out = run("--db", f"sqlite:///file:{path}?mode=ro&uri=true", "events")
     assert "truce" in out
     assert timeline.schema_revision(f"sqlite:///file:{path}?mode=ro&uri=true") is not None
+
 
 def test_reported_at_errors_are_one_line(db_url: str) -> None:
     """A --reported-at that cannot be read is one line naming reported_at; nothing stored."""
