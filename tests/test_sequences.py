@@ -560,6 +560,9 @@ def test_a_report_is_an_answer_after_its_timeline_is_closed(
     assert ["18", "19", "20"] == [m.events[0].incident for m in report.matches]
     text = report.to_text()
     assert "matches: 3" in text and "cooperation_suspended@2017-06-20 12:00" in text
+    assert 0 == tl._store.engine.pool.checkedin()  # a review: no pool left open by it
+    with pytest.raises(timeline.StoreError, match="the timeline is closed"):
+        tl._store.integrity()  # verify --deep's check reopened a closed store
     with pytest.raises(timeline.StoreError, match="the timeline is closed"):
         list(listed)
     with pytest.raises(timeline.StoreError, match="the timeline is closed"):

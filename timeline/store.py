@@ -1691,13 +1691,17 @@ class Store:
         answer given before the store was closed, see :meth:`_translate`)."""
         wanted = sorted(set(positions))
         found: dict[int, RecordedEvent] = {}
-        with self._using(conn, held=held) as reader:
-            for start in range(0, len(wanted), _ID_CHUNK):
-                chunk = wanted[start : start + _ID_CHUNK]
-                for row in reader.execute(
-                    sa.select(*_STORED).where(events.c.position.in_(chunk))
-                ).all():
-                    found[row.position] = _recorded(row)
+        try:
+            with self._using(conn, held=held) as reader:
+                for start in range(0, len(wanted), _ID_CHUNK):
+                    chunk = wanted[start : start + _ID_CHUNK]
+                    for row in reader.execute(
+                        sa.select(*_STORED).where(events.c.position.in_(chunk))
+                    ).all():
+                        found[row.position] = _recorded(row)
+        finally:
+            if self._closed:  # a read for an answer after close: no pool is left open
+                self.engine.dispose()
         return found
 
     def get_many(
@@ -2163,7 +2167,8 @@ class Store:
         Table pages are read whole by the walk of :meth:`Timeline.verify` (PostgreSQL
         checks their checksums as it reads them, on a cluster that has them on).
         """
-        return self.backend.integrity(self.engine, limit=limit, url=self.url)
+        with self._translate():  # a closed store is refused here too, not reopened
+            return self.backend.integrity(self.engine, limit=limit, url=self.url)
 
     def last(self) -> tuple[int, str]:
         """Return the position and hash of the newest event; ``(0, "")`` when empty."""
