@@ -240,7 +240,12 @@ def caller_stacklevel() -> int:
     """The ``stacklevel`` that makes a warning name the first frame outside this
     package: the line of the caller that asked, however many of the library's own
     frames (``Timeline`` handing a question to ``as_of``, a lazy listing) lie between.
-    Call it in the function that calls ``warnings.warn``."""
+    Call it in the function that calls ``warnings.warn``.
+
+    Example:
+        >>> caller_stacklevel() >= 1  # from outside the package: this very line
+        True
+    """
     frame = sys._getframe(1)
     level = 1
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
