@@ -541,6 +541,22 @@ def test_the_report_says_everything_it_was_asked(tl: timeline.Timeline) -> None:
     assert "a predicate" == json.loads(predicate.to_json())["query"]["steps"][0]["where"]
 
 
+def test_the_query_line_says_an_absences_key(tl: timeline.Timeline) -> None:
+    """An absence's key changes the answer (a restoration by the targets, or by the
+    actor), but the text and Markdown query line left it out: reports that differ read
+    the same ("a (key actor) -> not c -> b (key actor)")."""
+    put(tl, ("a", 0, {"actor": "X"}), ("c", 1, {"actor": "Y", "targets": ["X"]}))
+    put(tl, ("b", 2, {"actor": "X"}))
+    lines = set()
+    for key in ("actor", "targets"):
+        steps = [Step("a", key="actor"), Step("c", key=key, absent=True), Step("b", key="actor")]
+        report = tl.sequence(steps)
+        assert f"not c (key {key})" in report.to_text().splitlines()[0]
+        assert f"not c (key {key})" in report.to_markdown().splitlines()[0]
+        lines.add(report.to_text().splitlines()[0])
+    assert 2 == len(lines)
+
+
 def test_a_report_is_an_answer_after_its_timeline_is_closed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

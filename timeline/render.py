@@ -65,7 +65,7 @@ def _where_json(where: Any) -> Any:
 
 
 def _query(report: SequenceReport) -> str:
-    arrows = " -> ".join(_step_text(step, keyed=not step.absent) for step in report.steps)
+    arrows = " -> ".join(_step_text(step, keyed=True) for step in report.steps)
     limits = []
     if report.within is not None:
         limits.append(f"within {duration(report.within)}")
