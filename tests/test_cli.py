@@ -1207,6 +1207,17 @@ def test_readme_command_reference_runs(tmp_path: Path, monkeypatch: pytest.Monke
 SEED_STEPS = ("shootdown:actor", "cooperation_suspended:targets", "aircraft_repositioned:actor")
 
 
+@pytest.mark.parametrize(
+    ("step", "field"), [("shootdown:", "key"), ("shootdown:actor/", "max_gap")]
+)
+def test_a_step_with_an_empty_key_or_gap_is_refused(db_url: str, step: str, field: str) -> None:
+    """'shootdown:' ran keyed on the incident and 'shootdown:actor/' with no gap limit,
+    silently, while 'shootdown:actor+' (an empty key field too) was refused."""
+    seeded(db_url)
+    output = run("--db", db_url, "report", "sequence", step, "aircraft_repositioned:actor", code=1)
+    assert f"{field}:" in output
+
+
 def test_report_sequence_in_four_formats(db_url: str) -> None:
     """report sequence finds the seed's pattern once, keyed on the US, in every format."""
     seeded(db_url)

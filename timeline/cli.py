@@ -1070,13 +1070,14 @@ def parse_step(text: str) -> timeline.Step:
     """
     absent = text.startswith("!")
     body = text[1:] if absent else text
-    body, _, gap = body.partition("/")
-    types, _, key = body.partition(":")
-    fields = tuple(key.split("+")) if key else ("incident",)
+    body, slash, gap = body.partition("/")
+    types, colon, key = body.partition(":")
+    # A ':' or '/' with nothing after it is refused by Step, not read as no key or gap.
+    fields = tuple(key.split("+")) if colon else ("incident",)
     return timeline.Step(
         types.split("|"),
         key=fields if len(fields) > 1 else fields[0],
-        max_gap=gap or None,
+        max_gap=gap if slash else None,
         absent=absent,
     )
 
