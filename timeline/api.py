@@ -2013,20 +2013,27 @@ def _checked(
             )
         # A day, month or year is one of the timeline's day zone, as record() reads it:
         # an Event built in another zone (UTC by default) would cover a day this
-        # timeline has not, and be uncertain on the very day it names.
-        for name, (start, precision) in (
-            ("occurred_at", (event.occurred_at, event.precision)),
-            ("reported_at", (event.reported_at, event.reported_precision)),
-        ):
-            if start is not None and precision in CALENDAR_UNITS:
-                try:
-                    check_start(start, precision, field=name, day_zone=day_zone)
-                except InvalidEventError as e:
-                    raise InvalidEventError(
-                        f"events[{i}].{name}",
-                        f"{e.problem}; build the Event with day_zone= the timeline's",
-                    ) from e
+        # timeline has not, and be uncertain on the very day it names. (Most events
+        # are exact: one test each.)
+        if event.precision in CALENDAR_UNITS:
+            _in_day_zone(i, "occurred_at", event.occurred_at, event.precision, day_zone)
+        if event.reported_at is not None and event.reported_precision in CALENDAR_UNITS:
+            _in_day_zone(i, "reported_at", event.reported_at, event.reported_precision, day_zone)
         yield event
+
+
+def _in_day_zone(
+    index: int, name: str, start: dt.datetime, precision: str, day_zone: ZoneInput
+) -> None:
+    """Refuse a day, month or year of ``events[index]`` that does not start one of the
+    day zone's."""
+    try:
+        check_start(start, precision, field=name, day_zone=day_zone)
+    except InvalidEventError as e:
+        raise InvalidEventError(
+            f"events[{index}].{name}",
+            f"{e.problem}; build the Event with day_zone= the timeline's",
+        ) from e
 
 
 def _expected_versions(
