@@ -398,6 +398,23 @@ def test_a_data_key_ties_only_equal_json_values() -> None:
         assert [] == [[e.data for e in m.events] for m in report.matches]
 
 
+def test_a_data_key_ties_one_number_written_two_ways_inside_a_list_too() -> None:
+    """``1`` and ``1.0`` are one number as a key (as ``where`` reads them), and so are
+    ``[1]`` and ``[1.0]`` or ``{"n": 0}`` and ``{"n": -0.0}``: a list or an object key
+    was its canonical JSON text, in which the two are different texts."""
+    with timeline.open("sqlite://") as tl:
+        for incident, first, second in (
+            ("s", 1, 1.0),
+            ("t", [1, "US"], [1.0, "US"]),
+            ("u", {"n": 0}, {"n": -0.0}),
+            ("v", [True], [1]),  # still two values: true is not 1
+        ):
+            tl.record("a", "US", "2017-06-18T10:00Z", incident=incident, data={"x": first})
+            tl.record("b", "US", "2017-06-18T11:00Z", incident=incident, data={"x": second})
+        report = tl.sequence([Step("a", key="data.x"), Step("b", key="data.x")])
+        assert ["s", "t", "u"] == sorted(m.events[0].incident for m in report.matches)
+
+
 def test_an_imprecise_absence_that_may_fall_between_leaves_no_certain_match() -> None:
     """For "a, no x, then b" with x known only to the day of a and b: x may have happened
     between them, so the match is kept flagged ``order_certain=False`` (and dropped under

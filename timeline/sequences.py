@@ -310,7 +310,20 @@ def _same_value(value: Any, wanted: Any) -> bool:
 
 def _hashable(value: JSONValue) -> Hashable:
     if isinstance(value, bool | list | dict):
-        return JSONKey(canonical_json(value))
+        return JSONKey(canonical_json(_one_number_form(value)))
+    return value
+
+
+def _one_number_form(value: Any) -> Any:
+    """``value`` with each integral float an int, inside lists and objects: a key is
+    equal where ``where`` would find the values equal (``[1]`` and ``[1.0]``, as ``1``
+    and ``1.0`` are one key), and ``true`` stays apart from ``1``."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_one_number_form(item) for item in value]
+    if isinstance(value, dict):
+        return {name: _one_number_form(item) for name, item in value.items()}
     return value
 
 
