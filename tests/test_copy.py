@@ -172,6 +172,29 @@ def test_the_copy_takes_appends_where_the_source_left_off(urls: tuple[str, str])
         assert source.head() == (newest.position, newest.hash)
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_copy_takes_back_its_source_s_export_as_the_same_events(
+    urls: tuple[str, str], tmp_path: Path, fmt: str
+) -> None:
+    """The source's export, imported into the copy, is the events the copy holds (none
+    stored again), events with no reported time and a correction carrying its event's
+    published source included; so is the copy's export, imported into the source."""
+    source_url, copy_url = urls
+    with timeline.open(source_url) as source, timeline.open(copy_url) as copied:
+        stored = build(source)
+        claim = source.record("strike", "Iran", "2020-01-08", incident="iran-2020",
+                              source={"published_at": "2020-01-08"})  # fmt: skip
+        fix = source.correct(claim.id, data={"bases": 2})
+        assert (fix.reported_at, fix.source) == (None, claim.source)
+        timeline.copy(source, copied)
+        exported, back = tmp_path / f"source.{fmt}", tmp_path / f"copy.{fmt}"
+        assert len(stored) + 2 == source.export(exported) == copied.export(back)
+        assert exported.read_text() == back.read_text()
+        assert 0 == copied.import_file(exported).stored
+        assert 0 == source.import_file(back).stored
+        assert source.head() == copied.head()
+
+
 @pytest.mark.parametrize("page_size", [1, 3])
 def test_pages_of_any_size_copy_the_same(urls: tuple[str, str], page_size: int) -> None:
     """A page boundary between an event and its corrections changes nothing: the index

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from collections.abc import Iterator
@@ -77,11 +78,6 @@ def test_export_then_import_file_gives_the_same_events(
         assert [e.content() for e in tl.events()] == [e.content() for e in copy.events()]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known, not fixed: a file cannot say 'no reported time' beside a source's "
-    "published_at (an empty reported_at takes it); needs a decision on the file format",
-)
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
 def test_a_correction_of_a_published_claim_exports_as_itself(
     tl: timeline.Timeline, tmp_path: Path, fmt: str
@@ -107,6 +103,58 @@ def test_a_correction_of_a_published_claim_exports_as_itself(
         assert 2 == copy.import_file(path).stored
         assert [e.content() for e in tl.events()] == [e.content() for e in copy.events()]
         assert {"bases.hit": 2} == dict(copy.state("US", reported_by="2020-01-08"))
+
+
+def test_an_explicit_null_or_none_reported_at_is_no_reported_time(
+    tl: timeline.Timeline, tmp_path: Path
+) -> None:
+    """In a file, ``"reported_at": null`` (JSON Lines) or a ``none`` cell in any case
+    (CSV) is no reported time, beside a source's published_at; a key left out or an
+    empty cell still takes the published_at."""
+    base = {"type": "strike", "actor": "Iran", "occurred_at": "2020-01-08",
+            "incident": "iran-2020", "source": {"published_at": "2020-01-09"}}  # fmt: skip
+    jsonl = tmp_path / "in.jsonl"
+    jsonl.write_text(json.dumps(base) + "\n" + json.dumps({**base, "reported_at": None}) + "\n")
+    source = '"{""published_at"": ""2020-01-09""}"'
+    csv = tmp_path / "in.csv"
+    csv.write_text(
+        "type,actor,occurred_at,incident,source,reported_at\n"
+        + "".join(
+            f"strike,Iran,2020-01-08,iran-2020,{source},{cell}\n"
+            for cell in ("", "none", "None", " NONE ")
+        )
+    )
+    assert 2 == tl.import_file(jsonl).stored
+    assert 4 == tl.import_file(csv).stored
+    published = (dt.datetime(2020, 1, 9, tzinfo=dt.UTC), "day")
+    unreported = (None, None)
+    assert [published, unreported, published, unreported, unreported, unreported] == [
+        (e.reported_at, e.reported_precision) for e in tl.events()
+    ]
+    out = io.StringIO()
+    tl.export(out, format="csv")
+    rows = out.getvalue().splitlines()[1:]
+    assert rows[0].endswith(",2020-01-09T00:00:00.000000Z,day")
+    assert rows[1].endswith(",none,")  # written so, since an empty cell takes 9 January
+
+
+def test_a_reported_precision_beside_a_null_reported_at_is_refused(
+    tl: timeline.Timeline, tmp_path: Path
+) -> None:
+    """``"reported_at": null`` with a ``reported_precision`` is refused by its line, naming
+    reported_precision, rather than the precision applied to the source's published_at."""
+    path = tmp_path / "in.jsonl"
+    path.write_text(
+        json.dumps({"type": "strike", "actor": "Iran", "occurred_at": "2020-01-08",
+                    "incident": "iran-2020", "source": {"published_at": "2020-01-09"},
+                    "reported_at": None, "reported_precision": "day"}) + "\n"
+    )  # fmt: skip
+    with pytest.raises(timeline.InvalidFileError) as refused:
+        tl.import_file(path)
+    assert [(1, "reported_precision: is given without reported_at; give both")] == [
+        (line, str(problem)) for line, problem in refused.value.problems
+    ]
+    assert 0 == tl.head()[0]
 
 
 def test_an_incident_exports_with_its_corrections_wherever_they_were_recorded(

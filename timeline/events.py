@@ -1165,12 +1165,20 @@ def event_from_dict(
 
     The keys are the event's field names; ``type``, ``actor``, ``occurred_at`` and
     ``incident`` are required, an unknown key is refused (a misspelt field is never
-    silently dropped).
+    silently dropped). ``reported_at`` left out takes the source's ``published_at``
+    (see :func:`reported_time`); ``"reported_at": null`` says the event has no reported
+    time (it counts as reported when recorded), whatever its source says, as
+    :func:`timeline.io.event_to_record` writes such an event.
 
     Example:
         >>> event_from_dict({"type": "truce", "actor": "Syria", "occurred_at": "2017-06-17",
         ...                  "incident": "daraa"}).precision
         'day'
+        >>> line = {"type": "truce", "actor": "Syria", "occurred_at": "2017-06-17",
+        ...         "incident": "daraa", "source": {"published_at": "2017-06-18"}}
+        >>> event_from_dict(line).reported_at.date(), event_from_dict(
+        ...     {**line, "reported_at": None}).reported_at
+        (datetime.date(2017, 6, 18), None)
     """
     if not isinstance(fields, Mapping):
         raise InvalidEventError("event", f"expected a JSON object, got {type(fields).__name__}")
@@ -1185,7 +1193,10 @@ def event_from_dict(
         for k in EVENT_FIELDS
         if k in fields and k not in ("type", "actor", "occurred_at", "incident")
     }
-    return Event(
+    unreported = "reported_at" in fields and fields["reported_at"] is None
+    if unreported and optional.get("reported_precision") is not None:
+        raise InvalidEventError("reported_precision", "is given without reported_at; give both")
+    event = Event(
         fields["type"],
         fields["actor"],
         fields["occurred_at"],
@@ -1194,6 +1205,12 @@ def event_from_dict(
         day_zone=day_zone,
         **optional,
     )
+    if unreported and event.reported_at is not None:
+        # an explicit null is "no reported time" (what export writes for a correction
+        # that carries its event's source but was reported when recorded), not "take the
+        # source's published_at", which a key left out means
+        event = attrs.evolve(event, reported_at=None, reported_precision=None, _stored_times=True)
+    return event
 
 
 __all__ = [

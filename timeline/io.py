@@ -6,12 +6,16 @@ One event per line (per row in CSV). The field names are the event's own
 ``corrects``, ``retracts``; ``type``, ``actor``, ``occurred_at`` and ``incident`` are
 required, and an unknown field is refused (a misspelt field is never silently dropped).
 
-- **JSON Lines**: each non-blank line is a JSON object of those fields.
+- **JSON Lines**: each non-blank line is a JSON object of those fields. ``reported_at``
+  left out takes the source's ``published_at``; ``"reported_at": null`` is no reported
+  time (the event counts as reported when recorded), which export writes for every
+  event stored without one.
 - **CSV**: a header row of field names, then one row per event. An empty cell is an
-  absent field. ``targets`` is a JSON list (``["US", "Syria"]``) or names separated by
-  ``;`` (``US;Syria``); a cell with a comma (``US, Iraq``) is refused, since it may be
-  two names or one (a name with a comma is written as a JSON list); ``data``,
-  ``effects`` and ``source`` are JSON text.
+  absent field; a ``reported_at`` cell ``none`` (in any case) is no reported time, as
+  ``null`` is in JSON Lines, and is what export writes there. ``targets`` is a JSON
+  list (``["US", "Syria"]``) or names separated by ``;`` (``US;Syria``); a cell with a
+  comma (``US, Iraq``) is refused, since it may be two names or one (a name with a comma
+  is written as a JSON list); ``data``, ``effects`` and ``source`` are JSON text.
 
 Readers never stop at a bad line: a line that cannot be read comes back as the
 :class:`~timeline.errors.InvalidEventError` that says why, with its line number, so that a
@@ -71,6 +75,10 @@ CSV_JSON_FIELDS: Final = JSON_FIELDS
 """The CSV columns whose cells are JSON text (:data:`timeline.events.JSON_FIELDS`)."""
 
 REQUIRED_FIELDS: Final = ("type", "actor", "occurred_at", "incident")
+
+NO_REPORTED_TIME: Final = "none"
+"""A CSV ``reported_at`` cell that says "no reported time" (read in any case), where an
+empty cell would take the source's ``published_at``."""
 
 Line = tuple[int, dict[str, Any] | InvalidEventError]
 """A line of a file: its number (from 1) and its fields, or the error that says why not."""
@@ -273,12 +281,14 @@ def read_csv(path: str | Path, *, max_event_bytes: int | None = None) -> Iterato
     """Yield ``(line number, fields)`` for each row of a CSV file with a header row.
 
     The numbers are those of the file's lines (a row with a quoted line break counts its
-    first). Empty cells are left out; a ``'`` that a spreadsheet-safe writer put before a
-    cell is taken away (see :func:`from_spreadsheet_cell`); ``targets`` and the JSON
-    columns are decoded (see the module's notes). A header that names an unknown field, or
-    lacks a required one, is reported as line 1; rows are still checked, without the
-    unknown columns. A row longer than :func:`max_line_bytes` of ``max_event_bytes`` is
-    refused before it is parsed and skipped without being held.
+    first). Empty cells are left out; a ``reported_at`` of ``none`` (any case) is
+    ``None``, no reported time (:data:`NO_REPORTED_TIME`); a ``'`` that a
+    spreadsheet-safe writer put before a cell is taken away (see
+    :func:`from_spreadsheet_cell`); ``targets`` and the JSON columns are decoded (see
+    the module's notes). A header that names an unknown field, or lacks a required one,
+    is reported as line 1; rows are still checked, without the unknown columns. A row
+    longer than :func:`max_line_bytes` of ``max_event_bytes`` is refused before it is
+    parsed and skipped without being held.
 
     Example:
         >>> import pathlib, tempfile
@@ -739,10 +749,11 @@ def write_csv(
 
     ``targets`` are written as names separated by ``;`` (a JSON list when a name holds a
     ``;`` or a ``,`` or starts with ``[``), the JSON columns as JSON text, empty values as empty
-    cells; a cell a spreadsheet would run as a formula gets a ``'`` before it (see
-    :func:`spreadsheet_cell`), which :func:`read_csv` takes away. ``stored`` adds
-    columns for the fields the store assigned (see :func:`event_to_record`). Open
-    ``file`` with ``newline=""``.
+    cells (but ``none`` for no reported time, :data:`NO_REPORTED_TIME`, since an empty
+    ``reported_at`` takes the source's ``published_at``); a cell a spreadsheet would run
+    as a formula gets a ``'`` before it (see :func:`spreadsheet_cell`), which
+    :func:`read_csv` takes away. ``stored`` adds columns for the fields the store
+    assigned (see :func:`event_to_record`). Open ``file`` with ``newline=""``.
 
     Example:
         >>> import io
@@ -756,7 +767,7 @@ def write_csv(
         'id,incident,type,actor,targets,occurred_at,precision,data,effects,source,corrects,retracts,reported_at,reported_precision'
         >>> row.split(",", 6)[4:]  # doctest: +NORMALIZE_WHITESPACE
         ['Syria;Syrian pilot', '2017-06-18T00:00:00.000000Z',
-         'day,"{""aircraft"": ""Su-22""}",,,,,,']
+         'day,"{""aircraft"": ""Su-22""}",,,,,none,']
     """
     columns = (*EVENT_FIELDS, *STORED_FIELDS) if stored else EVENT_FIELDS
     writer = csv.writer(file, lineterminator="\n")
@@ -1064,6 +1075,8 @@ def _csv_fields(columns: list[str | None], row: list[str]) -> dict[str, Any]:
         cell = from_spreadsheet_cell(given)
         if name in CSV_JSON_FIELDS:
             fields[name] = _json_cell(name, cell)
+        elif name == "reported_at" and cell.strip().lower() == NO_REPORTED_TIME:
+            fields[name] = None  # no reported time, as "reported_at": null in JSON Lines
         elif name == "targets":
             fields[name] = _targets_cell(cell)
         else:
@@ -1099,6 +1112,8 @@ def _targets_cell(cell: str) -> Any:
 
 
 def _csv_cell(name: str, value: Any) -> str:
+    if value is None and name == "reported_at":
+        return NO_REPORTED_TIME  # an empty cell would take the source's published_at
     if value is None or value == {} or value == []:
         return ""
     if name in CSV_JSON_FIELDS:
@@ -1134,6 +1149,7 @@ __all__ = [
     "FILE_FORMATS",
     "FORMATS",
     "LINE_ROOM",
+    "NO_REPORTED_TIME",
     "PARQUET_BATCH",
     "REQUIRED_FIELDS",
     "SPREADSHEET_STARTS",
