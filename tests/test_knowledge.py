@@ -635,3 +635,31 @@ def test_a_retraction_of_a_correction_straddling_the_bound_makes_it_uncertain(
     assert (late["injured"], late.uncertain) == (0, frozenset())
     entry = tl.as_of(reported_by="2020-01-12 12:00Z").history("US")[-1]
     assert (entry.new, tl.as_of(reported_by="2020-01-11").state("US")["injured"]) == (0, 11)
+
+
+def test_a_retraction_of_the_claim_straddling_the_bound_makes_it_uncertain(
+    tl: timeline.Timeline,
+) -> None:
+    """A strike claimed on the 8th and retracted on the 12th (a day): asked at noon on the
+    12th the retraction applies (the claim is withdrawn) but may have been public only in
+    the afternoon, so what the claim set is uncertain, as when a correction straddles the
+    bound; by the end of the day it is certain, and the day before the claim stands."""
+    tl.record("alert", "Iran", "2020-01-07", incident=INCIDENT,
+              effects={"Iran": {"alert": "high"}}, reported_at="2020-01-07")  # fmt: skip
+    strike = tl.record("strike", "Iran", "2020-01-08", incident=INCIDENT, targets=["US"],
+                       effects={"Iran": {"strikes": 1, "alert": "high"}},
+                       reported_at="2020-01-08")  # fmt: skip
+    tl.retract(strike.id, "double-counted", reported_at="2020-01-12")
+    noon = "2020-01-12 12:00Z"
+    got = tl.state("Iran", reported_by=noon)
+    # alert was high before the claim: the claim changes nothing there, so it stays certain
+    assert ({"alert": "high"}, frozenset({"strikes"}), 1) == (
+        got.to_dict(), got.uncertain, got.events_applied
+    )  # fmt: skip
+    every = tl.states(reported_by=noon)["Iran"]
+    assert (every.to_dict(), every.uncertain) == (got.to_dict(), got.uncertain)
+    day = tl.state("Iran", reported_by="2020-01-12")
+    assert ({"alert": "high"}, frozenset()) == (day.to_dict(), day.uncertain)
+    before = tl.state("Iran", reported_by="2020-01-11")
+    assert ({"alert": "high", "strikes": 1}, frozenset()) == (before.to_dict(), before.uncertain)
+    assert frozenset() == tl.state("Iran", at="2020-01-07", reported_by=noon).uncertain

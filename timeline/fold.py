@@ -15,10 +15,11 @@ The store's only job is to fetch the right rows, in the right order.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import heapq
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -306,6 +307,55 @@ def _apply(
     for fix in sorted(fixes, key=lambda e: (e.reported[0], e.position)):
         fields.update(changes.get(fix.id, {}))
     return attrs.evolve(root, **fields) if fields else root
+
+
+def withdrawn_in_doubt(
+    meta: Iterable[RecordedEvent],
+    roots: Mapping[Any, RecordedEvent],
+    bound: Bound | None,
+    *,
+    history: Iterable[RecordedEvent] | None = None,
+    day_zone: ZoneInput = None,
+) -> list[RecordedEvent]:
+    """Return the events withdrawn only by a retraction whose reported interval straddles
+    the reported ``bound``, as each would stand without it, in ``(occurred_at,
+    position)`` order.
+
+    Such a retraction counts as reported by the bound (the event is withdrawn), but it
+    may have been public only just after, when the event still stood: what the event
+    would have set is uncertain, as when a correction straddles the bound. ``meta`` are
+    the corrections and retractions known on the bound (none reported later), ``roots``
+    the events they mend, ``history`` as for :func:`resolve_stream`.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> e = tl.record("strike", "Iran", "2020-01-08", incident="s", reported_at="2020-01-08")
+        >>> r = tl.retract(e.id, "no strike", reported_at="2020-01-12")
+        >>> noon = (dt.datetime(2020, 1, 12, 12, tzinfo=dt.UTC), True)
+        >>> [x.id == e.id for x in withdrawn_in_doubt([r], {e.id: e}, noon)]
+        [True]
+        >>> withdrawn_in_doubt([r], {e.id: e}, (dt.datetime(2020, 1, 13, tzinfo=dt.UTC), False))
+        []
+    """
+    if bound is None:
+        return []
+    known = by_root(meta)
+    past = known if history is None else by_root(history)
+    found: list[RecordedEvent] = []
+    for root_id, mending in known.items():
+        root = roots.get(root_id)
+        withdrawing = [m for m in mending if m.retracts == root_id]
+        if root is None or not withdrawing:
+            continue
+        if any(reported_by(m, bound, day_zone=day_zone) != "uncertain" for m in withdrawing):
+            continue  # withdrawn without doubt by a retraction reported by the bound
+        rest = [m for m in mending if m.retracts != root_id]
+        form = standing_form(root, rest, history=past.get(root_id, mending))
+        if form is not None:
+            found.append(form)
+    found.sort(key=key)
+    return found
 
 
 def _same_field(a: Any, b: Any) -> bool:
@@ -693,6 +743,13 @@ class Replay:
         paths, problems = folder.changed(self.values, self.actor, event)
         self._count(event, paths, problems, uncertain, day_zone)
 
+    def doubt(self, event: RecordedEvent, folder: Folder) -> None:
+        """Take in an event withdrawn in doubt (see :func:`withdrawn_in_doubt`): it applies
+        nothing and is not counted, but the attributes it would have changed here are
+        uncertain."""
+        paths, _ = folder.changed(copy.deepcopy(self.values), self.actor, event)
+        self.uncertain.update(paths)
+
     def _count(
         self,
         event: RecordedEvent,
@@ -732,6 +789,7 @@ def fold(
     checkpoint_every: int | None = None,
     on_checkpoint: Callable[[Replay], None] | None = None,
     unsure: Callable[[RecordedEvent], bool] | None = None,
+    withdrawn: Container[int] = (),
     day_zone: ZoneInput = None,
 ) -> Replay:
     """Replay ``actor``'s resolved events in valid-time order, as asked about ``at``.
@@ -740,7 +798,9 @@ def fold(
     order; those that do not name ``actor`` or that happen later than ``at`` are
     skipped. The attributes set by events that apply but are uncertain at ``at`` are
     collected in ``uncertain``, and so are those of events for which ``unsure(event)``
-    is true (a claim whose reported time straddles the reader's bound). ``start``
+    is true (a claim whose reported time straddles the reader's bound); events whose
+    position is in ``withdrawn`` (see :func:`withdrawn_in_doubt`) apply nothing, but
+    the attributes they would have changed are uncertain (:meth:`Replay.doubt`). ``start``
     continues an earlier replay (a snapshot);
     ``on_checkpoint`` receives a copy of the replay after every ``checkpoint_every``
     events applied (to store as snapshots). Days, months and years are those of
@@ -775,6 +835,9 @@ def fold(
             if when == "later":
                 break  # in valid-time order, every event after this one is later too
             doubt = when == "uncertain"
+        if withdrawn and event.position in withdrawn:
+            replay.doubt(event, folder)
+            continue
         if unsure is not None and not doubt:
             doubt = unsure(event)
         paths, problems = changed(values, actor, event)
@@ -962,4 +1025,5 @@ __all__ = [
     "standing_corrections",
     "standing_form",
     "timing",
+    "withdrawn_in_doubt",
 ]

@@ -18,6 +18,7 @@ import builtins
 import datetime as dt
 import difflib
 import hashlib
+import heapq
 import itertools
 import logging
 import operator
@@ -62,6 +63,7 @@ from timeline.fold import (
     standing_corrections,
     standing_form,
     timing,
+    withdrawn_in_doubt,
 )
 from timeline.sequences import (
     MATCHES_PAGE,
@@ -405,6 +407,29 @@ class Knowledge:
         """Stream ``originals`` as they stand on this knowledge (see
         :func:`~timeline.fold.resolve_stream`)."""
         return resolve_stream(originals, self.meta, self.roots, history=self.history, **options)
+
+    def stream_in_doubt(
+        self,
+        originals: Iterable[Any],
+        bound: Bound | None,
+        *,
+        day_zone: ZoneInput = None,
+        after: Key | None = None,
+        **options: Any,
+    ) -> tuple[Iterator[Any], frozenset[int]]:
+        """Stream ``originals`` as :meth:`stream` does, with the events withdrawn in doubt
+        on the reported ``bound`` (:func:`~timeline.fold.withdrawn_in_doubt`) merged in
+        where they would stand; return the stream and those events' positions, which a
+        fold takes as uncertain without applying them."""
+        stream = self.stream(originals, after=after, **options)
+        doubtful = withdrawn_in_doubt(
+            self.meta, self.roots, bound, history=self.history, day_zone=day_zone
+        )
+        if after is not None:
+            doubtful = [e for e in doubtful if key(e) > after]
+        if not doubtful:
+            return stream, frozenset()
+        return heapq.merge(stream, doubtful, key=key), frozenset(e.position for e in doubtful)
 
 
 class View:
@@ -768,15 +793,23 @@ class View:
                 first=begun.page if after == begun.after else None,
                 conn=conn,
             )
+            stream, withdrawn = known.stream_in_doubt(
+                originals,
+                self.basis.reported_by,
+                day_zone=self._zone,
+                after=after,
+                by_position=True,
+            )
             replay = fold(
                 actor,
-                known.stream(originals, after=after, by_position=True),
+                stream,
                 at=at_bound,
                 folder=folder,
                 start=start,
                 checkpoint_every=None if fingerprint is None else self._timeline.snapshot_interval,
                 on_checkpoint=checkpoints.append,
                 unsure=self._unsure(known),
+                withdrawn=withdrawn,
                 day_zone=self._zone,
             )
             self._warn_unreported(EventFilter(actor=actor, occurred_to=at_bound), conn=conn)
@@ -814,10 +847,17 @@ class View:
                 whole=bool(folder.functions),
                 conn=conn,
             )
-            for event in known.stream(originals):
+            stream, withdrawn = known.stream_in_doubt(
+                originals, self.basis.reported_by, day_zone=self._zone
+            )
+            for event in stream:
                 when = timing(event, at_bound, day_zone=self._zone)
                 if when == "later":
                     break
+                if withdrawn and event.position in withdrawn:
+                    for name in involved(event):
+                        replays.setdefault(name, Replay(name)).doubt(event, folder)
+                    continue
                 doubt = when == "uncertain" or (unsure is not None and unsure(event))
                 for name in involved(event):
                     replay = replays.setdefault(name, Replay(name))
