@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -155,6 +156,38 @@ def test_a_reported_precision_beside_a_null_reported_at_is_refused(
         (line, str(problem)) for line, problem in refused.value.problems
     ]
     assert 0 == tl.head()[0]
+
+
+def test_an_export_imported_elsewhere_says_which_events_count_as_reported_from_now(
+    tl: timeline.Timeline, tmp_path: Path
+) -> None:
+    """An event stored with no reported time (nor a source's published_at) counts as
+    reported when recorded; its export says so ("reported_at": null), so imported into
+    another store it counts from the import, and what the world knew by a moment between
+    the two differs: the import says which lines, instead of leaving it quiet."""
+    tl.record("strike", "Iran", "2020-01-08", incident="iran-2020", targets=["US"],
+              effects={"Iran": {"strikes": 1}})  # fmt: skip
+    tl.record("alert", "US", "2020-01-08", incident="iran-2020",
+              effects={"US": {"alert": "high"}}, reported_at="2020-01-08")  # fmt: skip
+    bound = max(e.recorded_at for e in tl.events())
+    path = tmp_path / "out.jsonl"
+    tl.export(path)
+    with timeline.open(f"sqlite:///{tmp_path / 'copy.db'}") as copy:
+        with pytest.warns(timeline.TimelineWarning) as caught:
+            assert 2 == copy.import_file(path).stored
+        [warning] = [str(w.message) for w in caught]
+        assert warning.startswith(
+            f"import: 1 line of {path} (line 1) says no reported time (reported_at null): "
+            "such an event counts as reported when this store records it"
+        )
+        assert "timeline copy" in warning
+        # pinned: the answer differs (what the warning is for)
+        assert {"strikes": 1} == dict(tl.states(reported_by=bound)["Iran"])
+        assert "Iran" not in copy.states(reported_by=bound)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # stored already: nothing to say
+            assert 0 == copy.import_file(path).stored
+            assert 0 == tl.import_file(path).stored
 
 
 def test_an_incident_exports_with_its_corrections_wherever_they_were_recorded(

@@ -845,7 +845,11 @@ class Timeline:
             An event whose id is stored already with the same content is not stored
             again, so an import of a file whose lines carry ids can be repeated. A line
             without an ``id`` is given a new one each time: a ``TimelineWarning`` says
-            how many, since importing that file again stores them again.
+            how many, since importing that file again stores them again. A line that
+            says no reported time (``"reported_at": null``, as export writes an event
+            stored without one) counts as reported when this store records it: a
+            ``TimelineWarning`` says how many, since ``reported_by`` answers before the
+            import then leave it out where the store it came from counted it.
 
         Raises:
             InvalidFileError: lines are wrong; ``problems`` lists every one by line
@@ -906,6 +910,20 @@ class Timeline:
                 f"{' and more' if len(lines) > 1 else ''}) had no id and got a new one: "
                 "importing the file again stores them again; give each line an id "
                 "(timeline export writes them) to make a repeated import harmless",
+                TimelineWarning,
+                stacklevel=caller_stacklevel(),
+            )
+        if reading.unreported and stored:
+            lines = reading.unreported
+            warnings.warn(
+                f"import: {len(lines):,} line{'s' if len(lines) != 1 else ''} of {path} "
+                f"(line {lines[0]}{' and more' if len(lines) > 1 else ''}) "
+                f"say{'' if len(lines) != 1 else 's'} no reported time (reported_at "
+                f"{'none' if reading.format == 'csv' else 'null'}): "
+                "such an event counts as reported when this store records it, now, so "
+                "answers with reported_by before now leave it out, where the store it was "
+                "exported from counted it from when that store recorded it; to keep those "
+                "answers, move the store with timeline copy, or give those lines reported_at",
                 TimelineWarning,
                 stacklevel=caller_stacklevel(),
             )

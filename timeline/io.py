@@ -497,6 +497,7 @@ def read_events(
     day_zone: ZoneInput = None,
     max_event_bytes: int | None = None,
     without_id: list[int] | None = None,
+    unreported: list[int] | None = None,
 ) -> Iterator[tuple[int, Event | InvalidEventError]]:
     """Yield ``(line number, Event)`` for each line of a file, or the error that line has.
 
@@ -507,7 +508,8 @@ def read_events(
     refuses, with their line numbers, lines too long to read (see :func:`read_jsonl`) and
     events larger than the timeline stores, naming their largest field. A line without
     an ``id`` gets a new one each time it is read; ``without_id``, when given, collects
-    those lines' numbers.
+    those lines' numbers, and ``unreported`` those of the lines that say the event has
+    no reported time (``"reported_at": null``, a CSV cell ``none``).
 
     Example:
         >>> import pathlib, tempfile
@@ -537,6 +539,8 @@ def read_events(
             continue
         if without_id is not None and fields.get("id") in (None, ""):
             without_id.append(number)
+        if unreported is not None and "reported_at" in fields and fields["reported_at"] is None:
+            unreported.append(number)
         yield number, event
 
 
@@ -579,6 +583,8 @@ class FileEvents:
         self.count = 0
         self.problems: list[tuple[int, InvalidEventError]] = []
         self.without_id: list[int] = []  # the lines whose event was given a new id
+        # the lines that say "no reported time": reported when this store records them
+        self.unreported: list[int] = []
 
     def __iter__(self) -> Iterator[Event]:
         # the timeline's own limit: each line is refused, with its number, before the
@@ -590,6 +596,7 @@ class FileEvents:
             day_zone=self.day_zone,
             max_event_bytes=self.max_event_bytes,
             without_id=self.without_id,
+            unreported=self.unreported,
         ):
             if isinstance(event, InvalidEventError):
                 self.problems.append((number, event))
