@@ -841,3 +841,25 @@ def test_nanoseconds_are_cut_to_the_microsecond() -> None:
     for text in ("2017-06-18T10:00:00.123456789Z", "2017-06-18T10:00:00.1234569Z"):
         moment, precision = parse_time(text)
         assert (123456, "exact") == (moment.microsecond, precision)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "behind", "ahead"),
+    [
+        ("2017-06-18 15:43 UTC-5", "UTC-5", "-05:00", "+05:00"),
+        ("2017-06-18 10:43 GMT-05:00", "GMT-05:00", "-05:00", "+05:00"),
+        ("2017-06-18 15:43 UTC+5:30", "UTC+5:30", "-05:30", "+05:30"),
+        ("2017-06-18 15:43 GMT+3", "GMT+3", "-03:00", "+03:00"),
+    ],
+)
+def test_a_posix_style_offset_is_refused_with_the_offset_written(
+    text: str, shown: str, behind: str, ahead: str
+) -> None:
+    """'UTC-5' is refused naming what was written and both offsets it may mean, not '+03:00'."""
+    with pytest.raises(InvalidEventError) as refused:
+        parse_time(text)
+    message = str(refused.value)
+    assert f"{shown!r} is read by some tools" in message
+    assert behind in message and ahead in message
+    if shown not in ("GMT+3",):
+        assert "+03:00" not in message

@@ -89,7 +89,7 @@ def _offset_kept(offset: dt.timedelta) -> bool:
 
 
 _WORDS: Final = re.compile(r"[A-Za-z]+")
-_POSIX_ZONE: Final = re.compile(r"(?i)\b(?:UTC|GMT)\s*[+-]\s*\d")
+_POSIX_ZONE: Final = re.compile(r"(?i)\b(?:UTC|GMT)\s*[+-]\s*(\d{1,2})(?::?(\d\d))?")
 _OFFSET: Final = re.compile(r"([+-])(\d\d):?(\d\d)")
 _PARSER_INFO: Final = _dateparser.parserinfo()
 # dateutil sets microseconds to 0 whenever seconds are given; only a written fraction of a
@@ -720,11 +720,16 @@ def _parse_general(
             "years 1 to 9999 are), and the sign is never dropped; write the date without it "
             "only if that is the year meant",
         )
-    if _POSIX_ZONE.search(stripped):
+    posix = _POSIX_ZONE.search(stripped)
+    if posix:
+        # quote what was written and give both readings: the hint must never name an
+        # offset the text does not hold ('UTC-5' used to be told to write +03:00)
+        hours, minutes = int(posix.group(1)), int(posix.group(2) or 0)
+        offset = f"{hours:02d}:{minutes:02d}"
         raise InvalidEventError(
             field,
-            f"{text!r}: 'UTC+3' is read by some tools as three hours behind UTC and by "
-            "others as ahead; write the offset as +03:00",
+            f"{text!r}: {posix.group(0)!r} is read by some tools as {offset} behind UTC and "
+            f"by others as ahead; write the offset as -{offset} (behind) or +{offset} (ahead)",
         )
     _refuse_numeric_order(text, stripped, field=field)
     abbreviations, tzinfos = _named_zones(stripped)
