@@ -146,6 +146,18 @@ def test_csv_header_problems() -> None:
     assert [] == list(read_csv(written("", "empty.csv")))
 
 
+def test_csv_header_with_unnamed_or_capitalised_columns() -> None:
+    """A spreadsheet's unnamed trailing columns and a capitalised field name are named
+    plainly (the column's number, the field meant), never as ': unknown field'."""
+    path = written("Type,actor,occurred_at,incident,,\nstatement,US,2017-06-19,syria,,\n", "x.csv")
+    assert [
+        (1, "Type: unknown field; field names are lower-case: write type"),
+        (1, "column 5: has no name in the header; name it or delete the column"),
+        (1, "column 6: has no name in the header; name it or delete the column"),
+        (1, "type: no such column; the header needs type, actor, occurred_at, incident"),
+    ] == problems(read_csv(path))
+
+
 def test_read_events_names_the_field() -> None:
     """Each bad line becomes the error that names its field."""
     path = written(

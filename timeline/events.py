@@ -1155,6 +1155,10 @@ def unknown_field(name: str) -> InvalidEventError:
             "is assigned by the store, not imported: leave it out (timeline export writes "
             "the fields an import reads; to keep recorded times and hashes, timeline copy)",
         )
+    if name.lower() in EVENT_FIELDS:
+        return InvalidEventError(
+            name, f"unknown field; field names are lower-case: write {name.lower()}"
+        )
     return InvalidEventError(name, f"unknown field; use {', '.join(EVENT_FIELDS)}")
 
 

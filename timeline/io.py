@@ -326,9 +326,14 @@ def _csv_rows(path: str | Path, limit: int | None) -> Iterator[tuple[int, Any, i
         if header is None:
             return
         columns: list[str | None] = []
-        for name in header:
+        for index, name in enumerate(header, start=1):
             name = name.strip()
-            if name not in EVENT_FIELDS:
+            if not name:
+                # a spreadsheet's unnamed trailing columns: ': unknown field' said nothing
+                problem = "has no name in the header; name it or delete the column"
+                yield 1, InvalidEventError(f"column {index}", problem), 0
+                columns.append(None)
+            elif name not in EVENT_FIELDS:
                 yield 1, unknown_field(name), 0
                 columns.append(None)
             elif name in columns:
