@@ -522,3 +522,19 @@ def test_an_event_built_in_another_day_zone_is_refused_on_append(db_url: str) ->
         assert (same.occurred_at, same.precision) == (recorded.occurred_at, "day")
         answer = tl.state("Syria", at="2020-01-04")
         assert (answer["mourning"], answer.uncertain) == (True, frozenset())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="RecordedEvent.occurred_until adds one unit on UTC's calendar: it does not know "
+    "the day zone the timeline read the event in, and the events do not carry it",
+)
+def test_occurred_until_ends_the_month_of_the_day_zone() -> None:
+    """A month recorded in a day zone ends where that month ends there, as every answer says."""
+    with timeline.open("sqlite://", day_zone="Asia/Damascus") as tl:
+        july = tl.record("truce", "Syria", "July 2017", incident="syria")  # 30 June 21:00Z on
+        october = tl.record("truce", "Syria", "October 2015", incident="syria")  # DST ends 30th
+        assert dt.datetime(2017, 6, 30, 21, tzinfo=UTC) == july.occurred_at
+        assert interval_end(july.occurred_at, "month", "Asia/Damascus") == july.occurred_until
+        assert dt.datetime(2017, 7, 31, 21, tzinfo=UTC) == july.occurred_until
+        assert dt.datetime(2015, 10, 31, 22, tzinfo=UTC) == october.occurred_until
