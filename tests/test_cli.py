@@ -1029,6 +1029,20 @@ def test_a_reader_of_a_mistyped_db_creates_nothing(
     assert not typo.exists()
 
 
+def test_a_reader_of_a_file_that_is_no_database_says_so_in_one_plain_line(
+    tmp_path: Path,
+) -> None:
+    """A reader given a file that is not a database says what the database said, as
+    ``timeline.open`` does, without SQLAlchemy's class name, escaped line break and link."""
+    path = tmp_path / "templates.json"
+    path.write_text('{"truce": {}}\n')
+    [line] = failed("--db", f"sqlite:///{path}", "state", "Russia")
+    assert f"error: cannot read sqlite:///{path}: file is not a database" == line
+    with pytest.raises(timeline.StoreError) as refused:
+        timeline.schema_revision(f"sqlite:///{path}")
+    assert "sqlalche.me" not in str(refused.value)
+
+
 def test_a_reader_reads_a_store_named_by_a_sqlite_uri(tmp_path: Path) -> None:
     """A last review: the check that a reading command's database has timeline's schema
     looked for a file named ``file:/path/x.db`` when --db was a SQLite URI filename (a

@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import IO, Any
 
 import attrs
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL
 
 from timeline import io as _io
 from timeline import store as _store
 from timeline._backends import backend_for_url
+from timeline._backends.base import reason as _reason
 from timeline.chart import Chart
 from timeline.errors import (
     InvalidEventError,
@@ -233,6 +235,10 @@ def schema_revision(url: str | URL | None = None) -> str | None:
     try:
         with engine.connect() as conn:
             return migrate.current_revision(conn)
+    except sa_exc.SQLAlchemyError as e:
+        # what the database said, as open() words it: str(e) carried SQLAlchemy's class
+        # name, an escaped line break and a link to its docs onto the one error line
+        raise StoreError(f"cannot read {_store.display_url(target)}: {_reason(e)}") from e
     except Exception as e:
         raise StoreError(f"cannot read {_store.display_url(target)}: {e}") from e
     finally:
