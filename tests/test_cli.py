@@ -38,6 +38,14 @@ def run(*args: str, code: int = 0) -> str:
     return result.output
 
 
+def answer(*args: str) -> str:
+    """Run ``timeline ARGS`` and return its standard output alone (a question asked on
+    purpose of a store's past, ``--known-at 2000-01-01``, warns on standard error)."""
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert 0 == result.exit_code, result.output
+    return result.stdout
+
+
 def test_db_upgrade_and_current(db_url: str) -> None:
     """db current reports an empty database; db upgrade creates the schema; current agrees."""
     assert "has no timeline schema" in run("--db", db_url, "db", "current", code=1)
@@ -585,9 +593,11 @@ def test_state_reported_by(db_url: str) -> None:
     assert noon[0].endswith("reported by 2017-06-19T12:00:00.000000Z: 5 events applied")
     assert "cooperation.US           suspended  ?" in noon  # reported sometime on June 19
     assert "reported just after the reported bound" in noon[-1]
-    both = json.loads(
-        run(*asked, "--known-at", "2000-01-01", "--reported-by", "2017-06-19", "--json")
-    )
+    said, answer = run(
+        *asked, "--known-at", "2000-01-01", "--reported-by", "2017-06-19", "--json"
+    ).split("\n", 1)
+    assert said.startswith("warning: known_at: this store had recorded nothing by the end")
+    both = json.loads(answer)
     assert ({}, 0) == (both["values"], both["basis"]["position"])
     assert {"before": "2000-01-02T00:00:00.000000Z"} == (both["basis"]["known_at"])
 
@@ -604,7 +614,9 @@ def test_state_dates_as_people_write_them(db_url: str) -> None:
         json.loads(run(*options, "state", "Russia", "--at", "2017-06-19", "--json"))
     )
     before = json.loads(
-        run(*options, "state", "Russia", "--at", "2017-06-19", "--known-at", "June 2017", "--json")
+        answer(
+            *options, "state", "Russia", "--at", "2017-06-19", "--known-at", "June 2017", "--json"
+        )
     )
     assert ({"before": "2017-07-01T00:00:00.000000Z"}, {}, 0) == (
         before["known_at"],
@@ -1254,7 +1266,7 @@ def test_report_sequence_options(db_url: str) -> None:
     base = ("--db", db_url, "report", "sequence", "--format", "json")
 
     def count(*args: str) -> int:
-        return len(json.loads(run(*base, *args))["matches"])
+        return len(json.loads(answer(*base, *args))["matches"])
 
     assert 1 == count(*SEED_STEPS)
     assert 0 == count(*SEED_STEPS, "--certain-only")

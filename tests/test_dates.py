@@ -196,6 +196,8 @@ def test_the_day_zone_reaches_labels_history_export_and_import(db_url: str, tmp_
         funeral = next(e for e in tl.events() if e.type == "funeral")
         assert dt.datetime(2020, 1, 3, 21, tzinfo=UTC) == funeral.occurred_at
     out = run(*zone, "state", "Iraq", "--at", "2020-01-04", "--known-at", "2025-11-30")
+    said, out = out.split("\n", 1)  # the store recorded nothing by then, and says so
+    assert said.startswith("warning: known_at: this store had recorded nothing by the end of")
     assert out.startswith(
         "Iraq on 2020-01-04 (the whole Asia/Baghdad day), "
         "as known by the end of 2025-11-30 (Asia/Baghdad): 0 events applied"

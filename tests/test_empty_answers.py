@@ -191,6 +191,39 @@ def test_a_bound_on_reported_time_says_what_it_left_out_for_want_of_one(
         assert 1 == tl.state("Iraq", reported_by="2017-06-19").events_applied
 
 
+def test_a_known_at_before_the_store_recorded_anything_says_so(
+    seeded: timeline.Timeline,
+) -> None:
+    """A new user's trial: "what did we know on 19 June 2017" asked as
+    ``known_at="2017-06-19"`` of a store filled today answered with nothing, silently
+    (``examples/status.sh US "June 19 2017" 2017-06-20``, its own usage line). Each
+    reader now says that the store had recorded nothing by then, when its first event
+    was recorded, and that reported_by asks what had been reported; a known_at after
+    the first recording, and an empty store, stay silent."""
+    today = f"{dt.datetime.now(dt.UTC).year}-"
+    said = (
+        r"^known_at: this store had recorded nothing by the end of 2017-06-19 \(UTC\); "
+        rf"its first event was recorded on {today}.*reported_by"
+    )
+    asked = {"known_at": "2017-06-19"}
+    with pytest.warns(TimelineWarning, match=said):
+        assert 0 == seeded.state("Russia", at="2017-06-19", **asked).events_applied
+    with pytest.warns(TimelineWarning, match=said):
+        assert [] == seeded.history("Russia", **asked)
+    with pytest.warns(TimelineWarning, match=said):
+        assert [] == list(seeded.events(actor="Russia", **asked))
+    with pytest.warns(TimelineWarning, match=said):
+        assert () == seeded.sequence([Step("shootdown", key="actor")], **asked).matches
+    with pytest.warns(TimelineWarning, match=said):
+        assert {} == dict(seeded.states(**asked))
+    with silent():
+        assert [] != list(seeded.events(actor="Russia", known_at=f"{today}12-31"))
+        assert [] != list(seeded.events(actor="Russia", reported_by="2017-06-19"))
+        with timeline.open("sqlite://") as empty:
+            empty.events(known_at="2017-06-19")
+            list(empty.events(known_at="2017-06-19"))
+
+
 def _reported_by_warnings(call: Callable[[], object]) -> list[str]:
     """The reported_by warnings ``call`` gives."""
     with warnings.catch_warnings(record=True) as seen:

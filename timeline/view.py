@@ -498,6 +498,7 @@ class View:
             ...  for x in tl.as_of().events(current=True)]
             [('minute', True)]
         """
+        self._warn_known_before_any()
         since_start, until_bound = self._timeline._window(since, until)
         window = _Window(since_start, until_bound, bool(wholly_within), self._zone)
         condition = check_where(where)
@@ -749,6 +750,7 @@ class View:
             >>> tl.as_of(reported_by="2017-06-19").state("Russia")["cooperation.US"]
             'suspended'
         """
+        self._warn_known_before_any()
         actor = check_name(actor, field="actor")
         at_bound, _ = self._timeline._moment(at, "at")
         folder = self._timeline._folder
@@ -832,6 +834,7 @@ class View:
             >>> sorted(tl.as_of().states(at="2017-06-19"))
             ['Russia', 'US']
         """
+        self._warn_known_before_any()
         at_bound, _ = self._timeline._moment(at, "at")
         folder = self._timeline._folder
         replays: dict[str, Replay] = {}
@@ -890,6 +893,7 @@ class View:
             >>> [(h.attribute, h.new) for h in tl.as_of().history("Russia")]
             [('cooperation.US', 'suspended')]
         """
+        self._warn_known_before_any()
         return self._history(actor, attribute, since=since, until=until, warn=True)
 
     def _history(
@@ -993,6 +997,7 @@ class View:
             >>> len(tl.as_of(reported_by="2017-06-19").sequence(steps).matches)
             0
         """
+        self._warn_known_before_any()
         matcher = Matcher(
             steps,
             by=by,
@@ -1180,6 +1185,26 @@ class View:
         hint = did_you_mean(name, self._store.names(kind))
         warnings.warn(
             f"{field or kind}: no event in the store {what} {name!r}{hint}",
+            TimelineWarning,
+            stacklevel=caller_stacklevel(),
+        )
+
+    def _warn_known_before_any(self) -> None:
+        """Warn when the bound on recorded time falls before this store recorded
+        anything: every answer on the basis is empty. Asking "what did we know on
+        19 June 2017" of a store filled today as known_at is the easy mistake, and
+        reported_by the question meant; an empty store has nothing to say."""
+        if self.basis.known_at is None or self.basis.position != 0:
+            return
+        first = self._store.at_positions([1]).get(1)
+        if first is None:
+            return
+        warnings.warn(
+            f"known_at: this store had recorded nothing "
+            f"{bound_text(self.basis.known_at, self._zone)}; its first event was recorded "
+            f"on {isoformat(first.recorded_at)[:10]} (UTC), so nothing is known then. "
+            "known_at asks what this store knew; to ask what had been reported by then, "
+            "give reported_by (--reported-by)",
             TimelineWarning,
             stacklevel=caller_stacklevel(),
         )
