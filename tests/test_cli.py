@@ -813,6 +813,26 @@ def test_correct_reported_at_and_retract_the_correction(db_url: str) -> None:
     assert (SUSPENDED, "2017-06-19T00:00:00.000000Z") == (back["id"], back["occurred_at"])
 
 
+def test_events_table_says_which_rows_mend_which(db_url: str) -> None:
+    """A new user's trial: ``events --type cooperation_suspended`` after a correction
+    listed two suspensions, the correction looking like a second event of its own; the
+    table now says what each correction or retraction mends (by position when listed)."""
+    options = seeded(db_url)
+    run(
+        *options, "correct", SUSPENDED, "--occurred-at", "2017-06-20", "--reported-at", "2017-06-21"
+    )
+    asked = (*options, "events", "--type", "cooperation_suspended")
+    header, original, fix = run(*asked).splitlines()
+    assert header.split()[-1] == "mends"
+    assert original.rstrip().endswith("Russia  US")  # the event itself mends nothing
+    assert "corrects 8" == re.split(r"  +", fix)[-1]
+    retracted = run(*options, "retract", SUSPENDED, "--reason", "unsure")
+    assert "retract" in retracted
+    last = run(*options, "events", "--type", "retraction").splitlines()[-1]
+    assert f"retracts {SUSPENDED}" == re.split(r"  +", last)[-1]
+    assert "mends" not in run(*options, "events", "--type", "truce").splitlines()[0]
+
+
 def test_events_current(db_url: str) -> None:
     """events --current lists an event corrected twice once, with the corrected fields,
     and says so in the table; a retracted event is left out; JSON Lines and CSV keep

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from collections.abc import Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -165,6 +166,10 @@ def events_table(
     header += [time_column("reported", day_zone), "type", "actor"]
     header += ["targets", "corrected"] if corrections else ["targets"]
     rows = []
+    # a correction carries the corrected event's type: without a word, the log of a
+    # corrected shootdown read as two shootdowns
+    listed: dict[uuid.UUID, int] = {}
+    mends = False
     for e in found:
         row = [
             str(e.position),
@@ -177,7 +182,17 @@ def events_table(
         ]
         if corrections:
             row.append(count(len(e.corrected_by), "correction") if e.corrected_by else "")
+        else:
+            listed[e.id] = e.position
+            mended = e.corrects or e.retracts
+            verb = "corrects" if e.corrects else "retracts"
+            row.append("" if mended is None else f"{verb} {listed.get(mended, mended)}")
+            mends = mends or mended is not None
         rows.append(row)
+    if not corrections and not mends:  # the column only when a row mends another
+        rows = [row[:-1] for row in rows]
+    elif not corrections:
+        header.append("mends")
     return table(header, rows) + ([] if rows else ["(no events)"])
 
 
