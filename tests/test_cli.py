@@ -833,12 +833,6 @@ def test_events_table_says_which_rows_mend_which(db_url: str) -> None:
     assert "mends" not in run(*options, "events", "--type", "truce").splitlines()[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="record/correct --target takes each value as one name: 'US;US-led coalition' "
-    "(the CSV cell's form) and 'US, Iraq' are stored as one actor each; refusing them "
-    "needs a way to give a name that holds a comma on the command line (a JSON list?)",
-)
 @pytest.mark.parametrize("written", ["US;US-led coalition", "US, US-led coalition"])
 def test_record_refuses_a_target_that_reads_as_two(tmp_path: Path, written: str) -> None:
     """A new user's trial: ``--target "US;US-led coalition"``, written as a CSV cell
@@ -849,6 +843,19 @@ def test_record_refuses_a_target_that_reads_as_two(tmp_path: Path, written: str)
     lines = failed("--db", db, "record", "threat_issued", "Russia", "2017-06-19",
                    "--incident", "x", "--target", written)  # fmt: skip
     assert lines[0].startswith("error: targets: ")
+    assert "--target once per name" in lines[0]
+    with timeline.open(db) as tl:
+        assert 0 == len(list(tl.events()))
+
+
+def test_record_takes_a_json_list_for_a_target_with_a_comma(tmp_path: Path) -> None:
+    """``--target '["Korea, Republic of"]'`` is one target holding a comma, as the JSON
+    list of a CSV cell is; a list of two names gives two targets."""
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    run("--db", db, "record", "threat_issued", "Russia", "2017-06-19", "--incident", "x",
+        "--target", '["Korea, Republic of"]', "--target", '["US", "Iraq"]')  # fmt: skip
+    with timeline.open(db) as tl:
+        assert [("Korea, Republic of", "US", "Iraq")] == [e.targets for e in tl.events()]
 
 
 def test_events_current(db_url: str) -> None:

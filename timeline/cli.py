@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shlex
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -425,7 +426,13 @@ def copy(obj: Context, source: str | None, destination: str) -> None:
 @click.argument("actor")
 @click.argument("when")
 @click.option("--incident", required=True, help="The incident (stream) the event belongs to.")
-@click.option("--target", "targets", multiple=True, help="An actor it was done to (repeatable).")
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    help="An actor it was done to (repeatable; a name with a comma as a JSON list: "
+    "'[\"Korea, Republic of\"]').",
+)
 @click.option(
     "--precision", type=click.Choice(timeline.PRECISIONS), help="Override the inferred one."
 )
@@ -484,7 +491,7 @@ def record(
             actor,
             when,
             incident=incident,
-            targets=targets,
+            targets=_target_names(targets),
             precision=precision,
             data=_json_option(data_json, "data"),
             effects=_json_option(effects_json, "effects"),
@@ -832,7 +839,12 @@ def history_json(
 )
 @click.option("--type", "type_", metavar="TYPE", help="Its real type.")
 @click.option("--actor", help="Who really did it.")
-@click.option("--target", "targets", multiple=True, help="Its real targets (repeatable).")
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    help="Its real targets (repeatable; a name with a comma as a JSON list).",
+)
 @click.option("--no-targets", is_flag=True, help="It had no targets.")
 @click.option("--data", "data_json", metavar="JSON", help="Its data (a JSON object, whole).")
 @click.option("--effects", "effects_json", metavar="JSON", help="Its effects (JSON, whole).")
@@ -879,7 +891,7 @@ def correct(
             "precision": precision,
             "type": type_,
             "actor": actor,
-            "targets": () if no_targets else (targets or None),
+            "targets": () if no_targets else (_target_names(targets) or None),
             "data": _json_option(data_json, "data"),
             "effects": _json_option(effects_json, "effects"),
             "source": _json_option(source_json, "source"),
@@ -1094,6 +1106,27 @@ def _where_option(values: tuple[str, ...], count: int) -> dict[int, dict[str, An
             )
         found.setdefault(int(number) - 1, {})[field] = _where_value(raw, field)
     return found
+
+
+def _target_names(values: tuple[str, ...]) -> tuple[str, ...]:
+    """The names given by ``--target`` (repeatable): each value one name, or a JSON list
+    of names (``'["Korea, Republic of"]'``). A value with a comma or ``;`` that is no
+    list is refused, as a CSV cell is: ``US;Iraq`` may be two names or one, and stored
+    as one actor it would be missing from each one's answers."""
+    names: list[str] = []
+    for value in values:
+        if value.lstrip().startswith("["):
+            names.extend(parse_json(value, field="targets"))  # the event checks each name
+        elif "," in value or ";" in value:
+            mark = "a comma" if "," in value else "';'"
+            raise timeline.InvalidEventError(
+                "targets",
+                f"{value!r} holds {mark}: give --target once per name, or a JSON list "
+                f"for one name that holds it: --target {shlex.quote(json.dumps([value]))}",
+            )
+        else:
+            names.append(value)
+    return tuple(names)
 
 
 def _where_value(raw: str, field: str) -> Any:
