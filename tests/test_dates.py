@@ -526,11 +526,6 @@ def test_an_event_built_in_another_day_zone_is_refused_on_append(db_url: str) ->
         assert (answer["mourning"], answer.uncertain) == (True, frozenset())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="RecordedEvent.occurred_until adds one unit on UTC's calendar: it does not know "
-    "the day zone the timeline read the event in, and the events do not carry it",
-)
 def test_occurred_until_ends_the_month_of_the_day_zone() -> None:
     """A month recorded in a day zone ends where that month ends there, as every answer says."""
     with timeline.open("sqlite://", day_zone="Asia/Damascus") as tl:
@@ -540,3 +535,10 @@ def test_occurred_until_ends_the_month_of_the_day_zone() -> None:
         assert interval_end(july.occurred_at, "month", "Asia/Damascus") == july.occurred_until
         assert dt.datetime(2017, 7, 31, 21, tzinfo=UTC) == july.occurred_until
         assert dt.datetime(2015, 10, 31, 22, tzinfo=UTC) == october.occurred_until
+        # as read back, rebuilt as an Event, and built as one in the day zone
+        assert [july.occurred_until] == [e.occurred_until for e in tl.events(type="truce")][:1]
+        assert july.occurred_until == july.to_event().occurred_until
+        built = timeline.Event(
+            "truce", "Syria", "July 2017", incident="x", day_zone="Asia/Damascus"
+        )
+        assert july.occurred_until == built.occurred_until

@@ -112,9 +112,10 @@ def test_content_json_is_the_canonical_json_of_any_event(event: Event) -> None:
 
 def test_the_declaration_names_every_attribute_of_an_event() -> None:
     """Event holds the caller-given fields, RecordedEvent those and the store-assigned
-    ones (besides what a read adds: corrected_by, retracted_by)."""
+    ones (besides what a read adds, outside equality: corrected_by, retracted_by, and
+    the day zone both are of)."""
     recorded = {a.name for a in attrs.fields(RecordedEvent) if a.eq}
-    assert set(EVENT_FIELDS) == {a.name for a in attrs.fields(Event)}
+    assert set(EVENT_FIELDS) == {a.name for a in attrs.fields(Event) if a.eq}
     assert {f.name for f in FIELDS} == recorded
     assert set(CORRECTABLE) <= set(EVENT_FIELDS)
 

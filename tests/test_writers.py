@@ -112,9 +112,7 @@ def index(conn: sa.Connection, event: RecordedEvent) -> None:
 
 def row(event: RecordedEvent) -> dict[str, Any]:
     """The event as a row of timeline_events."""
-    values = attrs.asdict(event, recurse=False)
-    for name in ("corrected_by", "retracted_by"):
-        values.pop(name)
+    values = attrs.asdict(event, recurse=False, filter=lambda a, _: a.eq)  # no read-only fields
     values["targets"] = list(event.targets)
     return values
 

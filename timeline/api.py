@@ -630,6 +630,7 @@ class Timeline:
         self.max_batch = max_batch
         self.default_tz = default_tz
         self.day_zone: dt.tzinfo = day_zone or UTC
+        store.day_zone = self.day_zone  # the calendar of the events it returns
         self.snapshot_interval = snapshot_interval or None
         self._folder = Folder()
 

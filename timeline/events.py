@@ -610,6 +610,9 @@ class Event:
     retracts: uuid.UUID | None
     reported_at: dt.datetime | None
     reported_precision: str | None
+    # The zone whose calendar its day, month or year is of (occurred_until): the
+    # day_zone it was built with (None: UTC); not part of its content.
+    day_zone: dt.tzinfo | None = attrs.field(eq=False)
 
     def __init__(
         self,
@@ -676,18 +679,23 @@ class Event:
             retracts=None if retracts is None else check_id(retracts, field="retracts"),
             reported_at=reported,
             reported_precision=reported_precision,
+            day_zone=day_zone,
         )
 
     @property
     def occurred_until(self) -> dt.datetime:
         """The end (exclusive) of the interval the event covers; its start when exact.
 
-        Days, months and years are counted on UTC's calendar (a day is 24 hours, even
-        one that a day zone's clock change makes 23 or 25); for an event recorded with
-        another day zone, ``timeline.times.interval_end(e.occurred_at, e.precision,
-        day_zone)`` gives where its unit ends there, as the timeline's answers do.
+        A day, month or year ends where the next begins in the day zone the event was
+        built with (``Event(..., day_zone=...)``; UTC by default), as the timeline's
+        answers end it: a day there is 23 or 25 hours long across a clock change.
+
+        Example:
+            >>> e = Event("truce", "Syria", "July 2017", incident="x", day_zone="Asia/Damascus")
+            >>> e.occurred_at.isoformat(), e.occurred_until.isoformat()
+            ('2017-06-30T21:00:00+00:00', '2017-07-31T21:00:00+00:00')
         """
-        return interval_end(self.occurred_at, self.precision)
+        return interval_end(self.occurred_at, self.precision, self.day_zone)
 
     def content(self) -> dict[str, JSONValue]:
         """Return the caller-given fields as JSON values, the form ids are compared in.
@@ -744,17 +752,26 @@ class RecordedEvent:
     # corrections (``get``, ``events(current=True)``, ``revisions``); never stored.
     corrected_by: tuple[uuid.UUID, ...] = attrs.field(default=(), eq=False)
     retracted_by: uuid.UUID | None = attrs.field(default=None, eq=False)
+    # The zone whose calendar its day, month or year is of (occurred_until): the day
+    # zone of the Timeline that read or stored it (None: UTC); never stored.
+    day_zone: dt.tzinfo | None = attrs.field(default=None, eq=False)
 
     @property
     def occurred_until(self) -> dt.datetime:
         """The end (exclusive) of the interval the event covers; its start when exact.
 
-        Days, months and years are counted on UTC's calendar (a day is 24 hours, even
-        one that a day zone's clock change makes 23 or 25); for an event recorded with
-        another day zone, ``timeline.times.interval_end(e.occurred_at, e.precision,
-        day_zone)`` gives where its unit ends there, as the timeline's answers do.
+        A day, month or year ends where the next begins in the day zone of the
+        ``Timeline`` that returned the event (UTC by default), as its answers end it: a
+        day there is 23 or 25 hours long across a clock change.
+
+        Example:
+            >>> import timeline
+            >>> tl = timeline.open("sqlite://", day_zone="Asia/Damascus")
+            >>> e = tl.record("truce", "Syria", "July 2017", incident="x")
+            >>> e.occurred_at.isoformat(), e.occurred_until.isoformat()
+            ('2017-06-30T21:00:00+00:00', '2017-07-31T21:00:00+00:00')
         """
-        return interval_end(self.occurred_at, self.precision)
+        return interval_end(self.occurred_at, self.precision, self.day_zone)
 
     @property
     def reported(self) -> tuple[dt.datetime, str]:
@@ -798,6 +815,7 @@ class RecordedEvent:
             retracts=self.retracts,
             reported_at=self.reported_at,
             reported_precision=self.reported_precision,
+            day_zone=self.day_zone,
             _stored_times=True,
         )
 

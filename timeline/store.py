@@ -543,6 +543,9 @@ class Store:
         self.backend: Backend = backend_of(engine)
         self.url = url
         self.max_event_bytes = max_event_bytes
+        # the zone whose calendar the events it reads cover their days, months and years
+        # in (RecordedEvent.occurred_until): the Timeline's day zone, set by it
+        self.day_zone: dt.tzinfo | None = None
         self._snapshot_rights: tuple[bool, bool] | None = None
         # Snapshots found sound, by the rows they were checked on as the driver gave them
         # (the snapshot's, then the events' at its positions): the check is a function
@@ -825,6 +828,7 @@ class Store:
                 retracts=event.retracts,
                 reported_at=event.reported_at,
                 reported_precision=event.reported_precision,
+                day_zone=self.day_zone,
             )
             made[id_text] = recorded
             occurred = backend.db_time(event.occurred_at)
@@ -929,7 +933,7 @@ class Store:
         for row in conn.execute(
             sa.select(*_STORED).where(events.c.corrects.in_(root_ids)).order_by(events.c.position)
         ):
-            correction = _recorded(row)
+            correction = _recorded(row, self.day_zone)
             root = correction.corrects
             assert root is not None
             named[root] = list(dict.fromkeys([*named[root], *_named_actors(correction)]))
@@ -954,7 +958,7 @@ class Store:
         for start in range(0, len(ids), _ID_CHUNK):
             chunk = ids[start : start + _ID_CHUNK]
             for row in conn.execute(self._by_ids_query, {"ids": chunk}).all():
-                event = _recorded(row)
+                event = _recorded(row, self.day_zone)
                 found[event.id] = event
         return found
 
@@ -977,7 +981,10 @@ class Store:
         while after < through:
             query = self._select(EventFilter(after_position=after, known_position=through))
             with self._read() as conn:
-                page = [_decoded(row) for row in conn.execute(query.limit(page_size)).all()]
+                page = [
+                    _decoded(row, self.day_zone)
+                    for row in conn.execute(query.limit(page_size)).all()
+                ]
                 if not page:
                     return
                 index: dict[int, list[tuple[str, dt.datetime]]] = {}
@@ -1186,7 +1193,7 @@ class Store:
                     events.c.corrects.in_(root_ids[start : start + _ID_CHUNK])
                 )
             ):
-                correction = _recorded(row)
+                correction = _recorded(row, self.day_zone)
                 assert correction.corrects is not None
                 corrections.setdefault(correction.corrects, []).append(correction)
         names = {
@@ -1233,7 +1240,7 @@ class Store:
             size = page_size if remaining is None else min(page_size, remaining)
             query = self._select(attrs.evolve(where, after_position=after)).limit(size)
             with self._read() as conn:
-                page = [_recorded(row) for row in conn.execute(query).all()]
+                page = [_recorded(row, self.day_zone) for row in conn.execute(query).all()]
             yield from page
             if len(page) < size:
                 return
@@ -1635,7 +1642,7 @@ class Store:
         query = _MENDING_UP_TO[actor is not None]
         values = {"known": known_position, "actor": actor}
         with self._using(conn) as conn:
-            return [_recorded(row) for row in conn.execute(query, values)]
+            return [_recorded(row, self.day_zone) for row in conn.execute(query, values)]
 
     def newest_and_mending(
         self, *, actor: str | None = None, conn: sa.Connection | None = None
@@ -1646,7 +1653,9 @@ class Store:
         with self._using(conn) as conn:
             rows = conn.execute(_NEWEST_MENDING[actor is not None], {"actor": actor}).all()
         newest = rows[0].newest or 0
-        return newest, [_recorded(row[1:]) for row in rows if row.position is not None]
+        return newest, [
+            _recorded(row[1:], self.day_zone) for row in rows if row.position is not None
+        ]
 
     def mending_of(self, event_id: uuid.UUID) -> list[RecordedEvent]:
         """Return the corrections and retractions of one event, in position order."""
@@ -1670,7 +1679,7 @@ class Store:
                 )
                 if known_position is not None:
                     query = query.where(events.c.position <= known_position)
-                found += [_recorded(row) for row in reader.execute(query)]
+                found += [_recorded(row, self.day_zone) for row in reader.execute(query)]
         return sorted(found, key=lambda e: e.position)
 
     def mending_tree(
@@ -1698,7 +1707,7 @@ class Store:
                     for row in reader.execute(
                         sa.select(*_STORED).where(events.c.position.in_(chunk))
                     ).all():
-                        found[row.position] = _recorded(row)
+                        found[row.position] = _recorded(row, self.day_zone)
         finally:
             if self._closed:  # a read for an answer after close: no pool is left open
                 self.engine.dispose()
@@ -1942,7 +1951,8 @@ class Store:
         (head,) = by_kind[_HEAD]
         newest = (head[0] or 0) if known_position is None else known_position
         mending = sorted(
-            (_recorded(_laid_out(row)) for row in by_kind[_MENDED]), key=lambda e: e.position
+            (_recorded(_laid_out(row), self.day_zone) for row in by_kind[_MENDED]),
+            key=lambda e: e.position,
         )
         snapshot_rows: list[Any] = [
             _SnapshotRow._make(row[_SNAPSHOT_SLICE]) for row in by_kind[_SNAPSHOT]
@@ -1965,7 +1975,11 @@ class Store:
                 for snap in found
                 for p in (snap.known_position, snap.through_position, snap.last_position)
             }
-            return {row[0]: _recorded(_laid_out(row)) for row in by_kind[_BOUND] if row[0] in named}
+            return {
+                row[0]: _recorded(_laid_out(row), self.day_zone)
+                for row in by_kind[_BOUND]
+                if row[0] in named
+            }
 
         found = (
             []
@@ -2957,7 +2971,7 @@ def _plain(value: Any) -> bool:
     return not isinstance(value, list)
 
 
-def _recorded(row: Sequence[Any]) -> RecordedEvent:
+def _recorded(row: Sequence[Any], day_zone: dt.tzinfo | None = None) -> RecordedEvent:
     """Build a RecordedEvent from a row of :data:`_STORED`, by position (the columns in
     :data:`EVENT_COLUMNS` order): a SQLAlchemy row or the driver's own tuple."""
     (
@@ -2999,6 +3013,7 @@ def _recorded(row: Sequence[Any]) -> RecordedEvent:
         retracts=_raw_uuid(retracts),
         reported_at=None if reported_at is None else _raw_time(reported_at),
         reported_precision=reported_precision,
+        day_zone=day_zone,
     )
 
 
@@ -3067,7 +3082,7 @@ _FIELDS: dict[str, Callable[[Any], Any]] = {
 """How :func:`_decoded` reads each field whose stored value may not decode."""
 
 
-def _decoded(row: sa.Row[Any]) -> RecordedEvent | Unreadable:
+def _decoded(row: sa.Row[Any], day_zone: dt.tzinfo | None = None) -> RecordedEvent | Unreadable:
     """Build a RecordedEvent from a row of :data:`_STORED`, or name the field that cannot
     be read (a value that is not JSON, a time in another form than ``TIME_FORM``, an id
     that is not a UUID) and why."""
@@ -3089,5 +3104,6 @@ def _decoded(row: sa.Row[Any]) -> RecordedEvent | Unreadable:
         precision=row.precision,
         hash=row.hash,
         reported_precision=row.reported_precision,
+        day_zone=day_zone,
         **{**values, "targets": tuple(values["targets"])},
     )
