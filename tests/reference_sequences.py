@@ -97,6 +97,8 @@ def reference_matches(
     pending: list[Pending] = []
     matches: list[Pending] = []
     applied: set[tuple[int, int, int]] = set()  # (stage, absent step, position) acted on
+    # (step, key, position): an event fills a step of one match per key, as in EQL
+    filled: set[tuple[int, Hashable, int]] = set()
     funnel = [0] * len(present)
 
     def keys(step: Step, event: RecordedEvent) -> list[Hashable]:
@@ -158,6 +160,7 @@ def reference_matches(
             if old is not None and not newer(grown, old):
                 return None
         pending.remove(before)
+        filled.add((stage, before.key, event.position))
         return place(grown)
 
     def close_absences(n: int, now: dt.datetime | None, *, stepped: bool = True) -> None:
@@ -248,6 +251,8 @@ def reference_matches(
                     continue
                 if any(e.position == earlier.position for e in partial.events):
                     continue
+                if (stage, partial.key, earlier.position) in filled:
+                    continue  # it filled this step of another match of the key
                 placed = advance(partial, earlier)
                 if placed is not None:
                     started.append(placed)

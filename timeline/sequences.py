@@ -20,7 +20,10 @@ The rules, for the caller:
   spans are measured between those earliest placements. An imprecise event stays open
   until the stream passes the end of its interval, so that an event starting later can
   still precede it: it is then offered, in stream order, to the partial match that the
-  later event advanced or started.
+  later event advanced or started. An event fills a step of at most one match per key,
+  as an exact event does (EQL's rule): the first partial match that it can fill at that
+  step, the one pending when it arrives before those started while it is open, and no
+  other after it.
 - "Newer", for replacing a pending partial match, means later in ``(occurred_at,
   position)`` order, comparing last events first.
 - A ``targets`` key puts an event under each of its targets on its own. An event without
@@ -806,6 +809,11 @@ class Matcher:
         # open imprecise events that may still serve as present step i, by (i, key), in
         # stream order; and by the end of their interval, to let them go in time
         self.held: dict[tuple[int, Hashable], list[RecordedEvent]] = {}
+        # (i, key, position) of the held events that filled present step i of a match
+        # of the key: they stay held (an absence arriving later may lie before them)
+        # but are offered to no other match there (an event fills a step of one match
+        # per key); forgotten as they close
+        self._filled: set[tuple[int, Hashable, int]] = set()
         # open imprecise absent events that may still lie between present steps i - 1
         # and i, by (i, key), in stream order (an exact one acts when it arrives)
         self.absent_held: dict[tuple[int, Hashable], list[RecordedEvent]] = {}
@@ -918,6 +926,7 @@ class Matcher:
             return
         # what this event advanced or started, for the open imprecise events (if any)
         started: list[_Pending] | None = [] if self.held else None
+        imprecise = held and event.precision != "exact"
         for index, where, keys in present:
             if where is not None and not fits(event, where):
                 continue
@@ -929,11 +938,15 @@ class Matcher:
                     if before is None:
                         continue
                     placed = self._advance(before, event)
+                    if imprecise and pending[index].get(key) is not before:
+                        # it filled this step: it stays open (an absence arriving later
+                        # may lie before it) but is offered to no other match of the key
+                        self._filled.add((index, key, event.position))
                 if placed is not None and started is not None:
                     started.append(placed)
         if started:
             self._offer_held(started)
-        if held and event.precision != "exact":
+        if imprecise:
             self._hold(event, held)
         # the step after an absence is not between the steps: ``a, no b, then b`` is
         # completed by the first b; where it took no step, the event is an absence
@@ -1051,9 +1064,13 @@ class Matcher:
             waiting = self.held.get((index, key))
             if waiting is None:
                 continue
-            waiting = [
-                e for e in waiting if interval_end(e.occurred_at, e.precision, self.day_zone) > now
-            ]
+            still = []
+            for e in waiting:
+                if interval_end(e.occurred_at, e.precision, self.day_zone) > now:
+                    still.append(e)
+                elif self._filled:
+                    self._filled.discard((index, key, e.position))
+            waiting = still
             if waiting:
                 self.held[(index, key)] = waiting
             else:
@@ -1175,19 +1192,29 @@ class Matcher:
 
     def _offer_held(self, queue: list[_Pending]) -> None:
         """Offer the open imprecise events, in stream order, to partial matches that the
-        event just taken has advanced or started: they may have happened after it."""
+        event just taken has advanced or started: they may have happened after it. The
+        first that can fill the step does, and is then held open no longer: an event
+        fills a step of one match per key (EQL's rule, for exact events), so it takes
+        the partial match it meets first, the one pending when it arrived before any
+        started later."""
         while queue:
             partial = queue.pop(0)
             key, events = partial[0], partial[1]
             index = len(events)
-            for held in self.held.get((index, key), ()):
-                if self.pending[index].get(key) is not partial:
-                    break  # replaced, advanced or completed meanwhile
+            waiting = self.held.get((index, key))
+            if waiting is None or self.pending[index].get(key) is not partial:
+                continue  # none open, or replaced, advanced or completed meanwhile
+            filled = self._filled
+            for held in waiting:
+                if (index, key, held.position) in filled:
+                    continue  # it filled this step of another match of the key
                 if any(held.position == e.position for e in events):
                     continue
                 placed = self._advance(partial, held)
-                if placed is not None:
-                    queue.append(placed)
+                if self.pending[index].get(key) is not partial:  # it filled the step
+                    filled.add((index, key, held.position))
+                    if placed is not None:
+                        queue.append(placed)
                     break
 
     def take_found(self, *, settled_only: bool = False) -> list[MatchRow]:
