@@ -94,6 +94,10 @@ def reference_matches(
             gap_absences[index].append(step)
         else:
             index += 1
+    # ``until`` is an absence between every two present steps (taken before the step)
+    if until is not None:
+        for absences in gap_absences[:-1]:
+            absences.append(until)
     pending: list[Pending] = []
     matches: list[Pending] = []
     applied: set[tuple[int, int, int]] = set()  # (stage, absent step, position) acted on
@@ -174,7 +178,12 @@ def reference_matches(
                 for earlier in ordered[: n + 1]:
                     if (stage, which, earlier.position) in applied or not absent.takes(earlier):
                         continue
-                    if not stepped and earlier is ordered[n] and present[stage].takes(earlier):
+                    if (
+                        not stepped
+                        and absent is not until
+                        and earlier is ordered[n]
+                        and present[stage].takes(earlier)
+                    ):
                         continue
                     end = interval_end(earlier.occurred_at, earlier.precision)
                     if now is not None and end > now:
@@ -195,9 +204,6 @@ def reference_matches(
         start = event.occurred_at
         if within is not None:
             pending[:] = [p for p in pending if p.placements[0] >= start - within]
-        if until is not None and until.takes(event):
-            gone = keys(until, event)
-            pending[:] = [p for p in pending if p.key not in gone]
         event_start = start
         close_absences(n, start, stepped=False)
         # an absence arriving after an event that took the step after it, whose

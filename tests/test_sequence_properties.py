@@ -154,6 +154,33 @@ def test_absences_among_imprecise_times_agree_with_brute_force(
     assert expected(events, query) == streamed(events, query)
 
 
+@st.composite
+def until_queries(draw: st.DrawFn) -> dict[str, Any]:
+    """Queries of 2 or 3 steps with an ``until`` step, all on one key, so that an
+    imprecise ``until`` often meets the steps around it."""
+    key = draw(st.sampled_from(["incident", "actor"]))
+    return {
+        "steps": [
+            Step(draw(st.sampled_from(TYPES)), key=key) for _ in range(draw(st.integers(2, 3)))
+        ],
+        "by": None,
+        "within": draw(st.none() | st.sampled_from(["2h", "1d"])),
+        "until": Step(draw(st.sampled_from(TYPES)), key=key),
+        "certain_only": draw(st.booleans()),
+    }
+
+
+@settings(max_examples=300, deadline=None)
+@given(events=recorded_events(), query=until_queries())
+def test_until_among_imprecise_times_agrees_with_brute_force(
+    events: list[RecordedEvent], query: dict[str, Any]
+) -> None:
+    """An ``until`` event whose order with the steps is uncertain acts as an absence
+    between every two steps: the streaming matcher discards, flags and holds back
+    exactly as the reference."""
+    assert expected(events, query) == streamed(events, query)
+
+
 @settings(
     max_examples=15,
     deadline=None,

@@ -21,7 +21,6 @@ import random
 from collections.abc import Hashable
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -429,13 +428,10 @@ def test_an_imprecise_absence_that_may_fall_between_leaves_no_certain_match() ->
         assert () == tl.sequence(absence, certain_only=True).matches
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="until acts when its event arrives, whatever its precision (documented; an "
-    "imprecise until is not held open as an absence is)",
-)
 def test_an_imprecise_until_that_may_fall_between_leaves_no_certain_match() -> None:
-    """The same with x as ``until``: the match is reported certain."""
+    """The same with x as ``until``: the match was reported certain (``until`` acted as
+    its event arrived, at the start of its day); it is placed as an absence between
+    every two steps now, so the match is flagged, and dropped under ``certain_only``."""
     with timeline.open("sqlite://") as tl:
         tl.record("x", "US", "2017-06-18", incident="s")
         tl.record("a", "US", "2017-06-18T08:00Z", incident="s")
@@ -443,6 +439,36 @@ def test_an_imprecise_until_that_may_fall_between_leaves_no_certain_match() -> N
         for certain_only in (False, True):
             report = tl.sequence([Step("a"), Step("b")], until=Step("x"), certain_only=certain_only)
             assert not any(m.order_certain for m in report.matches)
+        assert [False] == [
+            m.order_certain for m in tl.sequence([Step("a"), Step("b")], until=Step("x")).matches
+        ]
+        assert () == tl.sequence([Step("a"), Step("b")], until=Step("x"), certain_only=True).matches
+
+
+def test_an_until_placed_by_the_rule_of_absences() -> None:
+    """``until`` discards what it certainly ends, flags what it may, and leaves alone
+    what it cannot reach, whatever the precisions: an ``x`` of the day after ``a`` and
+    ``b`` discards the pending ``a``; one at 12:00 after an ``a`` known only to that day
+    flags the match with a ``b`` at 14:00 (``a`` may have come after 12:00; it was
+    discarded); with exact times it discards as EQL's ``until`` does."""
+    steps = [Step("a"), Step("b")]
+    with timeline.open("sqlite://") as tl:
+        tl.record("a", "US", "2017-06-18T08:00Z", incident="s")
+        tl.record("x", "US", "2017-06-19", incident="s")
+        tl.record("b", "US", "2017-06-20T10:00Z", incident="s")
+        assert () == tl.sequence(steps, until=Step("x")).matches
+    with timeline.open("sqlite://") as tl:
+        tl.record("a", "US", "2017-06-18", incident="s")
+        tl.record("x", "US", "2017-06-18T12:00Z", incident="s")
+        tl.record("b", "US", "2017-06-18T14:00Z", incident="s")
+        report = tl.sequence(steps, until=Step("x"))
+        assert [False] == [m.order_certain for m in report.matches]
+        assert () == tl.sequence(steps, until=Step("x"), certain_only=True).matches
+    with timeline.open("sqlite://") as tl:
+        tl.record("a", "US", "2017-06-18T08:00Z", incident="s")
+        tl.record("x", "US", "2017-06-18T12:00Z", incident="s")
+        tl.record("b", "US", "2017-06-18T14:00Z", incident="s")
+        assert () == tl.sequence(steps, until=Step("x")).matches
 
 
 @SETTINGS

@@ -222,6 +222,36 @@ def test_a_match_open_to_a_later_absence_is_held_back_in_order(
     assert ["US", "Russia", "US"] == [m.key for m in certain]
 
 
+def test_a_match_open_to_a_later_until_is_held_back_and_flagged(
+    tl: timeline.Timeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ``until`` event is placed as an absence between every two steps: Syria's ``x``
+    at 12:00 may come before its ``b`` known only to the day, so the match ``a, b``
+    (certain when it completed) is flagged, and held back from the pages a report takes
+    while it scans until the stream passes the day's end. It was reported certain."""
+    put(
+        tl,
+        ("a", 0),
+        ("b", 10),
+        ("a", 20, {"actor": "Syria"}),
+        ("b", 1440, {"actor": "Syria", "precision": "day"}),
+        ("a", 1500, {"actor": "Russia"}),
+        ("b", 1510, {"actor": "Russia"}),
+        ("x", 2160, {"actor": "Syria"}),
+        ("a", 4400),
+        ("b", 4410),
+    )
+    steps = [Step("a", key="actor"), Step("b", key="actor")]
+    until = Step("x", key="actor")
+    want = [("US", True), ("Syria", False), ("Russia", True), ("US", True)]
+    assert want == [(m.key, m.order_certain) for m in tl.sequence(steps, until=until).matches]
+    monkeypatch.setattr(timeline.view, "MATCHES_PAGE", 1)
+    monkeypatch.setattr(timeline.sequences, "MATCHES_PAGE", 1)
+    assert want == [(m.key, m.order_certain) for m in tl.sequence(steps, until=until).matches]
+    certain = tl.sequence(steps, until=until, certain_only=True).matches
+    assert ["US", "Russia", "US"] == [m.key for m in certain]
+
+
 def test_an_imprecise_absence_acts_when_the_stream_passes_its_end(
     tl: timeline.Timeline,
 ) -> None:

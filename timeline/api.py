@@ -1661,7 +1661,8 @@ class Timeline:
                 before; ``absent=True`` steps are absences.
             by: key fields shared by every step (EQL's ``sequence by``).
             within: the largest span from first to last step (``timedelta`` or "3d").
-            until: a step whose event discards the key's pending partial matches.
+            until: a step whose event discards the key's pending partial matches
+                (one that may lie inside a match, as imprecise times allow, flags it).
             known_at, reported_by: the knowledge asked about (as in :meth:`state`); a
                 match (or partial match) holding a claim whose reported time straddles
                 ``reported_by`` is kept with ``order_certain=False`` (with

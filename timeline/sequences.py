@@ -8,8 +8,9 @@ The rules, for the caller:
   match pending after step i-1 (replacing one already pending after step i). Steps are
   tried from the last to the first, so one event never fills two consecutive steps of
   one match, but it may complete one match and start the next. ``until`` discards the
-  key's pending partial matches; ``within`` drops a partial match whose first event is
-  too old. With exact times everywhere this is Elastic EQL's ``sequence``.
+  key's pending partial matches (with imprecise times: as an absence between every two
+  steps, below); ``within`` drops a partial match whose first event is too old. With
+  exact times everywhere this is Elastic EQL's ``sequence``.
 - Imprecise times: every event covers the interval of its precision. A chain is possible
   in step order when each event can be placed inside its interval, in order: the first
   at its start, each next at the later of its start and the previous placement; it is
@@ -45,8 +46,13 @@ The rules, for the caller:
   acts on the partial match pending, as on one that events to come would advance); and a
   match whose event after an absent step is imprecise is held back from
   :meth:`Matcher.take_found` with ``settled_only`` until the stream passes the end of
-  that event's interval, an absence arriving meanwhile flagging it. ``until`` stays as
-  above: its event acts when it arrives, whatever its precision.
+  that event's interval, an absence arriving meanwhile flagging it.
+- ``until`` is an absence between every two present steps, judged by the same rule and
+  acting before its event takes any step (as EQL's ``until``): certainly inside a
+  partial match or after its last event, the partial match is discarded (with exact
+  times, as the event arrives: EQL's answer); maybe, it is kept with
+  ``order_certain=False`` (dropped under ``certain_only``), and a match that an
+  ``until`` arriving later may fall inside is held back and flagged as for an absence.
 """
 
 from __future__ import annotations
@@ -821,9 +827,11 @@ class Matcher:
         # held absences (index -i: between present steps i - 1 and i) and matches held
         # back (index 0, key: the match's number), to let them go in time
         self._closing: list[tuple[dt.datetime, int, int, Hashable]] = []
-        # the present steps that follow an absence: an imprecise event there stays open
-        # to an absence arriving later in the stream
-        self._guarded = tuple(i for i in range(1, len(self.present)) if self.absences[i - 1])
+        # the present steps that follow an absence (with ``until``, every one after the
+        # first): an imprecise event there stays open to an absence arriving later
+        self._guarded = tuple(
+            i for i in range(1, len(self.present)) if self.absences[i - 1] or until is not None
+        )
         # matches held back (still open to an absence arriving later), by their number
         # (counted from the first match, taken ones included), and their numbers by key
         self._unsettled: dict[int, Hashable] = {}
@@ -863,30 +871,38 @@ class Matcher:
         return key_values(event, self.by + step.key)
 
     def _plan(self, type: str) -> _Plan:
-        """What an event of ``type`` may do, worked out once per type: the ``until``
-        step, the absences and the present steps (last first) it may take, and the
-        present steps after the first it may serve while held open."""
+        """What an event of ``type`` may do, worked out once per type: the absences
+        (``until`` among them, between every two present steps) and the present steps
+        (last first) it may take, and the present steps after the first it may serve
+        while held open."""
         keyed = {
             id(step): (step, step.where, _key_function(self.by + step.key))
             for step in (*self.steps, *([self.until] if self.until else []))
         }
-        until = keyed[id(self.until)] if self.until and type in self.until.types else None
+        count = len(self.present)
+        # ``until`` is an absence between every two present steps, placed by the same
+        # rule (an exact one after exact steps discards the key's partial matches as it
+        # arrives, as EQL's does), acting before the event takes any step, as in EQL
+        absences = [
+            (index, *keyed[id(self.until)][1:], False)
+            for index in range(1, count)
+            if self.until and type in self.until.types
+        ]
         # each absence with whether the type also takes the step after it: such an
         # event is tried as that step first, and is an absence only where it took none
-        absences = [
+        absences += [
             (index + 1, *keyed[id(step)][1:], type in self.present[index + 1].types)
             for index, steps in enumerate(self.absences)
             for step in steps
             if type in step.types
         ]
-        count = len(self.present)
         present = [
             (index, *keyed[id(self.present[index])][1:])
             for index in reversed(range(count))
             if type in self.present[index].types
         ]
         held = [entry for entry in reversed(present) if entry[0] > 0]
-        plan = (until, absences, present, held)
+        plan = (absences, present, held)
         self._plans[type] = plan
         return plan
 
@@ -908,12 +924,8 @@ class Matcher:
         if ages and ages[0][0] < start:
             self._expire(start)
         plan = self._plans.get(event.type) or self._plan(event.type)
-        until, absences, present, held = plan
+        absences, present, held = plan
         pending = self.pending
-        if until is not None and (until[1] is None or fits(event, until[1])):
-            for key in until[2](event):
-                for stage in pending:
-                    stage.pop(key, None)
         after: list[tuple[int, _Keys]] | None = None  # absences held for after the steps
         for stage_index, where, keys, also_after in absences:
             if where is None or fits(event, where):
@@ -1224,8 +1236,9 @@ class Matcher:
 
         With ``settled_only``, for a caller taking them while events still arrive, stop
         before the first match held back: one with an imprecise event after an absent
-        step whose interval is still open, which an absent event arriving later may
-        flag (or, under ``certain_only``, drop).
+        step (with ``until``, after the first step) whose interval is still open, which
+        an absent or ``until`` event arriving later may flag (or, under
+        ``certain_only``, drop).
 
         Example:
             >>> import timeline
@@ -1343,7 +1356,6 @@ certain (a :class:`Partial` once reported)."""
 
 _Keys = Callable[[Any], Sequence[Hashable]]
 _Plan = tuple[
-    tuple[Step, Where, _Keys] | None,
     list[tuple[int, Where, _Keys, bool]],
     list[tuple[int, Where, _Keys]],
     list[tuple[int, Where, _Keys]],
