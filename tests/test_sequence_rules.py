@@ -21,6 +21,7 @@ import random
 from collections.abc import Hashable
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -443,6 +444,31 @@ def test_an_imprecise_until_that_may_fall_between_leaves_no_certain_match() -> N
             m.order_certain for m in tl.sequence([Step("a"), Step("b")], until=Step("x")).matches
         ]
         assert () == tl.sequence([Step("a"), Step("b")], until=Step("x"), certain_only=True).matches
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known: an open imprecise event fills the first partial match it can, in stream "
+    "order; a later one it would follow certainly (its last event exact at the very start "
+    "of the imprecise event's interval, recorded after it) does not win it",
+)
+def test_an_open_imprecise_event_prefers_the_match_it_certainly_completes() -> None:
+    """The team's rule: an imprecise event that could complete several partial matches
+    completes the one whose order is certain. a known to June 19, b known to June 19,
+    then a at 00:00 exactly (recorded after b): b certainly follows the second a (which
+    ends as b's day starts), only possibly the first; b went to the first, [1, 2]
+    possible, though ``certain_only`` finds [3, 2]."""
+    with timeline.open("sqlite://") as tl:
+        tl.record("a", "US", "2017-06-19", incident="s")
+        tl.record("b", "US", "2017-06-19", incident="s")
+        tl.record("a", "US", "2017-06-19T00:00:00Z", incident="s", precision="exact")
+        steps = [Step("a"), Step("b")]
+        certain = tl.sequence(steps, certain_only=True)
+        assert [[3, 2]] == [[e.position for e in m.events] for m in certain.matches]
+        found = tl.sequence(steps).matches
+        assert [([3, 2], True)] == [
+            ([e.position for e in m.events], m.order_certain) for m in found
+        ]
 
 
 def test_an_until_placed_by_the_rule_of_absences() -> None:
