@@ -938,7 +938,7 @@ class Matcher:
             return
         # what this event advanced or started, for the open imprecise events (if any)
         started: list[_Pending] | None = [] if self.held else None
-        imprecise = held and event.precision != "exact"
+        imprecise = bool(held) and event.precision != "exact"
         for index, where, keys in present:
             if where is not None and not fits(event, where):
                 continue
@@ -1205,10 +1205,10 @@ class Matcher:
     def _offer_held(self, queue: list[_Pending]) -> None:
         """Offer the open imprecise events, in stream order, to partial matches that the
         event just taken has advanced or started: they may have happened after it. The
-        first that can fill the step does, and is then held open no longer: an event
-        fills a step of one match per key (EQL's rule, for exact events), so it takes
-        the partial match it meets first, the one pending when it arrived before any
-        started later."""
+        first that can fill the step does, and is offered to no other partial match
+        there (it stays held for absences that may lie before it): an event fills a
+        step of one match per key (EQL's rule, for exact events), the first partial
+        match it meets, the one pending when it arrived before any started later."""
         while queue:
             partial = queue.pop(0)
             key, events = partial[0], partial[1]
