@@ -7,7 +7,7 @@ import warnings
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from timeline import InvalidEventError, times
@@ -105,6 +105,37 @@ def test_local_times_that_do_not_exist_or_happen_twice_are_refused() -> None:
         parse_time(dt.datetime(2017, 3, 26, 2, 30), default_tz="Europe/Berlin")
     with pytest.raises(InvalidEventError, match="happens twice"):
         parse_time(dt.datetime(2017, 10, 29, 2, 30), default_tz="Europe/Berlin")
+
+
+def test_an_hour_that_a_clock_change_lengthens_is_refused() -> None:
+    """An hour written without an offset whose wall hour a clock change made longer than
+    an hour (Lord Howe's half-hour change: 01:30 to 02:00 on 2 April 2017 happened twice)
+    is refused, not covered for its first 60 minutes only."""
+    with pytest.raises(InvalidEventError, match="clocks went back"):
+        parse_time("2017-04-02T01", default_tz="Australia/Lord_Howe")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2030, 1, 1)),
+    st.sampled_from(["Australia/Lord_Howe", "America/New_York", "Europe/London", "Asia/Damascus"]),
+)
+@example(dt.datetime(2017, 4, 2, 1), "Australia/Lord_Howe")
+def test_an_hour_read_in_a_zone_covers_its_wall_hour(wall: dt.datetime, zone: str) -> None:
+    """An hour written without an offset covers exactly the instants whose wall time in
+    its zone lies in that hour (or it is refused): stepping by 15 minutes around it, an
+    instant is inside the interval when and only when its wall hour is the one written."""
+    hour = wall.replace(minute=0, second=0, microsecond=0)
+    try:
+        start, precision = parse_time(f"{hour:%Y-%m-%dT%H}", default_tz=zone)
+    except InvalidEventError:
+        return
+    assert precision == "hour"
+    end = interval_end(start, precision)
+    for quarter in range(-12, 17):
+        moment = start + dt.timedelta(minutes=15 * quarter)
+        local = moment.astimezone(ZoneInfo(zone)).replace(tzinfo=None, fold=0)
+        assert (start <= moment < end) == (local.replace(minute=0, second=0) == hour), moment
 
 
 def test_unknown_zone_refused() -> None:
@@ -446,6 +477,54 @@ def test_days_across_a_clock_change_are_the_day_zones() -> None:
     assert (dt.datetime(2017, 3, 31, 21, tzinfo=UTC), False) == through(
         "2017-03-31", field="until", day_zone=damascus
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "zone", "shown"),
+    [
+        ("2011-12-30", "Pacific/Apia", "2011-12-30"),  # Samoa went from 29 to 31 December
+        (dt.date(2011, 12, 30), "Pacific/Apia", "2011-12-30"),
+        ("30 December 2011", "Pacific/Fakaofo", "2011-12-30"),
+        ("1994-12-31", "Pacific/Kiritimati", "1994-12-31"),
+        ("1993-08-21", "Pacific/Kwajalein", "1993-08-21"),
+    ],
+)
+def test_a_day_the_day_zone_skipped_is_refused(value: object, zone: str, shown: str) -> None:
+    """A date that never happened in the day zone (its calendar jumped over it) is
+    refused, as an event's time and as a bound, not read as the day after."""
+    with pytest.raises(InvalidEventError, match=rf"^at: {shown} never happened in {zone}"):
+        parse_time(value, field="at", day_zone=zone)
+    with pytest.raises(InvalidEventError, match=rf"^until: {shown} never happened in {zone}"):
+        through(value, field="until", day_zone=zone)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dates(min_value=dt.date(1800, 1, 2), max_value=dt.date(2100, 1, 1)),
+    st.sampled_from(
+        [
+            "Pacific/Apia",
+            "Pacific/Kiritimati",
+            "Asia/Damascus",
+            "America/Sao_Paulo",
+            "Europe/London",
+        ]
+    ),
+)
+@example(dt.date(2011, 12, 30), "Pacific/Apia")
+def test_a_date_read_is_that_day_of_the_day_zone(day: dt.date, zone: str) -> None:
+    """A date read in a day zone starts at an instant of that very date there and ends
+    at one of a later date (or it is refused): never another day silently."""
+    try:
+        start, precision = parse_time(day.isoformat(), day_zone=zone)
+    except InvalidEventError as e:
+        assert "never happened" in str(e)
+        return
+    assert precision == "day"
+    assert start.astimezone(ZoneInfo(zone)).date() == day
+    assert (interval_end(start, "day", zone) - dt.timedelta(microseconds=1)).astimezone(
+        ZoneInfo(zone)
+    ).date() == day
 
 
 def test_a_month_ends_where_the_next_begins() -> None:

@@ -453,14 +453,58 @@ def parse_time(
 def _date_start(
     year: int, month: int, day: int, zone: dt.tzinfo | None, *, field: str
 ) -> dt.datetime:
+    """The first instant of a date the caller gave, refused where the day zone's
+    calendar skipped that date (Samoa went from 29 to 31 December 2011): its "first
+    instant" would be the next day's, and the date would silently mean that day."""
     try:
-        return _first_instant(year, month, day, zone)
+        start = _first_instant(year, month, day, zone)
     except (OverflowError, ValueError) as e:
         raise InvalidEventError(
             field,
             f"{year:04d}-{month:02d}-{day:02d} in {zone_name(zone)} is not a day between "
             "the years 1 and 9999 in UTC",
         ) from e
+    if _is_utc(zone):
+        return start
+    local = start.astimezone(zone)
+    if (local.year, local.month, local.day) != (year, month, day):
+        before = (start - dt.timedelta(microseconds=1)).astimezone(zone).date()
+        raise InvalidEventError(
+            field,
+            f"{year:04d}-{month:02d}-{day:02d} never happened in {zone_name(zone)} (the day "
+            f"zone): its calendar went from {before.isoformat()} to "
+            f"{local.date().isoformat()}; give a day that happened there, or a time with "
+            "an offset",
+        )
+    return start
+
+
+def _check_wall_hour(
+    wall: dt.datetime, start: dt.datetime, default_tz: ZoneInput, *, field: str
+) -> None:
+    """Refuse an hour written without an offset that a clock change made longer or
+    shorter than an hour in the default zone (Lord Howe's clocks go back half an hour
+    from 02:00 to 01:30, so its 01:00 hour lasts 90 minutes): an hour-precision event
+    covers 60 minutes from its start, and would leave the rest out silently."""
+    zone = resolve_zone(default_tz)
+    if zone is None or isinstance(zone, dt.timezone):
+        return
+    following = wall + dt.timedelta(hours=1)
+    try:
+        # fold=0: a skipped wall time maps to the jump, a repeated one to its first time
+        end = following.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    except (OverflowError, ValueError):
+        return  # at the ends of the calendar: no clock changes there
+    lasted = end - start
+    if lasted != dt.timedelta(hours=1):
+        minutes = int(lasted.total_seconds()) // 60
+        moved = "back" if lasted > dt.timedelta(hours=1) else "forward"
+        raise InvalidEventError(
+            field,
+            f"the hour from {wall:%Y-%m-%dT%H:%M} lasted {minutes} minutes in "
+            f"{zone_name(zone)} (clocks went {moved} within it); give an offset "
+            "or a finer precision",
+        )
 
 
 def _to_utc(value: dt.datetime, *, field: str) -> dt.datetime:
@@ -808,7 +852,10 @@ def _parse_general(
         zone = resolve_zone(day_zone, field="day_zone")
         return _date_start(start.year, start.month, start.day, zone, field=field), precision
     naive = start.replace(tzinfo=None)
-    return _localize(naive, field=field, default_tz=default_tz, written=text), precision
+    moment = _localize(naive, field=field, default_tz=default_tz, written=text)
+    if precision == "hour":
+        _check_wall_hour(naive, moment, default_tz, field=field)
+    return moment, precision
 
 
 def _day_defaulted(text: str) -> bool:
@@ -839,7 +886,8 @@ def _parse_iso(text: str, day_zone: ZoneInput = None) -> tuple[dt.datetime, str]
         if _ISO_DATE.fullmatch(text):
             day = dt.date.fromisoformat(text)
             zone = resolve_zone(day_zone, field="day_zone")
-            return _first_instant(day.year, day.month, day.day, zone), "day"
+            # a day the zone skipped is refused (a ValueError): the general way says so
+            return _date_start(day.year, day.month, day.day, zone, field="day"), "day"
     except (ValueError, OverflowError):  # out of range: the general way says what is wrong
         return None
     return None
