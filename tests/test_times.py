@@ -942,3 +942,24 @@ def test_a_posix_style_offset_is_refused_with_the_offset_written(
     assert behind in message and ahead in message
     if shown not in ("GMT+3",):
         assert "+03:00" not in message
+
+
+@pytest.mark.parametrize("text", ["1M", "3M", "2d 1M", "1M30s"])
+def test_a_capital_m_duration_is_refused_not_read_as_minutes(text: str) -> None:
+    """ "1M" is a month to many (ISO 8601's P1M) and a minute to others: it is refused
+    with a hint, not read as a minute silently (a within of "1M" matched nothing)."""
+    with pytest.raises(InvalidEventError, match=r"^within: .*'M' reads as months or minutes"):
+        times.parse_duration(text, field="within")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("90m", dt.timedelta(minutes=90)),
+        ("3D", dt.timedelta(days=3)),
+        ("5MS", dt.timedelta(0, 0, 5000)),
+    ],
+)
+def test_durations_in_either_case_read_as_they_say(text: str, expected: dt.timedelta) -> None:
+    """Lower-case m is minutes; other units read in either case."""
+    assert expected == times.parse_duration(text, field="within")

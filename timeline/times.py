@@ -1014,7 +1014,8 @@ def parse_duration(value: object, *, field: str) -> dt.timedelta:
     """Return a duration from a ``timedelta`` or text such as "3d", "12h", "90m", "1d12h".
 
     Units: ``w`` weeks, ``d`` days, ``h`` hours, ``m`` minutes, ``s`` seconds, ``ms``
-    milliseconds. A duration must not be negative.
+    milliseconds, in either case but ``M`` (a month to some, a minute to others), which
+    is refused. A duration must not be negative.
 
     Raises:
         InvalidEventError: naming ``field``, for anything else.
@@ -1036,6 +1037,13 @@ def parse_duration(value: object, *, field: str) -> dt.timedelta:
     if not parts or _DURATION_PART.sub("", text).strip():
         raise InvalidEventError(
             field, f"cannot read {value!r} as a duration; write e.g. 3d, 12h, 90m, 500ms"
+        )
+    if any(unit == "M" for _, unit in parts):
+        # ISO 8601's P1M is a month, its PT1M a minute; a month is no fixed duration
+        raise InvalidEventError(
+            field,
+            f"{value!r}: 'M' reads as months or minutes; write m for minutes (90m), or "
+            "days for a month (30d)",
         )
     try:
         return sum(
