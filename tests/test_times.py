@@ -527,6 +527,18 @@ def test_a_date_read_is_that_day_of_the_day_zone(day: dt.date, zone: str) -> Non
     ).date() == day
 
 
+def test_a_day_whose_midnight_a_jump_across_it_skipped_starts_at_the_jump() -> None:
+    """Toronto's clocks went from 23:30 on 30 March 1919 to 00:30 on 31 March: 31 March
+    starts at the jump (04:30Z), not half an hour later, and 30 March ends there."""
+    toronto = "America/Toronto"
+    jump = dt.datetime(1919, 3, 31, 4, 30, tzinfo=UTC)
+    assert (jump, "day") == parse_time("1919-03-31", day_zone=toronto)
+    start, _ = parse_time("1919-03-30", day_zone=toronto)
+    assert jump == interval_end(start, "day", toronto)
+    assert jump == times.unit_start(jump + dt.timedelta(minutes=15), "day", day_zone=toronto)
+    assert (jump, False) == through("1919-03-30", field="until", day_zone=toronto)
+
+
 def test_a_month_ends_where_the_next_begins() -> None:
     """A month covers its calendar month of the day zone: March in Berlin ends at the
     start of April there, an hour of summer time earlier in UTC than it began."""

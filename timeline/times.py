@@ -216,8 +216,25 @@ def _first_instant(year: int, month: int, day: int, zone: dt.tzinfo | None) -> d
     clock change, the moment the clocks jumped)."""
     if _is_utc(zone):
         return dt.datetime(year, month, day, tzinfo=UTC)
-    # fold=0: a skipped midnight maps to the jump, a repeated one to its first time
-    return dt.datetime(year, month, day, tzinfo=zone).astimezone(UTC)
+    # fold=0: a repeated midnight maps to its first time, a skipped one to midnight at
+    # the offset before the change: the jump when it was at midnight (Damascus, 00:00 to
+    # 01:00), later when it was earlier (Toronto, 23:30 to 00:30 on 31 March 1919)
+    midnight = dt.datetime(year, month, day, tzinfo=zone)
+    first = midnight.astimezone(UTC)
+    after = midnight.replace(fold=1).astimezone(UTC)  # midnight at the offset after
+    if after >= first:
+        return first
+    # skipped: the day starts at the jump, the first instant after ``after`` whose
+    # offset is the one after the change (zone offsets change on whole seconds)
+    low, high = after, first  # the offset changes in (low, high]
+    while high - low > dt.timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        middle -= dt.timedelta(microseconds=middle.microsecond)
+        if middle.astimezone(zone).utcoffset() == high.astimezone(zone).utcoffset():
+            high = middle
+        else:
+            low = middle
+    return high
 
 
 def unit_start(moment: dt.datetime, precision: str, *, day_zone: ZoneInput = None) -> dt.datetime:
