@@ -92,6 +92,17 @@ def test_text_that_needs_a_guess_is_refused(text: str, problem: str) -> None:
     assert "since" == caught.value.field
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["2017-06-19 15:43 Z+3", "2017-06-19 15:43Z+3", "2017-06-19 15:43 Z-3", "2017-06-19 15:43 Z+1"],
+)
+def test_z_with_a_signed_number_is_refused_as_utc_plus_3_is(text: str) -> None:
+    """'Z+3' reads both ways as 'UTC+3' does (dateutil took it by POSIX's sign, three
+    hours behind UTC: 15:43 became 18:43Z), so it is refused with the same hint."""
+    with pytest.raises(InvalidEventError, match="write the offset as"):
+        parse_time(text)
+
+
 @pytest.mark.parametrize("value", [1497800000, 17.5, None, b"2017-06-18", ["2017"]])
 def test_other_types_refused(value: object) -> None:
     """Numbers, bytes, None and lists are not moments."""
