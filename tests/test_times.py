@@ -698,6 +698,46 @@ def test_every_moment_lies_in_one_unit_of_each_precision(
     assert end == times.unit_start(end, precision, day_zone=zone)
 
 
+def _local_unit(moment: dt.datetime, precision: str, zone: str) -> tuple[int, ...]:
+    local = moment.astimezone(ZoneInfo(zone))
+    return (local.year, local.month, local.day)[: {"year": 1, "month": 2, "day": 3}[precision]]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.datetimes(
+        min_value=dt.datetime(1900, 1, 2), max_value=dt.datetime(2100, 1, 1), timezones=st.just(UTC)
+    ),
+    st.sampled_from(times.CALENDAR_UNITS),
+    st.sampled_from(
+        [
+            "America/Toronto",
+            "Pacific/Apia",
+            "Australia/Lord_Howe",
+            "America/Sao_Paulo",
+            "Asia/Damascus",
+            "America/New_York",
+        ]
+    ),
+)
+@example(dt.datetime(1919, 3, 31, 4, 45, tzinfo=UTC), "day", "America/Toronto")
+@example(dt.datetime(2011, 12, 30, 10, tzinfo=UTC), "day", "Pacific/Apia")
+def test_a_calendar_unit_covers_exactly_the_instants_of_its_local_unit(
+    moment: dt.datetime, precision: str, zone: str
+) -> None:
+    """The day, month or year of the day zone that holds a moment starts at the first
+    instant whose local date is in it and ends at the first that is not: the instants
+    it covers are exactly those whose local date rounds down to its start."""
+    start = times.unit_start(moment, precision, day_zone=zone)
+    end = interval_end(start, precision, zone)
+    unit = _local_unit(moment, precision, zone)
+    assert start <= moment < end
+    assert unit == _local_unit(start, precision, zone)
+    assert unit == _local_unit(end - dt.timedelta(microseconds=1), precision, zone)
+    assert unit != _local_unit(start - dt.timedelta(microseconds=1), precision, zone)
+    assert unit != _local_unit(end, precision, zone)
+
+
 @pytest.mark.parametrize(
     ("name", "problem"),
     [
