@@ -1026,3 +1026,14 @@ def test_a_capital_m_duration_is_refused_not_read_as_minutes(text: str) -> None:
 def test_durations_in_either_case_read_as_they_say(text: str, expected: dt.timedelta) -> None:
     """Lower-case m is minutes; other units read in either case."""
     assert expected == times.parse_duration(text, field="within")
+
+
+@pytest.mark.parametrize("text", ["9999", "9999-12", "9999-12-31"])
+def test_a_bound_that_runs_past_the_calendar_takes_in_its_last_instant(text: str) -> None:
+    """The last day, month or year of UTC's calendar ends past datetime.max: as a bound it
+    takes in every instant up to datetime.max, that one too (an exclusive datetime.max
+    left out an event at 23:59:59.999999 on 31 December 9999)."""
+    last = dt.datetime.max.replace(tzinfo=UTC)
+    bound = through(text, field="until")
+    assert (last, True) == bound
+    assert times.in_window(last, "exact", None, bound)

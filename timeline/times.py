@@ -927,6 +927,9 @@ def isoformat(moment: dt.datetime) -> str:
     return f"{moment.isoformat('T', 'microseconds')[:26]}Z"
 
 
+_LAST_INSTANT: Final = dt.datetime.max.replace(tzinfo=UTC)
+
+
 def through(
     value: object, *, field: str, default_tz: ZoneInput = None, day_zone: ZoneInput = None
 ) -> Bound:
@@ -946,7 +949,10 @@ def through(
     """
     start, precision = parse_time(value, field=field, default_tz=default_tz, day_zone=day_zone)
     if precision in CALENDAR_UNITS:
-        return interval_end(start, precision, day_zone), False
+        end = interval_end(start, precision, day_zone)
+        # a unit that runs past the calendar (the end of 9999 in UTC or behind it) takes
+        # in its last instant, which an exclusive bound at datetime.max would leave out
+        return (end, True) if end == _LAST_INSTANT else (end, False)
     return start, True
 
 
