@@ -226,6 +226,20 @@ def test_the_charts_axis_counts_the_day_zones_days(db_url: str) -> None:
     assert "2020-01-04 (the whole day, Asia/Baghdad)" in picture
 
 
+def test_the_charts_subtitle_ends_through_a_day_whose_next_midnight_was_skipped(
+    sqlite_url: str,
+) -> None:
+    """Damascus went from 00:00 to 01:00 on 31 March 2017: a chart until 30 March reads
+    "through 2017-03-30", not "to 2017-03-31 01:00", and one since 31 March starts on
+    "2017-03-31", not at "01:00" of it."""
+    with timeline.open(sqlite_url, day_zone="Asia/Damascus") as tl:
+        tl.record("funeral", "Syria", "2017-03-29", incident="s")
+        picture = tl.chart(format="svg", since="2017-03-28", until="2017-03-30")
+        after = tl.chart(format="svg", since="2017-03-31", until="2017-04-01")
+    assert "2017-03-28 through 2017-03-30 (Asia/Damascus)" in picture
+    assert "2017-03-31 through 2017-04-01 (Asia/Damascus)" in after
+
+
 def test_snapshots_are_kept_per_day_zone(db_url: str) -> None:
     """Where a day ends depends on the day zone: snapshots made in one zone are not used
     for another, and answers with snapshots equal answers without, in each."""

@@ -45,7 +45,7 @@ from timeline.events import RecordedEvent
 from timeline.fold import HistoryEntry
 from timeline.sequences import Match
 from timeline.text import duration, key_text, value_text, when_text
-from timeline.times import UTC, ZoneInput, interval_end, resolve_zone, zone_name
+from timeline.times import UTC, ZoneInput, interval_end, resolve_zone, unit_start, zone_name
 
 DEFAULT_WIDTH: Final = 1200
 DEFAULT_MAX_MARKS: Final = 400
@@ -493,13 +493,18 @@ class Drawing:
         )
         head.append(f'<rect width="{self.width}" height="{height:.0f}" fill="#fff"/>')
         head.append(f'<text x="16" y="28" class="heading">{escape(self.title)}</text>')
-        last = self.end.astimezone(self.zone or UTC)
-        through = "to"
-        if (last.hour, last.minute, last.second, last.microsecond) == (0, 0, 0, 0):
-            last, through = last - dt.timedelta(days=1), "through"  # the axis ends at midnight
+        first_text = _day(self.start, zone=self.zone)
+        if _day_start(self.start, self.zone) == self.start:  # a day's start, 01:00 or not
+            first_text = first_text[:10]
+        through, last_text = "to", _day(self.end, zone=self.zone)
+        if _day_start(self.end, self.zone) == self.end:
+            # the axis ends where a day begins (at midnight, or where the clocks jumped
+            # over it): it runs through the day before
+            last = (self.end - _MICROSECOND).astimezone(self.zone or UTC)
+            through, last_text = "through", f"{last.year:04d}-{last.month:02d}-{last.day:02d}"
         subtitle = (
             f"{self.count:,} events, {len(self.lanes)} lanes, "
-            f"{_day(self.start, zone=self.zone)} {through} {_day(last, zone=self.zone)} "
+            f"{first_text} {through} {last_text} "
             f"({zone_name(self.zone)})"
         )
         head.append(f'<text x="16" y="44" class="subtitle">{escape(subtitle)}</text>')
@@ -1066,6 +1071,15 @@ def _wrap(text: str, width: float) -> list[str]:
         else:
             lines.append(word)
     return lines
+
+
+def _day_start(moment: dt.datetime, zone: dt.tzinfo | None) -> dt.datetime | None:
+    """The first instant of the day of ``zone`` that holds ``moment`` (None past the
+    calendar's ends)."""
+    try:
+        return unit_start(moment, "day", day_zone=zone)
+    except (OverflowError, ValueError):
+        return None
 
 
 def _day(moment: dt.datetime, *, clock: bool = False, zone: dt.tzinfo | None = None) -> str:
