@@ -17,8 +17,8 @@ from click.testing import CliRunner
 import timeline
 from timeline import InvalidEventError, Step
 from timeline.cli import main
-from timeline.text import events_table
-from timeline.times import interval_end
+from timeline.text import events_table, short_time
+from timeline.times import interval_end, resolve_zone
 
 from helpers import stored_count
 
@@ -556,3 +556,25 @@ def test_occurred_until_ends_the_month_of_the_day_zone() -> None:
             "truce", "Syria", "July 2017", incident="x", day_zone="Asia/Damascus"
         )
         assert july.occurred_until == built.occurred_until
+
+
+@pytest.mark.parametrize(
+    ("precision", "zone", "shown"),
+    [
+        ("year", None, "0999"),
+        ("month", None, "0999-06"),
+        ("day", None, "0999-06-01"),
+        ("minute", None, "0999-06-01 00:00"),
+        ("exact", None, "0999-06-01 00:00:00.000000"),
+        ("month", "+03:00", "0999-06"),
+    ],
+)
+def test_a_year_before_1000_is_written_with_four_digits(
+    precision: str, zone: str | None, shown: str
+) -> None:
+    """Tables wrote June 999 as "999-06" (strftime's %Y is not zero-padded on glibc), a
+    date no reader, this library included, reads back; it is "0999-06", as stored."""
+    moment = dt.datetime(999, 6, 1, tzinfo=dt.UTC)
+    if zone is not None:
+        moment -= dt.timedelta(hours=3)  # the first instant of June 999 at +03:00
+    assert shown == short_time(moment, precision, resolve_zone(zone))

@@ -262,19 +262,17 @@ def short_time(moment: dt.datetime, precision: str, day_zone: dt.tzinfo | None =
         >>> short_time(dt.datetime(2017, 6, 18, tzinfo=UTC), "month")
         '2017-06'
     """
+    # not strftime: its %Y is not zero-padded for years before 1000 on glibc ("999-06")
     if precision in CALENDAR_UNITS and day_zone is not None:
-        moment = moment.astimezone(day_zone)
-        return moment.strftime({"year": "%Y", "month": "%Y-%m", "day": "%Y-%m-%d"}[precision])
-    formats = {
-        "year": "%Y",
-        "month": "%Y-%m",
-        "day": "%Y-%m-%d",
-        "hour": "%Y-%m-%d %H:%M",
-        "minute": "%Y-%m-%d %H:%M",
-        "second": "%Y-%m-%d %H:%M:%S",
-        "exact": "%Y-%m-%d %H:%M:%S.%f",
-    }
-    return moment.astimezone(dt.UTC).strftime(formats[precision])
+        m = moment.astimezone(day_zone)
+    else:
+        m = moment.astimezone(dt.UTC)
+    text = f"{m.year:04d}-{m.month:02d}-{m.day:02d} {m.hour:02d}:{m.minute:02d}"
+    length = {"year": 4, "month": 7, "day": 10, "hour": 16, "minute": 16}.get(precision)
+    if length is not None:
+        return text[:length]
+    text += f":{m.second:02d}"
+    return text if precision == "second" else f"{text}.{m.microsecond:06d}"
 
 
 def asked_at(text: str | None, *, default_tz: ZoneInput = None, day_zone: ZoneInput = None) -> str:
