@@ -490,7 +490,7 @@ bad_effects = st.one_of(
     st.builds(
         lambda actor, path: {actor: {path: 1}},
         names,
-        st.sampled_from(["", ".", "a.", ".a", "a..b"]),
+        st.sampled_from(["", ".", "a.", ".a", "a..b", "$inc", "army.$inc"]),
     ),
     st.builds(
         lambda actor, n: {actor: {"count": {"$inc": n}}},

@@ -89,6 +89,9 @@ REFUSED_VALUES = [
     ({"x": {"a": [1, {"b": {"$set": 1}}]}}, "x.a[1].b", r"a key starting with '\$'"),
     ({"x": {"": 1}}, "x.", "non-empty dotted parts"),
     ({"a..b": 1}, "a..b", "non-empty dotted parts"),
+    # MongoDB's spelling of an increment: it set the attribute "$inc.alert" to 1
+    ({"$inc": {"alert": 1}}, "$inc", r"a key starting with '\$'"),
+    ({"army.$inc": 1}, "army.$inc", r"a key starting with '\$'"),
 ]
 
 
@@ -224,7 +227,7 @@ def test_an_increment_above_set_paths_is_a_problem_not_a_second_shape(
     [
         ({"army": 7}, {"army": 7}),  # a value replaces the paths below
         ({"army": None}, {}),  # None removes them
-        ({"army.size.men": {"$inc": 3}}, {"army.size.men": 3}),  # below a plain value
+        ({"army.size.men": 3}, {"army.size.men": 3}),  # a value below a plain value
         ({"army": {"navy": 1}}, {"army.navy": 1}),  # an object replaces what was there
         ({"army.size": {"$inc": 1}}, {"army.size": 6}),
     ],
@@ -240,6 +243,76 @@ def test_every_effect_leaves_a_tree(
     state = tl.state("Russia")
     assert (expected, ()) == (dict(state), state.problems)
     state.tree()
+
+
+@pytest.mark.parametrize(
+    ("before", "effects", "problem"),
+    [
+        ({"army": 7}, {"army.size": {"$inc": 1}}, "army.size: lies inside army, which holds 7"),
+        ({"army": "big"}, {"army.size.men": {"$inc": 2}}, "army.size.men: lies inside army"),
+        ({"army.size": 5}, {"army.size.men": {"$inc": 3}}, "army.size.men: lies inside army.size"),
+    ],
+)
+def test_an_increment_inside_a_plain_value_is_a_problem(
+    tl: timeline.Timeline, before: dict[str, Any], effects: dict[str, Any], problem: str
+) -> None:
+    """$inc on a path inside a plain value changes nothing and is listed in problems: it
+    counted from 0 and replaced the value (army = 7 became army.size = 1)."""
+    tl.record("report", "Russia", "2017-06-18", incident=INCIDENT, effects={"Russia": before})
+    tl.record("report", "Russia", "2017-06-19", incident=INCIDENT, effects={"Russia": effects})
+    state = tl.state("Russia")
+    assert before == dict(state)
+    assert 1 == len(state.problems) and state.problems[0].startswith(problem)
+    assert [] == [h for h in tl.history("Russia") if h.event.occurred_at.day == 19]
+
+
+def test_an_increment_inside_an_empty_object_counts_from_zero() -> None:
+    """An empty object holds no attribute: $inc on a path inside it counts from 0."""
+    values: dict[str, Any] = {"army": {}}
+    assert (["army", "army.size"], []) == applied_paths(values, {"army.size": {"$inc": 2}})
+    assert {"army.size": 2} == values
+
+
+@pytest.mark.parametrize(
+    ("current", "n", "problem"),
+    [
+        (2**53 + 1, 0.5, "adding 0.5 to 9007199254740993 loses"),  # was 9007199254740992.0
+        (1e16, 1, "adding 1 to 1e+16 loses"),  # was 1e16: the count lost in silence
+        (2**60 + 1, -0.0, "adding -0.0 to 1152921504606846977 loses"),
+    ],
+)
+def test_an_increment_a_float_cannot_hold_is_a_problem(current: Any, n: Any, problem: str) -> None:
+    """Past 2**53 a float no longer holds every integer: a sum it would round is a problem,
+    and the value stays as it was."""
+    values = {"n": current}
+    paths, problems = applied_paths(values, {"n": {"$inc": n}})
+    assert ([], {"n": current}) == (paths, values)
+    assert 1 == len(problems) and problems[0].startswith(f"n: {problem}")
+
+
+@pytest.mark.parametrize(
+    ("current", "n", "total"),
+    [(0.1, 0.2, 0.1 + 0.2), (2**70, 1, 2**70 + 1), (2.0**60, 2.0**60, 2.0**61), (5, 0.5, 5.5)],
+)
+def test_an_increment_a_float_holds_or_of_ints_applies(current: Any, n: Any, total: Any) -> None:
+    """Sums of ints are exact at any size, and floats below 2**53 add as floats do."""
+    values = {"n": current}
+    assert (["n"], []) == applied_paths(values, {"n": {"$inc": n}})
+    assert same_json(total, values["n"])
+
+
+def test_an_increment_past_the_digits_python_writes_is_a_problem(db_url: str) -> None:
+    """An integer sum of more digits than Python writes as text is a problem: it made
+    state() raise a bare ValueError (once stored as a snapshot, or shown)."""
+    big = 9 * 10**4299
+    with timeline.open(db_url, snapshot_interval=1) as tl:
+        for day in (18, 19):
+            tl.record("report", "A", f"2017-06-{day}", incident=INCIDENT,
+                      effects={"A": {"n": {"$inc": big}}})  # fmt: skip
+        state = tl.state("A")
+        assert {"n": big} == dict(state)
+        assert 1 == len(state.problems) and "digits" in state.problems[0]
+        assert len(state.problems[0]) < 200
 
 
 def test_a_custom_fold_that_returns_two_shapes_is_a_problem(tl: timeline.Timeline) -> None:
@@ -336,6 +409,16 @@ def test_a_name_starting_with_a_dollar_is_not_made_an_operator(tl: timeline.Time
     tl.record("report", "US", "2017-06-18", incident=INCIDENT, targets=["$inc", "UK"])
     state = tl.state("US")
     assert {"seen.UK": 5} == dict(state)
+    assert "a key starting with '$'" in state.problems[0]
+
+
+def test_a_name_starting_with_a_dollar_is_not_made_a_path_part(tl: timeline.Timeline) -> None:
+    """A name substituted into a path that would give it a part starting with `$` is left
+    out and listed in problems, as such a path is refused when written by hand."""
+    tl.define("report", {"{actor}": {"cooperation.{target}": "suspended"}})
+    tl.record("report", "US", "2017-06-18", incident=INCIDENT, targets=["$inc", "UK"])
+    state = tl.state("US")
+    assert {"cooperation.UK": "suspended"} == dict(state)
     assert "a key starting with '$'" in state.problems[0]
 
 

@@ -16,10 +16,15 @@ fold can never disagree:
 The rules, in short. A path is dotted parts, none empty. An effect's value is any JSON
 value (``None`` removes the attribute and everything below it; an object sets the paths
 below it), or exactly one known operator at the top of the value. A key starting with
-``$`` anywhere else inside a value is refused. Two paths of one object where one lies
+``$`` anywhere else inside a value, or as a part of a path (``{"$inc": {"alert": 1}}``,
+MongoDB's spelling, would set ``$inc.alert``), is refused. Two paths of one object where one lies
 inside the other (``army`` and ``army.size``) are refused: stored JSON keeps no order,
 so what such an object meant could not be read back. An effect on a path replaces what
-was at, below and above it, so the attributes always form a tree.
+was at, below and above it, so the attributes always form a tree; an operator applies to
+the value at its path, never inside a plain value above it (``army.size`` while ``army``
+is 7: counting from 0 would replace the 7), and ``$inc`` never gives a sum that a float
+rounds past 2**53 or that Python cannot write as text: such an operator changes nothing
+and is a problem.
 
 This module reads only JSON values that :func:`timeline.events.check_json` accepted; it
 imports nothing of the events, so that they can use it.
@@ -27,10 +32,12 @@ imports nothing of the events, so that they can use it.
 
 from __future__ import annotations
 
+import fractions
 import functools
 import itertools
 import math
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, Final
@@ -39,7 +46,7 @@ import attrs
 
 from timeline.errors import InvalidEventError
 
-EFFECT_RULES: Final = "2"
+EFFECT_RULES: Final = "3"
 """The version of what effects and templates do. Snapshots key on it (see
 :meth:`timeline.fold.Folder.fingerprint`), so that states folded under other rules are
 never reused: bump it whenever an effect's outcome changes."""
@@ -83,9 +90,20 @@ def _is_number(value: Any) -> bool:
     return not isinstance(value, float) or math.isfinite(value)
 
 
+# Python writes an int of at most 1,920 bits as text whatever its limit on digits (640 at
+# the lowest): only a wider sum needs asking (as timeline.events.check_json does)
+_WIDE: Final = 1 << 1920
+
+# From 2**53 on a float no longer holds every integer: a float sum there may round
+_EXACT_FLOATS: Final = 2.0**53
+
+
 def _inc(current: Any, n: Any) -> tuple[Any, str | None]:
     if type(current) is int and type(n) is int:  # most counters: nothing to check
-        return current + n, None
+        total = current + n
+        if -_WIDE < total < _WIDE:
+            return total, None
+        return _wide(total)
     if current is None:
         current = 0  # a missing attribute counts as 0
     if not _is_number(current):
@@ -94,8 +112,29 @@ def _inc(current: Any, n: Any) -> tuple[Any, str | None]:
         total = current + n
     except OverflowError:  # a float plus an int too large to be one
         return None, f"adding {n!r} overflows"
-    if isinstance(total, float) and not math.isfinite(total):
-        return None, f"adding {n!r} overflows"
+    if isinstance(total, float):
+        if not math.isfinite(total):
+            return None, f"adding {n!r} overflows"
+        if (abs(total) >= _EXACT_FLOATS or abs(current) >= _EXACT_FLOATS) and (
+            fractions.Fraction(total) != fractions.Fraction(current) + fractions.Fraction(n)
+        ):
+            return None, (
+                f"adding {n!r} to {current!r} loses it: past 2**53 a float does not hold "
+                f"every number, and the sum would be {total!r}"
+            )
+    elif not -_WIDE < total < _WIDE:
+        return _wide(total)
+    return total, None
+
+
+def _wide(total: int) -> tuple[Any, str | None]:
+    """An integer sum past 1,920 bits: a problem if Python cannot write it as text (nor
+    then can JSON, a snapshot or any answer that shows it)."""
+    try:
+        str(total)
+    except ValueError:
+        limit = sys.get_int_max_str_digits()
+        return None, f"the sum has more digits than Python writes as text ({limit:,})"
     return total, None
 
 
@@ -103,7 +142,8 @@ OPERATORS: Final[Mapping[str, Operator]] = MappingProxyType(
     {
         op.name: op
         for op in (
-            # adds to a number; a missing attribute counts as 0
+            # adds to a number; a missing attribute counts as 0; a sum a float would
+            # round (past 2**53) or too long to write is a problem
             Operator("$inc", "a number (a finite int or float, not a bool)", _is_number, _inc),
         )
     }
@@ -185,12 +225,13 @@ def check_changes(
     """Raise :class:`~timeline.errors.InvalidEventError`, naming the field, unless
     ``changes`` is a valid ``{attribute.path: value}`` object (of JSON values).
 
-    Refused: a path with an empty part; two paths of one object where one lies inside
-    the other (their order would be lost in the store); an unknown operator, or one with
-    an argument it does not take; a key starting with ``$`` anywhere inside a value but
-    as the one key of an operator at its top; an object value whose keys break these
-    rules (its keys are paths below the value's path). With ``template``, a ``{name}``
-    other than ``{actor}`` and ``{target}`` in a path or a text (a misspelt placeholder).
+    Refused: a path with an empty part or a part starting with ``$``; two paths of one
+    object where one lies inside the other (their order would be lost in the store); an
+    unknown operator, or one with an argument it does not take; a key starting with ``$``
+    anywhere inside a value but as the one key of an operator at its top; an object value
+    whose keys break these rules (its keys are paths below the value's path). With
+    ``template``, a ``{name}`` other than ``{actor}`` and ``{target}`` in a path or a
+    text (a misspelt placeholder).
     Without ``operators`` (what a custom fold returns: attributes, not effects), no
     operator is accepted.
 
@@ -214,6 +255,14 @@ def check_changes(
         if template:
             _check_placeholders(path, field=where)
         check_path(path, field=where)
+        if "$" in path:  # {"$inc": {"alert": 1}}, MongoDB's increment, set "$inc.alert"
+            for part in parts(path):
+                if part.startswith("$"):
+                    raise InvalidEventError(
+                        where,
+                        f"a key starting with '$' is no part of a path: an operator is the "
+                        f'value of its path ({{"alert": {{"$inc": 1}}}}), got {part!r}',
+                    )
         if template:
             _check_placeholders(value, field=where)
         op = operator_of(value) if operators else None
@@ -408,7 +457,7 @@ def _fill(
             )
             continue
         new_path, new_value = _substitute(path, names), _substitute(value, names)
-        if any("{" in key for key in _inner_keys(value)):
+        if "$" in new_path or any("{" in key for key in _inner_keys(value)):
             # a name as a key inside a value: check the change as if written by hand,
             # and never let a name make the value an operator
             try:
@@ -481,8 +530,10 @@ def apply_effects(
     an operator (``{"$inc": n}`` adds ``n`` to a number; a missing attribute counts as
     0) computes the new value from the current one. Whatever it sets, an effect replaces
     what was at its path, below it and above it, so the attributes always form a tree.
-    An operator that cannot apply (``$inc`` on text, or on ``army`` while ``army.size``
-    is set) changes nothing and is reported as a problem rather than silently dropped.
+    An operator that cannot apply (``$inc`` on text, on ``army`` while ``army.size``
+    is set, on ``army.size`` while ``army`` holds a plain value, or where the sum would
+    be a float that rounds it past 2**53 or an integer Python cannot write as text)
+    changes nothing and is reported as a problem rather than silently dropped.
 
     Effects apply in the order of their paths' parts (a path before the paths inside
     it), whatever order the mapping has: the order of a stored event and of the event in
@@ -545,8 +596,7 @@ def applied_paths(
     found: list[str] = []
     for path, apply, value in steps:
         if apply is not None:  # an operator: value is its argument
-            current = values[path] if path in values else _read(values, path)
-            value, problem = apply(current, value)
+            value, problem = _operate(values, path, apply, value)
             if problem is not None:
                 problems.append(f"{path}: {problem}")
                 continue
@@ -631,8 +681,7 @@ def _apply_nested(
     before: dict[str, Any] = {}
     for path, apply, value in steps:
         if apply is not None:
-            current = values[path] if path in values else _read(values, path)
-            value, problem = apply(current, value)
+            value, problem = _operate(values, path, apply, value)
             if problem is not None:
                 problems.append(f"{path}: {problem}")
                 continue
@@ -666,6 +715,36 @@ def _in_order(paths: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
     """``paths`` in the order effects apply (by their parts), and whether one of them
     lies inside another: a fold meets the same few sets of paths again and again."""
     return tuple(sorted(paths, key=parts)), nested_pair(paths) is not None
+
+
+_NAMES: Final[dict[Callable[[Any, Any], tuple[Any, str | None]], str]] = {
+    operator.apply: name for name, operator in OPERATORS.items()
+}
+
+
+def _operate(
+    values: Mapping[str, Any],
+    path: str,
+    apply: Callable[[Any, Any], tuple[Any, str | None]],
+    argument: Any,
+) -> tuple[Any, str | None]:
+    """An operator's new value at ``path``, or the problem that keeps it from applying.
+
+    Inside a plain value (``army.size`` while ``army`` is 7) the path is not absent: an
+    operator there would count from nothing and replace the value, so it is a problem;
+    inside an empty object, which holds no attribute, it applies as to an absent one."""
+    if path in values:
+        return apply(values[path], argument)
+    if "." in path:
+        split = parts(path)
+        for i in range(1, len(split)):
+            above = ".".join(split[:i])
+            if above in values and values[above] != {}:
+                return None, (
+                    f"lies inside {above}, which holds {values[above]!r}: {_NAMES[apply]} "
+                    "does not apply inside a value (it would replace it)"
+                )
+    return apply(_read(values, path), argument)
 
 
 def _read(values: Mapping[str, Any], path: str) -> Any:
