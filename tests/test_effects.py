@@ -422,6 +422,20 @@ def test_a_name_starting_with_a_dollar_is_not_made_a_path_part(tl: timeline.Time
     assert "a key starting with '$'" in state.problems[0]
 
 
+@pytest.mark.parametrize("placeholder", ["{actor}", "{target}"])
+def test_an_events_own_effects_keyed_by_a_placeholder_are_refused(
+    tl: timeline.Timeline, db_url: str, placeholder: str
+) -> None:
+    """An event's effects keyed by {actor} or {target} are refused, naming the field: they
+    set the attributes of an actor named "{actor}" while the event's own actor and targets
+    stayed as they were (placeholders are a template's, given to define())."""
+    with pytest.raises(InvalidEventError, match="define") as caught:
+        tl.record("report", "US", "2017-06-18", incident=INCIDENT, targets=["UK"],
+                  effects={placeholder: {"alert": 1}})  # fmt: skip
+    assert f"effects.{placeholder}" == caught.value.field
+    assert 0 == stored_count(db_url)
+
+
 @pytest.mark.parametrize(
     ("template", "field"),
     [

@@ -771,7 +771,9 @@ def test_sql_meta_characters_are_stored_verbatim_in_every_text_field(hostile: Ho
     hostile.stored_verbatim(len(SQL_STRINGS))
 
 
-_PATH_FRAGMENTS = [f for f in SQL_FRAGMENTS if "." not in f]
+# a path part starting with "$" is refused (MongoDB's {"$inc": {"alert": 1}}): "$1" and "$$"
+# stay in every other text field
+_PATH_FRAGMENTS = [f for f in SQL_FRAGMENTS if "." not in f and not f.startswith("$")]
 
 
 @HYPOTHESIS

@@ -17,13 +17,13 @@ import re
 import sys
 import unicodedata
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, Final, NamedTuple
 
 import attrs
 
-from timeline.effects import check_changes
+from timeline.effects import PLACEHOLDERS, check_changes
 from timeline.errors import InvalidEventError
 from timeline.times import (
     ZoneInput,
@@ -385,7 +385,9 @@ def _check_object(value: object, *, field: str) -> dict[str, JSONValue]:
     return result
 
 
-def check_effects(value: object, *, field: str = "effects") -> dict[str, dict[str, JSONValue]]:
+def check_effects(
+    value: object, *, field: str = "effects", named: Collection[str] | None = None
+) -> dict[str, dict[str, JSONValue]]:
     """Return validated ``effects``: ``{actor: {attribute.path: value}}``.
 
     Each actor's changes pass :func:`timeline.effects.check_changes`, the check that
@@ -395,6 +397,9 @@ def check_effects(value: object, *, field: str = "effects") -> dict[str, dict[st
     a path inside it. Actors are names (see :func:`check_name`) and each part of an
     attribute path is held to the same characters; both are kept in NFC, so two keys
     that differ only in how an accent is encoded are one key, refused when given twice.
+    With ``named`` (the event's actor and targets), an actor key ``{actor}`` or
+    ``{target}`` is refused unless the event names an actor so called: those are a
+    template's (:meth:`Timeline.define`), which an event's effects do not fill.
 
     Example:
         >>> check_effects({"Russia": {"cooperation.US": "suspended"}})
@@ -408,6 +413,13 @@ def check_effects(value: object, *, field: str = "effects") -> dict[str, dict[st
     checked: dict[str, dict[str, JSONValue]] = {}
     for actor, changes in effects.items():
         name = check_name(actor, field=f"{field} actor")
+        if name in PLACEHOLDERS and named is not None and name not in named:
+            # a template's key written into one event's effects: it named an actor "{actor}"
+            raise InvalidEventError(
+                f"{field}.{name}",
+                f"{name} is a template's placeholder, which an event's effects do not fill: "
+                "key them by the actor's name, or define() a template for the event's type",
+            )
         if name in checked:
             raise InvalidEventError(
                 f"{field} actor", f"{name!r} appears twice (in NFC; once as {actor!a})"
@@ -666,12 +678,12 @@ class Event:
             )
         self.__attrs_init__(  # type: ignore[attr-defined]
             type=check_type_name(type),
-            actor=check_name(actor, field="actor"),
+            actor=(name := check_name(actor, field="actor")),
             occurred_at=start,
             incident=check_name(incident, field="incident"),
-            targets=check_targets(targets),
+            targets=(checked_targets := check_targets(targets)),
             data=_check_object(data, field="data"),
-            effects=check_effects(effects),
+            effects=check_effects(effects, named=(name, *checked_targets)),
             precision=inferred if precision is None else precision,
             source=checked_source,
             id=new_id() if id is None else check_id(id),
