@@ -287,6 +287,40 @@ def test_snapshots_are_made_used_and_never_change_answers(db_url: str) -> None:
         assert plain.state("US") == snap.state("US")
 
 
+@pytest.mark.parametrize("order", [(0, 1), (1, 0)])
+def test_claims_of_one_instant_that_disagree_are_uncertain_with_snapshots_or_without(
+    db_url: str, order: tuple[int, int]
+) -> None:
+    """Two claims of June 19 that set cooperation.US to active and to suspended: in either
+    recording order, with snapshots taken between and after them or none, the answer lists
+    it as uncertain (it gave the one recorded last as certain); counts added that day stay
+    certain."""
+    claims = [
+        {"Russia": {"cooperation.US": "active", "reports": {"$inc": 1}}},
+        {"Russia": {"cooperation.US": "suspended", "reports": {"$inc": 1}}},
+    ]
+    with (
+        timeline.open(db_url, snapshot_interval=1) as snap,
+        timeline.open(db_url, snapshot_interval=None) as plain,
+    ):
+        snap.record("statement", "Russia", "2017-06-18", incident=INCIDENT,
+                    effects={"Russia": {"cooperation.US": "active"}})  # fmt: skip
+        for i in order:
+            snap.record("statement", "Russia", "2017-06-19", incident=INCIDENT, effects=claims[i])
+            snap.state("Russia")  # snapshots at each step
+        snap.record("statement", "Russia", "2017-06-20", incident=INCIDENT,
+                    effects={"Russia": {"reports": {"$inc": 1}}})  # fmt: skip
+        for at in (None, "2017-06-19", "2017-06-20"):
+            for _ in range(2):  # the second from the snapshots the first stored
+                state = snap.state("Russia", at=at)
+                assert plain.state("Russia", at=at) == state
+                assert ({"cooperation.US"}, 2 if at == "2017-06-19" else 3) == (
+                    set(state.uncertain),
+                    state["reports"],
+                )
+        assert plain.states()["Russia"].uncertain == frozenset({"cooperation.US"})
+
+
 def test_a_question_is_one_statement(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """state() reads the basis's position, the mending, the snapshots and the events after
     the newest snapshot in one statement (issue 15: on PostgreSQL each was a round trip),

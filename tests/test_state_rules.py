@@ -151,6 +151,7 @@ def oracle(
     values: dict[str, Any] = {}
     unsure: set[str] = set()
     applied = 0
+    tie_at, named = None, {}  # the events applied at one start: path -> only adds ints
     for start, _, fields, shaky in standing:
         if actor not in (fields["actor"], *fields["targets"], *fields["effects"]):
             continue
@@ -160,6 +161,17 @@ def oracle(
         withdrawn = shaky is None  # applies nothing; what it would change is uncertain
         target = dict(values) if withdrawn else values
         applied += 0 if withdrawn else 1
+        # events starting at one instant that name one attribute, but for adds of ints
+        # other than 0, leave it in doubt: their order is only the recording order (an
+        # event withdrawn in doubt applies nothing, so it ties with none)
+        if not withdrawn:
+            if start != tie_at:
+                tie_at, named = start, {}
+            for path, value in fields["effects"].get(actor, {}).items():
+                adds = isinstance(value, dict) and value["$inc"] != 0
+                if path in named and not (adds and named[path]):
+                    unsure.add(path)
+                named[path] = adds and named.get(path, True)
         for path, value in sorted(fields["effects"].get(actor, {}).items()):
             old = target.get(path)
             if isinstance(value, dict):

@@ -8,7 +8,9 @@ drive it with plain lists of :class:`~timeline.events.RecordedEvent`:
 - :class:`Folder` turns an event into changes of an actor's attributes (effects,
   templates declared per type, custom fold functions); what an effect may say and what
   it does is :mod:`timeline.effects`;
-- :func:`fold` replays an actor's events in ``(occurred_at, position)`` order.
+- :func:`fold` replays an actor's events in ``(occurred_at, position)`` order, listing
+  as uncertain what events at one instant name in an order-dependent way
+  (:meth:`Replay.tie`).
 
 The store's only job is to fetch the right rows, in the right order.
 """
@@ -34,6 +36,7 @@ from timeline.effects import (
     expand,
     leaves,
     nest,
+    operator_of,
     parts,
     same_json,
 )
@@ -690,6 +693,70 @@ def _net(changes: list[Change]) -> list[Change]:
     return [c for c in merged.values() if not same_json(c.old, c.new)]
 
 
+# -- ties ------------------------------------------------------------------------------------
+
+
+def named_by(
+    folder: Folder, whom: str, event: RecordedEvent
+) -> dict[str, tuple[bool, tuple[str, ...]]]:
+    """What an event's effects on ``whom`` name: each path, with whether it only adds an
+    int other than 0 there (``{"$inc": 2}``: such adds give one sum in any order, and
+    each changes the attribute whatever came first) and the attributes it
+    may leave set (the path, or those below it that an object value sets). A custom fold
+    names nothing: it decides the actor's attributes itself.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> e = tl.record("report", "Iran", "2020-01-08", incident="s",
+        ...               effects={"Iran": {"alert": {"$inc": 1}, "army": {"size": 5}}})
+        >>> named_by(Folder(), "Iran", e)
+        {'alert': (True, ('alert',)), 'army': (False, ('army.size',))}
+    """
+    if event.type in folder.functions:
+        return {}
+    if event.type in folder.templates:
+        sets, _ = folder.effects_for(event.type, event.actor, event.targets, event.effects, whom)
+    else:
+        own = event.effects.get(whom)
+        sets = [own] if own else []
+    named: dict[str, tuple[bool, tuple[str, ...]]] = {}
+    for changes in sets:
+        one: dict[str, tuple[bool, tuple[str, ...]]] = {}
+        for path, value in changes.items():
+            op = operator_of(value)
+            # a nonzero int: adds give one sum in any order (an $inc of 0 makes an absent
+            # attribute 0, a change only when it comes first)
+            count = op is not None and op[0].name == "$inc" and type(op[1]) is int and op[1] != 0
+            if op is None and isinstance(value, dict) and value:
+                one[path] = (False, tuple(p for p, _ in leaves(path, value)) or (path,))
+            else:
+                one[path] = (count, (path,))
+        if named:
+            _merge(named, one)
+        else:
+            named = one
+    return named
+
+
+def _merge(
+    named: dict[str, tuple[bool, tuple[str, ...]]],
+    more: Mapping[str, tuple[bool, tuple[str, ...]]],
+) -> None:
+    for path, (count, attributes) in more.items():
+        had = named.get(path)
+        named[path] = (
+            (count, attributes)
+            if had is None
+            else (had[0] and count, tuple(dict.fromkeys((*had[1], *attributes))))
+        )
+
+
+def _overlap(a: str, b: str) -> bool:
+    """Whether one path is the other or lies inside it."""
+    return a == b or b.startswith(a + ".") or a.startswith(b + ".")
+
+
 # -- the fold --------------------------------------------------------------------------------
 
 
@@ -708,6 +775,15 @@ class Replay:
     # how many attribute changes the events made (a fold resumed from a snapshot starts
     # at 1): zero says that nothing the events declare changes anything
     changes: int = 0
+    # the attributes that events starting at one instant name in an order-dependent way
+    # (see tie()): listed in uncertain too, and kept in snapshots
+    tied: set[str] = attrs.field(factory=set)
+    # what the events applied at the newest instant name (tie(): None until a second
+    # one comes), and whether a later event starts there too (a snapshot taken here would
+    # cut a tie in two: never saved)
+    tie_events: list[RecordedEvent] = attrs.field(factory=list, eq=False)
+    tie_named: dict[str, tuple[bool, tuple[str, ...]]] | None = attrs.field(default=None, eq=False)
+    tie_cut: bool = attrs.field(default=False, eq=False)
 
     def copy(self) -> Replay:
         """Return an independent copy (for a snapshot)."""
@@ -716,7 +792,39 @@ class Replay:
             values=dict(self.values),
             uncertain=set(self.uncertain),
             problems=list(self.problems),
+            tied=set(self.tied),
+            tie_events=list(self.tie_events),
+            tie_named=None if self.tie_named is None else dict(self.tie_named),
         )
+
+    def tie(self, event: RecordedEvent, folder: Folder, tied: bool) -> None:
+        """Take in an event applied next, ``tied`` when it starts where the event
+        applied before it started: events at one instant apply in recording order, which
+        says nothing of the world, so an attribute that two of them name is listed in
+        ``tied`` and ``uncertain`` (unless both only add ints other than 0, whose order
+        cannot matter); see :func:`named_by`."""
+        if not tied:
+            self.tie_events, self.tie_named = [event], None
+            return
+        named = self.tie_named
+        if named is None:
+            named = {}
+            for earlier in self.tie_events:
+                _merge(named, named_by(folder, self.actor, earlier))
+        mine = named_by(folder, self.actor, event)
+        if not mine:  # names nothing (a custom fold, no effects): nothing to tie
+            self.tie_events.append(event)
+            self.tie_named = named
+            return
+        for path, (count, attributes) in mine.items():
+            for other, (other_count, others) in named.items():
+                if (path == other and count and other_count) or not _overlap(path, other):
+                    continue
+                self.tied.update(attributes, others)
+                self.uncertain.update(attributes, others)
+        _merge(named, mine)
+        self.tie_events.append(event)
+        self.tie_named = named
 
     def step(
         self,
@@ -728,7 +836,7 @@ class Replay:
     ) -> list[Change]:
         """Apply one event (already known to apply); return what it changed."""
         changes, problems = folder.apply(self.values, self.actor, event)
-        self._count(event, [c.attribute for c in changes], problems, uncertain, day_zone)
+        self._count(event, folder, [c.attribute for c in changes], problems, uncertain, day_zone)
         return changes
 
     def advance(
@@ -741,7 +849,7 @@ class Replay:
         """Apply one event (already known to apply), as :meth:`step` does, for a fold
         that does not ask what it changed: no :class:`Change` is made of its changes."""
         paths, problems = folder.changed(self.values, self.actor, event)
-        self._count(event, paths, problems, uncertain, day_zone)
+        self._count(event, folder, paths, problems, uncertain, day_zone)
 
     def doubt(self, event: RecordedEvent, folder: Folder) -> None:
         """Take in an event withdrawn in doubt (see :func:`withdrawn_in_doubt`): it applies
@@ -753,6 +861,7 @@ class Replay:
     def _count(
         self,
         event: RecordedEvent,
+        folder: Folder,
         paths: list[str],
         problems: list[str],
         uncertain: bool,
@@ -762,6 +871,7 @@ class Replay:
         way, unrolled in its loop)."""
         self.events_applied += 1
         position, start = event.position, event.occurred_at
+        self.tie(event, folder, self.last_key is not None and self.last_key[0] == start)
         last = self.last_position
         if last is None or position > last:
             self.last_position = position
@@ -824,6 +934,11 @@ def fold(
     applied, changes, last, max_end = replay.events_applied, replay.changes, None, replay.max_end
     last_position = replay.last_position  # None: no event applied yet
     since_checkpoint = 0
+    # ties (Replay.tie), kept lazily: the start of the events applied at the newest
+    # instant, the first of them, whether a second came, and the checkpoint just taken
+    tie_at = None if replay.last_key is None else replay.last_key[0]
+    first: RecordedEvent | None = None
+    tied, cut = bool(replay.tie_events), None
     for event in events:
         # whether the event names the actor (involved(), without building the list)
         if event.actor != actor and actor not in event.targets and actor not in event.effects:
@@ -844,6 +959,16 @@ def fold(
         applied += 1
         last = event
         position, moment = event.position, event.occurred_at
+        if moment == tie_at:
+            if not tied and first is not None:
+                replay.tie_events, replay.tie_named = [first], None
+            tied = True
+            replay.tie(event, folder, True)
+            if cut is not None:
+                cut.tie_cut = True  # a snapshot there would cut this tie in two
+        else:
+            tie_at, first, tied = moment, event, False
+        cut = None
         if last_position is None or position > last_position:
             last_position = position
         precision = event.precision
@@ -858,10 +983,11 @@ def fold(
                 replay.uncertain.update(paths)
         since_checkpoint += 1
         if checkpoint_every and on_checkpoint is not None and since_checkpoint >= checkpoint_every:
-            _counted(replay, applied, changes, last, last_position, max_end)
-            on_checkpoint(replay.copy())
+            _counted(replay, applied, changes, last, last_position, max_end, first, tied)
+            cut = replay.copy()
+            on_checkpoint(cut)
             since_checkpoint = 0
-    _counted(replay, applied, changes, last, last_position, max_end)
+    _counted(replay, applied, changes, last, last_position, max_end, first, tied)
     return replay
 
 
@@ -872,11 +998,17 @@ def _counted(
     last: RecordedEvent | None,
     last_position: int | None,
     max_end: dt.datetime | None,
+    first: RecordedEvent | None = None,
+    tied: bool = False,
 ) -> None:
     """Write what :func:`fold` counted to ``replay``, as :meth:`Replay._count` would have
-    event by event (``last``: the last event applied, ``None``: none since the start)."""
+    event by event (``last``: the last event applied, ``None``: none since the start;
+    ``first``: the first event applied at the newest instant, ``tied``: whether
+    :meth:`Replay.tie` took in those applied there already)."""
     if last is None:
         return
+    if not tied and first is not None:
+        replay.tie_events, replay.tie_named = [first], None  # as Replay.tie() keeps them
     replay.events_applied = applied
     replay.changes = changes
     replay.last_position = last_position
@@ -899,7 +1031,9 @@ class State(ActorState):
       ask again on it (``tl.as_of(state.basis)``) and to cite;
     - ``uncertain``: the attributes set by an event whose interval reaches past ``at``
       (it applies, but may have happened just after), or whose reported time straddles
-      the ``reported_by`` bound (it may have been public only just after);
+      the ``reported_by`` bound (it may have been public only just after), and those
+      that two events starting at one instant name (:meth:`Replay.tie`: their order is
+      only the recording order);
     - ``events_applied`` and ``last_position``: how many of the actor's events were
       folded, and the newest position among them, so a caller can cite them;
     - ``problems``: effects that could not apply (an ``$inc`` on text, a failing custom
@@ -1018,6 +1152,7 @@ __all__ = [
     "involved",
     "is_meta",
     "key",
+    "named_by",
     "placed",
     "reported_by",
     "resolve",

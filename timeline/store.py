@@ -2600,8 +2600,10 @@ def _snapshot(row: sa.Row[Any]) -> Snapshot | str:
             isinstance(state, dict)
             and isinstance(state.get("values"), dict)
             and isinstance(state.get("problems"), list)
+            and isinstance(state.get("tied", []), list)
+            and all(isinstance(path, str) for path in state.get("tied", []))
         ):
-            return "its state is not {values: {...}, problems: [...]}"
+            return "its state is not {values: {...}, problems: [...], tied: [...]}"
         return Snapshot(
             actor=row.actor,
             fingerprint=row.fingerprint,

@@ -1464,9 +1464,12 @@ class View:
                 actor, between=(snap.known_position, known), through=point, conn=conn
             ):
                 continue
+            tied = set(snap.state.get("tied", ()))
             replay = Replay(
                 actor,
                 values=dict(snap.state["values"]),
+                uncertain=set(tied),
+                tied=tied,
                 events_applied=snap.events_applied,
                 last_position=snap.last_position,
                 last_key=point,
@@ -1488,10 +1491,11 @@ class View:
                 max_end=r.max_end,
                 events_applied=r.events_applied,
                 last_position=r.last_position or 0,
-                state={"values": r.values, "problems": r.problems},
+                state={"values": r.values, "problems": r.problems, "tied": sorted(r.tied)},
             )
             for r in checkpoints
-            if r.last_key is not None and r.max_end is not None
+            # a checkpoint between two events of one instant would cut their tie in two
+            if r.last_key is not None and r.max_end is not None and not r.tie_cut
         ]
         interval = self._timeline.snapshot_interval or 1
         if not rows or not self._store.may_write_snapshots():
@@ -1507,6 +1511,7 @@ def _snapshot_difference(snap: Snapshot, replay: Replay) -> str | None:
     stored = {
         "values": snap.state["values"],
         "problems": snap.state["problems"],
+        "tied": snap.state.get("tied", []),
         "events_applied": snap.events_applied,
         "last_position": snap.last_position,
         "max_end": snap.max_end.isoformat(),
@@ -1514,6 +1519,7 @@ def _snapshot_difference(snap: Snapshot, replay: Replay) -> str | None:
     folded = {
         "values": replay.values,
         "problems": replay.problems,
+        "tied": sorted(replay.tied),
         "events_applied": replay.events_applied,
         "last_position": replay.last_position,
         "max_end": None if replay.max_end is None else replay.max_end.isoformat(),
