@@ -578,3 +578,23 @@ def test_a_year_before_1000_is_written_with_four_digits(
     if zone is not None:
         moment -= dt.timedelta(hours=3)  # the first instant of June 999 at +03:00
     assert shown == short_time(moment, precision, resolve_zone(zone))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a decision for the team: the day zone is a setting of the Timeline, not stored "
+    "with the store or its events, so a store read in another day zone ends its days, "
+    "months and years where that zone's would, and answers certain where they are not",
+)
+def test_a_store_read_in_another_day_zone_answers_as_recorded(tmp_path: Path) -> None:
+    """May 2017 recorded with UTC's days covers up to 1 June 00:00Z; read with New York's
+    days it ended on 31 May 00:00Z (the wall clock's month from 20:00 on 30 April), so a
+    state on 31 May at 12:00Z was certain where the claim's month still runs."""
+    url = f"sqlite:///{tmp_path / 'utc.db'}"
+    with timeline.open(url) as tl:
+        tl.record("deployed", "US", "2017-05", incident="i", effects={"US": {"posture": "up"}})
+    with timeline.open(url, day_zone="America/New_York") as tl:
+        (event,) = tl.events()
+        assert dt.datetime(2017, 6, 1, tzinfo=dt.UTC) == event.occurred_until
+        answer = tl.state("US", at="2017-05-31T12:00Z")
+        assert {"posture"} == set(answer.uncertain)
