@@ -201,3 +201,32 @@ def test_timeouts_are_checked(options: dict[str, Any], refusal: str) -> None:
     """A timeout is a positive number of seconds up to a day, or None."""
     with pytest.raises(timeline.InvalidEventError, match=refusal):
         timeline.open("sqlite://", **options)
+
+
+def test_a_sqlite_reader_does_not_wait_for_the_write_lock_to_save_snapshots(
+    sqlite_url: str,
+) -> None:
+    """SQLite: a state() question about the present answers at once while another
+    connection holds the write lock (a long load), skipping the snapshot it would have
+    saved, rather than waiting lock_timeout for a cache write."""
+    with timeline.open(sqlite_url, snapshot_interval=1) as setup:
+        for day in (17, 18, 19):
+            setup.record(
+                "truce",
+                "Syria",
+                f"2017-06-{day}",
+                incident=INCIDENT,
+                effects={"Syria": {"truces": {"$inc": 1}}},
+            )
+    other = sqlite3.connect(make_url(sqlite_url).database, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        with timeline.open(sqlite_url, snapshot_interval=1, lock_timeout=5) as tl:
+            started = time.monotonic()
+            state = within(60, lambda: tl.state("Syria"))
+            waited = time.monotonic() - started
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+    assert 3 == state["truces"]
+    assert waited < 2, f"state() waited {waited:.1f} s for the write lock"

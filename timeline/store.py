@@ -590,13 +590,15 @@ class Store:
         self.engine.dispose()
 
     @contextmanager
-    def _write(self, *, append: bool = False) -> Iterator[sa.Connection]:
+    def _write(self, *, append: bool = False, wait: bool = True) -> Iterator[sa.Connection]:
         """A write transaction (the backend's ``write_transaction``: SQLite runs it on the
         driver's connection); ``append``: an append's, whose first statement is the
-        backend's ``read_for_append(begin=True)`` (see ``Backend.append_connection``)."""
+        backend's ``read_for_append(begin=True)`` (see ``Backend.append_connection``);
+        ``wait=False``: fail at once (``LockTimeoutError``) rather than wait for a writer
+        that holds the database's write lock (a cache write, see ``save_snapshots``)."""
         with (
             self._translate(),
-            self.backend.write_transaction(self._write_engine, append=append) as conn,
+            self.backend.write_transaction(self._write_engine, append=append, wait=wait) as conn,
         ):
             yield conn
 
@@ -2126,7 +2128,9 @@ class Store:
         if not rows:
             return
         now = dt.datetime.now(dt.UTC)
-        with self._write() as conn:
+        # never behind a writer: a question would wait lock_timeout (30 s) for a cache
+        # write while a long load holds SQLite's write lock; the next question saves it
+        with self._write(wait=False) as conn:
             wanted = sorted({row.known_position for row in rows})
             chain = dict(
                 conn.execute(

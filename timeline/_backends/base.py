@@ -251,11 +251,14 @@ class Backend(ABC):
         """The store's clock (UTC), read under the append lock."""
 
     @contextmanager
-    def write_transaction(self, engine: sa.Engine, *, append: bool) -> Iterator[sa.Connection]:
+    def write_transaction(
+        self, engine: sa.Engine, *, append: bool, wait: bool = True
+    ) -> Iterator[sa.Connection]:
         """A write transaction on a connection of ``engine`` (the store's engine of
         writes), committed when the body ends normally, rolled back otherwise;
-        ``append``: an append's, begun on :meth:`append_connection`. SQLAlchemy's
-        transaction by default."""
+        ``append``: an append's, begun on :meth:`append_connection`; ``wait=False``: do
+        not wait for a database-wide write lock another connection holds (SQLite's), fail
+        at once instead. SQLAlchemy's transaction by default (no such lock to wait for)."""
         with engine.connect() as conn:
             if append:
                 conn = self.append_connection(conn)

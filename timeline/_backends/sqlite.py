@@ -8,7 +8,7 @@ import urllib.parse
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
@@ -117,7 +117,9 @@ class SQLiteBackend(Backend):
             _begin_on(pooled.dbapi_connection, pooled.info, mode, in_memory=in_memory)
 
     @contextmanager
-    def write_transaction(self, engine: sa.Engine, *, append: bool) -> Iterator[sa.Connection]:
+    def write_transaction(
+        self, engine: sa.Engine, *, append: bool, wait: bool = True
+    ) -> Iterator[sa.Connection]:
         """On the driver's connection, taken from the pool: ``BEGIN IMMEDIATE``, then
         ``COMMIT`` if the body ends normally; otherwise ``ROLLBACK`` on the driver (as
         after a failed ``COMMIT``), before the connection goes back to the pool, whatever
@@ -133,7 +135,9 @@ class SQLiteBackend(Backend):
         at once, and the statements after it would each commit alone; the commit then
         refuses (``StoreError``) rather than pretend the body was one transaction. A
         driver error at BEGIN or COMMIT is raised as SQLAlchemy would raise it, so the
-        store translates it as any other (a busy timeout run out: ``LockTimeoutError``)."""
+        store translates it as any other (a busy timeout run out: ``LockTimeoutError``).
+        ``wait=False``: a busy timeout of 0 for this BEGIN, so a held write lock fails it
+        at once."""
         in_memory = self.database_file(engine.url) is None
         try:
             pooled = engine.raw_connection()
@@ -141,8 +145,17 @@ class SQLiteBackend(Backend):
             raise sa.exc.DBAPIError.instance(None, None, e, sqlite3.Error) from e
         driver = pooled.dbapi_connection
         begun = False  # a refused BEGIN leaves what is open on the connection alone
+        busy_ms = None
         try:
-            _begin_on(driver, pooled.info, "IMMEDIATE", in_memory=in_memory)
+            if not wait:
+                raw = cast(sqlite3.Connection, driver)
+                busy_ms = int(raw.execute("PRAGMA busy_timeout").fetchone()[0])
+                _execute(raw, "PRAGMA busy_timeout=0")
+            try:
+                _begin_on(driver, pooled.info, "IMMEDIATE", in_memory=in_memory)
+            finally:
+                if busy_ms is not None:
+                    _execute(raw, f"PRAGMA busy_timeout={busy_ms}")
             begun = True
             yield sa.Connection(
                 engine, connection=pooled, _allow_revalidate=False, _allow_autobegin=False
