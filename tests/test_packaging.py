@@ -83,3 +83,27 @@ def test_the_command_says_so_in_one_line(without_psycopg: None) -> None:
     assert lines[0].startswith("error: ")
     assert "pip install 'incident-timeline[postgres]'" in lines[0]
     assert "Traceback" not in result.output
+
+
+def test_answers_carry_a_typed_basis_for_a_type_checker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A user's code checked with mypy sees ``State.basis`` and ``SequenceReport.basis``
+    as ``Basis | None`` (py.typed is shipped), not ``Any``, so a typo such as
+    ``state.basis.postion`` fails the check instead of at run time."""
+    api = pytest.importorskip("mypy.api")
+    # the timeline under test (the installed wheel, or a checkout on PYTHONPATH)
+    monkeypatch.setenv("MYPYPATH", str(Path(timeline.__file__).parent.parent))
+    script = tmp_path / "user.py"
+    script.write_text(
+        "import timeline\n"
+        "tl = timeline.open('sqlite://')\n"
+        "reveal_type(tl.state('US').basis)\n"
+        "reveal_type(tl.sequence([timeline.Step('x')]).basis)\n",
+        encoding="utf-8",
+    )
+    out, _, _ = api.run(
+        [str(script), "--strict", "--no-error-summary", "--cache-dir", str(tmp_path / "cache")]
+    )
+    revealed = re.findall(r'Revealed type is "(.*)"', out)
+    assert ["timeline.view.Basis | None"] * 2 == revealed, out

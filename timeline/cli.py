@@ -698,6 +698,7 @@ def state(
     """
     with reported(obj.debug), obj.open(reads=True) as tl:
         answer = tl.state(actor, at=at, known_at=known_at, reported_by=reported_by)
+        assert answer.basis is not None  # every answer of a Timeline carries its basis
         if as_json:
             click.echo(json.dumps(state_json(answer), ensure_ascii=False))
         else:
@@ -714,6 +715,7 @@ def state(
 
 def state_json(answer: timeline.State) -> dict[str, Any]:
     """Return what ``timeline state --json`` prints for a :class:`~timeline.State`."""
+    assert answer.basis is not None  # every answer of a Timeline carries its basis
     return {
         "actor": answer.actor,
         "at": bound_json(answer.at),

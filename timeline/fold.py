@@ -22,7 +22,7 @@ import datetime as dt
 import hashlib
 import heapq
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -50,6 +50,9 @@ from timeline.events import (
     check_type_name,
 )
 from timeline.times import Bound, ZoneInput, interval_end
+
+if TYPE_CHECKING:
+    from timeline.view import Basis
 
 Key = tuple[dt.datetime, int]
 """Where an event stands in valid time: ``(occurred_at, position)``."""
@@ -1067,7 +1070,7 @@ class State(ActorState):
         *,
         at: Bound | None,
         known_at: Bound | None,
-        basis: Any = None,
+        basis: Basis | None = None,
     ) -> None:
         super().__init__(replay.actor, replay.values)
         self.at = at

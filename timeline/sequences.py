@@ -63,7 +63,7 @@ import statistics
 import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from operator import attrgetter
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -76,6 +76,9 @@ from timeline.events import (
     check_type_name,
 )
 from timeline.times import Bound, ZoneInput, interval_end, parse_duration, resolve_zone
+
+if TYPE_CHECKING:
+    from timeline.view import Basis
 
 KEY_FIELDS: Final = ("incident", "actor", "targets", "type", "precision")
 WHERE_FIELDS: Final = ("incident", "actor", "targets", "type", "precision", "data", "source")
@@ -621,7 +624,7 @@ class SequenceReport:
     until: Step | None = None
     known_at: Bound | None = None
     certain_only: bool = False
-    basis: Any = None  # the Basis the report rests on (timeline.view)
+    basis: Basis | None = None  # the Basis the report rests on
     day_zone: dt.tzinfo | None = attrs.field(default=None, eq=False)  # whose days it names
 
     @property
