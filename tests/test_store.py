@@ -773,6 +773,19 @@ def test_load_checks_expected_versions(tl: timeline.Timeline, db_url: str) -> No
     )
 
 
+def test_load_refuses_a_single_expected_version_saying_it_takes_a_mapping(
+    tl: timeline.Timeline, db_url: str
+) -> None:
+    """load() streams events it has not read yet, so it takes expected versions only as a
+    mapping; an int was refused as "the batch spans incidents ; give a mapping", naming no
+    incident."""
+    with pytest.raises(
+        InvalidEventError, match=r"^expected_version: load\(\) takes a mapping \{incident: "
+    ):
+        tl.load([ev("report", "US", "2017-06-18", incident="one")], expected_version=0)  # type: ignore[arg-type]
+    assert 0 == stored_count(db_url)
+
+
 def test_mending_fields_are_validated() -> None:
     """corrects and retracts take UUIDs, and not both at once."""
     import uuid as uuid_module

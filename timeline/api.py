@@ -814,6 +814,13 @@ class Timeline:
             raise InvalidEventError("events", "expected a list of events, got one Event")
         if non_negative(chunk_size, "chunk_size") == 0:
             raise InvalidEventError("chunk_size", "must be at least 1")
+        if expected_version is not None and not isinstance(expected_version, Mapping):
+            # the incidents of a stream are not known before it is read
+            raise InvalidEventError(
+                "expected_version",
+                "load() takes a mapping {incident: version}, got "
+                f"{type(expected_version).__name__}",
+            )
         expected = _expected_versions(expected_version, set())
         return self._store.load(
             _checked(events, day_zone=self.day_zone),
