@@ -70,6 +70,38 @@ def test_states_history_and_matches_as_dataframes(seeded: timeline.Timeline) -> 
     assert 17 == seeded.incidents().to_pandas()["events"].sum()
 
 
+def test_an_empty_answer_has_the_same_column_types_as_any_other(
+    seeded: timeline.Timeline,
+) -> None:
+    """A frame of no rows keeps its times as UTC datetimes and its counts as integers,
+    so code such as ``frame["occurred_at"].dt.date`` works whether or not anything
+    matched (an empty frame's columns were all ``object``, and ``.dt`` raised)."""
+    nothing = {"incident": "no-such-incident"}
+    pairs = [
+        (seeded.events(**nothing).to_pandas(), seeded.events().to_pandas()),
+        (
+            seeded.history("Russia", since="2030-01-01").to_pandas(),
+            seeded.history("Russia").to_pandas(),
+        ),
+        (
+            seeded.sequence(STEPS, until=Step("shootdown"), within="1s").to_pandas(),
+            seeded.sequence(STEPS).to_pandas(),
+        ),
+        (
+            seeded.as_of(seeded.as_of(reported_by="1990").basis).actors().to_pandas(),
+            seeded.actors().to_pandas(),
+        ),
+    ]
+    typed = ["occurred_at", "reported_at", "recorded_at", "version", "position", "when"]
+    typed += ["match", "step", "placed_at", "gap_seconds", "span_seconds", "order_certain"]
+    typed += ["events", "first", "last"]
+    for empty, full in pairs:
+        assert 0 == len(empty) < len(full)
+        columns = [c for c in full.columns if c in typed]
+        assert full.dtypes[columns].to_dict() == empty.dtypes[columns].to_dict()
+    assert [] == pairs[0][0]["occurred_at"].dt.date.tolist()
+
+
 def test_the_library_imports_without_pandas_or_pyarrow(tmp_path: Path) -> None:
     """Without pandas and pyarrow, timeline imports (and does not import them); asking
     for a DataFrame or a Parquet export names the extra to install."""

@@ -39,6 +39,25 @@ SUMMARY_COLUMNS: Final = ("name", "events", "first", "last")
 """The columns of a table of actors, incidents or types."""
 
 
+_TYPES: Final = {
+    **dict.fromkeys(
+        ("occurred_at", "reported_at", "recorded_at", "when", "placed_at", "first", "last"),
+        "datetime64[us, UTC]",
+    ),
+    **dict.fromkeys(("version", "position", "match", "step", "events"), "int64"),
+    **dict.fromkeys(("gap_seconds", "span_seconds"), "float64"),
+    "order_certain": "bool",
+}
+"""The type of each column of a time, a count or a duration, whatever its rows: pandas
+infers a type from the values, so a frame of no rows had ``object`` columns (and
+``frame["occurred_at"].dt`` raised)."""
+
+
+def _typed(frame: Any) -> Any:
+    """Return ``frame`` with its columns of times, counts and durations of :data:`_TYPES`."""
+    return frame.astype({c: t for c, t in _TYPES.items() if c in frame.columns})
+
+
 def pandas(feature: str = "to_pandas()") -> ModuleType:
     """Return the pandas module, or raise :class:`~timeline.errors.MissingExtraError`
     naming the ``pandas`` extra when it is not installed.
@@ -99,7 +118,7 @@ def events_frame(events: Iterable[RecordedEvent]) -> Any:
         [['truce', 'Syria', 1]]
     """
     pd = pandas()
-    return pd.DataFrame([event_row(e) for e in events], columns=list(EVENT_COLUMNS))
+    return _typed(pd.DataFrame([event_row(e) for e in events], columns=list(EVENT_COLUMNS)))
 
 
 def states_frame(states: Mapping[str, State]) -> Any:
@@ -151,7 +170,7 @@ def history_frame(entries: Iterable[HistoryEntry]) -> Any:
         )
         for h in entries
     ]
-    return pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
+    return _typed(pd.DataFrame(rows, columns=list(HISTORY_COLUMNS)))
 
 
 def matches_frame(report: SequenceReport) -> Any:
@@ -175,7 +194,7 @@ def matches_frame(report: SequenceReport) -> Any:
         {**row, "targets": list(row["targets"]), "event_id": str(row["event_id"])}
         for row in match_rows(report)
     ]
-    return pd.DataFrame(rows, columns=list(MATCH_COLUMNS))
+    return _typed(pd.DataFrame(rows, columns=list(MATCH_COLUMNS)))
 
 
 def summaries_frame(summaries: Iterable[Summary]) -> Any:
@@ -190,7 +209,7 @@ def summaries_frame(summaries: Iterable[Summary]) -> Any:
     """
     pd = pandas()
     rows = [(s.name, s.events, s.first, s.last) for s in summaries]
-    return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+    return _typed(pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS)))
 
 
 __all__ = [
