@@ -108,3 +108,58 @@ def test_processes_opening_an_empty_database_at_once(db_url: str, processes: int
         assert 0 == process.exitcode
     with timeline.open(db_url) as tl:
         assert processes * 2 * 5 == len(list(tl.events()))
+
+
+def _in_threads(tl: timeline.Timeline, threads: int = 4, each: int = 20) -> list[str]:
+    """Record ``each`` events from each of ``threads`` threads sharing ``tl`` while each
+    also asks ``state``; return what each thread raised."""
+    import threading
+
+    raised: list[str] = []
+
+    def work(n: int) -> None:
+        try:
+            for _ in range(each):
+                tl.record(
+                    "report",
+                    "US",
+                    "2017-06-18",
+                    incident=f"thread-{n}",
+                    effects={"US": {"reports": {"$inc": 1}}},
+                )
+                tl.state("US")
+        except Exception as e:  # handed to the test's thread
+            raised.append(f"{type(e).__name__}: {e}")
+
+    workers = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return raised
+
+
+def test_one_timeline_shared_by_threads(tl: timeline.Timeline) -> None:
+    """A Timeline shared by the threads of a web service records and answers from each of
+    them: every event is stored once, positions without gaps, and the state counts all."""
+    assert [] == _in_threads(tl)
+    assert 80 == tl.state("US")["reports"]
+    assert list(range(1, 81)) == [e.position for e in tl.events()]
+    assert tl.verify().ok
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="sqlite:// uses SQLAlchemy's SingletonThreadPool, one connection and so one "
+    "empty in-memory database per thread: another thread fails with 'no such table: "
+    "timeline_events' (a shared connection would need every transaction serialised)",
+)
+def test_an_in_memory_timeline_shared_by_threads() -> None:
+    """An in-memory timeline (sqlite://, as in a service's unit tests, where a test client
+    runs the endpoints in other threads) is one database for every thread that uses it."""
+    with timeline.open("sqlite://") as tl:
+        tl.record(
+            "report", "US", "2017-06-17", incident="main", effects={"US": {"reports": {"$inc": 1}}}
+        )
+        assert [] == _in_threads(tl)
+        assert 81 == tl.state("US")["reports"]

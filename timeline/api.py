@@ -654,9 +654,10 @@ class Timeline:
     def close(self) -> None:
         """Close the database connections. The timeline cannot be used afterwards: every
         later question or write, and an :class:`Events` not yet read, is refused
-        (``StoreError``). Answers given before stay answers: a sequence report reads the
-        matches it holds compactly from the database, where the database outlives the
-        timeline (a file, PostgreSQL).
+        (``StoreError``); :meth:`verify`, which never raises, reports it as a finding of
+        part ``"database"`` (so ``verify().ok`` is false). Answers given before stay
+        answers: a sequence report reads the matches it holds compactly from the
+        database, where the database outlives the timeline (a file, PostgreSQL).
 
         Example:
             >>> import timeline
