@@ -90,7 +90,9 @@ def test_answers_carry_a_typed_basis_for_a_type_checker(
 ) -> None:
     """A user's code checked with mypy sees ``State.basis`` and ``SequenceReport.basis``
     as ``Basis | None`` (py.typed is shipped), not ``Any``, so a typo such as
-    ``state.basis.postion`` fails the check instead of at run time."""
+    ``state.basis.postion`` fails the check instead of at run time; and a
+    ``DuplicateEventError``'s ``event_id`` as the UUID that ``tl.get`` takes, not
+    ``object``."""
     api = pytest.importorskip("mypy.api")
     # the timeline under test (the installed wheel, or a checkout on PYTHONPATH)
     monkeypatch.setenv("MYPYPATH", str(Path(timeline.__file__).parent.parent))
@@ -99,11 +101,13 @@ def test_answers_carry_a_typed_basis_for_a_type_checker(
         "import timeline\n"
         "tl = timeline.open('sqlite://')\n"
         "reveal_type(tl.state('US').basis)\n"
-        "reveal_type(tl.sequence([timeline.Step('x')]).basis)\n",
+        "reveal_type(tl.sequence([timeline.Step('x')]).basis)\n"
+        "def refused(err: timeline.DuplicateEventError) -> None:\n"
+        "    reveal_type(err.event_id)\n",
         encoding="utf-8",
     )
     out, _, _ = api.run(
         [str(script), "--strict", "--no-error-summary", "--cache-dir", str(tmp_path / "cache")]
     )
     revealed = re.findall(r'Revealed type is "(.*)"', out)
-    assert ["timeline.view.Basis | None"] * 2 == revealed, out
+    assert ["timeline.view.Basis | None"] * 2 + ["uuid.UUID"] == revealed, out

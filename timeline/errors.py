@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
 
 
 class TimelineError(Exception):
@@ -113,7 +114,7 @@ class DuplicateEventError(TimelineError, ValueError):
         ['actor']
     """
 
-    def __init__(self, event_id: object, fields: list[str]) -> None:
+    def __init__(self, event_id: uuid.UUID, fields: list[str]) -> None:
         self.event_id = event_id
         self.fields = fields
         # a date read in two day zones is two moments: the likely cause when a file is
