@@ -35,6 +35,7 @@ import sqlalchemy as sa
 from timeline import store as _store
 from timeline.errors import (
     InvalidEventError,
+    LockTimeoutError,
     NotFoundError,
     TimelineError,
     TimelineWarning,
@@ -1502,6 +1503,8 @@ class View:
             return  # a role without the rights to write them (see Store.snapshot_rights)
         try:
             self._store.save_snapshots(rows, interval=interval)
+        except LockTimeoutError:  # a writer holds SQLite's lock: the next question saves it
+            _log.debug("timeline: snapshots not saved: a writer holds the write lock")
         except TimelineError as e:  # a cache: a read never fails for want of one
             _log.warning("timeline: snapshots not saved: %s", e)
 
