@@ -521,3 +521,47 @@ def test_an_absence_of_the_next_steps_type_lets_the_next_step_match() -> None:
         tl.record("b", "US", "2017-06-18T10:00Z", incident="s")
         report = tl.sequence([Step("a"), Step("b", absent=True), Step("b")])
         assert [["a", first.id]] == [[m.events[0].type, m.events[1].id] for m in report.matches]
+
+
+def test_an_event_known_to_the_month_may_start_a_match_within_days() -> None:
+    """An approval known only to June 2017, then a strike on June 18, within 3 days: the
+    approval may have been on June 17, so the match is possible (flagged
+    ``order_certain=False``, dropped by ``certain_only``); ``within`` was measured from
+    the approval's earliest placement, June 1, and the match was lost."""
+    for strike, precision in (("2017-06-18T12:00Z", "exact"), ("2017-06-18", "day")):
+        with timeline.open("sqlite://") as tl:
+            tl.record("overflight_approved", "Iraq", "June 2017", incident="s")
+            tl.record("missile_strike", "Iraq", strike, incident="s", precision=precision)
+            steps = [Step("overflight_approved"), Step("missile_strike")]
+            found = tl.sequence(steps, within="3d").matches
+            assert [False] == [m.order_certain for m in found], precision
+            assert () == tl.sequence(steps, within="3d", certain_only=True).matches
+
+
+def test_within_and_max_gap_are_certain_only_when_every_placement_keeps_them() -> None:
+    """``within`` and ``max_gap`` hold certainly when every placement in the intervals
+    keeps them (first interval's start to last interval's end), possibly when one
+    placement does: a day of June 17 then 12:00 on June 18 is within 3 days certainly;
+    a day of June 15 then 12:00 on June 18 only possibly (3.5 days from the start of the
+    15th, not from its end); 00:00 on June 18 then a day of June 20 only possibly
+    within 2 days (the 20th may end 3 days later); likewise for ``max_gap``."""
+    cases = [
+        ("2017-06-17", "day", "2017-06-18T12:00Z", "exact", [True]),
+        ("2017-06-15", "day", "2017-06-18T12:00Z", "exact", [False]),
+        ("2017-06-18T00:00Z", "exact", "2017-06-20", "day", [False]),
+        ("2017-06-18T00:00Z", "exact", "2017-06-19", "day", [True]),
+        ("2017-06-14", "day", "2017-06-18T12:00Z", "exact", []),
+    ]
+    for first, first_precision, second, second_precision, certain in cases:
+        with timeline.open("sqlite://") as tl:
+            tl.record("a", "US", first, incident="s", precision=first_precision)
+            tl.record("b", "US", second, incident="s", precision=second_precision)
+            limit = "3d" if first_precision == "day" else "2d"
+            for steps, within in (
+                ([Step("a"), Step("b")], limit),
+                ([Step("a"), Step("b", max_gap=limit)], None),
+            ):
+                report = tl.sequence(steps, within=within)
+                assert certain == [m.order_certain for m in report.matches], (first, second)
+                sure = tl.sequence(steps, within=within, certain_only=True).matches
+                assert [c for c in certain if c] == [m.order_certain for m in sure]
