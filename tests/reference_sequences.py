@@ -2,9 +2,10 @@
 
 It keeps pending partial matches in one flat list and, instead of tracking which
 imprecise events are still open, looks back over every earlier event each time; an
-absence arriving late looks at every match and partial match of its key. It
-shares with the library only the pure rule of placement (``follow``), which has tests of
-its own.
+absence arriving late looks at every match and partial match of its key, and
+``within`` and ``max_gap`` are judged on the whole chain each time, as a system of
+difference constraints. It shares with the library only the pure rule of placement
+(``follow``), which has tests of its own.
 """
 
 from __future__ import annotations
@@ -71,6 +72,81 @@ def between(
     return certain and second[1] and order(absent) < order(after)
 
 
+MICROSECOND = dt.timedelta(microseconds=1)
+
+
+def latest(event: RecordedEvent) -> dt.datetime:
+    """The latest moment ``event`` may be placed at: the last microsecond of its interval."""
+    if event.precision == "exact":
+        return event.occurred_at
+    return interval_end(event.occurred_at, event.precision) - MICROSECOND
+
+
+def placements_range(
+    events: Sequence[RecordedEvent],
+    gaps: Sequence[dt.timedelta | None],
+    within: dt.timedelta | None,
+) -> list[dt.datetime] | None:
+    """The latest placement of each event when the events can be placed inside their
+    intervals in step order with each gap at most its ``gaps[i]`` (the time since event
+    ``i - 1``) and the span at most ``within``; ``None`` when they cannot.
+
+    The placements ``x`` obey difference constraints ``x[v] - x[u] <= w``: ``start <= x
+    <= latest``, ``x[i - 1] <= x[i]``, ``x[i] - x[i - 1] <= gaps[i]`` and ``x[-1] - x[0]
+    <= within``. Bellman-Ford from a node standing for the moment ``base`` finds
+    whether they have a solution (no negative cycle) and the largest value of each.
+    """
+    base = events[0].occurred_at
+    count = len(events)
+    origin = count  # the node of ``base``
+
+    def at(moment: dt.datetime) -> int:
+        return (moment - base) // MICROSECOND
+
+    edges: list[tuple[int, int, int]] = []  # (u, v, w): x[v] - x[u] <= w
+    for i, event in enumerate(events):
+        edges.append((origin, i, at(latest(event))))
+        edges.append((i, origin, -at(event.occurred_at)))
+        if i:
+            edges.append((i, i - 1, 0))
+            if gaps[i] is not None:
+                edges.append((i - 1, i, gaps[i] // MICROSECOND))  # type: ignore[operator]
+    if within is not None and count > 1:
+        edges.append((0, count - 1, within // MICROSECOND))
+    distance = [0] * count + [0]
+    distance[:count] = [at(latest(e)) for e in events]
+    for _ in range(count + 1):
+        changed = False
+        for u, v, w in edges:
+            if distance[u] + w < distance[v]:
+                distance[v] = distance[u] + w
+                changed = True
+        if not changed:
+            break
+    else:
+        return None  # still relaxing: a negative cycle, no solution
+    if distance[origin] < 0:
+        return None  # a cycle through the origin
+    return [base + d * MICROSECOND for d in distance[:count]]
+
+
+def certainly_within(
+    events: Sequence[RecordedEvent],
+    gaps: Sequence[dt.timedelta | None],
+    within: dt.timedelta | None,
+) -> bool:
+    """Whether every placement inside the intervals keeps each gap and the span within
+    bounds: measured from the start of the earlier event's interval to the end of the
+    later one's."""
+    for i in range(1, len(events)):
+        gap = gaps[i]
+        end = interval_end(events[i].occurred_at, events[i].precision)
+        if gap is not None and end - events[i - 1].occurred_at > gap:
+            return False
+    end = interval_end(events[-1].occurred_at, events[-1].precision)
+    return within is None or end - events[0].occurred_at <= within
+
+
 def reference_matches(
     events: Sequence[RecordedEvent],
     steps: Sequence[Step],
@@ -105,6 +181,15 @@ def reference_matches(
     filled: set[tuple[int, Hashable, int]] = set()
     funnel = [0] * len(present)
 
+    def first_latest(p: Pending) -> dt.datetime:
+        """The latest placement of ``p``'s first event (its start under certain_only)."""
+        if certain_only:
+            return p.placements[0]
+        gaps = [step.max_gap for step in present[: len(p.events)]]
+        latest_placements = placements_range(p.events, gaps, within)
+        assert latest_placements is not None  # it was placed
+        return latest_placements[0]
+
     def keys(step: Step, event: RecordedEvent) -> list[Hashable]:
         return key_values(event, by + step.key)
 
@@ -134,11 +219,16 @@ def reference_matches(
         if result is None:
             return None
         placement, certain = result
-        gap = present[stage].max_gap
-        if gap is not None and placement - before.placements[-1] > gap:
+        # within and max_gap: possible when some placement keeps them, certain when
+        # every one does
+        chain = (*before.events, event)
+        gaps = [step.max_gap for step in present[: stage + 1]]
+        if placements_range(chain, gaps, within) is None:
             return None
-        if within is not None and placement - before.placements[0] > within:
-            return None
+        if not certainly_within(chain, gaps, within):
+            if certain_only:
+                return None
+            certain = False
         # the absences still open (their interval not passed) may lie in between
         for earlier in ordered[: n + 1]:
             if interval_end(earlier.occurred_at, earlier.precision) <= event_start:
@@ -203,7 +293,9 @@ def reference_matches(
     for n, event in enumerate(ordered):
         start = event.occurred_at
         if within is not None:
-            pending[:] = [p for p in pending if p.placements[0] >= start - within]
+            # dropped when no placement of its first event (under certain_only: its
+            # start, the placement from which within must hold) keeps it within
+            pending[:] = [p for p in pending if first_latest(p) >= start - within]
         event_start = start
         close_absences(n, start, stepped=False)
         # an absence arriving after an event that took the step after it, whose

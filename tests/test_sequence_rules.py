@@ -208,15 +208,41 @@ def check_rules(
                     inside = lies_between(ev[i], match.placements[i], x, ev[i + 1])
                     assert inside is not True, f"absent {x} certainly inside {match}"
                     maybe = maybe or inside is False
-        certain = not maybe and all(end(a) <= b.occurred_at for a, b in itertools.pairwise(ev))
+        # within and max_gap: some placement in the intervals, in step order, keeps
+        # them (the earliest one that does, found by raising the earliest placements
+        # until they hold); every one does (each interval's start to the next's end)
+        # when the match is certain
+        gaps = [step.max_gap for step in present]
+        lowest = list(placements)
+        for _ in range(4 * len(ev) + 2):
+            raised = list(lowest)
+            for i in range(1, len(ev)):
+                raised[i] = max(raised[i], raised[i - 1])
+                if gaps[i] is not None:
+                    raised[i - 1] = max(raised[i - 1], raised[i] - gaps[i])
+            if within is not None:
+                raised[0] = max(raised[0], raised[-1] - within)
+            if raised == lowest:
+                break
+            lowest = raised
+        assert raised == lowest, "placements keep rising: no placement keeps the limits"
+        for e, at in zip(ev, lowest, strict=True):
+            assert at == e.occurred_at if e.precision == "exact" else at < end(e), (
+                "no placement keeps within and max_gap",
+                match,
+            )
+        surely_within = all(
+            gap is None or end(b) - a.occurred_at <= gap
+            for gap, (a, b) in zip(gaps[1:], itertools.pairwise(ev), strict=True)
+        ) and (within is None or end(ev[-1]) - ev[0].occurred_at <= within)
+        certain = (
+            not maybe
+            and surely_within
+            and all(end(a) <= b.occurred_at for a, b in itertools.pairwise(ev))
+        )
         assert certain == match.order_certain, (certain, match)
         if query["certain_only"]:
             assert certain
-        for i, step in enumerate(present[1:], 1):
-            if step.max_gap is not None:
-                assert placements[i] - placements[i - 1] <= step.max_gap
-        if within is not None:
-            assert placements[-1] - placements[0] <= within
         # until: none of the key arrives while the partial match waits
         formed = []
         for i in range(len(ev)):
