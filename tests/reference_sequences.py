@@ -143,8 +143,10 @@ def certainly_within(
         end = interval_end(events[i].occurred_at, events[i].precision)
         if gap is not None and end - events[i - 1].occurred_at > gap:
             return False
+    if within is None or len(events) == 1:  # one event spans no time
+        return True
     end = interval_end(events[-1].occurred_at, events[-1].precision)
-    return within is None or end - events[0].occurred_at <= within
+    return end - events[0].occurred_at <= within
 
 
 def reference_matches(

@@ -234,7 +234,7 @@ def check_rules(
         surely_within = all(
             gap is None or end(b) - a.occurred_at <= gap
             for gap, (a, b) in zip(gaps[1:], itertools.pairwise(ev), strict=True)
-        ) and (within is None or end(ev[-1]) - ev[0].occurred_at <= within)
+        ) and (within is None or len(ev) == 1 or end(ev[-1]) - ev[0].occurred_at <= within)
         certain = (
             not maybe
             and surely_within
