@@ -1668,7 +1668,9 @@ class Timeline:
                 it to the others, optional conditions and a ``max_gap`` since the step
                 before; ``absent=True`` steps are absences.
             by: key fields shared by every step (EQL's ``sequence by``).
-            within: the largest span from first to last step (``timedelta`` or "3d").
+            within: the largest span from first to last step (``timedelta`` or "3d");
+                among imprecise times, a match that only some placements keep within it
+                is kept with ``order_certain=False``.
             until: a step whose event discards the key's pending partial matches
                 (one that may lie inside a match, as imprecise times allow, flags it).
             known_at, reported_by: the knowledge asked about (as in :meth:`state`); a
@@ -1676,8 +1678,9 @@ class Timeline:
                 ``reported_by`` is kept with ``order_certain=False`` (with
                 ``certain_only``, such a claim fills no step but still acts as ``until``
                 or an absence).
-            certain_only: accept only steps whose order is certain despite imprecise
-                times (a mode of the matcher, so counts can differ from filtering).
+            certain_only: accept only steps whose order, ``within`` and ``max_gap``
+                are certain despite imprecise times (a mode of the matcher, so counts
+                can differ from filtering).
 
         The rules (EQL's ``sequence`` for exact times, and what imprecise times do) are
         those of :mod:`timeline.sequences`. Events stream from the database in

@@ -9,7 +9,8 @@ The rules, for the caller:
   tried from the last to the first, so one event never fills two consecutive steps of
   one match, but it may complete one match and start the next. ``until`` discards the
   key's pending partial matches (with imprecise times: as an absence between every two
-  steps, below); ``within`` drops a partial match whose first event is too old. With
+  steps, below); ``within`` drops a partial match whose first event is too old (with
+  imprecise times: its latest placement). With
   exact times everywhere this is Elastic EQL's ``sequence``.
 - Imprecise times: every event covers the interval of its precision. A chain is possible
   in step order when each event can be placed inside its interval, in order: the first
@@ -17,8 +18,18 @@ The rules, for the caller:
   possible when no placement passes the end of its interval, and certain when every
   interval ends no later than the next one starts (exact events at the same moment count
   in position order, as in EQL). Possible matches are kept with ``order_certain=False``;
-  ``certain_only=True`` accepts certain steps only. ``within``, ``max_gap``, gaps and
-  spans are measured between those earliest placements. An imprecise event stays open
+  ``certain_only=True`` accepts certain steps only. Gaps and spans are measured between
+  those earliest placements.
+- ``within`` and ``max_gap`` among imprecise times (:func:`keeps_limits`): a chain is
+  possible only when some placement inside the intervals, in step order, keeps the span
+  (first to last) at most ``within`` and each gap at most its step's ``max_gap``, though
+  the earliest placements may not (an event known to the month may stand days before
+  the next); certain only when every placement does: from the start of the first (the
+  earlier) event's interval to the end of the last (the later) one's. A partial match is
+  dropped by ``within`` once its first event's latest placement (the earliest end of
+  its events' intervals; under ``certain_only``, its start) is more than ``within``
+  old. With exact times these are EQL's tests.
+- An imprecise event stays open
   until the stream passes the end of its interval, so that an event starting later can
   still precede it: it is then offered, in stream order, to the partial match that the
   later event advanced or started. An event fills a step of at most one match per key,
@@ -59,6 +70,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import math
 import statistics
 import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
@@ -376,8 +388,10 @@ class Match:
     ``placements`` are the earliest moments at which the events can stand in step order
     (each event's start, pushed later by the one before when their intervals overlap);
     ``gaps`` are the times between consecutive placements and ``span`` from first to
-    last. ``order_certain`` is false when the intervals let the events stand in another
-    order too.
+    last: when ``within`` or a ``max_gap`` holds only for later placements of earlier
+    events (one known to the month, days before the next), they exceed it.
+    ``order_certain`` is false when the intervals let the events stand in another order
+    too, or further apart than ``within`` or a step's ``max_gap``.
 
     Example:
         >>> import timeline
@@ -508,6 +522,68 @@ def follow(
     if certain_only and not certain:
         return None
     return placement, certain
+
+
+_MICROSECOND: Final = dt.timedelta(microseconds=1)
+_NEVER: Final = math.inf  # no limit, among whole microseconds
+
+
+def _latest(event: Any, day_zone: ZoneInput) -> dt.datetime:
+    """The latest moment ``event`` may be placed at: its last microsecond."""
+    if event.precision == "exact":
+        return event.occurred_at
+    return interval_end(event.occurred_at, event.precision, day_zone) - _MICROSECOND
+
+
+def keeps_limits(
+    events: Sequence[RecordedEvent],
+    max_gaps: Sequence[dt.timedelta | None],
+    within: dt.timedelta | None,
+    *,
+    day_zone: ZoneInput = None,
+) -> bool:
+    """Whether ``events`` can be placed inside their intervals, in step order, with
+    each gap at most its ``max_gaps[i]`` (the time since event ``i - 1``; index 0
+    unused) and the span from first to last at most ``within``.
+
+    The earliest placements (:func:`follow`) need not keep them: an event known to the
+    month may stand late in its month, days before the next. With the first event
+    placed at ``t``, event ``i`` may stand from ``max(t, S)`` (``S``: the latest start
+    among events 2 to ``i``) to ``min(H, t + G)`` (``G``: the sum of the gaps up to
+    ``i``; ``H``: the latest moment the intervals and gaps of events 2 to ``i`` allow);
+    the ``t`` that keep every event's range non-empty, and the last within ``t +
+    within``, form one interval, found in one pass. The order of exact events at one
+    moment is :func:`follow`'s to judge.
+
+    Example:
+        >>> import timeline
+        >>> tl = timeline.open("sqlite://")
+        >>> month = tl.record("overflight_approved", "Iraq", "June 2017", incident="s")
+        >>> strike = tl.record("missile_strike", "Iraq", "2017-06-18T12:00Z", incident="s")
+        >>> keeps_limits([month, strike], [None, None], dt.timedelta(days=3))
+        True
+    """
+    base = events[0].occurred_at
+    # t: the first event's placement, in microseconds from its start
+    low: float = 0
+    high: float = (_latest(events[0], day_zone) - base) // _MICROSECOND
+    latest_start: float = -_NEVER
+    latest_allowed: float = _NEVER
+    gap_sum: float = 0
+    for event, max_gap in zip(events[1:], max_gaps[1:], strict=False):
+        gap = _NEVER if max_gap is None else max_gap // _MICROSECOND
+        gap_sum += gap
+        latest_allowed = min(
+            latest_allowed + gap, (_latest(event, day_zone) - base) // _MICROSECOND
+        )
+        latest_start = max(latest_start, (event.occurred_at - base) // _MICROSECOND)
+        if latest_start > latest_allowed:
+            return False
+        low = max(low, latest_start - gap_sum)
+        high = min(high, latest_allowed)
+    if within is not None:
+        low = max(low, latest_start - within // _MICROSECOND)
+    return low <= high
 
 
 MatchRow = tuple[Hashable, tuple[Any, ...], tuple[dt.datetime, ...], bool]
@@ -1123,16 +1199,32 @@ class Matcher:
             del self._unsettled_by_key[key]
 
     def _expire(self, now: dt.datetime) -> None:
-        """Drop partial matches whose first event is placed more than ``within`` before
-        ``now`` (an entry on the heap expired before ``now``, so ``now - within`` is
-        past year 1)."""
+        """Drop partial matches whose first event's latest placement is more than
+        ``within`` before ``now`` (an entry on the heap expired before ``now``, so ``now
+        - within`` is past year 1)."""
         ages, pending = self._ages, self.pending
         oldest = now - self.within  # type: ignore[operator]
         while ages and ages[0][0] < now:
             _, _, stage_index, key = heapq.heappop(ages)
             partial = pending[stage_index].get(key)
-            if partial is not None and partial[2][0] < oldest:
+            if partial is None:
+                continue
+            first = partial[2][0]  # an exact first event's moment, read without a call
+            if partial[1][0].precision != "exact" and not self.certain_only:
+                first = self._first_latest(partial)
+            if first < oldest:
                 del pending[stage_index][key]
+
+    def _first_latest(self, partial: _Pending) -> dt.datetime:
+        """The latest placement of ``partial``'s first event: no event to come can keep
+        ``within`` once that is more than ``within`` old. The latest moment every one of
+        its events allows (each stands no earlier than the first); an exact first
+        event's moment. Under ``certain_only``, its start: ``within`` must hold from
+        there."""
+        events = partial[1]
+        if self.certain_only or events[0].precision == "exact":
+            return partial[2][0]
+        return min(_latest(e, self.day_zone) for e in events)
 
     def _advance(self, before: _Pending, event: RecordedEvent) -> _Pending | None:
         """Advance ``before`` with ``event`` if it can; return the new pending partial."""
@@ -1145,19 +1237,43 @@ class Matcher:
             # placed before its moment, nor stand before the other at the same moment
             if placed > start or (last.occurred_at == start and last.position > event.position):
                 return None
-            placement, sure = start, True
+            placement, sure, both_exact = start, True, True
         else:
             result = follow(
                 last, placed, event, certain_only=self.certain_only, day_zone=self.day_zone
             )
             if result is None:
                 return None
-            placement, sure = result
-        max_gap = self._gaps[index]
-        if max_gap is not None and placement - placed > max_gap:
-            return None
-        if self.within is not None and placement - placements[0] > self.within:
-            return None
+            (placement, sure), both_exact = result, False
+        max_gap, within = self._gaps[index], self.within
+        if (max_gap is not None and placement - placed > max_gap) or (
+            within is not None and placement - placements[0] > within
+        ):
+            # the earliest placements break a limit, so it is not certain; it is possible
+            # when later placements of the earlier events keep it (an event known to the
+            # month may stand days before the next one), never with exact times only
+            if self.certain_only:
+                return None
+            if both_exact:
+                for e in events:
+                    if e.precision != "exact":
+                        break
+                else:
+                    return None
+            if not keeps_limits((*events, event), self._gaps, within, day_zone=self.day_zone):
+                return None
+            sure = False
+        elif not both_exact and (max_gap is not None or within is not None):
+            # certain when every placement keeps the limits: from the start of the
+            # earlier interval to the end of this one (two exact events: their moments,
+            # tested above)
+            end = interval_end(start, event.precision, self.day_zone)
+            if (max_gap is not None and end - last.occurred_at > max_gap) or (
+                within is not None and end - events[0].occurred_at > within
+            ):
+                if self.certain_only:
+                    return None
+                sure = False
         if self.absent_held:
             for absent in self.absent_held.get((index, key), ()):
                 between = _between(last, placed, absent, event, self.day_zone)
@@ -1185,7 +1301,7 @@ class Matcher:
         return self._place(grown)
 
     def _place(self, partial: _Pending) -> _Pending | None:
-        key, events, placements, _ = partial
+        key, events = partial[0], partial[1]
         stage_index = len(events)
         stage = self.pending[stage_index]
         existing = stage.get(key)
@@ -1197,8 +1313,11 @@ class Matcher:
             return None
         stage[key] = partial
         if self.within is not None:
+            first = partial[2][0]  # an exact first event's moment, read without a call
+            if events[0].precision != "exact" and not self.certain_only:
+                first = self._first_latest(partial)
             try:
-                expires = placements[0] + self.within
+                expires = first + self.within
             except OverflowError:  # past year 9999: it never expires
                 return partial
             self._serial += 1
@@ -1414,5 +1533,6 @@ __all__ = [
     "check_where",
     "fits",
     "follow",
+    "keeps_limits",
     "key_values",
 ]
