@@ -543,6 +543,21 @@ def test_the_text_report_does_not_blame_overlapping_times_for_a_late_report(
     assert "overlapping" not in row and row.endswith("no (reported maybe after the bound)")
 
 
+def test_the_text_report_says_a_match_may_pass_its_limits(tl: timeline.Timeline) -> None:
+    """A match possible only because an earlier event may stand late in its interval
+    (a day of June 15, then 12:00 on June 18, within 3 days or max_gap 3 days) is
+    flagged for its limits, not for overlapping times or a late report."""
+    tl.record("a", "US", "2017-06-15", incident="s")
+    tl.record("b", "US", "2017-06-18T12:00Z", incident="s")
+    for steps, within, why in (
+        ([Step("a"), Step("b")], "3d", "no (may span more than within)"),
+        ([Step("a"), Step("b", max_gap="3d")], None, "no (a gap may pass its max_gap)"),
+    ):
+        report = tl.sequence(steps, within=within)
+        assert [False] == [m.order_certain for m in report.matches]
+        assert report.to_text().splitlines()[4].endswith(why)
+
+
 def test_certain_only_is_true_or_false(tl: timeline.Timeline) -> None:
     """A sequence review: certain_only="false" was taken as true (bool() of a text)."""
     with pytest.raises(timeline.InvalidEventError, match="certain_only: expected True or False"):

@@ -17,7 +17,6 @@ import csv
 import datetime as dt
 import html
 import io
-import itertools
 import json
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final
@@ -101,20 +100,34 @@ def _match_rows(report: SequenceReport) -> list[list[str]]:
                 ),
                 ", ".join(duration(g) for g in match.gaps),
                 duration(match.span),
-                "yes" if match.order_certain else _why_uncertain(match, days),
+                "yes" if match.order_certain else _why_uncertain(report, match, days),
             ]
         )
     return rows
 
 
-def _why_uncertain(match: Match, days: dt.tzinfo | None) -> str:
-    """Why a match's order is not certain: its events' times overlap, else (times apart)
-    a claim in it may have been reported just after the reported-by bound."""
-    overlapping = any(
-        interval_end(a.occurred_at, a.precision, days) > b.occurred_at
-        for a, b in itertools.pairwise(match.events)
-    )
-    return "no (overlapping times)" if overlapping else "no (reported maybe after the bound)"
+def _why_uncertain(report: SequenceReport, match: Match, days: dt.tzinfo | None) -> str:
+    """Why a match is not certain: its events' times overlap; else (times apart) some
+    placements stand further apart than ``within`` or a step's ``max_gap`` (each
+    interval's start to a later one's end); else a claim in it may have been reported
+    just after the reported-by bound."""
+    events = match.events
+    ends = [interval_end(e.occurred_at, e.precision, days) for e in events]
+    if any(end > b.occurred_at for end, b in zip(ends, events[1:], strict=False)):
+        return "no (overlapping times)"
+    if (
+        report.within is not None
+        and len(events) > 1
+        and ends[-1] - events[0].occurred_at > report.within
+    ):
+        return "no (may span more than within)"
+    steps = report.present_steps
+    if any(
+        step.max_gap is not None and end - a.occurred_at > step.max_gap
+        for step, a, end in zip(steps[1:], events, ends[1:], strict=False)
+    ):
+        return "no (a gap may pass its max_gap)"
+    return "no (reported maybe after the bound)"
 
 
 def _match_header(report: SequenceReport) -> tuple[str, ...]:
