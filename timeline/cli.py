@@ -1182,7 +1182,7 @@ def _where_fields(values: tuple[str, ...]) -> dict[str, Any] | None:
 @click.option(
     "--certain-only",
     is_flag=True,
-    help="Accept only steps whose order is certain despite imprecise times.",
+    help="Accept only steps whose order, --within and max_gap are certain despite imprecise times.",
 )
 @click.option(
     "--format",
@@ -1208,8 +1208,9 @@ def report_sequence(
     """Find each STEP, then the next, ...: every match with its key, gaps and span.
 
     The matching is Elastic EQL's sequence for exact times; events whose times are
-    imprecise may stand in either order and such matches are flagged (see the README),
-    as are matches holding a claim that may have been reported just after --reported-by.
+    imprecise may stand in either order, or further apart than --within or a max_gap,
+    and such matches are flagged (see the README), as are matches holding a claim that
+    may have been reported just after --reported-by.
 
     \b
     Example:
