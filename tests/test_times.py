@@ -1028,6 +1028,32 @@ def test_durations_in_either_case_read_as_they_say(text: str, expected: dt.timed
     assert expected == times.parse_duration(text, field="within")
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3 days", dt.timedelta(days=3)),
+        ("1 day 12 hours", dt.timedelta(days=1, hours=12)),
+        ("90 minutes", dt.timedelta(minutes=90)),
+        ("2 hrs 5 min", dt.timedelta(hours=2, minutes=5)),
+        ("2 Weeks", dt.timedelta(weeks=2)),
+        ("10 secs", dt.timedelta(seconds=10)),
+        ("500 milliseconds", dt.timedelta(milliseconds=500)),
+    ],
+)
+def test_durations_read_in_words(text: str, expected: dt.timedelta) -> None:
+    """A new user's trial: ``within="3 days"`` (as the README's prose says it) was refused;
+    the units' words read as their letters do."""
+    assert expected == times.parse_duration(text, field="within")
+
+
+@pytest.mark.parametrize("text", ["3 months", "1 month", "1mo", "1 year", "2y", "3 dayz"])
+def test_months_years_and_unknown_words_are_no_duration(text: str) -> None:
+    """A month or a year has no fixed length: refused with a hint, never read as days or
+    minutes; a word that is no unit is refused whole."""
+    with pytest.raises(InvalidEventError, match=r"^within: .*(no fixed duration|cannot read)"):
+        times.parse_duration(text, field="within")
+
+
 @pytest.mark.parametrize("text", ["9999", "9999-12", "9999-12-31"])
 def test_a_bound_that_runs_past_the_calendar_takes_in_its_last_instant(text: str) -> None:
     """The last day, month or year of UTC's calendar ends past datetime.max: as a bound it

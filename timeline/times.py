@@ -1025,7 +1025,21 @@ def bound_text(bound: Bound, day_zone: ZoneInput = None) -> str:
     return f"before {isoformat(moment)}"
 
 
-_DURATION_PART: Final = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|w|d|h|m|s)", re.IGNORECASE)
+_DURATION_PART: Final = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(milliseconds?|ms|weeks?|w|days?|d|hours?|hrs?|h|minutes?|mins?|m"
+    r"|seconds?|secs?|s)(?![a-z])",
+    re.IGNORECASE,
+)
+# each unit's words, by the letter the table below keys it on
+_DURATION_WORDS: Final = {
+    **dict.fromkeys(("millisecond", "milliseconds"), "ms"),
+    **dict.fromkeys(("week", "weeks"), "w"),
+    **dict.fromkeys(("day", "days"), "d"),
+    **dict.fromkeys(("hour", "hours", "hr", "hrs"), "h"),
+    **dict.fromkeys(("minute", "minutes", "min", "mins"), "m"),
+    **dict.fromkeys(("second", "seconds", "sec", "secs"), "s"),
+}
+_MONTHS_OR_YEARS: Final = re.compile(r"\d\s*(mo|months?|y|yrs?|years?)(?![a-z])", re.IGNORECASE)
 _DURATION_UNITS: Final = {
     "ms": dt.timedelta(milliseconds=1),
     "s": dt.timedelta(seconds=1),
@@ -1041,13 +1055,17 @@ def parse_duration(value: object, *, field: str) -> dt.timedelta:
 
     Units: ``w`` weeks, ``d`` days, ``h`` hours, ``m`` minutes, ``s`` seconds, ``ms``
     milliseconds, in either case but ``M`` (a month to some, a minute to others), which
-    is refused. A duration must not be negative.
+    is refused; or their words ("3 days", "1 day 12 hours", "90 minutes", "2 hrs").
+    Months and years are refused: they are no fixed length. A duration must not be
+    negative.
 
     Raises:
         InvalidEventError: naming ``field``, for anything else.
 
     Example:
         >>> parse_duration("1d12h", field="within")
+        datetime.timedelta(days=1, seconds=43200)
+        >>> parse_duration("1 day 12 hours", field="within")
         datetime.timedelta(days=1, seconds=43200)
     """
     if isinstance(value, dt.timedelta):
@@ -1059,10 +1077,16 @@ def parse_duration(value: object, *, field: str) -> dt.timedelta:
             field, f"expected a timedelta or text like '3d', got {type(value).__name__}"
         )
     text = value.strip()
+    if _MONTHS_OR_YEARS.search(text):
+        raise InvalidEventError(
+            field,
+            f"{value!r}: a month or a year is no fixed duration; write days (30d, 365d)",
+        )
     parts = _DURATION_PART.findall(text)
     if not parts or _DURATION_PART.sub("", text).strip():
         raise InvalidEventError(
-            field, f"cannot read {value!r} as a duration; write e.g. 3d, 12h, 90m, 500ms"
+            field,
+            f"cannot read {value!r} as a duration; write e.g. 3d, 12h, 90m, 500ms or 3 days",
         )
     if any(unit == "M" for _, unit in parts):
         # ISO 8601's P1M is a month, its PT1M a minute; a month is no fixed duration
@@ -1073,7 +1097,10 @@ def parse_duration(value: object, *, field: str) -> dt.timedelta:
         )
     try:
         return sum(
-            (float(number) * _DURATION_UNITS[unit.lower()] for number, unit in parts),
+            (
+                float(number) * _DURATION_UNITS[_DURATION_WORDS.get(unit.lower(), unit.lower())]
+                for number, unit in parts
+            ),
             dt.timedelta(0),
         )
     except OverflowError as e:
