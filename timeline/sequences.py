@@ -1116,19 +1116,12 @@ class Matcher:
                 del stage[key]
             else:
                 stage[key] = (key, partial[1], partial[2], False)
-        judged = []
         for number in self._unsettled_by_key.get(key, ()):
             at = number - self._taken
             row = self.matches[at]
             if row is None or not may_lie_inside(row[1], row[2]):
                 continue
             self.matches[at] = None if self.certain_only else (key, row[1], row[2], False)
-            judged.append(number)
-        # flagged (or dropped) is final, since no absence arriving later certainly lies
-        # inside: let those go, so that each later absence is not tried on them again
-        # (an until is an absence of every gap: matches x untils checks otherwise)
-        for number in judged:
-            self._settle(number)
 
     def _hold_back(self, match: _Pending) -> None:
         """Hold ``match`` back while an imprecise event of it that follows an absence is
