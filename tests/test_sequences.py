@@ -399,7 +399,7 @@ def test_bad_steps_are_refused(tl: timeline.Timeline, build, field: str) -> None
 def test_bad_sequence_options_are_refused(tl: timeline.Timeline) -> None:
     """within, until, by and known_at are validated, naming the argument."""
     with pytest.raises(InvalidEventError, match=r"^within:"):
-        tl.sequence(AB, within="3 days")
+        tl.sequence(AB, within="3 dayz")
     with pytest.raises(InvalidEventError, match=r"^until:"):
         tl.sequence(AB, until="stop")  # type: ignore[arg-type]
     with pytest.raises(InvalidEventError, match=r"^by:"):
