@@ -497,6 +497,28 @@ def test_an_open_imprecise_event_prefers_the_match_it_certainly_completes() -> N
         ]
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known: an open imprecise event that filled a partial match is offered to no "
+    "other, even when that partial match dies (within, max_gap) without completing: a "
+    "match possible for some placements of it (and found when it is exact there) is lost",
+)
+def test_an_imprecise_event_whose_first_match_dies_still_completes_a_possible_one() -> None:
+    """A match possible for some placement of an imprecise event is kept, flagged, and
+    not lost to the rule that the event fills one match per key: b of June 18 first fills
+    [a 10:00, b], which ``within="3h"`` lets die at 13:00, so [a 12:00, b, c 14:00] (the
+    match found when b is exact at 13:00) must be reported, with order_certain=False."""
+    with timeline.open("sqlite://") as tl:
+        tl.record("a", "US", "2017-06-18T10:00:00Z", incident="s", precision="exact")
+        tl.record("b", "US", "2017-06-18", incident="s")
+        tl.record("a", "US", "2017-06-18T12:00:00Z", incident="s", precision="exact")
+        tl.record("c", "US", "2017-06-18T14:00:00Z", incident="s", precision="exact")
+        found = tl.sequence([Step("a"), Step("b"), Step("c")], within="3h").matches
+        assert [([3, 2, 4], False)] == [
+            ([e.position for e in m.events], m.order_certain) for m in found
+        ]
+
+
 def test_an_until_placed_by_the_rule_of_absences() -> None:
     """``until`` discards what it certainly ends, flags what it may, and leaves alone
     what it cannot reach, whatever the precisions: an ``x`` of the day after ``a`` and
