@@ -992,6 +992,8 @@ def test_nanoseconds_are_cut_to_the_microsecond() -> None:
         ("2017-06-18 10:43 GMT-05:00", "GMT-05:00", "-05:00", "+05:00"),
         ("2017-06-18 15:43 UTC+5:30", "UTC+5:30", "-05:30", "+05:30"),
         ("2017-06-18 15:43 GMT+3", "GMT+3", "-03:00", "+03:00"),
+        ("2017-06-18 15:43 UTC+530", "UTC+530", "-05:30", "+05:30"),
+        ("2017-06-18 15:43 UTC+0545", "UTC+0545", "-05:45", "+05:45"),
     ],
 )
 def test_a_posix_style_offset_is_refused_with_the_offset_written(
@@ -1063,3 +1065,12 @@ def test_a_bound_that_runs_past_the_calendar_takes_in_its_last_instant(text: str
     bound = through(text, field="until")
     assert (last, True) == bound
     assert times.in_window(last, "exact", None, bound)
+
+
+def test_a_posix_style_zero_offset_is_refused_with_a_hint_that_holds() -> None:
+    """'UTC+0' means UTC whichever way it is read: the hint says so, not '00:00 behind'."""
+    with pytest.raises(InvalidEventError) as refused:
+        parse_time("2017-06-18 15:43 UTC+0")
+    message = str(refused.value)
+    assert "behind" not in message
+    assert "'UTC+0'" in message and "Z" in message and "+00:00" in message

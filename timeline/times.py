@@ -91,7 +91,7 @@ def _offset_kept(offset: dt.timedelta) -> bool:
 _WORDS: Final = re.compile(r"[A-Za-z]+")
 # UTC-5, GMT+03:00 and Z+3 (which dateutil reads by POSIX's sign, three hours behind UTC)
 _POSIX_ZONE: Final = re.compile(
-    r"(?i)(?:\b(?:UTC|GMT)|(?<![A-Za-z])Z)\s*[+-]\s*(\d{1,2})(?::?(\d\d))?"
+    r"(?i)(?:\b(?:UTC|GMT)|(?<![A-Za-z])Z)\s*[+-]\s*(\d+)(?::(\d\d))?"
 )
 _OFFSET: Final = re.compile(r"([+-])(\d\d):?(\d\d)")
 _PARSER_INFO: Final = _dateparser.parserinfo()
@@ -788,8 +788,16 @@ def _parse_general(
     if posix:
         # quote what was written and give both readings: the hint must never name an
         # offset the text does not hold ('UTC-5' used to be told to write +03:00)
-        hours, minutes = int(posix.group(1)), int(posix.group(2) or 0)
-        offset = f"{hours:02d}:{minutes:02d}"
+        # digits without a colon are hours (5, 05) or hours and minutes (530, 0545)
+        digits, minutes_given = posix.group(1), posix.group(2)
+        if minutes_given is None and len(digits) in (3, 4):
+            digits, minutes_given = digits[:-2], digits[-2:]
+        hours, minutes = int(digits), int(minutes_given or 0)
+        offset = f"{hours:02d}:{minutes:02d}" if len(digits) <= 2 else "HH:MM"
+        if hours == minutes == 0:
+            raise InvalidEventError(
+                field, f"{text!r}: {posix.group(0)!r} is UTC either way; write Z or +00:00"
+            )
         raise InvalidEventError(
             field,
             f"{text!r}: {posix.group(0)!r} is read by some tools as {offset} behind UTC and "
