@@ -657,3 +657,68 @@ def test_an_open_imprecise_event_does_not_fill_one_step_of_two_matches(
     assert [([1, 2], True), ([3, 4], True)] == [
         ([e.position for e in m.events], m.order_certain) for m in report.matches
     ]
+
+
+def _month_b_then_a_and_until(count: int) -> list[timeline.RecordedEvent]:
+    """``count`` b's known only to June 2017, then ``count`` exact a's, each followed by
+    an exact until c: ``count`` matches [a, b], each open to an until while June is."""
+    import uuid
+
+    june = dt.datetime(2017, 6, 1, tzinfo=dt.UTC)
+    made: list[tuple[str, dt.datetime, str]] = [("b", june, "month")] * count
+    for i in range(count):
+        made.append(("a", june + dt.timedelta(minutes=10 * i), "exact"))
+        made.append(("c", june + dt.timedelta(minutes=10 * i + 5), "exact"))
+    return [
+        timeline.RecordedEvent(
+            id=uuid.UUID(int=p),
+            incident="s",
+            version=p,
+            position=p,
+            type=type_,
+            actor="US",
+            targets=(),
+            occurred_at=at,
+            precision=precision,
+            data={},
+            effects={},
+            source={},
+            recorded_at=june,
+            hash="",
+        )
+        for p, (type_, at, precision) in enumerate(made, start=1)
+    ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known: each until event is judged against every match held back by an open "
+    "imprecise event of its key (Matcher._absent_late over _unsettled_by_key), so the "
+    "work grows with matches x untils: 20,000 events with a quarter month-precision took "
+    "42 s with until=, 0.1 s before until became an absence",
+)
+def test_until_among_open_imprecise_matches_costs_work_in_proportion_to_events(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An until event costs the matcher a bounded amount of work, not a placement check
+    per match still open: twice the events, at most about twice the checks."""
+    from timeline import sequences
+
+    checks = 0
+    between = sequences._between
+
+    def counted(*args: object, **kwargs: object) -> object:
+        nonlocal checks
+        checks += 1
+        return between(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sequences, "_between", counted)
+    spent = []
+    for count in (100, 200):
+        checks = 0
+        matcher = sequences.Matcher([Step("a"), Step("b")], until=Step("c"))
+        for event in _month_b_then_a_and_until(count):
+            matcher.feed(event)
+        assert count == len(matcher.report().matches)
+        spent.append(checks)
+    assert spent[1] <= 3 * max(spent[0], 1)
