@@ -190,6 +190,34 @@ def test_an_export_imported_elsewhere_says_which_events_count_as_reported_from_n
             assert 0 == tl.import_file(path).stored
 
 
+def test_the_no_reported_time_warning_counts_only_the_lines_this_import_stored(
+    tl: timeline.Timeline, tmp_path: Path
+) -> None:
+    """An export imported back into its own store with one new line says nothing of the
+    exported lines that say no reported time: they were stored already, and nothing of
+    them counts from now (the warning named them all, as recorded by the import)."""
+    tl.record("strike", "Iran", "2020-01-08", incident="iran-2020")
+    tl.record("alert", "US", "2020-01-08", incident="iran-2020")
+    path = tmp_path / "out.jsonl"
+    tl.export(path)
+    with path.open("a") as f:
+        line = {"id": "01900000-0000-7000-8000-000000000099", "type": "alert",
+                "actor": "US", "occurred_at": "2020-01-09", "incident": "iran-2020",
+                "reported_at": "2020-01-09"}  # fmt: skip
+        f.write(json.dumps(line) + "\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert 1 == tl.import_file(path).stored
+    with path.open("a") as f:
+        f.write(json.dumps({**line, "id": None, "reported_at": None}) + "\n")
+    with pytest.warns(timeline.TimelineWarning) as caught:
+        assert 1 == tl.import_file(path).stored
+    said = [str(w.message) for w in caught if "no reported time" in str(w.message)]
+    assert [f"import: 1 line of {path} (line 4) says no reported time"] == [
+        m.split(" (reported_at")[0] for m in said
+    ]
+
+
 def test_an_incident_exports_with_its_corrections_wherever_they_were_recorded(
     tl: timeline.Timeline, tmp_path: Path
 ) -> None:

@@ -604,6 +604,25 @@ class Verification:
         return "\n".join(str(finding) for finding in self.findings)
 
 
+def _stored_lines(store: Store, lines: list[int], ids: list[uuid.UUID], before: int) -> list[int]:
+    """The numbers of ``lines`` (whose events have ``ids``) that an import stored: their
+    events are at positions after ``before``, the newest position before it."""
+    found: list[int] = []
+    for start in range(0, len(ids), _IMPORT_CHECK_CHUNK):
+        chunk = ids[start : start + _IMPORT_CHECK_CHUNK]
+        stored = store.get_many(chunk)
+        found += [
+            number
+            for number, event_id in zip(lines[start : start + len(chunk)], chunk, strict=True)
+            if (event := stored.get(event_id)) is not None and event.position > before
+        ]
+    return found
+
+
+_IMPORT_CHECK_CHUNK = 1000
+"""Events read back at a time to tell which lines an import stored."""
+
+
 class Timeline:
     """An incident timeline stored in one database. Get one from :func:`timeline.open`.
 
@@ -863,8 +882,9 @@ class Timeline:
             how many, since importing that file again stores them again. A line that
             says no reported time (``"reported_at": null``, as export writes an event
             stored without one) counts as reported when this store records it: a
-            ``TimelineWarning`` says how many, since ``reported_by`` answers before the
-            import then leave it out where the store it came from counted it.
+            ``TimelineWarning`` says how many of them it stored (one stored already
+            keeps its recorded time), since ``reported_by`` answers before the import
+            then leave it out where the store it came from counted it.
 
         Raises:
             InvalidFileError: lines are wrong; ``problems`` lists every one by line
@@ -903,6 +923,7 @@ class Timeline:
                 assert on_progress is not None
                 on_progress(done, total)
 
+            before, _ = self._store.last()
             stored = self.load(
                 reading,
                 chunk_size=chunk_size,
@@ -928,8 +949,10 @@ class Timeline:
                 TimelineWarning,
                 stacklevel=caller_stacklevel(),
             )
-        if reading.unreported and stored:
-            lines = reading.unreported
+        # only the lines this import stored count from now: one stored already (an
+        # export imported back into its store) keeps its recorded time
+        lines = _stored_lines(self._store, reading.unreported, reading.unreported_ids, before)
+        if lines and stored:
             warnings.warn(
                 f"import: {len(lines):,} line{'s' if len(lines) != 1 else ''} of {path} "
                 f"(line {lines[0]}{' and more' if len(lines) > 1 else ''}) "

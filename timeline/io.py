@@ -44,6 +44,7 @@ import html
 import json
 import os
 import sys
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, Final
@@ -588,8 +589,10 @@ class FileEvents:
         self.count = 0
         self.problems: list[tuple[int, InvalidEventError]] = []
         self.without_id: list[int] = []  # the lines whose event was given a new id
-        # the lines that say "no reported time": reported when this store records them
+        # the lines that say "no reported time": reported when this store records them;
+        # and their events' ids, in the same order (an import says only those it stored)
         self.unreported: list[int] = []
+        self.unreported_ids: list[uuid.UUID] = []
 
     def __iter__(self) -> Iterator[Event]:
         # the timeline's own limit: each line is refused, with its number, before the
@@ -607,6 +610,8 @@ class FileEvents:
                 self.problems.append((number, event))
             else:
                 self.count += 1
+                if self.unreported and self.unreported[-1] == number:
+                    self.unreported_ids.append(event.id)
                 if not self.problems:
                     yield event
         if self.problems:
