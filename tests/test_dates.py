@@ -9,6 +9,7 @@ import json
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -598,3 +599,27 @@ def test_a_store_read_in_another_day_zone_answers_as_recorded(tmp_path: Path) ->
         assert dt.datetime(2017, 6, 1, tzinfo=dt.UTC) == event.occurred_until
         answer = tl.state("US", at="2017-05-31T12:00Z")
         assert {"posture"} == set(answer.uncertain)
+
+
+def test_occurred_until_of_every_event_a_reader_returns_is_of_the_day_zone() -> None:
+    """The events a history, a sequence or a fold function gets end their month where the
+    timeline ends it: history's event of July 2017 in Damascus ended on 30 July at
+    21:00Z, a day early, as every read did before (the folds' rows were read without the
+    day zone)."""
+    end = dt.datetime(2017, 7, 31, 21, tzinfo=UTC)
+    seen: list[dt.datetime] = []
+
+    def note(state: Any, event: timeline.RecordedEvent) -> Any:
+        seen.append(event.occurred_until)
+        return dict(state)
+
+    with timeline.open("sqlite://", day_zone="Asia/Damascus") as tl:
+        tl.record("truce", "Syria", "July 2017", incident="syria",
+                  effects={"Syria": {"truce": "held"}})  # fmt: skip
+        [change] = tl.history("Syria")
+        assert change.event is not None and end == change.event.occurred_until
+        [match] = tl.sequence([Step("truce")]).matches
+        assert [end] == [e.occurred_until for e in match.events]
+        tl.define_fold("truce", note, version="1")
+        tl.state("Syria")
+        assert [end] == seen

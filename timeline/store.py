@@ -1470,7 +1470,12 @@ class Store:
         # would hand on each of a replay's thousands of events once more
         if not whole:
             return _fold_glimpses(pages, reported=reported_to is not None)
-        return map(_recorded, itertools.chain.from_iterable(pages))
+        rows = itertools.chain.from_iterable(pages)
+        if self.day_zone is None:
+            return map(_recorded, rows)
+        # the events a history, a sequence or a fold function gets end their days in the
+        # timeline's day zone, as every other read's do
+        return map(_recorded, rows, itertools.repeat(self.day_zone))
 
     def glimpses(
         self,
