@@ -218,6 +218,27 @@ def test_the_no_reported_time_warning_counts_only_the_lines_this_import_stored(
     ]
 
 
+def test_an_older_csv_export_refused_for_its_reported_time_says_how_to_write_none(
+    tl: timeline.Timeline, tmp_path: Path
+) -> None:
+    """A CSV export written before ``none`` (an empty reported_at cell for a correction
+    stored without a reported time, carrying its event's published source) is refused
+    when imported back, saying that the cell takes the source's published_at and
+    ``none`` is no reported time, not that the file was read under another day zone."""
+    claim = tl.record("strike", "Iran", "2020-01-08", incident="iran-2020",
+                      source={"published_at": "2020-01-08"})  # fmt: skip
+    tl.correct(claim.id, data={"bases": 2})
+    path = tmp_path / "old.csv"
+    tl.export(path)
+    path.write_text(path.read_text().replace(",none,", ",,"))  # as written before
+    with pytest.raises(timeline.InvalidFileError) as refused:
+        tl.import_file(path)
+    message = str(refused.value)
+    assert "differs in reported_at" in message
+    assert "published_at" in message and "none" in message
+    assert "day zone" not in message
+
+
 def test_an_incident_exports_with_its_corrections_wherever_they_were_recorded(
     tl: timeline.Timeline, tmp_path: Path
 ) -> None:

@@ -114,7 +114,9 @@ class DuplicateEventError(TimelineError, ValueError):
         ['actor']
     """
 
-    def __init__(self, event_id: uuid.UUID, fields: list[str]) -> None:
+    def __init__(
+        self, event_id: uuid.UUID, fields: list[str], *, unreported: bool = False
+    ) -> None:
         self.event_id = event_id
         self.fields = fields
         # a date read in two day zones is two moments: the likely cause when a file is
@@ -126,6 +128,13 @@ class DuplicateEventError(TimelineError, ValueError):
             if zoned
             else ""
         )
+        if unreported and "occurred_at" not in fields:
+            # ``unreported``: stored with no reported time, given one; the likely cause
+            # is a file that left it out (an older export's empty CSV cell)
+            hint = (
+                " (it was stored with no reported time: a reported_at left out or empty "
+                "takes the source's published_at; write null in JSON Lines, none in CSV)"
+            )
         super().__init__(
             f"id: event {event_id} is already stored with other content "
             f"(differs in {', '.join(fields)}){hint}; nothing was stored"

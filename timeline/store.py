@@ -776,7 +776,9 @@ class Store:
             found = stored.get(event.id)
             if found is not None and canonical_json(found.content()) != text:
                 refused = DuplicateEventError(
-                    event.id, differing_fields(found.content(), json.loads(text))
+                    event.id,
+                    differing_fields(found.content(), json.loads(text)),
+                    unreported=found.reported_at is None and event.reported_at is not None,
                 )
                 raise at_index(refused, start + offset)
         if stored:
