@@ -1116,12 +1116,26 @@ class Matcher:
                 del stage[key]
             else:
                 stage[key] = (key, partial[1], partial[2], False)
-        for number in self._unsettled_by_key.get(key, ()):
+        numbers = self._unsettled_by_key.get(key)
+        if not numbers:
+            return
+        # a match dropped, or already uncertain (short of certain_only), has nothing more
+        # to fear from an absence: it leaves the key's index (it stays held back, in
+        # _unsettled, until it settles), so that each absence or until weighs only the
+        # matches it may still change, not every match held back while a month is open
+        done = []
+        for number in numbers:
             at = number - self._taken
             row = self.matches[at]
-            if row is None or not may_lie_inside(row[1], row[2]):
-                continue
-            self.matches[at] = None if self.certain_only else (key, row[1], row[2], False)
+            if row is not None and (row[3] or self.certain_only):
+                if not may_lie_inside(row[1], row[2]):
+                    continue
+                self.matches[at] = None if self.certain_only else (key, row[1], row[2], False)
+            done.append(number)
+        for number in done:
+            del numbers[number]
+        if not numbers:
+            del self._unsettled_by_key[key]
 
     def _hold_back(self, match: _Pending) -> None:
         """Hold ``match`` back while an imprecise event of it that follows an absence is
@@ -1193,8 +1207,10 @@ class Matcher:
         key = self._unsettled.pop(number, _MISSING)
         if key is _MISSING:
             return
-        numbers = self._unsettled_by_key[key]
-        del numbers[number]
+        numbers = self._unsettled_by_key.get(key)
+        if numbers is None:  # it left the key's index once it could change no more
+            return
+        numbers.pop(number, None)
         if not numbers:
             del self._unsettled_by_key[key]
 
