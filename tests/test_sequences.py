@@ -720,18 +720,12 @@ def test_until_among_open_imprecise_matches_costs_work_in_proportion_to_events(
     assert spent[1] <= 3 * max(spent[0], 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known: each advance weighs every open imprecise absence of its step and key "
-    "(Matcher._advance over absent_held), and an until known only to a month stays open a "
-    "month: the work grows with advances x open untils",
-)
 def test_open_imprecise_untils_cost_work_in_proportion_to_events(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Until events known only to June cost the matches made in June a bounded amount of
     work each, not a placement check per until still open: twice the events, at most
-    about twice the checks."""
+    about twice the checks (each advance weighed every open until of its key)."""
     from timeline import sequences
 
     checks = 0

@@ -1292,6 +1292,11 @@ class Matcher:
                 sure = False
         if self.absent_held:
             for absent in self.absent_held.get((index, key), ()):
+                if not sure and absent.position != event.position:
+                    # already uncertain, and an open absence never certainly lies
+                    # between unless it is this very event: nothing more to learn (an
+                    # until a month long stays open a month, beside every advance)
+                    continue
                 between = _between(last, placed, absent, event, self.day_zone)
                 if between is None:
                     continue
