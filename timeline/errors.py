@@ -114,9 +114,7 @@ class DuplicateEventError(TimelineError, ValueError):
         ['actor']
     """
 
-    def __init__(
-        self, event_id: uuid.UUID, fields: list[str], *, unreported: bool = False
-    ) -> None:
+    def __init__(self, event_id: uuid.UUID, fields: list[str], *, unreported: bool = False) -> None:
         self.event_id = event_id
         self.fields = fields
         # a date read in two day zones is two moments: the likely cause when a file is

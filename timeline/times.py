@@ -90,9 +90,7 @@ def _offset_kept(offset: dt.timedelta) -> bool:
 
 _WORDS: Final = re.compile(r"[A-Za-z]+")
 # UTC-5, GMT+03:00 and Z+3 (which dateutil reads by POSIX's sign, three hours behind UTC)
-_POSIX_ZONE: Final = re.compile(
-    r"(?i)(?:\b(?:UTC|GMT)|(?<![A-Za-z])Z)\s*[+-]\s*(\d+)(?::(\d\d))?"
-)
+_POSIX_ZONE: Final = re.compile(r"(?i)(?:\b(?:UTC|GMT)|(?<![A-Za-z])Z)\s*[+-]\s*(\d+)(?::(\d\d))?")
 _OFFSET: Final = re.compile(r"([+-])(\d\d):?(\d\d)")
 _PARSER_INFO: Final = _dateparser.parserinfo()
 # dateutil sets microseconds to 0 whenever seconds are given; only a written fraction of a
