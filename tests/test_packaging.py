@@ -94,8 +94,11 @@ def test_answers_carry_a_typed_basis_for_a_type_checker(
     ``DuplicateEventError``'s ``event_id`` as the UUID that ``tl.get`` takes, not
     ``object``."""
     api = pytest.importorskip("mypy.api")
-    # the timeline under test (the installed wheel, or a checkout on PYTHONPATH)
-    monkeypatch.setenv("MYPYPATH", str(Path(timeline.__file__).parent.parent))
+    # the timeline under test: the installed wheel mypy finds itself (it refuses
+    # site-packages on MYPYPATH), or a checkout on PYTHONPATH, which it is told of
+    home = Path(timeline.__file__).parent.parent
+    if home.name != "site-packages":
+        monkeypatch.setenv("MYPYPATH", str(home))
     script = tmp_path / "user.py"
     script.write_text(
         "import timeline\n"
@@ -107,7 +110,15 @@ def test_answers_carry_a_typed_basis_for_a_type_checker(
         encoding="utf-8",
     )
     out, _, _ = api.run(
-        [str(script), "--strict", "--no-error-summary", "--cache-dir", str(tmp_path / "cache")]
+        [
+            str(script),
+            "--strict",
+            "--no-error-summary",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--python-executable",
+            sys.executable,
+        ]
     )
     revealed = re.findall(r'Revealed type is "(.*)"', out)
     assert ["timeline.view.Basis | None"] * 2 + ["uuid.UUID"] == revealed, out
