@@ -7,7 +7,9 @@ import datetime as dt
 import io
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -691,13 +693,11 @@ def _month_b_then_a_and_until(count: int) -> list[timeline.RecordedEvent]:
     ]
 
 
-def test_until_among_open_imprecise_matches_costs_work_in_proportion_to_events(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """An until event costs the matcher a bounded amount of work, not a placement check
-    per match still open: twice the events, at most about twice the checks (each until
-    weighed every match held back by an open month: 20,000 events, a quarter of them
-    month-precision, took 42 s with until=, 0.1 s without)."""
+def _placement_checks(
+    monkeypatch: pytest.MonkeyPatch, feed: Callable[[Any, int], None]
+) -> list[int]:
+    """The placement checks (``sequences._between`` calls) that ``feed(matcher, count)``
+    costs an ``a, b until c`` matcher, for 100 and then 200 as ``count``."""
     from timeline import sequences
 
     checks = 0
@@ -712,11 +712,25 @@ def test_until_among_open_imprecise_matches_costs_work_in_proportion_to_events(
     spent = []
     for count in (100, 200):
         checks = 0
-        matcher = sequences.Matcher([Step("a"), Step("b")], until=Step("c"))
+        feed(sequences.Matcher([Step("a"), Step("b")], until=Step("c")), count)
+        spent.append(checks)
+    return spent
+
+
+def test_until_among_open_imprecise_matches_costs_work_in_proportion_to_events(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An until event costs the matcher a bounded amount of work, not a placement check
+    per match still open: twice the events, at most about twice the checks (each until
+    weighed every match held back by an open month: 20,000 events, a quarter of them
+    month-precision, took 42 s with until=, 0.1 s without)."""
+
+    def feed(matcher: Any, count: int) -> None:
         for event in _month_b_then_a_and_until(count):
             matcher.feed(event)
         assert count == len(matcher.report().matches)
-        spent.append(checks)
+
+    spent = _placement_checks(monkeypatch, feed)
     assert spent[1] <= 3 * max(spent[0], 1)
 
 
@@ -726,24 +740,11 @@ def test_open_imprecise_untils_cost_work_in_proportion_to_events(
     """Until events known only to June cost the matches made in June a bounded amount of
     work each, not a placement check per until still open: twice the events, at most
     about twice the checks (each advance weighed every open until of its key)."""
-    from timeline import sequences
+    swapped = {"b": "c", "c": "b"}  # c (the until) a month long; a, then b exactly
 
-    checks = 0
-    between = sequences._between
-
-    def counted(*args: object, **kwargs: object) -> object:
-        nonlocal checks
-        checks += 1
-        return between(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(sequences, "_between", counted)
-    spent = []
-    for count in (100, 200):
-        checks = 0
-        history = _month_b_then_a_and_until(count)  # b: month, a and c exact
-        swapped = {"b": "c", "c": "b"}  # c (the until) a month long; a, then b exactly
-        matcher = sequences.Matcher([Step("a"), Step("b")], until=Step("c"))
-        for event in history:
+    def feed(matcher: Any, count: int) -> None:
+        for event in _month_b_then_a_and_until(count):  # b: month, a and c exact
             matcher.feed(attrs.evolve(event, type=swapped.get(event.type, event.type)))
-        spent.append(checks)
+
+    spent = _placement_checks(monkeypatch, feed)
     assert spent[1] <= 3 * max(spent[0], 1)
