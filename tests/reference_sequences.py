@@ -179,8 +179,6 @@ def reference_matches(
     pending: list[Pending] = []
     matches: list[Pending] = []
     applied: set[tuple[int, int, int]] = set()  # (stage, absent step, position) acted on
-    # (step, key, position): an event fills a step of one match per key, as in EQL
-    filled: set[tuple[int, Hashable, int]] = set()
     funnel = [0] * len(present)
 
     def first_latest(p: Pending) -> dt.datetime:
@@ -194,6 +192,34 @@ def reference_matches(
 
     def keys(step: Step, event: RecordedEvent) -> list[Hashable]:
         return key_values(event, by + step.key)
+
+    def taken(stage: int, key: Hashable, position: int) -> bool:
+        """Whether the event at ``position`` fills ``stage`` of a match of ``key`` that
+        lives (pending) or completed: it fills a step of one such match per key."""
+        return any(
+            p.key == key and len(p.events) > stage and p.events[stage].position == position
+            for p in (*pending, *matches)
+        )
+
+    def free(dead: list[Pending]) -> None:
+        """Partial matches (or matches held back) that died without completing: their
+        open imprecise events, taken by no other, are offered to the partial match of
+        the key pending at their step now (and stay open to those reaching it later)."""
+        for p in dead:
+            for stage in range(1, len(p.events)):
+                event = p.events[stage]
+                if event.precision == "exact":
+                    continue
+                if interval_end(event.occurred_at, event.precision) <= event_start:
+                    continue
+                if taken(stage, p.key, event.position):
+                    continue
+                target = find(stage, p.key)
+                if target is None or any(e.position == event.position for e in target.events):
+                    continue
+                placed = advance(target, event)
+                if placed is not None:
+                    offer([placed])
 
     def find(stage: int, key: Hashable) -> Pending | None:
         for p in pending:
@@ -213,6 +239,8 @@ def reference_matches(
         if old is not None:
             pending.remove(old)
         pending.append(new)
+        if old is not None:
+            free([old])  # replaced: it dies
         return new
 
     def advance(before: Pending, event: RecordedEvent) -> Pending | None:
@@ -232,7 +260,7 @@ def reference_matches(
                 return None
             certain = False
         # the absences still open (their interval not passed) may lie in between
-        for earlier in ordered[: n + 1]:
+        for earlier in ordered[:seen]:
             if interval_end(earlier.occurred_at, earlier.precision) <= event_start:
                 continue
             if not any(
@@ -256,7 +284,6 @@ def reference_matches(
             if old is not None and not newer(grown, old):
                 return None
         pending.remove(before)
-        filled.add((stage, before.key, event.position))
         return place(grown)
 
     def close_absences(n: int, now: dt.datetime | None, *, stepped: bool = True) -> None:
@@ -288,17 +315,56 @@ def reference_matches(
                             continue
                         if inside or certain_only:
                             pending.remove(p)
+                            free([p])
                         else:
                             p.certain = False
 
-    n = event_start = -1  # the event being taken, and its start (set below)
+    def offer(started: list[Pending]) -> None:
+        """Offer the open imprecise events before the event being taken, in stream
+        order, to the partial matches in ``started`` (and those they grow into): each
+        fills the first it can, unless it fills that step of another match of the key."""
+        while started:
+            partial = started.pop(0)
+            stage = len(partial.events)
+            for earlier in ordered[:n]:
+                if not any(p is partial for p in pending):
+                    break
+                if earlier.precision == "exact":
+                    continue
+                if interval_end(earlier.occurred_at, earlier.precision) <= event_start:
+                    continue
+                if not present[stage].takes(earlier):
+                    continue
+                if partial.key not in keys(present[stage], earlier):
+                    continue
+                if any(e.position == earlier.position for e in partial.events):
+                    continue
+                if taken(stage, partial.key, earlier.position):
+                    continue  # it fills this step of another match of the key
+                placed = advance(partial, earlier)
+                if placed is not None:
+                    started.append(placed)
+                    break
+
+    n = seen = -1  # the event being taken, and the events seen (set below)
+    event_start = dt.datetime.min.replace(tzinfo=dt.UTC)  # its start
     for n, event in enumerate(ordered):
         start = event.occurred_at
-        if within is not None:
-            # dropped when no placement of its first event (under certain_only: its
-            # start, the placement from which within must hold) keeps it within
-            pending[:] = [p for p in pending if first_latest(p) >= start - within]
         event_start = start
+        seen = n  # the events an advance may find between: the event's own not yet
+        # the absences closed before this event, then within, then this event's own
+        # (the order in which a partial match may die, freeing its events)
+        close_absences(n - 1, start)
+        while within is not None:
+            # dropped when no placement of its first event (under certain_only: its
+            # start, the placement from which within must hold) keeps it within; its
+            # open events are free again, and may fill a partial match that then expires
+            dead = [p for p in pending if first_latest(p) < start - within]
+            if not dead:
+                break
+            pending[:] = [p for p in pending if all(p is not d for d in dead)]
+            free(sorted(dead, key=lambda p: [order(e) for e in p.events]))
+        seen = n + 1
         close_absences(n, start, stepped=False)
         # an absence arriving after an event that took the step after it, whose
         # interval is still open, may lie before that event
@@ -307,6 +373,7 @@ def reference_matches(
                 if not absent.takes(event):
                     continue
                 for key in keys(absent, event):
+                    dead = []
                     for found in [p for p in pending if len(p.events) > stage] + matches[:]:
                         if found.key != key:
                             continue
@@ -320,8 +387,10 @@ def reference_matches(
                             continue
                         if certain_only:
                             (matches if found in matches else pending).remove(found)
+                            dead.append(found)
                         else:
                             found.certain = False
+                    free(dead)
         started: list[Pending] = []
         for index in reversed(range(len(present))):
             step = present[index]
@@ -335,28 +404,7 @@ def reference_matches(
                     placed = None if before is None else advance(before, event)
                 if placed is not None:
                     started.append(placed)
-        while started:
-            partial = started.pop(0)
-            stage = len(partial.events)
-            for earlier in ordered[:n]:
-                if not any(p is partial for p in pending):
-                    break
-                if earlier.precision == "exact":
-                    continue
-                if interval_end(earlier.occurred_at, earlier.precision) <= start:
-                    continue
-                if not present[stage].takes(earlier):
-                    continue
-                if partial.key not in keys(present[stage], earlier):
-                    continue
-                if any(e.position == earlier.position for e in partial.events):
-                    continue
-                if (stage, partial.key, earlier.position) in filled:
-                    continue  # it filled this step of another match of the key
-                placed = advance(partial, earlier)
-                if placed is not None:
-                    started.append(placed)
-                    break
+        offer(started)
         close_absences(n, start)  # the event's own absences where it took no step
     close_absences(n, None)
     partial_out = [(p.key, [e.position for e in p.events]) for p in pending]

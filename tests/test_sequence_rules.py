@@ -497,12 +497,6 @@ def test_an_open_imprecise_event_prefers_the_match_it_certainly_completes() -> N
         ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known: an open imprecise event that filled a partial match is offered to no "
-    "other, even when that partial match dies (within, max_gap) without completing: a "
-    "match possible for some placements of it (and found when it is exact there) is lost",
-)
 def test_an_imprecise_event_whose_first_match_dies_still_completes_a_possible_one() -> None:
     """A match possible for some placement of an imprecise event is kept, flagged, and
     not lost to the rule that the event fills one match per key: b of June 18 first fills

@@ -32,10 +32,13 @@ The rules, for the caller:
 - An imprecise event stays open
   until the stream passes the end of its interval, so that an event starting later can
   still precede it: it is then offered, in stream order, to the partial match that the
-  later event advanced or started. An event fills a step of at most one match per key,
-  as an exact event does (EQL's rule): the first partial match that it can fill at that
-  step, the one pending when it arrives before those started while it is open, and no
-  other after it.
+  later event advanced or started. An event fills a step of at most one match per key
+  completed with it, as an exact event does (EQL's rule): the first partial match that it
+  can fill at that step, the one pending when it arrives before those started while it
+  is open, and no other after it while that one lives. When it dies without completing
+  (``within``, an absence or ``until``, a newer partial match replacing it), the open
+  event is free again: offered to the partial match pending at its step then, and to
+  those reaching it while it is open.
 - "Newer", for replacing a pending partial match, means later in ``(occurred_at,
   position)`` order, comparing last events first.
 - A ``targets`` key puts an event under each of its targets on its own. An event without
@@ -897,8 +900,10 @@ class Matcher:
         # (i, key, position) of the held events that filled present step i of a match
         # of the key: they stay held (an absence arriving later may lie before them)
         # but are offered to no other match there (an event fills a step of one match
-        # per key); forgotten as they close
+        # per key completed with it); forgotten as they close, and freed when the
+        # partial match they filled dies without completing (:meth:`_free`)
         self._filled: set[tuple[int, Hashable, int]] = set()
+        self._now: dt.datetime | None = None  # the start of the event being taken
         # open imprecise absent events that may still lie between present steps i - 1
         # and i, by (i, key), in stream order (an exact one acts when it arrives)
         self.absent_held: dict[tuple[int, Hashable], list[RecordedEvent]] = {}
@@ -996,6 +1001,7 @@ class Matcher:
         # steps an event's type may take are looked up once per type (:meth:`_plan`),
         # and partial matches are plain tuples.
         start = event.occurred_at
+        self._now = start
         closing = self._closing
         if closing and closing[0][0] <= start:
             self._let_go(start)
@@ -1065,6 +1071,8 @@ class Matcher:
             if partial is not None and partial[1][-1].position != event.position:
                 if partial[1][-1].precision == "exact":
                     del stage[key]  # certainly after it, and before any event to come
+                    if self._filled:
+                        self._free(partial)
                 else:
                     self._judge(stage_index, partial, event)
         else:
@@ -1087,6 +1095,8 @@ class Matcher:
             return
         if between or self.certain_only:
             del self.pending[stage_index][key]
+            if self._filled:
+                self._free(partial)
         else:
             self.pending[stage_index][key] = (key, events, placements, False)
 
@@ -1108,16 +1118,19 @@ class Matcher:
             before = events[stage_index - 1]
             return _between(before, placements[stage_index - 1], absent, after, zone) is not None
 
+        dead: list[_Pending] = []  # freed once the key's matches are weighed
         for stage in self.pending[stage_index + 1 :]:
             partial = stage.get(key)
             if partial is None or not may_lie_inside(partial[1], partial[2]):
                 continue
             if self.certain_only:
                 del stage[key]
+                dead.append(partial)
             else:
                 stage[key] = (key, partial[1], partial[2], False)
         numbers = self._unsettled_by_key.get(key)
         if not numbers:
+            self._free_all(dead)
             return
         # a match dropped, or already uncertain (short of certain_only), has nothing more
         # to fear from an absence: it leaves the key's index (it stays held back, in
@@ -1131,11 +1144,14 @@ class Matcher:
                 if not may_lie_inside(row[1], row[2]):
                     continue
                 self.matches[at] = None if self.certain_only else (key, row[1], row[2], False)
+                if self.certain_only:
+                    dead.append(row)  # dropped: its events fill no step of it
             done.append(number)
         for number in done:
             del numbers[number]
         if not numbers:
             del self._unsettled_by_key[key]
+        self._free_all(dead)
 
     def _hold_back(self, match: _Pending) -> None:
         """Hold ``match`` back while an imprecise event of it that follows an absence is
@@ -1221,15 +1237,26 @@ class Matcher:
         ages, pending = self._ages, self.pending
         oldest = now - self.within  # type: ignore[operator]
         while ages and ages[0][0] < now:
-            _, _, stage_index, key = heapq.heappop(ages)
-            partial = pending[stage_index].get(key)
-            if partial is None:
-                continue
-            first = partial[2][0]  # an exact first event's moment, read without a call
-            if partial[1][0].precision != "exact" and not self.certain_only:
-                first = self._first_latest(partial)
-            if first < oldest:
-                del pending[stage_index][key]
+            dead = []
+            while ages and ages[0][0] < now:
+                _, _, stage_index, key = heapq.heappop(ages)
+                partial = pending[stage_index].get(key)
+                if partial is None:
+                    continue
+                first = partial[2][0]  # an exact first event's moment, read without a call
+                if partial[1][0].precision != "exact" and not self.certain_only:
+                    first = self._first_latest(partial)
+                if first < oldest:
+                    del pending[stage_index][key]
+                    dead.append(partial)
+            if not dead or not self._filled:
+                return
+            # all that expire are gone before their events, free again, are offered to
+            # the partial matches left (what that grows may expire in its turn), oldest
+            # partial match first
+            dead.sort(key=lambda p: [_order(e) for e in p[1]])
+            for partial in dead:
+                self._free(partial)
 
     def _first_latest(self, partial: _Pending) -> dt.datetime:
         """The latest placement of ``partial``'s first event: no event to come can keep
@@ -1333,6 +1360,8 @@ class Matcher:
             self.matches.append(partial)
             return None
         stage[key] = partial
+        if existing is not None and self._filled:
+            self._free(existing)  # replaced: it dies
         if self.within is not None:
             first = partial[2][0]  # an exact first event's moment, read without a call
             if events[0].precision != "exact" and not self.certain_only:
@@ -1349,7 +1378,8 @@ class Matcher:
         """Offer the open imprecise events, in stream order, to partial matches that the
         event just taken has advanced or started: they may have happened after it. The
         first that can fill the step does, and is offered to no other partial match
-        there (it stays held for absences that may lie before it): an event fills a
+        there while that partial match lives (it stays held for absences that may lie
+        before it; :meth:`_free` frees it if the partial match dies): an event fills a
         step of one match per key (EQL's rule, for exact events), the first partial
         match it meets, the one pending when it arrived before any started later."""
         while queue:
@@ -1371,6 +1401,39 @@ class Matcher:
                     if placed is not None:
                         queue.append(placed)
                     break
+
+    def _free_all(self, dead: list[Any]) -> None:
+        if self._filled:
+            for partial in dead:
+                self._free(partial)
+
+    def _free(self, partial: Any) -> None:
+        """``partial`` (a partial match, or a match held back) died without completing
+        (``within``, an absence or ``until``, a newer partial match replacing it): its
+        open imprecise events fill no step of it and are free again. Each is offered,
+        in step order, to the partial match of the key pending at its step now, and
+        stays open to the ones that reach it later, as a held event is: an event fills
+        a step of at most one match per key completed with it."""
+        key, events = partial[0], partial[1]
+        filled, now = self._filled, self._now
+        for index in range(1, len(events)):
+            event = events[index]
+            if (index, key, event.position) not in filled:
+                continue
+            filled.discard((index, key, event.position))
+            if (
+                now is not None
+                and interval_end(event.occurred_at, event.precision, self.day_zone) <= now
+            ):
+                continue  # closed, not yet let go: nothing placed from now on precedes it
+            target = self.pending[index].get(key)
+            if target is None or any(e.position == event.position for e in target[1]):
+                continue
+            placed = self._advance(target, event)
+            if self.pending[index].get(key) is not target:  # it filled the step
+                filled.add((index, key, event.position))
+                if placed is not None:
+                    self._offer_held([placed])
 
     def take_found(self, *, settled_only: bool = False) -> list[MatchRow]:
         """Return the matches completed so far as ``(key, events, placements,
