@@ -750,12 +750,6 @@ def test_open_imprecise_untils_cost_work_in_proportion_to_events(
     assert spent[1] <= 3 * max(spent[0], 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known (since 80f6d52): each partial match reaching a step passes over every "
-    "open imprecise event there that already filled one (4,000 month-long b's: 0.54 s, "
-    "0.09 s before 80f6d52), quadratic in the events open at once",
-)
 def test_open_imprecise_events_that_filled_a_step_cost_work_in_proportion_to_events() -> None:
     """A partial match reaching a step weighs a bounded number of the open imprecise
     events there, not every one that already filled a match: twice the events, at most

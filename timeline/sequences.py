@@ -71,6 +71,7 @@ The rules, for the caller:
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import heapq
 import math
@@ -904,6 +905,10 @@ class Matcher:
         # partial match they filled dies without completing (:meth:`_free`)
         self._filled: set[tuple[int, Hashable, int]] = set()
         self._now: dt.datetime | None = None  # the start of the event being taken
+        # the held events of (i, key) that fill no step i of a match of the key: those
+        # a partial match reaching step i is offered, in stream order, without passing
+        # over every open event that already filled one
+        self._offerable: dict[tuple[int, Hashable], list[RecordedEvent]] = {}
         # open imprecise absent events that may still lie between present steps i - 1
         # and i, by (i, key), in stream order (an exact one acts when it arrives)
         self.absent_held: dict[tuple[int, Hashable], list[RecordedEvent]] = {}
@@ -1057,6 +1062,8 @@ class Matcher:
             if where is None or fits(event, where):
                 for key in keys(event):
                     self.held.setdefault((index, key), []).append(event)
+                    if (index, key, event.position) not in self._filled:
+                        self._offerable.setdefault((index, key), []).append(event)
                     self._serial += 1
                     heapq.heappush(self._closing, (end, self._serial, index, key))
 
@@ -1196,6 +1203,17 @@ class Matcher:
                 self.held[(index, key)] = waiting
             else:
                 del self.held[(index, key)]
+            offerable = self._offerable.get((index, key))
+            if offerable is not None:
+                offerable = [
+                    e
+                    for e in offerable
+                    if interval_end(e.occurred_at, e.precision, self.day_zone) > now
+                ]
+                if offerable:
+                    self._offerable[(index, key)] = offerable
+                else:
+                    del self._offerable[(index, key)]
 
     def _close_absence(self, stage_index: int, key: Hashable, now: dt.datetime) -> None:
         """Let go the absences of ``(stage_index, key)`` whose interval ended by ``now``:
@@ -1386,21 +1404,34 @@ class Matcher:
             partial = queue.pop(0)
             key, events = partial[0], partial[1]
             index = len(events)
-            waiting = self.held.get((index, key))
-            if waiting is None or self.pending[index].get(key) is not partial:
+            # the open events of the step that fill no other match of the key
+            waiting = self._offerable.get((index, key))
+            if not waiting or self.pending[index].get(key) is not partial:
                 continue  # none open, or replaced, advanced or completed meanwhile
-            filled = self._filled
-            for held in waiting:
-                if (index, key, held.position) in filled:
-                    continue  # it filled this step of another match of the key
+            for at, held in enumerate(waiting):
                 if any(held.position == e.position for e in events):
                     continue
                 placed = self._advance(partial, held)
                 if self.pending[index].get(key) is not partial:  # it filled the step
-                    filled.add((index, key, held.position))
+                    self._filled.add((index, key, held.position))
+                    self._unoffer(index, key, held, at)
                     if placed is not None:
                         queue.append(placed)
                     break
+
+    def _unoffer(self, index: int, key: Hashable, event: RecordedEvent, at: int) -> None:
+        """Take ``event``, which filled step ``index`` of a match of ``key``, out of the
+        events offered there (at ``at``, unless what it filled freed others before it)."""
+        waiting = self._offerable.get((index, key))
+        if waiting is None:
+            return
+        if at >= len(waiting) or waiting[at] is not event:
+            at = next((i for i, e in enumerate(waiting) if e is event), -1)
+            if at < 0:
+                return
+        del waiting[at]
+        if not waiting:
+            del self._offerable[(index, key)]
 
     def _free_all(self, dead: list[Any]) -> None:
         if self._filled:
@@ -1427,13 +1458,18 @@ class Matcher:
             ):
                 continue  # closed, not yet let go: nothing placed from now on precedes it
             target = self.pending[index].get(key)
-            if target is None or any(e.position == event.position for e in target[1]):
-                continue
-            placed = self._advance(target, event)
-            if self.pending[index].get(key) is not target:  # it filled the step
-                filled.add((index, key, event.position))
+            placed = (
+                None
+                if target is None or any(e.position == event.position for e in target[1])
+                else self._advance(target, event)
+            )
+            if target is not None and self.pending[index].get(key) is not target:
+                filled.add((index, key, event.position))  # it filled the step
                 if placed is not None:
                     self._offer_held([placed])
+                continue
+            # open to the partial matches reaching the step, in stream order
+            bisect.insort(self._offerable.setdefault((index, key), []), event, key=_order)
 
     def take_found(self, *, settled_only: bool = False) -> list[MatchRow]:
         """Return the matches completed so far as ``(key, events, placements,
