@@ -460,3 +460,34 @@ def test_events_at_one_instant_that_disagree_are_uncertain_whatever_the_recordin
         replay = fold("Russia", resolve(events), at=None, folder=Folder())
         answers.append((replay.values["n"], replay.uncertain))
     assert [(3, {"coop"}), (3, {"coop"})] == answers
+
+
+@pytest.mark.parametrize("prefix", ["", "casualties."])
+def test_events_at_one_instant_cost_no_pair_checks_per_attribute_they_name(
+    monkeypatch: pytest.MonkeyPatch, prefix: str
+) -> None:
+    """Events at one instant (a month-precision import) that each set their own attribute
+    are compared with the attributes that overlap theirs only, not with every one named
+    there before (a pair check each: 8,000 such events took 7.6 s)."""
+    from timeline import fold as fold_module
+
+    checks = 0
+    overlap = fold_module._overlap
+
+    def counted(a: str, b: str) -> bool:
+        nonlocal checks
+        checks += 1
+        return overlap(a, b)
+
+    monkeypatch.setattr(fold_module, "_overlap", counted)
+    counts = []
+    for count in (100, 200):
+        checks = 0
+        events = [
+            recorded(i + 1, day(1), precision="month", effects={"Russia": {f"{prefix}a{i}": i}})
+            for i in range(count)
+        ]
+        replay = fold("Russia", resolve(events), at=None, folder=Folder())
+        assert (count, set()) == (len(replay.values), replay.uncertain)
+        counts.append(checks)
+    assert counts[1] <= 2 * counts[0] + 10, counts

@@ -755,6 +755,13 @@ def _merge(
         )
 
 
+def _index_below(below: dict[str, set[str]], path: str) -> None:
+    """File ``path`` under each path above it (``a`` and ``a.b`` for ``a.b.c``)."""
+    steps = path.split(".")
+    for i in range(1, len(steps)):
+        below.setdefault(".".join(steps[:i]), set()).add(path)
+
+
 def _overlap(a: str, b: str) -> bool:
     """Whether one path is the other or lies inside it."""
     return a == b or b.startswith(a + ".") or a.startswith(b + ".")
@@ -787,6 +794,9 @@ class Replay:
     tie_events: list[RecordedEvent] = attrs.field(factory=list, eq=False)
     tie_named: dict[str, tuple[bool, tuple[str, ...]]] | None = attrs.field(default=None, eq=False)
     tie_cut: bool = attrs.field(default=False, eq=False)
+    # the paths of tie_named below each path that has some (tie(): only those that
+    # overlap an event's paths are compared with them); None: to be built from tie_named
+    tie_below: dict[str, set[str]] | None = attrs.field(default=None, eq=False)
 
     def copy(self) -> Replay:
         """Return an independent copy (for a snapshot)."""
@@ -814,20 +824,36 @@ class Replay:
             named = {}
             for earlier in self.tie_events:
                 _merge(named, named_by(folder, self.actor, earlier))
+            self.tie_below = None
+        below = self.tie_below
+        if below is None:
+            below = {}
+            for other in named:
+                _index_below(below, other)
         mine = named_by(folder, self.actor, event)
         if not mine:  # names nothing (a custom fold, no effects): nothing to tie
             self.tie_events.append(event)
-            self.tie_named = named
+            self.tie_named, self.tie_below = named, below
             return
         for path, (count, attributes) in mine.items():
-            for other, (other_count, others) in named.items():
+            # the paths named before that overlap this one: itself, those above it and
+            # those below it (not every path named at the instant: a pair check each)
+            steps = path.split(".")
+            above = (".".join(steps[:i]) for i in range(1, len(steps)))
+            near = [p for p in (path, *above) if p in named]
+            near.extend(below.get(path, ()))
+            for other in near:
+                other_count, others = named[other]
                 if (path == other and count and other_count) or not _overlap(path, other):
                     continue
                 self.tied.update(attributes, others)
                 self.uncertain.update(attributes, others)
+        for path in mine:
+            if path not in named:
+                _index_below(below, path)
         _merge(named, mine)
         self.tie_events.append(event)
-        self.tie_named = named
+        self.tie_named, self.tie_below = named, below
 
     def step(
         self,
