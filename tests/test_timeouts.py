@@ -233,3 +233,26 @@ def test_a_sqlite_reader_does_not_wait_for_the_write_lock_to_save_snapshots(
     assert 3 == state["truces"]
     assert waited < 2, f"state() waited {waited:.1f} s for the write lock"
     assert [] == [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_an_append_after_a_skipped_snapshot_still_waits_lock_timeout(sqlite_url: str) -> None:
+    """SQLite: the busy timeout of 0 that a snapshot save skipped behind a writer is not
+    left on the pooled connection: an append after it waits for the writer to finish (up
+    to lock_timeout) instead of failing at once."""
+    with timeline.open(sqlite_url, snapshot_interval=1, lock_timeout=10) as tl:
+        for day in (17, 18):
+            tl.record("truce", "Syria", f"2017-06-{day}", incident=INCIDENT,
+                      effects={"Syria": {"truces": {"$inc": 1}}})  # fmt: skip
+        other = sqlite3.connect(
+            make_url(sqlite_url).database, isolation_level=None, check_same_thread=False
+        )
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            assert 2 == within(60, lambda: tl.state("Syria"))["truces"]  # skips its save
+            threading.Timer(0.5, lambda: other.execute("ROLLBACK")).start()
+            recorded = within(60, lambda: tl.record("truce", "Syria", "2017-06-19",
+                                                    incident=INCIDENT))  # fmt: skip
+        finally:
+            time.sleep(0.6)
+            other.close()
+    assert 3 == recorded.version
