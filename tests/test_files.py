@@ -218,6 +218,30 @@ def test_the_no_reported_time_warning_counts_only_the_lines_this_import_stored(
     ]
 
 
+def test_an_import_that_stored_every_line_or_none_reads_none_back(
+    tl: timeline.Timeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Which lines without a reported time an import stored is read back from the store
+    only when it stored some lines of the file but not all (an import of 100,000 such
+    new lines read every one back, a sixth of its time, to count what it knew)."""
+    for day in (8, 9):
+        tl.record("strike", "Iran", f"2020-01-{day:02d}", incident="iran-2020")
+    path = tmp_path / "out.jsonl"
+    tl.export(path)
+    reads = []
+    with timeline.open(f"sqlite:///{tmp_path / 'copy.db'}") as copy:
+        get_many = copy._store.get_many
+        monkeypatch.setattr(
+            copy._store, "get_many", lambda ids, **kw: reads.append(ids) or get_many(ids, **kw)
+        )
+        with pytest.warns(timeline.TimelineWarning, match="2 lines of"):
+            assert 2 == copy.import_file(path).stored
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert 0 == copy.import_file(path).stored
+    assert [] == reads
+
+
 def test_an_older_csv_export_refused_for_its_reported_time_says_how_to_write_none(
     tl: timeline.Timeline, tmp_path: Path
 ) -> None:

@@ -950,9 +950,15 @@ class Timeline:
                 stacklevel=caller_stacklevel(),
             )
         # only the lines this import stored count from now: one stored already (an
-        # export imported back into its store) keeps its recorded time
-        lines = _stored_lines(self._store, reading.unreported, reading.unreported_ids, before)
-        if lines and stored:
+        # export imported back into its store) keeps its recorded time; read back only
+        # when some lines were stored and some not
+        if not stored:
+            lines = []
+        elif stored == reading.count:
+            lines = reading.unreported
+        else:
+            lines = _stored_lines(self._store, reading.unreported, reading.unreported_ids, before)
+        if lines:
             warnings.warn(
                 f"import: {len(lines):,} line{'s' if len(lines) != 1 else ''} of {path} "
                 f"(line {lines[0]}{' and more' if len(lines) > 1 else ''}) "
