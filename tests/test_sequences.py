@@ -546,6 +546,24 @@ def test_the_text_report_does_not_blame_overlapping_times_for_a_late_report(
     assert "overlapping" not in row and row.endswith("no (reported maybe after the bound)")
 
 
+@pytest.mark.parametrize("until", [False, True])
+def test_the_text_report_does_not_blame_a_late_report_for_an_event_maybe_between(
+    tl: timeline.Timeline, until: bool
+) -> None:
+    """A match flagged because an absent step's (or until's) event known to the day may
+    lie between its exact events said "reported maybe after the bound", though no
+    reported_by bound was asked."""
+    put(tl, ("a", 12 * 60), ("c", 14 * 60))
+    tl.record("b", "US", "2017-06-18", incident="s")
+    if until:
+        report = tl.sequence([Step("a"), Step("c")], until=Step("b"))
+    else:
+        report = tl.sequence([Step("a"), Step("b", absent=True), Step("c")])
+    assert [False] == [m.order_certain for m in report.matches]
+    row = report.to_text().splitlines()[4]
+    assert row.endswith("no (an absent or until event may lie between)"), row
+
+
 def test_the_text_report_says_a_match_may_pass_its_limits(tl: timeline.Timeline) -> None:
     """A match possible only because an earlier event may stand late in its interval
     (a day of June 15, then 12:00 on June 18, within 3 days or max_gap 3 days) is

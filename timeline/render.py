@@ -109,8 +109,9 @@ def _match_rows(report: SequenceReport) -> list[list[str]]:
 def _why_uncertain(report: SequenceReport, match: Match, days: dt.tzinfo | None) -> str:
     """Why a match is not certain: its events' times overlap; else (times apart) some
     placements stand further apart than ``within`` or a step's ``max_gap`` (each
-    interval's start to a later one's end); else a claim in it may have been reported
-    just after the reported-by bound."""
+    interval's start to a later one's end); else an absent step's or until's event may
+    lie between two of its events, or a claim in it may have been reported just after
+    the reported-by bound (the match does not say which: both when both may be)."""
     events = match.events
     ends = [interval_end(e.occurred_at, e.precision, days) for e in events]
     if any(end > b.occurred_at for end, b in zip(ends, events[1:], strict=False)):
@@ -127,6 +128,12 @@ def _why_uncertain(report: SequenceReport, match: Match, days: dt.tzinfo | None)
         for step, a, end in zip(steps[1:], events, ends[1:], strict=False)
     ):
         return "no (a gap may pass its max_gap)"
+    reported = report.basis is not None and report.basis.reported_by is not None
+    absences = report.until is not None or any(step.absent for step in report.steps)
+    if absences and not reported:
+        return "no (an absent or until event may lie between)"
+    if absences:
+        return "no (an absent or until event may lie between, or reported maybe after the bound)"
     return "no (reported maybe after the bound)"
 
 
