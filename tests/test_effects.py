@@ -466,3 +466,17 @@ def test_a_name_in_a_list_is_never_made_an_operator(tl: timeline.Timeline) -> No
     state = tl.state("US")
     assert {"n": "$inc"} == dict(state)
     assert "a key starting with '$'" in state.problems[0]
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [{"$inc": {"alert": 1}}, {"$inc.alert": 1}, {"a.$x": 1}],
+)
+def test_a_stored_path_part_starting_with_a_dollar_is_a_problem(stored: dict[str, Any]) -> None:
+    """An event stored before such paths were refused (MongoDB's {"$inc": {"alert": 1}})
+    sets nothing and is listed in problems, as a template's substitution is: it set
+    "$inc.alert" without a word."""
+    values: dict[str, Any] = {"alert": 1}
+    changes, problems = apply_effects(values, stored)
+    assert ({"alert": 1}, []) == (values, changes)
+    assert 1 == len(problems) and "a key starting with '$'" in problems[0]

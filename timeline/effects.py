@@ -46,7 +46,7 @@ import attrs
 
 from timeline.errors import InvalidEventError
 
-EFFECT_RULES: Final = "3"
+EFFECT_RULES: Final = "4"
 """The version of what effects and templates do. Snapshots key on it (see
 :meth:`timeline.fold.Folder.fingerprint`), so that states folded under other rules are
 never reused: bump it whenever an effect's outcome changes."""
@@ -659,6 +659,11 @@ def _steps(changes: Mapping[str, Any]) -> tuple[tuple[Step, ...], bool]:
     steps: list[Step] = []
     for path in paths:
         value = changes[path]
+        if "$" in path and any(part.startswith("$") for part in parts(path)):
+            # held by a store older than their refusal ({"$inc": {"alert": 1}} set
+            # "$inc.alert"): sets nothing, a problem, as a template's substitution is
+            steps.append((path, _dollar_part, value))
+            continue
         if type(value) is dict and len(value) == 1:  # an operator is an object of one key
             ((name, argument),) = value.items()
             apply = _APPLY.get(name)
@@ -717,6 +722,14 @@ def _in_order(paths: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
     return tuple(sorted(paths, key=parts)), nested_pair(paths) is not None
 
 
+def _dollar_part(current: Any, value: Any) -> tuple[Any, str | None]:
+    """The step of a stored path with a part starting with ``$``: never applies."""
+    return None, (
+        "a key starting with '$' is no part of a path: an operator is the value of its "
+        'path ({"alert": {"$inc": 1}}); left out'
+    )
+
+
 _NAMES: Final[dict[Callable[[Any, Any], tuple[Any, str | None]], str]] = {
     operator.apply: name for name, operator in OPERATORS.items()
 }
@@ -735,6 +748,8 @@ def _operate(
     inside an empty object, which holds no attribute, it applies as to an absent one."""
     if path in values:
         return apply(values[path], argument)
+    if apply is _dollar_part:
+        return apply(None, argument)
     if "." in path:
         split = parts(path)
         for i in range(1, len(split)):
