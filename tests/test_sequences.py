@@ -202,18 +202,7 @@ def test_a_match_open_to_a_later_absence_is_held_back_in_order(
     from the pages a report takes while it scans, until the stream passes that event's
     end: an absence arriving meanwhile (Syria's ``x`` at 12:00, after its ``b`` known
     only to the day) flags it. The matches keep the order they completed in."""
-    put(
-        tl,
-        ("a", 0),
-        ("b", 10),
-        ("a", 20, {"actor": "Syria"}),
-        ("b", 1440, {"actor": "Syria", "precision": "day"}),
-        ("a", 1500, {"actor": "Russia"}),
-        ("b", 1510, {"actor": "Russia"}),
-        ("x", 2160, {"actor": "Syria"}),
-        ("a", 4400),
-        ("b", 4410),
-    )
+    _put_an_x_after_an_open_b(tl)
     steps = [Step("a", key="actor"), Step("x", key="actor", absent=True), Step("b", key="actor")]
     want = [("US", True), ("Syria", False), ("Russia", True), ("US", True)]
     whole = tl.sequence(steps)
@@ -225,13 +214,9 @@ def test_a_match_open_to_a_later_absence_is_held_back_in_order(
     assert ["US", "Russia", "US"] == [m.key for m in certain]
 
 
-def test_a_match_open_to_a_later_until_is_held_back_and_flagged(
-    tl: timeline.Timeline, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """An ``until`` event is placed as an absence between every two steps: Syria's ``x``
-    at 12:00 may come before its ``b`` known only to the day, so the match ``a, b``
-    (certain when it completed) is flagged, and held back from the pages a report takes
-    while it scans until the stream passes the day's end. It was reported certain."""
+def _put_an_x_after_an_open_b(tl: timeline.Timeline) -> None:
+    """a, b for the US, Russia and (later) the US again; for Syria a b known only to the
+    day and an x at 12:00 that day, after it."""
     put(
         tl,
         ("a", 0),
@@ -244,6 +229,16 @@ def test_a_match_open_to_a_later_until_is_held_back_and_flagged(
         ("a", 4400),
         ("b", 4410),
     )
+
+
+def test_a_match_open_to_a_later_until_is_held_back_and_flagged(
+    tl: timeline.Timeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ``until`` event is placed as an absence between every two steps: Syria's ``x``
+    at 12:00 may come before its ``b`` known only to the day, so the match ``a, b``
+    (certain when it completed) is flagged, and held back from the pages a report takes
+    while it scans until the stream passes the day's end. It was reported certain."""
+    _put_an_x_after_an_open_b(tl)
     steps = [Step("a", key="actor"), Step("b", key="actor")]
     until = Step("x", key="actor")
     want = [("US", True), ("Syria", False), ("Russia", True), ("US", True)]
