@@ -10,8 +10,8 @@ The rules, for the caller:
   one match, but it may complete one match and start the next. ``until`` discards the
   key's pending partial matches (with imprecise times: as an absence between every two
   steps, below); ``within`` drops a partial match whose first event is too old (with
-  imprecise times: its latest placement). With
-  exact times everywhere this is Elastic EQL's ``sequence``.
+  imprecise times: its latest placement). With exact times everywhere this is Elastic
+  EQL's ``sequence``.
 - Imprecise times: every event covers the interval of its precision. A chain is possible
   in step order when each event can be placed inside its interval, in order: the first
   at its start, each next at the later of its start and the previous placement; it is
@@ -29,16 +29,15 @@ The rules, for the caller:
   dropped by ``within`` once its first event's latest placement (the earliest end of
   its events' intervals; under ``certain_only``, its start) is more than ``within``
   old. With exact times these are EQL's tests.
-- An imprecise event stays open
-  until the stream passes the end of its interval, so that an event starting later can
-  still precede it: it is then offered, in stream order, to the partial match that the
-  later event advanced or started. An event fills a step of at most one match per key
-  completed with it, as an exact event does (EQL's rule): the first partial match that it
-  can fill at that step, the one pending when it arrives before those started while it
-  is open, and no other after it while that one lives. When it dies without completing
-  (``within``, an absence or ``until``, a newer partial match replacing it), the open
-  event is free again: offered to the partial match pending at its step then, and to
-  those reaching it while it is open.
+- An imprecise event stays open until the stream passes the end of its interval, so that
+  an event starting later can still precede it: it is then offered, in stream order, to
+  the partial match that the later event advanced or started. An event fills a step of
+  at most one match per key completed with it, as an exact event does (EQL's rule): the
+  first partial match that it can fill at that step, the one pending when it arrives
+  before those started while it is open, and no other after it while that one lives.
+  When it dies without completing (``within``, an absence or ``until``, a newer partial
+  match replacing it), the open event is free again: offered to the partial match
+  pending at its step then, and to those reaching it while it is open.
 - "Newer", for replacing a pending partial match, means later in ``(occurred_at,
   position)`` order, comparing last events first.
 - A ``targets`` key puts an event under each of its targets on its own. An event without
@@ -55,8 +54,8 @@ The rules, for the caller:
   ``(occurred_at, position)`` order never certainly lies before another, and an event
   that may be both the absence and the step after is tried as the step first: the step
   after is not between the steps, so ``a, no b, then b`` is completed by the first b
-  after a (an absence only where the event took no step). So an
-  imprecise absence stays open until the stream passes the end of its interval (then it
+  after a (an absence only where the event took no step). So an imprecise absence
+  stays open until the stream passes the end of its interval (then it
   acts on the partial match pending, as on one that events to come would advance); and a
   match whose event after an absent step is imprecise is held back from
   :meth:`Matcher.take_found` with ``settled_only`` until the stream passes the end of
