@@ -1031,29 +1031,22 @@ def bound_text(bound: Bound, day_zone: ZoneInput = None) -> str:
     return f"before {isoformat(moment)}"
 
 
+# every spelling of each unit, its letter first (lower case: text is read in either case)
+_DURATION_UNITS: Final = {
+    **dict.fromkeys(("ms", "millisecond", "milliseconds"), dt.timedelta(milliseconds=1)),
+    **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), dt.timedelta(seconds=1)),
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), dt.timedelta(minutes=1)),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), dt.timedelta(hours=1)),
+    **dict.fromkeys(("d", "day", "days"), dt.timedelta(days=1)),
+    **dict.fromkeys(("w", "week", "weeks"), dt.timedelta(weeks=1)),
+}
 _DURATION_PART: Final = re.compile(
-    r"(\d+(?:\.\d+)?)\s*(milliseconds?|ms|weeks?|w|days?|d|hours?|hrs?|h|minutes?|mins?|m"
-    r"|seconds?|secs?|s)(?![a-z])",
+    r"(\d+(?:\.\d+)?)\s*("
+    + "|".join(sorted(_DURATION_UNITS, key=len, reverse=True))  # the longest spelling first
+    + r")(?![a-z])",
     re.IGNORECASE,
 )
-# each unit's words, by the letter the table below keys it on
-_DURATION_WORDS: Final = {
-    **dict.fromkeys(("millisecond", "milliseconds"), "ms"),
-    **dict.fromkeys(("week", "weeks"), "w"),
-    **dict.fromkeys(("day", "days"), "d"),
-    **dict.fromkeys(("hour", "hours", "hr", "hrs"), "h"),
-    **dict.fromkeys(("minute", "minutes", "min", "mins"), "m"),
-    **dict.fromkeys(("second", "seconds", "sec", "secs"), "s"),
-}
 _MONTHS_OR_YEARS: Final = re.compile(r"\d\s*(mo|months?|y|yrs?|years?)(?![a-z])", re.IGNORECASE)
-_DURATION_UNITS: Final = {
-    "ms": dt.timedelta(milliseconds=1),
-    "s": dt.timedelta(seconds=1),
-    "m": dt.timedelta(minutes=1),
-    "h": dt.timedelta(hours=1),
-    "d": dt.timedelta(days=1),
-    "w": dt.timedelta(weeks=1),
-}
 
 
 def parse_duration(value: object, *, field: str) -> dt.timedelta:
@@ -1103,10 +1096,7 @@ def parse_duration(value: object, *, field: str) -> dt.timedelta:
         )
     try:
         return sum(
-            (
-                float(number) * _DURATION_UNITS[_DURATION_WORDS.get(unit.lower(), unit.lower())]
-                for number, unit in parts
-            ),
+            (float(number) * _DURATION_UNITS[unit.lower()] for number, unit in parts),
             dt.timedelta(0),
         )
     except OverflowError as e:
