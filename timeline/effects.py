@@ -255,14 +255,13 @@ def check_changes(
         if template:
             _check_placeholders(path, field=where)
         check_path(path, field=where)
-        if "$" in path:  # {"$inc": {"alert": 1}}, MongoDB's increment, set "$inc.alert"
-            for part in parts(path):
-                if part.startswith("$"):
-                    raise InvalidEventError(
-                        where,
-                        f"a key starting with '$' is no part of a path: an operator is the "
-                        f'value of its path ({{"alert": {{"$inc": 1}}}}), got {part!r}',
-                    )
+        dollar = _dollar_part_of(path)  # {"$inc": {"alert": 1}}, MongoDB's, set "$inc.alert"
+        if dollar is not None:
+            raise InvalidEventError(
+                where,
+                f"a key starting with '$' is no part of a path: an operator is the "
+                f'value of its path ({{"alert": {{"$inc": 1}}}}), got {dollar!r}',
+            )
         if template:
             _check_placeholders(value, field=where)
         op = operator_of(value) if operators else None
@@ -659,7 +658,7 @@ def _steps(changes: Mapping[str, Any]) -> tuple[tuple[Step, ...], bool]:
     steps: list[Step] = []
     for path in paths:
         value = changes[path]
-        if "$" in path and any(part.startswith("$") for part in parts(path)):
+        if _dollar_part_of(path) is not None:
             # held by a store older than their refusal ({"$inc": {"alert": 1}} set
             # "$inc.alert"): sets nothing, a problem, as a template's substitution is
             steps.append((path, _dollar_part, value))
@@ -720,6 +719,14 @@ def _in_order(paths: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
     """``paths`` in the order effects apply (by their parts), and whether one of them
     lies inside another: a fold meets the same few sets of paths again and again."""
     return tuple(sorted(paths, key=parts)), nested_pair(paths) is not None
+
+
+def _dollar_part_of(path: str) -> str | None:
+    """The first part of ``path`` that starts with ``$`` (an operator's name written as a
+    path's part), if any."""
+    if "$" not in path:
+        return None
+    return next((part for part in parts(path) if part.startswith("$")), None)
 
 
 def _dollar_part(current: Any, value: Any) -> tuple[Any, str | None]:
