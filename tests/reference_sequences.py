@@ -51,7 +51,7 @@ def between(
     to come): certainly (``True``), maybe (``False``) or not (``None``): the chain
     ``before``, ``absent``, ``after`` placed by ``follow``; a later event in stream order
     never certainly precedes an earlier one, an event never lies after itself, and one
-    that is both ``absent`` and ``after`` counts as the absence first."""
+    that is both ``absent`` and ``after`` is the step after, not between the steps."""
     if absent.position == before.position:
         return None
     if absent.precision == "exact" and order(absent) < order(before):
