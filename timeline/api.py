@@ -648,10 +648,22 @@ class Timeline:
         self._store = store
         self.max_batch = max_batch
         self.default_tz = default_tz
-        self.day_zone: dt.tzinfo = day_zone or UTC
-        store.day_zone = self.day_zone  # the calendar of the events it returns
+        store.day_zone = day_zone or UTC  # held once, by the store that reads the events
         self.snapshot_interval = snapshot_interval or None
         self._folder = Folder()
+
+    @property
+    def day_zone(self) -> dt.tzinfo:
+        """The zone whose calendar dates, months and years are of (UTC unless
+        ``timeline.open(day_zone=...)`` says otherwise): where this timeline reads a day
+        as starting and ending, and the events it returns end theirs.
+
+        Example:
+            >>> import timeline
+            >>> str(timeline.open("sqlite://", day_zone="Asia/Baghdad").day_zone)
+            'Asia/Baghdad'
+        """
+        return self._store.day_zone
 
     @property
     def max_event_bytes(self) -> int | None:

@@ -545,7 +545,7 @@ class Store:
         self.max_event_bytes = max_event_bytes
         # the zone whose calendar the events it reads cover their days, months and years
         # in (RecordedEvent.occurred_until): the Timeline's day zone, set by it
-        self.day_zone: dt.tzinfo | None = None
+        self.day_zone: dt.tzinfo = dt.UTC
         self._snapshot_rights: tuple[bool, bool] | None = None
         # Snapshots found sound, by the rows they were checked on as the driver gave them
         # (the snapshot's, then the events' at its positions): the check is a function
